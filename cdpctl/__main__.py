@@ -1,0 +1,3 @@
+from cdpctl.cli import main
+
+main()

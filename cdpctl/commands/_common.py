@@ -1,0 +1,58 @@
+"""Helpers shared by the command modules: error handling, plan loading, output format choice."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, NoReturn
+
+import typer
+
+from cdpctl.errors import CdpctlError, PlanLoadError
+
+if TYPE_CHECKING:
+    from cdpctl.model import Plan
+
+PLAN_HELP = "Plan file (default: 'plan' from cdpctl.yaml or [tool.cdpctl] in pyproject.toml)."
+
+
+def die(message: str, code: int = 2) -> NoReturn:
+    """Print ``cdpctl: error: message`` to stderr and exit with ``code``."""
+    sys.stderr.write(f"cdpctl: error: {message}\n")
+    raise typer.Exit(code)
+
+
+@contextmanager
+def handle_errors() -> Iterator[None]:
+    """Turn cdpctl's own errors into a clear message on stderr and their exit code, never a traceback."""
+    try:
+        yield
+    except PlanLoadError as exc:
+        for issue in exc.issues:
+            sys.stderr.write(f"{issue}\n")
+        count = len(exc.issues)
+        sys.stderr.write(f"cdpctl: the plan has {count} problem{'s' if count != 1 else ''}\n")
+        raise typer.Exit(exc.exit_code) from None
+    except CdpctlError as exc:
+        die(str(exc), exc.exit_code)
+
+
+def load_plan_arg(plan: str | None) -> Plan:
+    """Load ``--plan`` or the configured default plan (raises cdpctl errors; use under handle_errors)."""
+    from cdpctl.config import resolve_plan_path
+    from cdpctl.loader import load_plan
+
+    return load_plan(resolve_plan_path(plan))
+
+
+def choose_format(requested: str | None, allowed: tuple[str, ...], default: str = "text") -> str:
+    """The output format: the one asked for, else ``github`` under GitHub Actions, else ``default``."""
+    if requested is None:
+        if os.environ.get("GITHUB_ACTIONS") == "true" and "github" in allowed:
+            return "github"
+        return default
+    if requested not in allowed:
+        die(f"unknown format '{requested}'; choose one of: {', '.join(allowed)}")
+    return requested

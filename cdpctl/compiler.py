@@ -1,0 +1,185 @@
+"""Compile a plan into one self-contained JSON Schema per governed call.
+
+Every reuse (shared properties, reusable types) is already resolved in the
+model, so each schema is self-contained.  Output is deterministic: key order
+follows the plan, and JSON is written with a fixed layout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cdpctl.errors import UsageError
+from cdpctl.formats import FORMAT_PATTERNS
+from cdpctl.model import CONSTRAINT_KEYS, JSON_SCHEMA_KEYWORD, Call, Plan, Property
+from cdpctl.slug import unique_slugs
+from cdpctl.spec import envelope_schema
+
+DRAFTS = {
+    "07": "http://json-schema.org/draft-07/schema#",
+    "2020-12": "https://json-schema.org/draft/2020-12/schema",
+}
+DRAFT_ALIASES = {"7": "07", "draft-07": "07", "draft7": "07", "draft-2020-12": "2020-12", "2020": "2020-12"}
+
+
+def normalize_draft(draft: str) -> str:
+    draft = DRAFT_ALIASES.get(draft, draft)
+    if draft not in DRAFTS:
+        raise UsageError(f"unknown JSON Schema draft '{draft}'; choose 07 or 2020-12")
+    return draft
+
+
+@dataclass(frozen=True)
+class CompiledSchema:
+    type: str
+    event: str | None
+    file: str
+    schema: dict[str, Any]
+
+    def index_entry(self) -> dict[str, Any]:
+        entry: dict[str, Any] = {"type": self.type}
+        if self.event is not None:
+            entry["event"] = self.event
+        entry["file"] = self.file
+        return entry
+
+
+@dataclass(frozen=True)
+class CompiledPlan:
+    plan: str
+    version: str
+    draft: str
+    schemas: list[CompiledSchema]
+
+    def index(self) -> dict[str, Any]:
+        return {
+            "plan": self.plan,
+            "version": self.version,
+            "schemas": [schema.index_entry() for schema in self.schemas],
+        }
+
+    def bundle(self) -> dict[str, Any]:
+        """One document with every schema (what ``cdpctl compile`` prints without ``--out``)."""
+        return {
+            "plan": self.plan,
+            "version": self.version,
+            "schemas": [{**schema.index_entry(), "schema": schema.schema} for schema in self.schemas],
+        }
+
+    def for_call(self, call_type: str, event: str | None) -> CompiledSchema | None:
+        for schema in self.schemas:
+            if schema.type == call_type and schema.event == event:
+                return schema
+        return None
+
+
+def property_schema(prop: Property) -> dict[str, Any]:
+    """The JSON Schema of one resolved property (recursively)."""
+    schema: dict[str, Any] = {}
+    if prop.description:
+        schema["description"] = prop.description
+    if prop.type != "any":
+        schema["type"] = [prop.type, "null"] if prop.nullable else prop.type
+    constraints = prop.constraints
+    for key in CONSTRAINT_KEYS:
+        if key not in constraints:
+            continue
+        value = constraints[key]
+        keyword = JSON_SCHEMA_KEYWORD[key]
+        if key == "enum":
+            schema[keyword] = [*value, None] if prop.nullable else list(value)
+        elif key == "const":
+            if prop.nullable and value is not None:
+                schema["enum"] = [value, None]  # const admits null too; the loader checked const is in any enum
+            else:
+                schema[keyword] = value
+        elif key == "format":
+            schema["format"] = value
+            pattern = FORMAT_PATTERNS.get(value)
+            if pattern is not None:
+                if "pattern" in constraints:
+                    schema.setdefault("allOf", []).append({"pattern": pattern})
+                else:
+                    schema["pattern"] = pattern
+        else:
+            schema[keyword] = value
+    if prop.type == "object" or prop.properties:
+        schema.update(object_schema(prop.properties, prop.additional_properties))
+        if prop.type == "any":
+            schema.pop("type", None)
+    if prop.items is not None:
+        schema["items"] = property_schema(prop.items)
+    if prop.deprecated:
+        schema["deprecated"] = True
+    examples = prop.extra.get("examples")
+    if isinstance(examples, list):
+        schema["examples"] = examples
+    return schema
+
+
+def object_schema(properties: dict[str, Property], additional_properties: bool) -> dict[str, Any]:
+    schema: dict[str, Any] = {"properties": {name: property_schema(prop) for name, prop in properties.items()}}
+    required = [name for name, prop in properties.items() if prop.required]
+    if required:
+        schema["required"] = required
+    if not additional_properties:
+        schema["additionalProperties"] = False
+    return schema
+
+
+def call_schema(call: Call, draft: str = "07") -> dict[str, Any]:
+    """The JSON Schema of a whole Segment message of ``call``."""
+    name_key = {"track": "event", "page": "name", "screen": "name"}.get(call.type)
+    envelope = envelope_schema(call.type, name_key, call.name)
+    fields: dict[str, Any] = {"type": "object"}
+    fields.update(object_schema(call.fields, call.additional_properties))
+    envelope["properties"][call.field_key] = fields
+    if "required" in fields:
+        envelope["required"].append(call.field_key)
+    schema: dict[str, Any] = {"$schema": DRAFTS[draft], "title": call.label}
+    if call.description:
+        schema["description"] = call.description
+    if call.deprecated:
+        schema["deprecated"] = True
+    schema.update(envelope)
+    return schema
+
+
+def compile_plan(plan: Plan, draft: str = "07") -> CompiledPlan:
+    """Compile every governed call of ``plan``; file names are unique, safe slugs."""
+    draft = normalize_draft(draft)
+    schemas: list[CompiledSchema] = []
+    for call_type, calls in (("track", plan.events), ("page", plan.pages or {}), ("screen", plan.screens or {})):
+        if call_type == "page" and plan.identify is not None:
+            schemas.append(CompiledSchema("identify", None, "identify.json", call_schema(plan.identify, draft)))
+        if call_type == "page" and plan.group is not None:
+            schemas.append(CompiledSchema("group", None, "group.json", call_schema(plan.group, draft)))
+        slugs = unique_slugs(list(calls))
+        for name, call in calls.items():
+            schemas.append(CompiledSchema(call_type, name, f"{call_type}/{slugs[name]}.json", call_schema(call, draft)))
+    return CompiledPlan(plan.name, plan.version, draft, schemas)
+
+
+def dumps(document: Any) -> str:
+    """Deterministic JSON text: two-space indent, plan order, UTF-8, trailing newline."""
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_compiled(compiled: CompiledPlan, out_dir: str | os.PathLike[str]) -> list[Path]:
+    """Write each schema and ``index.json`` under ``out_dir``; returns the files written."""
+    root = Path(out_dir)
+    written: list[Path] = []
+    for schema in compiled.schemas:
+        target = root / schema.file
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(dumps(schema.schema), encoding="utf-8")
+        written.append(target)
+    index = root / "index.json"
+    root.mkdir(parents=True, exist_ok=True)
+    index.write_text(dumps(compiled.index()), encoding="utf-8")
+    written.append(index)
+    return written

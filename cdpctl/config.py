@@ -1,0 +1,133 @@
+"""The project configuration: a ``cdpctl.yaml`` file or a ``[tool.cdpctl]`` table in ``pyproject.toml``.
+
+The nearest one found walking up from the working directory wins
+(``cdpctl.yaml`` before ``pyproject.toml`` in the same folder).  Keys:
+
+``plan``
+    the default plan file, so CI lines need no ``--plan``;
+``plans``
+    every plan of the project (``cdpctl diff --base`` compares each), default ``[plan]``;
+``lint``, ``validate``, ``diff``, ``generate``, ``serve``
+    per-command settings, read by those commands.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cdpctl.errors import ConfigError, UsageError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+
+CONFIG_FILE = "cdpctl.yaml"
+KNOWN_KEYS = ("plan", "plans", "lint", "validate", "diff", "generate", "serve")
+
+
+@dataclass
+class ProjectConfig:
+    """What the project configuration says; ``root`` is the folder it was found in."""
+
+    root: Path | None = None
+    source: Path | None = None
+    plan: str | None = None
+    plans: list[str] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def section(self, name: str) -> dict[str, Any]:
+        """A command's settings table (empty when absent)."""
+        value = self.settings.get(name)
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise ConfigError(f"{self.source}: '{name}' must be a table of settings")
+        return value
+
+
+def _display(path: Path) -> str:
+    """A path as the user would type it: relative to the working directory when below it."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # pragma: no cover - other drive on Windows
+        return str(path)
+
+
+def _read(path: Path) -> dict[str, Any] | None:
+    try:
+        if path.name == CONFIG_FILE:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            if data is None:
+                return {}
+            if not isinstance(data, dict):
+                raise ConfigError(f"{_display(path)}: the configuration must be a mapping")
+            return data
+        with path.open("rb") as handle:
+            document = tomllib.load(handle)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{_display(path)}: cannot read the configuration: {exc}") from exc
+    except (yaml.YAMLError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{_display(path)}: invalid configuration: {exc}") from exc
+    table = document.get("tool", {}).get("cdpctl")
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise ConfigError(f"{_display(path)}: [tool.cdpctl] must be a table")
+    return table
+
+
+def find_config(start: Path | None = None) -> ProjectConfig:
+    """Find and read the project configuration; an empty one when there is none."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        for name in (CONFIG_FILE, "pyproject.toml"):
+            candidate = folder / name
+            if not candidate.is_file():
+                continue
+            table = _read(candidate)
+            if table is None:
+                continue
+            return _build(table, folder, candidate)
+    return ProjectConfig()
+
+
+def _build(table: dict[str, Any], root: Path, source: Path) -> ProjectConfig:
+    where = _display(source)
+    for key in table:
+        if key not in KNOWN_KEYS:
+            from cdpctl.loader import did_you_mean
+
+            raise ConfigError(f"{where}: unknown configuration key '{key}'{did_you_mean(key, KNOWN_KEYS)}")
+    plan = table.get("plan")
+    if plan is not None and not isinstance(plan, str):
+        raise ConfigError(f"{where}: 'plan' must be a file path")
+    plans = table.get("plans", [plan] if plan else [])
+    if not isinstance(plans, list) or not all(isinstance(p, str) for p in plans):
+        raise ConfigError(f"{where}: 'plans' must be a list of file paths")
+    return ProjectConfig(
+        root=root,
+        source=source,
+        plan=_display(root / plan) if plan else None,
+        plans=[_display(root / p) for p in plans],
+        settings=table,
+    )
+
+
+def resolve_plan_path(given: str | None, config: ProjectConfig | None = None) -> str:
+    """The plan to use: ``--plan`` when given, else the configured default."""
+    if given:
+        return given
+    config = config or find_config()
+    if config.plan:
+        return config.plan
+    raise UsageError(
+        "no plan given: pass --plan PLAN, or name the default plan in cdpctl.yaml (plan: plans/shop.yaml) "
+        "or in pyproject.toml ([tool.cdpctl] plan = \"plans/shop.yaml\")"
+    )

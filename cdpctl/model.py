@@ -1,0 +1,212 @@
+"""The plan model: every definition resolved, every node with its source position.
+
+A :class:`Plan` is what the loader returns and what every command consumes.
+Properties are *resolved*: a property that reuses a shared definition carries
+the merged result (with ``shared`` naming the definition it came from), and a
+property whose type is a reusable type carries that type's properties expanded
+(with ``ref`` naming the type), so consumers never have to resolve anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from cdpctl.errors import Pos
+
+BUILTIN_TYPES = ("string", "integer", "number", "boolean", "object", "array", "any")
+
+CALL_TYPES = ("track", "identify", "group", "page", "screen")
+"""Calls a plan can govern (``alias`` is only checked against the Segment Spec envelope)."""
+
+SPEC_CALL_TYPES = ("track", "identify", "page", "screen", "group", "alias")
+"""Every call type of the Segment Spec."""
+
+CONSTRAINT_KEYS = (
+    "enum",
+    "const",
+    "pattern",
+    "format",
+    "min_length",
+    "max_length",
+    "minimum",
+    "maximum",
+    "exclusive_minimum",
+    "exclusive_maximum",
+    "multiple_of",
+    "min_items",
+    "max_items",
+    "unique_items",
+)
+"""Constraint keys of the plan format, in the order they are compiled."""
+
+JSON_SCHEMA_KEYWORD = {
+    "enum": "enum",
+    "const": "const",
+    "pattern": "pattern",
+    "format": "format",
+    "min_length": "minLength",
+    "max_length": "maxLength",
+    "minimum": "minimum",
+    "maximum": "maximum",
+    "exclusive_minimum": "exclusiveMinimum",
+    "exclusive_maximum": "exclusiveMaximum",
+    "multiple_of": "multipleOf",
+    "min_items": "minItems",
+    "max_items": "maxItems",
+    "unique_items": "uniqueItems",
+}
+
+FORMATS = ("date-time", "date", "time", "email", "uri", "uuid", "ipv4", "ipv6", "hostname")
+
+
+@dataclass
+class Property:
+    """A property, trait or array item, fully resolved.
+
+    ``type`` is always a builtin type name (``object`` for a reusable type);
+    ``ref`` names the reusable type it came from and ``shared`` the shared
+    property library entry it inherits from.  ``constraints`` holds the
+    constraint keys of the plan format (snake_case) that apply.
+    """
+
+    name: str
+    pos: Pos
+    type: str = "any"
+    ref: str | None = None
+    shared: str | None = None
+    required: bool = False
+    nullable: bool = False
+    description: str | None = None
+    constraints: dict[str, Any] = field(default_factory=dict)
+    items: Property | None = None
+    properties: dict[str, Property] = field(default_factory=dict)
+    additional_properties: bool = False
+    deprecated: bool = False
+    key_pos: dict[str, Pos] = field(default_factory=dict)
+    """Position of each key as written where this property is defined (its own keys, not inherited ones)."""
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Keys the plan format does not model but keeps (``x-`` extensions, ``json_schema`` escape hatch)."""
+
+    def walk(self, path: str) -> Iterator[tuple[str, Property]]:
+        """Yield ``(path, property)`` for this property and every nested one (``a.b``, ``a[]``)."""
+        yield path, self
+        for name, child in self.properties.items():
+            yield from child.walk(f"{path}.{name}")
+        if self.items is not None:
+            yield from self.items.walk(f"{path}[]")
+
+
+@dataclass
+class TypeDef:
+    """A reusable object shape from ``types:``."""
+
+    name: str
+    pos: Pos
+    description: str | None = None
+    properties: dict[str, Property] = field(default_factory=dict)
+    additional_properties: bool = False
+    additional_properties_set: bool = False
+    key_pos: dict[str, Pos] = field(default_factory=dict)
+
+
+@dataclass
+class Call:
+    """One governed call: a track event, a page, a screen, or the identify / group traits.
+
+    ``name`` is the event name (track), the page or screen ``name``, or
+    ``None`` for identify and group.  ``fields`` are the properties (track,
+    page, screen) or the traits (identify, group); ``field_key`` says which.
+    """
+
+    type: str
+    name: str | None
+    pos: Pos
+    description: str | None = None
+    owner: str | None = None
+    tags: list[str] = field(default_factory=list)
+    deprecated: bool = False
+    version: int | None = None
+    fields: dict[str, Property] = field(default_factory=dict)
+    additional_properties: bool = False
+    key_pos: dict[str, Pos] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def field_key(self) -> str:
+        return "traits" if self.type in ("identify", "group") else "properties"
+
+    @property
+    def label(self) -> str:
+        """Human name: ``Order Completed``, ``identify``, ``page Pricing``."""
+        if self.type == "track" and self.name is not None:
+            return self.name
+        if self.name is None:
+            return self.type
+        return f"{self.type} {self.name}"
+
+    def walk(self) -> Iterator[tuple[str, Property]]:
+        """Every property reachable from this call, with its path (``properties.products[].price``)."""
+        for name, prop in self.fields.items():
+            yield from prop.walk(f"{self.field_key}.{name}")
+
+
+@dataclass
+class Plan:
+    name: str
+    version: str
+    pos: Pos
+    description: str | None = None
+    default_additional_properties: bool = False
+    properties: dict[str, Property] = field(default_factory=dict)
+    """The shared property library, each entry resolved on its own."""
+    types: dict[str, TypeDef] = field(default_factory=dict)
+    events: dict[str, Call] = field(default_factory=dict)
+    identify: Call | None = None
+    group: Call | None = None
+    pages: dict[str, Call] | None = None
+    screens: dict[str, Call] | None = None
+    files: list[str] = field(default_factory=list)
+    """Every source file of the plan, the root first, then its includes."""
+    sources: dict[str, str] = field(default_factory=dict)
+    """The text of each source file (for carets under findings and suppression comments)."""
+    key_pos: dict[str, Pos] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def calls(self) -> Iterator[Call]:
+        """Every governed call, in a stable order: track events, identify, group, pages, screens."""
+        yield from self.events.values()
+        if self.identify is not None:
+            yield self.identify
+        if self.group is not None:
+            yield self.group
+        if self.pages is not None:
+            yield from self.pages.values()
+        if self.screens is not None:
+            yield from self.screens.values()
+
+    def governs(self, call_type: str) -> bool:
+        """Whether calls of this type are governed by the plan (track always is)."""
+        if call_type == "track":
+            return True
+        return {
+            "identify": self.identify,
+            "group": self.group,
+            "page": self.pages,
+            "screen": self.screens,
+        }.get(call_type) is not None
+
+    def find_call(self, call_type: str, name: str | None) -> Call | None:
+        """The planned call for a message's type and event / name, if any."""
+        if call_type == "track":
+            return self.events.get(name) if name is not None else None
+        if call_type == "identify":
+            return self.identify
+        if call_type == "group":
+            return self.group
+        if call_type == "page" and self.pages is not None:
+            return self.pages.get(name) if name is not None else None
+        if call_type == "screen" and self.screens is not None:
+            return self.screens.get(name) if name is not None else None
+        return None

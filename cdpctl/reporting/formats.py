@@ -1,0 +1,199 @@
+"""Writers for GitHub annotations, SARIF 2.1.0, JUnit XML and markdown tables."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+from cdpctl import __version__
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SARIF_VERSION = "2.1.0"
+INFORMATION_URI = "https://github.com/cdpctl/cdpctl"
+
+LEVELS = {"error": "error", "warning": "warning", "info": "note", "note": "note", "breaking": "error"}
+GITHUB_LEVELS = {"error": "error", "warning": "warning", "info": "notice", "note": "notice", "breaking": "error"}
+
+
+@dataclass(frozen=True)
+class Result:
+    """One thing to report, in any format: a lint finding, a diff change, a violation group."""
+
+    rule_id: str
+    level: str
+    """``error``, ``warning`` or ``info`` (``note`` and ``breaking`` are accepted as synonyms)."""
+    message: str
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    title: str | None = None
+    properties: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """A rule as SARIF describes it to code-scanning tools."""
+
+    id: str
+    name: str
+    short_description: str
+    full_description: str = ""
+    default_level: str = "error"
+    help_uri: str | None = None
+
+
+@dataclass
+class TestCase:
+    """One JUnit test case; ``failures`` holds ``(message, details)`` pairs."""
+
+    __test__ = False  # not a pytest test class
+
+    name: str
+    classname: str
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    skipped: str | None = None
+    time: float = 0.0
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_annotations(results: Iterable[Result]) -> str:
+    """GitHub Actions workflow commands (``::error file=…,line=…::message``), one per line."""
+    lines = []
+    for result in results:
+        props = []
+        if result.file:
+            props.append(f"file={_escape_property(result.file)}")
+        if result.line:
+            props.append(f"line={result.line}")
+        if result.column:
+            props.append(f"col={result.column}")
+        props.append(f"title={_escape_property(result.title or result.rule_id)}")
+        level = GITHUB_LEVELS.get(result.level, "error")
+        lines.append(f"::{level} {','.join(props)}::{_escape_data(result.message)}")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _uri(path: str) -> str:
+    """A SARIF artifact URI: relative paths stay relative (resolved against the checkout), with slashes."""
+    return path.replace(os.sep, "/")
+
+
+def sarif_log(rules: Sequence[RuleInfo], results: Iterable[Result], tool_name: str = "cdpctl") -> dict[str, Any]:
+    """A SARIF 2.1.0 log with one run."""
+    rule_index = {rule.id: index for index, rule in enumerate(rules)}
+    sarif_results: list[dict[str, Any]] = []
+    for result in results:
+        item: dict[str, Any] = {
+            "ruleId": result.rule_id,
+            "level": LEVELS.get(result.level, "error"),
+            "message": {"text": result.message},
+        }
+        if result.rule_id in rule_index:
+            item["ruleIndex"] = rule_index[result.rule_id]
+        if result.file:
+            physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(result.file)}}
+            if result.line:
+                region: dict[str, Any] = {"startLine": result.line}
+                if result.column:
+                    region["startColumn"] = result.column
+                physical["region"] = region
+            item["locations"] = [{"physicalLocation": physical}]
+        if result.properties:
+            item["properties"] = result.properties
+        sarif_results.append(item)
+    driver_rules = []
+    for rule in rules:
+        descriptor: dict[str, Any] = {
+            "id": rule.id,
+            "name": rule.name,
+            "shortDescription": {"text": rule.short_description},
+            "defaultConfiguration": {"level": LEVELS.get(rule.default_level, "error")},
+        }
+        if rule.full_description:
+            descriptor["fullDescription"] = {"text": rule.full_description}
+        if rule.help_uri:
+            descriptor["helpUri"] = rule.help_uri
+        driver_rules.append(descriptor)
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": SARIF_VERSION,
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": tool_name,
+                        "version": __version__,
+                        "informationUri": INFORMATION_URI,
+                        "rules": driver_rules,
+                    }
+                },
+                "results": sarif_results,
+            }
+        ],
+    }
+
+
+def sarif_text(rules: Sequence[RuleInfo], results: Iterable[Result]) -> str:
+    return json.dumps(sarif_log(rules, results), indent=2, ensure_ascii=False) + "\n"
+
+
+def junit_xml(suite_name: str, cases: Sequence[TestCase]) -> str:
+    """A JUnit XML document with one ``<testsuite>`` (what CI dashboards read)."""
+    failures = sum(1 for case in cases if case.failures)
+    skipped = sum(1 for case in cases if case.skipped is not None and not case.failures)
+    total_time = sum(case.time for case in cases)
+    out = ['<?xml version="1.0" encoding="UTF-8"?>']
+    suite_attrs = (
+        f"name={quoteattr(suite_name)} tests=\"{len(cases)}\" failures=\"{failures}\" "
+        f"errors=\"0\" skipped=\"{skipped}\" time=\"{total_time:.3f}\""
+    )
+    out.append(f"<testsuites {suite_attrs}>")
+    out.append(f"  <testsuite {suite_attrs}>")
+    for case in cases:
+        attrs = f"name={quoteattr(case.name)} classname={quoteattr(case.classname)} time=\"{case.time:.3f}\""
+        if not case.failures and case.skipped is None:
+            out.append(f"    <testcase {attrs}/>")
+            continue
+        out.append(f"    <testcase {attrs}>")
+        for message, details in case.failures:
+            out.append(f"      <failure message={quoteattr(message)}>{escape(details)}</failure>")
+        if case.skipped is not None and not case.failures:
+            out.append(f"      <skipped message={quoteattr(case.skipped)}/>")
+        out.append("    </testcase>")
+    out.append("  </testsuite>")
+    out.append("</testsuites>")
+    return "\n".join(out) + "\n"
+
+
+def markdown_escape(text: str) -> str:
+    """Text safe inside a markdown table cell."""
+    return (
+        text.replace("\\", "\\\\")
+        .replace("|", "\\|")
+        .replace("\r", " ")
+        .replace("\n", " ")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+    )
+
+
+def markdown_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """A GitHub-flavoured markdown table; cells are escaped."""
+    lines = [
+        "| " + " | ".join(markdown_escape(str(h)) for h in headers) + " |",
+        "| " + " | ".join("---" for _ in headers) + " |",
+    ]
+    for row in rows:
+        lines.append("| " + " | ".join(markdown_escape("" if cell is None else str(cell)) for cell in row) + " |")
+    return "\n".join(lines) + "\n"

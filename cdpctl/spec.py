@@ -1,0 +1,82 @@
+"""The Segment Spec envelope: what every message must carry, whatever the plan says.
+
+The same rules are available as a JSON Schema fragment (compiled into every
+call's schema) and as a fast Python check (used by ``validate`` and ``serve``),
+so the two never drift apart.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cdpctl.formats import FORMAT_PATTERNS, matches_format
+from cdpctl.model import SPEC_CALL_TYPES
+
+TIMESTAMP_FIELDS = ("timestamp", "sentAt", "originalTimestamp")
+ID_FIELDS = ("userId", "anonymousId")
+
+
+def _present_id(value: Any) -> bool:
+    if isinstance(value, str):
+        return value != ""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def envelope_problems(message: Any) -> list[tuple[str, str]]:
+    """Every Segment Spec envelope problem of ``message``, as ``(path, message)`` pairs."""
+    if not isinstance(message, dict):
+        return [("", f"a message must be a JSON object, not {type(message).__name__}")]
+    problems: list[tuple[str, str]] = []
+    call_type = message.get("type")
+    if call_type not in SPEC_CALL_TYPES:
+        shown = "missing" if call_type is None else repr(call_type)
+        problems.append(("type", f"'type' is {shown}; it must be one of {', '.join(SPEC_CALL_TYPES)}"))
+    if call_type == "track":
+        event = message.get("event")
+        if not isinstance(event, str) or not event.strip():
+            problems.append(("event", "a track call needs a non-empty 'event' name"))
+    if call_type == "alias":
+        previous = message.get("previousId")
+        if not _present_id(previous):
+            problems.append(("previousId", "an alias call needs a 'previousId'"))
+    if not any(_present_id(message.get(name)) for name in ID_FIELDS):
+        problems.append(("userId", "a message needs a 'userId' or an 'anonymousId'"))
+    for name in TIMESTAMP_FIELDS:
+        value = message.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str) or not matches_format("date-time", value):
+            problems.append((name, f"'{name}' must be an ISO-8601 date-time, not {value!r}"))
+    for name in ("properties", "traits", "context", "integrations"):
+        value = message.get(name)
+        if value is not None and not isinstance(value, dict):
+            problems.append((name, f"'{name}' must be an object"))
+    return problems
+
+
+def envelope_schema(call_type: str, name_key: str | None, name: str | None) -> dict[str, Any]:
+    """The envelope part of a compiled call schema (``properties`` / ``traits`` are added by the compiler)."""
+    id_schema: dict[str, Any] = {"type": ["string", "number", "null"]}
+    present: dict[str, Any] = {"type": ["string", "number"], "minLength": 1}
+    timestamp: dict[str, Any] = {
+        "type": "string",
+        "format": "date-time",
+        "pattern": FORMAT_PATTERNS["date-time"],
+    }
+    properties: dict[str, Any] = {"type": {"const": call_type}}
+    required = ["type"]
+    if name_key is not None and name is not None:
+        properties[name_key] = {"const": name}
+        required.append(name_key)
+    properties["userId"] = id_schema
+    properties["anonymousId"] = id_schema
+    for field in TIMESTAMP_FIELDS:
+        properties[field] = timestamp
+    properties["context"] = {"type": "object"}
+    properties["integrations"] = {"type": "object"}
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "anyOf": [{"required": [field], "properties": {field: present}} for field in ID_FIELDS],
+    }

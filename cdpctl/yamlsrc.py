@@ -1,0 +1,154 @@
+"""Safe YAML loading that keeps the file, line and column of every node.
+
+PyYAML's ``safe_load`` drops positions and silently keeps the last of two
+duplicate keys.  Here the document is *composed* (never constructed into
+arbitrary objects), scalars are resolved with the safe resolver (without the
+timestamp rule, so ``2024-01-01`` stays a string), and the result is a small
+tree of :class:`YMap`, :class:`YSeq` and :class:`YScalar` nodes, each with a
+:class:`Pos`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+import yaml
+
+from cdpctl.errors import PlanIssue, Pos
+
+try:  # libyaml is much faster when present
+    _BaseLoader: type[Any] = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on the PyYAML build
+    _BaseLoader = yaml.SafeLoader
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc]
+    """Safe loader without the implicit timestamp rule."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+@dataclass
+class YScalar:
+    value: Any
+    pos: Pos
+
+
+@dataclass
+class YSeq:
+    items: list[YNode]
+    pos: Pos
+
+
+@dataclass
+class YMap:
+    """A mapping; ``keys`` holds the position of each key, ``values`` the value nodes."""
+
+    values: dict[str, YNode]
+    keys: dict[str, Pos]
+    pos: Pos
+    comments: dict[str, str] = field(default_factory=dict)
+
+    def get(self, key: str) -> YNode | None:
+        return self.values.get(key)
+
+
+YNode = Union[YScalar, YSeq, YMap]
+
+
+def _pos(file: str, node: yaml.Node) -> Pos:
+    mark = node.start_mark
+    return Pos(file, mark.line + 1, mark.column + 1)
+
+
+_SCALAR_CONSTRUCTOR = yaml.SafeLoader("")
+
+
+def _scalar_value(node: yaml.ScalarNode) -> Any:
+    tag = node.tag
+    if tag == "tag:yaml.org,2002:str":
+        return node.value
+    if tag in (
+        "tag:yaml.org,2002:int",
+        "tag:yaml.org,2002:float",
+        "tag:yaml.org,2002:bool",
+        "tag:yaml.org,2002:null",
+    ):
+        return _SCALAR_CONSTRUCTOR.construct_object(node, deep=True)
+    # anything else (binary, explicit tags, timestamps) is kept as its text
+    return node.value
+
+
+def _convert(file: str, node: yaml.Node, issues: list[PlanIssue], depth: int = 0) -> YNode:
+    pos = _pos(file, node)
+    if depth > 200:
+        issues.append(PlanIssue(pos, "the document is nested too deeply"))
+        return YScalar(None, pos)
+    if isinstance(node, yaml.ScalarNode):
+        return YScalar(_scalar_value(node), pos)
+    if isinstance(node, yaml.SequenceNode):
+        return YSeq([_convert(file, item, issues, depth + 1) for item in node.value], pos)
+    if isinstance(node, yaml.MappingNode):
+        values: dict[str, YNode] = {}
+        keys: dict[str, Pos] = {}
+        for key_node, value_node in node.value:
+            kpos = _pos(file, key_node)
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                issues.append(PlanIssue(kpos, "YAML merge keys ('<<') are not supported in plans"))
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                issues.append(PlanIssue(kpos, "a mapping key must be a plain string"))
+                continue
+            raw_key = _scalar_value(key_node)
+            key = raw_key if isinstance(raw_key, str) else str(key_node.value)
+            if key in values:
+                first = keys[key]
+                issues.append(
+                    PlanIssue(
+                        kpos,
+                        f"duplicate key '{key}' (first defined at line {first.line}); "
+                        "YAML would silently keep only the last one",
+                    )
+                )
+                continue
+            keys[key] = kpos
+            values[key] = _convert(file, value_node, issues, depth + 1)
+        return YMap(values, keys, pos)
+    raise TypeError(f"unexpected YAML node {node!r}")  # pragma: no cover
+
+
+def parse_yaml(text: str, file: str) -> tuple[YNode | None, list[PlanIssue]]:
+    """Compose ``text`` into a positioned tree; problems are returned, never raised."""
+    issues: list[PlanIssue] = []
+    try:
+        loader = _Loader(text)
+        try:
+            root = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        pos = Pos(file, mark.line + 1, mark.column + 1) if mark else Pos(file, 1, 1)
+        problem = exc.problem or exc.context or "invalid YAML"
+        issues.append(PlanIssue(pos, f"YAML syntax error: {problem}"))
+        return None, issues
+    except yaml.YAMLError as exc:
+        issues.append(PlanIssue(Pos(file, 1, 1), f"YAML error: {exc}"))
+        return None, issues
+    if root is None:
+        return None, issues
+    return _convert(file, root, issues), issues
+
+
+def to_python(node: YNode) -> Any:
+    """Plain Python value of a node (positions dropped)."""
+    if isinstance(node, YScalar):
+        return node.value
+    if isinstance(node, YSeq):
+        return [to_python(item) for item in node.items]
+    return {key: to_python(value) for key, value in node.values.items()}
