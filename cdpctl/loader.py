@@ -460,12 +460,17 @@ class _Loader:
                 kinds = " or ".join(applies)
                 self.error(pos, f"'{key}' applies to {kinds} properties, but {where} is of type {prop.type}")
                 continue
-            checked = self.check_constraint(key, value, node.pos, prop, where)
+            checked = self.check_constraint(key, value, node, prop, where)
             if checked is not _INVALID:
                 prop.constraints[key] = checked
         self.check_contradictions(prop, mapping, where)
 
-    def check_constraint(self, key: str, value: Any, pos: Pos, prop: Property, where: str) -> Any:
+    def check_constraint(self, key: str, value: Any, node: YNode, prop: Property, where: str) -> Any:
+        pos = node.pos
+
+        def item_pos(index: int) -> Pos:
+            return node.items[index].pos if isinstance(node, YSeq) and index < len(node.items) else pos
+
         if key == "enum":
             if not isinstance(value, list) or not value:
                 self.error(pos, f"'enum' of {where} must be a non-empty list of values")
@@ -475,14 +480,14 @@ class _Loader:
                 if item is None:
                     if not prop.nullable:
                         self.error(
-                            pos,
+                            item_pos(index),
                             f"enum of {where} contains null but the property is not nullable (add 'nullable: true')",
                         )
                         ok = False
                     continue
                 if not _value_matches_type(item, prop.type):
                     self.error(
-                        pos,
+                        item_pos(index),
                         f"enum value #{index + 1} ({item!r}) of {where} is {_describe(item)}, "
                         f"not of the property's type {prop.type}",
                     )
