@@ -1,9 +1,82 @@
-"""Command module placeholder: registers nothing until its command lands."""
+"""``cdpctl generate python``: a typed Python tracking client from the plan."""
 
 from __future__ import annotations
 
+import os
+import sys
+from typing import Optional
+
 import typer
+
+from cdpctl.commands._common import PLAN_HELP, handle_errors, load_plan_arg
+
+generate_app = typer.Typer(
+    name="generate",
+    help="Generate typed tracking clients from the plan.\n\nExample: cdpctl generate python --out app/tracking.py",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+def _configured_out() -> str | None:
+    """``python_out`` from the ``generate`` settings of the project configuration, if any."""
+    from cdpctl.config import find_config
+    from cdpctl.errors import ConfigError
+
+    config = find_config()
+    value = config.section("generate").get("python_out")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{config.source}: 'generate.python_out' must be a file or folder path")
+    root = config.root or os.getcwd()
+    return os.path.relpath(os.path.join(root, value))
+
+
+@generate_app.command("python")
+def python_command(
+    plan: Optional[str] = typer.Option(None, "--plan", "-p", help=PLAN_HELP, show_default=False),
+    out: Optional[str] = typer.Option(
+        None,
+        "--out",
+        "-o",
+        help="Module file (name.py) or package folder to write (default: generate.python_out from the config).",
+        show_default=False,
+    ),
+    check: bool = typer.Option(
+        False, "--check", help="Write nothing; exit 1 if the files on disk are missing or stale, 0 if current."
+    ),
+) -> None:
+    """Generate a typed Python tracking client (one method per planned call).
+
+    Example: cdpctl generate python --plan plans/acme-shop.yaml --out app/tracking.py
+    """
+    from cdpctl.codegen import generated_files, stale_files, write_files
+    from cdpctl.errors import UsageError
+
+    with handle_errors():
+        target = out or _configured_out()
+        if target is None:
+            raise UsageError("no output given: pass --out PATH, or set generate.python_out in the project config")
+        loaded = load_plan_arg(plan)
+        files = generated_files(loaded, target)
+        label = f"'{loaded.name}' {loaded.version}"
+        if check:
+            stale = stale_files(files)
+            for file in stale:
+                state = "missing" if not file.path.exists() else "stale"
+                sys.stderr.write(f"{file.path}: {state}: not what plan {label} generates\n")
+            if stale:
+                sys.stderr.write(f"cdpctl: run: cdpctl generate python --out {target}\n")
+                raise typer.Exit(1)
+            sys.stderr.write(f"{target}: up to date with plan {label}\n")
+            return
+        written = write_files(files)
+        methods = sum(1 for _ in loaded.calls())
+        state = "wrote" if written else "unchanged"
+        sys.stderr.write(f"{state} {target} from plan {label}: {methods} typed call methods\n")
 
 
 def register(app: typer.Typer) -> None:
-    """Register this module's commands on ``app``."""
+    """Register ``cdpctl generate`` on ``app``."""
+    app.add_typer(generate_app, name="generate")

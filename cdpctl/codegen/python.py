@@ -1,0 +1,472 @@
+"""The Python emitter: one self-contained, typed module for a tracking plan.
+
+The module holds the plan's ``TypedDict`` classes, the runtime support of
+:mod:`cdpctl.codegen.runtime` (copied verbatim), the compiled JSON Schemas
+(for ``validate=True``) and a ``Tracker`` class with one method per planned
+call.  Output is deterministic: the same plan and cdpctl version give the
+same bytes.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import keyword
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+
+from cdpctl import __version__
+from cdpctl.codegen.naming import allocate, docstring_text, pascal_case, py_str, snake_case
+from cdpctl.codegen.types import ClassKey, TypedDictDef, TypeRenderer
+from cdpctl.compiler import compile_plan
+from cdpctl.model import Call, Plan, Property
+
+RUNTIME_MARKER = "# --- runtime ---\n"
+
+ENVELOPE_ARGUMENTS = (
+    "self",
+    "user_id",
+    "anonymous_id",
+    "group_id",
+    "category",
+    "name",
+    "event",
+    "traits",
+    "properties",
+    "extra_properties",
+    "extra_traits",
+    "context",
+    "timestamp",
+    "integrations",
+    "message_id",
+)
+"""Keyword arguments of the generated methods that plan properties can never take (they get ``_``)."""
+
+TRACKER_METHODS = ("check", "track", "identify", "group", "page", "screen", "alias", "flush")
+"""Method names of ``Tracker`` that no planned call can take."""
+
+EMITTED_NAMES = ("Tracker", "PLAN_NAME", "PLAN_VERSION", "_PLAN_SCHEMAS", "Literal", "TypedDict",
+                 "TYPE_CHECKING", "deprecated", "annotations")
+"""Module-level names the emitter itself defines or imports (beside those of the runtime)."""
+
+
+def runtime_source() -> tuple[str, frozenset[str]]:
+    """The runtime code to embed and the module-level names it (and its imports) define."""
+    text = resources.files("cdpctl.codegen").joinpath("runtime.py").read_text(encoding="utf-8")
+    head, _, body = text.partition(RUNTIME_MARKER)
+    names: set[str] = set()
+    for node in ast.parse(text).body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, (ast.ClassDef, ast.FunctionDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names.update(target.id for target in node.targets if isinstance(target, ast.Name))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+    return body.strip("\n") + "\n", frozenset(names)
+
+
+def tracker_attributes() -> frozenset[str]:
+    """Public attribute names of the runtime's tracker base class."""
+    text = resources.files("cdpctl.codegen").joinpath("runtime.py").read_text(encoding="utf-8")
+    for node in ast.parse(text).body:
+        if isinstance(node, ast.ClassDef) and node.name == "_TrackerBase":
+            return frozenset(
+                item.name for item in node.body if isinstance(item, ast.FunctionDef) and not item.name.startswith("_")
+            )
+    return frozenset()
+
+
+@dataclass(frozen=True)
+class Param:
+    """One planned property as a keyword argument."""
+
+    name: str
+    original: str
+    annotation: str
+    required: bool
+    description: str | None
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    """One generated ``Tracker`` method."""
+
+    name: str
+    call: Call | None
+    call_type: str
+    params: tuple[Param, ...]
+
+
+def call_class_base(call: Call) -> str:
+    """The wanted class-name prefix for inline objects of ``call`` (``OrderCompleted``, ``PagePricing``)."""
+    if call.type == "track":
+        return pascal_case(call.name or "", "Event")
+    prefix = call.type.capitalize()
+    return prefix + pascal_case(call.name, "N") if call.name else prefix
+
+
+def method_names(plan: Plan) -> dict[tuple[str, str], str]:
+    """Method name of each planned call, keyed by ``(call type, name)``."""
+    requests: dict[tuple[str, str], str] = {}
+    for name in plan.events:
+        requests[("track", name)] = snake_case(name, "track_")
+    for name in plan.pages or {}:
+        requests[("page", name)] = "page_" + snake_case(name, "n_")
+    for name in plan.screens or {}:
+        requests[("screen", name)] = "screen_" + snake_case(name, "n_")
+    reserved = {*TRACKER_METHODS, *tracker_attributes()}
+    return allocate(requests, reserved, exact=lambda key: key[0] == "track" and requests[key] == key[1])
+
+
+def argument_names(fields: Iterable[str]) -> dict[str, str]:
+    """Keyword-argument name of each property of one call."""
+    requests = {name: snake_case(name, "p_") for name in fields}
+    return allocate(requests, ENVELOPE_ARGUMENTS, exact=lambda key: requests[key] == key)
+
+
+class _Emitter:
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.runtime, runtime_names = runtime_source()
+        self.module_names = runtime_names | set(EMITTED_NAMES)
+        self.methods = method_names(plan)
+        self.type_descriptions = {name: typedef.description for name, typedef in plan.types.items()}
+        # pass 1: collect the class names wanted; pass 2 renders with the allocated names
+        wanted: dict[ClassKey, str] = {}
+
+        def want(key: ClassKey, name: str) -> str:
+            wanted.setdefault(key, name)
+            return name
+
+        self._render_all(TypeRenderer(want, self.type_descriptions))
+        names = allocate(wanted, self.module_names, exact=lambda key: key[0] == "type", order=lambda key: key)
+        self.renderer = TypeRenderer(lambda key, _name: names[key], self.type_descriptions)
+        self.specs = self._render_all(self.renderer)
+
+    def _render_all(self, renderer: TypeRenderer) -> list[MethodSpec]:
+        specs: list[MethodSpec] = []
+        for call in self.plan.calls():
+            specs.append(self._spec(call, renderer))
+        return specs
+
+    def _spec(self, call: Call, renderer: TypeRenderer) -> MethodSpec:
+        method = call.type if call.type in ("identify", "group") else self.methods[call.type, call.name or ""]
+        arguments = argument_names(call.fields)
+        base = call_class_base(call)
+        params = []
+        for original, prop in call.fields.items():
+            key: ClassKey = ("call", call.type, call.name or "", original)
+            annotation = renderer.annotation(prop, key, base + pascal_case(original, "P"))
+            params.append(Param(arguments[original], original, annotation, prop.required, _describe(prop)))
+        return MethodSpec(method, call, call.type, tuple(params))
+
+    # -- output ------------------------------------------------------------
+    def module(self) -> str:
+        plan = self.plan
+        typed_dicts = [self._typed_dict(definition) for definition in self.renderer.definitions]
+        methods = [self._method(spec) for spec in self.specs]
+        methods.extend(self._generic_methods())
+        deprecated = any(spec.call is not None and spec.call.deprecated for spec in self.specs)
+        parts = [
+            self._header() + "\n" + self._imports(deprecated),
+            self.runtime,
+            f"PLAN_NAME: Final = {py_str(plan.name)}\nPLAN_VERSION: Final = {py_str(plan.version)}\n",
+            self._schemas(),
+            *typed_dicts,
+            self._tracker(methods),
+        ]
+        return "\n\n".join(part.rstrip("\n") + "\n" for part in parts)
+
+    def _header(self) -> str:
+        plan = self.plan
+        doc = [
+            f"Typed tracking client for the tracking plan {_inline(plan.name)} (version {_inline(plan.version)}).",
+        ]
+        if plan.description:
+            doc += ["", *docstring_text(plan.description)]
+        doc += [
+            "",
+            "Usage::",
+            "",
+            "    import segment.analytics as analytics",
+            "    tracker = Tracker(analytics)",
+            "",
+            "Generated by cdpctl; do not edit.",
+        ]
+        lines = [
+            f"# Generated by cdpctl {__version__} from the tracking plan {py_str(plan.name)} "
+            f"version {py_str(plan.version)}.",
+            "# Do not edit: regenerate with `cdpctl generate python`.",
+            "# ruff: noqa: E501",
+            _docstring(doc, ""),
+        ]
+        return "\n".join(lines)
+
+    def _imports(self, deprecated: bool) -> str:
+        uses = self.renderer.uses
+        typing_names = ["Any", "ClassVar", "Final"]
+        if "Literal" in uses:
+            typing_names.append("Literal")
+        if deprecated:
+            typing_names.append("TYPE_CHECKING")
+        if "TypedDict" in uses:
+            typing_names.append("TypedDict")
+        typing_names.sort(key=lambda name: (not name.isupper(), name.lower() != name, name))
+        lines = [
+            "from __future__ import annotations",
+            "",
+            "import importlib",
+            "import json",
+            "import logging",
+            "import os",
+            "from collections.abc import Callable, Mapping, Sequence",
+            "from dataclasses import dataclass",
+            "from datetime import date, datetime, timezone",
+            "from enum import Enum",
+            f"from typing import {', '.join(typing_names)}",
+        ]
+        if deprecated:
+            lines += [
+                "",
+                "if TYPE_CHECKING:",
+                "    from typing_extensions import deprecated",
+                "else:",
+                "    try:",
+                "        from warnings import deprecated",
+                "    except ImportError:",
+                "        try:",
+                "            from typing_extensions import deprecated",
+                "        except ImportError:",
+                "",
+                "            def deprecated(message, /, *, category=DeprecationWarning, stacklevel=1):",
+                "                return lambda function: function",
+            ]
+        return "\n".join(lines) + "\n"
+
+    def _schemas(self) -> str:
+        compiled = compile_plan(self.plan, "07")
+        lines = ["_PLAN_SCHEMAS: Final[dict[tuple[str, str | None], str]] = {"]
+        for schema in compiled.schemas:
+            text = json.dumps(schema.schema, separators=(",", ":"), ensure_ascii=True)
+            event = "None" if schema.event is None else py_str(schema.event)
+            lines.append(f"    ({py_str(schema.type)}, {event}): {py_str(text)},")
+        lines.append("}")
+        lines.append('"""The compiled JSON Schema of each planned call (used when ``validate=True``)."""')
+        return "\n".join(lines) + "\n"
+
+    def _typed_dict(self, definition: TypedDictDef) -> str:
+        out: list[str] = []
+        bases: list[str] = []
+        for suffix, items, total in (("Required", definition.required, True), ("Optional", definition.optional, False)):
+            if not items:
+                continue
+            base = f"_{definition.name}{suffix}"
+            bases.append(base)
+            if all(_class_key(key) for key, _ in items):
+                out.append(f"class {base}(TypedDict{'' if total else ', total=False'}):")
+                out.extend(f"    {key}: {annotation}" for key, annotation in items)
+                out += ["", ""]
+                continue
+            out.append(f"{base} = TypedDict(")
+            out.append(f"    {py_str(base)},")
+            out.append("    {")
+            out.extend(f"        {py_str(key)}: {annotation}," for key, annotation in items)
+            out.append("    },")
+            if not total:
+                out.append("    total=False,")
+            out += [")", "", ""]
+        out.append(f"class {definition.name}({', '.join(bases)}):")
+        doc = docstring_text(definition.description) if definition.description else []
+        if not doc:
+            doc = ["A planned object."]
+        keys = [*definition.required, *definition.optional]
+        doc += ["", "Keys: " + ", ".join(_inline(key) for key, _ in keys) + "."]
+        out.append(_docstring(doc, "    "))
+        return "\n".join(out) + "\n"
+
+    def _tracker(self, methods: list[str]) -> str:
+        plan = self.plan
+        governed = sorted(call_type for call_type in ("track", "identify", "group", "page", "screen")
+                          if plan.governs(call_type))
+        deprecated = sorted(name for name, call in plan.events.items() if call.deprecated)
+        doc = [
+            f"Typed tracking client for {_inline(plan.name)} {_inline(plan.version)}: one method per planned call.",
+            "",
+            "Wraps any client with the Segment SDK methods (``segment.analytics``, ``Client``, a RudderStack",
+            "client, a test double).  ``validate=True`` checks each message against the compiled plan before",
+            "it is sent (needs ``jsonschema``); ``on_violation`` receives the violations.",
+        ]
+        lines = [
+            "class Tracker(_TrackerBase):",
+            _docstring(doc, "    "),
+            "",
+            "    _SCHEMAS: ClassVar[Mapping[tuple[str, str | None], str]] = _PLAN_SCHEMAS",
+            f"    _GOVERNED: ClassVar[frozenset[str]] = frozenset({_str_tuple(governed)})",
+            f"    _DEPRECATED: ClassVar[frozenset[str]] = frozenset({_str_tuple(deprecated)})",
+        ]
+        body = "\n".join(lines) + "\n"
+        return body + "".join("\n" + method for method in methods)
+
+    def _method(self, spec: MethodSpec) -> str:
+        call = spec.call
+        assert call is not None
+        call_type = spec.call_type
+        field_key = call.field_key
+        lines: list[str] = []
+        if call.deprecated:
+            lines.append(f"    @deprecated({py_str(f'{call.label!r} is deprecated in the tracking plan')})")
+        args = ["self", "*", "user_id: str | int | None = None", "anonymous_id: str | int | None = None"]
+        if call_type == "group":
+            args.append("group_id: str | int")
+        for param in spec.params:
+            if param.required:
+                args.append(f"{param.name}: {param.annotation}")
+            else:
+                args.append(f"{param.name}: {param.annotation} | NotSent = NOT_SENT")
+        if call_type in ("page", "screen"):
+            args.append("category: str | None = None")
+        extra_name = "extra_traits" if field_key == "traits" else "extra_properties"
+        if call.additional_properties:
+            args.append(f"{extra_name}: Mapping[str, Any] | None = None")
+        args += _ENVELOPE_ARGS
+        lines.append(f"    def {spec.name}(")
+        lines.extend(f"        {arg}," for arg in args)
+        lines.append("    ) -> Any:")
+        lines.append(_docstring(self._method_doc(spec, extra_name if call.additional_properties else None), "        "))
+        name = "None" if call.name is None or call_type in ("identify", "group") else py_str(call.name)
+        lines.append("        return self._send(")
+        lines.append(f"            {py_str(call_type)},")
+        lines.append(f"            {name},")
+        if spec.params:
+            lines.append("            {")
+            lines.extend(f"                {py_str(param.original)}: {param.name}," for param in spec.params)
+            lines.append("            },")
+        else:
+            lines.append("            {},")
+        if call.additional_properties:
+            lines.append(f"            extra={extra_name},")
+        if call_type == "group":
+            lines.append("            group_id=group_id,")
+        if call_type in ("page", "screen"):
+            lines.append("            category=category,")
+        lines.extend(f"            {arg}={arg}," for arg in _SEND_ARGS)
+        lines.append("        )")
+        return "\n".join(lines) + "\n"
+
+    def _method_doc(self, spec: MethodSpec, extra_name: str | None) -> list[str]:
+        call = spec.call
+        assert call is not None
+        what = {"track": "Track", "identify": "Identify", "group": "Group", "page": "Page", "screen": "Screen"}
+        title = f"{what[call.type]} {_inline(call.name)}." if call.name is not None else f"{what[call.type]} a user."
+        if call.type == "group":
+            title = "Group a user with a company or account."
+        doc = [title]
+        if call.description:
+            doc += ["", *docstring_text(call.description)]
+        facts = []
+        if call.owner:
+            facts.append(f"Owner: {_inline(call.owner)}.")
+        if call.tags:
+            facts.append("Tags: " + ", ".join(_inline(tag) for tag in call.tags) + ".")
+        if call.deprecated:
+            facts.append("Deprecated: this call is deprecated in the tracking plan.")
+        if facts:
+            doc += ["", *facts]
+        described = [param for param in spec.params]
+        if described or extra_name:
+            doc += ["", "Args:"]
+            for param in described:
+                sent = f" (sent as {_inline(param.original)})" if param.name != param.original else ""
+                state = "Required" if param.required else "Optional"
+                text = f"    {param.name}: {state}{sent}."
+                description = docstring_text(param.description) if param.description else []
+                if description:
+                    text += " " + description[0]
+                doc.append(text)
+                doc.extend(f"        {line}" if line else "" for line in description[1:])
+            if extra_name:
+                doc.append(f"    {extra_name}: Unplanned {call.field_key}, allowed by the plan for this call.")
+        return doc
+
+    def _generic_methods(self) -> list[str]:
+        plan = self.plan
+        out: list[str] = []
+        generic = (
+            ("identify", plan.identify is None, "traits", "Identify a user (identify is not governed by the plan)."),
+            ("group", plan.group is None, "traits", "Group a user (group is not governed by the plan)."),
+            ("page", plan.pages is None, "properties", "Record a page view (pages are not governed by the plan)."),
+            ("screen", plan.screens is None, "properties", "Record a screen view (screens are not governed by the plan)."),
+        )
+        for call_type, wanted, field_key, title in generic:
+            if not wanted:
+                continue
+            args = ["self", "*", "user_id: str | int | None = None", "anonymous_id: str | int | None = None"]
+            if call_type == "group":
+                args.append("group_id: str | int")
+            if call_type in ("page", "screen"):
+                args += ["name: str | None = None", "category: str | None = None"]
+            args.append(f"{field_key}: Mapping[str, Any] | None = None")
+            args += _ENVELOPE_ARGS
+            lines = [f"    def {call_type}("]
+            lines.extend(f"        {arg}," for arg in args)
+            lines.append("    ) -> Any:")
+            lines.append(_docstring([title], "        "))
+            lines.append("        return self._send(")
+            lines.append(f"            {py_str(call_type)},")
+            lines.append("            name," if call_type in ("page", "screen") else "            None,")
+            lines.append("            None,")
+            lines.append(f"            extra={field_key},")
+            if call_type == "group":
+                lines.append("            group_id=group_id,")
+            if call_type in ("page", "screen"):
+                lines.append("            category=category,")
+            lines.extend(f"            {arg}={arg}," for arg in _SEND_ARGS)
+            lines.append("        )")
+            out.append("\n".join(lines) + "\n")
+        return out
+
+
+_ENVELOPE_ARGS = (
+    "context: Mapping[str, Any] | None = None",
+    "timestamp: datetime | None = None",
+    "integrations: Mapping[str, Any] | None = None",
+    "message_id: str | None = None",
+)
+_SEND_ARGS = ("user_id", "anonymous_id", "context", "timestamp", "integrations", "message_id")
+
+
+def _class_key(key: str) -> bool:
+    """Whether ``key`` can be written as a class-syntax ``TypedDict`` field."""
+    return key.isidentifier() and key.isascii() and not keyword.iskeyword(key) and not key.startswith("__")
+
+
+def _describe(prop: Property) -> str | None:
+    return prop.description
+
+
+def _inline(text: str | None) -> str:
+    """Plan text for one docstring line, quoted: its lines joined, everything escaped."""
+    return "'" + " ".join(docstring_text(text or "")) + "'"
+
+
+def _str_tuple(values: list[str]) -> str:
+    if not values:
+        return ""
+    return "(" + ", ".join(py_str(value) for value in values) + ("," if len(values) == 1 else "") + ")"
+
+
+def _docstring(lines: list[str], indent: str) -> str:
+    if len(lines) == 1:
+        return f'{indent}"""{lines[0]}"""'
+    body = [f'{indent}"""{lines[0]}']
+    body.extend(f"{indent}{line}" if line else "" for line in lines[1:])
+    body.append(f'{indent}"""')
+    return "\n".join(body)
+
+
+def generate_python(plan: Plan) -> str:
+    """The text of the typed tracking client module for ``plan``."""
+    return _Emitter(plan).module()

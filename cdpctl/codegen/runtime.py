@@ -1,0 +1,273 @@
+"""Runtime support embedded verbatim in every generated Python tracking client.
+
+This module is real, importable, type-checked code; the emitter copies
+everything below the ``# --- runtime ---`` marker into the generated module,
+whose import block includes every import listed here.  It needs only the
+standard library; ``jsonschema`` is imported lazily, and only when a
+``Tracker`` is built with ``validate=True``.
+
+Violation codes are those ``cdpctl validate`` reports: ``invalid_envelope``,
+``unplanned_event``, ``unplanned_property``, ``required_missing``,
+``type_mismatch``, ``value_not_allowed``, ``constraint_failed`` and
+``deprecated_event`` (a warning).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from enum import Enum
+from typing import Any, ClassVar, Final
+
+# --- runtime ---
+STRICT_ENV: Final = "CDPCTL_TRACKING_STRICT"
+"""Environment variable: ``1`` makes the default violation handler raise, ``0`` makes it log."""
+
+_LOG: Final = logging.getLogger(__name__)
+
+
+class NotSent(Enum):
+    """The default of optional properties: the property is left out (``None`` sends an explicit null)."""
+
+    NOT_SENT = "NOT_SENT"
+
+    def __repr__(self) -> str:
+        return "NOT_SENT"
+
+
+NOT_SENT: Final = NotSent.NOT_SENT
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One way a message breaks the tracking plan; ``code`` is the code ``cdpctl validate`` reports."""
+
+    code: str
+    severity: str
+    type: str | None
+    event: str | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f" at {self.path}" if self.path else ""
+        return f"{self.code}{where}: {self.message}"
+
+
+class TrackingPlanViolation(Exception):
+    """Raised by the default handler (under pytest or with the strict variable set) for error violations."""
+
+    def __init__(self, violations: Sequence[Violation]) -> None:
+        self.violations = tuple(violations)
+        super().__init__("; ".join(str(violation) for violation in self.violations))
+
+
+ViolationHandler = Callable[[Sequence[Violation]], None]
+
+
+def _strict() -> bool:
+    flag = os.environ.get(STRICT_ENV, "").strip().lower()
+    if flag in ("1", "true", "yes", "on"):
+        return True
+    if flag in ("0", "false", "no", "off"):
+        return False
+    return "PYTEST_CURRENT_TEST" in os.environ
+
+
+def default_violation_handler(violations: Sequence[Violation]) -> None:
+    """Raise :class:`TrackingPlanViolation` for errors in tests (or when strict), log everything otherwise."""
+    errors = [violation for violation in violations if violation.severity == "error"]
+    if errors and _strict():
+        raise TrackingPlanViolation(errors)
+    for violation in violations:
+        level = logging.ERROR if violation.severity == "error" else logging.WARNING
+        _LOG.log(level, "tracking plan violation in %s: %s", violation.event or violation.type, violation)
+
+
+def _iso(value: datetime) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.isoformat()
+
+
+def _jsonable(value: object) -> Any:
+    """A JSON-ready copy: datetimes as ISO-8601 (naive ones taken as UTC), dates as ``YYYY-MM-DD``."""
+    if isinstance(value, datetime):
+        return _iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(key): _jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(item) for item in value]
+    return value
+
+
+def _fold(path: Sequence[object]) -> str:
+    text = ""
+    for part in path:
+        text += "[]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+_CONSTRAINT_TEXT: Final = {
+    "type": "type_mismatch",
+    "enum": "value_not_allowed",
+    "const": "value_not_allowed",
+}
+
+
+def _classify(error: Any, field_key: str) -> list[tuple[str, str, str]]:
+    """``(code, path, message)`` for one jsonschema error against a compiled call schema."""
+    path = list(error.absolute_path)
+    keyword = str(error.validator)
+    instance = error.instance
+    if not path or path[0] != field_key:
+        if keyword == "required" and not path and isinstance(instance, dict) and field_key not in instance:
+            return [("required_missing", field_key, f"the message has no '{field_key}' object")]
+        return [("invalid_envelope", _fold(path), str(error.message))]
+    base = _fold(path)
+    if keyword == "required" and isinstance(instance, dict):
+        return [
+            ("required_missing", f"{base}.{name}", f"required property '{name}' is missing")
+            for name in error.validator_value
+            if name not in instance
+        ]
+    if keyword == "additionalProperties" and isinstance(instance, dict):
+        planned = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+        return [
+            ("unplanned_property", f"{base}.{name}", f"'{name}' is not in the tracking plan")
+            for name in instance
+            if name not in planned
+        ]
+    return [(_CONSTRAINT_TEXT.get(keyword, "constraint_failed"), base, str(error.message))]
+
+
+class _TrackerBase:
+    """What every generated ``Tracker`` shares: sending, message building and optional validation."""
+
+    _SCHEMAS: ClassVar[Mapping[tuple[str, str | None], str]] = {}
+    _GOVERNED: ClassVar[frozenset[str]] = frozenset({"track"})
+    _DEPRECATED: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(
+        self,
+        client: Any,
+        *,
+        validate: bool = False,
+        on_violation: ViolationHandler | None = None,
+    ) -> None:
+        """Wrap ``client``: any object with the Segment SDK methods (the ``segment.analytics`` module, a
+        ``Client``, a RudderStack client, a test double).  With ``validate=True`` every message is checked
+        against the plan before it is sent and ``on_violation`` receives the violations (default:
+        :func:`default_violation_handler`); if the handler raises, the message is not sent.
+        """
+        self._client = client
+        self._validate = validate
+        self._on_violation: ViolationHandler = on_violation or default_violation_handler
+        self._validators: dict[tuple[str, str | None], Any] = {}
+
+    def _validator(self, call_type: str, name: str | None) -> Any:
+        key = (call_type, name)
+        if key not in self._validators:
+            validators = importlib.import_module("jsonschema.validators")
+            schema = json.loads(self._SCHEMAS[key])
+            self._validators[key] = validators.validator_for(schema)(schema)
+        return self._validators[key]
+
+    def check(self, message: Mapping[str, Any]) -> list[Violation]:
+        """Every plan violation of one Segment message (``{"type": "track", "event": ..., ...}``)."""
+        call_type = message.get("type")
+        if not isinstance(call_type, str) or call_type not in self._GOVERNED:
+            return []
+        name_key = {"track": "event", "page": "name", "screen": "name"}.get(call_type)
+        name = message.get(name_key) if name_key else None
+        event = name if isinstance(name, str) else None
+        if (call_type, event) not in self._SCHEMAS:
+            shown = f"'{event}'" if event is not None else "without a name"
+            return [Violation("unplanned_event", "error", call_type, event, "", f"{call_type} {shown} is not in the tracking plan")]
+        field_key = "traits" if call_type in ("identify", "group") else "properties"
+        found: dict[tuple[str, str], Violation] = {}
+        if call_type == "track" and event in self._DEPRECATED:
+            text = f"'{event}' is deprecated in the tracking plan"
+            found[("deprecated_event", "event")] = Violation("deprecated_event", "warning", call_type, event, "event", text)
+        for error in self._validator(call_type, event).iter_errors(dict(message)):
+            for code, path, text in _classify(error, field_key):
+                found.setdefault((code, path), Violation(code, "error", call_type, event, path, text))
+        mistyped = {path for code, path in found if code == "type_mismatch"}
+        return [
+            violation
+            for (code, path), violation in found.items()
+            if code not in ("value_not_allowed", "constraint_failed") or path not in mistyped
+        ]
+
+    def _send(
+        self,
+        call_type: str,
+        name: str | None,
+        fields: Mapping[str, Any] | None,
+        *,
+        extra: Mapping[str, Any] | None = None,
+        user_id: str | int | None,
+        anonymous_id: str | int | None,
+        context: Mapping[str, Any] | None,
+        timestamp: datetime | None,
+        integrations: Mapping[str, Any] | None,
+        message_id: str | None,
+        group_id: str | int | None = None,
+        category: str | None = None,
+    ) -> Any:
+        label = name if call_type == "track" else f"{call_type} {name}" if name else call_type
+        if user_id in (None, "") and anonymous_id in (None, ""):
+            raise ValueError(f"{label}: pass user_id or anonymous_id (a Segment message needs at least one)")
+        payload: dict[str, Any] = dict(_jsonable(extra)) if extra else {}
+        if fields is not None:
+            payload.update({key: _jsonable(value) for key, value in fields.items() if value is not NOT_SENT})
+        field_key = "traits" if call_type in ("identify", "group") else "properties"
+        sent_context: dict[str, Any] = _jsonable(context) if context else {}
+        sent_integrations: dict[str, Any] = _jsonable(integrations) if integrations else {}
+        if self._validate:
+            message: dict[str, Any] = {"type": call_type}
+            name_key = {"track": "event", "page": "name", "screen": "name"}.get(call_type)
+            if name_key is not None and name is not None:
+                message[name_key] = name
+            for key, value in (
+                ("userId", user_id),
+                ("anonymousId", anonymous_id),
+                ("groupId", group_id),
+                ("category", category),
+                ("messageId", message_id),
+                ("timestamp", _iso(timestamp) if timestamp is not None else None),
+            ):
+                if value is not None:
+                    message[key] = value
+            message[field_key] = payload
+            message["context"] = sent_context
+            message["integrations"] = sent_integrations
+            violations = self.check(message)
+            if violations:
+                self._on_violation(violations)
+        arguments: dict[str, Any] = {
+            "user_id": user_id,
+            "anonymous_id": anonymous_id,
+            field_key: payload,
+            "context": sent_context,
+            "timestamp": timestamp,
+            "integrations": sent_integrations,
+        }
+        if call_type == "track":
+            arguments["event"] = name
+        elif call_type == "group":
+            arguments["group_id"] = group_id
+        elif call_type in ("page", "screen"):
+            arguments["name"] = name
+            arguments["category"] = category
+        if message_id is not None:
+            arguments["message_id"] = message_id
+        method: Callable[..., Any] = getattr(self._client, call_type)
+        return method(**arguments)

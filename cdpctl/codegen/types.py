@@ -1,0 +1,124 @@
+"""Python type annotations for plan properties, and the ``TypedDict`` classes they need.
+
+Mapping (documented in ``docs/generate.md``):
+
+- ``string`` -> ``str`` (``format: date-time`` -> ``str | datetime``, ``format: date`` -> ``str | date``),
+  ``integer`` -> ``int``, ``number`` -> ``float``, ``boolean`` -> ``bool``, ``any`` -> ``Any``;
+- ``enum`` / ``const`` -> ``Literal[...]`` (when every value can be a ``Literal``: strings, integers,
+  booleans; a float enum keeps its base type);
+- ``nullable`` -> ``X | None``; ``array`` -> ``list[X]``;
+- an object with planned properties -> a ``TypedDict`` (a reusable type keeps one class wherever it is
+  used); when it also admits unplanned properties -> ``TheClass | dict[str, Any]``; an object without
+  planned properties -> ``dict[str, Any]``.
+
+The renderer runs twice over the same plan: once to collect the class names it wants (``want``), once
+with the allocated, collision-free names, so both passes walk exactly the same keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from cdpctl.codegen.naming import pascal_case, py_str
+from cdpctl.model import Property
+
+ClassKey = tuple[str, ...]
+
+
+@dataclass
+class TypedDictDef:
+    """One ``TypedDict`` to emit: its keys (original names) with their annotations."""
+
+    name: str
+    description: str | None
+    required: list[tuple[str, str]] = field(default_factory=list)
+    optional: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _literal(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return py_str(value)
+    return None
+
+
+@dataclass
+class TypeRenderer:
+    """Renders annotations; ``class_name(key, wanted)`` names the ``TypedDict`` at ``key``."""
+
+    class_name: Callable[[ClassKey, str], str]
+    type_descriptions: dict[str, str | None] = field(default_factory=dict)
+    definitions: list[TypedDictDef] = field(default_factory=list)
+    uses: set[str] = field(default_factory=set)
+    _done: set[ClassKey] = field(default_factory=set)
+
+    def annotation(self, prop: Property, key: ClassKey, wanted: str) -> str:
+        """The annotation of ``prop``; ``key`` and ``wanted`` name the class an inline object would get."""
+        base = self._base(prop, key, wanted)
+        if prop.nullable and base != "Any":
+            return f"{base} | None"
+        return base
+
+    def _base(self, prop: Property, key: ClassKey, wanted: str) -> str:
+        constraints = prop.constraints
+        if "const" in constraints and constraints["const"] is not None:
+            literal = _literal(constraints["const"])
+            if literal is not None:
+                self.uses.add("Literal")
+                return f"Literal[{literal}]"
+        if "enum" in constraints:
+            literals = [_literal(value) for value in constraints["enum"]]
+            if literals and all(item is not None for item in literals):
+                self.uses.add("Literal")
+                return f"Literal[{', '.join(item for item in literals if item is not None)}]"
+        kind = prop.type
+        if kind == "string":
+            fmt = constraints.get("format")
+            if fmt == "date-time":
+                return "str | datetime"
+            if fmt == "date":
+                return "str | date"
+            return "str"
+        if kind == "integer":
+            return "int"
+        if kind == "number":
+            return "float"
+        if kind == "boolean":
+            return "bool"
+        if kind == "array":
+            if prop.items is None:
+                self.uses.add("Any")
+                return "list[Any]"
+            item = self.annotation(prop.items, (*key, "[]"), f"{wanted}Item")
+            return f"list[{item}]"
+        if kind == "object":
+            if prop.ref is not None:
+                key, wanted = ("type", prop.ref), pascal_case(prop.ref, "T")
+            if not prop.properties:
+                self.uses.add("Any")
+                return "dict[str, Any]"
+            name = self.class_name(key, wanted)
+            if key not in self._done:
+                self._done.add(key)
+                description = self.type_descriptions.get(prop.ref) if prop.ref is not None else prop.description
+                self._define(name, prop, key, wanted, description)
+            if prop.additional_properties:
+                self.uses.add("Any")
+                return f"{name} | dict[str, Any]"
+            return name
+        self.uses.add("Any")
+        return "Any"
+
+    def _define(self, name: str, prop: Property, key: ClassKey, wanted: str, description: str | None) -> None:
+        self.uses.add("TypedDict")
+        definition = TypedDictDef(name, description)
+        for child_name, child in prop.properties.items():
+            child_wanted = wanted + pascal_case(child_name, "P")
+            annotation = self.annotation(child, (*key, child_name), child_wanted)
+            (definition.required if child.required else definition.optional).append((child_name, annotation))
+        self.definitions.append(definition)  # after its children: no forward references
