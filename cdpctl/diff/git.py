@@ -1,0 +1,138 @@
+"""Plans read from git revisions: ``main:plans/shop.yaml``, ``HEAD~1:plans/shop.yaml``.
+
+Files are read with ``git show REV:PATH`` (a subprocess without a shell).  As
+in git itself, ``PATH`` is relative to the repository root, unless it starts
+with ``./`` or ``../`` (relative to the working directory).  A plan's
+``include:`` files are read from the same revision.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import posixpath
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from cdpctl.errors import CdpctlError, PlanIssue, PlanLoadError, Pos
+from cdpctl.loader import Reader, load_plan
+from cdpctl.model import Plan
+
+GIT_TIMEOUT = 60.0
+
+
+class GitError(CdpctlError):
+    """A git revision or file cannot be read (exit status 2)."""
+
+
+@dataclass(frozen=True)
+class PlanRef:
+    """One side of a comparison: a file of the working tree, or a file at a git revision."""
+
+    path: str
+    rev: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.path if self.rev is None else f"{self.rev}:{self.path}"
+
+
+def parse_ref(arg: str) -> PlanRef:
+    """``REV:PATH`` is a git revision and path unless a file named ``arg`` exists."""
+    if os.path.exists(arg) or ":" not in arg:
+        return PlanRef(arg)
+    rev, _, path = arg.partition(":")
+    if not rev or not path:
+        return PlanRef(arg)
+    return PlanRef(path, rev)
+
+
+def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    try:
+        return subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, timeout=GIT_TIMEOUT, check=False, stdin=subprocess.DEVNULL
+        )
+    except FileNotFoundError as exc:
+        raise GitError("git is not installed or not on PATH; it is needed to read plans from a revision") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise GitError(f"git {' '.join(args)} did not answer within {GIT_TIMEOUT:.0f} seconds") from exc
+
+
+def repo_root(cwd: Path) -> Path:
+    result = _git(["rev-parse", "--show-toplevel"], cwd)
+    if result.returncode != 0:
+        raise GitError(f"'{cwd}' is not inside a git repository, so a revision cannot be read")
+    return Path(result.stdout.decode("utf-8", "replace").strip())
+
+
+def verify_revision(rev: str, cwd: Path) -> None:
+    """Raise :class:`GitError` unless ``rev`` names a commit."""
+    if rev.startswith("-") or "\n" in rev or "\0" in rev:
+        raise GitError(f"'{rev}' is not a git revision")
+    result = _git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], cwd)
+    if result.returncode != 0:
+        raise GitError(f"git revision '{rev}' does not exist in this repository")
+
+
+def repo_path(path: str, cwd: Path, root: Path) -> str:
+    """``path`` relative to the repository root, with forward slashes (git's ``REV:PATH`` convention)."""
+    relative_to_cwd = path.startswith(("./", "../", ".\\", "..\\")) or os.path.isabs(path) or path in (".", "..")
+    if relative_to_cwd:
+        absolute = (cwd / path).resolve()
+        try:
+            path = os.path.relpath(absolute, root.resolve())
+        except ValueError as exc:  # pragma: no cover - another drive on Windows
+            raise GitError(f"'{path}' is not inside the repository at '{root}'") from exc
+        if path.startswith(".."):
+            raise GitError(f"'{absolute}' is not inside the repository at '{root}'")
+    return posixpath.normpath(path.replace(os.sep, "/"))
+
+
+def exists_at(rev: str, path: str, cwd: Path) -> bool:
+    return _git(["cat-file", "-e", f"{rev}:{path}"], cwd).returncode == 0
+
+
+def revision_reader(rev: str, cwd: Path) -> Reader:
+    """A loader ``read`` function returning a file's text at ``rev`` (paths relative to the repository root)."""
+
+    def read(path: str) -> str:
+        git_path = posixpath.normpath(path.replace(os.sep, "/"))
+        result = _git(["show", f"{rev}:{git_path}"], cwd)
+        if result.returncode != 0:
+            raise FileNotFoundError(errno.ENOENT, f"no such file at git revision '{rev}'", path)
+        return result.stdout.decode("utf-8")
+
+    return read
+
+
+def _relabel(exc: PlanLoadError, rev: str) -> PlanLoadError:
+    """Name the revision in every problem's position (``main:plans/shop.yaml:3:5: ...``)."""
+    return PlanLoadError(
+        [PlanIssue(Pos(f"{rev}:{issue.pos.file}", issue.pos.line, issue.pos.column), issue.message) for issue in exc.issues]
+    )
+
+
+def load_at_revision(rev: str, path: str, cwd: Path | None = None, *, missing_ok: bool = False) -> Plan | None:
+    """The plan at ``path`` as of ``rev`` (its includes too); ``None`` if absent and ``missing_ok``."""
+    here = cwd or Path.cwd()
+    root = repo_root(here)
+    verify_revision(rev, here)
+    git_path = repo_path(path, here, root)
+    if not exists_at(rev, git_path, root):
+        if missing_ok:
+            return None
+        raise GitError(f"'{git_path}' does not exist at git revision '{rev}'")
+    try:
+        return load_plan(git_path, read=revision_reader(rev, root))
+    except PlanLoadError as exc:
+        raise _relabel(exc, rev) from None
+
+
+def load_ref(ref: PlanRef, cwd: Path | None = None) -> Plan:
+    """Load one side of a comparison."""
+    if ref.rev is None:
+        return load_plan(ref.path)
+    plan = load_at_revision(ref.rev, ref.path, cwd)
+    assert plan is not None
+    return plan

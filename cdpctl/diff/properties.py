@@ -1,0 +1,299 @@
+"""Rules for properties and traits: added, removed, renamed, required, nullable, type, open/closed objects.
+
+Properties are compared on the resolved model, recursively: nested objects
+(``properties.address.city``) and array items (``properties.products[].price``)
+get the same rules at their own path.  A shared property or reusable type is
+already expanded wherever it is used, so a change to it shows at every path
+it reaches.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from cdpctl.compiler import property_schema
+from cdpctl.diff import constraints, docs
+from cdpctl.diff.rules import Change, Example, Rule, Where, field_name
+from cdpctl.errors import Pos
+from cdpctl.model import Property
+
+BREAK, WARN, INFO = "breaking", "warning", "info"
+
+PROPERTY_ADDED_OPTIONAL = Rule(
+    "property-added-optional", INFO, INFO, "An optional property was added to a closed object (or call).",
+    Example("total: {type: number}", "total: {type: number}\ncoupon: {type: string}"),
+)
+PROPERTY_ADDED_OPEN_OBJECT = Rule(
+    "property-added-open-object", WARN, INFO,
+    "An optional property was added to an open object: producers may already send that name with other values.",
+    Example(
+        "settings: {type: object, additional_properties: true}",
+        "settings: {type: object, additional_properties: true, properties: {theme: {type: string}}}",
+    ),
+)
+PROPERTY_ADDED_REQUIRED = Rule(
+    "property-added-required", BREAK, INFO, "A required property was added: producers that do not send it now fail.",
+    Example("total: {type: number}", "total: {type: number}\ncurrency: {type: string, required: true}"),
+)
+PROPERTY_REMOVED = Rule(
+    "property-removed", BREAK, BREAK,
+    "A property was removed from a closed object: producers still sending it fail, consumers lose it.",
+    Example("total: {type: number}\ncoupon: {type: string}", "total: {type: number}"),
+)
+PROPERTY_REMOVED_OPEN_OBJECT = Rule(
+    "property-removed-open-object", INFO, BREAK,
+    "A property was removed from an open object: still accepted from producers, but no longer planned.",
+    Example(
+        "settings: {type: object, additional_properties: true, properties: {theme: {type: string}}}",
+        "settings: {type: object, additional_properties: true}",
+    ),
+)
+PROPERTY_RENAMED = Rule(
+    "property-renamed", BREAK, BREAK, "Likely rename: a property was removed and one with the same definition added.",
+    Example("coupon: {type: string, max_length: 20}", "coupon_code: {type: string, max_length: 20}"),
+)
+PROPERTY_BECAME_REQUIRED = Rule(
+    "property-became-required", BREAK, INFO, "An optional property became required.",
+    Example("coupon: {type: string}", "coupon: {type: string, required: true}"),
+)
+PROPERTY_BECAME_OPTIONAL = Rule(
+    "property-became-optional", INFO, BREAK, "A required property became optional: consumers may no longer get it.",
+    Example("coupon: {type: string, required: true}", "coupon: {type: string}"),
+)
+PROPERTY_BECAME_NULLABLE = Rule(
+    "property-became-nullable", INFO, BREAK, "A property now also admits null.",
+    Example("coupon: {type: string}", "coupon: {type: string, nullable: true}"),
+)
+PROPERTY_BECAME_NON_NULLABLE = Rule(
+    "property-became-non-nullable", BREAK, INFO, "A property no longer admits null.",
+    Example("coupon: {type: string, nullable: true}", "coupon: {type: string}"),
+)
+PROPERTY_DEPRECATED = Rule(
+    "property-deprecated", WARN, WARN, "A property was marked deprecated: plan to stop sending and reading it.",
+    Example("coupon: {type: string}", "coupon: {type: string, deprecated: true}"),
+)
+PROPERTY_UNDEPRECATED = Rule(
+    "property-undeprecated", INFO, INFO, "A property is no longer deprecated.",
+    Example("coupon: {type: string, deprecated: true}", "coupon: {type: string}"),
+)
+TYPE_CHANGED = Rule(
+    "type-changed", BREAK, BREAK, "The type of a property changed to an unrelated one.",
+    Example("order_id: {type: string}", "order_id: {type: integer}"),
+)
+TYPE_WIDENED = Rule(
+    "type-widened", INFO, BREAK, "The type of a property widened (integer to number, anything to any).",
+    Example("quantity: {type: integer}", "quantity: {type: number}"),
+)
+TYPE_NARROWED = Rule(
+    "type-narrowed", BREAK, INFO, "The type of a property narrowed (number to integer, any to a type).",
+    Example("quantity: {type: number}", "quantity: {type: integer}"),
+)
+ADDITIONAL_PROPERTIES_CLOSED = Rule(
+    "additional-properties-closed", BREAK, INFO, "An object (or a call's properties) no longer accepts unplanned keys.",
+    Example(
+        "settings: {type: object, additional_properties: true}",
+        "settings: {type: object, additional_properties: false}",
+    ),
+)
+ADDITIONAL_PROPERTIES_OPENED = Rule(
+    "additional-properties-opened", INFO, WARN, "An object (or a call's properties) now accepts unplanned keys.",
+    Example(
+        "settings: {type: object, additional_properties: false}",
+        "settings: {type: object, additional_properties: true}",
+    ),
+)
+
+RULES: tuple[Rule, ...] = (
+    PROPERTY_ADDED_OPTIONAL,
+    PROPERTY_ADDED_OPEN_OBJECT,
+    PROPERTY_ADDED_REQUIRED,
+    PROPERTY_REMOVED,
+    PROPERTY_REMOVED_OPEN_OBJECT,
+    PROPERTY_RENAMED,
+    PROPERTY_BECAME_REQUIRED,
+    PROPERTY_BECAME_OPTIONAL,
+    PROPERTY_BECAME_NULLABLE,
+    PROPERTY_BECAME_NON_NULLABLE,
+    PROPERTY_DEPRECATED,
+    PROPERTY_UNDEPRECATED,
+    TYPE_CHANGED,
+    TYPE_WIDENED,
+    TYPE_NARROWED,
+    ADDITIONAL_PROPERTIES_CLOSED,
+    ADDITIONAL_PROPERTIES_OPENED,
+)
+
+_WIDER = {("integer", "number")}
+"""(narrow, wide) pairs besides ``any``, which is wider than every type."""
+
+
+def type_relation(old: str, new: str) -> str | None:
+    """``widened``, ``narrowed``, ``changed`` or ``None`` when equal."""
+    if old == new:
+        return None
+    if new == "any" or (old, new) in _WIDER:
+        return "widened"
+    if old == "any" or (new, old) in _WIDER:
+        return "narrowed"
+    return "changed"
+
+
+def definition(prop: Property) -> dict[str, Any]:
+    """What a property means for validation, without its name, documentation or origin."""
+    result: dict[str, Any] = {
+        "type": prop.type,
+        "required": prop.required,
+        "nullable": prop.nullable,
+        "constraints": {key: prop.constraints[key] for key in sorted(prop.constraints)},
+    }
+    if prop.type in ("object", "any") and (prop.type == "object" or prop.properties):
+        result["additional_properties"] = is_open(prop)
+        result["properties"] = {name: definition(child) for name, child in sorted(prop.properties.items())}
+    if prop.items is not None:
+        result["items"] = definition(prop.items)
+    return result
+
+
+def signature(prop: Property) -> str:
+    return json.dumps(definition(prop), sort_keys=True, default=str)
+
+
+def is_open(prop: Property) -> bool:
+    """Whether an object-like property accepts keys it does not plan (``any`` without properties does)."""
+    if prop.type == "any" and not prop.properties:
+        return True
+    return prop.additional_properties
+
+
+def _any_items(parent: Property) -> Property:
+    return Property(name=f"{parent.name}[]", pos=parent.pos, type="any")
+
+
+def compare_property(where: Where, path: str, old: Property, new: Property) -> Iterator[Change]:
+    """Every change between two versions of the property at ``path``."""
+    name = field_name(path)
+    noun = where.noun
+    pos = new.pos
+
+    def at(key: str) -> Pos:
+        return new.key_pos.get(key, pos)
+
+    relation = type_relation(old.type, new.type)
+    if relation is not None:
+        rule = {"widened": TYPE_WIDENED, "narrowed": TYPE_NARROWED, "changed": TYPE_CHANGED}[relation]
+        yield where.change(
+            rule, path, f"{noun} '{name}' {relation} from {old.type} to {new.type}", old.type, new.type, at("type")
+        )
+    if old.required != new.required:
+        rule = PROPERTY_BECAME_REQUIRED if new.required else PROPERTY_BECAME_OPTIONAL
+        state = "required" if new.required else "optional"
+        yield where.change(rule, path, f"{noun} '{name}' became {state}", old.required, new.required, at("required"))
+    if old.nullable != new.nullable:
+        rule = PROPERTY_BECAME_NULLABLE if new.nullable else PROPERTY_BECAME_NON_NULLABLE
+        state = "nullable" if new.nullable else "non-nullable"
+        yield where.change(rule, path, f"{noun} '{name}' became {state}", old.nullable, new.nullable, at("nullable"))
+    if old.deprecated != new.deprecated:
+        rule = PROPERTY_DEPRECATED if new.deprecated else PROPERTY_UNDEPRECATED
+        state = "is now deprecated" if new.deprecated else "is no longer deprecated"
+        yield where.change(rule, path, f"{noun} '{name}' {state}", old.deprecated, new.deprecated, at("deprecated"))
+
+    if relation != "changed":
+        yield from constraints.compare_constraints(where, path, old, new, pos)
+    yield from docs.compare_description(where, path, old.description, new.description, at("description"))
+    yield from docs.compare_extras(where, path, old.extra, new.extra, pos)
+    if relation == "changed":
+        return  # an unrelated type: what lies below is not comparable, the type change says it all
+
+    old_object = old.type == "object" or bool(old.properties)
+    new_object = new.type == "object" or bool(new.properties)
+    if old_object and new_object:
+        yield from compare_openness(where, path, is_open(old), is_open(new), at("additional_properties"), f"{noun} '{name}'")
+    if old_object or new_object:
+        yield from compare_fields(where, path, old.properties, new.properties, is_open(old), is_open(new), pos)
+    if old.items is not None or new.items is not None:
+        yield from compare_property(
+            where, f"{path}[]", old.items or _any_items(old), new.items or _any_items(new)
+        )
+
+
+def compare_openness(where: Where, path: str, old_open: bool, new_open: bool, pos: Pos, subject: str) -> Iterator[Change]:
+    if old_open == new_open:
+        return
+    if new_open:
+        yield where.change(
+            ADDITIONAL_PROPERTIES_OPENED, path, f"{subject} now accepts unplanned keys", False, True, pos
+        )
+    else:
+        yield where.change(
+            ADDITIONAL_PROPERTIES_CLOSED, path, f"{subject} no longer accepts unplanned keys", True, False, pos
+        )
+
+
+def pair_renames(removed: dict[str, str], added: dict[str, str]) -> list[tuple[str, str]]:
+    """Pairs (old name, new name) whose signatures match exactly one on each side."""
+    pairs = []
+    for old_name, old_sig in removed.items():
+        old_matches = [name for name, sig in added.items() if sig == old_sig]
+        if len(old_matches) != 1:
+            continue
+        new_name = old_matches[0]
+        if sum(1 for sig in removed.values() if sig == old_sig) != 1:
+            continue
+        pairs.append((old_name, new_name))
+    return pairs
+
+
+def compare_fields(
+    where: Where,
+    path: str,
+    old: dict[str, Property],
+    new: dict[str, Property],
+    old_open: bool,
+    new_open: bool,
+    parent_pos: Pos,
+) -> Iterator[Change]:
+    """Compare the properties of one object (or of a call) at ``path``."""
+    noun = where.noun
+    removed = {name: signature(prop) for name, prop in old.items() if name not in new}
+    added = {name: signature(prop) for name, prop in new.items() if name not in old}
+    renames = pair_renames(removed, added)
+    renamed_old = {old_name for old_name, _ in renames}
+    renamed_new = {new_name for _, new_name in renames}
+
+    for name, prop in old.items():
+        child = f"{path}.{name}"
+        if name in new:
+            yield from compare_property(where, child, prop, new[name])
+        elif name not in renamed_old:
+            if new_open:
+                yield where.change(
+                    PROPERTY_REMOVED_OPEN_OBJECT, child,
+                    f"{noun} '{field_name(child)}' was removed (the object still accepts it as an unplanned key)",
+                    property_schema(prop), None, parent_pos,
+                )
+            else:
+                yield where.change(
+                    PROPERTY_REMOVED, child, f"{noun} '{field_name(child)}' was removed", property_schema(prop), None, parent_pos
+                )
+    for old_name, new_name in renames:
+        child = f"{path}.{new_name}"
+        yield where.change(
+            PROPERTY_RENAMED, child,
+            f"{noun} '{field_name(f'{path}.{old_name}')}' was likely renamed to '{field_name(child)}' "
+            "(removed and added with the same definition)",
+            old_name, new_name, new[new_name].pos,
+        )
+        yield from compare_property(where, child, old[old_name], new[new_name])
+    for name, prop in new.items():
+        if name in old or name in renamed_new:
+            continue
+        child = f"{path}.{name}"
+        if prop.required:
+            rule, what = PROPERTY_ADDED_REQUIRED, "required"
+        elif old_open:
+            rule, what = PROPERTY_ADDED_OPEN_OBJECT, "optional (the object was open: producers may already send it)"
+        else:
+            rule, what = PROPERTY_ADDED_OPTIONAL, "optional"
+        yield where.change(rule, child, f"{noun} '{field_name(child)}' was added, {what}", None, property_schema(prop), prop.pos)

@@ -1,0 +1,193 @@
+"""Renderers for diff reports: text (rich), markdown (a PR comment), JSON, GitHub annotations."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import IO, Any
+
+from cdpctl.diff.engine import DiffReport
+from cdpctl.diff.rules import SEVERITIES, Change
+from cdpctl.reporting import Result, github_annotations, markdown_escape, markdown_table
+
+VIEW_NAMES = {"both": "producers and consumers", "producer": "producers", "consumer": "consumers"}
+ICONS = {"breaking": ":x:", "warning": ":warning:", "info": ":information_source:"}
+
+
+def totals(reports: Sequence[DiffReport], direction: str) -> dict[str, int]:
+    result = dict.fromkeys(SEVERITIES, 0)
+    for report in reports:
+        for severity, count in report.counts(direction).items():
+            result[severity] += count
+    return result
+
+
+def _counts_text(counts: dict[str, int]) -> str:
+    return ", ".join(f"{counts[severity]} {severity}" for severity in SEVERITIES)
+
+
+def _where(change: Change) -> str:
+    return change.path or "-"
+
+
+# -- JSON ---------------------------------------------------------------------
+
+
+def change_json(change: Change, direction: str) -> dict[str, Any]:
+    return {
+        "rule": change.rule,
+        "severity": change.severity(direction),
+        "producer": change.producer,
+        "consumer": change.consumer,
+        "type": change.call_type,
+        "event": change.event,
+        "path": change.path,
+        "message": change.message,
+        "old": change.old,
+        "new": change.new,
+    }
+
+
+def report_json(report: DiffReport, direction: str) -> dict[str, Any]:
+    return {
+        "changes": [change_json(change, direction) for change in report.ordered(direction)],
+        "summary": report.counts(direction),
+        "version": report.version.as_json(),
+    }
+
+
+def render_json(reports: Sequence[DiffReport], direction: str) -> str:
+    """One report: the documented contract.  Several (``--base``): ``{"plans": [...], "summary": ...}``."""
+    if len(reports) == 1:
+        document: dict[str, Any] = report_json(reports[0], direction)
+    else:
+        document = {
+            "plans": [{"old": r.old_label, "new": r.new_label, **report_json(r, direction)} for r in reports],
+            "summary": totals(reports, direction),
+        }
+    return json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+# -- markdown -----------------------------------------------------------------
+
+
+def _md_rows(changes: Sequence[Change], direction: str, with_severity: bool) -> list[list[str]]:
+    rows = []
+    for change in changes:
+        row = [change.call_label, _where(change), change.message, change.producer, change.consumer, change.rule]
+        if with_severity:
+            row.insert(0, change.severity(direction))
+        rows.append(row)
+    return rows
+
+
+def _md_report(report: DiffReport, direction: str, heading: str) -> list[str]:
+    counts = report.counts(direction)
+    old = markdown_escape(report.old_label) + (" (absent)" if report.old_missing else "")
+    out = [f"{heading} {old} → {markdown_escape(report.new_label)}", ""]
+    if not report.changes:
+        out += ["No change to what the plan accepts or documents.", ""]
+    else:
+        summary = ", ".join(
+            f"**{counts[s]} {s}**" if s == "breaking" and counts[s] else f"{counts[s]} {s}" for s in SEVERITIES
+        )
+        out += [f"{summary} (for {VIEW_NAMES[direction]})", ""]
+    version = report.version
+    mark = ":white_check_mark:" if version.ok else ":x:"
+    out += [f"{mark} {markdown_escape(version.explain().replace(' -> ', ' → '))}", ""]
+    ordered = report.ordered(direction)
+    breaking = [c for c in ordered if c.severity(direction) == "breaking"]
+    rest = [c for c in ordered if c.severity(direction) != "breaking"]
+    headers = ["Call", "Path", "Change", "Producers", "Consumers", "Rule"]
+    if breaking:
+        out += [f"**Breaking changes ({len(breaking)})**", ""]
+        out.append(markdown_table(headers, _md_rows(breaking, direction, False)))
+    if rest:
+        rest_counts = [f"{counts[s]} {s}" for s in SEVERITIES[1:] if counts[s]]
+        out += [
+            "<details>",
+            f"<summary>{len(rest)} other change{'s' if len(rest) != 1 else ''} ({', '.join(rest_counts)})</summary>",
+            "",
+            markdown_table(["Severity", *headers], _md_rows(rest, direction, True)),
+            "</details>",
+            "",
+        ]
+    return out
+
+
+def render_markdown(reports: Sequence[DiffReport], direction: str) -> str:
+    """A pull-request comment: headline counts, breaking changes first, the rest folded away."""
+    counts = totals(reports, direction)
+    worst = next((s for s in SEVERITIES if counts[s]), None)
+    icon = ICONS[worst] if worst else ":white_check_mark:"
+    out = [f"## {icon} Tracking plan changes: {_counts_text(counts)}", ""]
+    for report in reports:
+        out += _md_report(report, direction, "###")
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+# -- GitHub annotations ------------------------------------------------------
+
+
+def github_results(reports: Sequence[DiffReport], direction: str) -> list[Result]:
+    results = []
+    for report in reports:
+        for change in report.ordered(direction):
+            severity = change.severity(direction)
+            pos = change.pos
+            results.append(
+                Result(
+                    rule_id=change.rule,
+                    level="error" if severity == "breaking" else severity,
+                    message=f"{change.call_label}: {change.message} "
+                    f"(producers: {change.producer}, consumers: {change.consumer})",
+                    file=pos.file if pos else (report.new_files[0] if report.new_files else None),
+                    line=pos.line if pos else None,
+                    column=pos.column if pos else None,
+                    title=f"{severity} plan change: {change.rule}",
+                )
+            )
+    return results
+
+
+def render_github(reports: Sequence[DiffReport], direction: str) -> str:
+    return github_annotations(github_results(reports, direction))
+
+
+# -- text -----------------------------------------------------------------------
+
+STYLES = {"breaking": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+def render_text(reports: Sequence[DiffReport], direction: str, file: IO[str], width: int | None = None) -> None:
+    """Human output, grouped by call, the most severe first."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console(file=file, highlight=False, soft_wrap=True, width=width)
+    for index, report in enumerate(reports):
+        if index:
+            console.print()
+        old = escape(report.old_label) + (" (absent)" if report.old_missing else "")
+        console.print(f"[bold]{old}[/] -> [bold]{escape(report.new_label)}[/]  (view: {VIEW_NAMES[direction]})")
+        if not report.changes:
+            console.print("no change to what the plan accepts or documents")
+        current: tuple[str, str | None] | None = None
+        for change in report.ordered(direction):
+            group = (change.call_type, change.event)
+            if group != current:
+                current = group
+                console.print()
+                console.print(f"[bold]{escape(change.call_label)}[/]")
+            severity = change.severity(direction)
+            where = f" {escape(change.path)}" if change.path else ""
+            console.print(
+                f"  [{STYLES[severity]}]{severity:<8}[/] {escape(change.message)}  "
+                f"[dim]\\[{change.rule}{where}; producers: {change.producer}, consumers: {change.consumer}][/]"
+            )
+        counts = report.counts(direction)
+        console.print()
+        line = ", ".join(f"[{STYLES[s]}]{counts[s]} {s}[/]" if counts[s] else f"{counts[s]} {s}" for s in SEVERITIES)
+        console.print(f"{line}")
+        verdict = "green" if report.version.ok else "bold red"
+        console.print(f"[{verdict}]{escape(report.version.explain())}[/]")

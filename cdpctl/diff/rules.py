@@ -1,0 +1,153 @@
+"""The vocabulary of ``cdpctl diff``: severities, rules and the changes they produce.
+
+Every change the engine reports is produced by a :class:`Rule`; the rule
+fixes its id and its severity for each side of the data flow, so a rule id
+always means the same thing:
+
+* **producers** (app code and SDKs that emit events) break when the plan gets
+  *stricter*: a value they send today would fail validation tomorrow;
+* **consumers** (warehouses, dbt models, destinations) break when the plan gets
+  *looser* or a field disappears: data they rely on may change shape or vanish.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from cdpctl.errors import Pos
+
+SEVERITIES = ("breaking", "warning", "info")
+"""Most severe first."""
+
+RANK = {"info": 0, "warning": 1, "breaking": 2}
+
+DIRECTIONS = ("producer", "consumer", "both")
+
+KINDS = ("contract", "docs")
+"""``docs`` changes (descriptions, owners, tags) only need a patch release."""
+
+
+def worst(*severities: str) -> str:
+    """The most severe of the given severities."""
+    return max(severities, key=RANK.__getitem__)
+
+
+@dataclass(frozen=True)
+class Example:
+    """A minimal before/after pair showing a rule.
+
+    ``scope`` says where the fragments go: ``property`` fragments are the
+    properties of a track event named ``Signed Up``, ``event`` fragments are
+    entries of ``events:``, ``plan`` fragments are top-level plan keys.
+    """
+
+    before: str
+    after: str
+    scope: str = "property"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference between two plans, classified by a rule.
+
+    ``call_type`` is ``track``, ``identify``, ``group``, ``page``, ``screen``
+    (or ``plan`` for plan-level changes); ``event`` the event, page or screen
+    name (``None`` for identify, group and the plan); ``path`` the property
+    path (``properties.products[].price``; ``properties`` alone for the call's
+    own object, empty for the call itself); ``pos`` the place in the NEW plan
+    to point at.
+    """
+
+    rule: str
+    producer: str
+    consumer: str
+    kind: str
+    call_type: str
+    event: str | None
+    path: str
+    message: str
+    old: Any = None
+    new: Any = None
+    pos: Pos | None = None
+
+    def severity(self, direction: str = "both") -> str:
+        """The severity in a view: one side, or the worst over both."""
+        if direction == "producer":
+            return self.producer
+        if direction == "consumer":
+            return self.consumer
+        return worst(self.producer, self.consumer)
+
+    @property
+    def call_label(self) -> str:
+        """Human name of the call: ``Order Completed``, ``identify``, ``page Pricing``, ``plan``."""
+        if self.call_type == "track" and self.event is not None:
+            return self.event
+        if self.event is None:
+            return self.call_type
+        return f"{self.call_type} {self.event}"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A kind of change with a stable kebab-case id and a severity for each side."""
+
+    id: str
+    producer: str
+    consumer: str
+    summary: str
+    example: Example
+    kind: str = "contract"
+
+    def change(
+        self,
+        *,
+        call_type: str,
+        event: str | None,
+        path: str,
+        message: str,
+        old: Any = None,
+        new: Any = None,
+        pos: Pos | None = None,
+    ) -> Change:
+        return Change(
+            rule=self.id,
+            producer=self.producer,
+            consumer=self.consumer,
+            kind=self.kind,
+            call_type=call_type,
+            event=event,
+            path=path,
+            message=message,
+            old=old,
+            new=new,
+            pos=pos,
+        )
+
+
+@dataclass(frozen=True)
+class Where:
+    """The call a comparison is looking at (shared by every rule family)."""
+
+    call_type: str
+    event: str | None
+    noun: str = "property"
+    """``property`` or ``trait``: how messages name the call's fields."""
+
+    def change(self, rule: Rule, path: str, message: str, old: Any = None, new: Any = None, pos: Pos | None = None) -> Change:
+        return rule.change(
+            call_type=self.call_type, event=self.event, path=path, message=message, old=old, new=new, pos=pos
+        )
+
+
+def show(value: Any) -> str:
+    """A value as it reads in a message: JSON, so strings are quoted and null is null."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def field_name(path: str) -> str:
+    """The path as a message names it: without the leading ``properties.`` / ``traits.``."""
+    head, _, rest = path.partition(".")
+    return rest if head in ("properties", "traits") and rest else path
