@@ -1,0 +1,149 @@
+"""Render a lint report: text (rich, compiler style), json, github, sarif, junit."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from cdpctl.lint.base import SEVERITY_RANK, Finding, Rule
+from cdpctl.lint.runner import LintReport
+from cdpctl.lint.source import SourceIndex
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from cdpctl.reporting import Result
+
+FORMATS = ("text", "json", "github", "sarif", "junit")
+STYLES = {"error": "bold red", "warning": "bold yellow", "info": "bold cyan"}
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def summary_line(report: LintReport, fail_on: str) -> str:
+    counts = (
+        f"{_plural(report.count('error'), 'error')}, {_plural(report.count('warning'), 'warning')}, "
+        f"{report.count('info')} info"
+    )
+    files = ", ".join(report.files[:1]) + (f" (+{len(report.files) - 1} included)" if len(report.files) > 1 else "")
+    suppressed = f", {len(report.suppressed)} suppressed" if report.suppressed else ""
+    if not report.findings:
+        return f"{files}: no problems ({_plural(len(report.settings), 'rule')} checked{suppressed})"
+    verdict = "failed" if report.failing(fail_on) else "passed"
+    return (
+        f"{files}: {_plural(len(report.findings), 'problem')} ({counts}{suppressed}); "
+        f"{verdict} at --fail-on {fail_on}"
+    )
+
+
+def render_text(report: LintReport, sources: dict[str, str], fail_on: str, console: Console) -> None:
+    """Each finding as ``FILE:LINE:COLUMN: rule-slug message``, its source line and a caret."""
+    from rich.markup import escape
+
+    index = SourceIndex(sources)
+    for finding in report.findings:
+        pos = finding.pos
+        style = STYLES.get(finding.severity, "bold")
+        console.print(
+            f"[bold]{escape(str(pos))}:[/bold] [{style}]{escape(finding.rule)}[/{style}] {escape(finding.message)}",
+            soft_wrap=True,
+            highlight=False,
+        )
+        line = index.line(pos.file, pos.line)
+        if line:
+            gutter = str(pos.line)
+            pad = " " * len(gutter)
+            console.print(f"[dim]{gutter} |[/dim] {escape(line.expandtabs(1))}", soft_wrap=True, highlight=False)
+            caret = " " * max(pos.column - 1, 0)
+            console.print(
+                f"[dim]{pad} |[/dim] {caret}[{style}]^ {finding.severity} {finding.code}[/{style}]",
+                soft_wrap=True,
+                highlight=False,
+            )
+        console.print()
+    failed = bool(report.failing(fail_on))
+    style = "bold red" if failed else ("bold yellow" if report.findings else "bold green")
+    console.print(f"[{style}]{escape(summary_line(report, fail_on))}[/{style}]", soft_wrap=True, highlight=False)
+
+
+def render_json(report: LintReport, fail_on: str) -> str:
+    document = {
+        "findings": [finding.to_json() for finding in report.findings],
+        "summary": report.summary(fail_on),
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _results(findings: Sequence[Finding]) -> list[Result]:
+    from cdpctl.reporting import Result
+
+    return [
+        Result(
+            rule_id=finding.code,
+            level=finding.severity,
+            message=finding.message,
+            file=finding.pos.file,
+            line=finding.pos.line,
+            column=finding.pos.column,
+            title=f"{finding.rule} ({finding.code})",
+            properties={"slug": finding.rule},
+        )
+        for finding in findings
+    ]
+
+
+def render_github(report: LintReport) -> str:
+    from cdpctl.reporting import github_annotations
+
+    return github_annotations(_results(report.findings))
+
+
+def described_rules(report: LintReport) -> list[Rule]:
+    """Every rule of the run (and the suppression meta rules that reported), by code."""
+    from cdpctl.lint.suppress import META_RULES
+
+    rules = [setting.rule for setting in report.settings]
+    seen = {rule.code for rule in rules}
+    for meta in META_RULES:
+        if meta.code not in seen and any(f.code == meta.code for f in report.findings):
+            rules.append(meta)
+    return sorted(rules, key=lambda rule: rule.code)
+
+
+def render_sarif(report: LintReport) -> str:
+    from cdpctl.reporting import RuleInfo, sarif_text
+
+    levels = {setting.rule.slug: setting.severity for setting in report.settings}
+    infos = [
+        RuleInfo(
+            id=rule.code,
+            name=rule.slug,
+            short_description=rule.summary,
+            full_description=rule.description,
+            default_level=levels.get(rule.slug, rule.severity),
+        )
+        for rule in described_rules(report)
+    ]
+    return sarif_text(infos, _results(report.findings))
+
+
+def render_junit(report: LintReport, fail_on: str) -> str:
+    """One test case per rule; findings at or above ``fail_on`` are its failures."""
+    from cdpctl.reporting import TestCase, junit_xml
+
+    threshold = SEVERITY_RANK.get(fail_on, 99)
+    cases = []
+    for rule in described_rules(report):
+        case = TestCase(name=f"{rule.code} {rule.slug}", classname="cdpctl.lint")
+        for finding in report.findings:
+            if finding.code != rule.code or SEVERITY_RANK[finding.severity] < threshold:
+                continue
+            case.failures.append(
+                (f"{finding.pos}: {finding.message}", f"{finding.severity} {finding.code} at {finding.pos}")
+            )
+        cases.append(case)
+    name = f"cdpctl lint {report.files[0]}" if report.files else "cdpctl lint"
+    return junit_xml(name, cases)

@@ -1,0 +1,176 @@
+"""CP303 invalid-pattern: patterns compile and stay inside the ECMA-262 dialect of JSON Schema."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cdpctl.lint.base import Hit, Option, Rule
+from cdpctl.lint.source import SourceIndex
+from cdpctl.lint.walk import definitions
+from cdpctl.model import Plan
+from cdpctl.yamlsrc import YScalar
+
+DIALECTS = ("ecma-262", "re2")
+
+
+@dataclass(frozen=True)
+class Problem:
+    offset: int
+    message: str
+
+
+_GROUP_PROBLEMS = (
+    ("?<=", "lookbehind '(?<=' is not supported by many JSON Schema validators (Go, Rust, older JavaScript)"),
+    ("?<!", "negative lookbehind '(?<!' is not supported by many JSON Schema validators (Go, Rust, older JavaScript)"),
+    ("?P<", "Python named group '(?P<name>' is not ECMA-262; write '(?<name>...)'"),
+    ("?P=", "Python back-reference '(?P=name)' is not ECMA-262; write '\\k<name>'"),
+    ("?>", "atomic group '(?>' is not ECMA-262"),
+    ("?#", "comment group '(?#' is not ECMA-262"),
+    ("?(", "conditional group '(?(' is not ECMA-262"),
+)
+_RE2_GROUP_PROBLEMS = (
+    ("?=", "lookahead '(?=' is not supported by RE2-based validators (Go, Rust)"),
+    ("?!", "negative lookahead '(?!' is not supported by RE2-based validators (Go, Rust)"),
+)
+_INLINE_FLAGS = re.compile(r"\?[aiLmsux]*(?:-[imsx]+)?[:)]")
+_ESCAPE_PROBLEMS = {
+    "A": "'\\A' is a Python anchor, not ECMA-262; write '^'",
+    "Z": "'\\Z' is a Python anchor, not ECMA-262; write '$'",
+    "z": "'\\z' is not ECMA-262; write '$'",
+    "G": "'\\G' is not ECMA-262",
+    "h": "'\\h' is not ECMA-262",
+    "R": "'\\R' is not ECMA-262",
+    "Q": "'\\Q...\\E' quoting is not ECMA-262; escape each character",
+}
+
+
+def dialect_problems(pattern: str, dialect: str = "ecma-262") -> list[Problem]:
+    """Constructs of ``pattern`` outside the dialect, with their offsets."""
+    problems: list[Problem] = []
+    index = 0
+    in_class = False
+    after_quantifier = False
+    length = len(pattern)
+    while index < length:
+        char = pattern[index]
+        if char == "\\":
+            escaped = pattern[index + 1 : index + 2]
+            if escaped in _ESCAPE_PROBLEMS and not in_class:
+                problems.append(Problem(index, _ESCAPE_PROBLEMS[escaped]))
+            elif dialect == "re2" and not in_class and escaped.isdigit() and escaped != "0":
+                problems.append(Problem(index, f"back-reference '\\{escaped}' is not supported by RE2-based validators"))
+            elif dialect == "re2" and not in_class and escaped == "k":
+                problems.append(Problem(index, "back-reference '\\k<name>' is not supported by RE2-based validators"))
+            index += 2
+            after_quantifier = False
+            continue
+        if in_class:
+            if char == "]":
+                in_class = False
+            index += 1
+            continue
+        if char == "[":
+            in_class = True
+            index += 1
+            if pattern[index : index + 1] == "^":
+                index += 1
+            if pattern[index : index + 1] == "]":
+                index += 1  # a literal ']' first in a class
+            after_quantifier = False
+            continue
+        if char == "+" and after_quantifier:
+            problems.append(Problem(index - 1, "possessive quantifiers ('*+', '++', '?+', '{n}+') are not ECMA-262"))
+            after_quantifier = False
+            index += 1
+            continue
+        if char == "(" and pattern[index + 1 : index + 2] == "?":
+            rest = pattern[index + 1 :]
+            reported = False
+            for prefix, message in (*_GROUP_PROBLEMS, *(_RE2_GROUP_PROBLEMS if dialect == "re2" else ())):
+                if rest.startswith(prefix):
+                    problems.append(Problem(index, message))
+                    reported = True
+                    break
+            if not reported and not rest.startswith(("?:", "?=", "?!", "?<")) and _INLINE_FLAGS.match(rest):
+                problems.append(Problem(index, "inline flags such as '(?i)' are not ECMA-262; list the cases, e.g. '[Aa]'"))
+            index += 2
+            after_quantifier = False
+            continue
+        if char in "*+?":
+            # a '?' (or '*') right after a quantifier makes it lazy (or is an error Python reports)
+            after_quantifier = not after_quantifier
+            index += 1
+            continue
+        if char == "{":
+            close = pattern.find("}", index)
+            if close != -1 and re.fullmatch(r"\{\d+(?:,\d*)?\}", pattern[index : close + 1]):
+                index = close + 1
+                after_quantifier = True
+                continue
+        after_quantifier = False
+        index += 1
+    return problems
+
+
+def check(plan: Plan, options: Mapping[str, Any], source: SourceIndex) -> Iterator[Hit]:
+    dialect = options["dialect"]
+    for definition in definitions(plan):
+        prop = definition.prop
+        key_pos = prop.key_pos.get("pattern")
+        if key_pos is None:
+            continue
+        pattern = prop.constraints.get("pattern")
+        node = source.value_of_key(key_pos)
+        if pattern is None and isinstance(node, YScalar) and isinstance(node.value, str):
+            pattern = node.value
+        if not isinstance(pattern, str):
+            continue
+        value_pos = node.pos if node is not None else key_pos
+        label = f"pattern of {definition.kind} '{definition.path}' in {definition.where}"
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            at = source.offset_in_scalar(value_pos, exc.pos) if exc.pos is not None else value_pos
+            yield Hit(at, f"{label} does not compile: {exc.msg}")
+            continue
+        for problem in dialect_problems(pattern, dialect):
+            yield Hit(source.offset_in_scalar(value_pos, problem.offset), f"{label}: {problem.message}")
+
+
+RULE = Rule(
+    code="CP303",
+    slug="invalid-pattern",
+    severity="error",
+    summary="Patterns compile and use only the ECMA-262 regex dialect that JSON Schema validators share.",
+    description=(
+        "JSON Schema says 'pattern' is an ECMA-262 regular expression, and the validators of other "
+        "languages (ajv, Go and Rust validators on RE2, Java) reject or silently misread constructs that "
+        "Python accepts: lookbehind, possessive quantifiers, atomic groups, inline flags such as '(?i)', "
+        "Python's '(?P<name>...)' groups, and the '\\A' and '\\Z' anchors. A plan whose patterns pass here "
+        "but fail in the collector's validator is a broken contract. Each finding points at the offending "
+        "construct inside the pattern. With 'dialect: re2' lookahead and back-references are reported too."
+    ),
+    check=check,
+    options={
+        "dialect": Option("ecma-262", "regex dialect to stay within: ecma-262 or re2", choices=DIALECTS),
+    },
+    passing="""\
+events:
+  Chatbot Created:
+    description: A user finished the chatbot wizard.
+    properties:
+      chatbot_id: {type: string, pattern: "^cb_[a-z0-9]{8}$"}
+""",
+    failing=r"""events:
+  Chatbot Created:
+    description: A user finished the chatbot wizard.
+    properties:
+      chatbot_id: {type: string, pattern: "^(?<!x)cb_[a-z0-9]{8}$"}
+      locale: {type: string, pattern: "(?i)^[a-z]{2}$"}
+      code: {type: string, pattern: '^\d++\Z'}
+""",
+    failing_at=[(5, 45), (6, 40), (7, 41), (7, 43)],
+)

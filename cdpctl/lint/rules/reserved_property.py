@@ -1,0 +1,155 @@
+"""CP304 reserved-property: Segment Spec properties and traits used with their defined meaning."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from cdpctl.lint.base import Hit, Option, Rule
+from cdpctl.lint.source import SourceIndex
+from cdpctl.lint.walk import definitions, type_pos
+from cdpctl.model import Plan
+
+NUMERIC = ("integer", "number")
+
+PROPERTY_TYPES: dict[str, tuple[str, ...]] = {
+    "revenue": NUMERIC,
+    "price": NUMERIC,
+    "total": NUMERIC,
+    "value": NUMERIC,
+    "subtotal": NUMERIC,
+    "tax": NUMERIC,
+    "shipping": NUMERIC,
+    "discount": NUMERIC,
+    "quantity": NUMERIC,
+    "currency": ("string",),
+}
+"""Segment Spec (and e-commerce v2) properties with a defined type."""
+
+PAGE_PROPERTY_TYPES: dict[str, tuple[str, ...]] = {
+    "path": ("string",),
+    "referrer": ("string",),
+    "search": ("string",),
+    "title": ("string",),
+    "url": ("string",),
+    "keywords": ("array",),
+}
+"""Properties the Spec defines for page calls."""
+
+TRAIT_TYPES: dict[str, tuple[str, ...]] = {
+    "email": ("string",),
+    "id": ("string", "integer"),
+    "name": ("string",),
+    "first_name": ("string",),
+    "firstName": ("string",),
+    "last_name": ("string",),
+    "lastName": ("string",),
+    "username": ("string",),
+    "phone": ("string",),
+    "title": ("string",),
+    "website": ("string",),
+    "avatar": ("string",),
+    "description": ("string",),
+    "gender": ("string",),
+    "industry": ("string",),
+    "plan": ("string",),
+    "age": NUMERIC,
+    "employees": NUMERIC,
+    "birthday": ("string",),
+    "created_at": ("string",),
+    "createdAt": ("string",),
+    "address": ("object",),
+    "company": ("object",),
+}
+"""Segment Spec reserved traits (identify and group) with a defined type."""
+
+
+def _expected(types: tuple[str, ...]) -> str:
+    names = {"integer": "an integer", "number": "a number", "string": "a string", "object": "an object",
+             "array": "an array"}
+    if types == NUMERIC:
+        return "numeric"
+    return " or ".join(names[t] for t in types)
+
+
+def check(plan: Plan, options: Mapping[str, Any], source: SourceIndex) -> Iterator[Hit]:
+    forbidden = set(options["forbidden_names"])
+    for definition in definitions(plan):
+        prop = definition.prop
+        if definition.is_item:
+            continue
+        call_type = definition.call.type if definition.call is not None else None
+        if definition.kind == "trait":
+            table = TRAIT_TYPES if definition.top_level else {}
+        else:
+            table = dict(PROPERTY_TYPES)
+            if call_type == "page" and definition.top_level:
+                table.update(PAGE_PROPERTY_TYPES)
+            if definition.top_level and prop.name in forbidden:
+                yield Hit(
+                    prop.pos,
+                    f"'{prop.name}' in {definition.where} is a reserved name of the Segment message envelope; "
+                    "a property of that name is confused with it by SDKs and destinations: rename it "
+                    f"(e.g. '{_rename(prop.name)}')",
+                )
+                continue
+        expected = table.get(prop.name)
+        if expected is None or prop.type == "any" or prop.type in expected:
+            continue
+        yield Hit(
+            type_pos(plan, prop),
+            f"{definition.kind} '{definition.path}' in {definition.where} is {prop.type}, but the Segment Spec "
+            f"defines '{prop.name}' as {_expected(expected)}",
+        )
+
+
+def _rename(name: str) -> str:
+    return {"id": "object_id", "event": "event_name", "type": "kind"}.get(name, f"{name}_value")
+
+
+RULE = Rule(
+    code="CP304",
+    slug="reserved-property",
+    severity="error",
+    summary="Segment Spec properties and traits with a defined meaning have the Spec's type; envelope names are not property names.",
+    description=(
+        "The Segment Spec gives some names a meaning that destinations act on: 'revenue', 'price', "
+        "'total', 'value', 'tax', 'shipping', 'discount', 'subtotal' and 'quantity' are numbers and "
+        "'currency' a string (revenue reporting in Google Analytics, Amplitude and others reads them); "
+        "page calls reserve 'path', 'referrer', 'search', 'title' and 'url' as strings; reserved traits "
+        "such as 'email', 'name', 'phone', 'created_at'/'createdAt' are strings, 'age' and 'employees' "
+        "numbers, 'address' and 'company' objects. A different type silently breaks those integrations. "
+        "Top-level properties named like fields of the message envelope ('id', 'event', 'type' by default, "
+        "see 'forbidden_names') are confused with the envelope by SDKs and destinations. The finding points "
+        "at the 'type' of the definition (or its name)."
+    ),
+    check=check,
+    options={
+        "forbidden_names": Option(["id", "event", "type"], "top-level property names that are reported",
+                                  item_type=str),
+    },
+    passing="""\
+events:
+  Order Completed:
+    description: The customer paid.
+    properties:
+      revenue: {type: number}
+      currency: {type: string}
+identify:
+  traits:
+    email: {type: string, format: email}
+""",
+    failing="""\
+events:
+  Order Completed:
+    description: The customer paid.
+    properties:
+      revenue: {type: string}
+      currency: {type: integer}
+      type: {type: string}
+identify:
+  traits:
+    email: {type: boolean}
+""",
+    failing_at=[(5, 17), (6, 18), (7, 7), (10, 13)],
+)

@@ -1,0 +1,117 @@
+"""CP402 semantic-event: Segment e-commerce v2 semantic events carry the Spec's key properties."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from cdpctl.lint.base import Hit, Option, Rule
+from cdpctl.lint.source import SourceIndex
+from cdpctl.model import Plan
+
+KEY_PROPERTIES: dict[str, tuple[str, ...]] = {
+    "Products Searched": ("query",),
+    "Product List Viewed": ("products",),
+    "Product List Filtered": ("products",),
+    "Promotion Viewed": ("promotion_id",),
+    "Promotion Clicked": ("promotion_id",),
+    "Product Clicked": ("product_id",),
+    "Product Viewed": ("product_id",),
+    "Product Added": ("product_id",),
+    "Product Removed": ("product_id",),
+    "Cart Viewed": ("products",),
+    "Checkout Started": ("order_id", "products"),
+    "Checkout Step Viewed": ("step",),
+    "Checkout Step Completed": ("step",),
+    "Payment Info Entered": ("order_id",),
+    "Order Updated": ("order_id", "products"),
+    "Order Completed": ("order_id", "products"),
+    "Order Refunded": ("order_id",),
+    "Order Cancelled": ("order_id",),
+    "Coupon Entered": ("coupon_id",),
+    "Coupon Applied": ("coupon_id",),
+    "Coupon Denied": ("coupon_id",),
+    "Coupon Removed": ("coupon_id",),
+    "Product Added to Wishlist": ("wishlist_id", "product_id"),
+    "Product Removed from Wishlist": ("wishlist_id", "product_id"),
+    "Wishlist Product Added to Cart": ("wishlist_id", "product_id"),
+    "Product Shared": ("product_id",),
+    "Cart Shared": ("products",),
+    "Product Reviewed": ("product_id",),
+}
+"""Segment e-commerce v2 semantic events and the properties without which they are not that event."""
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[\W_]+", "", name.casefold())
+
+
+_BY_NORM = {_norm(name): name for name in KEY_PROPERTIES}
+
+
+def check(plan: Plan, options: Mapping[str, Any], source: SourceIndex) -> Iterator[Hit]:
+    required = options["required"]
+    for call in plan.events.values():
+        assert call.name is not None
+        spec_name: str | None = call.name if call.name in KEY_PROPERTIES else None
+        if spec_name is None and options["match_other_casing"]:
+            spec_name = _BY_NORM.get(_norm(call.name))
+        if not spec_name:
+            continue
+        wanted = KEY_PROPERTIES[spec_name]
+        missing = [name for name in wanted if name not in call.fields]
+        if missing:
+            yield Hit(
+                call.pos,
+                f"'{call.name}' is the Segment e-commerce v2 semantic event '{spec_name}' but lacks its key "
+                f"propert{'ies' if len(missing) > 1 else 'y'} {', '.join(repr(m) for m in missing)}; "
+                "destinations that map the event need them",
+            )
+            continue
+        if required:
+            optional = [name for name in wanted if not call.fields[name].required]
+            if optional:
+                yield Hit(
+                    call.fields[optional[0]].pos,
+                    f"key propert{'ies' if len(optional) > 1 else 'y'} {', '.join(repr(m) for m in optional)} of "
+                    f"semantic event '{call.name}' should be required",
+                )
+
+
+RULE = Rule(
+    code="CP402",
+    slug="semantic-event",
+    severity="warning",
+    summary="An event named like a Segment e-commerce v2 semantic event has the Spec's key properties.",
+    description=(
+        "Destinations (Google Analytics, Facebook, Amplitude, ...) map Segment's semantic events by name: "
+        "an 'Order Completed' without 'order_id' or 'products' is accepted by the plan but breaks revenue "
+        "reporting downstream. Each e-commerce v2 event has its key properties (Order Completed: order_id "
+        "and products; Product Viewed: product_id; Products Searched: query; Checkout Step Viewed: step; "
+        "...). Names in another casing ('order_completed') are matched too unless 'match_other_casing' is "
+        "false; with 'required' the key properties must also be required."
+    ),
+    check=check,
+    options={
+        "match_other_casing": Option(True, "also match 'order_completed', 'orderCompleted', ..."),
+        "required": Option(False, "key properties must be 'required: true'"),
+    },
+    strict_options={"required": True},
+    passing="""\
+events:
+  Order Completed:
+    description: The customer paid.
+    properties:
+      order_id: {type: string, required: true}
+      products: {type: array, items: {type: object}, required: true}
+""",
+    failing="""\
+events:
+  Order Completed:
+    description: The customer paid.
+    properties:
+      total: {type: number}
+""",
+    failing_at=[(2, 3)],
+)

@@ -1,0 +1,75 @@
+"""Run the configured rules over a plan: findings, suppressions, and the verdict."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cdpctl.lint.base import SEVERITY_RANK, Finding, Hit
+from cdpctl.lint.config import LintConfig, RuleSetting
+from cdpctl.lint.source import SourceIndex
+from cdpctl.lint.suppress import apply, directive_findings, parse_directives
+from cdpctl.model import Plan
+
+
+@dataclass
+class LintReport:
+    """What a lint run found, after suppression comments were applied."""
+
+    files: list[str]
+    settings: tuple[RuleSetting, ...]
+    findings: list[Finding] = field(default_factory=list)
+    suppressed: list[Finding] = field(default_factory=list)
+
+    def count(self, severity: str) -> int:
+        return sum(1 for finding in self.findings if finding.severity == severity)
+
+    def failing(self, fail_on: str) -> list[Finding]:
+        """Findings at or above ``fail_on`` (``never``: none)."""
+        threshold = SEVERITY_RANK.get(fail_on)
+        if threshold is None:
+            return []
+        return [finding for finding in self.findings if SEVERITY_RANK[finding.severity] >= threshold]
+
+    def summary(self, fail_on: str) -> dict[str, object]:
+        return {
+            "error": self.count("error"),
+            "warning": self.count("warning"),
+            "info": self.count("info"),
+            "total": len(self.findings),
+            "suppressed": len(self.suppressed),
+            "fail_on": fail_on,
+            "failed": bool(self.failing(fail_on)),
+            "files": list(self.files),
+            "rules": [setting.rule.slug for setting in self.settings],
+        }
+
+
+def run_rule(setting: RuleSetting, plan: Plan, source: SourceIndex) -> list[Finding]:
+    """One rule's findings, deduplicated (a definition reached twice is reported once)."""
+    rule = setting.rule
+    seen: set[Hit] = set()
+    findings: list[Finding] = []
+    try:
+        hits = list(rule.check(plan, setting.options, source))
+    except Exception as exc:  # a rule bug must not hide the other rules' findings
+        hits = [Hit(plan.pos, f"internal error in rule '{rule.slug}': {type(exc).__name__}: {exc}")]
+    for hit in hits:
+        if hit in seen:
+            continue
+        seen.add(hit)
+        findings.append(Finding(rule.slug, rule.code, setting.severity, hit.message, hit.pos))
+    return findings
+
+
+def lint_plan(plan: Plan, config: LintConfig, report_unused_disables: bool = False) -> LintReport:
+    """Run every enabled rule of ``config`` over ``plan``."""
+    source = SourceIndex(plan.sources)
+    raw: list[Finding] = []
+    for setting in config.settings:
+        raw.extend(run_rule(setting, plan, source))
+    directives = parse_directives(plan.sources)
+    split = apply(raw, directives)
+    findings = split.kept + directive_findings(split.directives, report_unused_disables)
+    findings.sort(key=Finding.sort_key)
+    split.suppressed.sort(key=Finding.sort_key)
+    return LintReport(files=list(plan.files), settings=config.settings, findings=findings, suppressed=split.suppressed)

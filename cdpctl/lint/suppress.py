@@ -1,0 +1,161 @@
+"""Suppression comments: ``# cdpctl: disable=rule-slug[,other]`` on a node's line or the line above.
+
+A comment at the end of a line suppresses findings on that line; a comment on
+a line of its own suppresses findings on the next line that holds something
+other than comments.  ``all`` suppresses every rule.  Rules may be named by
+slug or code.  Directives that suppress nothing can be reported
+(``--report-unused-disables``); directives naming no rule always are.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from cdpctl.errors import Pos
+from cdpctl.lint.base import Finding, Rule
+from cdpctl.lint.registry import find_rule, rule_names
+from cdpctl.loader import did_you_mean
+
+DIRECTIVE = re.compile(r"(?:^|\s)#\s*cdpctl:\s*disable\s*=\s*([A-Za-z0-9_-]+(?:\s*,\s*[A-Za-z0-9_-]+)*)")
+ALL = "all"
+
+
+def _meta(code: str, slug: str, summary: str, description: str) -> Rule:
+    return Rule(
+        code=code,
+        slug=slug,
+        severity="warning",
+        summary=summary,
+        description=description,
+        check=lambda plan, options, source: (),
+        passing="",
+        failing="",
+        failing_at=(),
+    )
+
+
+UNUSED_DISABLE = _meta(
+    "CP001",
+    "unused-disable",
+    "A suppression comment that suppresses nothing (reported with --report-unused-disables).",
+    "A '# cdpctl: disable=...' comment whose rule reports nothing on the line it covers is stale: the "
+    "problem was fixed, or the comment sits on the wrong line. Remove it so that it cannot hide a future "
+    "finding. Reported only with --report-unused-disables.",
+)
+UNKNOWN_DISABLE = _meta(
+    "CP002",
+    "unknown-disable",
+    "A suppression comment names a rule that does not exist.",
+    "A '# cdpctl: disable=...' comment must name rules by slug or code ('event-name-casing', 'CP101') or "
+    "say 'all'. A misspelt name suppresses nothing, so the finding it meant to silence is still reported "
+    "next to this one, with a did-you-mean hint.",
+)
+META_RULES = (UNUSED_DISABLE, UNKNOWN_DISABLE)
+
+
+@dataclass
+class Directive:
+    """One rule named in one suppression comment."""
+
+    name: str
+    pos: Pos
+    """Where the name is written in the comment."""
+    target: tuple[str, int]
+    """``(file, line)`` whose findings it suppresses."""
+    slug: str | None
+    """The rule's slug, ``all``, or None when the name is unknown."""
+    used: bool = False
+
+
+@dataclass
+class Suppression:
+    kept: list[Finding] = field(default_factory=list)
+    suppressed: list[Finding] = field(default_factory=list)
+    directives: list[Directive] = field(default_factory=list)
+
+
+def parse_directives(sources: Mapping[str, str]) -> list[Directive]:
+    """Every suppression directive of every source file."""
+    directives: list[Directive] = []
+    for file, text in sources.items():
+        if "cdpctl:" not in text:
+            continue
+        lines = text.splitlines()
+        for index, line in enumerate(lines):
+            if "cdpctl:" not in line:
+                continue
+            match = DIRECTIVE.search(line)
+            if match is None:
+                continue
+            before = line[: match.start(1)].split("#", 1)[0]
+            target = index + 1
+            if not before.strip():
+                target = _next_content_line(lines, index + 1)
+            offset = match.start(1)
+            for part in re.finditer(r"[A-Za-z0-9_-]+", match.group(1)):
+                name = part.group(0)
+                rule = find_rule(name)
+                slug = ALL if name.lower() == ALL else (rule.slug if rule is not None else None)
+                pos = Pos(file, index + 1, offset + part.start() + 1)
+                directives.append(Directive(name, pos, (file, target), slug))
+    return directives
+
+
+def _next_content_line(lines: list[str], start: int) -> int:
+    """1-based number of the first line from ``start`` (0-based) that is not blank or a comment."""
+    for index in range(start, len(lines)):
+        stripped = lines[index].strip()
+        if stripped and not stripped.startswith("#"):
+            return index + 1
+    return len(lines) + 1
+
+
+def apply(findings: Iterable[Finding], directives: list[Directive]) -> Suppression:
+    """Split findings into kept and suppressed, marking the directives that were used."""
+    by_line: dict[tuple[str, int], list[Directive]] = {}
+    for directive in directives:
+        if directive.slug is not None:
+            by_line.setdefault(directive.target, []).append(directive)
+    result = Suppression(directives=directives)
+    for finding in findings:
+        matching = [
+            d for d in by_line.get((finding.pos.file, finding.pos.line), ()) if d.slug in (finding.rule, ALL)
+        ]
+        if matching:
+            for directive in matching:
+                directive.used = True
+            result.suppressed.append(finding)
+        else:
+            result.kept.append(finding)
+    return result
+
+
+def directive_findings(directives: Iterable[Directive], report_unused: bool) -> list[Finding]:
+    """Findings about the directives themselves: unknown rule names, and (when asked) unused ones."""
+    out: list[Finding] = []
+    for directive in directives:
+        if directive.slug is None:
+            hint = did_you_mean(directive.name, [*rule_names(), ALL])
+            out.append(
+                Finding(
+                    UNKNOWN_DISABLE.slug,
+                    UNKNOWN_DISABLE.code,
+                    UNKNOWN_DISABLE.severity,
+                    f"suppression comment names unknown rule '{directive.name}'{hint}",
+                    directive.pos,
+                )
+            )
+        elif report_unused and not directive.used:
+            out.append(
+                Finding(
+                    UNUSED_DISABLE.slug,
+                    UNUSED_DISABLE.code,
+                    UNUSED_DISABLE.severity,
+                    f"suppression of '{directive.name}' is unused: nothing on line {directive.target[1]} "
+                    "is reported by it; remove the comment",
+                    directive.pos,
+                )
+            )
+    return out

@@ -1,0 +1,89 @@
+"""Every property definition of a plan, each once, with where it was written.
+
+Reusable types and shared properties are expanded into every event that uses
+them; rules about *definitions* (casing, enums, patterns) must see each written
+definition once.  A definition is identified by its source position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from cdpctl.errors import Pos
+from cdpctl.model import Call, Plan, Property
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A property (or trait, or array item) as written in the plan."""
+
+    prop: Property
+    path: str
+    """Path inside its owner: ``products[].price``, ``settings.temperature``."""
+    where: str
+    """Human label of the owner: ``event 'Order Completed'``, ``type 'product'``, ``shared property``."""
+    kind: str
+    """``property`` or ``trait``."""
+    call: Call | None
+    """The call it was written in (``None`` for shared properties and types)."""
+
+    @property
+    def is_item(self) -> bool:
+        return self.prop.name.endswith("[]")
+
+    @property
+    def top_level(self) -> bool:
+        return "." not in self.path and "[]" not in self.path
+
+
+def call_kind(call: Call) -> str:
+    """``event`` for track calls, else the call type (``page``, ``screen``)."""
+    return "event" if call.type == "track" else call.type
+
+
+def call_label(call: Call) -> str:
+    if call.type == "track":
+        return f"event '{call.name}'"
+    if call.name is None:
+        return f"{call.type} traits"
+    return f"{call.type} '{call.name}'"
+
+
+def definitions(plan: Plan) -> Iterator[Definition]:
+    """Each property definition once, in plan order: shared library, types, then calls."""
+    seen: set[Pos] = set()
+
+    def emit(path: str, prop: Property, where: str, kind: str, call: Call | None) -> Iterator[Definition]:
+        for sub_path, sub in prop.walk(path):
+            if sub.pos in seen:
+                continue
+            seen.add(sub.pos)
+            yield Definition(sub, sub_path, where, kind, call)
+
+    for name, prop in plan.properties.items():
+        yield from emit(name, prop, "the shared properties", "property", None)
+    for type_name, typedef in plan.types.items():
+        for name, prop in typedef.properties.items():
+            yield from emit(name, prop, f"type '{type_name}'", "property", None)
+    for call in plan.calls():
+        kind = "trait" if call.field_key == "traits" else "property"
+        for name, prop in call.fields.items():
+            yield from emit(name, prop, call_label(call), kind, call)
+
+
+def type_pos(plan: Plan, prop: Property) -> Pos:
+    """Where ``prop``'s type is written: its own ``type`` key, its shared definition's, or its name."""
+    if "type" in prop.key_pos:
+        return prop.key_pos["type"]
+    if prop.shared is not None and prop.shared in plan.properties:
+        shared = plan.properties[prop.shared]
+        return shared.key_pos.get("type", shared.pos)
+    return prop.pos
+
+
+def named_calls(plan: Plan) -> Iterator[Call]:
+    """Calls that have a name: track events, pages and screens."""
+    for call in plan.calls():
+        if call.name is not None:
+            yield call
