@@ -1,0 +1,75 @@
+"""``--capture FILE``: every received message appended to an NDJSON file ``cdpctl validate`` reads.
+
+One message a line, compact JSON, in the order received.  A body that is not
+JSON is written as one line too (its line breaks replaced by NUL bytes, which
+keeps it unparseable), so replaying the file gives the same summary: the
+same events, valid, invalid and malformed counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+COMPRESSED_MAGIC = (b"\x1f\x8b", b"\x28\xb5\x2f\xfd")
+
+
+def malformed_line(raw: bytes) -> bytes:
+    """A non-JSON body as one capture line that still does not parse (and is not mistaken for compression)."""
+    line = raw.replace(b"\r", b"\x00").replace(b"\n", b"\x00")
+    if not line.strip() or line.startswith(COMPRESSED_MAGIC):
+        line = b"\x00" + line
+    return line
+
+
+def _count_lines(path: Path) -> int:
+    """Lines already in ``path`` (a last line without a newline counts, and gets one on the next write)."""
+    count = 0
+    last = b"\n"
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            count += chunk.count(b"\n")
+            last = chunk[-1:]
+    return count + (0 if last == b"\n" else 1)
+
+
+@dataclass
+class CaptureWriter:
+    """Appends lines to the capture file; :attr:`line` is the number of the last line written."""
+
+    path: Path
+    line: int = 0
+    _handle: BinaryIO | None = field(default=None, init=False, repr=False)
+
+    @classmethod
+    def open(cls, path: str | Path) -> CaptureWriter:
+        """Open ``path`` for appending (creating it), continuing its line numbering; raises OSError."""
+        target = Path(path)
+        writer = cls(target)
+        existing = _count_lines(target) if target.exists() else 0
+        handle = target.open("ab")
+        if existing and target.stat().st_size:
+            with target.open("rb") as check:
+                check.seek(-1, 2)
+                if check.read(1) != b"\n":
+                    handle.write(b"\n")
+        writer.line = existing
+        writer._handle = handle
+        return writer
+
+    def write(self, line: bytes) -> int:
+        """Append one line (without its newline); returns its line number."""
+        assert self._handle is not None, "capture file is closed"
+        self._handle.write(line + b"\n")
+        self.line += 1
+        return self.line
+
+    def flush(self) -> None:
+        if self._handle is not None:
+            self._handle.flush()
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None

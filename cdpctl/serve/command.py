@@ -1,0 +1,58 @@
+"""The body of ``cdpctl serve``: start, serve until a signal, print the report, return the exit status."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any
+
+from cdpctl.errors import UsageError
+from cdpctl.serve.live import live_view, status_line, status_lines
+from cdpctl.serve.report import write_report
+from cdpctl.serve.runner import ServeError, ServeOptions, _Server, base_url, bind, build, run
+
+if TYPE_CHECKING:
+    from cdpctl.model import Plan
+
+
+def serve_main(plan: Plan, options: ServeOptions, fmt: str, live: bool) -> int:
+    """Serve until SIGINT/SIGTERM; print the validate report in ``fmt``; 1 if any error-severity violation."""
+    try:
+        built = build(plan, options)
+        sock = bind(options.host, options.port)
+    except ServeError as exc:
+        raise UsageError(str(exc)) from exc
+    url = base_url(sock)
+    collector = built.collector
+    err = sys.stderr
+    calls = sum(1 for _ in plan.calls())
+    err.write(f"cdpctl serve: listening on {url} (plan {plan.name!r}, {calls} governed calls)\n")
+    if options.capture:
+        err.write(f"cdpctl serve: capturing to {options.capture}\n")
+    for label, target in (("forwarding to", options.forward), ("blocked messages to", options.forward_blocked)):
+        if target:
+            err.write(f"cdpctl serve: {label} {target}\n")
+    err.write("cdpctl serve: stop with Ctrl+C or SIGTERM to print the report\n")
+    err.flush()
+
+    def background(server: _Server) -> Any:
+        if live:
+            from rich.console import Console
+
+            return live_view(collector, url, Console(stderr=True))
+        return status_lines(collector, err)
+
+    run(built, sock, options, background)
+    err.write(f"cdpctl serve: stopped: {status_line(collector)}\n")
+    for label, forwarder in (("forward", collector.forwarder), ("forward-blocked", collector.blocked_forwarder)):
+        if forwarder is None:
+            continue
+        stats = forwarder.stats
+        line = f"cdpctl serve: {label} {forwarder.endpoint}: {stats.delivered} delivered, {stats.failed} failed"
+        line += f", {stats.dropped} dropped, {stats.retries} retries"
+        if stats.last_error and (stats.failed or stats.dropped):
+            line += f"; last error: {stats.last_error}"
+        err.write(line + "\n")
+    err.flush()
+    write_report(collector.report, fmt, sys.stdout)
+    sys.stdout.flush()
+    return 1 if collector.has_errors else 0

@@ -1,0 +1,181 @@
+"""The few ASGI primitives the collector needs: reading a bounded body, decoding it, answering JSON.
+
+Written directly against the ASGI interface (no web framework): uvicorn is the
+server, and these helpers are all the routing and parsing the collector uses.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import zlib
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+import orjson
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+CORS_HEADERS: list[tuple[bytes, bytes]] = [
+    (b"access-control-allow-origin", b"*"),
+]
+PREFLIGHT_HEADERS: list[tuple[bytes, bytes]] = [
+    (b"access-control-allow-origin", b"*"),
+    (b"access-control-allow-methods", b"GET, POST, OPTIONS"),
+    (b"access-control-allow-headers", b"Authorization, Content-Type, Content-Encoding"),
+    (b"access-control-max-age", b"600"),
+]
+
+
+class BodyTooLarge(Exception):
+    """The request body (raw or decoded) is larger than the endpoint accepts."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the body is larger than {limit} bytes")
+        self.limit = limit
+
+
+class BadEncoding(Exception):
+    """The body cannot be decoded as its ``Content-Encoding`` says."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the router needs to know about an HTTP request."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+
+    @classmethod
+    def from_scope(cls, scope: Scope) -> Request:
+        raw_query = scope.get("query_string", b"").decode("latin-1")
+        headers: dict[str, str] = {}
+        for name, value in scope.get("headers", []):
+            headers[name.decode("latin-1").lower()] = value.decode("latin-1")
+        path = scope.get("path", "/")
+        if len(path) > 1 and path.endswith("/"):
+            path = path.rstrip("/")
+        return cls(
+            method=scope.get("method", "GET").upper(),
+            path=path,
+            query=dict(parse_qsl(raw_query, keep_blank_values=True)),
+            headers=headers,
+        )
+
+
+async def read_body(receive: Receive, limit: int, declared: str | None = None) -> bytes:
+    """The whole request body, or :class:`BodyTooLarge` as soon as it passes ``limit`` bytes."""
+    if declared is not None and declared.strip().isdigit() and int(declared) > limit:
+        raise BodyTooLarge(limit)
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        if chunk:
+            size += len(chunk)
+            if size > limit:
+                raise BodyTooLarge(limit)
+            chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def decode_body(body: bytes, encoding: str | None, limit: int) -> bytes:
+    """The body after its ``Content-Encoding`` (gzip, deflate or none), never more than ``limit`` bytes.
+
+    Decompression stops past the limit, so a small compressed bomb cannot use
+    more memory than an honest oversized body would.
+    """
+    codings = [part.strip().lower() for part in (encoding or "").split(",") if part.strip()]
+    for coding in reversed(codings):
+        if coding == "identity":
+            continue
+        if coding in ("gzip", "x-gzip"):
+            wbits = 16 + zlib.MAX_WBITS
+        elif coding == "deflate":
+            wbits = zlib.MAX_WBITS
+        else:
+            raise BadEncoding(f"unsupported Content-Encoding '{coding}'; use gzip or none")
+        decompressor = zlib.decompressobj(wbits)
+        try:
+            out = decompressor.decompress(body, limit + 1)
+        except zlib.error as exc:
+            raise BadEncoding(f"the body is not valid {coding} data ({exc})") from None
+        if len(out) > limit or decompressor.unconsumed_tail:
+            raise BodyTooLarge(limit)
+        if not decompressor.eof:
+            raise BadEncoding(f"the body is truncated {coding} data")
+        body = out
+    if len(body) > limit:
+        raise BodyTooLarge(limit)
+    return body
+
+
+def basic_auth_user(header: str | None) -> str | None:
+    """The user name of an HTTP basic ``Authorization`` header (Segment's write key), else None."""
+    if not header:
+        return None
+    scheme, _, credentials = header.strip().partition(" ")
+    if scheme.lower() != "basic" or not credentials:
+        return None
+    try:
+        decoded = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return decoded.partition(":")[0]
+
+
+def query_flag(value: str | None) -> bool | None:
+    """A ``true``/``false`` query parameter, None when absent; ValueError otherwise."""
+    if value is None or value == "":
+        return None
+    lowered = value.lower()
+    if lowered in ("true", "1", "yes"):
+        return True
+    if lowered in ("false", "0", "no"):
+        return False
+    raise ValueError(f"expected true or false, not '{value}'")
+
+
+async def send_bytes(
+    send: Send,
+    status: int,
+    body: bytes,
+    content_type: bytes = b"application/json",
+    extra: Iterable[tuple[bytes, bytes]] = (),
+) -> None:
+    headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode()), *CORS_HEADERS]
+    headers.extend(extra)
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def send_json(send: Send, status: int, value: Any, extra: Iterable[tuple[bytes, bytes]] = ()) -> None:
+    """Answer with ``value`` as JSON."""
+    await send_bytes(send, status, orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS), extra=extra)
+
+
+async def send_error(
+    send: Send, status: int, code: str, message: str, extra_fields: dict[str, Any] | None = None
+) -> None:
+    """A Segment-style JSON error: ``{"success": false, "code": ..., "message": ...}``."""
+    body: dict[str, Any] = {"success": False, "code": code, "message": message}
+    if extra_fields:
+        body.update(extra_fields)
+    await send_json(send, status, body)
+
+
+async def send_empty(send: Send, status: int, extra: Iterable[tuple[bytes, bytes]] = ()) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": list(extra)})
+    await send({"type": "http.response.body", "body": b""})

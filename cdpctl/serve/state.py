@@ -1,0 +1,314 @@
+"""The collector's state: validation report, recent messages, counters, and the hand-off to forwarding.
+
+Everything here runs on the server's event loop, one request at a time, so no
+locking is needed.  Memory is bounded: the report keeps capped examples, the
+recent-message ring keeps at most ``keep`` messages, and the forward queues
+are capped.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from cdpctl.serve.capture import CaptureWriter, malformed_line
+from cdpctl.serve.controls import Controls, apply_controls
+from cdpctl.serve.forward import Forwarder, ForwardStats
+from cdpctl.serve.intake import Accepted
+
+if TYPE_CHECKING:
+    from cdpctl.validation import Report, Validator, Violation
+
+HTTP_SOURCE = "<http>"
+"""The ``file`` of report examples when nothing is captured (their ``line`` is the message number)."""
+
+NAME_KEYS = {"track": "event", "page": "name", "screen": "name"}
+
+
+def event_name(message: Any) -> str | None:
+    """The event (track) or page/screen name a message carries, if any."""
+    if not isinstance(message, dict):
+        return None
+    key = NAME_KEYS.get(message.get("type"))  # type: ignore[arg-type]
+    value = message.get(key) if key else None
+    return value if isinstance(value, str) else None
+
+
+@dataclass
+class RateMeter:
+    """Events per second over the last few whole seconds."""
+
+    window: int = 5
+    _buckets: deque[list[int]] = field(default_factory=lambda: deque(maxlen=16))
+
+    def add(self, count: int, now: float | None = None) -> None:
+        second = int(time.monotonic() if now is None else now)
+        if self._buckets and self._buckets[-1][0] == second:
+            self._buckets[-1][1] += count
+        else:
+            self._buckets.append([second, count])
+
+    def rate(self, now: float | None = None) -> float:
+        second = int(time.monotonic() if now is None else now)
+        total = sum(count for start, count in self._buckets if second - self.window <= start < second)
+        return total / self.window
+
+
+@dataclass
+class Received:
+    """One received message (or non-JSON body) as kept for ``GET /events``."""
+
+    number: int
+    file: str
+    received_at: str
+    message: Any
+    violations: list[Violation]
+    error: str | None = None
+    forward: str | None = None
+
+    @property
+    def valid(self) -> bool:
+        return self.error is None and not any(v.severity == "error" for v in self.violations)
+
+    @property
+    def event(self) -> str | None:
+        return event_name(self.message)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "line": self.number,
+            "receivedAt": self.received_at,
+            "valid": self.valid,
+            "type": self.message.get("type") if isinstance(self.message, dict) else None,
+            "event": self.event,
+            "message": self.message,
+            "error": self.error,
+            "violations": [
+                {"code": v.code, "severity": v.severity, "path": v.path, "message": v.message} for v in self.violations
+            ],
+            "forward": self.forward,
+        }
+
+
+@dataclass
+class Counters:
+    """Request and control counts shown beside the validation summary."""
+
+    requests: int = 0
+    rejected_not_json: int = 0
+    rejected_bad_payload: int = 0
+    rejected_too_large: int = 0
+    rejected_unauthorized: int = 0
+    rejected_encoding: int = 0
+    rejected_messages: int = 0
+    forwarded: int = 0
+    altered: int = 0
+    omitted_properties: int = 0
+    blocked_unplanned: int = 0
+    blocked_invalid: int = 0
+    blocked_forwarded: int = 0
+
+    @property
+    def rejected_requests(self) -> int:
+        return (
+            self.rejected_not_json
+            + self.rejected_bad_payload
+            + self.rejected_too_large
+            + self.rejected_unauthorized
+            + self.rejected_encoding
+        )
+
+
+def _now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class Collector:
+    """Validates, records, captures and hands on every message the HTTP layer accepts."""
+
+    def __init__(
+        self,
+        validator: Validator,
+        *,
+        capture: CaptureWriter | None = None,
+        controls: Controls | None = None,
+        forwarder: Forwarder | None = None,
+        blocked_forwarder: Forwarder | None = None,
+        keep: int = 1000,
+    ) -> None:
+        from cdpctl.validation import Report
+
+        self.validator = validator
+        self.capture = capture
+        self.controls = controls or Controls()
+        self.forwarder = forwarder
+        self.blocked_forwarder = blocked_forwarder
+        self.file = str(capture.path) if capture is not None else HTTP_SOURCE
+        self.report: Report = Report()
+        self.recent: deque[Received] = deque(maxlen=max(keep, 1))
+        self.counters = Counters()
+        self.rate = RateMeter()
+        self.started = time.monotonic()
+        self._number = 0
+
+    def _next_number(self, line: bytes) -> int:
+        if self.capture is not None:
+            return self.capture.write(line)
+        self._number += 1
+        return self._number
+
+    def ingest(self, accepted: Iterable[Accepted], write_key: str | None) -> int:
+        """Validate, record, capture and forward each accepted message; returns how many."""
+        count = 0
+        check = self.validator.check
+        record = self.report.record
+        stamp = _now_iso()
+        for item in accepted:
+            number = self._next_number(item.raw)
+            violations = check(item.message)
+            record(item.message, violations, file=self.file, line=number)
+            received = Received(number, self.file, stamp, item.message, violations)
+            received.forward = self._forward(item, violations, write_key)
+            self.recent.append(received)
+            count += 1
+        if self.capture is not None:
+            self.capture.flush()
+        self.rate.add(count)
+        return count
+
+    def _forward(self, item: Accepted, violations: list[Violation], write_key: str | None) -> str | None:
+        if self.forwarder is None and self.blocked_forwarder is None:
+            return None
+        outcome = apply_controls(item.message, violations, self.controls)
+        if outcome.blocked is not None:
+            if outcome.blocked == "unplanned":
+                self.counters.blocked_unplanned += 1
+            else:
+                self.counters.blocked_invalid += 1
+            if self.blocked_forwarder is not None:
+                self.blocked_forwarder.enqueue(item.message, write_key, len(item.raw))
+                self.counters.blocked_forwarded += 1
+                return f"blocked ({outcome.blocked}), sent to the blocked destination"
+            return f"blocked ({outcome.blocked})"
+        if self.forwarder is None:
+            return None
+        size = len(item.raw)
+        state = "forwarded"
+        if outcome.altered:
+            self.counters.altered += 1
+            self.counters.omitted_properties += len(outcome.omitted)
+            size += 256 * len(outcome.omitted)
+            state = "forwarded without " + ", ".join(outcome.omitted)
+        self.forwarder.enqueue(outcome.message, write_key, size)
+        self.counters.forwarded += 1
+        return state
+
+    def ingest_malformed(self, raw: bytes, error: str) -> None:
+        """Record a body that is not JSON as one malformed record (and capture it)."""
+        number = self._next_number(malformed_line(raw))
+        self.report.record_malformed(file=self.file, line=number, error=error, raw=raw[:1024])
+        text = raw[:1024].decode("utf-8", "replace")
+        self.recent.append(Received(number, self.file, _now_iso(), text, [], error=error))
+        if self.capture is not None:
+            self.capture.flush()
+        self.rate.add(1)
+
+    # --- queries -------------------------------------------------------------------------------
+
+    def report_json(self) -> dict[str, Any]:
+        report: dict[str, Any] = self.report.to_json()
+        return report
+
+    def collector_json(self) -> dict[str, Any]:
+        c = self.counters
+        out: dict[str, Any] = {
+            "requests": c.requests,
+            "rejected_requests": {
+                "not_json": c.rejected_not_json,
+                "bad_payload": c.rejected_bad_payload,
+                "too_large": c.rejected_too_large,
+                "unauthorized": c.rejected_unauthorized,
+                "bad_encoding": c.rejected_encoding,
+            },
+            "rejected_messages": c.rejected_messages,
+            "events_per_second": round(self.rate.rate(), 1),
+            "uptime_seconds": round(time.monotonic() - self.started, 1),
+            "controls": {
+                "forwarded": c.forwarded,
+                "altered": c.altered,
+                "omitted_properties": c.omitted_properties,
+                "blocked_unplanned": c.blocked_unplanned,
+                "blocked_invalid": c.blocked_invalid,
+                "blocked_forwarded": c.blocked_forwarded,
+            },
+            "forward": self._stats(self.forwarder),
+            "forward_blocked": self._stats(self.blocked_forwarder),
+        }
+        if self.capture is not None:
+            out["capture"] = {"file": self.file, "lines": self.capture.line}
+        return out
+
+    @staticmethod
+    def _stats(forwarder: Forwarder | None) -> dict[str, Any] | None:
+        if forwarder is None:
+            return None
+        return {"url": forwarder.endpoint, **forwarder.stats.to_json(forwarder.pending)}
+
+    def summary(self) -> dict[str, Any]:
+        """The validate summary object, with a ``collector`` object beside its keys."""
+        summary: dict[str, Any] = dict(self.report_json()["summary"])
+        summary["collector"] = self.collector_json()
+        return summary
+
+    def violations(self, event: str | None = None, code: str | None = None) -> list[dict[str, Any]]:
+        groups: list[dict[str, Any]] = self.report_json()["violations"]
+        return [
+            g for g in groups if (event is None or g.get("event") == event) and (code is None or g.get("code") == code)
+        ]
+
+    def events(
+        self,
+        event: str | None = None,
+        valid: bool | None = None,
+        limit: int = 100,
+        code: str | None = None,
+        call_type: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Recent messages, newest first, filtered."""
+        out: list[dict[str, Any]] = []
+        for received in reversed(self.recent):
+            if len(out) >= limit:
+                break
+            if event is not None and received.event != event:
+                continue
+            if valid is not None and received.valid != valid:
+                continue
+            if code is not None and not any(v.code == code for v in received.violations):
+                continue
+            if call_type is not None and (
+                not isinstance(received.message, dict) or received.message.get("type") != call_type
+            ):
+                continue
+            out.append(received.to_json())
+        return out
+
+    def reset(self) -> None:
+        """Forget counts, examples and recent messages (the capture file and forward queues are kept)."""
+        from cdpctl.validation import Report
+
+        self.report = Report()
+        self.recent.clear()
+        self.counters = Counters()
+        self.rate = RateMeter()
+        for forwarder in (self.forwarder, self.blocked_forwarder):
+            if forwarder is not None:
+                forwarder.stats = ForwardStats()
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.report.has_errors)
