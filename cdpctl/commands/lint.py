@@ -91,7 +91,9 @@ def _write(report: object, sources: dict[str, str], fmt: str, fail_on: str, outp
         if output is None:
             render.render_text(report, sources, fail_on, Console(highlight=False))
             return
-        text_console = Console(record=True, file=_NullWriter(), width=200, highlight=False, color_system=None)
+        import io
+
+        text_console = Console(record=True, file=io.StringIO(), width=200, highlight=False, color_system=None)
         render.render_text(report, sources, fail_on, text_console)
         text = text_console.export_text()
     elif fmt == "json":
@@ -110,14 +112,6 @@ def _write(report: object, sources: dict[str, str], fmt: str, fail_on: str, outp
             handle.write(text)
     except OSError as exc:
         die(f"cannot write to '{output}': {exc.strerror or exc}")
-
-
-class _NullWriter:
-    def write(self, text: str) -> int:
-        return len(text)
-
-    def flush(self) -> None:
-        return None
 
 
 def register(app: typer.Typer) -> None:
