@@ -24,23 +24,14 @@ from cdpctl.model import Call, Plan, Property
 
 RUNTIME_MARKER = "# --- runtime ---\n"
 
-ENVELOPE_ARGUMENTS = (
-    "self",
-    "user_id",
-    "anonymous_id",
-    "group_id",
-    "category",
-    "name",
-    "event",
-    "traits",
-    "properties",
-    "extra_properties",
-    "extra_traits",
-    "context",
-    "timestamp",
-    "integrations",
-    "message_id",
-)
+ENVELOPE_ARGUMENTS = ("self", "user_id", "anonymous_id", "context", "timestamp", "integrations", "message_id")
+CALL_ARGUMENTS = {
+    "track": ("extra_properties",),
+    "page": ("category", "extra_properties"),
+    "screen": ("category", "extra_properties"),
+    "identify": ("extra_traits",),
+    "group": ("group_id", "extra_traits"),
+}
 """Keyword arguments of the generated methods that plan properties can never take (they get ``_``)."""
 
 TRACKER_METHODS = ("check", "track", "identify", "group", "page", "screen", "alias", "flush")
@@ -117,14 +108,17 @@ def method_names(plan: Plan) -> dict[tuple[str, str], str]:
         requests[("page", name)] = "page_" + snake_case(name, "n_")
     for name in plan.screens or {}:
         requests[("screen", name)] = "screen_" + snake_case(name, "n_")
-    reserved = {*TRACKER_METHODS, *tracker_attributes()}
+    _, runtime_names = runtime_source()
+    # module-level names too: a method named ``datetime`` would shadow it in later annotations
+    reserved = {*TRACKER_METHODS, *tracker_attributes(), *runtime_names, *EMITTED_NAMES}
     return allocate(requests, reserved, exact=lambda key: key[0] == "track" and requests[key] == key[1])
 
 
-def argument_names(fields: Iterable[str]) -> dict[str, str]:
-    """Keyword-argument name of each property of one call."""
+def argument_names(call_type: str, fields: Iterable[str]) -> dict[str, str]:
+    """Keyword-argument name of each property of one call of ``call_type``."""
     requests = {name: snake_case(name, "p_") for name in fields}
-    return allocate(requests, ENVELOPE_ARGUMENTS, exact=lambda key: requests[key] == key)
+    reserved = (*ENVELOPE_ARGUMENTS, *CALL_ARGUMENTS[call_type])
+    return allocate(requests, reserved, exact=lambda key: requests[key] == key)
 
 
 class _Emitter:
@@ -154,7 +148,7 @@ class _Emitter:
 
     def _spec(self, call: Call, renderer: TypeRenderer) -> MethodSpec:
         method = call.type if call.type in ("identify", "group") else self.methods[call.type, call.name or ""]
-        arguments = argument_names(call.fields)
+        arguments = argument_names(call.type, call.fields)
         base = call_class_base(call)
         params = []
         for original, prop in call.fields.items():
@@ -171,8 +165,7 @@ class _Emitter:
         methods.extend(self._generic_methods())
         deprecated = any(spec.call is not None and spec.call.deprecated for spec in self.specs)
         parts = [
-            self._header() + "\n" + self._imports(deprecated),
-            self.runtime,
+            self._header() + "\n\n" + self._imports(deprecated) + ("\n\n" if deprecated else "\n") + self.runtime,
             f"PLAN_NAME: Final = {py_str(plan.name)}\nPLAN_VERSION: Final = {py_str(plan.version)}\n",
             self._schemas(),
             *typed_dicts,
