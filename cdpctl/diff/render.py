@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import IO, Any
 
 from cdpctl.diff.engine import DiffReport
-from cdpctl.diff.rules import SEVERITIES, Change
+from cdpctl.diff.rules import RANK, SEVERITIES, Change
 from cdpctl.reporting import Result, github_annotations, markdown_escape, markdown_table
 
 VIEW_NAMES = {"both": "producers and consumers", "producer": "producers", "consumer": "consumers"}
@@ -97,7 +97,7 @@ def _md_report(report: DiffReport, direction: str, heading: str) -> list[str]:
     out += [f"{mark} {markdown_escape(version.explain().replace(' -> ', ' → '))}", ""]
     ordered = report.ordered(direction)
     breaking = [c for c in ordered if c.severity(direction) == "breaking"]
-    rest = [c for c in ordered if c.severity(direction) != "breaking"]
+    rest = sorted((c for c in ordered if c.severity(direction) != "breaking"), key=lambda c: -RANK[c.severity(direction)])
     headers = ["Call", "Path", "Change", "Producers", "Consumers", "Rule"]
     if breaking:
         out += [f"**Breaking changes ({len(breaking)})**", ""]

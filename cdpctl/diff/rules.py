@@ -47,6 +47,20 @@ class Example:
     after: str
     scope: str = "property"
 
+    def plan_text(self, after: bool) -> str:
+        """A whole plan holding one side of the example (what the rule's test and docs run)."""
+        fragment = self.after if after else self.before
+        if self.scope == "plan":
+            name = "" if fragment.startswith("plan:") else "plan: Example\n"
+            return f"{name}version: 1.0.0\n{fragment}\n"
+        if self.scope == "event":
+            return "plan: Example\nversion: 1.0.0\nevents:\n" + _indent(fragment, 2)
+        return "plan: Example\nversion: 1.0.0\nevents:\n  Signed Up:\n    properties:\n" + _indent(fragment, 6)
+
+
+def _indent(text: str, width: int) -> str:
+    return "".join(" " * width + line + "\n" for line in text.splitlines())
+
 
 @dataclass(frozen=True)
 class Change:
