@@ -25,98 +25,98 @@ def changes(old: str, new: str) -> list[Change]:
     return diff_plans(load_plan_text(old, "old.yaml"), load_plan_text(new, "new.yaml"))
 
 
-B, W, I = "breaking", "warning", "info"
+BREAK, WARN, INFO = "breaking", "warning", "info"
 
 CASES: list[tuple[str, str, str, str, str]] = [
     # calls
-    ("event-added", I, I, plan("events:\n  A: {}\n"), plan("events:\n  A: {}\n  B: {}\n")),
-    ("event-removed", B, B, plan("events:\n  A: {}\n  B: {}\n"), plan("events:\n  A: {}\n")),
+    ("event-added", INFO, INFO, plan("events:\n  A: {}\n"), plan("events:\n  A: {}\n  BREAK: {}\n")),
+    ("event-removed", BREAK, BREAK, plan("events:\n  A: {}\n  BREAK: {}\n"), plan("events:\n  A: {}\n")),
     (
-        "event-renamed", B, B,
+        "event-renamed", BREAK, BREAK,
         plan("events:\n  Signup Done: {properties: {method: {type: string, enum: [email, google]}}}\n"),
         plan("events:\n  Signed Up: {properties: {method: {type: string, enum: [email, google]}}}\n"),
     ),
-    ("event-deprecated", W, W, plan("events:\n  A: {}\n"), plan("events:\n  A: {deprecated: true}\n")),
-    ("event-undeprecated", I, I, plan("events:\n  A: {deprecated: true}\n"), plan("events:\n  A: {}\n")),
+    ("event-deprecated", WARN, WARN, plan("events:\n  A: {}\n"), plan("events:\n  A: {deprecated: true}\n")),
+    ("event-undeprecated", INFO, INFO, plan("events:\n  A: {deprecated: true}\n"), plan("events:\n  A: {}\n")),
     (
-        "section-added", W, I,
+        "section-added", WARN, INFO,
         plan("events: {}\n"), plan("events: {}\ngroup:\n  traits:\n    name: {type: string}\n"),
     ),
     (
-        "section-removed", I, B,
+        "section-removed", INFO, BREAK,
         plan("events: {}\nscreens:\n  Home: {}\n"), plan("events: {}\n"),
     ),
     # properties and traits
-    ("property-added-optional", I, I, props("a: {type: string}"), props("a: {type: string}", "b: {type: integer}")),
+    ("property-added-optional", INFO, INFO, props("a: {type: string}"), props("a: {type: string}", "b: {type: integer}")),
     (
-        "property-added-open-object", W, I,
+        "property-added-open-object", WARN, INFO,
         plan("events:\n  A: {additional_properties: true, properties: {a: {type: string}}}\n"),
         plan("events:\n  A: {additional_properties: true, properties: {a: {type: string}, b: {type: integer}}}\n"),
     ),
     (
-        "property-added-required", B, I,
+        "property-added-required", BREAK, INFO,
         props("a: {type: string}"), props("a: {type: string}", "b: {type: integer, required: true}"),
     ),
-    ("property-removed", B, B, props("a: {type: string}", "b: {type: integer}"), props("a: {type: string}")),
+    ("property-removed", BREAK, BREAK, props("a: {type: string}", "b: {type: integer}"), props("a: {type: string}")),
     (
-        "property-removed-open-object", I, B,
+        "property-removed-open-object", INFO, BREAK,
         props("s: {type: object, additional_properties: true, properties: {theme: {type: string}}}"),
         props("s: {type: object, additional_properties: true}"),
     ),
     (
-        "property-renamed", B, B,
+        "property-renamed", BREAK, BREAK,
         props("a: {type: string}", "coupon: {type: string, max_length: 20}"),
         props("a: {type: string}", "coupon_code: {type: string, max_length: 20}"),
     ),
-    ("property-became-required", B, I, props("a: {type: string}"), props("a: {type: string, required: true}")),
-    ("property-became-optional", I, B, props("a: {type: string, required: true}"), props("a: {type: string}")),
-    ("property-became-nullable", I, B, props("a: {type: string}"), props("a: {type: string, nullable: true}")),
-    ("property-became-non-nullable", B, I, props("a: {type: string, nullable: true}"), props("a: {type: string}")),
-    ("property-deprecated", W, W, props("a: {type: string}"), props("a: {type: string, deprecated: true}")),
-    ("property-undeprecated", I, I, props("a: {type: string, deprecated: true}"), props("a: {type: string}")),
-    ("type-changed", B, B, props("a: {type: string}"), props("a: {type: boolean}")),
-    ("type-widened", I, B, props("a: {type: integer}"), props("a: {type: number}")),
-    ("type-narrowed", B, I, props("a: {type: number}"), props("a: {type: integer}")),
+    ("property-became-required", BREAK, INFO, props("a: {type: string}"), props("a: {type: string, required: true}")),
+    ("property-became-optional", INFO, BREAK, props("a: {type: string, required: true}"), props("a: {type: string}")),
+    ("property-became-nullable", INFO, BREAK, props("a: {type: string}"), props("a: {type: string, nullable: true}")),
+    ("property-became-non-nullable", BREAK, INFO, props("a: {type: string, nullable: true}"), props("a: {type: string}")),
+    ("property-deprecated", WARN, WARN, props("a: {type: string}"), props("a: {type: string, deprecated: true}")),
+    ("property-undeprecated", INFO, INFO, props("a: {type: string, deprecated: true}"), props("a: {type: string}")),
+    ("type-changed", BREAK, BREAK, props("a: {type: string}"), props("a: {type: boolean}")),
+    ("type-widened", INFO, BREAK, props("a: {type: integer}"), props("a: {type: number}")),
+    ("type-narrowed", BREAK, INFO, props("a: {type: number}"), props("a: {type: integer}")),
     (
-        "additional-properties-closed", B, I,
+        "additional-properties-closed", BREAK, INFO,
         props("s: {type: object, additional_properties: true}"), props("s: {type: object, additional_properties: false}"),
     ),
     (
-        "additional-properties-opened", I, W,
+        "additional-properties-opened", INFO, WARN,
         props("s: {type: object, properties: {x: {type: string}}}"),
         props("s: {type: object, additional_properties: true, properties: {x: {type: string}}}"),
     ),
     # constraints
-    ("enum-value-added", I, W, props("c: {type: string, enum: [USD]}"), props("c: {type: string, enum: [USD, EUR]}")),
-    ("enum-value-removed", B, I, props("c: {type: string, enum: [USD, EUR]}"), props("c: {type: string, enum: [USD]}")),
-    ("enum-set", B, I, props("c: {type: string}"), props("c: {type: string, enum: [USD]}")),
-    ("enum-removed", I, B, props("c: {type: string, enum: [USD]}"), props("c: {type: string}")),
-    ("const-added", B, I, props("c: {type: integer}"), props("c: {type: integer, const: 2}")),
-    ("const-changed", B, B, props("c: {type: integer, const: 2}"), props("c: {type: integer, const: 3}")),
-    ("const-removed", I, B, props("c: {type: integer, const: 2}"), props("c: {type: integer}")),
-    ("pattern-added", B, I, props("s: {type: string}"), props('s: {type: string, pattern: "^a"}')),
-    ("pattern-changed", B, B, props('s: {type: string, pattern: "^a"}'), props('s: {type: string, pattern: "^b"}')),
-    ("pattern-removed", I, B, props('s: {type: string, pattern: "^a"}'), props("s: {type: string}")),
-    ("format-added", B, I, props("s: {type: string}"), props("s: {type: string, format: uuid}")),
-    ("format-changed", B, B, props("s: {type: string, format: date}"), props("s: {type: string, format: date-time}")),
-    ("format-removed", I, B, props("s: {type: string, format: uri}"), props("s: {type: string}")),
+    ("enum-value-added", INFO, WARN, props("c: {type: string, enum: [USD]}"), props("c: {type: string, enum: [USD, EUR]}")),
+    ("enum-value-removed", BREAK, INFO, props("c: {type: string, enum: [USD, EUR]}"), props("c: {type: string, enum: [USD]}")),
+    ("enum-set", BREAK, INFO, props("c: {type: string}"), props("c: {type: string, enum: [USD]}")),
+    ("enum-removed", INFO, BREAK, props("c: {type: string, enum: [USD]}"), props("c: {type: string}")),
+    ("const-added", BREAK, INFO, props("c: {type: integer}"), props("c: {type: integer, const: 2}")),
+    ("const-changed", BREAK, BREAK, props("c: {type: integer, const: 2}"), props("c: {type: integer, const: 3}")),
+    ("const-removed", INFO, BREAK, props("c: {type: integer, const: 2}"), props("c: {type: integer}")),
+    ("pattern-added", BREAK, INFO, props("s: {type: string}"), props('s: {type: string, pattern: "^a"}')),
+    ("pattern-changed", BREAK, BREAK, props('s: {type: string, pattern: "^a"}'), props('s: {type: string, pattern: "^b"}')),
+    ("pattern-removed", INFO, BREAK, props('s: {type: string, pattern: "^a"}'), props("s: {type: string}")),
+    ("format-added", BREAK, INFO, props("s: {type: string}"), props("s: {type: string, format: uuid}")),
+    ("format-changed", BREAK, BREAK, props("s: {type: string, format: date}"), props("s: {type: string, format: date-time}")),
+    ("format-removed", INFO, BREAK, props("s: {type: string, format: uri}"), props("s: {type: string}")),
     (
-        "unique-items-set", B, I,
+        "unique-items-set", BREAK, INFO,
         props("t: {type: array, items: string}"), props("t: {type: array, items: string, unique_items: true}"),
     ),
     (
-        "unique-items-removed", I, B,
+        "unique-items-removed", INFO, BREAK,
         props("t: {type: array, items: string, unique_items: true}"), props("t: {type: array, items: string}"),
     ),
-    ("multiple-of-changed", B, B, props("n: {type: number, multiple_of: 0.25}"), props("n: {type: number, multiple_of: 0.1}")),
+    ("multiple-of-changed", BREAK, BREAK, props("n: {type: number, multiple_of: 0.25}"), props("n: {type: number, multiple_of: 0.1}")),
     # documentation
-    ("description-changed", I, I, props("a: {type: string, description: x}"), props("a: {type: string, description: y}")),
-    ("examples-changed", I, I, props("a: {type: string, examples: [x]}"), props("a: {type: string, examples: [y]}")),
-    ("extension-changed", I, I, props("a: {type: string}"), props("a: {type: string, x-pii: true}")),
-    ("owner-changed", I, I, plan("events:\n  A: {owner: a}\n"), plan("events:\n  A: {owner: b}\n")),
-    ("tags-changed", I, I, plan("events:\n  A: {tags: [x]}\n"), plan("events:\n  A: {tags: [x, y]}\n")),
-    ("event-version-changed", I, I, plan("events:\n  A: {version: 1}\n"), plan("events:\n  A: {version: 2}\n")),
-    ("plan-renamed", I, I, "plan: A\nversion: 1.0.0\nevents: {}\n", "plan: B\nversion: 1.0.0\nevents: {}\n"),
+    ("description-changed", INFO, INFO, props("a: {type: string, description: x}"), props("a: {type: string, description: y}")),
+    ("examples-changed", INFO, INFO, props("a: {type: string, examples: [x]}"), props("a: {type: string, examples: [y]}")),
+    ("extension-changed", INFO, INFO, props("a: {type: string}"), props("a: {type: string, x-pii: true}")),
+    ("owner-changed", INFO, INFO, plan("events:\n  A: {owner: a}\n"), plan("events:\n  A: {owner: b}\n")),
+    ("tags-changed", INFO, INFO, plan("events:\n  A: {tags: [x]}\n"), plan("events:\n  A: {tags: [x, y]}\n")),
+    ("event-version-changed", INFO, INFO, plan("events:\n  A: {version: 1}\n"), plan("events:\n  A: {version: 2}\n")),
+    ("plan-renamed", INFO, INFO, "plan: A\nversion: 1.0.0\nevents: {}\n", "plan: BREAK\nversion: 1.0.0\nevents: {}\n"),
 ]
 
 # bounds: (rule prefix, property with '{}' where the bound goes, tight value, loose value)
@@ -132,10 +132,10 @@ BOUNDS = [
 for prefix, shape, tight, loose in BOUNDS:
     bare, tight_prop, loose_prop = shape.format(""), shape.format(", " + tight), shape.format(", " + loose)
     CASES += [
-        (f"{prefix}-set", B, I, props(bare), props(tight_prop)),
-        (f"{prefix}-removed", I, B, props(tight_prop), props(bare)),
-        (f"{prefix}-tightened", B, I, props(loose_prop), props(tight_prop)),
-        (f"{prefix}-loosened", I, B, props(tight_prop), props(loose_prop)),
+        (f"{prefix}-set", BREAK, INFO, props(bare), props(tight_prop)),
+        (f"{prefix}-removed", INFO, BREAK, props(tight_prop), props(bare)),
+        (f"{prefix}-tightened", BREAK, INFO, props(loose_prop), props(tight_prop)),
+        (f"{prefix}-loosened", INFO, BREAK, props(tight_prop), props(loose_prop)),
     ]
 
 
@@ -165,11 +165,11 @@ def test_additions_are_never_breaking() -> None:
     for case in CASES:
         rule, producer, consumer = case[0], case[1], case[2]
         if rule in ("event-added", "property-added-optional", "property-added-open-object", "enum-value-added"):
-            assert B not in (producer, consumer)
-            assert consumer in (W, I)
+            assert BREAK not in (producer, consumer)
+            assert consumer in (WARN, INFO)
 
 
 def test_documentation_changes_are_info_only() -> None:
     for rule in RULES.values():
         if rule.kind == "docs":
-            assert (rule.producer, rule.consumer) == (I, I)
+            assert (rule.producer, rule.consumer) == (INFO, INFO)
