@@ -2,7 +2,7 @@
 
 Rules (documented in ``docs/generate.md``):
 
-1. A name is reduced to ASCII (accents dropped), split into words at
+1. A name that already is a lower-case ASCII identifier is kept.  Any other is reduced to ASCII (accents dropped), split into words at
    non-alphanumeric characters and at lower-to-upper case changes
    (``productId`` -> ``product``, ``id``), and joined as ``snake_case``
    (methods, arguments) or ``PascalCase`` (classes).
@@ -37,6 +37,7 @@ K = TypeVar("K", bound=Hashable)
 _WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+")
 _CAMEL_1 = re.compile(r"([a-z0-9])([A-Z])")
 _CAMEL_2 = re.compile(r"([A-Z]+)([A-Z][a-z])")
+_SNAKE = re.compile(r"[a-z][a-z0-9_]*")
 
 PYTHON_RESERVED = frozenset(
     {*keyword.kwlist, *keyword.softkwlist, *dir(builtins), "self", "cls"}
@@ -64,7 +65,12 @@ def _limit(identifier: str, original: str) -> str:
 
 
 def snake_case(name: str, prefix: str) -> str:
-    """``Order Completed`` -> ``order_completed``; ``prefix`` is used when the result would be empty or start with a digit."""
+    """``Order Completed`` -> ``order_completed``; ``prefix`` is used when the result would be empty or start with a digit.
+
+    A name that already is a lower-case ASCII identifier (``check_in``, ``type_``) is kept as it is.
+    """
+    if _SNAKE.fullmatch(name):
+        return _limit(name, name)
     result = "_".join(word.lower() for word in words(name))
     if not result:
         result = f"{prefix}{_short_hash(name)}"
@@ -94,11 +100,11 @@ def allocate(
 
     ``reserved`` names (and Python's reserved names) get a trailing underscore;
     remaining collisions are numbered ``_2``, ``_3``... Requests for which
-    ``exact(key)`` holds are served first, then the rest sorted by ``order(key)``,
+    ``exact(key)`` holds (and whose wanted name is not blocked) are served first, then the rest sorted by ``order(key)``,
     so the result does not depend on the order of ``requests``.
     """
     blocked = set(reserved) | PYTHON_RESERVED
-    ranked = sorted(requests, key=lambda key: (not exact(key), order(key)))
+    ranked = sorted(requests, key=lambda key: (not (exact(key) and requests[key] not in blocked), order(key)))
     taken: set[str] = set()
     result: dict[K, str] = {}
     for key in ranked:

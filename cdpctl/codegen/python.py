@@ -10,6 +10,7 @@ same bytes.
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import keyword
 from collections.abc import Iterable
@@ -42,6 +43,7 @@ EMITTED_NAMES = ("Tracker", "PLAN_NAME", "PLAN_VERSION", "_PLAN_SCHEMAS", "Liter
 """Module-level names the emitter itself defines or imports (beside those of the runtime)."""
 
 
+@functools.cache
 def runtime_source() -> tuple[str, frozenset[str]]:
     """The runtime code to embed and the module-level names it (and its imports) define."""
     text = resources.files("cdpctl.codegen").joinpath("runtime.py").read_text(encoding="utf-8")
@@ -59,6 +61,7 @@ def runtime_source() -> tuple[str, frozenset[str]]:
     return body.strip("\n") + "\n", frozenset(names)
 
 
+@functools.cache
 def tracker_attributes() -> frozenset[str]:
     """Public attribute names of the runtime's tracker base class."""
     text = resources.files("cdpctl.codegen").joinpath("runtime.py").read_text(encoding="utf-8")
