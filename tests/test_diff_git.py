@@ -158,6 +158,20 @@ def test_base_compares_every_project_plan(repo: Path) -> None:
     assert run("--base", "nope").exit_code == 2
 
 
+def test_base_from_a_project_in_a_subfolder(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = repo / "analytics"
+    write(project / "cdpctl.yaml", "plan: tracking/shop.yaml\n")
+    write(project / "tracking" / "shop.yaml", "plan: T\nversion: 1.0.0\nevents:\n  A: {}\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "monorepo project")
+    write(project / "tracking" / "shop.yaml", "plan: T\nversion: 1.0.0\nevents:\n  A: {}\n  B: {}\n")
+    monkeypatch.chdir(project)
+    result = run("--base", "main", "-f", "json")
+    assert result.exit_code == 0, result.output
+    assert rules(result) == [("event-added", "B", "")]
+    assert json.loads(result.stdout)["version"]["ok"] is False  # an addition needs a minor bump
+
+
 def test_base_outside_a_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     write(tmp_path / "plan.yaml", "plan: T\nversion: 1.0.0\nevents: {}\n")

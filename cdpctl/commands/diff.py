@@ -42,6 +42,7 @@ def diff_command(
 
     Example: cdpctl diff main:plans/acme-shop.yaml plans/acme-shop.yaml --format markdown
     """
+    import os
     from pathlib import Path
 
     from cdpctl.config import find_config
@@ -80,7 +81,9 @@ def diff_command(
                 )
             for path in paths:
                 new_plan = load_plan(path)
-                old_plan = load_at_revision(base, path, Path.cwd(), missing_ok=True)
+                # a working-tree path is relative to the working directory ("./"), not to the repository root
+                at_base = path if os.path.isabs(path) else os.path.join(".", path)
+                old_plan = load_at_revision(base, at_base, Path.cwd(), missing_ok=True)
                 reports.append(compare(old_plan, new_plan, f"{base}:{path}", path))
         else:
             if old is None or new is None:

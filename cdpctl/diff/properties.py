@@ -13,7 +13,6 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from cdpctl.compiler import property_schema
 from cdpctl.diff import constraints, docs
 from cdpctl.diff.rules import Change, Example, Rule, Where, field_name
 from cdpctl.errors import Pos
@@ -156,6 +155,29 @@ def definition(prop: Property) -> dict[str, Any]:
     return result
 
 
+def plan_view(prop: Property) -> dict[str, Any]:
+    """A property as the plan format writes it, fully resolved (the ``old`` / ``new`` of additions and removals)."""
+    view: dict[str, Any] = {"type": prop.type}
+    if prop.ref is not None:
+        view["type"] = prop.ref
+    if prop.required:
+        view["required"] = True
+    if prop.nullable:
+        view["nullable"] = True
+    if prop.deprecated:
+        view["deprecated"] = True
+    if prop.description:
+        view["description"] = prop.description
+    view.update(prop.constraints)
+    if prop.type == "object":
+        view["additional_properties"] = prop.additional_properties
+        if prop.properties:
+            view["properties"] = {name: plan_view(child) for name, child in prop.properties.items()}
+    if prop.items is not None:
+        view["items"] = plan_view(prop.items)
+    return view
+
+
 def signature(prop: Property) -> str:
     return json.dumps(definition(prop), sort_keys=True, default=str)
 
@@ -271,11 +293,11 @@ def compare_fields(
                 yield where.change(
                     PROPERTY_REMOVED_OPEN_OBJECT, child,
                     f"{noun} '{field_name(child)}' was removed (the object still accepts it as an unplanned key)",
-                    property_schema(prop), None, parent_pos,
+                    plan_view(prop), None, parent_pos,
                 )
             else:
                 yield where.change(
-                    PROPERTY_REMOVED, child, f"{noun} '{field_name(child)}' was removed", property_schema(prop), None, parent_pos
+                    PROPERTY_REMOVED, child, f"{noun} '{field_name(child)}' was removed", plan_view(prop), None, parent_pos
                 )
     for old_name, new_name in renames:
         child = f"{path}.{new_name}"
@@ -296,4 +318,4 @@ def compare_fields(
             rule, what = PROPERTY_ADDED_OPEN_OBJECT, "optional (the object was open: producers may already send it)"
         else:
             rule, what = PROPERTY_ADDED_OPTIONAL, "optional"
-        yield where.change(rule, child, f"{noun} '{field_name(child)}' was added, {what}", None, property_schema(prop), prop.pos)
+        yield where.change(rule, child, f"{noun} '{field_name(child)}' was added, {what}", None, plan_view(prop), prop.pos)

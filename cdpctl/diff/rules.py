@@ -158,7 +158,7 @@ class Where:
 
 def show(value: Any) -> str:
     """A value as it reads in a message: JSON, so strings are quoted and null is null."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
 def field_name(path: str) -> str:
