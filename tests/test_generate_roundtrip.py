@@ -79,7 +79,10 @@ def assert_plan_accepts(messages: list[dict[str, Any]]) -> None:
 
 
 def validation_engine() -> Any:
-    return pytest.importorskip("cdpctl.validation", reason="the validation engine (cdpctl/validation) is not there yet")
+    engine = pytest.importorskip("cdpctl.validation", reason="the validation engine (cdpctl/validation) is not there yet")
+    if not all(hasattr(engine, name) for name in ("Validator", "validate_lines")):
+        pytest.skip("the validation engine (cdpctl/validation) is not complete yet")
+    return engine
 
 
 def test_fake_client_round_trip_validates_with_zero_violations(acme: ModuleType, tmp_path: Path) -> None:

@@ -72,6 +72,15 @@ events:
   Foo Bar:
     properties:
       baz: {type: object, properties: {b: {type: integer}}}
+  Deep:
+    properties:
+      matrix: {type: array, items: {type: array, items: {type: number}}, required: true}
+      level1: {type: object, properties: {level2: {type: object, properties: {level3: {type: object, properties: {level4: {type: string, nullable: true, enum: [a, b, null]}}}}}}}
+      objects: {type: array, items: {type: object, properties: {x: {type: integer, required: true}}}}
+      anything: {type: any}
+      nums: {type: number, enum: [1.5, 2]}
+      flag: {type: boolean, const: true}
+      when: {type: string, format: date-time, nullable: true}
   "user_id":
     properties:
       user_id: {type: string, required: true}

@@ -76,6 +76,7 @@ BAD_USAGES = {
     "bad_item_unknown_key": ('tracker.order_completed(user_id="u1", order_id="o", total=1.0, currency="EUR", products=[{"product_id": "p", "price": 1.0, "colour": "red"}])', "typeddict-unknown-key"),
     "bad_trait_enum": ('tracker.identify(user_id="u1", plan="gold")', "arg-type"),
     "bad_array_item_enum": ('tracker.chatbot_created(user_id="u1", chatbot_id="cb_abcdefgh", channels=["fax"])', "list-item"),
+    "bad_item_wrong_type": ('tracker.order_completed(user_id="u1", order_id="o", total=1.0, currency="EUR", products=[{"product_id": "p", "price": "9.99"}])', "typeddict-item"),
     "bad_deprecated_event": ("tracker.legacy_thing_happened(user_id=\"u1\")", "deprecated"),
 }
 
@@ -102,6 +103,16 @@ tracker.page_pricing(user_id="u", name="n", category_="c", category="real catego
 tracker.user_id(user_id="u", user_id_="sent as user_id", context_="c", self_="s", not_sent=2, str_="s")
 tracker.identify(user_id="u", e_mail="a@b.co", timestamp_="2024-01-01T00:00:00Z")
 tracker.group(user_id="u", group_id="g", group_id_="trait")
+tracker.deep(
+    user_id="u",
+    matrix=[[1, 2.5], []],
+    level1={{"level2": {{"level3": {{"level4": None}}}}}},
+    objects=[{{"x": 1}}],
+    anything=object(),
+    nums=1.5,
+    flag=True,
+    when=None,
+)
 """
 
 
