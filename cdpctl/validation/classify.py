@@ -1,0 +1,127 @@
+"""Turn jsonschema errors against a compiled call schema into violations with codes and folded paths."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from jsonschema.exceptions import ValidationError
+
+CODE_OF_KEYWORD = {
+    "type": "type_mismatch",
+    "enum": "value_not_allowed",
+    "const": "value_not_allowed",
+    "required": "required_missing",
+    "additionalProperties": "unplanned_property",
+}
+"""Every other keyword (pattern, format, lengths, bounds, multipleOf, item counts, uniqueItems) is ``constraint_failed``."""
+
+KEYWORD_RANK = {"format": 0}
+"""Which error's message represents a (code, path) when several keywords fail there (format before its pattern)."""
+
+JSON_TYPE_NAMES = {
+    bool: "a boolean",
+    int: "an integer",
+    float: "a number",
+    str: "a string",
+    list: "an array",
+    dict: "an object",
+    type(None): "null",
+}
+
+
+def fold_path(parts: Iterable[Any]) -> str:
+    """``['properties', 'products', 0, 'price']`` -> ``properties.products[].price``."""
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += "[]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def short_repr(value: Any, limit: int = 60) -> str:
+    """A value as shown in a message, cut short (hostile input can be huge)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def describe_type(value: Any) -> str:
+    return JSON_TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+def _names(value: Any) -> list[str]:
+    return [str(name) for name in value] if isinstance(value, (list, tuple)) else []
+
+
+def _expected_types(expected: Any) -> str:
+    names = [expected] if isinstance(expected, str) else [str(name) for name in expected]
+    return " or ".join(names)
+
+
+def error_message(error: ValidationError) -> str:
+    """A readable message for one error (the property path is shown separately)."""
+    keyword = str(error.validator)
+    value = error.instance
+    expected: Any = error.validator_value
+    if keyword == "type":
+        return f"expected {_expected_types(expected)}, got {describe_type(value)} ({short_repr(value)})"
+    if keyword == "enum":
+        allowed = ", ".join(short_repr(item, 30) for item in expected)
+        return f"{short_repr(value)} is not one of the allowed values: {allowed}"
+    if keyword == "const":
+        return f"{short_repr(value)} is not the allowed value {short_repr(error.validator_value, 30)}"
+    if keyword == "format":
+        return f"{short_repr(value)} is not a valid {error.validator_value}"
+    if keyword == "pattern":
+        return f"{short_repr(value)} does not match the pattern {error.validator_value}"
+    if keyword == "uniqueItems":
+        return "the array has duplicate items"
+    message = str(error.message)
+    return message if len(message) <= 160 else message[:157] + "..."
+
+
+Found = tuple[str, str, str, int]
+"""``(code, path, message, rank)``."""
+
+
+def classify(error: ValidationError, field_key: str, required_fields: Sequence[str]) -> list[Found] | None:
+    """Classify one error; ``None`` means it concerns the envelope (outside ``properties``/``traits``)."""
+    path = list(error.absolute_path)
+    keyword = str(error.validator)
+    instance = error.instance
+    if not path or path[0] != field_key or (len(path) == 1 and keyword == "type"):
+        if keyword == "required" and not path and isinstance(instance, dict) and field_key not in instance:
+            names = ", ".join(required_fields)
+            return [("required_missing", field_key, f"the message has no '{field_key}' object (the plan requires {names})", 1)]
+        return None
+    base = fold_path(path)
+    if keyword == "required" and isinstance(instance, dict):
+        return [
+            ("required_missing", f"{base}.{name}", f"required property '{name}' is missing", 1)
+            for name in _names(error.validator_value)
+            if name not in instance
+        ]
+    if keyword == "additionalProperties" and isinstance(instance, dict):
+        planned = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+        return [
+            ("unplanned_property", f"{base}.{name}", f"'{name}' is not in the tracking plan", 1)
+            for name in instance
+            if name not in planned
+        ]
+    code = CODE_OF_KEYWORD.get(keyword, "constraint_failed")
+    return [(code, base, error_message(error), KEYWORD_RANK.get(keyword, 1))]
+
+
+def envelope_field(error: ValidationError) -> str:
+    """The envelope field an envelope-level schema error is about (``userId`` for the id rule)."""
+    path = list(error.absolute_path)
+    if path:
+        return str(path[0])
+    if error.validator == "anyOf":
+        return "userId"
+    if error.validator == "required" and isinstance(error.instance, dict):
+        missing = [name for name in _names(error.validator_value) if name not in error.instance]
+        return str(missing[0]) if missing else ""
+    return ""

@@ -1,0 +1,240 @@
+"""The validator: Segment envelope rules plus the plan's compiled rules, one violation per problem.
+
+Every message is judged by the jsonschema library against the compiled
+schema of its call (with :func:`cdpctl.formats.format_checker`), after the
+Segment Spec envelope check of :func:`cdpctl.spec.envelope_problems`.  A fast
+path (:mod:`cdpctl.validation.fastpath`) accepts the messages that are valid
+straight from their bytes; only the others go through jsonschema, which gives
+the detailed errors.  The fast path never accepts a message the jsonschema path
+would reject (a differential test holds it to that).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import orjson
+from jsonschema import Draft7Validator
+
+from cdpctl.compiler import call_schema
+from cdpctl.formats import format_checker
+from cdpctl.model import SPEC_CALL_TYPES, Call, Plan
+from cdpctl.spec import envelope_problems
+from cdpctl.validation.classify import Found, classify, envelope_field
+from cdpctl.validation.report import Report, message_call
+from cdpctl.validation.violations import Violation
+
+MAX_SUGGESTIONS_CACHED = 4096
+
+
+class Validator:
+    """Checks Segment messages against one plan.  Built once per process; pickles as its plan."""
+
+    def __init__(self, plan: Plan, *, fast: bool = True) -> None:
+        self.plan = plan
+        self.fast_enabled = fast
+        self._schemas: dict[tuple[str, str | None], Draft7Validator] = {}
+        self._format_checker = format_checker()
+        self._suggestions: dict[tuple[str, str], str] = {}
+        self._fast: Any = None
+        if fast:
+            from cdpctl.validation.fastpath import FastPath
+
+            self._fast = FastPath(plan)
+
+    def __reduce__(self) -> tuple[Callable[..., Validator], tuple[Plan], dict[str, Any]]:
+        return (Validator, (self.plan,), {"fast_enabled": self.fast_enabled})
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if not state.get("fast_enabled", True):
+            self.fast_enabled = False
+            self._fast = None
+
+    # --- the reference path --------------------------------------------------------------------
+
+    def schema_validator(self, call: Call) -> Draft7Validator:
+        """The jsonschema validator of one planned call (built on first use)."""
+        key = (call.type, call.name)
+        validator = self._schemas.get(key)
+        if validator is None:
+            validator = Draft7Validator(call_schema(call), format_checker=self._format_checker)
+            self._schemas[key] = validator
+        return validator
+
+    def _suggest(self, call_type: str, name: str) -> str:
+        key = (call_type, name)
+        hint = self._suggestions.get(key)
+        if hint is None:
+            from cdpctl.loader import did_you_mean
+
+            names = [c.name for c in self.plan.calls() if c.type == call_type and c.name is not None]
+            hint = did_you_mean(name, names)
+            if len(self._suggestions) < MAX_SUGGESTIONS_CACHED:
+                self._suggestions[key] = hint
+        return hint
+
+    def check(self, message: Any) -> list[Violation]:
+        """Every problem of one parsed message, each once under its most specific code."""
+        call_type, event = message_call(message)
+        problems = envelope_problems(message)
+        violations = [Violation("invalid_envelope", "error", call_type, event, path, text) for path, text in problems]
+        if call_type is None or call_type == "alias" or not self.plan.governs(call_type):
+            return violations
+        assert isinstance(message, dict)
+        call = self.plan.find_call(call_type, event)
+        if call is None:
+            if call_type == "track" and any(path == "event" for path, _ in problems):
+                return violations  # no event name: an envelope problem, not an unplanned event
+            if event is None:
+                text = f"{call_type} without a name is not in the tracking plan"
+            else:
+                text = f"{call_type} '{event}' is not in the tracking plan{self._suggest(call_type, event)}"
+            violations.append(Violation("unplanned_event", "error", call_type, event, "", text))
+            return violations
+        if call.deprecated:
+            violations.append(
+                Violation("deprecated_event", "warning", call_type, event, "event", f"'{call.label}' is deprecated in the tracking plan")
+            )
+        violations.extend(self._plan_violations(call, message, {path for path, _ in problems}))
+        return violations
+
+    def _plan_violations(self, call: Call, message: dict[str, Any], envelope_paths: set[str]) -> list[Violation]:
+        field_key = call.field_key
+        required = [name for name, prop in call.fields.items() if prop.required]
+        found: dict[tuple[str, str], Found] = {}
+        extra_envelope: dict[str, str] = {}
+        for error in self.schema_validator(call).iter_errors(message):
+            classified = classify(error, field_key, required)
+            if classified is None:
+                where = envelope_field(error)
+                if where not in envelope_paths and where not in extra_envelope:
+                    extra_envelope[where] = f"'{where}': {error.message}" if where else str(error.message)
+                continue
+            for code, path, text, rank in classified:
+                previous = found.get((code, path))
+                if previous is None or rank < previous[3]:
+                    found[(code, path)] = (code, path, text, rank)
+        mistyped = {path for code, path in found if code == "type_mismatch"}
+        out = [
+            Violation("invalid_envelope", "error", call.type, call.name, path, text)
+            for path, text in extra_envelope.items()
+        ]
+        for (code, path), (_, _, text, _) in found.items():
+            if code in ("value_not_allowed", "constraint_failed") and path in mistyped:
+                continue
+            out.append(Violation(code, "error", call.type, call.name, path, text))
+        return out
+
+    # --- the fast path -------------------------------------------------------------------------
+
+    def check_raw(self, raw: bytes) -> tuple[str, str | None, list[Violation]] | None:
+        """``(type, event, warnings)`` when the fast path finds the message free of errors, else ``None``."""
+        fast = self._fast
+        if fast is None:
+            return None
+        accepted: tuple[str, str | None, Call | None] | None = fast.accept(raw)
+        if accepted is None:
+            return None
+        call_type, event, call = accepted
+        if call is not None and call.deprecated:
+            text = f"'{call.label}' is deprecated in the tracking plan"
+            return call_type, event, [Violation("deprecated_event", "warning", call_type, event, "event", text)]
+        return call_type, event, []
+
+
+class Sink:
+    """Receives every record with its outcome (``--split`` writes them out); the default ignores them."""
+
+    def valid(self, raw: bytes) -> None:
+        """A message without error-severity violations, as one JSON line (no newline)."""
+
+    def invalid(self, message: Any, violations: list[Violation]) -> None:
+        """A parsed message with at least one error-severity violation."""
+
+    def malformed(self, raw: bytes) -> None:
+        """A record that does not parse, verbatim."""
+
+
+def _batch_items(value: Any) -> list[Any] | None:
+    """The messages of a JSON array or a Segment batch payload (``{"batch": [...]}``), else ``None``."""
+    if isinstance(value, list):
+        return value
+    if isinstance(value, dict) and "type" not in value and isinstance(value.get("batch"), list):
+        items: list[Any] = value["batch"]
+        return items
+    return None
+
+
+def check_parsed(
+    validator: Validator,
+    report: Report,
+    value: Any,
+    file: str,
+    line: int,
+    sink: Sink | None = None,
+    raw: bytes | None = None,
+) -> None:
+    """Check one parsed JSON value (a message, an array or a batch payload) and record the outcome."""
+    items = _batch_items(value)
+    if items is None:
+        _check_one(validator, report, value, file, line, None, sink, raw)
+        return
+    for index, item in enumerate(items):
+        _check_one(validator, report, item, file, line, index, sink, None)
+
+
+def _check_one(
+    validator: Validator,
+    report: Report,
+    message: Any,
+    file: str,
+    line: int,
+    index: int | None,
+    sink: Sink | None,
+    raw: bytes | None,
+) -> None:
+    violations = validator.check(message)
+    failed = report.record(message, violations, file, line, index)
+    if sink is None:
+        return
+    if failed:
+        sink.invalid(message, violations)
+    else:
+        sink.valid(raw if raw is not None else orjson.dumps(message))
+
+
+def validate_lines(
+    validator: Validator, lines: Iterable[tuple[bytes, str, int]], sink: Sink | None = None
+) -> Report:
+    """Validate NDJSON records ``(raw, file, line)``; blank lines are skipped, malformed ones counted.
+
+    A line may also hold a JSON array of messages or a Segment batch payload: each
+    of its messages is a record (its examples carry the index inside the line).
+    """
+    report = Report()
+    loads = orjson.loads
+    check_raw = validator.check_raw
+    record_call = report.record_call
+    for raw, file, line in lines:
+        accepted = check_raw(raw)
+        if accepted is not None:
+            record_call(accepted[0], accepted[1], accepted[2], file, line)
+            if sink is not None:
+                sink.valid(raw.strip())
+            continue
+        stripped = raw.strip()
+        if not stripped:
+            continue
+        try:
+            value = loads(stripped)
+        except orjson.JSONDecodeError as exc:
+            report.record_malformed(file, line, str(exc), stripped[:1024])
+            if sink is not None:
+                sink.malformed(raw.rstrip(b"\r\n"))
+            continue
+        check_parsed(validator, report, value, file, line, sink, stripped)
+    return report
+
+
+__all__ = ["SPEC_CALL_TYPES", "Sink", "Validator", "check_parsed", "validate_lines"]

@@ -1,0 +1,241 @@
+"""The aggregated report: counts, and violations grouped by call, event, code and path, with examples.
+
+A :class:`Report` is built from per-message results and merges with another
+(associatively), so worker processes, Spark partitions and the collector each
+build partial reports that combine into the one ``cdpctl validate`` prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from cdpctl.model import SPEC_CALL_TYPES
+from cdpctl.validation.violations import CODE_ORDER, Violation
+
+MAX_EXAMPLES = 5
+"""Examples kept per violation group."""
+
+MAX_GROUPS = 10_000
+"""Distinct groups kept; beyond it, new groups fold into one per code and call type (bounded memory)."""
+
+OTHER_EVENTS = "(other events)"
+
+GroupKey = tuple[str | None, str | None, str, str, str]
+"""``(type, event, code, path, severity)``."""
+
+
+@dataclass(frozen=True)
+class Example:
+    """Where one occurrence was read: file, 1-based line, and the index inside an array or batch payload."""
+
+    file: str
+    line: int
+    index: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"file": self.file, "line": self.line}
+        if self.index is not None:
+            out["index"] = self.index
+        return out
+
+
+@dataclass
+class Group:
+    """Every occurrence of one code at one path of one call."""
+
+    code: str
+    severity: str
+    type: str | None
+    event: str | None
+    path: str
+    message: str
+    count: int = 0
+    examples: list[Example] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "type": self.type,
+            "event": self.event,
+            "path": self.path,
+            "count": self.count,
+            "message": self.message,
+            "examples": [example.to_json() for example in self.examples],
+        }
+
+
+def message_call(message: Any) -> tuple[str | None, str | None]:
+    """The ``(type, event)`` a message claims: the event of a track, the name of a page or screen."""
+    if not isinstance(message, dict):
+        return None, None
+    call_type = message.get("type")
+    if not isinstance(call_type, str) or call_type not in SPEC_CALL_TYPES:
+        return None, None
+    name_key = {"track": "event", "page": "name", "screen": "name"}.get(call_type)
+    if name_key is None:
+        return call_type, None
+    name = message.get(name_key)
+    return call_type, name if isinstance(name, str) else None
+
+
+def _sort_key(group: Group) -> tuple[str, str, int, str, str]:
+    return (group.type or "", group.event or "", CODE_ORDER.get(group.code, 99), group.path, group.severity)
+
+
+@dataclass
+class Report:
+    """Counts and grouped violations of everything validated so far."""
+
+    events: int = 0
+    """Every record read, malformed ones included."""
+    invalid: int = 0
+    """Parsed messages with at least one error-severity violation."""
+    malformed: int = 0
+    warnings: int = 0
+    """Warning-severity violations."""
+    groups: dict[GroupKey, Group] = field(default_factory=dict)
+    volume: dict[tuple[str | None, str | None], int] = field(default_factory=dict)
+    """Parsed messages per ``(type, event)``: the denominator of each group's share."""
+
+    @property
+    def valid(self) -> int:
+        return self.events - self.invalid - self.malformed
+
+    @property
+    def has_errors(self) -> bool:
+        """Any error-severity violation or malformed record."""
+        return self.invalid > 0 or self.malformed > 0
+
+    @property
+    def error_count(self) -> int:
+        """Records that fail: invalid messages plus malformed records."""
+        return self.invalid + self.malformed
+
+    # --- recording -----------------------------------------------------------------------------
+
+    def record(
+        self, message: Any, violations: Iterable[Violation], file: str, line: int, index: int | None = None
+    ) -> bool:
+        """Count one parsed message and its violations; returns whether it has an error-severity violation."""
+        call_type, event = message_call(message)
+        return self.record_call(call_type, event, violations, file, line, index)
+
+    def record_call(
+        self,
+        call_type: str | None,
+        event: str | None,
+        violations: Iterable[Violation],
+        file: str,
+        line: int,
+        index: int | None = None,
+    ) -> bool:
+        """Like :meth:`record` when the message's call is already known (the fast path)."""
+        self.events += 1
+        key = (call_type, event)
+        volume = self.volume
+        if key in volume:
+            volume[key] += 1
+        elif len(volume) < MAX_GROUPS:
+            volume[key] = 1
+        else:
+            folded = (call_type, OTHER_EVENTS)
+            volume[folded] = volume.get(folded, 0) + 1
+        failed = False
+        for violation in violations:
+            if violation.severity == "error":
+                failed = True
+            else:
+                self.warnings += 1
+            self._add(violation, Example(file, line, index))
+        if failed:
+            self.invalid += 1
+        return failed
+
+    def record_malformed(
+        self, file: str, line: int, error: str, raw: bytes = b"", index: int | None = None
+    ) -> None:
+        """Count one record that does not parse as JSON (``raw`` is accepted for callers' convenience)."""
+        self.events += 1
+        self.malformed += 1
+        text = error.splitlines()[0] if error else "not JSON"
+        self._add(
+            Violation("malformed_json", "error", None, None, "", f"does not parse as JSON: {text}"),
+            Example(file, line, index),
+        )
+
+    def _add(self, violation: Violation, example: Example) -> None:
+        key: GroupKey = (violation.type, violation.event, violation.code, violation.path, violation.severity)
+        group = self.groups.get(key)
+        if group is None:
+            if len(self.groups) >= MAX_GROUPS:
+                key = (violation.type, OTHER_EVENTS, violation.code, "", violation.severity)
+                group = self.groups.get(key)
+            if group is None:
+                group = Group(violation.code, violation.severity, key[0], key[1], key[3], violation.message)
+                self.groups[key] = group
+        group.count += 1
+        if len(group.examples) < MAX_EXAMPLES:
+            group.examples.append(example)
+
+    # --- combining -----------------------------------------------------------------------------
+
+    def update(self, other: Report) -> Report:
+        """Add ``other`` into this report (in place) and return it; examples keep this report's first."""
+        self.events += other.events
+        self.invalid += other.invalid
+        self.malformed += other.malformed
+        self.warnings += other.warnings
+        for call, count in other.volume.items():
+            self.volume[call] = self.volume.get(call, 0) + count
+        for key, theirs in other.groups.items():
+            mine = self.groups.get(key)
+            if mine is None:
+                self.groups[key] = Group(
+                    theirs.code,
+                    theirs.severity,
+                    theirs.type,
+                    theirs.event,
+                    theirs.path,
+                    theirs.message,
+                    theirs.count,
+                    list(theirs.examples),
+                )
+                continue
+            mine.count += theirs.count
+            room = MAX_EXAMPLES - len(mine.examples)
+            if room > 0:
+                mine.examples.extend(theirs.examples[:room])
+        return self
+
+    def merge(self, other: Report) -> Report:
+        """A new report combining this one and ``other`` (associative; neither input changes)."""
+        return Report().update(self).update(other)
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def sorted_groups(self) -> list[Group]:
+        """Groups by call type and event, then code and path (a stable order, whatever the merge order)."""
+        return sorted(self.groups.values(), key=_sort_key)
+
+    def share(self, group: Group) -> float | None:
+        """The share of that call's volume the group's count represents (``None`` when unknown)."""
+        total = self.volume.get((group.type, group.event))
+        if not total:
+            return None
+        return group.count / total
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "events": self.events,
+            "valid": self.valid,
+            "invalid": self.invalid,
+            "malformed": self.malformed,
+            "warnings": self.warnings,
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON contract of ``cdpctl validate --format json``."""
+        return {"summary": self.summary(), "violations": [group.to_json() for group in self.sorted_groups()]}

@@ -1,0 +1,50 @@
+"""Violations: what the validator finds in one message, and the public list of codes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CODES: dict[str, str] = {
+    "malformed_json": "A line or document that does not parse as JSON.",
+    "invalid_envelope": "The message breaks the Segment Spec envelope (type, event, userId/anonymousId, "
+    "ISO-8601 timestamps, previousId on alias, object-valued properties/traits/context).",
+    "unplanned_event": "A track event, page or screen the plan does not define.",
+    "unplanned_property": "A property (or trait) the plan does not define, where additional properties are not allowed.",
+    "required_missing": "A required property (or trait) is absent.",
+    "type_mismatch": "A value has the wrong JSON type (including null where the property is not nullable).",
+    "value_not_allowed": "A value outside the property's enum or const.",
+    "constraint_failed": "A value breaks a constraint: pattern, format, lengths, bounds, multiple_of, "
+    "item counts or unique_items.",
+    "deprecated_event": "The event is marked deprecated in the plan (a warning: it does not fail the run).",
+}
+"""Every violation code (public contract) with its description, in report order."""
+
+CODE_ORDER = {code: index for index, code in enumerate(CODES)}
+
+SEVERITY = {code: ("warning" if code == "deprecated_event" else "error") for code in CODES}
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One problem of one message.
+
+    ``path`` is where it is, with array indices folded (``properties.products[].price``);
+    ``type`` and ``event`` name the call it belongs to (``None`` when the message does not say).
+    """
+
+    code: str
+    severity: str
+    type: str | None
+    event: str | None
+    path: str
+    message: str
+
+    def to_json(self) -> dict[str, str | None]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "type": self.type,
+            "event": self.event,
+            "path": self.path,
+            "message": self.message,
+        }
