@@ -89,6 +89,24 @@ class Property:
     extra: dict[str, Any] = field(default_factory=dict)
     """Keys the plan format does not model but keeps (``x-`` extensions, ``json_schema`` escape hatch)."""
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Property:
+        """A deep copy, several times faster than the generic one (the loader copies shared definitions
+        into every use).  Positions are immutable and shared; everything mutable is copied."""
+        import copy
+
+        result = object.__new__(Property)
+        result.__dict__.update(self.__dict__)  # immutable fields (and any field added later) as they are
+        result.constraints = {
+            key: copy.deepcopy(value, memo) if isinstance(value, (list, dict)) else value
+            for key, value in self.constraints.items()
+        }
+        result.items = None if self.items is None else self.items.__deepcopy__(memo)
+        result.properties = {key: value.__deepcopy__(memo) for key, value in self.properties.items()}
+        result.key_pos = dict(self.key_pos)
+        result.extra = copy.deepcopy(self.extra, memo) if self.extra else {}
+        memo[id(self)] = result
+        return result
+
     def walk(self, path: str) -> Iterator[tuple[str, Property]]:
         """Yield ``(path, property)`` for this property and every nested one (``a.b``, ``a[]``)."""
         yield path, self
@@ -132,6 +150,10 @@ class Call:
     additional_properties: bool = False
     key_pos: dict[str, Pos] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    common_fields: dict[str, Property] = field(default_factory=dict)
+    """The plan's ``common:`` rules for this call's properties (track, page, screen) or traits (identify, group)."""
+    common_context: dict[str, Property] = field(default_factory=dict)
+    """The plan's ``common: context:`` rules (every call)."""
 
     @property
     def field_key(self) -> str:
@@ -150,6 +172,22 @@ class Call:
         """Every property reachable from this call, with its path (``properties.products[].price``)."""
         for name, prop in self.fields.items():
             yield from prop.walk(f"{self.field_key}.{name}")
+
+
+@dataclass
+class Common:
+    """The plan's ``common:`` rules: they apply to every governed call (Segment's ``COMMON`` / global rule).
+
+    ``properties`` apply to the properties of track, page and screen calls, ``traits`` to the
+    traits of identify and group calls, ``context`` to the ``context`` object of every call.
+    """
+
+    pos: Pos
+    description: str | None = None
+    properties: dict[str, Property] = field(default_factory=dict)
+    traits: dict[str, Property] = field(default_factory=dict)
+    context: dict[str, Property] = field(default_factory=dict)
+    key_pos: dict[str, Pos] = field(default_factory=dict)
 
 
 @dataclass
@@ -173,6 +211,8 @@ class Plan:
     """The text of each source file (for carets under findings and suppression comments)."""
     key_pos: dict[str, Pos] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    common: Common | None = None
+    """The ``common:`` rules, also attached to each call (``Call.common_fields`` / ``common_context``)."""
 
     def calls(self) -> Iterator[Call]:
         """Every governed call, in a stable order: track events, identify, group, pages, screens."""
