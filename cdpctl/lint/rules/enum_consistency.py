@@ -34,45 +34,54 @@ def _identity(value: Any) -> tuple[str, str]:
     return (kind(value), repr(value))
 
 
+def problems(values: list[Any], case_insensitive: bool, mixed_types: bool) -> list[tuple[int, str]]:
+    """``(index, message)`` for each problem value of an enum (the message lacks the enum's label)."""
+    found: list[tuple[int, str]] = []
+    seen: dict[tuple[str, str], Any] = {}
+    folded: dict[str, Any] = {}
+    first_kind: str | None = None
+    for index, value in enumerate(values):
+        identity = _identity(value)
+        if identity in seen:
+            found.append((index, f"lists {value!r} twice"))
+            continue
+        seen[identity] = value
+        if isinstance(value, str) and case_insensitive:
+            lowered = value.casefold()
+            if lowered in folded:
+                found.append(
+                    (index, f"has {value!r} and {folded[lowered]!r}, which differ only by case; senders will mix them up")
+                )
+                continue
+            folded[lowered] = value
+        if value is None:
+            continue
+        if first_kind is None:
+            first_kind = kind(value)
+        elif kind(value) != first_kind and mixed_types:
+            found.append((index, f"mixes value types: {value!r} is a {kind(value)}, the first value a {first_kind}"))
+    return found
+
+
 def check(plan: Plan, options: Mapping[str, Any], source: SourceIndex) -> Iterator[Hit]:
     for definition in definitions(plan):
         prop = definition.prop
         key_pos = prop.key_pos.get("enum")
-        if key_pos is None:
+        if key_pos is None or "enum" not in prop.constraints:
             continue  # inherited: reported where it is written
+        values = list(prop.constraints["enum"])
+        if not problems(values, options["case_insensitive"], options["mixed_types"]):
+            continue
+        # only now look at the source: the model drops null values, the YAML list has them all
         node = source.value_of_key(key_pos)
+        positions: list[Pos] = []
         if isinstance(node, YSeq):
-            entries: list[tuple[Any, Pos]] = [
-                (item.value if isinstance(item, YScalar) else None, item.pos) for item in node.items
-            ]
-        else:
-            entries = [(value, key_pos) for value in prop.constraints.get("enum", [])]
+            values = [item.value if isinstance(item, YScalar) else None for item in node.items]
+            positions = [item.pos for item in node.items]
         label = f"enum of {definition.kind} '{definition.path}' in {definition.where}"
-        seen: dict[tuple[str, str], Any] = {}
-        folded: dict[str, Any] = {}
-        first_kind: str | None = None
-        for value, pos in entries:
-            identity = _identity(value)
-            if identity in seen:
-                yield Hit(pos, f"{label} lists {value!r} twice")
-                continue
-            seen[identity] = value
-            if isinstance(value, str) and options["case_insensitive"]:
-                lowered = value.casefold()
-                if lowered in folded:
-                    yield Hit(
-                        pos,
-                        f"{label} has {value!r} and {folded[lowered]!r}, which differ only by case; "
-                        "senders will mix them up",
-                    )
-                    continue
-                folded[lowered] = value
-            if value is None:
-                continue
-            if first_kind is None:
-                first_kind = kind(value)
-            elif kind(value) != first_kind and options["mixed_types"]:
-                yield Hit(pos, f"{label} mixes value types: {value!r} is a {kind(value)}, the first value a {first_kind}")
+        for index, message in problems(values, options["case_insensitive"], options["mixed_types"]):
+            at = positions[index] if index < len(positions) else key_pos
+            yield Hit(at, f"{label} {message}")
 
 
 RULE = Rule(

@@ -7,11 +7,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from cdpctl.errors import Pos
 from cdpctl.lint.base import Hit, Option, Rule
 from cdpctl.lint.source import SourceIndex
 from cdpctl.lint.walk import definitions
 from cdpctl.model import Plan
-from cdpctl.yamlsrc import YScalar
 
 DIALECTS = ("ecma-262", "re2")
 
@@ -120,24 +120,28 @@ def check(plan: Plan, options: Mapping[str, Any], source: SourceIndex) -> Iterat
     for definition in definitions(plan):
         prop = definition.prop
         key_pos = prop.key_pos.get("pattern")
-        if key_pos is None:
-            continue
         pattern = prop.constraints.get("pattern")
-        node = source.value_of_key(key_pos)
-        if pattern is None and isinstance(node, YScalar) and isinstance(node.value, str):
-            pattern = node.value
-        if not isinstance(pattern, str):
-            continue
-        value_pos = node.pos if node is not None else key_pos
+        if key_pos is None or not isinstance(pattern, str):
+            continue  # inherited patterns are reported where they are written
         label = f"pattern of {definition.kind} '{definition.path}' in {definition.where}"
         try:
             re.compile(pattern)
         except re.error as exc:
+            value_pos = _value_pos(source, key_pos)
             at = source.offset_in_scalar(value_pos, exc.pos) if exc.pos is not None else value_pos
             yield Hit(at, f"{label} does not compile: {exc.msg}")
             continue
-        for problem in dialect_problems(pattern, dialect):
+        found = dialect_problems(pattern, dialect)
+        if not found:
+            continue
+        value_pos = _value_pos(source, key_pos)
+        for problem in found:
             yield Hit(source.offset_in_scalar(value_pos, problem.offset), f"{label}: {problem.message}")
+
+
+def _value_pos(source: SourceIndex, key_pos: Pos) -> Pos:
+    node = source.value_of_key(key_pos)
+    return node.pos if node is not None else key_pos
 
 
 RULE = Rule(
