@@ -159,6 +159,8 @@ class _Loader:
         self.types_done: dict[str, TypeDef] = {}
         self.types_in_progress: list[str] = []
         self.shared: dict[str, Property] = {}
+        self.shared_in_progress: list[str] = []
+        self.shared_failed: set[str] = set()
         self.default_ap = False
 
     # -- helpers ---------------------------------------------------------
@@ -298,9 +300,11 @@ class _Loader:
         where = f"property '{name}'"
 
         base: Property | None = None
-        if inherit and name in self.shared:
-            base = self.shared[name]
+        shared_failed = False
         type_node = mapping.get("type")
+        if inherit and name in self.src.properties and not (name in self.shared_in_progress and type_node is not None):
+            base = self.shared_property(name, key_pos)
+            shared_failed = base is None
         explicit_type: str | None = None
         ref: str | None = None
         if type_node is not None:
@@ -332,7 +336,9 @@ class _Loader:
                 elif "items" in mapping.values:
                     explicit_type = "array"
                 else:
-                    hint = did_you_mean(name, self.shared) if inherit else ""
+                    if shared_failed:
+                        return None  # the shared definition's own problem is already reported
+                    hint = did_you_mean(name, self.src.properties) if inherit else ""
                     self.error(
                         key_pos,
                         f"{where} has no 'type' and matches no shared property{hint}",
@@ -391,6 +397,28 @@ class _Loader:
 
         self.resolve_constraints(prop, mapping, where)
         return prop
+
+    def shared_property(self, name: str, used_at: Pos) -> Property | None:
+        """The shared-library entry ``name``, resolved on first use (so definition order never matters)."""
+        if name in self.shared:
+            return self.shared[name]
+        if name in self.shared_failed:
+            return None
+        if name in self.shared_in_progress:
+            chain = " -> ".join([*self.shared_in_progress[self.shared_in_progress.index(name) :], name])
+            self.error(used_at, f"recursive shared property: {chain} (recursive shapes are not supported)")
+            return None
+        node, pos = self.src.properties[name]
+        self.shared_in_progress.append(name)
+        try:
+            resolved = self.resolve_property(name, node, pos, self.default_ap, inherit=False)
+        finally:
+            self.shared_in_progress.pop()
+        if resolved is None:
+            self.shared_failed.add(name)
+        else:
+            self.shared[name] = resolved
+        return resolved
 
     def resolve_items(self, name: str, node: YNode, inherited_ap: bool) -> Property | None:
         if isinstance(node, YScalar) and isinstance(node.value, str):
@@ -634,11 +662,9 @@ class _Loader:
             extra=self.extras(root),
         )
         # shared properties first (they may use types), then types, then calls
-        for prop_name, (node, pos) in self.src.properties.items():
-            resolved = self.resolve_property(prop_name, node, pos, self.default_ap, inherit=False)
-            if resolved is not None:
-                self.shared[prop_name] = resolved
-        plan.properties = self.shared
+        for prop_name, (_, pos) in self.src.properties.items():
+            self.shared_property(prop_name, pos)
+        plan.properties = {name: self.shared[name] for name in self.src.properties if name in self.shared}
         for type_name, (_, pos) in self.src.types.items():
             typedef = self.resolve_type(type_name, pos)
             if typedef is not None:

@@ -84,15 +84,43 @@ def _scalar_value(node: yaml.ScalarNode) -> Any:
     return node.value
 
 
-def _convert(file: str, node: yaml.Node, issues: list[PlanIssue], depth: int = 0) -> YNode:
+MAX_ALIAS_NODES = 100_000
+"""The most nodes YAML aliases may add to a document once expanded (stops "billion laughs" documents)."""
+MAX_DEPTH = 200
+
+
+@dataclass
+class _Budget:
+    """Limits shared by one conversion; once one is hit, the conversion stops with a single issue."""
+
+    alias_nodes_left: int = MAX_ALIAS_NODES
+    seen: set[int] = field(default_factory=set)
+    stopped: bool = False
+
+
+def _convert(
+    file: str, node: yaml.Node, issues: list[PlanIssue], depth: int = 0, budget: _Budget | None = None
+) -> YNode:
     pos = _pos(file, node)
-    if depth > 200:
+    budget = budget if budget is not None else _Budget()
+    if budget.stopped:
+        return YScalar(None, pos)
+    if id(node) in budget.seen:  # a node reached again through an alias
+        budget.alias_nodes_left -= 1
+        if budget.alias_nodes_left < 0:
+            budget.stopped = True
+            issues.append(PlanIssue(pos, f"YAML aliases expand the document by more than {MAX_ALIAS_NODES} nodes"))
+            return YScalar(None, pos)
+    else:
+        budget.seen.add(id(node))
+    if depth > MAX_DEPTH:
+        budget.stopped = True
         issues.append(PlanIssue(pos, "the document is nested too deeply"))
         return YScalar(None, pos)
     if isinstance(node, yaml.ScalarNode):
         return YScalar(_scalar_value(node), pos)
     if isinstance(node, yaml.SequenceNode):
-        return YSeq([_convert(file, item, issues, depth + 1) for item in node.value], pos)
+        return YSeq([_convert(file, item, issues, depth + 1, budget) for item in node.value], pos)
     if isinstance(node, yaml.MappingNode):
         values: dict[str, YNode] = {}
         keys: dict[str, Pos] = {}
@@ -117,7 +145,7 @@ def _convert(file: str, node: yaml.Node, issues: list[PlanIssue], depth: int = 0
                 )
                 continue
             keys[key] = kpos
-            values[key] = _convert(file, value_node, issues, depth + 1)
+            values[key] = _convert(file, value_node, issues, depth + 1, budget)
         return YMap(values, keys, pos)
     raise TypeError(f"unexpected YAML node {node!r}")  # pragma: no cover
 
@@ -142,7 +170,9 @@ def parse_yaml(text: str, file: str) -> tuple[YNode | None, list[PlanIssue]]:
         return None, issues
     if root is None:
         return None, issues
-    return _convert(file, root, issues), issues
+    budget = _Budget()
+    tree = _convert(file, root, issues, 0, budget)
+    return (None if budget.stopped else tree), issues
 
 
 def to_python(node: YNode) -> Any:
