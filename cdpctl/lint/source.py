@@ -9,9 +9,14 @@ costs nothing extra.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from cdpctl.errors import Pos
 from cdpctl.yamlsrc import YMap, YNode, YSeq, parse_yaml
+
+if TYPE_CHECKING:
+    from cdpctl.lint.walk import Definition
+    from cdpctl.model import Plan
 
 
 @dataclass
@@ -21,12 +26,25 @@ class _FileIndex:
 
 
 class SourceIndex:
-    """Look up the YAML node of a key or at a position, and columns inside scalars."""
+    """Look up the YAML node of a key or at a position, and columns inside scalars.
+
+    It also keeps the plan's property definitions (:func:`cdpctl.lint.walk.definitions`)
+    once computed, since most rules walk them.
+    """
 
     def __init__(self, sources: dict[str, str]) -> None:
         self._sources = sources
         self._files: dict[str, _FileIndex] = {}
         self._lines: dict[str, list[str]] = {}
+        self._definitions: tuple[Plan, list[Definition]] | None = None
+
+    def definitions(self, plan: Plan) -> list[Definition]:
+        """Every property definition of ``plan``, each once (computed on first use)."""
+        if self._definitions is None or self._definitions[0] is not plan:
+            from cdpctl.lint.walk import definitions
+
+            self._definitions = (plan, list(definitions(plan)))
+        return self._definitions[1]
 
     def _index(self, file: str) -> _FileIndex:
         cached = self._files.get(file)

@@ -8,7 +8,6 @@ from typing import Any
 
 from cdpctl.lint.base import Hit, Option, Rule
 from cdpctl.lint.source import SourceIndex
-from cdpctl.lint.walk import definitions
 from cdpctl.loader import did_you_mean
 from cdpctl.model import Plan
 
@@ -57,7 +56,7 @@ def check(plan: Plan, options: Mapping[str, Any], source: SourceIndex) -> Iterat
             )
     if not options["properties"]:
         return
-    for definition in definitions(plan):
+    for definition in source.definitions(plan):
         prop = definition.prop
         if prop.deprecated and not (prop.description or "").strip():
             yield Hit(

@@ -8,7 +8,6 @@ from typing import Any
 from cdpctl.errors import Pos
 from cdpctl.lint.base import Hit, Option, Rule
 from cdpctl.lint.source import SourceIndex
-from cdpctl.lint.walk import definitions
 from cdpctl.model import Plan
 from cdpctl.yamlsrc import YScalar, YSeq
 
@@ -64,7 +63,7 @@ def problems(values: list[Any], case_insensitive: bool, mixed_types: bool) -> li
 
 
 def check(plan: Plan, options: Mapping[str, Any], source: SourceIndex) -> Iterator[Hit]:
-    for definition in definitions(plan):
+    for definition in source.definitions(plan):
         prop = definition.prop
         key_pos = prop.key_pos.get("enum")
         if key_pos is None or "enum" not in prop.constraints:

@@ -10,7 +10,6 @@ from typing import Any
 from cdpctl.errors import Pos
 from cdpctl.lint.base import Hit, Option, Rule
 from cdpctl.lint.source import SourceIndex
-from cdpctl.lint.walk import definitions
 from cdpctl.model import Plan
 
 DIALECTS = ("ecma-262", "re2")
@@ -117,7 +116,7 @@ def dialect_problems(pattern: str, dialect: str = "ecma-262") -> list[Problem]:
 
 def check(plan: Plan, options: Mapping[str, Any], source: SourceIndex) -> Iterator[Hit]:
     dialect = options["dialect"]
-    for definition in definitions(plan):
+    for definition in source.definitions(plan):
         prop = definition.prop
         key_pos = prop.key_pos.get("pattern")
         pattern = prop.constraints.get("pattern")

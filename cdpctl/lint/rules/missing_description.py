@@ -7,7 +7,7 @@ from typing import Any
 
 from cdpctl.lint.base import Hit, Option, Rule
 from cdpctl.lint.source import SourceIndex
-from cdpctl.lint.walk import call_label, definitions
+from cdpctl.lint.walk import call_label
 from cdpctl.model import Plan
 
 
@@ -34,7 +34,7 @@ def check(plan: Plan, options: Mapping[str, Any], source: SourceIndex) -> Iterat
             if _blank(typedef.description):
                 yield Hit(typedef.pos, f"type '{name}' has no description")
     if options["properties"]:
-        for definition in definitions(plan):
+        for definition in source.definitions(plan):
             if definition.call is None or definition.is_item:
                 continue
             if _blank(definition.prop.description):

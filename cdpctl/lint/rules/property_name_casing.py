@@ -8,7 +8,6 @@ from typing import Any
 from cdpctl.lint import naming
 from cdpctl.lint.base import Hit, Option, Rule
 from cdpctl.lint.source import SourceIndex
-from cdpctl.lint.walk import definitions
 from cdpctl.model import Plan
 
 STYLES = ("snake_case", "camelCase", "PascalCase", "kebab-case")
@@ -19,7 +18,7 @@ def check(plan: Plan, options: Mapping[str, Any], source: SourceIndex) -> Iterat
     trait_style = naming.canonical_style(options["traits_style"]) if options["traits_style"] else style
     trait_style = trait_style or style
     allowed = set(options["allow"])
-    for definition in definitions(plan):
+    for definition in source.definitions(plan):
         prop = definition.prop
         if definition.is_item or prop.name in allowed:
             continue

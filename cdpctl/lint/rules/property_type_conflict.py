@@ -8,7 +8,7 @@ from typing import Any
 from cdpctl.errors import Pos
 from cdpctl.lint.base import Hit, Option, Rule
 from cdpctl.lint.source import SourceIndex
-from cdpctl.lint.walk import Definition, definitions, type_pos
+from cdpctl.lint.walk import Definition, type_pos
 from cdpctl.model import Plan, Property
 
 
@@ -37,7 +37,7 @@ def check(plan: Plan, options: Mapping[str, Any], source: SourceIndex) -> Iterat
     ignore = set(options["ignore"])
     first_type: dict[tuple[str, str], Definition] = {}
     first_enum: dict[tuple[str, str], Definition] = {}
-    for definition in definitions(plan):
+    for definition in source.definitions(plan):
         prop = definition.prop
         if definition.is_item or prop.name in ignore or (not nested and not definition.top_level):
             continue

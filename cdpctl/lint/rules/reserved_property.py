@@ -7,7 +7,7 @@ from typing import Any
 
 from cdpctl.lint.base import Hit, Option, Rule
 from cdpctl.lint.source import SourceIndex
-from cdpctl.lint.walk import definitions, type_pos
+from cdpctl.lint.walk import type_pos
 from cdpctl.model import Plan
 
 NUMERIC = ("integer", "number")
@@ -74,7 +74,7 @@ def _expected(types: tuple[str, ...]) -> str:
 
 def check(plan: Plan, options: Mapping[str, Any], source: SourceIndex) -> Iterator[Hit]:
     forbidden = set(options["forbidden_names"])
-    for definition in definitions(plan):
+    for definition in source.definitions(plan):
         prop = definition.prop
         if definition.is_item:
             continue
