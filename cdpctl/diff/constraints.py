@@ -213,6 +213,8 @@ def _key(value: Any) -> str:
 
 def compare_constraints(where: Where, path: str, old: Property, new: Property, pos: Pos) -> Iterator[Change]:
     """Every constraint change between two versions of one property; ``pos`` is where to point in NEW."""
+    if old.type == new.type != "any" and old.constraints == new.constraints:
+        return  # the common case; values of one builtin type compare exactly (no True == 1 across types)
     name = field_name(path)
     noun = where.noun
     oc, nc = old.constraints, new.constraints

@@ -90,6 +90,8 @@ def compare_description(where: Where, path: str, old: str | None, new: str | Non
 
 def compare_extras(where: Where, path: str, old: dict[str, Any], new: dict[str, Any], pos: Pos) -> Iterator[Change]:
     """``examples`` and ``x-`` keys kept by the loader."""
+    if not old and not new:
+        return
     subject = _subject(where, path)
     for key in sorted(set(old) | set(new)):
         if key not in ("examples",) and not key.startswith("x-"):
