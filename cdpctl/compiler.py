@@ -7,6 +7,7 @@ follows the plan, and JSON is written with a fixed layout.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 from dataclasses import dataclass
@@ -79,6 +80,9 @@ class CompiledPlan:
 
 def property_schema(prop: Property) -> dict[str, Any]:
     """The JSON Schema of one resolved property (recursively)."""
+    raw = prop.extra.get("json_schema")
+    if isinstance(raw, dict):
+        return raw_property_schema(prop, raw)
     schema: dict[str, Any] = {}
     if prop.description:
         schema["description"] = prop.description
@@ -121,6 +125,34 @@ def property_schema(prop: Property) -> dict[str, Any]:
     return schema
 
 
+def raw_property_schema(prop: Property, raw: dict[str, Any]) -> dict[str, Any]:
+    """A ``json_schema:`` escape hatch: the raw schema verbatim, with the plan's description and flags added."""
+    schema: dict[str, Any] = {}
+    if prop.description and "description" not in raw:
+        schema["description"] = prop.description
+    schema.update(copy.deepcopy(raw))
+    if prop.deprecated:
+        schema["deprecated"] = True
+    examples = prop.extra.get("examples")
+    if isinstance(examples, list) and "examples" not in raw:
+        schema["examples"] = examples
+    return schema
+
+
+def merge_common(schema: dict[str, Any], common: dict[str, Property]) -> None:
+    """Add the plan's common rules to an object schema: both apply where a name is in both."""
+    if not common:
+        return
+    extra = object_schema(common, True)
+    target = schema.setdefault("properties", {})
+    for name, sub in extra["properties"].items():
+        target[name] = {"allOf": [target[name], sub]} if name in target else sub
+    for name in extra.get("required", []):
+        required = schema.setdefault("required", [])
+        if name not in required:
+            required.append(name)
+
+
 def object_schema(properties: dict[str, Property], additional_properties: bool) -> dict[str, Any]:
     schema: dict[str, Any] = {"properties": {name: property_schema(prop) for name, prop in properties.items()}}
     required = [name for name, prop in properties.items() if prop.required]
@@ -137,7 +169,14 @@ def call_schema(call: Call, draft: str = "07") -> dict[str, Any]:
     envelope = envelope_schema(call.type, name_key, call.name)
     fields: dict[str, Any] = {"type": "object"}
     fields.update(object_schema(call.fields, call.additional_properties))
+    merge_common(fields, call.common_fields)
     envelope["properties"][call.field_key] = fields
+    if call.common_context:
+        context: dict[str, Any] = {"type": "object"}
+        merge_common(context, call.common_context)
+        envelope["properties"]["context"] = context
+        if "required" in context:
+            envelope["required"].append("context")
     if "required" in fields:
         envelope["required"].append(call.field_key)
     schema: dict[str, Any] = {"$schema": DRAFTS[draft], "title": call.label}

@@ -24,6 +24,7 @@ from cdpctl.model import (
     CONSTRAINT_KEYS,
     FORMATS,
     Call,
+    Common,
     Plan,
     Property,
     TypeDef,
@@ -45,6 +46,7 @@ TOP_KEYS = (
     "group",
     "pages",
     "screens",
+    "common",
 )
 INCLUDED_KEYS = ("include", "properties", "types", "events", "identify", "group", "pages", "screens")
 DEFAULTS_KEYS = ("additional_properties",)
@@ -58,8 +60,12 @@ PROPERTY_KEYS = (
     "additional_properties",
     "deprecated",
     "examples",
+    "json_schema",
     *CONSTRAINT_KEYS,
 )
+RAW_SCHEMA_KEYS = ("json_schema", "required", "description", "deprecated", "examples")
+"""Keys a property with a ``json_schema`` escape hatch may have: the raw schema replaces type and constraints."""
+COMMON_KEYS = ("description", "properties", "traits", "context")
 TYPE_KEYS = ("description", "properties", "additional_properties")
 EVENT_KEYS = (
     "description",
@@ -298,6 +304,8 @@ class _Loader:
             return None
         self.check_keys(mapping, PROPERTY_KEYS, f"property '{name}'")
         where = f"property '{name}'"
+        if "json_schema" in mapping.values:
+            return self.resolve_raw_property(name, mapping, key_pos, where)
 
         base: Property | None = None
         shared_failed = False
@@ -419,6 +427,57 @@ class _Loader:
         else:
             self.shared[name] = resolved
         return resolved
+
+    def resolve_raw_property(self, name: str, mapping: YMap, key_pos: Pos, where: str) -> Property | None:
+        """A property defined by a raw JSON Schema (``json_schema:``), compiled verbatim."""
+        ok = True
+        for key, pos in mapping.keys.items():
+            if key not in RAW_SCHEMA_KEYS and not key.startswith("x-"):
+                self.error(pos, f"'{key}' cannot be combined with 'json_schema' in {where}; say it in the raw schema")
+                ok = False
+        raw = to_python(mapping.values["json_schema"])
+        if not isinstance(raw, dict):
+            self.error(mapping.keys["json_schema"], f"'json_schema' of {where} must be a JSON Schema mapping")
+            return None
+        from jsonschema import Draft7Validator
+        from jsonschema.exceptions import SchemaError
+
+        try:
+            Draft7Validator.check_schema(raw)
+        except SchemaError as exc:
+            self.error(
+                mapping.keys["json_schema"], f"'json_schema' of {where} is not a valid JSON Schema: {exc.message}"
+            )
+            return None
+        if not ok:
+            return None
+        prop = Property(name=name, pos=key_pos, type="any", key_pos=dict(mapping.keys))
+        prop.extra.update(self.extras(mapping))
+        prop.extra["json_schema"] = raw
+        for flag in ("required", "deprecated"):
+            value = self.scalar(mapping, flag, (bool,), where)
+            if value is not None:
+                setattr(prop, flag, value)
+        prop.description = self.scalar(mapping, "description", (str,), where)
+        if "examples" in mapping.values:
+            prop.extra["examples"] = to_python(mapping.values["examples"])
+        return prop
+
+    def resolve_common(self, node: YNode, pos: Pos) -> Common | None:
+        mapping = self.as_map(node, "'common'")
+        if mapping is None:
+            return None
+        self.check_keys(mapping, COMMON_KEYS, "'common'")
+        common = Common(
+            pos=pos,
+            description=self.scalar(mapping, "description", (str,), "'common'"),
+            key_pos=dict(mapping.keys),
+        )
+        for section in ("properties", "traits", "context"):
+            fields = self.as_map(mapping.get(section), f"'{section}' of 'common'")
+            if fields is not None:
+                setattr(common, section, self.resolve_properties(fields, True))
+        return common
 
     def resolve_items(self, name: str, node: YNode, inherited_ap: bool) -> Property | None:
         if isinstance(node, YScalar) and isinstance(node.value, str):
@@ -687,6 +746,14 @@ class _Loader:
                 if call is not None:
                     calls[call_name] = call
             setattr(plan, section, calls)
+        common_node = root.get("common")
+        if common_node is not None:
+            plan.common = self.resolve_common(common_node, root.keys["common"])
+        if plan.common is not None:
+            for call in plan.calls():
+                rules = plan.common.traits if call.type in ("identify", "group") else plan.common.properties
+                call.common_fields = rules
+                call.common_context = plan.common.context
         plan.files = list(self.files)
         plan.sources = dict(self.texts)
         if self.issues:
