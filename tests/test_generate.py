@@ -393,3 +393,37 @@ def test_cli_reads_the_output_path_from_the_project_config(tmp_path: Path, monke
     assert run("generate", "python").exit_code == 0
     assert (tmp_path / "app" / "tracking.py").is_file()
     assert run("generate", "python", "--check").exit_code == 0
+
+
+def test_embedded_schemas_rebuild_exactly_the_compiled_ones(acme: ModuleType, hostile: ModuleType) -> None:
+    """The module embeds only each call's planned part; the runtime's rebuild equals ``cdpctl compile``."""
+    import json
+
+    from cdpctl.compiler import compile_plan
+
+    plans = [(acme, load_plan(ACME)), (hostile, load_plan_text(hostile_plan_text(), "hostile.yaml"))]
+    for module, plan in plans:
+        compiled = compile_plan(plan)
+        assert len(module.Tracker._SCHEMAS) == len(compiled.schemas)
+        for schema in compiled.schemas:
+            planned = json.loads(module.Tracker._SCHEMAS[(schema.type, schema.event)])
+            assert module._call_schema(schema.type, schema.event, planned) == schema.schema
+
+
+def test_fast_path_and_jsonschema_path_agree(acme: ModuleType) -> None:
+    pytest.importorskip("jsonschema_rs")
+    fast = acme.Tracker(FakeClient(), validate=True)
+    full = acme.Tracker(FakeClient(), validate=True)
+    full._fast = False
+    base = {"order_id": "o", "total": 1, "currency": "EUR", "products": [{"product_id": "p", "price": 1}]}
+    changes: list[dict[str, Any]] = [
+        {}, {"currency": "JPY"}, {"total": "1"}, {"total": -1}, {"order_id": ""}, {"coupon": None}, {"coupon": 3},
+        {"placed_at": "2024-01-01T00:00:00Z"}, {"placed_at": "2024-13-01T00:00:00Z"}, {"placed_at": "2024-01-01T00:00:00Z\n"},
+        {"products": []}, {"products": [{"product_id": "p", "price": -1}]}, {"x": 1},
+    ]
+    for change in changes:
+        message = {"type": "track", "event": "Order Completed", "userId": "u", "properties": {**base, **change}}
+        assert fast.check(message) == full.check(message), change
+    for chatbot_id in ("cb_abcdefgh", "cb_ABCDEFGH", "cb_abcdefgh\n", "xcb_abcdefgh", "cb_abcdéfgh"):
+        message = {"type": "track", "event": "Chatbot Created", "userId": "u", "properties": {"chatbot_id": chatbot_id}}
+        assert fast.check(message) == full.check(message), chatbot_id

@@ -16,11 +16,12 @@ import keyword
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 from cdpctl import __version__
 from cdpctl.codegen.naming import allocate, docstring_text, pascal_case, py_str, snake_case
 from cdpctl.codegen.types import ClassKey, TypedDictDef, TypeRenderer
-from cdpctl.compiler import compile_plan
+from cdpctl.compiler import CompiledSchema, compile_plan
 from cdpctl.model import Call, Plan, Property
 
 RUNTIME_MARKER = "# --- runtime ---\n"
@@ -246,11 +247,11 @@ class _Emitter:
         compiled = compile_plan(self.plan, "07")
         lines = ["_PLAN_SCHEMAS: Final[dict[tuple[str, str | None], str]] = {"]
         for schema in compiled.schemas:
-            text = json.dumps(schema.schema, separators=(",", ":"), ensure_ascii=True)
+            text = json.dumps(planned_part(schema), separators=(",", ":"), ensure_ascii=True)
             event = "None" if schema.event is None else py_str(schema.event)
             lines.append(f"    ({py_str(schema.type)}, {event}): {py_str(text)},")
         lines.append("}")
-        lines.append('"""The compiled JSON Schema of each planned call (used when ``validate=True``)."""')
+        lines.append('"""The planned part of the compiled JSON Schema of each call (used when ``validate=True``)."""')
         return "\n".join(lines) + "\n"
 
     def _typed_dict(self, definition: TypedDictDef) -> str:
@@ -432,6 +433,19 @@ _ENVELOPE_ARGS = (
     "message_id: str | None = None",
 )
 _SEND_ARGS = ("user_id", "anonymous_id", "context", "timestamp", "integrations", "message_id")
+
+
+def planned_part(schema: CompiledSchema) -> dict[str, Any]:
+    """What the generated module embeds for one compiled call schema; the runtime rebuilds the rest."""
+    document = schema.schema
+    fields = document["properties"]["traits" if schema.type in ("identify", "group") else "properties"]
+    part: dict[str, Any] = {"title": document["title"]}
+    if "description" in document:
+        part["description"] = document["description"]
+    if document.get("deprecated"):
+        part["deprecated"] = True
+    part["fields"] = fields
+    return part
 
 
 def _class_key(key: str) -> bool:

@@ -97,6 +97,8 @@ def _iso(value: datetime) -> str:
 
 def _jsonable(value: object) -> Any:
     """A JSON-ready copy: datetimes as ISO-8601 (naive ones taken as UTC), dates as ``YYYY-MM-DD``."""
+    if value is None or isinstance(value, (str, int, float)):
+        return value
     if isinstance(value, datetime):
         return _iso(value)
     if isinstance(value, date):
@@ -115,11 +117,58 @@ def _fold(path: Sequence[object]) -> str:
     return text
 
 
-_CONSTRAINT_TEXT: Final = {
-    "type": "type_mismatch",
-    "enum": "value_not_allowed",
-    "const": "value_not_allowed",
-}
+_CODES: Final = {"type": "type_mismatch", "enum": "value_not_allowed", "const": "value_not_allowed"}
+_NAME_KEYS: Final = {"track": "event", "page": "name", "screen": "name"}
+_DRAFT_07: Final = "http://json-schema.org/draft-07/schema#"
+_DATE_TIME_PATTERN: Final = (
+    "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt ]([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)"
+    "(\\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+)
+
+
+def _field_key(call_type: str) -> str:
+    return "traits" if call_type in ("identify", "group") else "properties"
+
+
+def _call_schema(call_type: str, name: str | None, planned: Mapping[str, Any]) -> dict[str, Any]:
+    """The compiled JSON Schema of a whole message of one call (what ``cdpctl compile`` writes for it).
+
+    Only the call's own part (``planned``: title, description, deprecated, and the schema of its
+    properties or traits) is embedded per call; the Segment Spec envelope is the same for every call.
+    """
+    id_schema: dict[str, Any] = {"type": ["string", "number", "null"]}
+    present: dict[str, Any] = {"type": ["string", "number"], "minLength": 1}
+    timestamp: dict[str, Any] = {"type": "string", "format": "date-time", "pattern": _DATE_TIME_PATTERN}
+    properties: dict[str, Any] = {"type": {"const": call_type}}
+    required = ["type"]
+    name_key = _NAME_KEYS.get(call_type)
+    if name_key is not None and name is not None:
+        properties[name_key] = {"const": name}
+        required.append(name_key)
+    properties["userId"] = id_schema
+    properties["anonymousId"] = id_schema
+    for field in ("timestamp", "sentAt", "originalTimestamp"):
+        properties[field] = timestamp
+    properties["context"] = {"type": "object"}
+    properties["integrations"] = {"type": "object"}
+    fields = planned["fields"]
+    properties[_field_key(call_type)] = fields
+    if "required" in fields:
+        required.append(_field_key(call_type))
+    schema: dict[str, Any] = {"$schema": _DRAFT_07, "title": planned["title"]}
+    if planned.get("description"):
+        schema["description"] = planned["description"]
+    if planned.get("deprecated"):
+        schema["deprecated"] = True
+    schema.update(
+        {
+            "type": "object",
+            "properties": properties,
+            "required": required,
+            "anyOf": [{"required": [field], "properties": {field: present}} for field in ("userId", "anonymousId")],
+        }
+    )
+    return schema
 
 
 def _classify(error: Any, field_key: str) -> list[tuple[str, str, str]]:
@@ -145,13 +194,14 @@ def _classify(error: Any, field_key: str) -> list[tuple[str, str, str]]:
             for name in instance
             if name not in planned
         ]
-    return [(_CONSTRAINT_TEXT.get(keyword, "constraint_failed"), base, str(error.message))]
+    return [(_CODES.get(keyword, "constraint_failed"), base, str(error.message))]
 
 
 class _TrackerBase:
     """What every generated ``Tracker`` shares: sending, message building and optional validation."""
 
     _SCHEMAS: ClassVar[Mapping[tuple[str, str | None], str]] = {}
+    """The planned part of each call's schema, as JSON (see :func:`_call_schema`)."""
     _GOVERNED: ClassVar[frozenset[str]] = frozenset({"track"})
     _DEPRECATED: ClassVar[frozenset[str]] = frozenset()
 
@@ -170,14 +220,20 @@ class _TrackerBase:
         self._client = client
         self._validate = validate
         self._on_violation: ViolationHandler = on_violation or default_violation_handler
-        self._validators: dict[tuple[str, str | None], Any] = {}
+        self._validators: dict[tuple[str, str | None], tuple[Any, Any]] = {}
+        self._fast = True
 
-    def _validator(self, call_type: str, name: str | None) -> Any:
+    def _validator(self, call_type: str, name: str | None) -> tuple[Any, Any]:
+        """``(fast, full)``: an optional jsonschema-rs validator that only says yes or no, and jsonschema's."""
         key = (call_type, name)
         if key not in self._validators:
-            validators = importlib.import_module("jsonschema.validators")
-            schema = json.loads(self._SCHEMAS[key])
-            self._validators[key] = validators.validator_for(schema)(schema)
+            schema = _call_schema(call_type, name, json.loads(self._SCHEMAS[key]))
+            full = importlib.import_module("jsonschema.validators").validator_for(schema)(schema)
+            try:
+                fast = importlib.import_module("jsonschema_rs").validator_for(schema, validate_formats=False)
+            except ImportError:
+                fast = None
+            self._validators[key] = (fast, full)
         return self._validators[key]
 
     def check(self, message: Mapping[str, Any]) -> list[Violation]:
@@ -185,18 +241,23 @@ class _TrackerBase:
         call_type = message.get("type")
         if not isinstance(call_type, str) or call_type not in self._GOVERNED:
             return []
-        name_key = {"track": "event", "page": "name", "screen": "name"}.get(call_type)
+        name_key = _NAME_KEYS.get(call_type)
         name = message.get(name_key) if name_key else None
         event = name if isinstance(name, str) else None
         if (call_type, event) not in self._SCHEMAS:
             shown = f"'{event}'" if event is not None else "without a name"
-            return [Violation("unplanned_event", "error", call_type, event, "", f"{call_type} {shown} is not in the tracking plan")]
-        field_key = "traits" if call_type in ("identify", "group") else "properties"
+            text = f"{call_type} {shown} is not in the tracking plan"
+            return [Violation("unplanned_event", "error", call_type, event, "", text)]
+        field_key = _field_key(call_type)
         found: dict[tuple[str, str], Violation] = {}
         if call_type == "track" and event in self._DEPRECATED:
             text = f"'{event}' is deprecated in the tracking plan"
             found[("deprecated_event", "event")] = Violation("deprecated_event", "warning", call_type, event, "event", text)
-        for error in self._validator(call_type, event).iter_errors(dict(message)):
+        fast, full = self._validator(call_type, event)
+        document = dict(message)
+        if self._fast and fast is not None and fast.is_valid(document):
+            return list(found.values())
+        for error in full.iter_errors(document):
             for code, path, text in _classify(error, field_key):
                 found.setdefault((code, path), Violation(code, "error", call_type, event, path, text))
         mistyped = {path for code, path in found if code == "type_mismatch"}
@@ -222,18 +283,18 @@ class _TrackerBase:
         group_id: str | int | None = None,
         category: str | None = None,
     ) -> Any:
-        label = name if call_type == "track" else f"{call_type} {name}" if name else call_type
-        if user_id in (None, "") and anonymous_id in (None, ""):
+        if (user_id is None or user_id == "") and (anonymous_id is None or anonymous_id == ""):
+            label = name if call_type == "track" else f"{call_type} {name}" if name else call_type
             raise ValueError(f"{label}: pass user_id or anonymous_id (a Segment message needs at least one)")
         payload: dict[str, Any] = dict(_jsonable(extra)) if extra else {}
         if fields is not None:
             payload.update({key: _jsonable(value) for key, value in fields.items() if value is not NOT_SENT})
-        field_key = "traits" if call_type in ("identify", "group") else "properties"
+        field_key = _field_key(call_type)
         sent_context: dict[str, Any] = _jsonable(context) if context else {}
         sent_integrations: dict[str, Any] = _jsonable(integrations) if integrations else {}
         if self._validate:
             message: dict[str, Any] = {"type": call_type}
-            name_key = {"track": "event", "page": "name", "screen": "name"}.get(call_type)
+            name_key = _NAME_KEYS.get(call_type)
             if name_key is not None and name is not None:
                 message[name_key] = name
             for key, value in (
