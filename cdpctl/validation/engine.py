@@ -231,7 +231,7 @@ def validate_lines(
         except orjson.JSONDecodeError as exc:
             report.record_malformed(file, line, str(exc), stripped[:1024])
             if sink is not None:
-                sink.malformed(raw.rstrip(b"\r\n"))
+                sink.malformed(raw[:-1] if raw.endswith(b"\n") else raw)
             continue
         check_parsed(validator, report, value, file, line, sink, stripped)
     return report

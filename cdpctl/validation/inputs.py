@@ -1,0 +1,304 @@
+"""Reading event data: paths, directories, globs and stdin; gzip and zstd; NDJSON, arrays, batch payloads.
+
+Everything is read in blocks of whole lines, so memory stays flat however large
+the input.  Compression is detected from the first bytes, not the file name.  A
+file whose first line is not JSON on its own (a pretty-printed array, a batch
+payload, one indented message) is read as one JSON document instead.
+"""
+
+from __future__ import annotations
+
+import glob
+import gzip
+import io
+import os
+import sys
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import orjson
+
+from cdpctl.errors import CdpctlError
+
+BLOCK_SIZE = 4 * 1024 * 1024
+"""Bytes per block of lines handed to a validator (the unit of work of ``--jobs``)."""
+
+DOCUMENT_LIMIT = 256 * 1024 * 1024
+"""Largest input tried as one JSON document when its first line is not JSON by itself."""
+
+GZIP_MAGIC = b"\x1f\x8b"
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+DATA_SUFFIXES = (".ndjson", ".jsonl", ".json", ".log")
+COMPRESSED_SUFFIXES = ("", ".gz", ".gzip", ".zst", ".zstd")
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+
+
+class InputError(CdpctlError):
+    """An input cannot be found or read (exit status 2)."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input: a file path, or ``-`` for standard input."""
+
+    path: str
+
+    @property
+    def name(self) -> str:
+        """How reports name it."""
+        return STDIN_NAME if self.path == STDIN else self.path
+
+    @property
+    def is_stdin(self) -> bool:
+        return self.path == STDIN
+
+    def size(self) -> int | None:
+        if self.is_stdin:
+            return None
+        try:
+            return os.path.getsize(self.path)
+        except OSError:
+            return None
+
+
+@dataclass(frozen=True)
+class LineBlock:
+    """Whole lines of NDJSON (``data`` holds them, newline-separated); ``first_line`` is 1-based."""
+
+    file: str
+    first_line: int
+    data: bytes
+
+
+@dataclass(frozen=True)
+class RangeBlock:
+    """Whole lines of an uncompressed file, by byte range (a worker reads them itself)."""
+
+    file: str
+    first_line: int
+    path: str
+    offset: int
+    length: int
+
+    def read(self) -> LineBlock:
+        with open(self.path, "rb") as handle:
+            handle.seek(self.offset)
+            return LineBlock(self.file, self.first_line, handle.read(self.length))
+
+
+@dataclass(frozen=True)
+class Document:
+    """A whole JSON document (an array of messages, a batch payload or one message)."""
+
+    file: str
+    data: bytes
+
+
+Block = LineBlock | RangeBlock | Document
+
+
+def _is_data_file(path: Path) -> bool:
+    name = path.name.lower()
+    if name.startswith("."):
+        return False
+    return any(name.endswith(data + comp) for data in DATA_SUFFIXES for comp in COMPRESSED_SUFFIXES)
+
+
+def expand_paths(paths: list[str]) -> list[Source]:
+    """Sources for the paths given: files as they are, directories' data files (recursively), globs, ``-``.
+
+    Raises :class:`InputError` for a path that does not exist or a glob that matches nothing.
+    """
+    if not paths:
+        return [Source(STDIN)]
+    sources: list[Source] = []
+    for given in paths:
+        if given == STDIN:
+            sources.append(Source(STDIN))
+            continue
+        path = Path(given)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and _is_data_file(p))
+            sources.extend(Source(str(p)) for p in found)
+            continue
+        if path.exists():
+            sources.append(Source(given))
+            continue
+        if glob.has_magic(given):
+            matches = sorted(glob.glob(given, recursive=True))
+            files = [m for m in matches if os.path.isfile(m)]
+            for match in matches:
+                if os.path.isdir(match):
+                    files.extend(str(p) for p in sorted(Path(match).rglob("*")) if p.is_file() and _is_data_file(p))
+            if not files:
+                raise InputError(f"no file matches '{given}'")
+            sources.extend(Source(f) for f in files)
+            continue
+        raise InputError(f"cannot read '{given}': no such file or directory")
+    return sources
+
+
+class _Counting(io.RawIOBase):
+    """Counts the bytes read from the underlying (compressed) stream, for the progress bar."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw = raw
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        data = self.raw.read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        self.count += n
+        return n
+
+
+@dataclass
+class Opened:
+    """An open source: the decompressed stream, its compression, and the raw stream (for progress)."""
+
+    source: Source
+    stream: BinaryIO
+    compression: str | None
+    counter: _Counting
+
+    def consumed(self) -> int:
+        return self.counter.count
+
+
+def open_source(source: Source) -> Opened:
+    """Open a source, decompressing gzip or zstd when its first bytes say so."""
+    try:
+        raw: BinaryIO = sys.stdin.buffer if source.is_stdin else open(source.path, "rb")  # noqa: SIM115
+    except OSError as exc:
+        raise InputError(f"cannot read '{source.path}': {exc.strerror or exc}") from exc
+    counter = _Counting(raw)
+    buffered = io.BufferedReader(counter, buffer_size=1024 * 1024)
+    try:
+        magic = buffered.peek(4)[:4]
+    except OSError as exc:
+        raise InputError(f"cannot read '{source.name}': {exc.strerror or exc}") from exc
+    if magic.startswith(GZIP_MAGIC):
+        stream: BinaryIO = io.BufferedReader(gzip.GzipFile(fileobj=buffered, mode="rb"), buffer_size=1024 * 1024)
+        return Opened(source, stream, "gzip", counter)
+    if magic.startswith(ZSTD_MAGIC):
+        import zstandard
+
+        reader = zstandard.ZstdDecompressor().stream_reader(buffered, read_across_frames=True)
+        return Opened(source, io.BufferedReader(reader, buffer_size=1024 * 1024), "zstd", counter)
+    return Opened(source, buffered, None, counter)
+
+
+def _read_errors() -> tuple[type[BaseException], ...]:
+    import zstandard
+
+    return (OSError, EOFError, zlib.error, zstandard.ZstdError)
+
+
+def _first_line_is_json(head: bytes) -> bool:
+    stripped = head.lstrip()
+    if not stripped:
+        return True
+    newline = stripped.find(b"\n")
+    first = stripped if newline < 0 else stripped[:newline]
+    try:
+        orjson.loads(first)
+    except orjson.JSONDecodeError:
+        return False
+    return True
+
+
+def iter_blocks(opened: Opened, block_size: int = BLOCK_SIZE, by_range: bool = False) -> Iterator[Block]:
+    """The source's content as blocks of whole lines (or one document).
+
+    With ``by_range`` an uncompressed file is described by byte ranges instead of
+    carrying its bytes (workers read them).  A read error (a damaged compressed
+    stream) raises :class:`InputError` once everything read before it has been yielded.
+    """
+    name = opened.source.name
+    read = opened.stream.read
+    errors = _read_errors()
+    try:
+        pending = read(block_size)
+        stripped = pending.lstrip()
+        if stripped[:1] == b"[" or (stripped[:1] == b"{" and not _first_line_is_json(pending)):
+            document, pending = _try_document(opened, pending)
+            if document is not None:
+                yield document
+                return
+    except errors as exc:
+        raise InputError(f"cannot read '{name}': {exc}") from exc
+    ranged = by_range and opened.compression is None and not opened.source.is_stdin
+    line = 1
+    offset = 0
+    eof = False
+    while True:
+        if not eof and len(pending) < block_size:
+            try:
+                chunk = read(block_size)
+            except errors as exc:
+                if pending:
+                    yield _block(name, line, pending, ranged, opened, offset)
+                raise InputError(f"cannot read '{name}': {exc}") from exc
+            if chunk:
+                pending += chunk
+            else:
+                eof = True
+            continue
+        if eof:
+            if pending:
+                yield _block(name, line, pending, ranged, opened, offset)
+            return
+        cut = pending.rfind(b"\n", 0, block_size)
+        if cut < 0:
+            cut = pending.find(b"\n")
+        if cut < 0:  # one line longer than a block: read on until it ends
+            try:
+                chunk = read(block_size)
+            except errors as exc:
+                yield _block(name, line, pending, ranged, opened, offset)
+                raise InputError(f"cannot read '{name}': {exc}") from exc
+            if chunk:
+                pending += chunk
+            else:
+                eof = True
+            continue
+        block, pending = pending[: cut + 1], pending[cut + 1 :]
+        yield _block(name, line, block, ranged, opened, offset)
+        line += block.count(b"\n")
+        offset += len(block)
+
+
+def _block(name: str, line: int, data: bytes, ranged: bool, opened: Opened, offset: int) -> Block:
+    if ranged:
+        return RangeBlock(name, line, opened.source.path, offset, len(data))
+    return LineBlock(name, line, data)
+
+
+def _try_document(opened: Opened, head: bytes) -> tuple[Document | None, bytes]:
+    """The whole input as one JSON document if it is one; else ``None`` and the bytes read so far."""
+    parts = [head]
+    total = len(head)
+    while total <= DOCUMENT_LIMIT:
+        chunk = opened.stream.read(BLOCK_SIZE)
+        if not chunk:
+            break
+        parts.append(chunk)
+        total += len(chunk)
+    data = b"".join(parts)
+    if total > DOCUMENT_LIMIT:
+        return None, data
+    if data.lstrip()[:1] == b"[":
+        return Document(opened.source.name, data), b""
+    try:
+        orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None, data
+    return Document(opened.source.name, data), b""

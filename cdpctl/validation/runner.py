@@ -1,0 +1,209 @@
+"""Running a validation over many sources: blocks of lines, in this process or in worker processes.
+
+Work is cut into blocks of whole lines (:mod:`cdpctl.validation.inputs`); each
+block gives a partial :class:`Report` (and its ``--split`` output), merged in
+input order, so results do not depend on ``--jobs``.  At most a few blocks are
+in flight at a time: memory stays flat however large the input.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from cdpctl.model import Plan
+from cdpctl.validation.engine import Validator, check_parsed, validate_lines
+from cdpctl.validation.inputs import (
+    Block,
+    Document,
+    InputError,
+    LineBlock,
+    RangeBlock,
+    Source,
+    iter_blocks,
+    open_source,
+)
+from cdpctl.validation.report import Report
+from cdpctl.validation.split import BufferSink, SplitParts, SplitWriter
+
+BlockResult = tuple[Report, SplitParts | None]
+
+
+def block_lines(block: LineBlock) -> Iterator[tuple[bytes, str, int]]:
+    """``(raw, file, line)`` for each line of a block."""
+    file = block.file
+    number = block.first_line
+    for raw in block.data.split(b"\n"):
+        yield raw, file, number
+        number += 1
+
+
+def run_block(validator: Validator, block: Block, split: bool) -> BlockResult:
+    """Validate one block; the pure unit of work of every process."""
+    sink = BufferSink() if split else None
+    if isinstance(block, RangeBlock):
+        block = block.read()
+    if isinstance(block, LineBlock):
+        report = validate_lines(validator, block_lines(block), sink)
+    else:
+        report = validate_document(validator, block, sink)
+    return report, (sink.parts() if sink is not None else None)
+
+
+def validate_document(validator: Validator, document: Document, sink: BufferSink | None) -> Report:
+    """One JSON document: an array of messages, a batch payload, or a single message."""
+    report = Report()
+    try:
+        value = orjson.loads(document.data)
+    except orjson.JSONDecodeError as exc:
+        report.record_malformed(document.file, 1, str(exc), document.data[:1024])
+        if sink is not None:
+            sink.malformed(document.data.rstrip(b"\r\n"))
+        return report
+    check_parsed(validator, report, value, document.file, 1, sink)
+    return report
+
+
+# --- worker processes ------------------------------------------------------------------------------
+
+_WORKER: dict[str, Validator] = {}
+"""The validator of a worker process, built once by :func:`_init_worker` (per process, never shared)."""
+
+
+def _init_worker(plan: Plan, fast: bool) -> None:
+    _WORKER["validator"] = Validator(plan, fast=fast)
+
+
+def _work(block: Block, split: bool) -> BlockResult:
+    return run_block(_WORKER["validator"], block, split)
+
+
+def _pool_context() -> Any:
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods and sys.platform == "linux" else None)
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+# --- the run ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class RunResult:
+    report: Report
+    bytes_read: int = 0
+    seconds: float = 0.0
+    jobs_used: int = 1
+    input_errors: list[str] = field(default_factory=list)
+
+
+ProgressHook = Callable[[int], None]
+"""Called with the number of (possibly compressed) input bytes consumed so far."""
+
+
+def validate_sources(
+    validator: Validator,
+    sources: list[Source],
+    *,
+    jobs: int = 1,
+    split_dir: str | None = None,
+    progress: ProgressHook | None = None,
+) -> RunResult:
+    """Validate every source in order; partial reports merge in input order whatever ``jobs`` is.
+
+    A source that cannot be read is noted in ``input_errors`` (exit status 2) and the
+    run goes on with the others; whatever was read from it before the error counts.
+    """
+    started = time.perf_counter()
+    result = RunResult(Report())
+    writer = SplitWriter(split_dir) if split_dir is not None else None
+    split = writer is not None
+    consumed_before = 0
+
+    def blocks() -> Iterator[Block]:
+        nonlocal consumed_before
+        for source in sources:
+            try:
+                opened = open_source(source)
+            except InputError as exc:
+                result.input_errors.append(str(exc))
+                continue
+            try:
+                for block in iter_blocks(opened, by_range=jobs > 1):
+                    if progress is not None:
+                        progress(consumed_before + opened.consumed())
+                    yield block
+            except InputError as exc:
+                result.input_errors.append(str(exc))
+            finally:
+                consumed_before += opened.consumed()
+                if not source.is_stdin:
+                    opened.stream.close()
+            if progress is not None:
+                progress(consumed_before)
+
+    def take(outcome: BlockResult) -> None:
+        report, parts = outcome
+        result.report.update(report)
+        if writer is not None and parts is not None:
+            writer.write(parts)
+
+    try:
+        iterator = blocks()
+        first = next(iterator, None)
+        second = next(iterator, None) if first is not None else None
+        if second is None or jobs <= 1:
+            # one block (or one job): no worker processes to start
+            for block in _chain(first, second, iterator):
+                take(run_block(validator, block, split))
+        else:
+            result.jobs_used = jobs
+            _run_pool(validator.plan, validator.fast_enabled, jobs, split, _chain(first, second, iterator), take)
+    finally:
+        if writer is not None:
+            writer.close()
+    result.bytes_read = consumed_before
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _chain(first: Block | None, second: Block | None, rest: Iterator[Block]) -> Iterator[Block]:
+    if first is not None:
+        yield first
+    if second is not None:
+        yield second
+        yield from rest
+
+
+def _run_pool(
+    plan: Plan,
+    fast: bool,
+    jobs: int,
+    split: bool,
+    blocks: Iterator[Block],
+    take: Callable[[BlockResult], None],
+) -> None:
+    window: deque[Future[BlockResult]] = deque()
+    with ProcessPoolExecutor(
+        max_workers=jobs, mp_context=_pool_context(), initializer=_init_worker, initargs=(plan, fast)
+    ) as pool:
+        for block in blocks:
+            window.append(pool.submit(_work, block, split))
+            if len(window) >= 2 * jobs:
+                take(window.popleft().result())
+        while window:
+            take(window.popleft().result())

@@ -1,0 +1,99 @@
+"""``--split DIR``: every record into ``valid.ndjson``, ``invalid.ndjson`` (annotated) or ``malformed.txt``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import orjson
+
+from cdpctl.errors import UsageError
+from cdpctl.validation.engine import Sink
+from cdpctl.validation.violations import Violation
+
+VALID_FILE = "valid.ndjson"
+INVALID_FILE = "invalid.ndjson"
+MALFORMED_FILE = "malformed.txt"
+
+
+def annotate(message: Any, violations: list[Violation]) -> dict[str, Any]:
+    """The message with its violations under ``context.violations`` (as Segment annotates them).
+
+    A ``context`` that is not an object is kept under ``context.original``; a
+    message that is not an object is kept under ``message``.
+    """
+    found = [violation.to_json() for violation in violations]
+    if not isinstance(message, dict):
+        return {"message": message, "context": {"violations": found}}
+    annotated = dict(message)
+    context = message.get("context")
+    if isinstance(context, dict):
+        annotated["context"] = {**context, "violations": found}
+    elif context is None:
+        annotated["context"] = {"violations": found}
+    else:
+        annotated["context"] = {"original": context, "violations": found}
+    return annotated
+
+
+@dataclass
+class SplitParts:
+    """The three streams of one block, ready to append (each line ends with a newline)."""
+
+    valid: bytes = b""
+    invalid: bytes = b""
+    malformed: bytes = b""
+
+
+@dataclass
+class BufferSink(Sink):
+    """Collects one block's records in memory (a worker hands them back with its report)."""
+
+    valid_lines: list[bytes] = field(default_factory=list)
+    invalid_lines: list[bytes] = field(default_factory=list)
+    malformed_lines: list[bytes] = field(default_factory=list)
+
+    def valid(self, raw: bytes) -> None:
+        self.valid_lines.append(raw)
+
+    def invalid(self, message: Any, violations: list[Violation]) -> None:
+        self.invalid_lines.append(orjson.dumps(annotate(message, violations)))
+
+    def malformed(self, raw: bytes) -> None:
+        self.malformed_lines.append(raw)
+
+    def parts(self) -> SplitParts:
+        def joined(lines: list[bytes]) -> bytes:
+            return b"".join(line + b"\n" for line in lines)
+
+        return SplitParts(joined(self.valid_lines), joined(self.invalid_lines), joined(self.malformed_lines))
+
+
+class SplitWriter:
+    """The three files of ``--split DIR`` (created, or truncated when they exist)."""
+
+    def __init__(self, directory: str) -> None:
+        root = Path(directory)
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            self.files: tuple[BinaryIO, BinaryIO, BinaryIO] = (
+                open(root / VALID_FILE, "wb"),  # noqa: SIM115
+                open(root / INVALID_FILE, "wb"),  # noqa: SIM115
+                open(root / MALFORMED_FILE, "wb"),  # noqa: SIM115
+            )
+        except OSError as exc:
+            raise UsageError(f"cannot write to '{directory}': {exc.strerror or exc}") from exc
+
+    def write(self, parts: SplitParts) -> None:
+        valid, invalid, malformed = self.files
+        if parts.valid:
+            valid.write(parts.valid)
+        if parts.invalid:
+            invalid.write(parts.invalid)
+        if parts.malformed:
+            malformed.write(parts.malformed)
+
+    def close(self) -> None:
+        for handle in self.files:
+            handle.close()
