@@ -27,14 +27,13 @@ class Definition:
     """``property`` or ``trait``."""
     call: Call | None
     """The call it was written in (``None`` for shared properties and types)."""
+    top_level: bool
+    """Written directly in a call's properties or traits, or in the shared library (not in a type,
+    an object or an array)."""
 
     @property
     def is_item(self) -> bool:
         return self.prop.name.endswith("[]")
-
-    @property
-    def top_level(self) -> bool:
-        return "." not in self.path and "[]" not in self.path
 
 
 def call_kind(call: Call) -> str:
@@ -54,18 +53,21 @@ def definitions(plan: Plan) -> Iterator[Definition]:
     """Each property definition once, in plan order: shared library, types, then calls."""
     seen: set[Pos] = set()
 
-    def emit(path: str, prop: Property, where: str, kind: str, call: Call | None) -> Iterator[Definition]:
+    def emit(
+        path: str, prop: Property, where: str, kind: str, call: Call | None, nested: bool = False
+    ) -> Iterator[Definition]:
         for sub_path, sub in prop.walk(path):
             if sub.pos in seen:
                 continue
             seen.add(sub.pos)
-            yield Definition(sub, sub_path, where, kind, call)
+            top = not nested and sub_path == path
+            yield Definition(sub, sub_path, where, kind, call, top)
 
     for name, prop in plan.properties.items():
         yield from emit(name, prop, "the shared properties", "property", None)
     for type_name, typedef in plan.types.items():
         for name, prop in typedef.properties.items():
-            yield from emit(name, prop, f"type '{type_name}'", "property", None)
+            yield from emit(name, prop, f"type '{type_name}'", "property", None, nested=True)
     for call in plan.calls():
         kind = "trait" if call.field_key == "traits" else "property"
         for name, prop in call.fields.items():

@@ -87,10 +87,10 @@ RULE = Rule(
     strict_options={"require_replacement": True},
     passing="""\
 events:
-  Order Completed:
-    description: The customer paid.
+  Invoice Paid:
+    description: The customer paid an invoice.
   Checkout Finished:
-    description: Replaced by Order Completed since app 4.2.
+    description: Replaced by Invoice Paid since app 4.2.
     deprecated: true
 """,
     failing="""\

@@ -76,10 +76,10 @@ RULE = Rule(
     strict_options={"past_tense": True},
     passing="""\
 events:
-  Order Completed:
-    description: The customer paid.
-  Product Added to Wishlist:
-    description: A product was saved for later.
+  Signup Completed:
+    description: The user finished the signup form.
+  Video Added to Playlist:
+    description: A video was saved for later.
 """,
     failing="""\
 events:

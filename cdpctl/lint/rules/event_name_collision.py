@@ -55,10 +55,10 @@ RULE = Rule(
     check=check,
     passing="""\
 events:
-  Order Completed:
-    description: The customer paid.
-  Order Refunded:
-    description: The order was refunded.
+  Invoice Paid:
+    description: The customer paid an invoice.
+  Invoice Voided:
+    description: The invoice was voided.
 """,
     failing="""\
 events:

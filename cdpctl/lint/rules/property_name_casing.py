@@ -53,10 +53,10 @@ RULE = Rule(
     },
     passing="""\
 events:
-  Order Completed:
-    description: The customer paid.
+  Invoice Paid:
+    description: The customer paid an invoice.
     properties:
-      order_id: {type: string}
+      invoice_id: {type: string}
       shipping_address:
         type: object
         properties:

@@ -93,12 +93,12 @@ RULE = Rule(
 properties:
   price: {type: number, description: Unit price.}
 events:
-  Product Viewed:
-    description: A product page was shown.
+  Banner Viewed:
+    description: A banner was shown.
     properties:
       price: {required: true}
-  Product Added:
-    description: A product went into the cart.
+  Banner Clicked:
+    description: A banner was clicked.
     properties:
       price: {type: number}
 """,

@@ -96,8 +96,11 @@ def check(plan: Plan, options: Mapping[str, Any], source: SourceIndex) -> Iterat
         expected = table.get(prop.name)
         if expected is None or prop.type == "any" or prop.type in expected:
             continue
+        inherited = "type" not in prop.key_pos and prop.shared is not None
+        if inherited and definition.kind == "property":
+            continue  # reported once, at the shared definition
         yield Hit(
-            type_pos(plan, prop),
+            prop.pos if inherited else type_pos(plan, prop),
             f"{definition.kind} '{definition.path}' in {definition.where} is {prop.type}, but the Segment Spec "
             f"defines '{prop.name}' as {_expected(expected)}",
         )
@@ -130,8 +133,8 @@ RULE = Rule(
     },
     passing="""\
 events:
-  Order Completed:
-    description: The customer paid.
+  Invoice Paid:
+    description: The customer paid an invoice.
     properties:
       revenue: {type: number}
       currency: {type: string}

@@ -1,0 +1,508 @@
+"""Every lint rule: its documented passing and failing examples, its options, and its edge cases."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from cdpctl.errors import Pos
+from cdpctl.lint.base import SEVERITIES, Finding, Rule
+from cdpctl.lint.config import RuleSetting, build_config
+from cdpctl.lint.explain import explain
+from cdpctl.lint.registry import RETIRED_CODES, all_rules, find_rule
+from cdpctl.lint.runner import lint_plan, run_rule
+from cdpctl.lint.source import SourceIndex
+from cdpctl.loader import load_plan_text
+
+RULES = all_rules()
+
+
+def run(rule_slug: str, text: str, **options: Any) -> list[Finding]:
+    """Findings of one rule (default options overridden by ``options``) on a plan snippet."""
+    rule = find_rule(rule_slug)
+    assert rule is not None
+    plan = load_plan_text(text, "plan.yaml")
+    setting = RuleSetting(rule, rule.severity, {**rule.default_options(), **options})
+    return sorted(run_rule(setting, plan, SourceIndex(plan.sources)), key=Finding.sort_key)
+
+
+def positions(findings: list[Finding]) -> list[tuple[int, int]]:
+    return [(f.pos.line, f.pos.column) for f in findings]
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.slug)
+def test_passing_example_is_clean(rule: Rule) -> None:
+    assert rule.passing.strip()
+    assert run(rule.slug, rule.passing) == []
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.slug)
+def test_failing_example_reports_exactly_where_documented(rule: Rule) -> None:
+    findings = run(rule.slug, rule.failing)
+    assert findings, f"{rule.slug} reports nothing on its failing example"
+    assert positions(findings) == sorted(rule.failing_at)
+    assert {f.rule for f in findings} == {rule.slug}
+    assert {f.code for f in findings} == {rule.code}
+    for finding in findings:
+        assert finding.pos.file == "plan.yaml"
+        assert finding.message
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.slug)
+def test_examples_are_about_the_rule_not_about_the_others(rule: Rule) -> None:
+    """The passing example is clean under every recommended rule (it is a good plan to copy)."""
+    plan = load_plan_text(rule.passing, "plan.yaml")
+    config = build_config({"rules": {"unused-definition": "off"}})
+    assert [(f.rule, f.message) for f in lint_plan(plan, config).findings] == []
+
+
+def test_codes_and_slugs_are_unique_and_well_formed() -> None:
+    codes = [rule.code for rule in RULES]
+    slugs = [rule.slug for rule in RULES]
+    assert len(set(codes)) == len(codes)
+    assert len(set(slugs)) == len(slugs)
+    assert not set(codes) & set(RETIRED_CODES)
+    for rule in RULES:
+        assert re.fullmatch(r"CP[1-9]\d\d", rule.code)
+        assert re.fullmatch(r"[a-z]+(?:-[a-z]+)+", rule.slug)
+        assert rule.severity in SEVERITIES
+        assert rule.summary and len(rule.description) > 80
+        for name, option in rule.options.items():
+            assert re.fullmatch(r"[a-z_]+", name) and option.help
+        assert set(rule.strict_options) <= set(rule.options)
+
+
+def test_the_rules_the_issue_asks_for_exist() -> None:
+    wanted = {
+        "event-name-casing", "property-name-casing", "missing-description", "event-name-collision",
+        "property-type-conflict", "unused-definition", "invalid-pattern", "enum-consistency",
+        "reserved-property", "semantic-event", "dynamic-event-name", "deprecated-without-note",
+    }
+    assert wanted <= {rule.slug for rule in RULES}
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.slug)
+def test_explain_shows_docs_examples_and_the_real_findings(rule: Rule) -> None:
+    text = explain(rule)
+    assert text.startswith(f"{rule.code} {rule.slug}\n")
+    assert rule.summary in text
+    for name in rule.options:
+        assert name in text
+    assert "Passing example:" in text and "Failing example:" in text
+    for line, column in rule.failing_at:
+        assert f"example.yaml:{line}:{column}: {rule.slug} " in text
+
+
+def test_find_rule_by_slug_or_code() -> None:
+    assert find_rule("CP101") is find_rule("event-name-casing") is find_rule("cp101")
+    assert find_rule("no-such-rule") is None
+
+
+# -- event-name-casing ------------------------------------------------------------------------------
+
+EVENTS = """\
+events:
+  {name}:
+    description: Something happened.
+"""
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Order Completed", "Product Added to Wishlist", "CTA Clicked", "Sign-Up Completed", "Wishlist Product Added to Cart"],
+)
+def test_object_action_accepts(name: str) -> None:
+    assert run("event-name-casing", EVENTS.format(name=name)) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "fixed"),
+    [
+        ("order completed", "Order Completed"),
+        ("OrderCompleted", "Order Completed"),
+        ("Completed", None),
+        ("Order  Completed", "Order Completed"),
+    ],
+)
+def test_object_action_rejects_with_a_fix(name: str, fixed: str | None) -> None:
+    findings = run("event-name-casing", EVENTS.format(name=f'"{name}"'))
+    assert positions(findings) == [(2, 3)]
+    if fixed is not None and fixed != name:
+        assert f"rename to '{fixed}'" in findings[0].message
+
+
+@pytest.mark.parametrize(
+    ("style", "good", "bad"),
+    [
+        ("snake_case", "order_completed", "Order Completed"),
+        ("camelCase", "orderCompleted", "order_completed"),
+        ("PascalCase", "OrderCompleted", "orderCompleted"),
+        ("kebab-case", "order-completed", "order_completed"),
+        ("Sentence case", "Order completed", "Order Completed"),
+        ("Title Case", "Checkout", "checkout"),
+    ],
+)
+def test_other_event_styles(style: str, good: str, bad: str) -> None:
+    assert run("event-name-casing", EVENTS.format(name=f'"{good}"'), style=style) == []
+    findings = run("event-name-casing", EVENTS.format(name=f'"{bad}"'), style=style)
+    assert positions(findings) == [(2, 3)] and style in findings[0].message
+
+
+def test_event_casing_custom_pattern_and_past_tense() -> None:
+    text = EVENTS.format(name="Order Complete")
+    assert run("event-name-casing", text) == []
+    findings = run("event-name-casing", text, past_tense=True)
+    assert len(findings) == 1 and "past tense" in findings[0].message
+    assert run("event-name-casing", EVENTS.format(name="Message Sent"), past_tense=True) == []
+    findings = run("event-name-casing", text, pattern=r"[A-Z][a-z]+ [A-Z][a-z]+d")
+    assert len(findings) == 1 and "pattern" in findings[0].message
+
+
+def test_event_casing_checks_pages_only_when_asked() -> None:
+    text = "pages:\n  pricing_page:\n    description: Prices.\n"
+    assert run("event-name-casing", text) == []
+    assert positions(run("event-name-casing", text, calls=["track", "page"])) == [(2, 3)]
+
+
+# -- property-name-casing ---------------------------------------------------------------------------
+
+
+def test_property_casing_traits_style_and_allow() -> None:
+    text = """\
+types:
+  item:
+    description: An item.
+    properties:
+      itemName: {type: string}
+identify:
+  traits:
+    firstName: {type: string}
+    last_name: {type: string}
+"""
+    findings = run("property-name-casing", text)
+    assert positions(findings) == [(5, 7), (8, 5)]
+    assert "type 'item'" in findings[0].message
+    findings = run("property-name-casing", text, traits_style="camelCase")
+    assert positions(findings) == [(5, 7), (9, 5)]
+    assert run("property-name-casing", text, traits_style="camelCase", allow=["itemName", "last_name"]) == []
+
+
+def test_property_casing_reports_a_type_used_by_many_events_once() -> None:
+    text = """\
+types:
+  item:
+    description: An item.
+    properties:
+      itemName: {type: string}
+events:
+  A Viewed: {description: a, properties: {item: {type: item}}}
+  B Viewed: {description: b, properties: {item: {type: item}}}
+"""
+    assert positions(run("property-name-casing", text)) == [(5, 7)]
+
+
+# -- event-name-collision ---------------------------------------------------------------------------
+
+
+def test_collision_variants_and_separate_namespaces() -> None:
+    text = """\
+events:
+  Order Completed: {description: a}
+  order-completed: {description: b}
+  OrderCompleted: {description: c}
+pages:
+  Order Completed: {description: a page may share an event's name}
+  order completed: {description: but not another page's}
+"""
+    findings = run("event-name-collision", text)
+    assert positions(findings) == [(3, 3), (4, 3), (7, 3)]
+    assert "'Order Completed' (line 2)" in findings[0].message
+
+
+# -- dynamic-event-name -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "what", "column"),
+    [
+        ('"Signed Up 2024-05-01"', "a date", 14),
+        ("Order 5f2b1c9e-8d4a-4b6e-9f1a-2c3d4e5f6a7b Viewed", "a UUID", 9),
+        ("User usr93x1k2 Deleted", "an id", 8),
+        ("Visited https://acme.com/x", "a URL", 11),
+        ("Step 3 Completed", "a number", 8),
+    ],
+)
+def test_dynamic_names(name: str, what: str, column: int) -> None:
+    findings = run("dynamic-event-name", EVENTS.format(name=name))
+    assert positions(findings) == [(2, column)]
+    assert what in findings[0].message
+
+
+def test_dynamic_names_options() -> None:
+    assert run("dynamic-event-name", EVENTS.format(name="Step 3 Completed"), allow_numbers=True) == []
+    assert run("dynamic-event-name", EVENTS.format(name="Web3 Wallet Connected"), allow=[r"Web3 .*"]) == []
+    findings = run("dynamic-event-name", EVENTS.format(name='"Signed Up 2024-05-01"'), allow_numbers=True)
+    assert len(findings) == 1 and "a date" in findings[0].message
+
+
+# -- missing-description ----------------------------------------------------------------------------
+
+
+def test_missing_description_blank_and_options() -> None:
+    text = """\
+events:
+  Order Completed:
+    description: "   "
+    properties:
+      total: {type: number}
+pages:
+  Pricing: {}
+"""
+    assert positions(run("missing-description", text)) == [(2, 3)]
+    findings = run("missing-description", text, pages_and_screens=True, properties=True)
+    assert positions(findings) == [(2, 3), (5, 7), (7, 3)]
+    assert run("missing-description", text, events=False) == []
+
+
+# -- deprecated-without-note ------------------------------------------------------------------------
+
+
+def test_deprecated_note_strict_mode_and_properties() -> None:
+    text = """\
+events:
+  Order Completed:
+    description: The customer paid.
+    properties:
+      legacy_total: {type: number, deprecated: true}
+  Checkout Finished:
+    description: Old checkout event.
+    deprecated: true
+  Purchase Made:
+    description: Send Order Completed.
+    deprecated: true
+  Cart Emptied:
+    deprecated: true
+    x-replaced-by: Order Completed
+"""
+    assert positions(run("deprecated-without-note", text)) == [(5, 36)]
+    findings = run("deprecated-without-note", text, require_replacement=True, properties=False)
+    assert positions(findings) == [(8, 5)]
+    assert "does not say what replaces it" in findings[0].message
+
+
+# -- property-type-conflict -------------------------------------------------------------------------
+
+
+def test_type_conflict_nested_items_refs_and_traits() -> None:
+    text = """\
+types:
+  product:
+    description: A product.
+    properties:
+      price: {type: number}
+events:
+  Cart Viewed:
+    description: a
+    properties:
+      products: {type: array, items: product}
+      price: {type: string}
+  Order Viewed:
+    description: b
+    properties:
+      products: {type: array, items: {type: string}}
+identify:
+  traits:
+    price: {type: boolean}
+"""
+    findings = run("property-type-conflict", text)
+    assert positions(findings) == [(11, 15), (15, 18)]
+    assert "array of string" in findings[1].message and "array of product" in findings[1].message
+    assert positions(run("property-type-conflict", text, nested=False)) == [(15, 18)]
+    assert positions(run("property-type-conflict", text, ignore=["price", "products"])) == []
+
+
+def test_type_conflict_ignores_any_and_enum_option() -> None:
+    text = """\
+events:
+  A Viewed: {description: a, properties: {size: {type: string, enum: [S, M]}, extra: {type: any}}}
+  B Viewed: {description: b, properties: {size: {type: string, enum: [M, S]}, extra: {type: string}}}
+  C Viewed: {description: c, properties: {size: {type: string, enum: [XL]}}}
+"""
+    findings = run("property-type-conflict", text)
+    assert positions(findings) == [(4, 64)]
+    assert run("property-type-conflict", text, enums=False) == []
+
+
+# -- enum-consistency -------------------------------------------------------------------------------
+
+
+def test_enum_consistency_numbers_and_options() -> None:
+    text = """\
+events:
+  A Viewed:
+    description: a
+    properties:
+      level: {type: number, enum: [1, 2, 1.0]}
+      size: {type: string, enum: [Small, small]}
+"""
+    findings = run("enum-consistency", text)
+    assert positions(findings) == [(5, 42), (6, 42)]
+    assert positions(run("enum-consistency", text, case_insensitive=False)) == [(5, 42)]
+
+
+def test_enum_of_a_shared_property_is_reported_where_written() -> None:
+    text = """\
+properties:
+  size: {type: string, enum: [S, S], description: Size.}
+events:
+  A Viewed: {description: a, properties: {size: {required: true}}}
+  B Viewed: {description: b, properties: {size: {}}}
+"""
+    assert positions(run("enum-consistency", text)) == [(2, 34)]
+
+
+# -- invalid-pattern --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pattern", "column", "words"),
+    [
+        ("(?P<id>[0-9]+)", 38, "Python named group"),
+        ("x(?>ab)c", 39, "atomic group"),
+        ("a*+b", 40, "possessive"),
+        ("a{2,3}+", 44, "possessive"),
+        ("[a-z]\\\\Z", 43, "\\Z"),
+        ("\\\\d\\\\d(?i:abc)", 44, "inline flags"),
+        ("(?#note)abc", 38, "comment group"),
+    ],
+)
+def test_non_ecma_constructs(pattern: str, column: int, words: str) -> None:
+    # the pattern is written in double quotes starting at column 37: escapes count as one character
+    text = f'events:\n  A Viewed:\n    description: a\n    properties:\n      code: {{type: string, pattern: "{pattern}"}}\n'
+    findings = run("invalid-pattern", text)
+    assert len(findings) == 1, findings
+    assert words in findings[0].message
+    assert positions(findings) == [(5, column)]
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [r"^[a-z]+(?:-[a-z]+)*$", r"(a)\1", r"(?=a)a", r"[(?<=)]", r"a+?b*?c??", r"\(\?i\)", r"x{2}"],
+)
+def test_ecma_constructs_are_accepted(pattern: str) -> None:
+    text = "events:\n  A Viewed:\n    description: a\n    properties:\n      code: {type: string, pattern: 'PAT'}\n"
+    assert run("invalid-pattern", text.replace("PAT", pattern)) == []
+
+
+def test_re2_dialect_reports_lookahead_and_backreferences() -> None:
+    text = "events:\n  A Viewed:\n    description: a\n    properties:\n      code: {type: string, pattern: '(a)(?=b)\\1'}\n"
+    assert run("invalid-pattern", text) == []
+    findings = run("invalid-pattern", text, dialect="re2")
+    assert positions(findings) == [(5, 41), (5, 46)]
+
+
+# -- reserved-property ------------------------------------------------------------------------------
+
+
+def test_reserved_properties_nested_shared_and_pages() -> None:
+    text = """\
+properties:
+  price: {type: string, description: Price as text (wrong).}
+events:
+  Order Completed:
+    description: a
+    properties:
+      price: {required: true}
+      id: {type: string}
+      details:
+        type: object
+        properties:
+          total: {type: string}
+          type: {type: string}
+pages:
+  Pricing:
+    properties:
+      url: {type: integer}
+group:
+  traits:
+    employees: {type: string}
+"""
+    findings = run("reserved-property", text)
+    assert positions(findings) == [(2, 11), (8, 7), (12, 19), (17, 13), (20, 17)]
+    assert positions(run("reserved-property", text, forbidden_names=[])) == [(2, 11), (12, 19), (17, 13), (20, 17)]
+
+
+# -- unused-definition ------------------------------------------------------------------------------
+
+
+def test_unused_definition_counts_use_by_types_shared_and_traits() -> None:
+    text = """\
+properties:
+  email: {type: string, description: Email.}
+  address: {type: location, description: Where.}
+  currency: {type: string, description: Currency.}
+types:
+  location:
+    description: A place.
+    properties:
+      city: {type: string}
+  money:
+    description: An amount.
+    properties:
+      currency: {}
+      amount: {type: number}
+identify:
+  traits:
+    email: {}
+"""
+    findings = run("unused-definition", text)
+    # address is unused; location is used by address; money is unused but uses currency
+    assert positions(findings) == [(3, 3), (10, 3)]
+    assert run("unused-definition", text, ignore=["address", "money"]) == []
+    assert positions(run("unused-definition", text, types=False)) == [(3, 3)]
+
+
+def test_a_redefinition_does_not_count_as_use() -> None:
+    text = """\
+properties:
+  total: {type: number, description: Total.}
+events:
+  A Viewed: {description: a, properties: {total: {type: string}}}
+"""
+    assert positions(run("unused-definition", text)) == [(2, 3)]
+
+
+# -- semantic-event ---------------------------------------------------------------------------------
+
+
+def test_semantic_event_other_casing_and_required_option() -> None:
+    text = """\
+events:
+  product_viewed:
+    description: a
+    properties:
+      sku: {type: string}
+  Products Searched:
+    description: b
+    properties:
+      query: {type: string}
+"""
+    findings = run("semantic-event", text)
+    assert positions(findings) == [(2, 3)] and "'product_id'" in findings[0].message
+    assert run("semantic-event", text, match_other_casing=False) == []
+    findings = run("semantic-event", text, required=True)
+    assert positions(findings) == [(2, 3), (9, 7)]
+
+
+def test_findings_are_deduplicated_per_position() -> None:
+    rule = find_rule("property-name-casing")
+    assert rule is not None
+    plan = load_plan_text(
+        "types:\n  t:\n    description: x\n    properties:\n      badName: {type: string}\n"
+        "events:\n  A Viewed: {description: a, properties: {x: {type: t}, y: {type: t}}}\n",
+        "plan.yaml",
+    )
+    findings = run_rule(RuleSetting(rule, "warning", rule.default_options()), plan, SourceIndex(plan.sources))
+    assert [f.pos for f in findings] == [Pos("plan.yaml", 5, 7)]
