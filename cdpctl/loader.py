@@ -94,6 +94,8 @@ APPLIES_TO: dict[str, tuple[str, ...]] = {
 }
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
+MAX_EXPANDED = 250_000
+"""The most properties a plan may copy from reusable types and shared properties (types nested in types multiply)."""
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
@@ -168,6 +170,9 @@ class _Loader:
         self.shared_in_progress: list[str] = []
         self.shared_failed: set[str] = set()
         self.default_ap = False
+        self.expanded = 0
+        self.expansion_reported = False
+        self.sizes: dict[tuple[str, str], int] = {}
 
     # -- helpers ---------------------------------------------------------
     def error(self, pos: Pos, message: str) -> None:
@@ -332,6 +337,8 @@ class _Loader:
             base = None  # a different type makes it a definition of its own, not a refinement
 
         if base is not None:
+            if not self.spend(self.size_of(("shared", name), base.properties, base.items), key_pos):
+                return None
             prop = copy.deepcopy(base)
             prop.name = name
             prop.pos = key_pos
@@ -497,12 +504,33 @@ class _Loader:
 
     def apply_type(self, prop: Property, ref: str, pos: Pos) -> None:
         typedef = self.resolve_type(ref, pos)
-        if typedef is None:
+        if typedef is None or not self.spend(self.size_of(("type", ref), typedef.properties, None), pos):
             return
         prop.properties = copy.deepcopy(typedef.properties)
         prop.additional_properties = typedef.additional_properties
         if prop.description is None:
             prop.description = typedef.description
+
+    def size_of(self, key: tuple[str, str], properties: dict[str, Property], items: Property | None) -> int:
+        """How many properties a copy of a reusable definition holds (counted once per definition)."""
+        if key not in self.sizes:
+            nested = [*properties.values(), *([items] if items is not None else [])]
+            self.sizes[key] = 1 + sum(1 for prop in nested for _ in prop.walk(""))
+        return self.sizes[key]
+
+    def spend(self, size: int, pos: Pos) -> bool:
+        """Count a copy of ``size`` properties; false (reported once) when the plan grows past MAX_EXPANDED."""
+        self.expanded += size
+        if self.expanded <= MAX_EXPANDED:
+            return True
+        if not self.expansion_reported:
+            self.expansion_reported = True
+            self.error(
+                pos,
+                f"the plan expands to more than {MAX_EXPANDED} properties once reusable types and shared "
+                "properties are copied into each use (types nested in types multiply)",
+            )
+        return False
 
     def resolve_type(self, name: str, used_at: Pos) -> TypeDef | None:
         if name in self.types_done:
