@@ -203,3 +203,14 @@ def test_project_settings(plans: Path) -> None:
     (plans / "cdpctl.yaml").write_text("diff:\n  fail-on: never\n")
     result = run("old.yaml", "new.yaml")
     assert result.exit_code == 2 and "unknown 'diff' setting 'fail-on' (did you mean 'fail_on'?)" in result.stderr
+
+
+def test_text_output_prints_hostile_names_literally(plans: Path) -> None:
+    (plans / "a.yaml").write_text("plan: T\nversion: 1.0.0\nevents: {}\n")
+    (plans / "b.yaml").write_text('plan: T\nversion: 1.1.0\nevents:\n  "[bold red]Evil[/] \\u001b[2J": {}\n')
+    result = run("a.yaml", "b.yaml")
+    assert result.exit_code == 0
+    assert "[bold red]Evil[/] \\x1b[2J" in result.stdout  # markup printed as is, control characters escaped
+    assert "\x1b" not in result.stdout
+    github = run("a.yaml", "b.yaml", "-f", "github").stdout
+    assert "\x1b" not in github and "Evil" in github

@@ -14,6 +14,14 @@ VIEW_NAMES = {"both": "producers and consumers", "producer": "producers", "consu
 ICONS = {"breaking": ":x:", "warning": ":warning:", "info": ":information_source:"}
 
 
+_CONTROL = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))}
+
+
+def safe(text: str) -> str:
+    """Text with control characters shown as escapes (a plan's names must not drive the terminal)."""
+    return text.translate(_CONTROL)
+
+
 def totals(reports: Sequence[DiffReport], direction: str) -> dict[str, int]:
     result = dict.fromkeys(SEVERITIES, 0)
     for report in reports:
@@ -139,7 +147,7 @@ def github_results(reports: Sequence[DiffReport], direction: str) -> list[Result
                 Result(
                     rule_id=change.rule,
                     level="error" if severity == "breaking" else severity,
-                    message=f"{change.call_label}: {change.message} "
+                    message=f"{safe(change.call_label)}: {safe(change.message)} "
                     f"(producers: {change.producer}, consumers: {change.consumer})",
                     file=pos.file if pos else (report.new_files[0] if report.new_files else None),
                     line=pos.line if pos else None,
@@ -160,34 +168,43 @@ STYLES = {"breaking": "bold red", "warning": "yellow", "info": "cyan"}
 
 
 def render_text(reports: Sequence[DiffReport], direction: str, file: IO[str], width: int | None = None) -> None:
-    """Human output, grouped by call, the most severe first."""
+    """Human output, grouped by call, the most severe first (one rich ``Text``, printed once: fast on big diffs)."""
     from rich.console import Console
-    from rich.markup import escape
+    from rich.text import Text
 
-    console = Console(file=file, highlight=False, soft_wrap=True, width=width)
+    text = Text()
     for index, report in enumerate(reports):
         if index:
-            console.print()
-        old = escape(report.old_label) + (" (absent)" if report.old_missing else "")
-        console.print(f"[bold]{old}[/] -> [bold]{escape(report.new_label)}[/]  (view: {VIEW_NAMES[direction]})")
+            text.append("\n")
+        text.append(safe(report.old_label) + (" (absent)" if report.old_missing else ""), style="bold")
+        text.append(" -> ")
+        text.append(safe(report.new_label), style="bold")
+        text.append(f"  (view: {VIEW_NAMES[direction]})\n")
         if not report.changes:
-            console.print("no change to what the plan accepts or documents")
+            text.append("no change to what the plan accepts or documents\n")
         current: tuple[str, str | None] | None = None
         for change in report.ordered(direction):
             group = (change.call_type, change.event)
             if group != current:
                 current = group
-                console.print()
-                console.print(f"[bold]{escape(change.call_label)}[/]")
+                text.append("\n")
+                text.append(safe(change.call_label), style="bold")
+                text.append("\n")
             severity = change.severity(direction)
-            where = f" {escape(change.path)}" if change.path else ""
-            console.print(
-                f"  [{STYLES[severity]}]{severity:<8}[/] {escape(change.message)}  "
-                f"[dim]\\[{change.rule}{where}; producers: {change.producer}, consumers: {change.consumer}][/]"
+            where = f" {safe(change.path)}" if change.path else ""
+            text.append("  ")
+            text.append(f"{severity:<8}", style=STYLES[severity])
+            text.append(f" {safe(change.message)}  ")
+            text.append(
+                f"[{change.rule}{where}; producers: {change.producer}, consumers: {change.consumer}]\n", style="dim"
             )
         counts = report.counts(direction)
-        console.print()
-        line = ", ".join(f"[{STYLES[s]}]{counts[s]} {s}[/]" if counts[s] else f"{counts[s]} {s}" for s in SEVERITIES)
-        console.print(f"{line}")
-        verdict = "green" if report.version.ok else "bold red"
-        console.print(f"[{verdict}]{escape(report.version.explain())}[/]")
+        text.append("\n")
+        for position, severity in enumerate(SEVERITIES):
+            if position:
+                text.append(", ")
+            text.append(f"{counts[severity]} {severity}", style=STYLES[severity] if counts[severity] else "")
+        text.append("\n")
+        text.append(report.version.explain() + "\n", style="green" if report.version.ok else "bold red")
+    console = Console(file=file, highlight=False, soft_wrap=True, width=width)
+    console.print(text, end="")
