@@ -30,12 +30,16 @@ def _indent(text: str) -> str:
 
 def explain(rule: Rule) -> str:
     """The full documentation of a rule, with its examples and what it reports on the failing one."""
-    in_recommended = preset("recommended")[rule.slug] is not None
+    base = preset("recommended")
+    if rule.slug in base:
+        enabled = "enabled" if base[rule.slug] is not None else "disabled"
+        where = f"{enabled} in 'recommended', enabled in 'strict'"
+    else:
+        where = "always enabled"
     lines = [
         f"{rule.code} {rule.slug}",
         "",
-        f"Default severity: {rule.severity}; "
-        f"{'enabled' if in_recommended else 'disabled'} in 'recommended', enabled in 'strict'.",
+        f"Default severity: {rule.severity}; {where}.",
         "",
         rule.summary,
         "",

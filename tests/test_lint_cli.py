@@ -1,0 +1,235 @@
+"""``cdpctl lint`` end to end: formats, exit codes, explain, and the shipped plans."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import jsonschema
+import pytest
+from typer.testing import CliRunner, Result
+
+from cdpctl.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+SARIF_SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-2.1.0-subset.schema.json").read_text())
+
+BAD_PLAN = """\
+plan: Bad Shop
+version: 1.0.0
+properties:
+  coupon: {type: string, description: A coupon code.}
+events:
+  order_completed:
+    description: The customer paid.
+    properties:
+      order_id: {type: string}
+      products: {type: array, items: {type: object}}
+      revenue: {type: string}
+  Signup Completed:
+    description: The user signed up.
+    properties:
+      referralCode: {type: string}
+"""
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(app, ["lint", *args], env={"GITHUB_ACTIONS": "", **(env or {})})
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder with its own (empty) project config, so the repository's config does not apply."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cdpctl.yaml").write_text("plan: plan.yaml\n")
+    (tmp_path / "plan.yaml").write_text(BAD_PLAN)
+    return tmp_path
+
+
+def test_text_output_points_at_the_node_with_the_source_line_and_a_caret(project: Path) -> None:
+    result = run("plan.yaml")
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    header = "plan.yaml:6:3: event-name-casing event name 'order_completed' is not Object Action in Title Case"
+    index = next(i for i, line in enumerate(lines) if line.startswith(header))
+    assert lines[index + 1] == "6 |   order_completed:"
+    assert lines[index + 2] == "  |   ^ warning CP101"
+    revenue = next(i for i, line in enumerate(lines) if line.startswith("plan.yaml:11:17: reserved-property "))
+    assert lines[revenue + 1] == "11 |       revenue: {type: string}"
+    assert lines[revenue + 2] == "   |                 ^ error CP304"
+    assert lines[-1] == "plan.yaml: 4 problems (1 error, 3 warnings, 0 info); failed at --fail-on error"
+
+
+def test_json_contract(project: Path) -> None:
+    result = run("plan.yaml", "--format", "json")
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert set(document) == {"findings", "summary"}
+    keys = {"rule", "code", "severity", "message", "file", "line", "column"}
+    assert all(set(finding) == keys for finding in document["findings"])
+    got = [(f["rule"], f["code"], f["severity"], f["line"], f["column"]) for f in document["findings"]]
+    assert got == [
+        ("unused-definition", "CP401", "warning", 4, 3),
+        ("event-name-casing", "CP101", "warning", 6, 3),
+        ("reserved-property", "CP304", "error", 11, 17),
+        ("property-name-casing", "CP102", "warning", 15, 7),
+    ]
+    summary = document["summary"]
+    assert (summary["error"], summary["warning"], summary["info"], summary["total"]) == (1, 3, 0, 4)
+    assert summary["failed"] is True and summary["fail_on"] == "error" and summary["files"] == ["plan.yaml"]
+
+
+@pytest.mark.parametrize(("fail_on", "code"), [("error", 1), ("warning", 1), ("info", 1), ("never", 0)])
+def test_fail_on_thresholds(project: Path, fail_on: str, code: int) -> None:
+    assert run("plan.yaml", "--fail-on", fail_on, "-f", "json").exit_code == code
+
+
+def test_warnings_only_pass_at_error_and_fail_at_warning(project: Path) -> None:
+    (project / "plan.yaml").write_text(BAD_PLAN.replace("revenue: {type: string}", "revenue: {type: number}"))
+    assert run("plan.yaml").exit_code == 0
+    assert run("plan.yaml", "--fail-on", "warning").exit_code == 1
+    (project / "cdpctl.yaml").write_text("plan: plan.yaml\nlint:\n  fail_on: warning\n")
+    assert run().exit_code == 1  # the configured default plan and fail_on
+
+
+def test_bad_fail_on_and_format_exit_2(project: Path) -> None:
+    result = run("plan.yaml", "--fail-on", "warnings")
+    assert result.exit_code == 2 and "unknown --fail-on 'warnings'" in result.output
+    result = run("plan.yaml", "--format", "xml")
+    assert result.exit_code == 2 and "unknown format 'xml'" in result.output
+
+
+def test_plan_that_does_not_load_exits_2_with_every_problem(project: Path) -> None:
+    (project / "broken.yaml").write_text("events:\n  A Viewed:\n    propertes: {}\n  B Viewed:\n    owner: [x]\n")
+    result = run("broken.yaml")
+    assert result.exit_code == 2
+    assert "broken.yaml:3:5: unknown key 'propertes'" in result.output
+    assert "broken.yaml:5:12:" in result.output
+    assert "Traceback" not in result.output
+    assert run("missing.yaml").exit_code == 2
+
+
+def test_github_format_and_automatic_choice(project: Path) -> None:
+    result = run("plan.yaml", env={"GITHUB_ACTIONS": "true"})
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[2] == (
+        "::error file=plan.yaml,line=11,col=17,title=reserved-property (CP304)::property 'revenue' in event "
+        "'order_completed' is string, but the Segment Spec defines 'revenue' as numeric"
+    )
+    assert all(line.startswith(("::warning ", "::error ")) for line in lines) and len(lines) == 4
+    assert run("plan.yaml", "-f", "github").stdout == result.stdout
+
+
+def test_sarif_output_is_valid_sarif_2_1_0(project: Path) -> None:
+    result = run("plan.yaml", "--format", "sarif")
+    assert result.exit_code == 1
+    log = json.loads(result.stdout)
+    jsonschema.Draft7Validator(SARIF_SCHEMA, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER).validate(log)
+    run_ = log["runs"][0]
+    rules = run_["tool"]["driver"]["rules"]
+    assert [rule["id"] for rule in rules] == sorted(rule["id"] for rule in rules)
+    assert {rule["name"] for rule in rules} >= {"event-name-casing", "reserved-property"}
+    results = run_["results"]
+    assert len(results) == 4
+    for item in results:
+        assert rules[item["ruleIndex"]]["id"] == item["ruleId"]
+    revenue = next(item for item in results if item["ruleId"] == "CP304")
+    assert revenue["level"] == "error"
+    location = revenue["locations"][0]["physicalLocation"]
+    assert location == {"artifactLocation": {"uri": "plan.yaml"}, "region": {"startLine": 11, "startColumn": 17}}
+
+
+def test_sarif_schema_subset_rejects_broken_logs() -> None:
+    """The vendored schema subset is strict enough to catch what code scanning would reject."""
+    validator = jsonschema.Draft7Validator(SARIF_SCHEMA)
+    good = {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "x"}}, "results": []}]}
+    assert validator.is_valid(good)
+    for broken in (
+        {"version": "2.0.0", "runs": []},
+        {"version": "2.1.0"},
+        {"version": "2.1.0", "runs": [{"tool": {"driver": {}}}]},
+        {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "x"}}, "results": [{"ruleId": "a"}]}]},
+        {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "x"}}, "results": [
+            {"message": {"text": "m"}, "level": "warn"}]}]},
+        {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "x"}}, "results": [
+            {"message": {"text": "m"}, "locations": [{"physicalLocation": {
+                "artifactLocation": {"uri": "a"}, "region": {"startLine": 0}}}]}]}]},
+    ):
+        assert not validator.is_valid(broken), broken
+
+
+def test_junit_output(project: Path) -> None:
+    result = run("plan.yaml", "--format", "junit", "--fail-on", "warning")
+    assert result.exit_code == 1
+    root = ET.fromstring(result.stdout)
+    suite = root.find("testsuite")
+    assert suite is not None
+    cases = {case.get("name"): case for case in suite.findall("testcase")}
+    assert len(cases) == 12
+    failures = cases["CP101 event-name-casing"].findall("failure")
+    assert [f.get("message") for f in failures] == [
+        "plan.yaml:6:3: event name 'order_completed' is not Object Action in Title Case, e.g. 'Order Completed' "
+        "(rename to 'Order Completed')"
+    ]
+    assert cases["CP103 event-name-collision"].findall("failure") == []
+    assert suite.get("failures") == "4"
+    at_error = ET.fromstring(run("plan.yaml", "--format", "junit").stdout).find("testsuite")
+    assert at_error is not None and at_error.get("failures") == "1"
+
+
+def test_output_file(project: Path) -> None:
+    result = run("plan.yaml", "--format", "sarif", "--output", "lint.sarif")
+    assert result.exit_code == 1 and result.stdout == ""
+    assert json.loads((project / "lint.sarif").read_text())["version"] == "2.1.0"
+    assert run("plan.yaml", "-o", "report.txt").exit_code == 1
+    text = (project / "report.txt").read_text()
+    assert "plan.yaml:6:3: event-name-casing" in text and "\x1b[" not in text
+    result = run("plan.yaml", "-o", str(project / "no" / "such" / "dir" / "x"))
+    assert result.exit_code == 2 and "cannot write" in result.output
+
+
+def test_explain_and_list_rules() -> None:
+    result = run("--explain", "semantic-event")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("CP402 semantic-event\n")
+    assert "example.yaml:2:3: semantic-event" in result.stdout
+    assert run("--explain", "CP402").stdout == result.stdout
+    result = run("--explain", "semantic-events")
+    assert result.exit_code == 2 and "did you mean 'semantic-event'" in result.output
+    listing = run("--list-rules")
+    assert listing.exit_code == 0
+    assert len(listing.stdout.splitlines()) == 14
+    assert listing.stdout.splitlines()[0].startswith("CP101  event-name-casing")
+    assert run("--explain", "unused-disable").exit_code == 0
+
+
+def test_clean_plan_text_summary(project: Path) -> None:
+    (project / "plan.yaml").write_text("events:\n  Signup Completed:\n    description: The user signed up.\n")
+    result = run("plan.yaml")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == "plan.yaml: no problems (12 rules checked)"
+
+
+def test_findings_in_an_included_file_point_into_that_file(project: Path) -> None:
+    (project / "plan.yaml").write_text("include: [more.yaml]\nevents:\n  Signup Completed: {description: x}\n")
+    (project / "more.yaml").write_text("events:\n  signup_completed: {description: y}\n")
+    document = json.loads(run("plan.yaml", "-f", "json").stdout)
+    assert [(f["rule"], f["file"], f["line"], f["column"]) for f in document["findings"]] == [
+        ("event-name-casing", "more.yaml", 2, 3),
+        ("event-name-collision", "more.yaml", 2, 3),
+    ]
+    assert "Signup Completed' (plan.yaml:3:3)" in document["findings"][1]["message"]
+
+
+SHIPPED = sorted((ROOT / "plans").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("plan", SHIPPED, ids=lambda path: path.name)
+def test_shipped_plans_lint_clean_under_recommended(plan: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)  # no project config: the recommended preset as shipped
+    result = run(str(plan), "--format", "json", "--fail-on", "info")
+    document = json.loads(result.stdout)
+    assert document["findings"] == [], [f"{f['line']}:{f['column']} {f['rule']} {f['message']}" for f in document["findings"]]
+    assert result.exit_code == 0
