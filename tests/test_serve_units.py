@@ -24,6 +24,8 @@ class V:
     path: str
     severity: str = "error"
     message: str = "problem"
+    type: str | None = "track"
+    event: str | None = "A"
 
 
 def test_batch_payload_takes_write_key_out_and_keeps_every_message() -> None:
@@ -126,6 +128,8 @@ def test_controls_omit_record_and_never_mutate_the_input() -> None:
             {
                 "code": "unplanned_property",
                 "severity": "error",
+                "type": "track",
+                "event": "A",
                 "path": "properties.x",
                 "message": "'x' is not planned",
                 "action": "omitted",

@@ -9,7 +9,7 @@ import typer
 
 from cdpctl.commands._common import PLAN_HELP, handle_errors, load_plan_arg
 
-REPORT_FORMATS = ("text", "json", "markdown", "junit", "github", "sarif")
+REPORT_FORMATS = ("text", "json", "junit", "github", "sarif", "markdown")
 
 
 def serve_command(

@@ -53,6 +53,6 @@ def serve_main(plan: Plan, options: ServeOptions, fmt: str, live: bool) -> int:
             line += f"; last error: {stats.last_error}"
         err.write(line + "\n")
     err.flush()
-    write_report(collector.report, fmt, sys.stdout)
+    write_report(collector.report, fmt, sys.stdout, plan)
     sys.stdout.flush()
     return 1 if collector.has_errors else 0

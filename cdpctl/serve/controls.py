@@ -28,6 +28,12 @@ class ViolationLike(Protocol):
     def code(self) -> str: ...
 
     @property
+    def type(self) -> str | None: ...
+
+    @property
+    def event(self) -> str | None: ...
+
+    @property
     def severity(self) -> str: ...
 
     @property
@@ -69,10 +75,12 @@ class Outcome:
 
 
 def omission_note(violation: ViolationLike) -> dict[str, Any]:
-    """The ``context.violations`` entry recording one omitted property."""
+    """The ``context.violations`` entry recording one omitted property (``validate --split``'s shape, plus ``action``)."""
     return {
         "code": violation.code,
         "severity": violation.severity,
+        "type": violation.type,
+        "event": violation.event,
         "path": violation.path,
         "message": violation.message,
         "action": "omitted",

@@ -1,14 +1,16 @@
-"""The report printed at shutdown: the same renderers ``cdpctl validate`` uses."""
+"""The report printed at shutdown: exactly what ``cdpctl validate`` prints, through its renderers."""
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
+    from cdpctl.model import Plan
     from cdpctl.validation import Report
 
 
-def write_report(report: Report, fmt: str, out: TextIO) -> None:
-    """Write ``report`` to ``out`` in ``fmt``."""
-    out.write(json.dumps(report.to_json(), indent=2) + "\n")
+def write_report(report: Report, fmt: str, out: TextIO, plan: Plan | None = None) -> None:
+    """Write ``report`` to ``out`` in ``fmt`` (text, json, junit, github, sarif, markdown)."""
+    from cdpctl.validation.render import render_report
+
+    render_report(report, fmt, out, plan)

@@ -1,0 +1,168 @@
+"""``cdpctl serve`` as a process: start-up, SIGTERM/SIGINT shutdown, the report and the exit status."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+import orjson
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PLAN = str(ROOT / "plans" / "acme-shop.yaml")
+
+VALID = {
+    "type": "track",
+    "event": "Order Completed",
+    "userId": "u1",
+    "properties": {"order_id": "o1", "total": 3, "currency": "EUR", "products": [{"product_id": "p", "price": 3}]},
+}
+UNPLANNED = {"type": "track", "event": "Not In The Plan", "userId": "u1"}
+
+
+class Served:
+    def __init__(self, process: subprocess.Popen[bytes], url: str) -> None:
+        self.process = process
+        self.url = url
+
+    def stop(self, sig: int = signal.SIGTERM) -> tuple[int, str, str]:
+        self.process.send_signal(sig)
+        out, err = self.process.communicate(timeout=60)
+        return self.process.returncode, out.decode(), err.decode()
+
+
+def _read_url(stream: IO[bytes], process: subprocess.Popen[bytes]) -> str:
+    seen = []
+    while True:
+        line = stream.readline().decode()
+        if not line:
+            process.wait(30)
+            raise AssertionError(f"serve exited ({process.returncode}) before listening: {''.join(seen)}")
+        seen.append(line)
+        if "listening on " in line:
+            return line.split("listening on ", 1)[1].split()[0]
+
+
+@pytest.fixture()
+def serve() -> Iterator[Any]:
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(*args: str) -> Served:
+        env = {**os.environ, "GITHUB_ACTIONS": "false"}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "cdpctl", "serve", "--plan", PLAN, "--port", "0", "--no-live", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=ROOT,
+            env=env,
+        )
+        started.append(process)
+        assert process.stderr is not None
+        return Served(process, _read_url(process.stderr, process))
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+            process.wait(30)
+
+
+def post(url: str, messages: list[Any]) -> httpx.Response:
+    return httpx.post(url + "/v1/batch", content=orjson.dumps({"batch": messages}), timeout=30)
+
+
+def test_sigterm_prints_report_and_fails_on_violation(serve: Any) -> None:
+    served = serve("--format", "json")
+    assert post(served.url, [VALID, UNPLANNED, VALID]).status_code == 200
+    code, out, err = served.stop(signal.SIGTERM)
+    assert code == 1, err
+    report = json.loads(out)
+    assert report["summary"]["events"] == 3 and report["summary"]["invalid"] == 1
+    assert [g["code"] for g in report["violations"]] == ["unplanned_event"]
+    assert "Traceback" not in err and "stopped" in err
+
+
+def test_sigint_with_only_valid_events_exits_zero(serve: Any) -> None:
+    served = serve("--format", "json")
+    assert post(served.url, [VALID, VALID]).status_code == 200
+    code, out, err = served.stop(signal.SIGINT)
+    assert code == 0, err
+    assert json.loads(out)["summary"] == {"events": 2, "valid": 2, "invalid": 0, "malformed": 0, "warnings": 0}
+
+
+def test_reset_clears_the_shutdown_status(serve: Any) -> None:
+    served = serve("--format", "json")
+    post(served.url, [UNPLANNED])
+    assert httpx.post(served.url + "/reset", timeout=30).status_code == 200
+    post(served.url, [VALID])
+    code, out, _ = served.stop()
+    assert code == 0
+    assert json.loads(out)["summary"]["events"] == 1
+
+
+def test_text_report_is_printed(serve: Any) -> None:
+    served = serve()
+    post(served.url, [UNPLANNED])
+    code, out, err = served.stop()
+    assert code == 1
+    assert "Not In The Plan" in out and "unplanned_event" in out and "FAIL" in out
+    assert "{" not in out  # the rich table, not JSON
+
+
+def test_in_flight_request_finishes_after_the_signal(serve: Any) -> None:
+    served = serve("--format", "json")
+    host, port = served.url.removeprefix("http://").rsplit(":", 1)
+    body = orjson.dumps({"batch": [VALID, UNPLANNED]})
+    with socket.create_connection((host, int(port)), timeout=30) as conn:
+        head = f"POST /v1/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        conn.sendall(head.encode() + body[:10])
+        time.sleep(0.3)  # let the server start reading the request
+        served.process.send_signal(signal.SIGTERM)
+        time.sleep(0.3)  # the signal arrives while the body is still on its way
+        conn.sendall(body[10:])
+        response = conn.recv(65536)
+    assert response.startswith(b"HTTP/1.1 200")
+    out, err = served.process.communicate(timeout=60)
+    assert served.process.returncode == 1, err.decode()
+    assert json.loads(out)["summary"]["events"] == 2
+    with pytest.raises(httpx.TransportError):
+        httpx.get(served.url + "/healthz", timeout=5)
+
+
+def test_busy_port_and_bad_options_exit_2() -> None:
+    from typer.testing import CliRunner
+
+    from cdpctl.cli import app
+
+    runner = CliRunner()
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        result = runner.invoke(app, ["serve", "--plan", PLAN, "--port", str(port), "--no-live"])
+    assert result.exit_code == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    for args in (
+        ["--block", "everything", "--forward", "http://127.0.0.1:9"],
+        ["--block", "invalid"],
+        ["--forward", "ftp://x"],
+        ["--forward", "http://127.0.0.1:9", "--forward-blocked", "http://127.0.0.1:9"],
+        ["--capture", str(ROOT / "no-such-dir" / "x.ndjson")],
+        ["--port", "70000"],
+        ["--format", "yaml"],
+    ):
+        result = runner.invoke(app, ["serve", "--plan", PLAN, "--port", "0", "--no-live", *args])
+        assert result.exit_code == 2, (args, result.output)
+        assert result.stderr.startswith("cdpctl: error:"), result.stderr
+    result = runner.invoke(app, ["serve", "--plan", "no-such-plan.yaml", "--port", "0"])
+    assert result.exit_code == 2
+    assert "no-such-plan.yaml" in result.stderr and "Traceback" not in result.output
