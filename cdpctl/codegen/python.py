@@ -213,8 +213,6 @@ class _Emitter:
             typing_names.append("TypedDict")
         typing_names.sort(key=lambda name: (not name.isupper(), name.lower() != name, name))
         lines = [
-            "from __future__ import annotations",
-            "",
             "import importlib",
             "import json",
             "import logging",

@@ -2,7 +2,10 @@
 
 This module is real, importable, type-checked code; the emitter copies
 everything below the ``# --- runtime ---`` marker into the generated module,
-whose import block includes every import listed here.  It needs only the
+whose import block includes every import listed here.  There is no
+``from __future__ import annotations`` (here or in the generated module):
+annotations are evaluated once at import, which is much cheaper than the
+string annotations that ``TypedDict`` would compile one by one.  It needs only the
 standard library; ``jsonschema`` is imported lazily, and only when a
 ``Tracker`` is built with ``validate=True``.
 
@@ -11,8 +14,6 @@ Violation codes are those ``cdpctl validate`` reports: ``invalid_envelope``,
 ``type_mismatch``, ``value_not_allowed``, ``constraint_failed`` and
 ``deprecated_event`` (a warning).
 """
-
-from __future__ import annotations
 
 import importlib
 import json
@@ -95,10 +96,17 @@ def _iso(value: datetime) -> str:
     return value.isoformat()
 
 
+_PLAIN: Final = frozenset({str, int, float, bool, type(None)})
+
+
 def _jsonable(value: object) -> Any:
     """A JSON-ready copy: datetimes as ISO-8601 (naive ones taken as UTC), dates as ``YYYY-MM-DD``."""
-    if value is None or isinstance(value, (str, int, float)):
+    if type(value) in _PLAIN:
         return value
+    if isinstance(value, dict):
+        return {str(key): _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(item) for item in value]
     if isinstance(value, datetime):
         return _iso(value)
     if isinstance(value, date):
