@@ -1,0 +1,45 @@
+"""``cdpctl schema``: the JSON Schema of the plan format, for editors (YAML language server)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Optional
+
+import typer
+
+from cdpctl.commands._common import handle_errors
+
+SCHEMA_RESOURCE = "schemas/plan.schema.json"
+
+
+def plan_format_schema_text() -> str:
+    """The shipped JSON Schema of the plan format, as text."""
+    from importlib.resources import files
+
+    return files("cdpctl").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8")
+
+
+def schema_command(
+    out: Optional[str] = typer.Option(None, "--out", "-o", help="Write the schema to this file instead of stdout."),
+) -> None:
+    """Print the JSON Schema of the plan format (point your editor's YAML language server at it).
+
+    Example: cdpctl schema --out .vscode/cdpctl-plan.schema.json
+    """
+    with handle_errors():
+        text = plan_format_schema_text()
+        if out is None:
+            sys.stdout.write(text)
+            return
+        try:
+            with open(out, "w", encoding="utf-8") as handle:
+                handle.write(text)
+        except OSError as exc:
+            from cdpctl.errors import UsageError
+
+            raise UsageError(f"cannot write to '{out}': {exc.strerror or exc}") from exc
+        sys.stderr.write(f"wrote the plan format schema to {out}\n")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("schema")(schema_command)
