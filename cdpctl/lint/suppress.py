@@ -18,7 +18,7 @@ from cdpctl.lint.base import Finding, Rule
 from cdpctl.lint.registry import find_rule, rule_names
 from cdpctl.loader import did_you_mean
 
-DIRECTIVE = re.compile(r"(?:^|\s)#\s*cdpctl:\s*disable\s*=\s*([A-Za-z0-9_-]+(?:\s*,\s*[A-Za-z0-9_-]+)*)")
+DIRECTIVE = re.compile(r"#\s*cdpctl:\s*disable\s*=\s*([A-Za-z0-9_-]+(?:\s*,\s*[A-Za-z0-9_-]+)*)")
 ALL = "all"
 
 
@@ -86,12 +86,14 @@ def parse_directives(sources: Mapping[str, str]) -> list[Directive]:
         for index, line in enumerate(lines):
             if "cdpctl:" not in line:
                 continue
-            match = DIRECTIVE.search(line)
+            start = comment_start(line)
+            if start < 0:
+                continue
+            match = DIRECTIVE.search(line, start)
             if match is None:
                 continue
-            before = line[: match.start(1)].split("#", 1)[0]
             target = index + 1
-            if not before.strip():
+            if not line[:start].strip():
                 target = _next_content_line(lines, index + 1)
             offset = match.start(1)
             for part in re.finditer(r"[A-Za-z0-9_-]+", match.group(1)):
@@ -101,6 +103,32 @@ def parse_directives(sources: Mapping[str, str]) -> list[Directive]:
                 pos = Pos(file, index + 1, offset + part.start() + 1)
                 directives.append(Directive(name, pos, (file, target), slug))
     return directives
+
+
+def comment_start(line: str) -> int:
+    """Index of the ``#`` that starts a YAML comment on ``line`` (not one inside quotes), or -1."""
+    quote = ""
+    previous = " "
+    index = 0
+    while index < len(line):
+        char = line[index]
+        if quote:
+            if quote == '"' and char == "\\":
+                index += 2
+                previous = "x"
+                continue
+            if char == quote:
+                if quote == "'" and line[index + 1 : index + 2] == "'":
+                    index += 2
+                    continue
+                quote = ""
+        elif char in "\"'" and (previous.isspace() or previous in "[{,:-"):
+            quote = char
+        elif char == "#" and previous.isspace():
+            return index
+        previous = char
+        index += 1
+    return -1
 
 
 def _next_content_line(lines: list[str], start: int) -> int:

@@ -1,0 +1,144 @@
+"""Suppression comments (``# cdpctl: disable=...``) and ``--report-unused-disables``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cdpctl.cli import app
+from cdpctl.lint.config import build_config
+from cdpctl.lint.runner import LintReport, lint_plan
+from cdpctl.lint.suppress import parse_directives
+from cdpctl.loader import load_plan_text
+
+
+def lint(text: str, unused: bool = False, section: dict[str, object] | None = None) -> LintReport:
+    plan = load_plan_text(text, "plan.yaml")
+    return lint_plan(plan, build_config(section or {}), report_unused_disables=unused)
+
+
+def found(report: LintReport) -> list[tuple[str, int, int]]:
+    return [(f.rule, f.pos.line, f.pos.column) for f in report.findings]
+
+
+BASE = """\
+events:
+  order_completed:
+    description: Paid.
+    properties:
+      order_id: {type: string}
+      products: {type: array}
+"""
+
+
+def test_unsuppressed_baseline() -> None:
+    assert found(lint(BASE)) == [("event-name-casing", 2, 3)]
+
+
+def test_comment_on_the_same_line() -> None:
+    report = lint(BASE.replace("  order_completed:", "  order_completed:  # cdpctl: disable=event-name-casing"))
+    assert found(report) == []
+    assert [(f.rule, f.pos.line) for f in report.suppressed] == [("event-name-casing", 2)]
+
+
+def test_comment_on_the_line_above_skipping_blank_and_comment_lines() -> None:
+    text = BASE.replace(
+        "  order_completed:", "  # cdpctl: disable=event-name-casing\n\n  # legacy name kept for the old app\n  order_completed:"
+    )
+    assert found(lint(text)) == []
+
+
+def test_comment_two_nodes_above_does_not_apply() -> None:
+    text = "events:\n  # cdpctl: disable=event-name-casing\n  Signup Completed: {description: a}\n  signup_started: {description: b}\n"
+    report = lint(text, unused=True)
+    assert found(report) == [("unused-disable", 2, 21), ("event-name-casing", 4, 3)]
+
+
+def test_several_rules_codes_and_all() -> None:
+    text = """\
+events:
+  order 1234 completed:  # cdpctl: disable=event-name-casing, CP104
+    description: x
+  Step 2 Viewed:  # cdpctl: disable=all
+    description: y
+"""
+    report = lint(text)
+    assert found(report) == []
+    assert sorted(f.rule for f in report.suppressed) == ["dynamic-event-name", "dynamic-event-name", "event-name-casing"]
+
+
+def test_suppression_only_covers_the_named_rule() -> None:
+    text = "events:\n  order 1234 completed:  # cdpctl: disable=event-name-casing\n    description: x\n"
+    assert found(lint(text)) == [("dynamic-event-name", 2, 9)]
+
+
+def test_suppression_of_a_nested_finding_on_its_own_line() -> None:
+    text = """\
+events:
+  Signup Completed:
+    description: x
+    properties:
+      # cdpctl: disable=property-name-casing
+      referralCode: {type: string}
+      utmSource: {type: string}
+"""
+    assert found(lint(text)) == [("property-name-casing", 7, 7)]
+
+
+def test_unused_disables_are_reported_only_when_asked() -> None:
+    text = """\
+events:
+  Signup Completed:  # cdpctl: disable=event-name-casing,missing-description
+    description: x
+"""
+    assert found(lint(text)) == []
+    report = lint(text, unused=True)
+    assert found(report) == [("unused-disable", 2, 40), ("unused-disable", 2, 58)]
+    assert "suppression of 'event-name-casing' is unused" in report.findings[0].message
+    assert all(f.severity == "warning" and f.code == "CP001" for f in report.findings)
+
+
+def test_a_disable_for_a_rule_switched_off_is_unused() -> None:
+    text = BASE.replace("  order_completed:", "  order_completed:  # cdpctl: disable=event-name-casing")
+    report = lint(text, unused=True, section={"rules": {"event-name-casing": "off"}})
+    assert found(report) == [("unused-disable", 2, 39)]
+
+
+def test_unknown_rule_in_a_comment_is_always_reported_with_a_hint() -> None:
+    text = BASE.replace("  order_completed:", "  order_completed:  # cdpctl: disable=event-name-casng")
+    report = lint(text)
+    assert found(report) == [("event-name-casing", 2, 3), ("unknown-disable", 2, 39)]
+    assert "did you mean 'event-name-casing'?" in report.findings[1].message
+
+
+def test_directive_text_inside_a_quoted_value_is_not_a_comment() -> None:
+    text = (
+        'events:\n  order_completed:\n    description: "see #cdpctl: disable=all"\n'
+        "    owner: 'a # cdpctl: disable=all'\n"
+        "    x-note: it's # cdpctl: disable=CP101\n"
+    )
+    directives = parse_directives({"plan.yaml": text})
+    assert [(d.name, d.pos.line, d.pos.column) for d in directives] == [("CP101", 5, 36)]
+
+
+def test_directives_in_included_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cdpctl.yaml").write_text("plan: plan.yaml\n")
+    (tmp_path / "plan.yaml").write_text("include: [more.yaml]\nevents:\n  Signup Completed: {description: x}\n")
+    (tmp_path / "more.yaml").write_text(
+        "events:\n  # cdpctl: disable=event-name-casing\n  legacy_event: {description: y}\n"
+        "  other_event: {description: z}  # cdpctl: disable=dynamic-event-name\n"
+    )
+    result = CliRunner().invoke(
+        app, ["lint", "--format", "json", "--report-unused-disables", "--fail-on", "warning"], env={"GITHUB_ACTIONS": ""}
+    )
+    document = json.loads(result.stdout)
+    assert [(f["rule"], f["file"], f["line"], f["column"]) for f in document["findings"]] == [
+        ("event-name-casing", "more.yaml", 4, 3),
+        ("unused-disable", "more.yaml", 4, 52),
+    ]
+    assert document["summary"]["suppressed"] == 1
+    assert result.exit_code == 1
