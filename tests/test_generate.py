@@ -427,3 +427,61 @@ def test_fast_path_and_jsonschema_path_agree(acme: ModuleType) -> None:
     for chatbot_id in ("cb_abcdefgh", "cb_ABCDEFGH", "cb_abcdefgh\n", "xcb_abcdefgh", "cb_abcdéfgh"):
         message = {"type": "track", "event": "Chatbot Created", "userId": "u", "properties": {"chatbot_id": chatbot_id}}
         assert fast.check(message) == full.check(message), chatbot_id
+
+
+def _interpreter(minor: int) -> tuple[str, dict[str, str]] | None:
+    """A ``python3.<minor>`` that runs here (through pyenv when that is how it is installed), or None."""
+    import os
+    import shutil
+    import subprocess
+
+    command = shutil.which(f"python3.{minor}")
+    if command is None:
+        return None
+    env = dict(os.environ)
+    if subprocess.run([command, "-S", "-c", "pass"], env=env, capture_output=True).returncode == 0:
+        return command, env
+    pyenv = shutil.which("pyenv")
+    if pyenv is None:
+        return None
+    versions = subprocess.run([pyenv, "versions", "--bare"], capture_output=True, text=True).stdout.split()
+    for version in versions:
+        if version.startswith(f"3.{minor}."):
+            env["PYENV_VERSION"] = version
+            if subprocess.run([command, "-S", "-c", "pass"], env=env, capture_output=True).returncode == 0:
+                return command, env
+    return None
+
+
+STDLIB_ONLY_SCRIPT = """
+import sys, warnings
+sys.path.insert(0, sys.argv[1])
+import acme_stdlib_client as acme
+assert "typing_extensions" not in sys.modules or sys.version_info >= (3, 13)
+calls = []
+class Client:
+    def track(self, **kw): calls.append(kw)
+    identify = group = page = screen = track
+tracker = acme.Tracker(Client())
+tracker.order_completed(user_id="u", order_id="o", total=1.0, currency="EUR", products=[{"product_id": "p", "price": 1.0}], coupon=None)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    tracker.legacy_thing_happened(user_id="u")
+assert calls[0]["properties"]["coupon"] is None and calls[1]["event"] == "Legacy Thing Happened"
+print(sys.version_info[:2], len(caught))
+"""
+
+
+@pytest.mark.parametrize("minor", [10, 12, 13])
+def test_generated_module_runs_on_the_standard_library_alone(minor: int, tmp_path: Path) -> None:
+    """``python -S`` (no site-packages: no typing_extensions, no jsonschema) imports and uses the client."""
+    import subprocess
+
+    found = _interpreter(minor)
+    if found is None:
+        pytest.skip(f"python3.{minor} is not available here")
+    command, env = found
+    (tmp_path / "acme_stdlib_client.py").write_text(generate_python(load_plan(ACME)), encoding="utf-8")
+    result = subprocess.run([command, "-S", "-c", STDLIB_ONLY_SCRIPT, str(tmp_path)], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"(3, {minor})")
