@@ -26,13 +26,13 @@ def diff_command(
         None, "--base", help="Compare every plan of the project (or the one PLAN given) with its version at this git revision."
     ),
     direction: Optional[str] = typer.Option(
-        None, "--direction", "-d", help="Whose view: producer, consumer or both (the worst of the two). [default: both]"
+        None, "--direction", "-d", help="Whose view: producer, consumer, or both (the worst of the two; the default)."
     ),
     output_format: Optional[str] = typer.Option(
         None, "--format", "-f", help="text, markdown, json or github (default: github under GitHub Actions, else text)."
     ),
     fail_on: Optional[str] = typer.Option(
-        None, "--fail-on", help="Exit 1 when a change at or above this severity exists: breaking, warning, info, never. [default: breaking]"
+        None, "--fail-on", help="Exit 1 when a change at or above this severity exists: breaking (the default), warning, info, never."
     ),
     check_version: Optional[bool] = typer.Option(
         None, "--check-version/--no-check-version", help="Exit 1 when NEW's version is not bumped enough for the changes."
