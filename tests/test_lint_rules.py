@@ -323,6 +323,19 @@ identify:
     assert positions(run("property-type-conflict", text, ignore=["price", "products"])) == []
 
 
+def test_type_conflicts_the_segment_spec_itself_defines_are_accepted_unless_strict() -> None:
+    text = """\
+properties:
+  position: {type: integer, description: Position in the product list.}
+events:
+  Product Clicked: {description: a, properties: {position: {}}}
+  Promotion Clicked: {description: b, properties: {position: {type: string}}}
+  Order Viewed: {description: c, properties: {position: {type: boolean}}}
+"""
+    assert positions(run("property-type-conflict", text)) == [(6, 58)]
+    assert positions(run("property-type-conflict", text, allow_spec_conflicts=False)) == [(5, 63), (6, 58)]
+
+
 def test_type_conflict_ignores_any_and_enum_option() -> None:
     text = """\
 events:
@@ -419,8 +432,9 @@ events:
       details:
         type: object
         properties:
-          total: {type: string}
+          price: {type: boolean}
           type: {type: string}
+          value: {type: string}
 pages:
   Pricing:
     properties:
@@ -430,8 +444,8 @@ group:
     employees: {type: string}
 """
     findings = run("reserved-property", text)
-    assert positions(findings) == [(2, 11), (8, 7), (12, 19), (17, 13), (20, 17)]
-    assert positions(run("reserved-property", text, forbidden_names=[])) == [(2, 11), (12, 19), (17, 13), (20, 17)]
+    assert positions(findings) == [(2, 11), (8, 7), (12, 19), (18, 13), (21, 17)]
+    assert positions(run("reserved-property", text, forbidden_names=[])) == [(2, 11), (12, 19), (18, 13), (21, 17)]
 
 
 # -- unused-definition ------------------------------------------------------------------------------

@@ -11,6 +11,18 @@ from cdpctl.lint.source import SourceIndex
 from cdpctl.lint.walk import Definition, type_pos
 from cdpctl.model import Plan, Property
 
+SPEC_CONFLICTS: dict[str, frozenset[str]] = {
+    "position": frozenset({"integer", "number", "string"}),
+    "value": frozenset({"number", "integer", "string"}),
+}
+"""Names the Segment e-commerce v2 spec itself defines with two types: a promotion's ``position`` is a
+string and a product's a number; a filter's or sort's ``value`` is a string and an order's a number."""
+
+
+def _spec_allows(name: str, first: Property, second: Property) -> bool:
+    allowed = SPEC_CONFLICTS.get(name)
+    return allowed is not None and {first.type, second.type} <= allowed and not (first.ref or second.ref)
+
 
 def type_text(prop: Property) -> str:
     """``string``, ``array of product``, ``object (product)``."""
@@ -45,7 +57,11 @@ def check(plan: Plan, options: Mapping[str, Any], source: SourceIndex) -> Iterat
         earlier = first_type.get(key)
         if earlier is None:
             first_type[key] = definition
-        elif type_text(earlier.prop) != type_text(prop) and "any" not in (earlier.prop.type, prop.type):
+        elif (
+            type_text(earlier.prop) != type_text(prop)
+            and "any" not in (earlier.prop.type, prop.type)
+            and not (options["allow_spec_conflicts"] and _spec_allows(prop.name, earlier.prop, prop))
+        ):
             at = type_pos(plan, prop)
             yield Hit(
                 at,
@@ -79,7 +95,10 @@ RULE = Rule(
         "whichever type arrived first and the other event's data is lost or cast. Every definition of a "
         "property name (traits separately from properties) must have the same type, and, when both define "
         "an enum, the same values. Nested properties are compared by their name too unless 'nested' is "
-        "false; names in 'ignore' are skipped. The finding points at the 'type' (or 'enum') of the later "
+        "false; names in 'ignore' are skipped. The Segment e-commerce v2 spec itself gives two names two "
+        "types (a promotion's 'position' is a string, a product's a number; a filter's or sort's 'value' is a "
+        "string, an order's a number): a plan that follows the spec is not reported for them unless "
+        "'allow_spec_conflicts' is false. The finding points at the 'type' (or 'enum') of the later "
         "definition and names the earlier one. Reusing one entry of the shared property library avoids "
         "the problem entirely."
     ),
@@ -88,7 +107,11 @@ RULE = Rule(
         "enums": Option(True, "also report two enums of the same property that differ"),
         "nested": Option(True, "also compare properties nested in objects and arrays"),
         "ignore": Option([], "property names not compared", item_type=str),
+        "allow_spec_conflicts": Option(
+            True, "accept the two types the Segment e-commerce v2 spec itself gives 'position' and 'value'"
+        ),
     },
+    strict_options={"allow_spec_conflicts": False},
     passing="""\
 properties:
   price: {type: number, description: Unit price.}

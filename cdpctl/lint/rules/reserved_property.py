@@ -24,7 +24,11 @@ PROPERTY_TYPES: dict[str, tuple[str, ...]] = {
     "quantity": NUMERIC,
     "currency": ("string",),
 }
-"""Segment Spec (and e-commerce v2) properties with a defined type."""
+"""Segment Spec (and e-commerce v2) properties with a defined type, checked where the Spec puts them:
+at the top level of a call's properties (order-level amounts) ..."""
+
+ITEM_LEVEL = frozenset({"price", "quantity"})
+"""... and, for these, at any depth too (a product's price and quantity in ``products[]``)."""
 
 PAGE_PROPERTY_TYPES: dict[str, tuple[str, ...]] = {
     "path": ("string",),
@@ -82,7 +86,9 @@ def check(plan: Plan, options: Mapping[str, Any], source: SourceIndex) -> Iterat
         if definition.kind == "trait":
             table = TRAIT_TYPES if definition.top_level else {}
         else:
-            table = dict(PROPERTY_TYPES)
+            table = dict(PROPERTY_TYPES) if definition.top_level else {
+                name: PROPERTY_TYPES[name] for name in ITEM_LEVEL
+            }
             if call_type == "page" and definition.top_level:
                 table.update(PAGE_PROPERTY_TYPES)
             if definition.top_level and prop.name in forbidden:
@@ -116,10 +122,11 @@ RULE = Rule(
     severity="error",
     summary="Segment Spec properties and traits with a defined meaning have the Spec's type; envelope names are not property names.",
     description=(
-        "The Segment Spec gives some names a meaning that destinations act on: 'revenue', 'price', "
-        "'total', 'value', 'tax', 'shipping', 'discount', 'subtotal' and 'quantity' are numbers and "
-        "'currency' a string (revenue reporting in Google Analytics, Amplitude and others reads them); "
-        "page calls reserve 'path', 'referrer', 'search', 'title' and 'url' as strings; reserved traits "
+        "The Segment Spec gives some names a meaning that destinations act on: 'revenue', 'total', "
+        "'value', 'tax', 'shipping', 'discount' and 'subtotal' are numbers and 'currency' a string at the top "
+        "level of a call's properties, and 'price' and 'quantity' are numbers wherever they appear (a "
+        "product in 'products' has them); revenue reporting in Google Analytics, Amplitude and others reads "
+        "them. Page calls reserve 'path', 'referrer', 'search', 'title' and 'url' as strings; reserved traits "
         "such as 'email', 'name', 'phone', 'created_at'/'createdAt' are strings, 'age' and 'employees' "
         "numbers, 'address' and 'company' objects. A different type silently breaks those integrations. "
         "Top-level properties named like fields of the message envelope ('id', 'event', 'type' by default, "
