@@ -93,6 +93,14 @@ def test_warnings_only_pass_at_error_and_fail_at_warning(project: Path) -> None:
     assert run().exit_code == 1  # the configured default plan and fail_on
 
 
+def test_plan_as_option_and_from_the_config(project: Path) -> None:
+    by_argument = run("plan.yaml", "-f", "json").stdout
+    assert run("--plan", "plan.yaml", "-f", "json").stdout == by_argument
+    assert run("-f", "json").stdout == by_argument  # cdpctl.yaml names plan.yaml
+    result = run("plan.yaml", "--plan", "other.yaml")
+    assert result.exit_code == 2 and "two plans given" in result.output
+
+
 def test_bad_fail_on_and_format_exit_2(project: Path) -> None:
     result = run("plan.yaml", "--fail-on", "warnings")
     assert result.exit_code == 2 and "unknown --fail-on 'warnings'" in result.output

@@ -15,6 +15,9 @@ FAIL_ON = ("error", "warning", "info", "never")
 
 def lint_command(
     plan: Optional[str] = typer.Argument(None, help=PLAN_HELP, show_default=False),
+    plan_option: Optional[str] = typer.Option(
+        None, "--plan", "-p", help="The plan, as an option (same as the PLAN argument).", show_default=False
+    ),
     output_format: Optional[str] = typer.Option(
         None,
         "--format",
@@ -48,6 +51,9 @@ def lint_command(
         if explain is not None or list_rules:
             _docs(explain)
             return
+        if plan and plan_option and plan != plan_option:
+            die(f"two plans given: '{plan}' and --plan '{plan_option}'; lint one plan at a time")
+        plan = plan or plan_option
         fmt = choose_format(output_format, FORMATS)
         if fail_on is not None and fail_on not in FAIL_ON:
             die(f"unknown --fail-on '{fail_on}'; choose one of: {', '.join(FAIL_ON)}")
