@@ -11,11 +11,13 @@ would reject (a differential test holds it to that).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import orjson
 from jsonschema import Draft7Validator
+from jsonschema.exceptions import ValidationError
 
 from cdpctl.compiler import call_schema
 from cdpctl.formats import format_checker
@@ -104,7 +106,7 @@ class Validator:
         required = [name for name, prop in call.fields.items() if prop.required]
         found: dict[tuple[str, str], Found] = {}
         extra_envelope: dict[str, str] = {}
-        for error in self.schema_validator(call).iter_errors(message):
+        for error in self._errors(call, message):
             classified = classify(error, field_key, required)
             if classified is None:
                 where = envelope_field(error)
@@ -126,6 +128,12 @@ class Validator:
             out.append(Violation(code, "error", call.type, call.name, path, text))
         return out
 
+    def _errors(self, call: Call, message: dict[str, Any]) -> list[ValidationError]:
+        try:
+            return list(self.schema_validator(call).iter_errors(message))
+        except (ArithmeticError, ValueError, RecursionError) as exc:  # e.g. multipleOf on an infinity
+            return [ValidationError(f"a value cannot be checked: {exc}", validator="check", path=[call.field_key])]
+
     # --- the fast path -------------------------------------------------------------------------
 
     def check_raw(self, raw: bytes) -> tuple[str, str | None, list[Violation]] | None:
@@ -141,6 +149,35 @@ class Validator:
             text = f"'{call.label}' is deprecated in the tracking plan"
             return call_type, event, [Violation("deprecated_event", "warning", call_type, event, "event", text)]
         return call_type, event, []
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_json(raw: bytes) -> Any:
+    """Parse one JSON text with orjson; numbers beyond a double's range are read too (as infinities).
+
+    RFC 8259 lets a parser limit the range of numbers but such text is still JSON;
+    the fast path reads it, so the reference path must too.
+    """
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        if "infinity" not in str(exc):
+            raise
+        try:
+            return json.loads(raw, parse_constant=_reject_constant)
+        except ValueError:
+            raise exc from None
+
+
+def dump_json(value: Any) -> bytes:
+    """One JSON line for a message read from an array or batch payload."""
+    try:
+        return orjson.dumps(value)
+    except (TypeError, orjson.JSONEncodeError):
+        return json.dumps(value, ensure_ascii=True).encode()
 
 
 class Sink:
@@ -201,7 +238,7 @@ def _check_one(
     if failed:
         sink.invalid(message, violations)
     else:
-        sink.valid(raw if raw is not None else orjson.dumps(message))
+        sink.valid(raw if raw is not None else dump_json(message))
 
 
 def validate_lines(
@@ -213,7 +250,7 @@ def validate_lines(
     of its messages is a record (its examples carry the index inside the line).
     """
     report = Report()
-    loads = orjson.loads
+    loads = parse_json
     check_raw = validator.check_raw
     record_call = report.record_call
     for raw, file, line in lines:
@@ -228,7 +265,7 @@ def validate_lines(
             continue
         try:
             value = loads(stripped)
-        except orjson.JSONDecodeError as exc:
+        except ValueError as exc:
             report.record_malformed(file, line, str(exc), stripped[:1024])
             if sink is not None:
                 sink.malformed(raw[:-1] if raw.endswith(b"\n") else raw)

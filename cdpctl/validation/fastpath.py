@@ -1,15 +1,458 @@
-"""The fast path: accepts messages that are free of errors straight from their bytes."""
+"""The fast path: msgspec structs generated from the plan accept valid messages straight from their bytes.
+
+Each message is decoded first into a small envelope struct (a tagged union on
+``type``; ``properties`` kept as raw bytes), then its ``properties``/``traits``
+into the struct generated for its call: unknown fields are forbidden where the
+plan forbids them, constraints become ``msgspec.Meta``, enums become
+``Literal``, and what ``Meta`` cannot say (``unique_items``, a ``format`` next to
+a ``pattern``) is checked in ``__post_init__``.  Decoding succeeds only for
+messages that the reference path (envelope check + jsonschema) accepts too; any
+failure, or anything the generator cannot express, sends the message to the
+reference path, which decides and explains.
+
+Where the two could read the same bytes differently, the fast path is the
+stricter one: integers outside int64 fall back (orjson reads larger ones as
+floats); bounds are applied to exact integers, never rounded; non-ASCII input is
+checked to be UTF-8 (msgspec does not check strings it skips).
+"""
 
 from __future__ import annotations
 
-from cdpctl.model import Call, Plan
+import math
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, Optional, Union
+
+import msgspec
+from jsonschema import Draft7Validator
+from msgspec import UNSET, Meta, Raw
+
+from cdpctl.compiler import property_schema
+from cdpctl.formats import FORMAT_PATTERNS, format_checker, matches_format
+from cdpctl.model import Call, Plan, Property
+
+INT_MIN = -(2**63)
+INT_MAX = 2**63 - 1
+EXACT_FLOAT = 2**53
+"""Numeric bounds beyond this are not turned into float constraints (they would be rounded)."""
+
+Accepted = tuple[str, Optional[str], Optional[Call]]
+Checker = Callable[[Any], bool]
+
+
+class Unsupported(Exception):
+    """A plan feature the fast path does not express: calls using it always take the reference path."""
+
+
+def _full_pattern(fmt: str) -> str:
+    """A pattern that ``re.search`` matches exactly when the whole string has format ``fmt``."""
+    return "^(?:" + FORMAT_PATTERNS[fmt][1:-1] + r")\Z"
+
+
+class _Empty(msgspec.Struct, gc=False):
+    """Any JSON object (its content skipped)."""
+
+
+def _post_init(checks: list[tuple[str, Checker]]) -> Callable[[Any], None]:
+    def __post_init__(self: Any) -> None:
+        for attribute, check in checks:
+            value = getattr(self, attribute)
+            if value is not UNSET and value is not None and not check(value):
+                raise ValueError(f"{attribute} fails a check")
+
+    return __post_init__
+
+
+def _unique(values: list[Any]) -> bool:
+    return len(set(values)) == len(values)
+
+
+class _Builder:
+    """Generates msgspec types from resolved plan properties."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.checker = format_checker()
+
+    def name(self, hint: str) -> str:
+        self.count += 1
+        safe = "".join(ch if ch.isalnum() else "_" for ch in hint)[:40]
+        return f"S{self.count}_{safe}"
+
+    def struct(self, properties: dict[str, Property], additional: bool, hint: str) -> type[msgspec.Struct]:
+        fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
+        rename: dict[str, str] = {}
+        checks: list[tuple[str, Checker]] = []
+        for index, (key, prop) in enumerate(properties.items()):
+            attribute = f"f{index}"
+            rename[attribute] = key
+            annotation = self.value_type(prop)
+            if prop.required:
+                fields.append((attribute, annotation))
+            else:
+                fields.append((attribute, annotation, UNSET))
+            check = self.value_checker(prop)
+            if check is not None:
+                checks.append((attribute, check))
+        namespace: dict[str, Any] = {}
+        if checks:
+            namespace["__post_init__"] = _post_init(checks)
+        return msgspec.defstruct(
+            self.name(hint),
+            fields,
+            rename=rename,
+            forbid_unknown_fields=not additional,
+            kw_only=True,
+            gc=False,
+            namespace=namespace,
+        )
+
+    # --- types -----------------------------------------------------------------------------------
+
+    def value_type(self, prop: Property) -> Any:
+        constraints = prop.constraints
+        if "enum" in constraints or "const" in constraints:
+            return self.choices(prop)
+        kind = prop.type
+        if kind == "string":
+            base: Any = self.string(prop)
+        elif kind == "integer":
+            base = self.integer(constraints)
+        elif kind == "number":
+            base = self.number(constraints)
+        elif kind == "boolean":
+            self.only(constraints, ())
+            base = bool
+        elif kind == "object":
+            self.only(constraints, ())
+            if prop.items is not None:
+                raise Unsupported("items on an object")
+            base = self.struct(prop.properties, prop.additional_properties, prop.name)
+        elif kind == "array":
+            base = self.array(prop)
+        else:  # any
+            if constraints or prop.properties or prop.items is not None:
+                raise Unsupported("constraints on an untyped property")
+            return Raw
+        if kind != "object" and prop.properties:
+            raise Unsupported("properties on a non-object")
+        return Optional[base] if prop.nullable else base
+
+    @staticmethod
+    def only(constraints: dict[str, Any], allowed: tuple[str, ...]) -> None:
+        extra = set(constraints) - set(allowed)
+        if extra:
+            raise Unsupported(f"constraints {sorted(extra)} here")
+
+    def choices(self, prop: Property) -> Any:
+        """An enum or const as a ``Literal`` of the values the whole property schema accepts."""
+        constraints = prop.constraints
+        values = list(constraints["enum"]) if "enum" in constraints else [constraints["const"]]
+        if "enum" in constraints and "const" in constraints:
+            values = [v for v in values if v == constraints["const"] and type(v) is type(constraints["const"])]
+        if prop.nullable:
+            values.append(None)
+        validator = Draft7Validator(property_schema(prop), format_checker=self.checker)
+        kept = []
+        for value in values:
+            exact = value is None or type(value) is str or (type(value) is int and INT_MIN <= value <= INT_MAX)
+            if exact and value not in kept and validator.is_valid(value):
+                kept.append(value)
+        if not kept:
+            raise Unsupported("no enum value the fast path can express")
+        return Literal[tuple(kept)]
+
+    def string(self, prop: Property) -> Any:
+        constraints = prop.constraints
+        self.only(constraints, ("pattern", "format", "min_length", "max_length"))
+        meta: dict[str, Any] = {}
+        if "min_length" in constraints:
+            meta["min_length"] = constraints["min_length"]
+        if "max_length" in constraints:
+            meta["max_length"] = constraints["max_length"]
+        fmt = constraints.get("format")
+        if fmt is not None and fmt not in FORMAT_PATTERNS:
+            raise Unsupported(f"format {fmt}")
+        if "pattern" in constraints:
+            meta["pattern"] = constraints["pattern"]
+        elif fmt is not None:
+            meta["pattern"] = _full_pattern(fmt)
+        return Annotated[str, Meta(**meta)] if meta else str
+
+    def integer(self, constraints: dict[str, Any]) -> Any:
+        self.only(constraints, ("minimum", "maximum", "exclusive_minimum", "exclusive_maximum", "multiple_of"))
+        low, high = INT_MIN, INT_MAX
+        if "minimum" in constraints:
+            low = max(low, math.ceil(constraints["minimum"]))
+        if "exclusive_minimum" in constraints:
+            low = max(low, math.floor(constraints["exclusive_minimum"]) + 1)
+        if "maximum" in constraints:
+            high = min(high, math.floor(constraints["maximum"]))
+        if "exclusive_maximum" in constraints:
+            high = min(high, math.ceil(constraints["exclusive_maximum"]) - 1)
+        if low > high:
+            raise Unsupported("no integer fits the bounds")
+        meta: dict[str, Any] = {"ge": low, "le": high}
+        if "multiple_of" in constraints:
+            divisor = constraints["multiple_of"]
+            if type(divisor) is not int or divisor <= 0:
+                raise Unsupported("a non-integer multiple_of on an integer")
+            meta["multiple_of"] = divisor
+        return Annotated[int, Meta(**meta)]
+
+    def number(self, constraints: dict[str, Any]) -> Any:
+        """Integers stay exact integers (as orjson reads them), floats stay floats."""
+        as_int = self.integer(constraints) if _int_safe(constraints) else Annotated[int, Meta(ge=1, le=0)]
+        meta: dict[str, Any] = {}
+        for key, name in (
+            ("minimum", "ge"),
+            ("maximum", "le"),
+            ("exclusive_minimum", "gt"),
+            ("exclusive_maximum", "lt"),
+        ):
+            if key in constraints:
+                bound = constraints[key]
+                if abs(bound) > EXACT_FLOAT:
+                    raise Unsupported("a bound too large to compare exactly as a float")
+                meta[name] = float(bound)
+        if "multiple_of" in constraints:
+            divisor = constraints["multiple_of"]
+            if not isinstance(divisor, float):
+                raise Unsupported("an integer multiple_of on a number")
+            meta["multiple_of"] = divisor
+        as_float = Annotated[float, Meta(**meta)] if meta else float
+        return Union[as_int, as_float]
+
+    def array(self, prop: Property) -> Any:
+        constraints = prop.constraints
+        self.only(constraints, ("min_items", "max_items", "unique_items"))
+        if prop.items is None:
+            item: Any = Raw
+            if constraints.get("unique_items"):
+                raise Unsupported("unique_items on untyped items")
+        else:
+            item = self.value_type(prop.items)
+        meta: dict[str, Any] = {}
+        if "min_items" in constraints:
+            meta["min_length"] = constraints["min_items"]
+        if "max_items" in constraints:
+            meta["max_length"] = constraints["max_items"]
+        return Annotated[list[item], Meta(**meta)] if meta else list[item]
+
+    # --- checks msgspec cannot express ------------------------------------------------------------
+
+    def value_checker(self, prop: Property) -> Checker | None:
+        """A check run after decoding, for ``unique_items`` and a ``format`` next to a ``pattern``."""
+        constraints = prop.constraints
+        if prop.type == "string" and "pattern" in constraints and "format" in constraints:
+            fmt = constraints["format"]
+            return lambda value: matches_format(fmt, value)
+        if prop.type != "array":
+            return None
+        inner = self.value_checker(prop.items) if prop.items is not None else None
+        unique = bool(constraints.get("unique_items"))
+        if unique and prop.items is not None and prop.items.type not in ("string", "integer", "number", "boolean"):
+            raise Unsupported("unique_items on items that are not scalars")
+        if unique and prop.items is not None and prop.items.type == "number" and prop.items.nullable:
+            raise Unsupported("unique_items on nullable numbers")
+        if not unique and inner is None:
+            return None
+
+        def check(values: list[Any]) -> bool:
+            if unique and not _unique(values):
+                return False
+            return inner is None or all(inner(value) for value in values if value is not None)
+
+        return check
+
+
+def _int_safe(constraints: dict[str, Any]) -> bool:
+    divisor = constraints.get("multiple_of")
+    return divisor is None or type(divisor) is int
+
+
+def _ids_present(message: Any) -> bool:
+    user = message.userId
+    if type(user) is str:
+        if user:
+            return True
+    elif user is not None:
+        return True
+    anonymous = message.anonymousId
+    if type(anonymous) is str:
+        return anonymous != ""
+    return anonymous is not None
+
+
+def _envelope_check(message: Any) -> None:
+    if not _ids_present(message):
+        raise ValueError("no userId or anonymousId")
+
+
+def _alias_check(message: Any) -> None:
+    _envelope_check(message)
+    previous = message.previousId
+    if type(previous) is str and not previous:
+        raise ValueError("empty previousId")
+
+
+Id = Union[str, int, float, None]
+Timestamp = Annotated[str, Meta(pattern=_full_pattern("date-time"))]
+
+
+def _envelope(tag: str, extra: list[tuple[str, Any] | tuple[str, Any, Any]], check: Callable[[Any], None]) -> Any:
+    fields: list[tuple[str, Any] | tuple[str, Any, Any]] = [
+        ("userId", Id, None),
+        ("anonymousId", Id, None),
+        ("timestamp", Timestamp, UNSET),
+        ("sentAt", Timestamp, UNSET),
+        ("originalTimestamp", Timestamp, UNSET),
+        ("context", _Empty, UNSET),
+        ("integrations", _Empty, UNSET),
+        *extra,
+    ]
+    return msgspec.defstruct(
+        f"Envelope_{tag}",
+        fields,
+        tag_field="type",
+        tag=tag,
+        kw_only=True,
+        gc=False,
+        namespace={"__post_init__": check},
+    )
+
+
+class _Entry:
+    """A planned call as the fast path sees it."""
+
+    __slots__ = ("call", "decoder", "required")
+
+    def __init__(self, call: Call, decoder: msgspec.json.Decoder[Any] | None) -> None:
+        self.call = call
+        self.decoder = decoder
+        self.required = any(prop.required for prop in call.fields.values())
 
 
 class FastPath:
-    """Accepts a subset of the valid messages; everything else goes to the reference path."""
+    """Accepts the messages that are free of errors; ``None`` sends a message to the reference path."""
 
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
+        builder = _Builder()
+        self.unsupported: dict[str, str] = {}
+        """Calls that always take the reference path, with the reason."""
+        entries: dict[tuple[str, str | None], _Entry] = {}
+        for call in plan.calls():
+            decoder: msgspec.json.Decoder[Any] | None
+            try:
+                decoder = msgspec.json.Decoder(builder.struct(call.fields, call.additional_properties, call.label))
+            except (Unsupported, TypeError, ValueError) as exc:
+                self.unsupported[call.label] = str(exc)
+                decoder = None
+            if call.name is not None and not call.name.strip():
+                decoder = None
+            entries[(call.type, call.name)] = _Entry(call, decoder)
+        self.events = {name: entries[("track", name)] for name in plan.events}
+        self.pages = {name: entries[("page", name)] for name in (plan.pages or {})}
+        self.screens = {name: entries[("screen", name)] for name in (plan.screens or {})}
+        self.identify = entries.get(("identify", None))
+        self.group = entries.get(("group", None))
+        self._build_envelopes()
 
-    def accept(self, raw: bytes) -> tuple[str, str | None, Call | None] | None:
-        return None
+    def _build_envelopes(self) -> None:
+        plan = self.plan
+
+        def traits_type(entry: _Entry | None) -> Any:
+            return _Empty if entry is None else Raw
+
+        self.track_type = _envelope(
+            "track", [("event", str), ("properties", Raw, UNSET), ("traits", _Empty, UNSET)], _envelope_check
+        )
+        self.identify_type = _envelope(
+            "identify", [("traits", traits_type(self.identify), UNSET), ("properties", _Empty, UNSET)], _envelope_check
+        )
+        self.group_type = _envelope(
+            "group", [("traits", traits_type(self.group), UNSET), ("properties", _Empty, UNSET)], _envelope_check
+        )
+        named: dict[str, Any] = {}
+        for tag, governed in (("page", plan.pages is not None), ("screen", plan.screens is not None)):
+            if governed:
+                extra: list[tuple[str, Any] | tuple[str, Any, Any]] = [
+                    ("name", str),
+                    ("properties", Raw, UNSET),
+                    ("traits", _Empty, UNSET),
+                ]
+            else:
+                extra = [("name", Optional[str], None), ("properties", _Empty, UNSET), ("traits", _Empty, UNSET)]
+            named[tag] = _envelope(tag, extra, _envelope_check)
+        self.page_type = named["page"]
+        self.screen_type = named["screen"]
+        self.alias_type = _envelope(
+            "alias",
+            [("previousId", Union[str, int, float]), ("properties", _Empty, UNSET), ("traits", _Empty, UNSET)],
+            _alias_check,
+        )
+        members = (
+            self.track_type,
+            self.identify_type,
+            self.group_type,
+            self.page_type,
+            self.screen_type,
+            self.alias_type,
+        )
+        union: Any = Union.__getitem__(members)
+        self.decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(union)
+        self.named = {
+            self.page_type: ("page", self.pages if plan.pages is not None else None, "properties"),
+            self.screen_type: ("screen", self.screens if plan.screens is not None else None, "properties"),
+        }
+        self.single = {
+            self.identify_type: ("identify", self.identify),
+            self.group_type: ("group", self.group),
+            self.alias_type: ("alias", None),
+        }
+
+    @staticmethod
+    def _fields_ok(entry: _Entry, raw: Any) -> bool:
+        decoder = entry.decoder
+        if decoder is None:
+            return False
+        if raw is UNSET:
+            return not entry.required
+        try:
+            decoder.decode(raw)
+        except msgspec.DecodeError:
+            return False
+        return True
+
+    def accept(self, raw: bytes) -> Accepted | None:
+        """``(type, event, call)`` when ``raw`` is one message without errors, else ``None``."""
+        if not raw.isascii():
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return None
+        try:
+            message = self.decoder.decode(raw)
+        except msgspec.DecodeError:
+            return None
+        kind = type(message)
+        if kind is self.track_type:
+            entry = self.events.get(message.event)
+            if entry is None or not self._fields_ok(entry, message.properties):
+                return None
+            return "track", message.event, entry.call
+        single = self.single.get(kind)
+        if single is not None:
+            call_type, entry = single
+            if entry is None:
+                return call_type, None, None
+            if not self._fields_ok(entry, message.traits):
+                return None
+            return call_type, None, entry.call
+        call_type, planned, _ = self.named[kind]
+        if planned is None:
+            return call_type, message.name, None
+        entry = planned.get(message.name)
+        if entry is None or not self._fields_ok(entry, message.properties):
+            return None
+        return call_type, message.name, entry.call

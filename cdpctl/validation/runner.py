@@ -18,10 +18,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
 from cdpctl.model import Plan
-from cdpctl.validation.engine import Validator, check_parsed, validate_lines
+from cdpctl.validation.engine import Validator, check_parsed, parse_json, validate_lines
 from cdpctl.validation.inputs import (
     Block,
     Document,
@@ -63,8 +61,8 @@ def validate_document(validator: Validator, document: Document, sink: BufferSink
     """One JSON document: an array of messages, a batch payload, or a single message."""
     report = Report()
     try:
-        value = orjson.loads(document.data)
-    except orjson.JSONDecodeError as exc:
+        value = parse_json(document.data)
+    except ValueError as exc:
         report.record_malformed(document.file, 1, str(exc), document.data[:1024])
         if sink is not None:
             sink.malformed(document.data.rstrip(b"\r\n"))
