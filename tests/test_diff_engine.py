@@ -184,6 +184,13 @@ def test_widening_to_any_and_items_definition() -> None:
     ]
 
 
+def test_untyped_items_getting_an_object_shape_is_one_narrowing() -> None:
+    old = "plan: T\nversion: 1.0.0\nevents:\n  A:\n    properties:\n      t: {type: array}\n"
+    new = old.replace("{type: array}", "{type: array, items: {type: object, properties: {x: {type: string, required: true}}}}")
+    assert [(c.path, c.rule) for c in changes(old, new)] == [("properties.t[]", "type-narrowed")]
+    assert [(c.path, c.rule) for c in changes(new, old)] == [("properties.t[]", "type-widened")]
+
+
 def test_ambiguous_renames_are_not_paired() -> None:
     old = "plan: T\nversion: 1.0.0\nevents:\n  A:\n    properties:\n      a: {type: string}\n      b: {type: string}\n"
     new = "plan: T\nversion: 1.0.0\nevents:\n  A:\n    properties:\n      c: {type: string}\n"

@@ -166,6 +166,9 @@ def test_base_from_a_project_in_a_subfolder(repo: Path, monkeypatch: pytest.Monk
     git(repo, "commit", "-q", "-m", "monorepo project")
     write(project / "tracking" / "shop.yaml", "plan: T\nversion: 1.0.0\nevents:\n  A: {}\n  B: {}\n")
     monkeypatch.chdir(project)
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(repo))
+    github = run("--base", "main", "-f", "github")
+    assert github.stdout.startswith("::notice file=analytics/tracking/shop.yaml,line=5,col=3,")
     result = run("--base", "main", "-f", "json")
     assert result.exit_code == 0, result.output
     assert rules(result) == [("event-added", "B", "")]

@@ -98,7 +98,7 @@ def diff_command(
         elif fmt == "markdown":
             sys.stdout.write(render_markdown(reports, direction))
         elif fmt == "github":
-            sys.stdout.write(render_github(reports, direction))
+            sys.stdout.write(render_github(reports, direction, os.environ.get("GITHUB_WORKSPACE")))
         else:
             render_text(reports, direction, sys.stdout)
 

@@ -225,8 +225,8 @@ def compare_property(where: Where, path: str, old: Property, new: Property) -> I
         yield from constraints.compare_constraints(where, path, old, new, pos)
     yield from docs.compare_description(where, path, old.description, new.description, at("description"))
     yield from docs.compare_extras(where, path, old.extra, new.extra, pos)
-    if relation == "changed":
-        return  # an unrelated type: what lies below is not comparable, the type change says it all
+    if relation == "changed" or (relation is not None and "any" in (old.type, new.type)):
+        return  # an unrelated type, or to / from any: the type change says it all for what lies below
 
     old_object = old.type == "object" or bool(old.properties)
     new_object = new.type == "object" or bool(new.properties)

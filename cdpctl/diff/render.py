@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from typing import IO, Any
 
@@ -137,7 +138,22 @@ def render_markdown(reports: Sequence[DiffReport], direction: str) -> str:
 # -- GitHub annotations ------------------------------------------------------
 
 
-def github_results(reports: Sequence[DiffReport], direction: str) -> list[Result]:
+def annotation_path(path: str, workspace: str | None) -> str:
+    """A file path as GitHub wants it: relative to the workspace (the checkout) when it lies inside it."""
+    if not workspace:
+        return path
+    absolute = os.path.abspath(path)
+    root = os.path.abspath(workspace)
+    try:
+        if os.path.commonpath([absolute, root]) != root:
+            return path
+    except ValueError:  # pragma: no cover - another drive on Windows
+        return path
+    return os.path.relpath(absolute, root).replace(os.sep, "/")
+
+
+def github_results(reports: Sequence[DiffReport], direction: str, workspace: str | None = None) -> list[Result]:
+    """One annotation per change; paths are made relative to ``workspace`` (``GITHUB_WORKSPACE``) when given."""
     results = []
     for report in reports:
         for change in report.ordered(direction):
@@ -149,7 +165,7 @@ def github_results(reports: Sequence[DiffReport], direction: str) -> list[Result
                     level="error" if severity == "breaking" else severity,
                     message=f"{safe(change.call_label)}: {safe(change.message)} "
                     f"(producers: {change.producer}, consumers: {change.consumer})",
-                    file=pos.file if pos else (report.new_files[0] if report.new_files else None),
+                    file=_file(pos.file if pos else (report.new_files[0] if report.new_files else None), workspace),
                     line=pos.line if pos else None,
                     column=pos.column if pos else None,
                     title=f"{severity} plan change: {change.rule}",
@@ -158,8 +174,12 @@ def github_results(reports: Sequence[DiffReport], direction: str) -> list[Result
     return results
 
 
-def render_github(reports: Sequence[DiffReport], direction: str) -> str:
-    return github_annotations(github_results(reports, direction))
+def _file(path: str | None, workspace: str | None) -> str | None:
+    return annotation_path(path, workspace) if path else None
+
+
+def render_github(reports: Sequence[DiffReport], direction: str, workspace: str | None = None) -> str:
+    return github_annotations(github_results(reports, direction, workspace))
 
 
 # -- text -----------------------------------------------------------------------
