@@ -214,3 +214,19 @@ def test_text_output_prints_hostile_names_literally(plans: Path) -> None:
     assert "\x1b" not in result.stdout
     github = run("a.yaml", "b.yaml", "-f", "github").stdout
     assert "\x1b" not in github and "Evil" in github
+
+
+def test_markdown_stays_within_a_github_comment() -> None:
+    from cdpctl.diff import compare
+    from cdpctl.diff.render import MAX_MARKDOWN_ROWS, render_markdown
+    from cdpctl.loader import load_plan_text
+
+    fields = "".join(f"      p{index}: {{type: string, description: Property number {index}.}}\n" for index in range(300))
+    old = load_plan_text(f"plan: T\nversion: 1.0.0\nevents:\n  A:\n    properties:\n{fields}", "old.yaml")
+    new = load_plan_text("plan: T\nversion: 2.0.0\nevents:\n  A: {}\n", "new.yaml")
+    report = compare(old, new, "old.yaml", "new.yaml")
+    assert len(report.changes) == 300
+    text = render_markdown([report], "both")
+    assert text.count("| property-removed |") == MAX_MARKDOWN_ROWS
+    assert f"… and {300 - MAX_MARKDOWN_ROWS} more" in text
+    assert len(text) < 65536

@@ -90,6 +90,16 @@ def _md_rows(changes: Sequence[Change], direction: str, with_severity: bool) -> 
     return rows
 
 
+MAX_MARKDOWN_ROWS = 200
+"""Rows per table: a GitHub comment holds at most 65,536 characters."""
+
+
+def _md_more(count: int) -> list[str]:
+    if count <= MAX_MARKDOWN_ROWS:
+        return []
+    return [f"… and {count - MAX_MARKDOWN_ROWS} more (`cdpctl diff --format json` lists every change).", ""]
+
+
 def _md_report(report: DiffReport, direction: str, heading: str) -> list[str]:
     counts = report.counts(direction)
     old = markdown_escape(report.old_label) + (" (absent)" if report.old_missing else "")
@@ -110,14 +120,16 @@ def _md_report(report: DiffReport, direction: str, heading: str) -> list[str]:
     headers = ["Call", "Path", "Change", "Producers", "Consumers", "Rule"]
     if breaking:
         out += [f"**Breaking changes ({len(breaking)})**", ""]
-        out.append(markdown_table(headers, _md_rows(breaking, direction, False)))
+        out.append(markdown_table(headers, _md_rows(breaking[:MAX_MARKDOWN_ROWS], direction, False)))
+        out += _md_more(len(breaking))
     if rest:
         rest_counts = [f"{counts[s]} {s}" for s in SEVERITIES[1:] if counts[s]]
         out += [
             "<details>",
             f"<summary>{len(rest)} other change{'s' if len(rest) != 1 else ''} ({', '.join(rest_counts)})</summary>",
             "",
-            markdown_table(["Severity", *headers], _md_rows(rest, direction, True)),
+            markdown_table(["Severity", *headers], _md_rows(rest[:MAX_MARKDOWN_ROWS], direction, True)),
+            *_md_more(len(rest)),
             "</details>",
             "",
         ]
