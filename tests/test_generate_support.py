@@ -158,21 +158,18 @@ def run_mypy(folder: Path, files: Iterable[Path], *extra: str) -> dict[str, list
 
 
 def run_ruff(files: Iterable[Path]) -> subprocess.CompletedProcess[str]:
-    """``ruff check`` with a strict selection (pycodestyle, pyflakes, isort, bugbear, pyupgrade, simplify)."""
-    command = [
-        sys.executable,
-        "-m",
-        "ruff",
-        "check",
-        "--isolated",
-        "--no-cache",
-        "--select",
-        "E,F,W,I,B,UP,SIM,C4,PIE,RUF005",
-        "--target-version",
-        "py310",
-        *(str(path) for path in files),
-    ]
-    return subprocess.run(command, capture_output=True, text=True, timeout=300)
+    """``ruff check`` with its default rules and with a strict selection, for Python 3.10 to 3.14 targets."""
+    names = [str(path) for path in files]
+    result: subprocess.CompletedProcess[str] | None = None
+    for target in ("py310", "py311", "py312", "py313", "py314"):
+        for select in ([], ["--extend-select", "E,F,W,I,B,UP,SIM,C4,PIE,RUF,N,PERF,FURB,TC,A,ARG,RET,Q", "--ignore", "E501"]):
+            command = [sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache", "--target-version", target]
+            result = subprocess.run([*command, *select, *names], capture_output=True, text=True, timeout=300)
+            if result.returncode != 0:
+                result.stdout = f"ruff --target-version {target} {' '.join(select)}\n{result.stdout}"
+                return result
+    assert result is not None
+    return result
 
 
 class FakeClient:

@@ -10,8 +10,10 @@ Rules (documented in ``docs/generate.md``):
    (``track_``, ``page_``, ``p_``, ``T``...); an empty one also a short hash
    of the original name, so it stays stable.
 3. A result that is a Python keyword, soft keyword, builtin or a name the
-   generated code itself uses gets a trailing underscore (``type`` -> ``type_``).
+   generated code itself uses gets a trailing underscore (``type`` -> ``type_``;
+   class names get ``Type``: ``Any`` -> ``AnyType``).
 4. Names that still collide in one namespace are numbered ``_2``, ``_3`` ...
+   (class names ``2``, ``3`` ...).
    The order does not depend on the order of the plan: a name that is
    already exactly its own identifier keeps it first, then the others in
    code-point order of their original names.
@@ -95,11 +97,13 @@ def allocate(
     *,
     exact: Callable[[K], bool] = lambda key: False,
     order: Callable[[K], str | tuple[str, ...]] = lambda key: str(key),
+    style: str = "snake",
 ) -> dict[K, str]:
     """Give each request a unique identifier, starting from its wanted ``requests[key]``.
 
     ``reserved`` names (and Python's reserved names) get a trailing underscore;
-    remaining collisions are numbered ``_2``, ``_3``... Requests for which
+    remaining collisions are numbered ``_2``, ``_3``...  With ``style="pascal"`` (class names, which
+    stay CapWords) a reserved name gets ``Type`` appended and collisions are numbered ``2``, ``3``... Requests for which
     ``exact(key)`` holds (and whose wanted name is not blocked) are served first, then the rest sorted by ``order(key)``,
     so the result does not depend on the order of ``requests``.
     """
@@ -110,11 +114,11 @@ def allocate(
     for key in ranked:
         wanted = requests[key]
         if wanted in blocked:
-            wanted = f"{wanted}_"
+            wanted = f"{wanted}Type" if style == "pascal" else f"{wanted}_"
         name, counter = wanted, 1
         while name in taken or name in blocked:
             counter += 1
-            name = f"{wanted.rstrip('_') or wanted}_{counter}"
+            name = f"{wanted}{counter}" if style == "pascal" else f"{wanted.rstrip('_') or wanted}_{counter}"
         taken.add(name)
         result[key] = name
     return {key: result[key] for key in requests}

@@ -21,7 +21,7 @@ import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from enum import Enum
 from typing import Any, ClassVar, Final
 
@@ -60,7 +60,7 @@ class Violation:
         return f"{self.code}{where}: {self.message}"
 
 
-class TrackingPlanViolation(Exception):
+class PlanViolationError(Exception):
     """Raised by the default handler (under pytest or with the strict variable set) for error violations."""
 
     def __init__(self, violations: Sequence[Violation]) -> None:
@@ -81,18 +81,21 @@ def _strict() -> bool:
 
 
 def default_violation_handler(violations: Sequence[Violation]) -> None:
-    """Raise :class:`TrackingPlanViolation` for errors in tests (or when strict), log everything otherwise."""
+    """Raise :class:`PlanViolationError` for errors in tests (or when strict), log everything otherwise."""
     errors = [violation for violation in violations if violation.severity == "error"]
     if errors and _strict():
-        raise TrackingPlanViolation(errors)
+        raise PlanViolationError(errors)
     for violation in violations:
         level = logging.ERROR if violation.severity == "error" else logging.WARNING
         _LOG.log(level, "tracking plan violation in %s: %s", violation.event or violation.type, violation)
 
 
+_UTC: Final = timezone(timedelta(0))
+
+
 def _iso(value: datetime) -> str:
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=_UTC)
     return value.isoformat()
 
 
@@ -305,16 +308,15 @@ class _TrackerBase:
             name_key = _NAME_KEYS.get(call_type)
             if name_key is not None and name is not None:
                 message[name_key] = name
-            for key, value in (
+            envelope = (
                 ("userId", user_id),
                 ("anonymousId", anonymous_id),
                 ("groupId", group_id),
                 ("category", category),
                 ("messageId", message_id),
                 ("timestamp", _iso(timestamp) if timestamp is not None else None),
-            ):
-                if value is not None:
-                    message[key] = value
+            )
+            message.update({key: value for key, value in envelope if value is not None})
             message[field_key] = payload
             message["context"] = sent_context
             message["integrations"] = sent_integrations

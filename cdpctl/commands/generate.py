@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from cdpctl.commands._common import PLAN_HELP, handle_errors, load_plan_arg
+from cdpctl.commands._common import handle_errors, load_plan_arg
 
 generate_app = typer.Typer(
     name="generate",
@@ -35,7 +35,13 @@ def _configured_out() -> str | None:
 
 @generate_app.command("python")
 def python_command(
-    plan: Optional[str] = typer.Option(None, "--plan", "-p", help=PLAN_HELP, show_default=False),
+    plan: Optional[str] = typer.Option(
+        None,
+        "--plan",
+        "-p",
+        help="Plan file (default: 'plan' from cdpctl.yaml or the \\[tool.cdpctl] table of pyproject.toml).",
+        show_default=False,
+    ),
     out: Optional[str] = typer.Option(
         None,
         "--out",
@@ -67,14 +73,15 @@ def python_command(
                 state = "missing" if not file.path.exists() else "stale"
                 sys.stderr.write(f"{file.path}: {state}: not what plan {label} generates\n")
             if stale:
-                sys.stderr.write(f"cdpctl: run: cdpctl generate python --out {target}\n")
+                again = f" --plan {plan}" if plan else ""
+                sys.stderr.write(f"cdpctl: to update, run: cdpctl generate python{again} --out {target}\n")
                 raise typer.Exit(1)
             sys.stderr.write(f"{target}: up to date with plan {label}\n")
             return
         written = write_files(files)
-        methods = sum(1 for _ in loaded.calls())
-        state = "wrote" if written else "unchanged"
-        sys.stderr.write(f"{state} {target} from plan {label}: {methods} typed call methods\n")
+        calls = sum(1 for _ in loaded.calls())
+        state = "wrote" if written else "unchanged:"
+        sys.stderr.write(f"{state} {target} from plan {label} ({calls} planned calls)\n")
 
 
 def register(app: typer.Typer) -> None:
