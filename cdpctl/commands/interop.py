@@ -1,9 +1,168 @@
-"""Command module placeholder: registers nothing until its command lands."""
+"""``cdpctl import segment``, ``cdpctl export segment``, ``cdpctl export jsonschema`` and ``cdpctl init``."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+from typing import Optional
+
 import typer
+
+from cdpctl.commands._common import PLAN_HELP, handle_errors, load_plan_arg
+
+import_app = typer.Typer(
+    name="import",
+    help="Import a tracking plan from another tool.\n\nExample: cdpctl import segment plan.json -o plans/plan.yaml",
+    no_args_is_help=True,
+)
+export_app = typer.Typer(
+    name="export",
+    help="Export the plan for another tool.\n\nExample: cdpctl export segment plans/acme-shop.yaml -o rules.json",
+    no_args_is_help=True,
+)
+
+
+def _write_text(out: str | None, text: str) -> None:
+    from cdpctl.errors import UsageError
+
+    if out is None or out == "-":
+        sys.stdout.write(text)
+        return
+    try:
+        target = Path(out)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write to '{out}': {exc.strerror or exc}") from exc
+
+
+@import_app.command("segment")
+def import_segment_command(
+    file: str = typer.Argument(
+        ..., help="Segment tracking plan JSON (Public API, Config API or local Typewriter form)."
+    ),
+    out: Optional[str] = typer.Option(None, "--out", "-o", help="Write the plan here (default: stdout)."),
+    no_extract: bool = typer.Option(
+        False, "--no-extract", help="Keep every property inline instead of extracting recurring ones to 'properties:'."
+    ),
+    strict: bool = typer.Option(False, "--strict", help="Exit 1 when something could not be represented."),
+) -> None:
+    """Convert a Segment tracking plan into a cdpctl plan.
+
+    Example: cdpctl import segment plan.json -o plans/tracking-plan.yaml
+    """
+    from cdpctl.errors import PlanLoadError, UsageError
+    from cdpctl.interop.importer import import_segment, parse_json
+    from cdpctl.loader import load_plan_text
+
+    with handle_errors():
+        try:
+            text = Path(file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise UsageError(f"cannot read '{file}': {reason}") from exc
+        result = import_segment(parse_json(text, file), Path(file).name, extract=not no_extract)
+        for note in result.notes:
+            sys.stderr.write(f"{file}: {note}\n")
+        try:
+            load_plan_text(result.text, out or "imported.yaml")
+        except PlanLoadError as exc:  # a bug in the importer: say so rather than write a broken plan
+            raise UsageError(f"the imported plan does not load: {exc}") from exc
+        _write_text(out, result.text)
+        lossy = sum(1 for note in result.notes if note.severity == "warning")
+        sys.stderr.write(
+            f"imported {result.events} events ({result.shared} shared properties, {result.raw} kept as raw "
+            f"JSON Schema, {lossy} lossy notes){' to ' + out if out else ''}\n"
+        )
+        if strict and lossy:
+            raise typer.Exit(1)
+
+
+@export_app.command("segment")
+def export_segment_command(
+    plan: Optional[str] = typer.Argument(None, help=PLAN_HELP, show_default=False),
+    out: Optional[str] = typer.Option(None, "--out", "-o", help="Write the rules JSON here (default: stdout)."),
+) -> None:
+    """Export the plan as Segment Public API rules, ready to upload.
+
+    Example: cdpctl export segment plans/acme-shop.yaml -o rules.json
+    """
+    from cdpctl.compiler import dumps
+    from cdpctl.interop.export import export_segment
+
+    with handle_errors():
+        document, notes = export_segment(load_plan_arg(plan))
+        for note in notes:
+            sys.stderr.write(f"{note}\n")
+        _write_text(out, dumps(document))
+        if out:
+            sys.stderr.write(f"wrote {len(document['rules'])} rules to {out}\n")
+
+
+@export_app.command("jsonschema")
+def export_jsonschema_command(
+    plan: Optional[str] = typer.Argument(None, help=PLAN_HELP, show_default=False),
+    out: Optional[str] = typer.Option(
+        None, "--out", "-o", help="Write one schema per call and index.json here (default: one bundle on stdout)."
+    ),
+    draft: str = typer.Option("07", "--draft", help="JSON Schema draft: 07 or 2020-12."),
+) -> None:
+    """Export the plan as JSON Schema (the same as cdpctl compile).
+
+    Example: cdpctl export jsonschema plans/acme-shop.yaml --out schemas/
+    """
+    from cdpctl.commands.compile import compile_command
+
+    compile_command(plan, out, draft)
+
+
+def init_command(
+    directory: str = typer.Argument(".", help="Project folder (created when missing)."),
+    name: Optional[str] = typer.Option(None, "--name", help="Product name for the plan (default: the folder name)."),
+    plan_file: Optional[str] = typer.Option(
+        None, "--plan-file", help="Where the plan goes, relative to the folder (default: plans/tracking-plan.yaml)."
+    ),
+    ci: Optional[str] = typer.Option(None, "--ci", help="CI workflow to write: github or none (default: github)."),
+    pre_commit: Optional[bool] = typer.Option(
+        None, "--pre-commit/--no-pre-commit", help="Write a .pre-commit-config.yaml (default: yes)."
+    ),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Ask nothing: use the flags and the defaults."),
+    force: bool = typer.Option(False, "--force", help="Overwrite files that already exist."),
+) -> None:
+    """Scaffold a new project: starter plan, cdpctl.yaml, pre-commit configuration, CI workflow.
+
+    Example: cdpctl init --yes --name "Acme Shop"
+    """
+    from cdpctl.interop.scaffold import InitOptions, scaffold_files, write_scaffold
+
+    root = Path(directory)
+    defaults = InitOptions(name=root.resolve().name.replace("-", " ").replace("_", " ").title() or "My Product")
+    with handle_errors():
+        if yes:
+            options = InitOptions(
+                name=name or defaults.name,
+                plan_file=plan_file or defaults.plan_file,
+                ci=ci or defaults.ci,
+                pre_commit=defaults.pre_commit if pre_commit is None else pre_commit,
+            )
+        else:
+            options = InitOptions(
+                name=name or typer.prompt("Product name", default=defaults.name),
+                plan_file=plan_file or typer.prompt("Plan file", default=defaults.plan_file),
+                ci=ci or typer.prompt("CI workflow (github, none)", default=defaults.ci),
+                pre_commit=pre_commit
+                if pre_commit is not None
+                else typer.confirm("Write a pre-commit configuration?", default=True),
+            )
+        files = scaffold_files(options)
+        written = write_scaffold(root, files, force)
+        for path in written:
+            sys.stderr.write(f"wrote {path}\n")
+        sys.stderr.write(f"next: cdpctl lint {root / options.plan_file}\n")
 
 
 def register(app: typer.Typer) -> None:
-    """Register this module's commands on ``app``."""
+    """Register ``import``, ``export`` and ``init`` on ``app``."""
+    app.add_typer(import_app)
+    app.add_typer(export_app)
+    app.command("init")(init_command)

@@ -1,0 +1,435 @@
+"""JSON Schema (draft-04, -06, -07, as Segment stores it) -> plan property definitions.
+
+Each property schema becomes the plan definition a person would write (``type``, ``nullable``,
+``enum``, constraints, nested ``properties`` and ``items``).  What the plan format cannot say
+(unions of several types, ``anyOf``, tuples, ``patternProperties``...) is kept verbatim under a
+``json_schema:`` escape hatch, so the compiled schema still accepts exactly what the source did.
+What is left out (annotations such as ``title``; a ``pattern`` Python cannot compile) is reported
+as a :class:`~cdpctl.interop.notes.Note` with its JSON pointer and as a comment in the YAML.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from cdpctl.interop.notes import Note, pointer_join
+from cdpctl.model import FORMATS
+
+Path = tuple[str, ...]
+
+PROPERTY_ORDER = (
+    "type",
+    "description",
+    "required",
+    "nullable",
+    "enum",
+    "const",
+    "pattern",
+    "format",
+    "min_length",
+    "max_length",
+    "minimum",
+    "maximum",
+    "exclusive_minimum",
+    "exclusive_maximum",
+    "multiple_of",
+    "min_items",
+    "max_items",
+    "unique_items",
+    "items",
+    "additional_properties",
+    "properties",
+    "deprecated",
+    "examples",
+    "json_schema",
+)
+
+CONSTRAINTS = {
+    "pattern": "pattern",
+    "format": "format",
+    "minLength": "min_length",
+    "maxLength": "max_length",
+    "minimum": "minimum",
+    "maximum": "maximum",
+    "exclusiveMinimum": "exclusive_minimum",
+    "exclusiveMaximum": "exclusive_maximum",
+    "multipleOf": "multiple_of",
+    "minItems": "min_items",
+    "maxItems": "max_items",
+    "uniqueItems": "unique_items",
+}
+APPLIES_TO = {
+    "pattern": ("string",),
+    "format": ("string",),
+    "min_length": ("string",),
+    "max_length": ("string",),
+    "minimum": ("integer", "number"),
+    "maximum": ("integer", "number"),
+    "exclusive_minimum": ("integer", "number"),
+    "exclusive_maximum": ("integer", "number"),
+    "multiple_of": ("integer", "number"),
+    "min_items": ("array",),
+    "max_items": ("array",),
+    "unique_items": ("array",),
+}
+BOOKKEEPING = ("id", "$id", "$schema", "key", "labels", "eventMetadata")
+"""Segment's own bookkeeping in rule schemas: no effect on validation, not imported."""
+ANNOTATIONS = ("title", "default", "$comment", "readOnly", "writeOnly", "contentMediaType", "contentEncoding")
+"""Annotations without effect on validation that the plan format has no key for (reported, not imported)."""
+HANDLED = {
+    "type",
+    "description",
+    "enum",
+    "const",
+    "items",
+    "properties",
+    "required",
+    "additionalProperties",
+    "deprecated",
+    "examples",
+    *CONSTRAINTS,
+    *BOOKKEEPING,
+    *ANNOTATIONS,
+}
+JSON_TYPES = ("string", "integer", "number", "boolean", "object", "array", "null")
+SCHEMA_MAPS = ("properties", "patternProperties", "definitions", "$defs", "dependencies")
+SCHEMA_ONE = ("additionalProperties", "additionalItems", "not", "contains", "propertyNames", "if", "then", "else")
+SCHEMA_LISTS = ("allOf", "anyOf", "oneOf")
+
+
+def draft_of(schema: Any) -> int:
+    """4, 6 or 7 from a schema's ``$schema`` (7 when absent or unknown)."""
+    uri = schema.get("$schema") if isinstance(schema, dict) else None
+    if isinstance(uri, str):
+        for number in (4, 6):
+            if f"draft-0{number}" in uri:
+                return number
+    return 7
+
+
+def json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def matches_type(value: Any, type_name: str) -> bool:
+    kind = json_type(value)
+    if type_name == "integer" and isinstance(value, float):
+        return value.is_integer()
+    return kind == type_name or (type_name == "number" and kind == "integer")
+
+
+def ordered(definition: dict[str, Any]) -> dict[str, Any]:
+    """A definition with its keys in the canonical order (known keys first, then ``x-`` keys sorted)."""
+    result = {key: definition[key] for key in PROPERTY_ORDER if key in definition}
+    for key in sorted(definition):
+        if key not in result:
+            result[key] = definition[key]
+    return result
+
+
+def clean_schema(schema: Any, draft: int) -> Any:
+    """A raw schema ready to be compiled as Draft-07: bookkeeping removed, draft-04 forms rewritten."""
+    if not isinstance(schema, dict):
+        return copy.deepcopy(schema)
+    result: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in BOOKKEEPING:
+            continue
+        if key in SCHEMA_MAPS and isinstance(value, dict):
+            result[key] = {
+                name: clean_schema(sub, draft) if isinstance(sub, (dict, bool)) else copy.deepcopy(sub)
+                for name, sub in value.items()
+            }
+        elif key in SCHEMA_ONE:
+            result[key] = clean_schema(value, draft)
+        elif key in SCHEMA_LISTS and isinstance(value, list):
+            result[key] = [clean_schema(sub, draft) for sub in value]
+        elif key == "items":
+            result[key] = (
+                [clean_schema(sub, draft) for sub in value] if isinstance(value, list) else clean_schema(value, draft)
+            )
+        else:
+            result[key] = copy.deepcopy(value)
+    if draft == 4:
+        for bound, exclusive in (("maximum", "exclusiveMaximum"), ("minimum", "exclusiveMinimum")):
+            flag = result.get(exclusive)
+            if isinstance(flag, bool):
+                del result[exclusive]
+                if flag and bound in result:
+                    result[exclusive] = result.pop(bound)
+    return result
+
+
+def resolve_local_refs(root: Any, notes: list[Note], base: str) -> Any:
+    """``root`` with every local ``$ref`` (``#/definitions/x``) replaced by its target (non-recursive ones)."""
+
+    def target(ref: str) -> Any:
+        node: Any = root
+        for token in ref[2:].split("/") if ref != "#" else []:
+            token = token.replace("~1", "/").replace("~0", "~")
+            if isinstance(node, dict) and token in node:
+                node = node[token]
+            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+                node = node[int(token)]
+            else:
+                raise KeyError(ref)
+        return node
+
+    def walk(node: Any, pointer: str, stack: tuple[str, ...]) -> Any:
+        if isinstance(node, list):
+            return [walk(item, pointer_join(pointer, index), stack) for index, item in enumerate(node)]
+        if not isinstance(node, dict):
+            return node
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            if not ref.startswith("#") or ref in stack:
+                why = "recursive" if ref in stack else "remote"
+                notes.append(Note(pointer_join(pointer, "$ref"), f"{why} $ref '{ref}' cannot be inlined; kept as is"))
+                return node
+            try:
+                found = target(ref)
+            except KeyError:
+                notes.append(Note(pointer_join(pointer, "$ref"), f"$ref '{ref}' points nowhere; kept as is"))
+                return node
+            return walk(copy.deepcopy(found), pointer, (*stack, ref))
+        return {key: walk(value, pointer_join(pointer, key), stack) for key, value in node.items()}
+
+    return walk(root, base, ())
+
+
+def has_ref(schema: Any) -> bool:
+    if isinstance(schema, dict):
+        return "$ref" in schema or any(has_ref(value) for value in schema.values())
+    if isinstance(schema, list):
+        return any(has_ref(item) for item in schema)
+    return False
+
+
+@dataclass
+class Converter:
+    """Converts property schemas, collecting notes (with pointers) and YAML comments (by plan path)."""
+
+    draft: int = 7
+    notes: list[Note] = field(default_factory=list)
+    comments: dict[Path, list[str]] = field(default_factory=dict)
+
+    def comment(self, path: Path, text: str) -> None:
+        self.comments.setdefault(path, []).append(text)
+
+    def lossy(self, path: Path, pointer: str, message: str) -> None:
+        self.notes.append(Note(pointer, message, "warning"))
+        self.comment(path, f"lossy: {message} ({pointer})")
+
+    # -- objects ---------------------------------------------------------
+    def fields(self, schema: dict[str, Any], pointer: str, path: Path) -> tuple[dict[str, Any], bool]:
+        """The properties of an object schema and its ``additionalProperties`` (true when absent)."""
+        props = schema.get("properties")
+        required = schema.get("required")
+        names = [name for name in required if isinstance(name, str)] if isinstance(required, list) else []
+        result: dict[str, Any] = {}
+        if isinstance(props, dict):
+            for name, sub in props.items():
+                definition = self.property(sub, pointer_join(pointer, "properties", name), (*path, name))
+                if name in names:
+                    definition["required"] = True
+                result[name] = ordered(definition)
+        for name in names:
+            if name not in result:
+                result[name] = {"type": "any", "required": True}
+                self.comment((*path, name), "listed in 'required' but not defined in 'properties'")
+        ap = schema.get("additionalProperties", True)
+        return result, ap is not False
+
+    # -- properties ------------------------------------------------------
+    def raw(self, schema: Any, pointer: str, path: Path, why: str) -> dict[str, Any]:
+        """The escape hatch: the schema verbatim under ``json_schema:`` (description kept as a plan key)."""
+        cleaned = clean_schema(schema, self.draft) if isinstance(schema, dict) else {"not": {}}
+        definition: dict[str, Any] = {}
+        if isinstance(cleaned, dict):
+            description = cleaned.pop("description", None)
+            if isinstance(description, str) and description:
+                definition["description"] = description
+            for key in ANNOTATIONS:
+                cleaned.pop(key, None)
+        if has_ref(cleaned):
+            self.lossy(path, pointer, "a $ref that cannot be inlined; the property accepts any value")
+            definition["type"] = "any"
+            return definition
+        definition["json_schema"] = cleaned
+        self.notes.append(Note(pointer, f"{why}: kept as raw JSON Schema", "info"))
+        self.comment(path, f"{why}: kept as raw JSON Schema")
+        return definition
+
+    def property(self, schema: Any, pointer: str, path: Path) -> dict[str, Any]:
+        """The plan definition of one property schema."""
+        if schema is True:
+            return {"type": "any"}
+        if not isinstance(schema, dict):
+            return self.raw(schema, pointer, path, "a schema that accepts nothing")
+        schema = clean_schema(schema, self.draft)
+        if self.draft == 4 and "const" in schema:
+            self.lossy(path, pointer_join(pointer, "const"), "'const' is not a draft-04 keyword (it had no effect)")
+            del schema["const"]
+        for key in ANNOTATIONS:
+            if key in schema:
+                self.lossy(path, pointer_join(pointer, key), f"annotation '{key}' ({schema[key]!r}) has no plan key")
+        unknown = sorted(key for key in schema if key not in HANDLED)
+        if unknown:
+            return self.raw(schema, pointer, path, f"keyword{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}")
+
+        definition: dict[str, Any] = {}
+        description = schema.get("description")
+        if isinstance(description, str) and description:
+            definition["description"] = description
+        if schema.get("deprecated") is True:
+            definition["deprecated"] = True
+        if isinstance(schema.get("examples"), list):
+            definition["examples"] = schema["examples"]
+
+        raw_type = schema.get("type", [])
+        types = [raw_type] if isinstance(raw_type, str) else raw_type
+        if not isinstance(types, list) or not all(isinstance(t, str) and t in JSON_TYPES for t in types):
+            return self.raw(schema, pointer, path, "an unknown 'type'")
+        types = list(dict.fromkeys(types))
+        non_null = [t for t in types if t != "null"]
+        if "integer" in non_null and "number" in non_null:
+            non_null.remove("integer")
+        nullable = "null" in types
+
+        if "enum" in schema:
+            values = schema["enum"]
+            if not isinstance(values, list) or not values:
+                return self.raw(schema, pointer, path, "an empty or malformed 'enum'")
+            if types:
+                values = [v for v in values if any(matches_type(v, t) for t in types)]
+                if not values:
+                    return self.raw(schema, pointer, path, "an 'enum' none of whose values has the declared type")
+            nullable = None in values
+            kinds = {json_type(v) for v in values if v is not None}
+            if kinds == {"integer", "number"}:
+                kinds = {"number"}
+            if len(non_null) == 1:
+                plan_type = non_null[0]
+            elif len(kinds) == 1:
+                plan_type = kinds.pop()  # the enum allows nothing else, so the narrower type says the same
+            else:
+                plan_type = "any"
+            definition["enum"] = values
+        elif not non_null:
+            if nullable:
+                return self.raw(schema, pointer, path, "type 'null'")
+            plan_type = "any"
+        elif len(non_null) == 1:
+            plan_type = non_null[0]
+        else:
+            return self.raw(schema, pointer, path, f"a union type ({', '.join(types)})")
+        if "const" in schema:
+            value = schema["const"]
+            if plan_type != "any" and not matches_type(value, plan_type) and value is not None:
+                return self.raw(schema, pointer, path, "a 'const' of another type than the property")
+            if "enum" in definition and value not in definition["enum"]:
+                return self.raw(schema, pointer, path, "a 'const' outside its 'enum'")
+            nullable = value is None
+            definition["const"] = value
+        if nullable and (plan_type != "any" or "enum" in definition or "const" in definition):
+            definition["nullable"] = True
+
+        for keyword, key in CONSTRAINTS.items():
+            if keyword not in schema:
+                continue
+            value = schema[keyword]
+            if plan_type not in (*APPLIES_TO[key], "any"):
+                return self.raw(schema, pointer, path, f"'{keyword}' on a property of type {plan_type}")
+            if key == "format" and value not in FORMATS:
+                return self.raw(schema, pointer, path, f"format '{value}'")
+            if key == "pattern" and (not isinstance(value, str) or not _compiles(value)):
+                message = f"pattern {value!r} is not a valid regular expression here"
+                self.lossy(path, pointer_join(pointer, keyword), message)
+                continue
+            if not _valid_constraint(key, value):
+                return self.raw(schema, pointer, path, f"an unusual '{keyword}' value")
+            definition[key] = value
+        if _contradicts(definition):
+            return self.raw(schema, pointer, path, "bounds no value can satisfy")
+
+        object_keys = ("properties", "required", "additionalProperties")
+        if any(key in schema for key in object_keys):
+            if plan_type != "object":
+                return self.raw(schema, pointer, path, f"object keywords on a property of type {plan_type}")
+            ap = schema.get("additionalProperties", True)
+            if not isinstance(ap, bool) and ap != {}:
+                return self.raw(schema, pointer, path, "a schema for additional properties")
+            if not isinstance(schema.get("properties", {}), dict):
+                return self.raw(schema, pointer, path, "malformed 'properties'")
+            children, ap_value = self.fields(schema, pointer, path + ("properties",))
+            if children:
+                definition["properties"] = children
+            definition["additional_properties"] = ap_value
+        elif plan_type == "object":
+            definition["additional_properties"] = True
+        if "items" in schema:
+            items = schema["items"]
+            if plan_type != "array":
+                return self.raw(schema, pointer, path, f"'items' on a property of type {plan_type}")
+            if isinstance(items, list):
+                return self.raw(schema, pointer, path, "tuple 'items'")
+            if items is not True and items != {}:
+                item = self.property(items, pointer_join(pointer, "items"), path + ("items",))
+                item.pop("required", None)
+                definition["items"] = ordered(item)
+        definition["type"] = plan_type
+        return ordered(definition)
+
+
+def _compiles(pattern: str) -> bool:
+    try:
+        re.compile(pattern)
+    except re.error:
+        return False
+    return True
+
+
+def _contradicts(definition: dict[str, Any]) -> bool:
+    pairs = (
+        ("minimum", "maximum", False),
+        ("exclusive_minimum", "exclusive_maximum", True),
+        ("minimum", "exclusive_maximum", True),
+        ("exclusive_minimum", "maximum", True),
+        ("min_length", "max_length", False),
+        ("min_items", "max_items", False),
+    )
+    for low, high, strict in pairs:
+        if low in definition and high in definition:
+            a, b = definition[low], definition[high]
+            if (a >= b) if strict else (a > b):
+                return True
+    return False
+
+
+def _valid_constraint(key: str, value: Any) -> bool:
+    number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if key in ("min_length", "max_length", "min_items", "max_items"):
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    if key == "unique_items":
+        return isinstance(value, bool)
+    if key == "multiple_of":
+        return number and value > 0
+    if key in ("minimum", "maximum", "exclusive_minimum", "exclusive_maximum"):
+        return number
+    return True

@@ -1,0 +1,136 @@
+"""``cdpctl export segment``: a plan as Segment's Public API rules form, ready to upload.
+
+Each governed call becomes a rule ``{"key", "type", "version", "jsonSchema"}`` whose schema validates the
+whole message (``properties.properties`` for track, page and screen; ``properties.traits`` for identify and
+group), as the Public API returns and accepts it.  The ``common:`` rules become one ``COMMON`` rule.
+Formats are written as ``format`` only (no compiled ``pattern``), so importing the file gives the plan back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cdpctl.interop.notes import Note
+from cdpctl.model import CONSTRAINT_KEYS, JSON_SCHEMA_KEYWORD, Call, Common, Plan, Property
+
+DRAFT_07 = "http://json-schema.org/draft-07/schema#"
+RULE_TYPE = {"track": "TRACK", "identify": "IDENTIFY", "group": "GROUP", "page": "PAGE", "screen": "SCREEN"}
+
+
+def property_rule(prop: Property) -> dict[str, Any]:
+    """The Segment JSON Schema of one property (``format`` kept as is; ``nullable`` as a ``null`` type)."""
+    raw = prop.extra.get("json_schema")
+    schema: dict[str, Any] = {}
+    if prop.description:
+        schema["description"] = prop.description
+    if isinstance(raw, dict):
+        schema.update(raw)
+    else:
+        if prop.type != "any":
+            schema["type"] = [prop.type, "null"] if prop.nullable else prop.type
+        for key in CONSTRAINT_KEYS:
+            if key not in prop.constraints:
+                continue
+            value = prop.constraints[key]
+            if key == "enum":
+                schema["enum"] = [*value, None] if prop.nullable else list(value)
+            elif key == "const" and prop.nullable and value is not None:
+                schema["enum"] = [value, None]
+            else:
+                schema[JSON_SCHEMA_KEYWORD[key]] = value
+        if prop.type == "object" or prop.properties:
+            schema.update(object_rule(prop.properties, prop.additional_properties))
+            if prop.type == "any":
+                schema.pop("type", None)
+        if prop.items is not None:
+            schema["items"] = property_rule(prop.items)
+    if prop.deprecated:
+        schema["deprecated"] = True
+    examples = prop.extra.get("examples")
+    if isinstance(examples, list) and "examples" not in schema:
+        schema["examples"] = examples
+    for key, value in prop.extra.items():
+        if key.startswith("x-"):
+            schema[key] = value
+    return schema
+
+
+def object_rule(properties: dict[str, Property], additional_properties: bool) -> dict[str, Any]:
+    schema: dict[str, Any] = {"properties": {name: property_rule(prop) for name, prop in properties.items()}}
+    required = [name for name, prop in properties.items() if prop.required]
+    if required:
+        schema["required"] = required
+    if not additional_properties:
+        schema["additionalProperties"] = False
+    return schema
+
+
+def _fields(properties: dict[str, Property], additional_properties: bool) -> dict[str, Any]:
+    return {"type": "object", **object_rule(properties, additional_properties)}
+
+
+def _labels(call: Call) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    if call.owner:
+        labels["owner"] = call.owner
+    for tag in call.tags:
+        key, _, value = tag.partition(":")
+        labels[key] = value
+    return labels
+
+
+def call_rule(call: Call) -> dict[str, Any]:
+    """The Public API rule of one call."""
+    fields = _fields(call.fields, call.additional_properties)
+    parts: dict[str, Any] = {"context": {}, "traits": {}, "properties": {}}
+    parts[call.field_key] = fields
+    schema: dict[str, Any] = {"$schema": DRAFT_07, "type": "object"}
+    if call.description:
+        schema["description"] = call.description
+    labels = _labels(call)
+    if labels:
+        schema["labels"] = labels
+    if call.deprecated:
+        schema["deprecated"] = True
+    for key, value in call.extra.items():
+        if key.startswith("x-"):
+            schema[key] = value
+    schema["properties"] = parts
+    if "required" in fields:
+        schema["required"] = [call.field_key]
+    rule: dict[str, Any] = {"type": RULE_TYPE[call.type]}
+    if call.name is not None:
+        rule["key"] = call.name
+    rule["version"] = call.version if call.version is not None else 1
+    rule["jsonSchema"] = schema
+    return rule
+
+
+def common_rule(common: Common) -> dict[str, Any]:
+    parts = {
+        "context": _fields(common.context, True),
+        "traits": _fields(common.traits, True),
+        "properties": _fields(common.properties, True),
+    }
+    schema: dict[str, Any] = {"$schema": DRAFT_07, "type": "object"}
+    if common.description:
+        schema["description"] = common.description
+    schema["properties"] = parts
+    return {"type": "COMMON", "version": 1, "jsonSchema": schema}
+
+
+def export_segment(plan: Plan) -> tuple[dict[str, Any], list[Note]]:
+    """The Public API document of ``plan`` and notes on what Segment has no place for."""
+    notes: list[Note] = []
+    rules: list[dict[str, Any]] = []
+    if plan.common is not None:
+        rules.append(common_rule(plan.common))
+    for call in plan.calls():
+        rules.append(call_rule(call))
+    if plan.version not in ("0.0.0", "1.0.0"):
+        notes.append(Note("/", f"the plan version {plan.version} has no place in a Segment plan", "info"))
+    document: dict[str, Any] = {"name": plan.name}
+    if plan.description:
+        document["description"] = plan.description
+    document["rules"] = rules
+    return document, notes

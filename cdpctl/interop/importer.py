@@ -1,0 +1,316 @@
+"""``cdpctl import segment``: a Segment tracking plan -> a cdpctl plan document, its YAML text and notes."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from cdpctl.errors import CdpctlError
+from cdpctl.interop.convert import Converter, Path, draft_of, resolve_local_refs
+from cdpctl.interop.extract import extract_shared
+from cdpctl.interop.notes import Note, pointer_join
+from cdpctl.interop.segment_read import FORMS, SegmentPlan, SegmentRule, read_segment
+from cdpctl.interop.yamlwrite import dump_plan
+
+SECTION = {"TRACK": "events", "PAGE": "pages", "SCREEN": "screens"}
+FIELD_KEY = {
+    "TRACK": "properties",
+    "PAGE": "properties",
+    "SCREEN": "properties",
+    "IDENTIFY": "traits",
+    "GROUP": "traits",
+}
+WRAPPER_KEYS = {"$schema", "type", "properties", "required", "description", "labels", "id", "$id", "eventMetadata"}
+WRAPPER_KEYS |= {"deprecated", "title"}
+FIELDS_KEYS = {
+    "$schema",
+    "type",
+    "properties",
+    "required",
+    "additionalProperties",
+    "description",
+    "labels",
+    "id",
+    "$id",
+}
+FIELDS_KEYS |= {"eventMetadata", "title", "deprecated"}
+TRIVIAL: tuple[object, ...] = ({}, {"type": "object"}, True)
+CALL_ORDER = ("description", "owner", "version", "tags", "deprecated", "additional_properties", "properties", "traits")
+
+
+class SegmentImportError(CdpctlError):
+    """The input cannot be imported at all (not JSON, not a Segment plan)."""
+
+
+@dataclass
+class ImportResult:
+    document: dict[str, Any]
+    comments: dict[Path, list[str]]
+    notes: list[Note]
+    form: str
+    text: str = ""
+    events: int = 0
+    shared: int = 0
+    raw: int = field(default=0)
+
+
+def parse_json(text: str, source: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SegmentImportError(f"{source}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+
+
+def import_segment(document: Any, source: str, *, extract: bool = True) -> ImportResult:
+    """Convert a parsed Segment plan document into a cdpctl plan (document, comments, notes, YAML text)."""
+    segment = read_segment(document)
+    importer = _Importer(segment)
+    plan = importer.build()
+    comments = importer.converter.comments
+    if extract:
+        shared = extract_shared(plan, comments)
+        if shared:
+            plan = _with_shared(plan, shared)
+    _finalize_ap(plan)
+    notes = [*segment.notes, *importer.converter.notes]
+    result = ImportResult(plan, comments, notes, segment.form)
+    result.events = len(plan.get("events", {}))
+    result.shared = len(plan.get("properties", {}))
+    result.raw = sum(1 for note in notes if note.severity == "info")
+    header = [
+        f"Imported from {source} ({FORMS[segment.form]} form) by cdpctl import segment.",
+        "Unplanned properties are allowed by default, as in JSON Schema; comments mark what was",
+        "kept as raw JSON Schema or could not be represented, with its JSON pointer in the source.",
+    ]
+    result.text = dump_plan(plan, comments, header)
+    return result
+
+
+def _with_shared(plan: dict[str, Any], shared: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in plan.items():
+        if key in ("events", "identify", "group", "pages", "screens") and "properties" not in result:
+            result["properties"] = shared
+        result[key] = value
+    if "properties" not in result:
+        result["properties"] = shared
+    return result
+
+
+class _Importer:
+    def __init__(self, segment: SegmentPlan) -> None:
+        self.segment = segment
+        self.converter = Converter()
+        self.notes = segment.notes
+        self.wrapper_required = 0
+        self.first_required: str | None = None
+
+    def note(self, pointer: str, message: str) -> None:
+        self.converter.notes.append(Note(pointer, message))
+
+    def build(self) -> dict[str, Any]:
+        segment = self.segment
+        plan: dict[str, Any] = {"plan": segment.name, "version": "1.0.0"}
+        if segment.description:
+            plan["description"] = segment.description
+        plan["defaults"] = {"additional_properties": True}
+        sections: dict[str, dict[str, Any]] = {}
+        versions: dict[tuple[str, str | None], int] = {}
+        chosen: dict[tuple[str, str | None], SegmentRule] = {}
+        for rule in segment.rules:
+            slot = (rule.kind, rule.name)
+            if slot in chosen:
+                older, newer = (
+                    (chosen[slot], rule) if (rule.version or 0) >= (chosen[slot].version or 0) else (rule, chosen[slot])
+                )
+                label = rule.name or rule.kind.lower()
+                self.note(older.pointer, f"version {older.version} of {label!r} is replaced by version {newer.version}")
+                chosen[slot] = newer
+            else:
+                chosen[slot] = rule
+            versions[slot] = max(versions.get(slot, 0), rule.version or 0)
+        for rule in chosen.values():
+            self.converter.draft = draft_of(rule.schema)
+            schema = resolve_local_refs(rule.schema, self.converter.notes, rule.pointer)
+            if rule.kind == "COMMON":
+                common = self.common(rule, schema)
+                if common:
+                    plan["common"] = common
+                continue
+            if rule.kind in SECTION:
+                assert rule.name is not None
+                path: Path = (SECTION[rule.kind], rule.name)
+                sections.setdefault(SECTION[rule.kind], {})[rule.name] = self.call(rule, schema, path)
+            else:
+                section = rule.kind.lower()
+                plan[section] = self.call(rule, schema, (section,))
+        for key in ("events", "pages", "screens"):
+            if key in sections:
+                plan[key] = sections[key]
+        if "events" not in plan:
+            plan["events"] = {}
+        if self.wrapper_required:
+            self.converter.notes.append(
+                Note(
+                    self.first_required or "",
+                    f"{self.wrapper_required} rule(s) require the 'properties'/'traits' object itself; "
+                    "cdpctl requires it only when one of its properties is required",
+                    "info",
+                )
+            )
+        ordered: dict[str, Any] = {}
+        for key in (
+            "plan",
+            "version",
+            "description",
+            "defaults",
+            "common",
+            "events",
+            "identify",
+            "group",
+            "pages",
+            "screens",
+        ):
+            if key in plan:
+                ordered[key] = plan[key]
+        return ordered
+
+    def unwrap(
+        self, rule: SegmentRule, schema: dict[str, Any], path: Path, keys: tuple[str, ...]
+    ) -> dict[str, tuple[Any, str]]:
+        """The schemas of the ``keys`` parts of the message (``properties``, ``traits``, ``context``)."""
+        if not rule.wrapped:
+            return {keys[0]: (schema, rule.pointer)}
+        parts = schema.get("properties")
+        parts = parts if isinstance(parts, dict) else {}
+        for key in sorted(set(schema) - WRAPPER_KEYS):
+            if key.startswith("x-"):
+                continue
+            self.lossy_call(path, pointer_join(rule.pointer, key), f"message-level keyword '{key}' is not enforced")
+        required = schema.get("required")
+
+        def implied(name: str) -> bool:  # cdpctl requires the object when something in it is required
+            sub = parts.get(name) if isinstance(parts, dict) else None
+            return isinstance(sub, dict) and bool(sub.get("required"))
+
+        if isinstance(required, list) and any(name in keys and not implied(name) for name in required):
+            self.wrapper_required += 1
+            self.first_required = self.first_required or pointer_join(rule.pointer, "required")
+        result: dict[str, tuple[Any, str]] = {}
+        for key, sub in parts.items():
+            pointer = pointer_join(rule.pointer, "properties", key)
+            if key in keys:
+                result[key] = (sub, pointer)
+            elif sub not in TRIVIAL:
+                self.lossy_call(path, pointer, f"rules for the message's '{key}' are not enforced for this call")
+        return result
+
+    def lossy_call(self, path: Path, pointer: str, message: str) -> None:
+        self.converter.lossy(path, pointer, message)
+
+    def object_fields(self, schema: Any, pointer: str, path: Path) -> tuple[dict[str, Any], bool]:
+        if schema in TRIVIAL or schema is None:
+            return {}, True
+        if not isinstance(schema, dict):
+            self.lossy_call(path, pointer, "a non-object schema for the fields is not enforced")
+            return {}, True
+        for key in sorted(set(schema) - FIELDS_KEYS):
+            if key.startswith("x-"):
+                continue
+            self.lossy_call(path, pointer_join(pointer, key), f"keyword '{key}' on the whole object is not enforced")
+        ap = schema.get("additionalProperties", True)
+        if not isinstance(ap, bool) and ap != {}:
+            self.lossy_call(
+                path, pointer_join(pointer, "additionalProperties"), "a schema for unplanned properties is not enforced"
+            )
+        fields, ap_value = self.converter.fields(schema, pointer, path)
+        return fields, ap_value if isinstance(ap, bool) else True
+
+    def call(self, rule: SegmentRule, schema: dict[str, Any], path: Path) -> dict[str, Any]:
+        field_key = FIELD_KEY[rule.kind]
+        parts = self.unwrap(rule, schema, path, (field_key,))
+        call: dict[str, Any] = {}
+        if rule.description:
+            call["description"] = rule.description
+        owners = [tag for tag in rule.labels if tag.startswith("owner:")]
+        if owners and rule.kind in SECTION:
+            call["owner"] = owners[0][len("owner:") :]
+        if rule.version is not None and rule.kind in SECTION:
+            call["version"] = rule.version
+        tags = [tag for tag in rule.labels if not (owners and tag == owners[0])]
+        if tags and rule.kind in SECTION:
+            call["tags"] = tags
+        elif tags:
+            self.lossy_call(path, rule.pointer, f"labels {tags} have no place on {rule.kind.lower()} rules")
+        if rule.deprecated and rule.kind in SECTION:
+            call["deprecated"] = True
+        for key, value in schema.items():
+            if key.startswith("x-"):
+                call[key] = value
+        sub, pointer = parts.get(field_key, ({}, rule.pointer))
+        fields, ap = self.object_fields(sub, pointer, (*path, field_key))
+        call["additional_properties"] = ap
+        call[field_key] = fields
+        ordered = {key: call[key] for key in CALL_ORDER if key in call}
+        ordered.update({key: value for key, value in call.items() if key not in ordered})
+        return ordered
+
+    def common(self, rule: SegmentRule, schema: dict[str, Any]) -> dict[str, Any]:
+        parts = self.unwrap(rule, schema, ("common",), ("properties", "traits", "context"))
+        common: dict[str, Any] = {}
+        if rule.description:
+            common["description"] = rule.description
+        for key in ("properties", "traits", "context"):
+            sub, pointer = parts.get(key, ({}, rule.pointer))
+            fields, ap = self.object_fields(sub, pointer, ("common", key))
+            if not ap:
+                self.lossy_call(
+                    ("common", key),
+                    pointer_join(pointer, "additionalProperties"),
+                    "common rules never forbid unplanned properties; set additional_properties on the calls",
+                )
+            if fields:
+                common[key] = fields
+        return common
+
+
+def _finalize_ap(plan: dict[str, Any]) -> None:
+    """Drop ``additional_properties`` wherever it equals what the level inherits anyway."""
+    default = bool(plan.get("defaults", {}).get("additional_properties", False))
+
+    def walk_fields(fields: Any, inherited: bool) -> None:
+        if isinstance(fields, dict):
+            for definition in fields.values():
+                walk_definition(definition, inherited)
+
+    def walk_definition(definition: Any, inherited: bool) -> None:
+        if not isinstance(definition, dict) or "json_schema" in definition:
+            return
+        own = inherited
+        if "additional_properties" in definition:
+            own = bool(definition["additional_properties"])
+            if own == inherited:
+                del definition["additional_properties"]
+        walk_fields(definition.get("properties"), own)
+        if isinstance(definition.get("items"), dict):
+            walk_definition(definition["items"], inherited)
+
+    walk_fields(plan.get("properties"), default)
+    for section in ("events", "pages", "screens"):
+        for call in (plan.get(section) or {}).values():
+            own = bool(call.get("additional_properties", default))
+            if call.get("additional_properties") == default:
+                del call["additional_properties"]
+            walk_fields(call.get("properties"), own)
+    for section in ("identify", "group"):
+        call = plan.get(section)
+        if isinstance(call, dict):
+            own = bool(call.get("additional_properties", default))
+            if call.get("additional_properties") == default:
+                del call["additional_properties"]
+            walk_fields(call.get("traits"), own)
+    common = plan.get("common")
+    if isinstance(common, dict):
+        for key in ("properties", "traits", "context"):
+            walk_fields(common.get(key), True)
