@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Optional
 
@@ -92,6 +93,12 @@ def _write(report: object, sources: dict[str, str], fmt: str, fail_on: str, outp
 
     assert isinstance(report, LintReport)
     if fmt == "text":
+        if output is None and not report.findings:
+            # the common case in a pre-commit hook: one line, without paying for rich's import
+            line = render.summary_line(report, fail_on)
+            colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+            sys.stdout.write(f"\x1b[1;32m{line}\x1b[0m\n" if colour else f"{line}\n")
+            return
         from rich.console import Console
 
         if output is None:
