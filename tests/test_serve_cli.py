@@ -109,6 +109,20 @@ def test_reset_clears_the_shutdown_status(serve: Any) -> None:
     assert json.loads(out)["summary"]["events"] == 1
 
 
+def test_report_to_file_in_junit(serve: Any, tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    target = tmp_path / "serve-report.xml"
+    served = serve("--format", "junit", "--output", str(target))
+    post(served.url, [VALID, UNPLANNED])
+    code, out, err = served.stop()
+    assert code == 1 and out == ""
+    root = ET.fromstring(target.read_text())
+    cases = list(root.iter("testcase"))
+    assert cases and any(case.find("failure") is not None for case in cases)
+    assert "Not In The Plan" in target.read_text()
+
+
 def test_text_report_is_printed(serve: Any) -> None:
     served = serve()
     post(served.url, [UNPLANNED])

@@ -277,3 +277,23 @@ def test_capture_replays_to_the_same_report(plan: Plan, tmp_path: Path) -> None:
     assert replayed["summary"]["valid"] == served["summary"]["valid"] + 1
     # every example points at the line of the capture file validate points at
     assert served["violations"] == replayed["violations"]
+
+
+def test_live_view_and_status_line_show_counts_and_violations(server: BackgroundServer) -> None:
+    import io
+
+    from rich.console import Console
+
+    from cdpctl.serve.live import render, status_line
+
+    post(server.url, "/v1/batch", {"batch": [VALID_ORDER, UNPLANNED, BAD_CURRENCY]})
+    httpx.post(server.url + "/v1/batch", content=b"{", timeout=30)
+    buffer = io.StringIO()
+    Console(file=buffer, width=200, color_system=None).print(render(server.collector, server.url))
+    text = buffer.getvalue()
+    assert "4 events" in text and "1 valid" in text and "2 invalid" in text and "1 malformed" in text
+    assert "Nope Happened" in text and "unplanned_event" in text and "value_not_allowed" in text
+    assert "Newest invalid messages" in text and "properties.currency" in text
+    line = status_line(server.collector)
+    assert line.startswith("4 events, 1 valid, 2 invalid, 1 malformed, 0 warnings")
+    assert "refused 1 requests" in line

@@ -178,3 +178,28 @@ def test_forward_helpers() -> None:
     assert all(0.5 <= policy.delay(0) <= 1.0 for _ in range(20))
     assert policy.delay(10) <= 5.0
     assert policy.delay(0, retry_after=2.0) == 2.0
+
+
+def test_settings_merge_cli_over_config_over_defaults() -> None:
+    from cdpctl.errors import ConfigError, UsageError
+    from cdpctl.serve.settings import resolve
+
+    section = {"port": 9000, "write_key": "cfg", "forward": "http://up.example", "block": "unplanned"}
+    settings = resolve({"port": 9100, "keep": None, "block": []}, section)
+    options = settings.options
+    assert (options.port, options.write_key, options.host, options.keep) == (9100, "cfg", "127.0.0.1", 1000)
+    assert options.controls == Controls(block_unplanned=True)
+    both = resolve({"block": ["unplanned", "invalid"], "forward": "https://x"}, {}).options.controls
+    assert both.block_unplanned and both.block_invalid
+    for bad_section in ({"port": "80"}, {"nope": 1}, {"keep": True}):
+        with pytest.raises(ConfigError):
+            resolve({}, bad_section)
+    for bad_cli in (
+        {"block": ["all"], "forward": "http://x"},
+        {"omit_unplanned_properties": True},
+        {"forward": "http://x", "forward_blocked": "http://y"},
+        {"port": -1},
+        {"keep": 0},
+    ):
+        with pytest.raises(UsageError):
+            resolve(bad_cli, {})

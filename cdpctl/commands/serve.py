@@ -14,8 +14,12 @@ REPORT_FORMATS = ("text", "json", "junit", "github", "sarif", "markdown")
 
 def serve_command(
     plan: Optional[str] = typer.Option(None, "--plan", "-p", help=PLAN_HELP, show_default=False),
-    host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on (0.0.0.0 for every one)."),
-    port: int = typer.Option(8088, "--port", help="Port to listen on (0 picks a free one)."),
+    host: Optional[str] = typer.Option(
+        None, "--host", help="Interface to listen on (default 127.0.0.1; 0.0.0.0 for every one).", show_default=False
+    ),
+    port: Optional[int] = typer.Option(
+        None, "--port", help="Port to listen on (default 8088; 0 picks a free one).", show_default=False
+    ),
     write_key: Optional[str] = typer.Option(
         None, "--write-key", help="Accept only this write key (basic auth user or 'writeKey'); others get 401."
     ),
@@ -25,13 +29,14 @@ def serve_command(
     forward: Optional[str] = typer.Option(
         None, "--forward", help="Relay messages to this Segment-compatible API (posted to URL/v1/batch)."
     ),
-    block: list[str] = typer.Option(
-        [], "--block", help="With --forward: drop 'unplanned' events or 'invalid' messages. Repeatable."
+    block: Optional[list[str]] = typer.Option(
+        None, "--block", help="With --forward: drop 'unplanned' events or 'invalid' messages. Repeatable."
     ),
-    omit_unplanned_properties: bool = typer.Option(
-        False,
+    omit_unplanned_properties: Optional[bool] = typer.Option(
+        None,
         "--omit-unplanned-properties",
         help="With --forward: strip unplanned properties and traits, listing them under context.violations.",
+        show_default=False,
     ),
     forward_blocked: Optional[str] = typer.Option(
         None, "--forward-blocked", help="Send blocked messages to this API instead of dropping them."
@@ -39,11 +44,18 @@ def serve_command(
     forward_write_key: Optional[str] = typer.Option(
         None, "--forward-write-key", help="Write key to forward with (default: the key each message came with)."
     ),
-    forward_retries: int = typer.Option(5, "--forward-retries", help="Retries of a failed forward, with backoff."),
-    drain_timeout: float = typer.Option(
-        10.0, "--drain-timeout", help="Seconds to finish forwarding at shutdown before giving up."
+    forward_retries: Optional[int] = typer.Option(
+        None, "--forward-retries", help="Retries of a failed forward, with backoff (default 5).", show_default=False
     ),
-    keep: int = typer.Option(1000, "--keep", help="Recent messages kept for GET /events."),
+    drain_timeout: Optional[float] = typer.Option(
+        None,
+        "--drain-timeout",
+        help="Seconds to finish forwarding at shutdown before giving up (default 10).",
+        show_default=False,
+    ),
+    keep: Optional[int] = typer.Option(
+        None, "--keep", help="Recent messages kept for GET /events (default 1000).", show_default=False
+    ),
     live: Optional[bool] = typer.Option(
         None, "--live/--no-live", help="Live view (default: on when stderr is a terminal).", show_default=False
     ),
@@ -54,6 +66,9 @@ def serve_command(
         help=f"Report printed at shutdown: {', '.join(REPORT_FORMATS)} (default text; github under GitHub Actions).",
         show_default=False,
     ),
+    output: Optional[str] = typer.Option(
+        None, "--output", "-o", help="Write the shutdown report to this file instead of stdout.", show_default=False
+    ),
 ) -> None:
     """Run a local Segment-compatible collector that validates every message against the plan.
 
@@ -62,52 +77,36 @@ def serve_command(
     was seen.  Query endpoints: /summary, /violations, /events, /reset, /healthz,
     /openapi.json.
 
-    Example: cdpctl serve --port 8088 --capture session.ndjson & run-e2e-tests; kill %1; wait
+    Example: cdpctl serve --capture session.ndjson & run-e2e-tests; kill %1; wait
     """
     from cdpctl.commands._common import choose_format
-    from cdpctl.errors import UsageError
 
-    fmt = choose_format(output_format, REPORT_FORMATS)
     with handle_errors():
+        from cdpctl.config import find_config
         from cdpctl.serve.command import serve_main
-        from cdpctl.serve.controls import BLOCK_CHOICES, Controls
-        from cdpctl.serve.runner import ServeOptions
+        from cdpctl.serve.settings import resolve
 
-        for choice in block:
-            if choice not in BLOCK_CHOICES:
-                raise UsageError(f"--block takes {' or '.join(BLOCK_CHOICES)}, not '{choice}'")
-        controls = Controls(
-            block_unplanned="unplanned" in block,
-            block_invalid="invalid" in block,
-            omit_unplanned_properties=omit_unplanned_properties,
-        )
-        if (controls.active or forward_blocked) and not forward:
-            raise UsageError("schema controls (--block, --omit-unplanned-properties, --forward-blocked) need --forward")
-        if forward_blocked and not (controls.block_unplanned or controls.block_invalid):
-            raise UsageError("--forward-blocked needs --block unplanned or --block invalid")
-        if not 0 <= port <= 65535:
-            raise UsageError(f"--port must be between 0 and 65535, not {port}")
-        if keep < 1 or forward_retries < 0 or drain_timeout < 0:
-            raise UsageError("--keep must be at least 1; --forward-retries and --drain-timeout not negative")
-        for name, url in (("--forward", forward), ("--forward-blocked", forward_blocked)):
-            if url is not None and not url.startswith(("http://", "https://")):
-                raise UsageError(f"{name} takes an http:// or https:// URL, not '{url}'")
-        options = ServeOptions(
-            host=host,
-            port=port,
-            write_key=write_key,
-            capture=capture,
-            forward=forward,
-            forward_blocked=forward_blocked,
-            forward_write_key=forward_write_key,
-            controls=controls,
-            keep=keep,
-            forward_retries=forward_retries,
-            drain_timeout=drain_timeout,
-        )
+        cli = {
+            "host": host,
+            "port": port,
+            "write_key": write_key,
+            "capture": capture,
+            "forward": forward,
+            "forward_blocked": forward_blocked,
+            "forward_write_key": forward_write_key,
+            "block": block,
+            "omit_unplanned_properties": omit_unplanned_properties,
+            "forward_retries": forward_retries,
+            "drain_timeout": drain_timeout,
+            "keep": keep,
+            "format": output_format,
+            "output": output,
+        }
+        settings = resolve(cli, find_config().section("serve"))
+        fmt = choose_format(settings.format, REPORT_FORMATS)
         loaded = load_plan_arg(plan)
         show_live = sys.stderr.isatty() if live is None else live
-        code = serve_main(loaded, options, fmt, show_live)
+        code = serve_main(loaded, settings.options, fmt, show_live, settings.output)
     raise typer.Exit(code)
 
 

@@ -14,12 +14,22 @@ if TYPE_CHECKING:
     from cdpctl.model import Plan
 
 
-def serve_main(plan: Plan, options: ServeOptions, fmt: str, live: bool) -> int:
+def serve_main(plan: Plan, options: ServeOptions, fmt: str, live: bool, output: str | None = None) -> int:
     """Serve until SIGINT/SIGTERM; print the validate report in ``fmt``; 1 if any error-severity violation."""
+    if output is not None:
+        try:
+            with open(output, "a", encoding="utf-8"):
+                pass
+        except OSError as exc:
+            raise UsageError(f"cannot write the report to '{output}': {exc.strerror or exc}") from exc
     try:
-        built = build(plan, options)
         sock = bind(options.host, options.port)
     except ServeError as exc:
+        raise UsageError(str(exc)) from exc
+    try:
+        built = build(plan, options)
+    except ServeError as exc:
+        sock.close()
         raise UsageError(str(exc)) from exc
     url = base_url(sock)
     collector = built.collector
@@ -53,6 +63,11 @@ def serve_main(plan: Plan, options: ServeOptions, fmt: str, live: bool) -> int:
             line += f"; last error: {stats.last_error}"
         err.write(line + "\n")
     err.flush()
-    write_report(collector.report, fmt, sys.stdout, plan)
-    sys.stdout.flush()
+    if output is None:
+        write_report(collector.report, fmt, sys.stdout, plan)
+        sys.stdout.flush()
+    else:
+        with open(output, "w", encoding="utf-8") as handle:
+            write_report(collector.report, fmt, handle, plan)
+        err.write(f"cdpctl serve: report written to {output}\n")
     return 1 if collector.has_errors else 0

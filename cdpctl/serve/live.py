@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 def status_line(collector: Collector) -> str:
     """One line of counts: events, valid, invalid, malformed, rate, and forwarding when on."""
-    summary = collector.report_json()["summary"]
+    summary = collector.counts()
     rate = collector.rate.rate()
     parts = [
         f"{summary['events']} events",
@@ -31,7 +31,7 @@ def status_line(collector: Collector) -> str:
     ]
     c = collector.counters
     if c.rejected_requests or c.rejected_messages:
-        parts.append(f"{c.rejected_requests} requests and {c.rejected_messages} messages refused")
+        parts.append(f"refused {c.rejected_requests} requests, {c.rejected_messages} oversized messages")
     if collector.forwarder is not None:
         stats = collector.forwarder.stats
         parts.append(f"forwarded {stats.delivered} (failed {stats.failed}, pending {collector.forwarder.pending})")

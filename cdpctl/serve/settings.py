@@ -1,0 +1,114 @@
+"""``cdpctl serve`` options: command-line values over the ``serve`` section of the project config.
+
+Every option has a config key of the same name (snake_case): a team can keep
+``port``, ``write_key``, ``capture``, ``forward`` or ``block`` in
+``cdpctl.yaml`` / ``[tool.cdpctl.serve]`` and CI lines stay short.  Values
+are checked here; a wrong one is a usage error (exit 2), never a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cdpctl.errors import ConfigError, UsageError
+from cdpctl.serve.controls import BLOCK_CHOICES, Controls
+from cdpctl.serve.runner import ServeOptions
+
+KEYS: dict[str, type | tuple[type, ...]] = {
+    "host": str,
+    "port": int,
+    "write_key": str,
+    "capture": str,
+    "forward": str,
+    "forward_blocked": str,
+    "forward_write_key": str,
+    "block": (list, str),
+    "omit_unplanned_properties": bool,
+    "forward_retries": int,
+    "drain_timeout": (int, float),
+    "keep": int,
+    "format": str,
+    "output": str,
+}
+DEFAULTS: dict[str, Any] = {
+    "host": "127.0.0.1",
+    "port": 8088,
+    "block": [],
+    "omit_unplanned_properties": False,
+    "forward_retries": 5,
+    "drain_timeout": 10.0,
+    "keep": 1000,
+}
+
+
+@dataclass
+class Settings:
+    """The resolved options, plus the shutdown report's format and destination."""
+
+    options: ServeOptions
+    format: str | None
+    output: str | None
+
+
+def _checked(section: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in section.items():
+        expected = KEYS.get(key)
+        if expected is None:
+            raise ConfigError(f"serve.{key} is not a serve setting; known: {', '.join(sorted(KEYS))}")
+        if value is None:
+            continue
+        if isinstance(value, bool) and expected is not bool:
+            raise ConfigError(f"serve.{key} must not be true/false")
+        if not isinstance(value, expected):
+            raise ConfigError(f"serve.{key} has the wrong type ({type(value).__name__})")
+        out[key] = value
+    return out
+
+
+def resolve(cli: Mapping[str, Any], section: Mapping[str, Any]) -> Settings:
+    """Merge command-line values (None: not given) over config values over defaults, and check them."""
+    values = {**DEFAULTS, **_checked(section)}
+    values.update({key: value for key, value in cli.items() if value is not None and value != []})
+    block = values["block"]
+    blocks = [block] if isinstance(block, str) else list(block)
+    for choice in blocks:
+        if choice not in BLOCK_CHOICES:
+            raise UsageError(f"--block takes {' or '.join(BLOCK_CHOICES)}, not '{choice}'")
+    controls = Controls(
+        block_unplanned="unplanned" in blocks,
+        block_invalid="invalid" in blocks,
+        omit_unplanned_properties=bool(values["omit_unplanned_properties"]),
+    )
+    forward = values.get("forward")
+    forward_blocked = values.get("forward_blocked")
+    if (controls.active or forward_blocked) and not forward:
+        raise UsageError("schema controls (--block, --omit-unplanned-properties, --forward-blocked) need --forward")
+    if forward_blocked and not (controls.block_unplanned or controls.block_invalid):
+        raise UsageError("--forward-blocked needs --block unplanned or --block invalid")
+    for name, url in (("--forward", forward), ("--forward-blocked", forward_blocked)):
+        if url is not None and not str(url).startswith(("http://", "https://")):
+            raise UsageError(f"{name} takes an http:// or https:// URL, not '{url}'")
+    port = int(values["port"])
+    if not 0 <= port <= 65535:
+        raise UsageError(f"--port must be between 0 and 65535, not {port}")
+    if int(values["keep"]) < 1:
+        raise UsageError("--keep must be at least 1")
+    if int(values["forward_retries"]) < 0 or float(values["drain_timeout"]) < 0:
+        raise UsageError("--forward-retries and --drain-timeout must not be negative")
+    options = ServeOptions(
+        host=str(values["host"]),
+        port=port,
+        write_key=values.get("write_key"),
+        capture=values.get("capture"),
+        forward=forward,
+        forward_blocked=forward_blocked,
+        forward_write_key=values.get("forward_write_key"),
+        controls=controls,
+        keep=int(values["keep"]),
+        forward_retries=int(values["forward_retries"]),
+        drain_timeout=float(values["drain_timeout"]),
+    )
+    return Settings(options, values.get("format"), values.get("output"))
