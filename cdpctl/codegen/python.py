@@ -462,7 +462,26 @@ def _class_key(key: str) -> bool:
 
 
 def _describe(prop: Property) -> str | None:
-    return prop.description
+    """The plan's description of ``prop``, then its constraints and whether it is deprecated."""
+    parts = [prop.description.strip()] if prop.description and prop.description.strip() else []
+    rules = [
+        f"{key} {json.dumps(value, ensure_ascii=False)}"
+        for key, value in prop.constraints.items()
+        if key not in ("enum", "const")  # the Literal type shows those
+    ]
+    if prop.items is not None:
+        rules += [f"items {rule}" for rule in _item_rules(prop.items)]
+    if rules:
+        parts.append("Constraints: " + ", ".join(rules) + ".")
+    if prop.deprecated:
+        parts.append("Deprecated in the tracking plan.")
+    return " ".join(parts) if parts else None
+
+
+def _item_rules(prop: Property) -> list[str]:
+    return [
+        f"{key} {json.dumps(value, ensure_ascii=False)}" for key, value in prop.constraints.items() if key not in ("enum", "const")
+    ]
 
 
 def _inline(text: str | None) -> str:

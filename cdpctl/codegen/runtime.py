@@ -205,6 +205,9 @@ def _classify(error: Any, field_key: str) -> list[tuple[str, str, str]]:
             for name in instance
             if name not in planned
         ]
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    if keyword == "pattern" and isinstance(schema.get("format"), str):
+        return [("constraint_failed", base, f"{instance!r} is not a valid {schema['format']}")]
     return [(_CODES.get(keyword, "constraint_failed"), base, str(error.message))]
 
 
