@@ -1,0 +1,247 @@
+"""The loaded model: resolution, positions, includes, and safe handling of hostile YAML."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from cdpctl.errors import PlanLoadError, Pos
+from cdpctl.loader import MAX_EXPANDED, load_plan, load_plan_text
+from cdpctl.model import Plan
+from cdpctl.yamlsrc import MAX_ALIAS_NODES, YMap, YScalar, parse_yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def plan_of(text: str, file: str = "plan.yaml") -> Plan:
+    return load_plan_text(textwrap.dedent(text), file)
+
+
+def test_acme_plan_is_resolved() -> None:
+    plan = load_plan(ROOT / "plans" / "acme-shop.yaml")
+    assert (plan.name, plan.version, plan.default_additional_properties) == ("Acme Shop", "1.0.0", False)
+    order = plan.events["Order Completed"]
+    assert (order.owner, order.tags, order.description) == ("checkout-team", ["revenue"], "The customer paid.")
+    order_id = order.fields["order_id"]
+    assert order_id.shared == "order_id" and order_id.required and order_id.constraints == {"min_length": 1}
+    assert order_id.description == "Unique order id."
+    products = order.fields["products"]
+    assert products.type == "array" and products.items is not None
+    assert products.items.ref == "product" and products.items.type == "object"
+    price = products.items.properties["price"]
+    assert price.shared == "price" and price.required and price.constraints == {"minimum": 0}
+    assert plan.events["Legacy Thing Happened"].deprecated
+    assert plan.events["Legacy Thing Happened"].additional_properties is True
+    settings = plan.events["Chatbot Created"].fields["settings"]
+    assert settings.additional_properties is True
+    assert plan.pages is not None and list(plan.pages) == ["Pricing"]
+    assert plan.screens is not None and list(plan.screens) == ["Home"]
+    assert [call.label for call in plan.calls()] == [
+        "Order Completed",
+        "Chatbot Created",
+        "Legacy Thing Happened",
+        "identify",
+        "group",
+        "page Pricing",
+        "screen Home",
+    ]
+
+
+def test_walk_yields_every_nested_path() -> None:
+    plan = load_plan(ROOT / "plans" / "acme-shop.yaml")
+    paths = [path for path, _ in plan.events["Order Completed"].walk()]
+    assert "properties.products" in paths
+    assert "properties.products[].price" in paths
+    assert "properties.products[].product_id" in paths
+    identify = plan.identify
+    assert identify is not None
+    assert [path for path, _ in identify.walk()] == ["traits.email", "traits.plan"]
+
+
+def test_positions_of_calls_properties_and_keys() -> None:
+    plan = plan_of(
+        """\
+        plan: T
+        events:
+          E:
+            properties:
+              a: {type: string, required: true}
+        """
+    )
+    call = plan.events["E"]
+    assert call.pos == Pos("plan.yaml", 3, 3)
+    assert call.key_pos["properties"] == Pos("plan.yaml", 4, 5)
+    prop = call.fields["a"]
+    assert prop.pos == Pos("plan.yaml", 5, 7)
+    assert prop.key_pos["required"] == Pos("plan.yaml", 5, 25)
+
+
+def test_refinement_leaves_the_shared_definition_untouched() -> None:
+    plan = plan_of(
+        """\
+        plan: T
+        properties:
+          tags: {type: array, items: {type: string, enum: [a, b]}}
+        events:
+          E:
+            properties:
+              tags: {required: true, max_items: 2}
+        """
+    )
+    shared = plan.properties["tags"]
+    used = plan.events["E"].fields["tags"]
+    assert used.required and used.constraints == {"max_items": 2}
+    assert not shared.required and shared.constraints == {}
+    assert used.items is not None and shared.items is not None and used.items is not shared.items
+
+
+def test_definition_order_does_not_matter() -> None:
+    ordered = plan_of(
+        """\
+        plan: T
+        properties:
+          cart: {type: cart}
+          money: {type: number, minimum: 0}
+        types:
+          cart:
+            properties:
+              money: {required: true}
+        events:
+          E:
+            properties:
+              cart: {}
+        """
+    )
+    cart = ordered.events["E"].fields["cart"]
+    assert cart.properties["money"].required and cart.properties["money"].constraints == {"minimum": 0}
+    assert list(ordered.properties) == ["cart", "money"]
+
+
+def test_timestamps_and_version_numbers_stay_strings() -> None:
+    plan = plan_of(
+        """\
+        plan: T
+        version: 2.0.0
+        events:
+          E:
+            properties:
+              day: {type: string, enum: [2024-01-01, 2024-01-02]}
+        """
+    )
+    assert plan.events["E"].fields["day"].constraints["enum"] == ["2024-01-01", "2024-01-02"]
+
+
+def test_x_extensions_are_kept_and_not_errors() -> None:
+    plan = plan_of(
+        """\
+        plan: T
+        x-team: growth
+        events:
+          E:
+            x-jira: ANA-1
+            properties:
+              a: {type: string, x-pii: true}
+        """
+    )
+    assert plan.extra == {"x-team": "growth"}
+    assert plan.events["E"].extra == {"x-jira": "ANA-1"}
+    assert plan.events["E"].fields["a"].extra == {"x-pii": True}
+
+
+def test_include_merges_definitions_from_other_files(tmp_path: Path) -> None:
+    (tmp_path / "parts").mkdir()
+    (tmp_path / "plan.yaml").write_text(
+        "plan: Split\nversion: 1.0.0\ninclude: [parts/shared.yaml, parts/events.yaml]\n", encoding="utf-8"
+    )
+    (tmp_path / "parts" / "shared.yaml").write_text(
+        "properties:\n  order_id: {type: string, min_length: 1}\n", encoding="utf-8"
+    )
+    (tmp_path / "parts" / "events.yaml").write_text(
+        "events:\n  Order Completed:\n    properties:\n      order_id: {required: true}\n", encoding="utf-8"
+    )
+    plan = load_plan(tmp_path / "plan.yaml")
+    assert plan.files == [
+        str(tmp_path / "plan.yaml"),
+        str(tmp_path / "parts" / "shared.yaml"),
+        str(tmp_path / "parts" / "events.yaml"),
+    ]
+    order_id = plan.events["Order Completed"].fields["order_id"]
+    assert order_id.required and order_id.constraints == {"min_length": 1}
+    assert order_id.pos.file == str(tmp_path / "parts" / "events.yaml")
+    assert set(plan.sources) == set(plan.files)
+
+
+def test_plan_name_defaults_to_the_file_stem() -> None:
+    plan = load_plan_text("events: {}\n", "checkout.yaml")
+    assert (plan.name, plan.version) == ("checkout", "0.0.0")
+
+
+def test_custom_reader_is_used(tmp_path: Path) -> None:
+    texts = {"plan.yaml": "plan: From Reader\ninclude: b.yaml\n", "b.yaml": "events:\n  E: {}\n"}
+    plan = load_plan("plan.yaml", read=lambda path: texts[path])
+    assert plan.name == "From Reader" and list(plan.events) == ["E"]
+
+
+# -- hostile YAML -----------------------------------------------------------------
+
+
+def test_python_tags_are_never_constructed() -> None:
+    text = "plan: !!python/object/apply:os.system ['echo hacked']\nevents: {}\n"
+    with pytest.raises(PlanLoadError) as info:
+        load_plan_text(text, "evil.yaml")
+    messages = [str(issue) for issue in info.value.issues]
+    assert messages == ["evil.yaml:1:7: 'plan' of the plan must be a string, not a list"]
+
+
+def test_merge_keys_are_rejected() -> None:
+    text = "plan: T\nbase: &b {type: string}\nevents:\n  E:\n    properties:\n      a: {<<: *b}\n"
+    with pytest.raises(PlanLoadError) as info:
+        load_plan_text(text, "plan.yaml")
+    assert "plan.yaml:6:11: YAML merge keys ('<<') are not supported in plans" in [
+        str(issue) for issue in info.value.issues
+    ]
+
+
+def test_alias_bomb_stops_with_one_problem() -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
+    lines += ["events:", "  E:", "    properties:", "      p: {type: string, enum: *a8}"]
+    with pytest.raises(PlanLoadError) as info:
+        load_plan_text("\n".join(lines) + "\n", "bomb.yaml")
+    assert len(info.value.issues) == 1
+    assert f"YAML aliases expand the document by more than {MAX_ALIAS_NODES} nodes" in str(info.value.issues[0])
+
+
+def test_self_referencing_alias_stops_with_one_problem() -> None:
+    with pytest.raises(PlanLoadError) as info:
+        load_plan_text("a: &a [*a, *a]\n", "loop.yaml")
+    assert [str(issue) for issue in info.value.issues] == ["loop.yaml:1:4: the document is nested too deeply"]
+
+
+def test_modest_aliases_still_work() -> None:
+    root, issues = parse_yaml("a: &x {k: 1}\nb: *x\n", "f.yaml")
+    assert issues == [] and isinstance(root, YMap)
+    b = root.values["b"]
+    assert isinstance(b, YMap) and isinstance(b.values["k"], YScalar) and b.values["k"].value == 1
+
+
+def test_deep_nesting_is_reported_not_crashed() -> None:
+    text = "a: " + "[" * 5000 + "]" * 5000 + "\n"
+    with pytest.raises(PlanLoadError) as info:
+        load_plan_text(text, "deep.yaml")
+    assert len(info.value.issues) == 1
+    assert str(info.value.issues[0]).startswith("deep.yaml:1:")
+
+
+def test_types_nested_in_types_cannot_explode() -> None:
+    lines = ["plan: T", "types:", "  t0:", "    properties:"]
+    lines += [f"      p{j}: {{type: string}}" for j in range(10)]
+    for i in range(1, 8):
+        lines += [f"  t{i}:", "    properties:"] + [f"      p{j}: {{type: t{i - 1}}}" for j in range(10)]
+    lines += ["events:", "  E:", "    properties:", "      x: {type: t7}"]
+    with pytest.raises(PlanLoadError) as info:
+        load_plan_text("\n".join(lines) + "\n", "typebomb.yaml")
+    assert len(info.value.issues) == 1
+    assert f"the plan expands to more than {MAX_EXPANDED} properties" in str(info.value.issues[0])
