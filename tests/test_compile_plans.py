@@ -49,7 +49,7 @@ def test_insertchat_plan_covers_its_product() -> None:
     compiled = compile_plan(plan)
     sent = compiled.for_call("track", "Message Sent")
     assert sent is not None
-    message = {
+    message: dict[str, Any] = {
         "type": "track",
         "event": "Message Sent",
         "userId": "u1",
@@ -112,7 +112,7 @@ def test_ecommerce_plan_follows_the_v2_spec() -> None:
     assert completed["products"].items is not None and completed["products"].items.ref == "product"
     schema = compile_plan(plan).for_call("track", "Order Completed")
     assert schema is not None
-    spec_example = {
+    spec_example: dict[str, Any] = {
         "type": "track",
         "event": "Order Completed",
         "userId": "u1",
