@@ -75,7 +75,8 @@ def _read(path: Path) -> dict[str, Any] | None:
         raise ConfigError(f"{_display(path)}: cannot read the configuration: {exc}") from exc
     except (yaml.YAMLError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{_display(path)}: invalid configuration: {exc}") from exc
-    table = document.get("tool", {}).get("cdpctl")
+    tool = document.get("tool", {})
+    table = tool.get("cdpctl") if isinstance(tool, dict) else None
     if table is None:
         return None
     if not isinstance(table, dict):
