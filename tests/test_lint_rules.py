@@ -520,3 +520,18 @@ def test_findings_are_deduplicated_per_position() -> None:
     )
     findings = run_rule(RuleSetting(rule, "warning", rule.default_options()), plan, SourceIndex(plan.sources))
     assert [f.pos for f in findings] == [Pos("plan.yaml", 5, 7)]
+
+
+def test_common_rules_are_linted_and_count_as_use() -> None:
+    text = """\
+properties:
+  tenant_id: {type: string, description: Tenant.}
+common:
+  properties:
+    tenantId: {type: string}
+    tenant_id: {}
+events:
+  Signup Completed: {description: x}
+"""
+    assert positions(run("property-name-casing", text)) == [(5, 5)]
+    assert run("unused-definition", text) == []

@@ -68,6 +68,12 @@ def definitions(plan: Plan) -> Iterator[Definition]:
     for type_name, typedef in plan.types.items():
         for name, prop in typedef.properties.items():
             yield from emit(name, prop, f"type '{type_name}'", "property", None, nested=True)
+    common = plan.common
+    if common is not None:  # rules for every call (``common:``); its context rules follow Segment's names
+        for name, prop in common.properties.items():
+            yield from emit(name, prop, "the common properties", "property", None)
+        for name, prop in common.traits.items():
+            yield from emit(name, prop, "the common traits", "trait", None)
     for call in plan.calls():
         kind = "trait" if call.field_key == "traits" else "property"
         for name, prop in call.fields.items():

@@ -29,6 +29,11 @@ def check(plan: Plan, options: Mapping[str, Any], source: SourceIndex) -> Iterat
     for call in plan.calls():
         for prop in call.fields.values():
             _uses(prop, shared, refs)
+    common = plan.common
+    if common is not None:
+        for section in (common.properties, common.traits, common.context):
+            for prop in section.values():
+                _uses(prop, shared, refs)
     ignore = set(options["ignore"])
     if options["properties"]:
         for name, prop in plan.properties.items():
