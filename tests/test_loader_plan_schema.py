@@ -98,3 +98,33 @@ def test_cdpctl_schema_reports_an_unwritable_target(tmp_path: Path) -> None:
     result = runner.invoke(app, ["schema", "--out", str(tmp_path / "missing" / "x.json")])
     assert result.exit_code == 2
     assert "cannot write to" in result.output
+
+
+def test_the_wheel_carries_the_schema(tmp_path: Path) -> None:
+    pytest.importorskip("hatchling")
+    import subprocess
+    import sys
+    import zipfile
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            str(ROOT),
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    (wheel,) = tmp_path.glob("cdpctl-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        assert archive.read("cdpctl/schemas/plan.schema.json").decode("utf-8") == plan_format_schema_text()
