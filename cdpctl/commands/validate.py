@@ -50,6 +50,18 @@ def validate_command(
     jobs: Optional[int] = typer.Option(
         None, "--jobs", "-j", help="Worker processes (default: the number of cores).", show_default=False
     ),
+    engine: str = typer.Option(
+        "local",
+        "--engine",
+        help="local (this machine, --jobs processes) or spark (PySpark: NDJSON files, gzip too, at any URI the "
+        "cluster reads: s3a://, gs://, abfss://, hdfs://; needs pip install \"cdpctl[spark]\").",
+    ),
+    spark_master: Optional[str] = typer.Option(
+        None,
+        "--spark-master",
+        help="Spark master for --engine spark (default: what spark-submit or the environment provides, else local[*]).",
+        show_default=False,
+    ),
     progress: Optional[bool] = typer.Option(
         None, "--progress/--no-progress", help="Progress bar on stderr (default: only on a terminal, never in CI).",
         show_default=False,
@@ -79,12 +91,21 @@ def validate_command(
         given = list(paths or [])
         if not given and sys.stdin.isatty():
             die("no input: pass files, directories or globs, or '-' to read standard input")
+        if engine not in ("local", "spark"):
+            die(f"unknown engine '{engine}'; choose local or spark")
         validator_plan = load_plan_arg(plan)
-        try:
-            sources = expand_paths(given)
-        except InputError as exc:
-            die(str(exc))
-        result = _run(validator_plan, sources, workers, split, _show_progress(progress), fast_path)
+        if engine == "spark":
+            from cdpctl.spark.command import run_command
+
+            result = run_command(
+                given, validator_plan, master=spark_master, split=split, fast=fast_path, progress=_show_progress(progress)
+            )
+        else:
+            try:
+                sources = expand_paths(given)
+            except InputError as exc:
+                die(str(exc))
+            result = _run(validator_plan, sources, workers, split, _show_progress(progress), fast_path)
         _write_report(result, chosen, output, validator_plan)
         if not quiet:
             _notes(result)

@@ -1,0 +1,103 @@
+"""``cdpctl validate --engine spark``: start (or join) a Spark session, run the job, hand back the run's result."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import TYPE_CHECKING
+
+from cdpctl.errors import CdpctlError, UsageError
+from cdpctl.spark import SparkUnavailable, require_pyspark
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+    from cdpctl.model import Plan
+    from cdpctl.validation.runner import RunResult
+
+APP_NAME = "cdpctl validate"
+
+
+class SparkJobError(CdpctlError):
+    """The Spark job failed (exit status 2): an executor error, an unreachable cluster."""
+
+
+def start_session(master: str | None, progress: bool) -> SparkSession:
+    """The Spark session: ``master`` if given, else what the environment or ``spark-submit`` provides, else ``local[*]``.
+
+    A local master binds to the loopback interface and runs without the web UI;
+    Spark's console progress bar is shown only when ``progress`` says so.
+    """
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.appName(APP_NAME).config(
+        "spark.ui.showConsoleProgress", "true" if progress else "false"
+    )
+    if master is not None:
+        builder = builder.master(master)
+        if master.startswith("local"):
+            builder = (
+                builder.config("spark.driver.bindAddress", "127.0.0.1")
+                .config("spark.driver.host", "127.0.0.1")
+                .config("spark.ui.enabled", "false")
+            )
+    try:
+        spark = builder.getOrCreate()
+    except Exception as exc:
+        raise SparkUnavailable(f"cannot start Spark: {error_summary(exc)}") from None
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+_EXCEPTION_LINE = re.compile(r"^[\w.]*(Error|Exception|Exit|Interrupt)\b.*")
+
+
+def error_summary(exc: BaseException) -> str:
+    """One readable line from a JVM or Python-worker failure: the innermost exception line of its trace."""
+    text = str(exc)
+    found = ""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith("at ") or line.startswith("..."):
+            continue
+        if _EXCEPTION_LINE.match(line):
+            found = line
+    if not found:
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        found = lines[0] if lines else type(exc).__name__
+    return found[:500]
+
+
+def run_command(
+    paths: list[str],
+    plan: Plan,
+    *,
+    master: str | None,
+    split: str | None,
+    fast: bool = True,
+    progress: bool = False,
+) -> RunResult:
+    """Validate ``paths`` on Spark; the result has the shape the local run gives the validate command."""
+    require_pyspark()
+    if not paths or "-" in paths:
+        raise UsageError("--engine spark reads files and URIs (paths, directories, globs), not standard input")
+    from pyspark.sql import SparkSession
+
+    from cdpctl.spark.job import run
+    from cdpctl.validation import Validator
+    from cdpctl.validation.runner import RunResult
+
+    started = time.perf_counter()
+    joined = SparkSession.getActiveSession() is not None
+    spark = start_session(master, progress)
+    try:
+        done = run(spark, paths, Validator(plan, fast=fast), split=split)
+        cores = spark.sparkContext.defaultParallelism
+    except CdpctlError:
+        raise
+    except Exception as exc:
+        raise SparkJobError(f"the Spark job failed: {error_summary(exc)}") from None
+    finally:
+        if not joined:
+            spark.stop()  # a session this run started; one it joined (a notebook's, a test's) stays up
+    return RunResult(done.report, done.bytes_read, time.perf_counter() - started, cores)
