@@ -231,6 +231,20 @@ def test_findings_in_an_included_file_point_into_that_file(project: Path) -> Non
     assert "Signup Completed' (plan.yaml:3:3)" in document["findings"][1]["message"]
 
 
+def test_hostile_names_cannot_break_report_lines(project: Path) -> None:
+    (project / "plan.yaml").write_text(
+        'events:\n  "[bold red]x[/] \\e[31mEvil\\nName": {description: x}\n  "\\u202eRTL Viewed": {description: y}\n'
+    )
+    result = run("plan.yaml")
+    assert result.exit_code == 1  # '31mEvil' reads as an embedded id
+    assert "\x1b" not in result.output and "\u202e" not in result.output
+    headers = [line for line in result.output.splitlines() if line.startswith("plan.yaml:")]
+    assert headers[0].startswith("plan.yaml:2:3: event-name-casing event name '[bold red]x[/] \\x1b[31mEvil\\nName'")
+    assert headers[-1].startswith("plan.yaml:3:3: event-name-casing event name '\\u202eRTL Viewed'")
+    junit = run("plan.yaml", "-f", "junit", "--fail-on", "warning").stdout
+    ET.fromstring(junit)  # still well-formed XML
+
+
 SHIPPED = sorted((ROOT / "plans").glob("*.yaml"))
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from cdpctl.lint.base import SEVERITY_RANK, Finding, Rule
-from cdpctl.lint.runner import LintReport
+from cdpctl.lint.runner import LintReport, printable
 from cdpctl.lint.source import SourceIndex
 
 if TYPE_CHECKING:
@@ -56,7 +56,8 @@ def render_text(report: LintReport, sources: dict[str, str], fail_on: str, conso
         if line:
             gutter = str(pos.line)
             pad = " " * len(gutter)
-            console.print(f"[dim]{gutter} |[/dim] {escape(line.expandtabs(1))}", soft_wrap=True, highlight=False)
+            shown = printable(line.expandtabs(1))
+            console.print(f"[dim]{gutter} |[/dim] {escape(shown)}", soft_wrap=True, highlight=False)
             caret = " " * max(pos.column - 1, 0)
             console.print(
                 f"[dim]{pad} |[/dim] {caret}[{style}]^ {finding.severity} {finding.code}[/{style}]",

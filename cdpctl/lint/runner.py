@@ -44,6 +44,14 @@ class LintReport:
         }
 
 
+def printable(text: str) -> str:
+    """``text`` with control and formatting characters (newlines, escape, bidi overrides) escaped, so a
+    hostile name cannot break a report's lines or a terminal."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else ascii(char)[1:-1] for char in text)
+
+
 def run_rule(setting: RuleSetting, plan: Plan, source: SourceIndex) -> list[Finding]:
     """One rule's findings, deduplicated (a definition reached twice is reported once)."""
     rule = setting.rule
@@ -57,7 +65,7 @@ def run_rule(setting: RuleSetting, plan: Plan, source: SourceIndex) -> list[Find
         if hit in seen:
             continue
         seen.add(hit)
-        findings.append(Finding(rule.slug, rule.code, setting.severity, hit.message, hit.pos))
+        findings.append(Finding(rule.slug, rule.code, setting.severity, printable(hit.message), hit.pos))
     return findings
 
 
