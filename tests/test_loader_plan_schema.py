@@ -95,7 +95,12 @@ def test_cdpctl_schema_prints_it(tmp_path: Path) -> None:
 
 
 def test_cdpctl_schema_reports_an_unwritable_target(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["schema", "--out", str(tmp_path / "missing" / "x.json")])
+    result = runner.invoke(app, ["schema", "--out", str(tmp_path / "new" / "folder" / "x.json")])
+    assert result.exit_code == 0
+    assert (tmp_path / "new" / "folder" / "x.json").read_text(encoding="utf-8") == plan_format_schema_text()
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    result = runner.invoke(app, ["schema", "--out", str(blocker / "x.json")])
     assert result.exit_code == 2
     assert "cannot write to" in result.output
 

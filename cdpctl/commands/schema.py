@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Optional
 
 import typer
@@ -32,8 +33,9 @@ def schema_command(
             sys.stdout.write(text)
             return
         try:
-            with open(out, "w", encoding="utf-8") as handle:
-                handle.write(text)
+            target = Path(out)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
         except OSError as exc:
             from cdpctl.errors import UsageError
 
