@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -243,3 +244,30 @@ def test_unreachable_upstream_never_blocks_intake(plan: Plan) -> None:
     assert forward["delivered"] == 0
     assert forward["failed"] + forward["dropped"] == 15
     assert forward["last_error"]
+
+
+def test_omit_works_on_deeply_nested_unplanned_values(plan: Plan, recorder_factory: Any) -> None:
+    upstream, url = recorder_factory()
+    nested: Any = 1
+    for _ in range(600):
+        nested = {"a": nested}
+    deep = {**VALID, "properties": {**PROPS, "deep": nested}}
+    options = ServeOptions(port=0, forward=url, controls=Controls(omit_unplanned_properties=True))
+    with BackgroundServer(plan, options) as srv:
+        body = json.dumps({"batch": [deep, VALID]}).encode()  # deeper than orjson encodes
+        assert httpx.post(srv.url + "/v1/batch", content=body, timeout=30).status_code == 200
+    altered, valid = upstream.messages
+    assert altered["properties"] == PROPS and valid == VALID
+    assert [v["path"] for v in altered["context"]["violations"]] == ["properties.deep"]
+
+
+def test_deep_messages_are_relayed_unchanged(plan: Plan, recorder_factory: Any) -> None:
+    upstream, url = recorder_factory()
+    nested: Any = 1
+    for _ in range(600):
+        nested = {"a": nested}
+    deep = {**VALID, "properties": {**PROPS, "deep": nested}}
+    with BackgroundServer(plan, ServeOptions(port=0, forward=url)) as srv:
+        body = json.dumps({"batch": [deep, VALID]}).encode()
+        assert httpx.post(srv.url + "/v1/batch", content=body, timeout=30).status_code == 200
+    assert upstream.messages == [deep, VALID]

@@ -297,3 +297,21 @@ def test_live_view_and_status_line_show_counts_and_violations(server: Background
     line = status_line(server.collector)
     assert line.startswith("4 events, 1 valid, 2 invalid, 1 malformed, 0 warnings")
     assert "refused 1 requests" in line
+
+
+def test_hostile_messages_are_answered_and_never_lose_the_rest(server: BackgroundServer) -> None:
+    deep = b'{"type":"track","event":"Order Completed","userId":"u","properties":{"p":' + b'{"a":' * 400
+    deep += b"1" + b"}" * 400 + b"}}"
+    too_deep = b"[" * 1020 + b"]" * 1020
+    body = b'{"batch":[' + b",".join([deep, too_deep, orjson.dumps(VALID_ORDER)]) + b"]}"
+    response = httpx.post(server.url + "/v1/batch", content=body, timeout=30)
+    assert response.status_code == 400, response.text
+    assert response.json()["code"] == "invalid_message" and response.json()["accepted"] == 2
+    after = summary(server.url)
+    assert (after["events"], after["valid"], after["invalid"]) == (2, 1, 1)
+    assert after["collector"]["rejected_messages"] == 1
+    # a lone surrogate or an out-of-range number makes the whole body unparseable JSON
+    for junk in (b'{"batch":[{"type":"track","event":"\\ud800","userId":"u"}]}', b'{"batch":[1e400]}'):
+        assert httpx.post(server.url + "/v1/batch", content=junk, timeout=30).status_code == 400
+    assert summary(server.url)["malformed"] == 2
+    assert httpx.get(server.url + "/healthz").status_code == 200

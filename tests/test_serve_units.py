@@ -203,3 +203,14 @@ def test_settings_merge_cli_over_config_over_defaults() -> None:
     ):
         with pytest.raises(UsageError):
             resolve(bad_cli, {})
+
+
+def test_deeply_nested_messages_are_encoded_or_refused_alone() -> None:
+    deep_ok = b'{"type": "track", "event": "A", "properties": {"p": ' + b'{"a":' * 400 + b"1" + b"}" * 400 + b"}}"
+    payload = parse_payload(b'{"batch": [' + deep_ok + b', {"type": "page"}]}', BATCH)
+    assert len(payload.accepted) == 2 and payload.rejected == []
+    assert orjson.loads(payload.accepted[0].raw) == payload.accepted[0].message
+    too_deep = b"[" * 1020 + b"]" * 1020
+    payload = parse_payload(b'{"batch": [' + too_deep + b', {"type": "page"}]}', BATCH)
+    assert [a.message for a in payload.accepted] == [{"type": "page"}]
+    assert [(r.index, r.reason) for r in payload.rejected] == [(0, "too_deep")]

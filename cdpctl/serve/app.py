@@ -146,11 +146,13 @@ class CollectorApp:
         accepted = self.collector.ingest(payload.accepted, header_key or payload.write_key)
         if payload.rejected:
             counters.rejected_messages += len(payload.rejected)
+            too_large = any(r.reason == "too_large" for r in payload.rejected)
             await send_error(
                 send,
-                413,
-                "message_too_large",
-                f"{len(payload.rejected)} message(s) over 32 KB refused; the other {accepted} accepted",
+                413 if too_large else 400,
+                "message_too_large" if too_large else "invalid_message",
+                f"{len(payload.rejected)} message(s) refused (over 32 KB or nested too deeply); "
+                f"the other {accepted} accepted",
                 {"accepted": accepted, "rejected": [r.to_json() for r in payload.rejected]},
             )
             return

@@ -16,7 +16,7 @@ Without any control the message is forwarded unchanged (the same object).
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -124,14 +124,23 @@ def remove_path(message: Any, path: str) -> int:
     return _remove(message, path)
 
 
-def apply_controls(message: Any, violations: Sequence[ViolationLike], controls: Controls) -> Outcome:
-    """Decide what to forward for ``message`` (never mutates it; alterations are made on a copy)."""
+def apply_controls(
+    message: Any,
+    violations: Sequence[ViolationLike],
+    controls: Controls,
+    fresh_copy: Callable[[], Any] | None = None,
+) -> Outcome:
+    """Decide what to forward for ``message`` (never mutates it; alterations are made on a copy).
+
+    ``fresh_copy`` makes that copy (the collector re-parses the message's JSON,
+    which has no recursion limit to hit); the default is ``copy.deepcopy``.
+    """
     remaining: Sequence[ViolationLike] = violations
     outcome = Outcome(message)
     if controls.omit_unplanned_properties and isinstance(message, dict):
         unplanned = [v for v in violations if v.code == "unplanned_property" and v.path]
         if unplanned:
-            altered = copy.deepcopy(message)
+            altered = fresh_copy() if fresh_copy is not None else copy.deepcopy(message)
             notes: list[dict[str, Any]] = []
             done: set[str] = set()
             for violation in unplanned:

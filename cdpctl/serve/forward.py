@@ -20,7 +20,6 @@ from datetime import datetime, timezone
 from typing import Any
 
 import httpx
-import orjson
 
 from cdpctl import __version__
 
@@ -78,9 +77,9 @@ class RetryPolicy:
 
 @dataclass
 class _Item:
-    message: Any
+    raw: bytes
+    """The message's JSON, sent as is (never re-encoded: no depth limit to hit)."""
     write_key: str | None
-    size: int
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -117,13 +116,13 @@ class Forwarder:
     def pending(self) -> int:
         return len(self._queue) + self._in_flight
 
-    def enqueue(self, message: Any, write_key: str | None, size: int) -> bool:
-        """Queue one message without waiting; False (and counted as dropped) when the queue is full."""
+    def enqueue(self, raw: bytes, write_key: str | None) -> bool:
+        """Queue one message (its JSON) without waiting; False (and counted as dropped) when the queue is full."""
         if len(self._queue) >= self.max_queue:
             self.stats.dropped += 1
             self.stats.last_error = f"queue full ({self.max_queue} messages waiting); message dropped"
             return False
-        self._queue.append(_Item(message, self.write_key or write_key, size))
+        self._queue.append(_Item(raw, self.write_key or write_key))
         self.stats.queued += 1
         if self._wake is not None:
             self._wake.set()
@@ -132,18 +131,18 @@ class Forwarder:
     def _take(self) -> list[_Item]:
         first = self._queue.popleft()
         batch = [first]
-        size = first.size
+        size = len(first.raw)
         while self._queue and len(batch) < MAX_BATCH_MESSAGES:
             nxt = self._queue[0]
-            if nxt.write_key != first.write_key or size + nxt.size > MAX_BATCH_BYTES:
+            if nxt.write_key != first.write_key or size + len(nxt.raw) > MAX_BATCH_BYTES:
                 break
             batch.append(self._queue.popleft())
-            size += nxt.size
+            size += len(nxt.raw)
         return batch
 
     def _request(self, batch: list[_Item]) -> tuple[bytes, dict[str, str]]:
         sent_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        body = orjson.dumps({"batch": [item.message for item in batch], "sentAt": sent_at})
+        body = b'{"batch":[' + b",".join(item.raw for item in batch) + b'],"sentAt":"' + sent_at.encode() + b'"}'
         headers = {"Content-Type": "application/json", "User-Agent": f"cdpctl/{__version__}"}
         key = batch[0].write_key
         if key is not None:

@@ -9,6 +9,7 @@ recorded, captured or forwarded.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,17 +66,29 @@ class Accepted:
 
 @dataclass(frozen=True)
 class Rejected:
-    """One message of a batch refused because it is larger than Segment accepts."""
+    """One message of a batch refused: larger than Segment accepts, or nested too deeply to re-encode."""
 
     index: int
     size: int
+    reason: str = "too_large"
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "index": self.index,
-            "size": self.size,
-            "message": f"message {self.index} is {self.size} bytes; the limit is {MESSAGE_LIMIT} bytes",
-        }
+        if self.reason == "too_deep":
+            text = f"message {self.index} is nested too deeply"
+        else:
+            text = f"message {self.index} is {self.size} bytes; the limit is {MESSAGE_LIMIT} bytes"
+        return {"index": self.index, "size": self.size, "reason": self.reason, "message": text}
+
+
+def encode(message: Any) -> bytes | None:
+    """Compact JSON of a parsed message; None when it is nested too deeply to encode."""
+    try:
+        return orjson.dumps(message)
+    except TypeError:  # orjson stops at 255 levels; the standard library goes deeper
+        try:
+            return json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode()
+        except (RecursionError, ValueError):
+            return None
 
 
 @dataclass
@@ -110,7 +123,10 @@ def parse_payload(data: bytes, kind: str) -> Payload:
         payload.write_key = _take_key(document)
         if isinstance(document, dict) and document.get("type") is None:
             document["type"] = kind
-        payload.accepted.append(Accepted(document, orjson.dumps(document)))
+        raw = encode(document)
+        if raw is None:
+            raise BadPayload("the message is nested too deeply")
+        payload.accepted.append(Accepted(document, raw))
         return payload
     if isinstance(document, dict):
         payload.write_key = _take_key(document)
@@ -125,7 +141,10 @@ def parse_payload(data: bytes, kind: str) -> Payload:
         key = _take_key(message)
         if payload.write_key is None:
             payload.write_key = key
-        raw = orjson.dumps(message)
+        raw = encode(message)
+        if raw is None:
+            payload.rejected.append(Rejected(index, 0, "too_deep"))
+            continue
         if len(raw) > MESSAGE_LIMIT:
             payload.rejected.append(Rejected(index, len(raw)))
             continue

@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from cdpctl.serve.capture import CaptureWriter, malformed_line
 from cdpctl.serve.controls import Controls, apply_controls
 from cdpctl.serve.forward import Forwarder, ForwardStats
-from cdpctl.serve.intake import Accepted
+from cdpctl.serve.intake import Accepted, encode
 
 if TYPE_CHECKING:
     from cdpctl.validation import Report, Validator, Violation
@@ -192,27 +194,30 @@ class Collector:
     def _forward(self, item: Accepted, violations: list[Violation], write_key: str | None) -> str | None:
         if self.forwarder is None and self.blocked_forwarder is None:
             return None
-        outcome = apply_controls(item.message, violations, self.controls)
+        outcome = apply_controls(item.message, violations, self.controls, lambda: orjson.loads(item.raw))
         if outcome.blocked is not None:
             if outcome.blocked == "unplanned":
                 self.counters.blocked_unplanned += 1
             else:
                 self.counters.blocked_invalid += 1
             if self.blocked_forwarder is not None:
-                self.blocked_forwarder.enqueue(item.message, write_key, len(item.raw))
+                self.blocked_forwarder.enqueue(item.raw, write_key)
                 self.counters.blocked_forwarded += 1
                 return f"blocked ({outcome.blocked}), sent to the blocked destination"
             return f"blocked ({outcome.blocked})"
         if self.forwarder is None:
             return None
-        size = len(item.raw)
+        raw: bytes | None = item.raw
         state = "forwarded"
         if outcome.altered:
             self.counters.altered += 1
             self.counters.omitted_properties += len(outcome.omitted)
-            size += 256 * len(outcome.omitted)
+            raw = encode(outcome.message)
             state = "forwarded without " + ", ".join(outcome.omitted)
-        self.forwarder.enqueue(outcome.message, write_key, size)
+        if raw is None:  # cannot happen for a message that was encoded once; never forward it unaltered
+            self.forwarder.stats.failed += 1
+            return "not forwarded: cannot encode the altered message"
+        self.forwarder.enqueue(raw, write_key)
         self.counters.forwarded += 1
         return state
 
