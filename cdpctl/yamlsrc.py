@@ -67,19 +67,22 @@ def _pos(file: str, node: yaml.Node) -> Pos:
 
 
 _SCALAR_CONSTRUCTOR = yaml.SafeLoader("")
+# the constructors themselves, not construct_object(): that one caches every node it sees for ever
+_CONSTRUCT_SCALAR = {
+    "tag:yaml.org,2002:int": _SCALAR_CONSTRUCTOR.construct_yaml_int,
+    "tag:yaml.org,2002:float": _SCALAR_CONSTRUCTOR.construct_yaml_float,
+    "tag:yaml.org,2002:bool": _SCALAR_CONSTRUCTOR.construct_yaml_bool,
+    "tag:yaml.org,2002:null": _SCALAR_CONSTRUCTOR.construct_yaml_null,
+}
 
 
 def _scalar_value(node: yaml.ScalarNode) -> Any:
     tag = node.tag
     if tag == "tag:yaml.org,2002:str":
         return node.value
-    if tag in (
-        "tag:yaml.org,2002:int",
-        "tag:yaml.org,2002:float",
-        "tag:yaml.org,2002:bool",
-        "tag:yaml.org,2002:null",
-    ):
-        return _SCALAR_CONSTRUCTOR.construct_object(node, deep=True)
+    construct = _CONSTRUCT_SCALAR.get(tag)
+    if construct is not None:
+        return construct(node)
     # anything else (binary, explicit tags, timestamps) is kept as its text
     return node.value
 

@@ -245,3 +245,18 @@ def test_types_nested_in_types_cannot_explode() -> None:
         load_plan_text("\n".join(lines) + "\n", "typebomb.yaml")
     assert len(info.value.issues) == 1
     assert f"the plan expands to more than {MAX_EXPANDED} properties" in str(info.value.issues[0])
+
+
+def test_loading_keeps_no_state_between_plans() -> None:
+    from cdpctl import yamlsrc
+
+    for _ in range(3):
+        load_plan(ROOT / "plans" / "insertchat.yaml")
+    assert yamlsrc._SCALAR_CONSTRUCTOR.constructed_objects == {}
+
+
+def test_yaml_scalars_resolve_as_yaml_1_1_safe_types() -> None:
+    root, issues = parse_yaml("a: 0x1F\nb: 1_000\nc: yes\nd: ~\ne: 2.5\nf: '3'\ng: 2024-01-01\n", "f.yaml")
+    assert issues == [] and isinstance(root, YMap)
+    values = {key: node.value for key, node in root.values.items() if isinstance(node, YScalar)}
+    assert values == {"a": 31, "b": 1000, "c": True, "d": None, "e": 2.5, "f": "3", "g": "2024-01-01"}
