@@ -296,7 +296,7 @@ def test_live_view_and_status_line_show_counts_and_violations(server: Background
     assert "Newest invalid messages" in text and "properties.currency" in text
     line = status_line(server.collector)
     assert line.startswith("4 events, 1 valid, 2 invalid, 1 malformed, 0 warnings")
-    assert "refused 1 requests" in line
+    assert "1 request refused" in line
 
 
 def test_hostile_messages_are_answered_and_never_lose_the_rest(server: BackgroundServer) -> None:

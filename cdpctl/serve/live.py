@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from rich.console import Console, RenderableType
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def status_line(collector: Collector) -> str:
     """One line of counts: events, valid, invalid, malformed, rate, and forwarding when on."""
     summary = collector.counts()
@@ -30,8 +34,10 @@ def status_line(collector: Collector) -> str:
         f"{rate:.0f}/s",
     ]
     c = collector.counters
-    if c.rejected_requests or c.rejected_messages:
-        parts.append(f"refused {c.rejected_requests} requests, {c.rejected_messages} oversized messages")
+    if c.rejected_requests:
+        parts.append(_plural(c.rejected_requests, "request") + " refused")
+    if c.rejected_messages:
+        parts.append(_plural(c.rejected_messages, "message") + " of batches refused")
     if collector.forwarder is not None:
         stats = collector.forwarder.stats
         parts.append(f"forwarded {stats.delivered} (failed {stats.failed}, pending {collector.forwarder.pending})")
@@ -44,6 +50,7 @@ def status_line(collector: Collector) -> str:
 
 def render(collector: Collector, url: str, rows: int = 12) -> RenderableType:
     """The live view as one rich renderable."""
+    from rich import box
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
@@ -65,20 +72,20 @@ def render(collector: Collector, url: str, rows: int = 12) -> RenderableType:
         parts.append(Text(controls, style="dim"))
 
     groups: list[dict[str, Any]] = sorted(report["violations"], key=lambda g: -int(g.get("count", 0)))
-    table = Table(title="Violations by event and code", title_justify="left", expand=False)
-    table.add_column("event")
-    table.add_column("code")
-    table.add_column("path")
-    table.add_column("count", justify="right")
-    table.add_column("message", overflow="ellipsis", max_width=60)
+    table = Table(title="Violations by event and code", title_justify="left", box=box.SIMPLE_HEAD)
+    table.add_column("count", justify="right", no_wrap=True, min_width=5)
+    table.add_column("event", overflow="ellipsis", no_wrap=True, min_width=14, max_width=28)
+    table.add_column("code", no_wrap=True, min_width=18)
+    table.add_column("path", overflow="ellipsis", no_wrap=True, min_width=16, max_width=36)
+    table.add_column("message", overflow="ellipsis", no_wrap=True, min_width=16, max_width=70)
     for group in groups[:rows]:
         style = "yellow" if group.get("severity") == "warning" else "red"
         name = group.get("event") or group.get("type") or "-"
         table.add_row(
+            str(group["count"]),
             str(name),
             Text(str(group["code"]), style=style),
             str(group.get("path") or ""),
-            str(group["count"]),
             str(group.get("message", "")),
         )
     if len(groups) > rows:
@@ -87,11 +94,11 @@ def render(collector: Collector, url: str, rows: int = 12) -> RenderableType:
 
     newest = collector.events(valid=False, limit=5)
     if newest:
-        recent = Table(title="Newest invalid messages", title_justify="left")
-        recent.add_column("line", justify="right")
-        recent.add_column("received")
-        recent.add_column("event")
-        recent.add_column("problems", overflow="ellipsis", max_width=80)
+        recent = Table(title="Newest invalid messages", title_justify="left", box=box.SIMPLE_HEAD)
+        recent.add_column("line", justify="right", no_wrap=True, min_width=5)
+        recent.add_column("received", no_wrap=True, min_width=12)
+        recent.add_column("event", overflow="ellipsis", no_wrap=True, min_width=14, max_width=28)
+        recent.add_column("problems", overflow="ellipsis", no_wrap=True, min_width=20, max_width=90)
         for item in newest:
             problems = item["error"] or "; ".join(f"{v['code']} {v['path']}".strip() for v in item["violations"])
             recent.add_row(
@@ -120,7 +127,9 @@ def _controls_line(collector: Collector) -> str:
             f"{c.altered} altered ({c.omitted_properties} properties omitted)"
         )
     if c.rejected_requests or c.rejected_messages:
-        bits.append(f"refused: {c.rejected_requests} requests, {c.rejected_messages} oversized messages")
+        bits.append(
+            f"refused: {_plural(c.rejected_requests, 'request')}, {_plural(c.rejected_messages, 'message')} of batches"
+        )
     return "  |  ".join(bits)
 
 
