@@ -271,3 +271,58 @@ def test_deep_messages_are_relayed_unchanged(plan: Plan, recorder_factory: Any) 
         body = json.dumps({"batch": [deep, VALID]}).encode()
         assert httpx.post(srv.url + "/v1/batch", content=body, timeout=30).status_code == 200
     assert upstream.messages == [deep, VALID]
+
+
+def test_command_line_wires_forwarding_and_controls(recorder_factory: Any) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    upstream, url = recorder_factory()
+    blocked, blocked_url = recorder_factory()
+    root = PLAN_PATH.parents[1]
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cdpctl",
+            "serve",
+            "--plan",
+            str(PLAN_PATH),
+            "--port",
+            "0",
+            "--no-live",
+            "--format",
+            "json",
+            "--forward",
+            url,
+            "--forward-blocked",
+            blocked_url,
+            "--block",
+            "unplanned",
+            "--omit-unplanned-properties",
+            "--forward-write-key",
+            "upstream-key",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=root,
+    )
+    try:
+        assert process.stderr is not None
+        line = ""
+        while "listening on " not in line:
+            line = process.stderr.readline().decode()
+            assert line, "serve exited early"
+        serve_url = line.split("listening on ", 1)[1].split()[0]
+        send(serve_url, [VALID, UNPLANNED, EXTRA])
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 1, err.decode()
+    assert upstream.messages[0] == VALID and "secret" not in upstream.messages[1]["properties"]
+    assert blocked.messages == [UNPLANNED]
+    assert upstream.keys == {"upstream-key"} == blocked.keys
+    assert b"forward " in err and b"2 delivered" in err

@@ -32,8 +32,8 @@ def serve_command(
     block: Optional[list[str]] = typer.Option(
         None, "--block", help="With --forward: drop 'unplanned' events or 'invalid' messages. Repeatable."
     ),
-    omit_unplanned_properties: Optional[bool] = typer.Option(
-        None,
+    omit_unplanned_properties: bool = typer.Option(
+        False,
         "--omit-unplanned-properties",
         help="With --forward: strip unplanned properties and traits, listing them under context.violations.",
         show_default=False,
@@ -95,7 +95,7 @@ def serve_command(
             "forward_blocked": forward_blocked,
             "forward_write_key": forward_write_key,
             "block": block,
-            "omit_unplanned_properties": omit_unplanned_properties,
+            "omit_unplanned_properties": omit_unplanned_properties or None,
             "forward_retries": forward_retries,
             "drain_timeout": drain_timeout,
             "keep": keep,
