@@ -86,9 +86,14 @@ Found = tuple[str, str, str, int]
 """``(code, path, message, rank)``."""
 
 
-def classify(error: ValidationError, field_key: str, required_fields: Sequence[str]) -> list[Found] | None:
-    """Classify one error; ``None`` means it concerns the envelope (outside ``properties``/``traits``)."""
-    path = list(error.absolute_path)
+def classify(
+    error: ValidationError, field_key: str, required_fields: Sequence[str], prefix: Sequence[str | int] = ()
+) -> list[Found] | None:
+    """Classify one error; ``None`` means it concerns the envelope (outside ``properties``/``traits``).
+
+    ``prefix`` is prepended to the error's path when it comes from checking a part of the message alone.
+    """
+    path = [*prefix, *error.absolute_path]
     keyword = str(error.validator)
     instance = error.instance
     if not path or path[0] != field_key or (len(path) == 1 and keyword == "type"):
@@ -98,20 +103,20 @@ def classify(error: ValidationError, field_key: str, required_fields: Sequence[s
         return None
     base = fold_path(path)
     if keyword == "required" and isinstance(instance, dict):
-        return [
-            ("required_missing", f"{base}.{name}", f"required property '{name}' is missing", 1)
-            for name in _names(error.validator_value)
-            if name not in instance
-        ]
+        return [missing(base, name) for name in _names(error.validator_value) if name not in instance]
     if keyword == "additionalProperties" and isinstance(instance, dict):
         planned = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
-        return [
-            ("unplanned_property", f"{base}.{name}", f"'{name}' is not in the tracking plan", 1)
-            for name in instance
-            if name not in planned
-        ]
+        return [unplanned(base, name) for name in instance if name not in planned]
     code = CODE_OF_KEYWORD.get(keyword, "constraint_failed")
     return [(code, base, error_message(error), KEYWORD_RANK.get(keyword, 1))]
+
+
+def missing(base: str, name: str) -> Found:
+    return ("required_missing", f"{base}.{name}", f"required property '{name}' is missing", 1)
+
+
+def unplanned(base: str, name: str) -> Found:
+    return ("unplanned_property", f"{base}.{name}", f"'{name}' is not in the tracking plan", 1)
 
 
 def envelope_field(error: ValidationError) -> str:

@@ -15,19 +15,25 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import msgspec
 import orjson
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import ValidationError
+from msgspec import UNSET
 
 from cdpctl.compiler import call_schema
 from cdpctl.formats import format_checker
 from cdpctl.model import SPEC_CALL_TYPES, Call, Plan
 from cdpctl.spec import envelope_problems
 from cdpctl.validation.classify import Found, classify, envelope_field
+from cdpctl.validation.fastpath import FastPath, Partial
+from cdpctl.validation.localize import find
 from cdpctl.validation.report import Report, message_call
 from cdpctl.validation.violations import Violation
 
 MAX_SUGGESTIONS_CACHED = 4096
+NO_VIOLATIONS: list[Violation] = []
+"""Shared empty result of the fast path (never mutated)."""
 
 
 class Validator:
@@ -39,11 +45,7 @@ class Validator:
         self._schemas: dict[tuple[str, str | None], Draft7Validator] = {}
         self._format_checker = format_checker()
         self._suggestions: dict[tuple[str, str], str] = {}
-        self._fast: Any = None
-        if fast:
-            from cdpctl.validation.fastpath import FastPath
-
-            self._fast = FastPath(plan)
+        self._fast: FastPath | None = FastPath(plan) if fast else None
 
     def __reduce__(self) -> tuple[Callable[..., Validator], tuple[Plan], dict[str, Any]]:
         return (Validator, (self.plan,), {"fast_enabled": self.fast_enabled})
@@ -113,19 +115,13 @@ class Validator:
                 if where not in envelope_paths and where not in extra_envelope:
                     extra_envelope[where] = f"'{where}': {error.message}" if where else str(error.message)
                 continue
-            for code, path, text, rank in classified:
-                previous = found.get((code, path))
-                if previous is None or rank < previous[3]:
-                    found[(code, path)] = (code, path, text, rank)
-        mistyped = {path for code, path in found if code == "type_mismatch"}
+            for item in classified:
+                _keep(found, item)
         out = [
             Violation("invalid_envelope", "error", call.type, call.name, path, text)
             for path, text in extra_envelope.items()
         ]
-        for (code, path), (_, _, text, _) in found.items():
-            if code in ("value_not_allowed", "constraint_failed") and path in mistyped:
-                continue
-            out.append(Violation(code, "error", call.type, call.name, path, text))
+        out.extend(_finish(call, found))
         return out
 
     def _errors(self, call: Call, message: dict[str, Any]) -> list[ValidationError]:
@@ -134,21 +130,155 @@ class Validator:
         except (ArithmeticError, ValueError, RecursionError) as exc:  # e.g. multipleOf on an infinity
             return [ValidationError(f"a value cannot be checked: {exc}", validator="check", path=[call.field_key])]
 
+    def check_partial(self, partial: Partial, message: Any) -> list[Violation] | None:
+        """The violations of a planned call's message that the fast path rejected.
+
+        Only the parts the fast path rejected go through jsonschema, each against its
+        own schema: the result is what :meth:`check` gives for the whole message, for
+        a fraction of the work.  ``None`` means: use :meth:`check`.
+        """
+        call = partial.entry.call
+        field_key = call.field_key
+        if not isinstance(message, dict):
+            return None
+        required = [name for name, prop in call.fields.items() if prop.required]
+        out: list[Violation] = []
+        found: dict[tuple[str, str], Found] = {}
+        extra_envelope: dict[str, str] = {}
+        fields = message.get(field_key)
+        # the envelope struct reads the fields as raw JSON: when they are not an object, look at the envelope
+        envelope_ok = partial.envelope_ok and (partial.fields is UNSET or isinstance(fields, dict))
+        try:
+            if not envelope_ok:
+                problems = envelope_problems(message)
+                out.extend(
+                    Violation("invalid_envelope", "error", call.type, call.name, path, text) for path, text in problems
+                )
+                envelope_paths = {path for path, _ in problems}
+                extra_envelope = envelope_extras(call, message, envelope_paths)
+                if required and field_key not in message:
+                    names = ", ".join(required)
+                    text = f"the message has no '{field_key}' object (the plan requires {names})"
+                    _keep(found, ("required_missing", field_key, text, 1))
+            elif partial.fields is UNSET:
+                names = ", ".join(required)
+                text = f"the message has no '{field_key}' object (the plan requires {names})"
+                _keep(found, ("required_missing", field_key, text, 1))
+            if partial.fields is not UNSET and isinstance(fields, dict):
+                root = partial.entry.root()
+                if not root.passes(partial.fields):
+                    for item in find(root, fields, partial.fields, (field_key,), field_key):
+                        _keep(found, item)
+        except (ArithmeticError, ValueError, RecursionError, msgspec.DecodeError):
+            return None
+        if call.deprecated:
+            text = f"'{call.label}' is deprecated in the tracking plan"
+            out.append(Violation("deprecated_event", "warning", call.type, call.name, "event", text))
+        out.extend(
+            Violation("invalid_envelope", "error", call.type, call.name, path, text)
+            for path, text in extra_envelope.items()
+        )
+        out.extend(_finish(call, found))
+        return out
+
     # --- the fast path -------------------------------------------------------------------------
 
-    def check_raw(self, raw: bytes) -> tuple[str, str | None, list[Violation]] | None:
-        """``(type, event, warnings)`` when the fast path finds the message free of errors, else ``None``."""
+    def examine(self, raw: bytes) -> tuple[str, str | None, list[Violation]] | Partial | None:
+        """The fast path's verdict on one line: ``(type, event, warnings)`` when it has no error,
+        a :class:`Partial` when only its planned fields need a look, ``None`` when all of it does."""
         fast = self._fast
         if fast is None:
             return None
-        accepted: tuple[str, str | None, Call | None] | None = fast.accept(raw)
-        if accepted is None:
-            return None
-        call_type, event, call = accepted
+        outcome = fast.examine(raw)
+        if outcome is None or isinstance(outcome, Partial):
+            return outcome
+        call_type, event, call = outcome
         if call is not None and call.deprecated:
             text = f"'{call.label}' is deprecated in the tracking plan"
             return call_type, event, [Violation("deprecated_event", "warning", call_type, event, "event", text)]
-        return call_type, event, []
+        return call_type, event, NO_VIOLATIONS
+
+    def check_raw(self, raw: bytes) -> tuple[str, str | None, list[Violation]] | None:
+        """``(type, event, warnings)`` when the fast path finds the message free of errors, else ``None``."""
+        outcome = self.examine(raw)
+        return None if isinstance(outcome, Partial) else outcome
+
+    def check_bytes(self, raw: bytes) -> list[Violation] | None:
+        """Every violation of one JSON line, fast path first; ``None`` when it does not parse.
+
+        The same answer as ``check(parse_json(raw))`` (a differential test holds it to that).
+        """
+        outcome = self.examine(raw)
+        if isinstance(outcome, tuple):
+            return list(outcome[2])
+        try:
+            message = parse_json(raw)
+        except ValueError:
+            return None
+        violations = self.check_message(message, raw, outcome)
+        return violations
+
+    def check_message(self, message: Any, raw: bytes, outcome: Partial | None = None) -> list[Violation]:
+        """:meth:`check` for a message parsed from ``raw``, using the fast path's help where it can."""
+        fast = self._fast
+        if fast is not None:
+            if outcome is None and isinstance(message, dict):
+                call_type, event = message_call(message)
+                if call_type is not None:
+                    outcome = fast.partial(call_type, event, raw)
+            if outcome is not None:
+                violations = self.check_partial(outcome, message)
+                if violations is not None:
+                    return violations
+        return self.check(message)
+
+
+ID_TYPES = "'string', 'number', 'null'"
+
+
+def envelope_extras(call: Call, message: dict[str, Any], envelope_paths: set[str]) -> dict[str, str]:
+    """What the compiled schema's envelope keywords find beyond :func:`envelope_problems` (same words).
+
+    The schema types ``userId``/``anonymousId`` as string, number or null, and
+    wants the timestamps to be strings and ``context``, ``integrations`` and the
+    fields to be objects even when null; :func:`envelope_problems` lets null pass.
+    """
+    extras: dict[str, str] = {}
+    for name in ("userId", "anonymousId"):
+        if name in message and name not in envelope_paths:
+            value = message[name]
+            if isinstance(value, bool) or not isinstance(value, (str, int, float, type(None))):
+                extras[name] = f"'{name}': {value!r} is not of type {ID_TYPES}"
+    for name, kind in (
+        ("timestamp", "string"),
+        ("sentAt", "string"),
+        ("originalTimestamp", "string"),
+        ("context", "object"),
+        ("integrations", "object"),
+        (call.field_key, "object"),
+    ):
+        if name in message and message[name] is None and name not in envelope_paths:
+            extras[name] = f"'{name}': None is not of type '{kind}'"
+    return extras
+
+
+def _keep(found: dict[tuple[str, str], Found], item: Found) -> None:
+    """Keep one finding per (code, path): the first, or a more telling one (format before its pattern)."""
+    key = (item[0], item[1])
+    previous = found.get(key)
+    if previous is None or item[3] < previous[3]:
+        found[key] = item
+
+
+def _finish(call: Call, found: dict[tuple[str, str], Found]) -> list[Violation]:
+    """Violations from findings; a wrong type hides the enum/constraint failures of the same value."""
+    mistyped = {path for code, path in found if code == "type_mismatch"}
+    out = []
+    for (code, path), (_, _, text, _) in found.items():
+        if code in ("value_not_allowed", "constraint_failed") and path in mistyped:
+            continue
+        out.append(Violation(code, "error", call.type, call.name, path, text))
+    return out
 
 
 def _reject_constant(name: str) -> Any:
@@ -231,7 +361,7 @@ def _check_one(
     sink: Sink | None,
     raw: bytes | None,
 ) -> None:
-    violations = validator.check(message)
+    violations = validator.check(message) if raw is None else validator.check_message(message, raw)
     failed = report.record(message, violations, file, line, index)
     if sink is None:
         return
@@ -239,6 +369,20 @@ def _check_one(
         sink.invalid(message, violations)
     else:
         sink.valid(raw if raw is not None else dump_json(message))
+
+
+def _check_partial(
+    validator: Validator, report: Report, partial: Partial, raw: bytes, file: str, line: int, sink: Sink | None
+) -> None:
+    message = parse_json(raw)  # the fast path decoded it: it parses
+    violations = validator.check_message(message, raw, partial)
+    call = partial.entry.call
+    failed = report.record_call(call.type, call.name, violations, file, line)
+    if sink is not None:
+        if failed:
+            sink.invalid(message, violations)
+        else:
+            sink.valid(raw.strip())
 
 
 def validate_lines(
@@ -251,12 +395,15 @@ def validate_lines(
     """
     report = Report()
     loads = parse_json
-    check_raw = validator.check_raw
+    examine = validator.examine
     record_call = report.record_call
     for raw, file, line in lines:
-        accepted = check_raw(raw)
-        if accepted is not None:
-            record_call(accepted[0], accepted[1], accepted[2], file, line)
+        outcome = examine(raw)
+        if outcome is not None:
+            if isinstance(outcome, Partial):
+                _check_partial(validator, report, outcome, raw, file, line, sink)
+                continue
+            record_call(outcome[0], outcome[1], outcome[2], file, line)
             if sink is not None:
                 sink.valid(raw.strip())
             continue

@@ -26,9 +26,10 @@ import msgspec
 from jsonschema import Draft7Validator
 from msgspec import UNSET, Meta, Raw
 
-from cdpctl.compiler import property_schema
+from cdpctl.compiler import object_schema, property_schema
 from cdpctl.formats import FORMAT_PATTERNS, format_checker, matches_format
 from cdpctl.model import Call, Plan, Property
+from cdpctl.validation.localize import Node, fields_node
 
 INT_MIN = -(2**63)
 INT_MAX = 2**63 - 1
@@ -321,15 +322,53 @@ def _envelope(tag: str, extra: list[tuple[str, Any] | tuple[str, Any, Any]], che
     )
 
 
-class _Entry:
-    """A planned call as the fast path sees it."""
+class Entry:
+    """A planned call as the fast path sees it (``decoder`` is ``None`` when it cannot be expressed)."""
 
-    __slots__ = ("call", "decoder", "required")
+    __slots__ = ("_root", "builder", "call", "decoder", "required")
 
-    def __init__(self, call: Call, decoder: msgspec.json.Decoder[Any] | None) -> None:
+    def __init__(self, call: Call, decoder: msgspec.json.Decoder[Any] | None, builder: _Builder) -> None:
         self.call = call
         self.decoder = decoder
+        self.builder = builder
         self.required = any(prop.required for prop in call.fields.values())
+        self._root: Node | None = None
+
+    def root(self) -> Node:
+        """The call's fields as a tree of nodes (built on first use)."""
+        if self._root is None:
+            assert self.decoder is not None
+            schema = object_schema(self.call.fields, self.call.additional_properties)
+            schema = {"type": "object", **schema}
+            self._root = fields_node(
+                self.decoder, self.call.fields, self.call.additional_properties, schema, self.builder, self.builder.checker
+            )
+        return self._root
+
+
+class Partial:
+    """A planned call whose ``properties``/``traits`` the fast path rejected (and maybe its envelope)."""
+
+    __slots__ = ("entry", "envelope_ok", "fields")
+
+    def __init__(self, entry: Entry, fields: Any, envelope_ok: bool = True) -> None:
+        self.entry = entry
+        self.fields = fields
+        """The raw ``properties``/``traits`` (``UNSET`` when absent)."""
+        self.envelope_ok = envelope_ok
+
+
+class _Fields(msgspec.Struct, gc=False):
+    """Only the ``properties`` and ``traits`` of a message, unparsed."""
+
+    properties: Raw = UNSET  # type: ignore[assignment]
+    traits: Raw = UNSET  # type: ignore[assignment]
+
+
+FIELDS_ONLY: msgspec.json.Decoder[_Fields] = msgspec.json.Decoder(_Fields)
+
+FIELDS_DECODER: msgspec.json.Decoder[dict[str, Raw]] = msgspec.json.Decoder(dict[str, Raw])
+"""Splits a ``properties`` object into its values, unparsed."""
 
 
 class FastPath:
@@ -340,7 +379,7 @@ class FastPath:
         builder = _Builder()
         self.unsupported: dict[str, str] = {}
         """Calls that always take the reference path, with the reason."""
-        entries: dict[tuple[str, str | None], _Entry] = {}
+        entries: dict[tuple[str, str | None], Entry] = {}
         for call in plan.calls():
             decoder: msgspec.json.Decoder[Any] | None
             try:
@@ -350,7 +389,7 @@ class FastPath:
                 decoder = None
             if call.name is not None and not call.name.strip():
                 decoder = None
-            entries[(call.type, call.name)] = _Entry(call, decoder)
+            entries[(call.type, call.name)] = Entry(call, decoder, builder)
         self.events = {name: entries[("track", name)] for name in plan.events}
         self.pages = {name: entries[("page", name)] for name in (plan.pages or {})}
         self.screens = {name: entries[("screen", name)] for name in (plan.screens or {})}
@@ -361,7 +400,7 @@ class FastPath:
     def _build_envelopes(self) -> None:
         plan = self.plan
 
-        def traits_type(entry: _Entry | None) -> Any:
+        def traits_type(entry: Entry | None) -> Any:
             return _Empty if entry is None else Raw
 
         self.track_type = _envelope(
@@ -412,7 +451,7 @@ class FastPath:
         }
 
     @staticmethod
-    def _fields_ok(entry: _Entry, raw: Any) -> bool:
+    def _fields_ok(entry: Entry, raw: Any) -> bool:
         decoder = entry.decoder
         if decoder is None:
             return False
@@ -424,8 +463,36 @@ class FastPath:
             return False
         return True
 
+    def entry(self, call_type: str, name: str | None) -> Entry | None:
+        """The fast path's view of a planned call (``None`` when unplanned or not expressible)."""
+        if call_type == "track":
+            entry = self.events.get(name) if name is not None else None
+        elif call_type in ("page", "screen"):
+            table = self.pages if call_type == "page" else self.screens
+            entry = table.get(name) if name is not None else None
+        else:
+            entry = self.identify if call_type == "identify" else self.group if call_type == "group" else None
+        return entry if entry is not None and entry.decoder is not None else None
+
+    def partial(self, call_type: str, name: str | None, raw: bytes) -> Partial | None:
+        """A :class:`Partial` for a message whose envelope is wrong but whose call is planned."""
+        entry = self.entry(call_type, name)
+        if entry is None:
+            return None
+        try:
+            fields = FIELDS_ONLY.decode(raw)
+        except msgspec.DecodeError:
+            return None
+        return Partial(entry, fields.traits if entry.call.field_key == "traits" else fields.properties, False)
+
     def accept(self, raw: bytes) -> Accepted | None:
         """``(type, event, call)`` when ``raw`` is one message without errors, else ``None``."""
+        outcome = self.examine(raw)
+        return None if isinstance(outcome, Partial) else outcome
+
+    def examine(self, raw: bytes) -> Accepted | Partial | None:
+        """``(type, event, call)`` for a message without errors; a :class:`Partial` when only its
+        planned fields may be wrong; ``None`` when the reference path must look at all of it."""
         if not raw.isascii():
             try:
                 raw.decode("utf-8")
@@ -438,8 +505,10 @@ class FastPath:
         kind = type(message)
         if kind is self.track_type:
             entry = self.events.get(message.event)
-            if entry is None or not self._fields_ok(entry, message.properties):
+            if entry is None:
                 return None
+            if not self._fields_ok(entry, message.properties):
+                return Partial(entry, message.properties) if entry.decoder is not None else None
             return "track", message.event, entry.call
         single = self.single.get(kind)
         if single is not None:
@@ -447,12 +516,14 @@ class FastPath:
             if entry is None:
                 return call_type, None, None
             if not self._fields_ok(entry, message.traits):
-                return None
+                return Partial(entry, message.traits) if entry.decoder is not None else None
             return call_type, None, entry.call
         call_type, planned, _ = self.named[kind]
         if planned is None:
             return call_type, message.name, None
         entry = planned.get(message.name)
-        if entry is None or not self._fields_ok(entry, message.properties):
+        if entry is None:
             return None
+        if not self._fields_ok(entry, message.properties):
+            return Partial(entry, message.properties) if entry.decoder is not None else None
         return call_type, message.name, entry.call
