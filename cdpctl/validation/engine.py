@@ -13,25 +13,27 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 import orjson
-from jsonschema import Draft7Validator
-from jsonschema.exceptions import ValidationError
 from msgspec import UNSET
 
 from cdpctl.compiler import call_schema
 from cdpctl.formats import format_checker
-from cdpctl.model import SPEC_CALL_TYPES, Call, Plan
+from cdpctl.model import Call, Plan
 from cdpctl.spec import envelope_problems
 from cdpctl.validation.classify import Found, classify, envelope_field
-from cdpctl.validation.fastpath import FastPath, Partial
+from cdpctl.validation.fastpath import Accepted, FastPath, Partial
 from cdpctl.validation.localize import find
 from cdpctl.validation.report import Report, message_call
 from cdpctl.validation.violations import Violation
 
 MAX_SUGGESTIONS_CACHED = 4096
+if TYPE_CHECKING:
+    from jsonschema import Draft7Validator, FormatChecker
+    from jsonschema.exceptions import ValidationError
+
 NO_VIOLATIONS: list[Violation] = []
 """Shared empty result of the fast path (never mutated)."""
 
@@ -43,7 +45,7 @@ class Validator:
         self.plan = plan
         self.fast_enabled = fast
         self._schemas: dict[tuple[str, str | None], Draft7Validator] = {}
-        self._format_checker = format_checker()
+        self._format_checker: FormatChecker | None = None
         self._suggestions: dict[tuple[str, str], str] = {}
         self._fast: FastPath | None = FastPath(plan) if fast else None
 
@@ -62,6 +64,10 @@ class Validator:
         key = (call.type, call.name)
         validator = self._schemas.get(key)
         if validator is None:
+            from jsonschema import Draft7Validator
+
+            if self._format_checker is None:
+                self._format_checker = format_checker()
             validator = Draft7Validator(call_schema(call), format_checker=self._format_checker)
             self._schemas[key] = validator
         return validator
@@ -128,6 +134,8 @@ class Validator:
         try:
             return list(self.schema_validator(call).iter_errors(message))
         except (ArithmeticError, ValueError, RecursionError) as exc:  # e.g. multipleOf on an infinity
+            from jsonschema.exceptions import ValidationError
+
             return [ValidationError(f"a value cannot be checked: {exc}", validator="check", path=[call.field_key])]
 
     def check_partial(self, partial: Partial, message: Any) -> list[Violation] | None:
@@ -183,25 +191,23 @@ class Validator:
 
     # --- the fast path -------------------------------------------------------------------------
 
-    def examine(self, raw: bytes) -> tuple[str, str | None, list[Violation]] | Partial | None:
-        """The fast path's verdict on one line: ``(type, event, warnings)`` when it has no error,
-        a :class:`Partial` when only its planned fields need a look, ``None`` when all of it does."""
+    @property
+    def fast(self) -> FastPath | None:
+        """The fast path (``None`` when disabled)."""
+        return self._fast
+
+    def examine(self, raw: bytes) -> Accepted | Partial | None:
+        """The fast path's verdict on one line: :class:`Accepted` when it has no error, a
+        :class:`Partial` when only its planned fields need a look, ``None`` when all of it does."""
         fast = self._fast
-        if fast is None:
-            return None
-        outcome = fast.examine(raw)
-        if outcome is None or isinstance(outcome, Partial):
-            return outcome
-        call_type, event, call = outcome
-        if call is not None and call.deprecated:
-            text = f"'{call.label}' is deprecated in the tracking plan"
-            return call_type, event, [Violation("deprecated_event", "warning", call_type, event, "event", text)]
-        return call_type, event, NO_VIOLATIONS
+        return None if fast is None else fast.examine(raw)
 
     def check_raw(self, raw: bytes) -> tuple[str, str | None, list[Violation]] | None:
         """``(type, event, warnings)`` when the fast path finds the message free of errors, else ``None``."""
         outcome = self.examine(raw)
-        return None if isinstance(outcome, Partial) else outcome
+        if outcome is None or isinstance(outcome, Partial):
+            return None
+        return outcome.type, outcome.event, list(outcome.warnings)
 
     def check_bytes(self, raw: bytes) -> list[Violation] | None:
         """Every violation of one JSON line, fast path first; ``None`` when it does not parse.
@@ -209,8 +215,8 @@ class Validator:
         The same answer as ``check(parse_json(raw))`` (a differential test holds it to that).
         """
         outcome = self.examine(raw)
-        if isinstance(outcome, tuple):
-            return list(outcome[2])
+        if isinstance(outcome, Accepted):
+            return list(outcome.warnings)
         try:
             message = parse_json(raw)
         except ValueError:
@@ -394,31 +400,39 @@ def validate_lines(
     of its messages is a record (its examples carry the index inside the line).
     """
     report = Report()
-    loads = parse_json
-    examine = validator.examine
-    record_call = report.record_call
+    fast = validator.fast
+    examine = fast.examine if fast is not None else validator.examine
+    counts: dict[Accepted, int] = {}
     for raw, file, line in lines:
         outcome = examine(raw)
-        if outcome is not None:
-            if isinstance(outcome, Partial):
-                _check_partial(validator, report, outcome, raw, file, line, sink)
-                continue
-            record_call(outcome[0], outcome[1], outcome[2], file, line)
+        if outcome.__class__ is Accepted:
+            if outcome.warnings:
+                report.record_call(outcome.type, outcome.event, outcome.warnings, file, line)
+            else:
+                counts[outcome] = counts.get(outcome, 0) + 1
             if sink is not None:
                 sink.valid(raw.strip())
-            continue
-        stripped = raw.strip()
-        if not stripped:
-            continue
-        try:
-            value = loads(stripped)
-        except ValueError as exc:
-            report.record_malformed(file, line, str(exc), stripped[:1024])
-            if sink is not None:
-                sink.malformed(raw[:-1] if raw.endswith(b"\n") else raw)
-            continue
-        check_parsed(validator, report, value, file, line, sink, stripped)
+        elif outcome is not None:
+            _check_partial(validator, report, outcome, raw, file, line, sink)  # type: ignore[arg-type]
+        else:
+            _check_line(validator, report, raw, file, line, sink)
+    for accepted, count in counts.items():
+        report.add_valid(accepted.type, accepted.event, count)
     return report
 
 
-__all__ = ["SPEC_CALL_TYPES", "Sink", "Validator", "check_parsed", "validate_lines"]
+def _check_line(validator: Validator, report: Report, raw: bytes, file: str, line: int, sink: Sink | None) -> None:
+    stripped = raw.strip()
+    if not stripped:
+        return
+    try:
+        value = parse_json(stripped)
+    except ValueError as exc:
+        report.record_malformed(file, line, str(exc), stripped[:1024])
+        if sink is not None:
+            sink.malformed(raw[:-1] if raw.endswith(b"\n") else raw)
+        return
+    check_parsed(validator, report, value, file, line, sink, stripped)
+
+
+__all__ = ["Sink", "Validator", "check_parsed", "parse_json", "validate_lines"]

@@ -20,23 +20,38 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Annotated, Any, Literal, Optional, Union
+from dataclasses import replace
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Optional, Union
 
 import msgspec
-from jsonschema import Draft7Validator
 from msgspec import UNSET, Meta, Raw
 
-from cdpctl.compiler import object_schema, property_schema
+from cdpctl.compiler import object_schema
 from cdpctl.formats import FORMAT_PATTERNS, format_checker, matches_format
 from cdpctl.model import Call, Plan, Property
 from cdpctl.validation.localize import Node, fields_node
+from cdpctl.validation.violations import Violation
+
+if TYPE_CHECKING:
+    from jsonschema import FormatChecker
 
 INT_MIN = -(2**63)
 INT_MAX = 2**63 - 1
 EXACT_FLOAT = 2**53
 """Numeric bounds beyond this are not turned into float constraints (they would be rounded)."""
 
-Accepted = tuple[str, Optional[str], Optional[Call]]
+MAX_CACHED = 10_000
+
+
+class Accepted:
+    """The verdict on a message without errors: its call, and its warnings (a deprecated event)."""
+
+    __slots__ = ("event", "type", "warnings")
+
+    def __init__(self, call_type: str, event: str | None, warnings: tuple[Violation, ...]) -> None:
+        self.type = call_type
+        self.event = event
+        self.warnings = warnings
 Checker = Callable[[Any], bool]
 
 
@@ -63,6 +78,17 @@ def _post_init(checks: list[tuple[str, Checker]]) -> Callable[[Any], None]:
     return __post_init__
 
 
+def _passes(value: Any, annotation: Any, check: Checker | None) -> bool:
+    """Whether the fast path accepts ``value`` (a plan's enum value) as ``annotation``."""
+    if annotation is Raw:
+        return True
+    try:
+        msgspec.convert(value, annotation)
+    except msgspec.ValidationError:
+        return False
+    return check is None or value is None or check(value)
+
+
 def _unique(values: list[Any]) -> bool:
     return len(set(values)) == len(values)
 
@@ -72,7 +98,14 @@ class _Builder:
 
     def __init__(self) -> None:
         self.count = 0
-        self.checker = format_checker()
+        self._checker: FormatChecker | None = None
+
+    @property
+    def checker(self) -> FormatChecker:
+        """The jsonschema format checker (jsonschema is loaded only when a message needs it)."""
+        if self._checker is None:
+            self._checker = format_checker()
+        return self._checker
 
     def name(self, hint: str) -> str:
         self.count += 1
@@ -152,11 +185,13 @@ class _Builder:
             values = [v for v in values if v == constraints["const"] and type(v) is type(constraints["const"])]
         if prop.nullable:
             values.append(None)
-        validator = Draft7Validator(property_schema(prop), format_checker=self.checker)
+        base = replace(prop, constraints={k: v for k, v in constraints.items() if k not in ("enum", "const")})
+        base_type = self.value_type(base)
+        base_check = self.value_checker(base)
         kept = []
         for value in values:
             exact = value is None or type(value) is str or (type(value) is int and INT_MIN <= value <= INT_MAX)
-            if exact and value not in kept and validator.is_valid(value):
+            if exact and value not in kept and _passes(value, base_type, base_check):
                 kept.append(value)
         if not kept:
             raise Unsupported("no enum value the fast path can express")
@@ -325,10 +360,15 @@ def _envelope(tag: str, extra: list[tuple[str, Any] | tuple[str, Any, Any]], che
 class Entry:
     """A planned call as the fast path sees it (``decoder`` is ``None`` when it cannot be expressed)."""
 
-    __slots__ = ("_root", "builder", "call", "decoder", "required")
+    __slots__ = ("_root", "accepted", "builder", "call", "decoder", "required")
 
     def __init__(self, call: Call, decoder: msgspec.json.Decoder[Any] | None, builder: _Builder) -> None:
         self.call = call
+        warnings: tuple[Violation, ...] = ()
+        if call.deprecated:
+            text = f"'{call.label}' is deprecated in the tracking plan"
+            warnings = (Violation("deprecated_event", "warning", call.type, call.name, "event", text),)
+        self.accepted = Accepted(call.type, call.name, warnings)
         self.decoder = decoder
         self.builder = builder
         self.required = any(prop.required for prop in call.fields.values())
@@ -391,8 +431,9 @@ class FastPath:
                 decoder = None
             entries[(call.type, call.name)] = Entry(call, decoder, builder)
         self.events = {name: entries[("track", name)] for name in plan.events}
-        self.pages = {name: entries[("page", name)] for name in (plan.pages or {})}
-        self.screens = {name: entries[("screen", name)] for name in (plan.screens or {})}
+        self.pages = {name: entries[("page", name)] for name in plan.pages} if plan.pages is not None else None
+        self.screens = {name: entries[("screen", name)] for name in plan.screens} if plan.screens is not None else None
+        self._accepted: dict[tuple[str, str | None], Accepted] = {}
         self.identify = entries.get(("identify", None))
         self.group = entries.get(("group", None))
         self._build_envelopes()
@@ -440,28 +481,12 @@ class FastPath:
         )
         union: Any = Union.__getitem__(members)
         self.decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(union)
-        self.named = {
-            self.page_type: ("page", self.pages if plan.pages is not None else None, "properties"),
-            self.screen_type: ("screen", self.screens if plan.screens is not None else None, "properties"),
-        }
+        self.decode = self.decoder.decode
         self.single = {
             self.identify_type: ("identify", self.identify),
             self.group_type: ("group", self.group),
             self.alias_type: ("alias", None),
         }
-
-    @staticmethod
-    def _fields_ok(entry: Entry, raw: Any) -> bool:
-        decoder = entry.decoder
-        if decoder is None:
-            return False
-        if raw is UNSET:
-            return not entry.required
-        try:
-            decoder.decode(raw)
-        except msgspec.DecodeError:
-            return False
-        return True
 
     def entry(self, call_type: str, name: str | None) -> Entry | None:
         """The fast path's view of a planned call (``None`` when unplanned or not expressible)."""
@@ -469,7 +494,7 @@ class FastPath:
             entry = self.events.get(name) if name is not None else None
         elif call_type in ("page", "screen"):
             table = self.pages if call_type == "page" else self.screens
-            entry = table.get(name) if name is not None else None
+            entry = table.get(name) if table is not None and name is not None else None
         else:
             entry = self.identify if call_type == "identify" else self.group if call_type == "group" else None
         return entry if entry is not None and entry.decoder is not None else None
@@ -485,45 +510,57 @@ class FastPath:
             return None
         return Partial(entry, fields.traits if entry.call.field_key == "traits" else fields.properties, False)
 
+    def _ungoverned(self, call_type: str, name: str | None) -> Accepted:
+        key = (call_type, name)
+        accepted = self._accepted.get(key)
+        if accepted is None:
+            accepted = Accepted(call_type, name, ())
+            if len(self._accepted) < MAX_CACHED:
+                self._accepted[key] = accepted
+        return accepted
+
     def accept(self, raw: bytes) -> Accepted | None:
-        """``(type, event, call)`` when ``raw`` is one message without errors, else ``None``."""
+        """The verdict on a message without errors, else ``None``."""
         outcome = self.examine(raw)
-        return None if isinstance(outcome, Partial) else outcome
+        return None if outcome is None or outcome.__class__ is Partial else outcome  # type: ignore[return-value]
 
     def examine(self, raw: bytes) -> Accepted | Partial | None:
-        """``(type, event, call)`` for a message without errors; a :class:`Partial` when only its
-        planned fields may be wrong; ``None`` when the reference path must look at all of it."""
+        """An :class:`Accepted` for a message without errors; a :class:`Partial` when only its planned
+        fields may be wrong; ``None`` when the reference path must look at all of it."""
         if not raw.isascii():
             try:
                 raw.decode("utf-8")
             except UnicodeDecodeError:
                 return None
         try:
-            message = self.decoder.decode(raw)
+            message = self.decode(raw)
         except msgspec.DecodeError:
             return None
-        kind = type(message)
+        kind = message.__class__
         if kind is self.track_type:
             entry = self.events.get(message.event)
+            fields = message.properties
+        elif kind is self.page_type or kind is self.screen_type:
+            planned = self.pages if kind is self.page_type else self.screens
+            if planned is None:
+                return self._ungoverned("page" if kind is self.page_type else "screen", message.name)
+            entry = planned.get(message.name)
+            fields = message.properties
+        else:
+            single = self.single[kind]
+            entry = single[1]
             if entry is None:
-                return None
-            if not self._fields_ok(entry, message.properties):
-                return Partial(entry, message.properties) if entry.decoder is not None else None
-            return "track", message.event, entry.call
-        single = self.single.get(kind)
-        if single is not None:
-            call_type, entry = single
-            if entry is None:
-                return call_type, None, None
-            if not self._fields_ok(entry, message.traits):
-                return Partial(entry, message.traits) if entry.decoder is not None else None
-            return call_type, None, entry.call
-        call_type, planned, _ = self.named[kind]
-        if planned is None:
-            return call_type, message.name, None
-        entry = planned.get(message.name)
+                return self._ungoverned(single[0], None)
+            fields = message.traits
         if entry is None:
             return None
-        if not self._fields_ok(entry, message.properties):
-            return Partial(entry, message.properties) if entry.decoder is not None else None
-        return call_type, message.name, entry.call
+        decoder = entry.decoder
+        if decoder is None:
+            return None
+        if fields is UNSET:
+            return entry.accepted if not entry.required else Partial(entry, fields)
+        try:
+            decoder.decode(fields)
+        except msgspec.DecodeError:
+            return Partial(entry, fields)
+        return entry.accepted

@@ -29,6 +29,9 @@ BLOCK_SIZE = 4 * 1024 * 1024
 DOCUMENT_LIMIT = 256 * 1024 * 1024
 """Largest input tried as one JSON document when its first line is not JSON by itself."""
 
+READ_SIZE = 256 * 1024
+"""Bytes asked of a stream at a time: a damaged compressed stream loses at most this much before the error."""
+
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 DATA_SUFFIXES = (".ndjson", ".jsonl", ".json", ".log")
@@ -215,6 +218,23 @@ def _first_line_is_json(head: bytes) -> bool:
     return True
 
 
+def _fill(opened: Opened, pending: bytes, want: int) -> tuple[bytes, bool, BaseException | None]:
+    """Read until ``pending`` holds ``want`` bytes: ``(data, eof, error)``; data read before an error is kept."""
+    read = getattr(opened.stream, "read1", opened.stream.read)
+    parts = [pending]
+    size = len(pending)
+    try:
+        while size < want:
+            chunk = read(min(want - size, READ_SIZE))
+            if not chunk:
+                return b"".join(parts), True, None
+            parts.append(chunk)
+            size += len(chunk)
+    except _read_errors() as exc:
+        return b"".join(parts), True, exc
+    return b"".join(parts), False, None
+
+
 def iter_blocks(opened: Opened, block_size: int = BLOCK_SIZE, by_range: bool = False) -> Iterator[Block]:
     """The source's content as blocks of whole lines (or one document).
 
@@ -223,53 +243,35 @@ def iter_blocks(opened: Opened, block_size: int = BLOCK_SIZE, by_range: bool = F
     stream) raises :class:`InputError` once everything read before it has been yielded.
     """
     name = opened.source.name
-    read = opened.stream.read
-    errors = _read_errors()
-    try:
-        pending = read(block_size)
-        stripped = pending.lstrip()
-        if stripped[:1] == b"[" or (stripped[:1] == b"{" and not _first_line_is_json(pending)):
+    pending, eof, error = _fill(opened, b"", block_size)
+    stripped = pending.lstrip()
+    if error is None and (stripped[:1] == b"[" or (stripped[:1] == b"{" and not _first_line_is_json(pending))):
+        try:
             document, pending = _try_document(opened, pending)
-            if document is not None:
-                yield document
-                return
-    except errors as exc:
-        raise InputError(f"cannot read '{name}': {exc}") from exc
+        except _read_errors() as exc:
+            raise InputError(f"cannot read '{name}': {exc}") from exc
+        if document is not None:
+            yield document
+            return
     ranged = by_range and opened.compression is None and not opened.source.is_stdin
     line = 1
     offset = 0
-    eof = False
     while True:
         if not eof and len(pending) < block_size:
-            try:
-                chunk = read(block_size)
-            except errors as exc:
-                if pending:
-                    yield _block(name, line, pending, ranged, opened, offset)
-                raise InputError(f"cannot read '{name}': {exc}") from exc
-            if chunk:
-                pending += chunk
-            else:
-                eof = True
+            pending, eof, error = _fill(opened, pending, block_size)
             continue
-        if eof:
-            if pending:
-                yield _block(name, line, pending, ranged, opened, offset)
-            return
         cut = pending.rfind(b"\n", 0, block_size)
         if cut < 0:
             cut = pending.find(b"\n")
-        if cut < 0:  # one line longer than a block: read on until it ends
-            try:
-                chunk = read(block_size)
-            except errors as exc:
-                yield _block(name, line, pending, ranged, opened, offset)
-                raise InputError(f"cannot read '{name}': {exc}") from exc
-            if chunk:
-                pending += chunk
-            else:
-                eof = True
+        if cut < 0 and not eof:  # one line longer than a block: read on until it ends
+            pending, eof, error = _fill(opened, pending, len(pending) + block_size)
             continue
+        if cut < 0 or (eof and len(pending) <= block_size):
+            if pending:
+                yield _block(name, line, pending, ranged, opened, offset)
+            if error is not None:
+                raise InputError(f"cannot read '{name}': {error}") from error
+            return
         block, pending = pending[: cut + 1], pending[cut + 1 :]
         yield _block(name, line, block, ranged, opened, offset)
         line += block.count(b"\n")

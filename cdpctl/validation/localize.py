@@ -12,24 +12,30 @@ keywords only descend into each child with its path.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
-from jsonschema import Draft7Validator, FormatChecker
 from msgspec import Raw
 
 from cdpctl.compiler import property_schema
 from cdpctl.model import Property
-from cdpctl.validation.classify import Found, classify, fold_path, unplanned
+from cdpctl.validation.classify import Found, classify, fold_path, missing, unplanned
+
+if TYPE_CHECKING:
+    from jsonschema import Draft7Validator, FormatChecker
 
 RAW_OBJECT: msgspec.json.Decoder[dict[str, Raw]] = msgspec.json.Decoder(dict[str, Raw])
 RAW_ARRAY: msgspec.json.Decoder[list[Raw]] = msgspec.json.Decoder(list[Raw])
 
 
+PLAIN_KEYWORDS = {"type", "required", "description", "title", "deprecated", "examples"}
+"""Own keywords that need no jsonschema run for a value already known to be an object or array."""
+
+
 class Node:
     """One property (or the call's fields object) with its decoder and its schemas."""
 
-    __slots__ = ("additional", "check", "children", "decoder", "items", "own", "whole")
+    __slots__ = ("additional", "check", "children", "decoder", "items", "own", "required", "whole")
 
     def __init__(
         self,
@@ -41,6 +47,8 @@ class Node:
         items: Node | None = None,
         additional: bool = True,
     ) -> None:
+        from jsonschema import Draft7Validator
+
         self.decoder = decoder
         self.check = check
         self.children = children
@@ -48,7 +56,11 @@ class Node:
         self.additional = additional
         self.whole = Draft7Validator(schema, format_checker=formats)
         own = {key: value for key, value in schema.items() if key not in ("properties", "additionalProperties", "items")}
-        self.own = Draft7Validator(own, format_checker=formats)
+        self.own: Draft7Validator | None = Draft7Validator(own, format_checker=formats)
+        self.required: list[str] = list(own.get("required", ()))
+        if set(own) <= PLAIN_KEYWORDS:
+            # only the type (already known right when the value is a dict or list) and required (checked here)
+            self.own = None
 
     def passes(self, raw: Raw) -> bool:
         try:
@@ -112,6 +124,12 @@ def find(node: Node, value: Any, raw: Raw, prefix: tuple[str | int, ...], field_
 
 
 def _own(node: Node, value: Any, prefix: tuple[str | int, ...], field_key: str) -> list[Found]:
+    """The errors of the node's own keywords (not its children's) for a dict or list value."""
+    if node.own is None:
+        if not node.required:
+            return []
+        base = fold_path(prefix)
+        return [missing(base, name) for name in node.required if name not in value]
     out: list[Found] = []
     for error in node.own.iter_errors(value):
         out.extend(classify(error, field_key, (), prefix) or ())

@@ -154,6 +154,17 @@ class Report:
             self.invalid += 1
         return failed
 
+    def add_valid(self, call_type: str | None, event: str | None, count: int) -> None:
+        """Count ``count`` messages of one call without any violation (the fast path's tally)."""
+        self.events += count
+        key = (call_type, event)
+        volume = self.volume
+        if key in volume or len(volume) < MAX_GROUPS:
+            volume[key] = volume.get(key, 0) + count
+        else:
+            folded = (call_type, OTHER_EVENTS)
+            volume[folded] = volume.get(folded, 0) + count
+
     def record_malformed(
         self, file: str, line: int, error: str, raw: bytes = b"", index: int | None = None
     ) -> None:

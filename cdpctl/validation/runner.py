@@ -16,11 +16,13 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import count, repeat
 from typing import Any
 
 from cdpctl.model import Plan
 from cdpctl.validation.engine import Validator, check_parsed, parse_json, validate_lines
 from cdpctl.validation.inputs import (
+    BLOCK_SIZE,
     Block,
     Document,
     InputError,
@@ -39,10 +41,7 @@ BlockResult = tuple[Report, SplitParts | None]
 def block_lines(block: LineBlock) -> Iterator[tuple[bytes, str, int]]:
     """``(raw, file, line)`` for each line of a block."""
     file = block.file
-    number = block.first_line
-    for raw in block.data.split(b"\n"):
-        yield raw, file, number
-        number += 1
+    return zip(block.data.split(b"\n"), repeat(file), count(block.first_line))
 
 
 def run_block(validator: Validator, block: Block, split: bool) -> BlockResult:
@@ -120,6 +119,7 @@ def validate_sources(
     jobs: int = 1,
     split_dir: str | None = None,
     progress: ProgressHook | None = None,
+    block_size: int = BLOCK_SIZE,
 ) -> RunResult:
     """Validate every source in order; partial reports merge in input order whatever ``jobs`` is.
 
@@ -141,7 +141,7 @@ def validate_sources(
                 result.input_errors.append(str(exc))
                 continue
             try:
-                for block in iter_blocks(opened, by_range=jobs > 1):
+                for block in iter_blocks(opened, block_size, by_range=jobs > 1):
                     if progress is not None:
                         progress(consumed_before + opened.consumed())
                     yield block

@@ -1,0 +1,308 @@
+"""`cdpctl validate` end to end: input forms, report formats, --split, --jobs, exit statuses."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+import zstandard
+from typer.testing import CliRunner
+
+from cdpctl.cli import app
+from cdpctl.loader import load_plan
+from cdpctl.validation import CODES, Validator
+from cdpctl.validation.inputs import Source
+from cdpctl.validation.runner import validate_sources
+
+ROOT = Path(__file__).resolve().parents[1]
+PLAN = ROOT / "plans" / "acme-shop.yaml"
+CLEAN = ROOT / "examples" / "events.ndjson"
+DIRTY = ROOT / "examples" / "events-with-violations.ndjson"
+
+GOOD: dict[str, Any] = {
+    "type": "track",
+    "event": "Order Completed",
+    "userId": "u-1",
+    "properties": {"order_id": "o-1", "total": 10, "currency": "EUR", "products": [{"product_id": "p", "price": 10}]},
+}
+BAD: dict[str, Any] = {**GOOD, "properties": {**GOOD["properties"], "currency": "JPY"}}
+
+
+def invoke(*args: str, env: dict[str, str] | None = None) -> Any:
+    runner = CliRunner()
+    return runner.invoke(app, ["validate", *args, "--plan", str(PLAN)], env=env or {"GITHUB_ACTIONS": "", "CI": ""})
+
+
+def summary(result: Any) -> dict[str, int]:
+    assert result.exit_code in (0, 1), result.output
+    return dict(json.loads(result.stdout)["summary"])
+
+
+def ndjson(*messages: Any) -> bytes:
+    return b"".join(json.dumps(m).encode() + b"\n" for m in messages)
+
+
+# --- the shipped examples ----------------------------------------------------------------------------
+
+
+def test_clean_example_exits_zero() -> None:
+    result = invoke(str(CLEAN))
+    assert result.exit_code == 0, result.output
+    assert "OK" in result.stdout and "0 invalid" in result.stdout
+    assert "events/s" in result.stderr
+
+
+def test_example_with_violations_shows_every_code() -> None:
+    result = invoke(str(DIRTY), "--format", "json")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert {v["code"] for v in report["violations"]} == set(CODES)
+    s = report["summary"]
+    assert s["events"] == s["valid"] + s["invalid"] + s["malformed"]
+    assert s["malformed"] == 1 and s["warnings"] == 1
+    for violation in report["violations"]:
+        assert set(violation) == {"code", "severity", "type", "event", "path", "count", "message", "examples"}
+        assert all(example["file"] == str(DIRTY) and example["line"] >= 1 for example in violation["examples"])
+    assert result.stderr.count("events/s") == 1
+
+
+# --- input forms ---------------------------------------------------------------------------------------
+
+
+def test_gzip_and_zstd_are_detected_from_content(tmp_path: Path) -> None:
+    data = ndjson(GOOD, BAD, GOOD)
+    (tmp_path / "a.ndjson").write_bytes(gzip.compress(data))  # no .gz suffix: detected from the magic bytes
+    (tmp_path / "b.log").write_bytes(zstandard.ZstdCompressor().compress(data))
+    for name in ("a.ndjson", "b.log"):
+        assert summary(invoke(str(tmp_path / name), "-f", "json")) == {"events": 3, "valid": 2, "invalid": 1, "malformed": 0, "warnings": 0}
+
+
+def test_batch_payload_array_and_pretty_message(tmp_path: Path) -> None:
+    (tmp_path / "batch.json").write_text(json.dumps({"batch": [GOOD, BAD, GOOD], "sentAt": "2024-05-01T00:00:00Z"}, indent=2))
+    (tmp_path / "array.json").write_text(json.dumps([GOOD, BAD], indent=2))
+    (tmp_path / "one.json").write_text(json.dumps(BAD, indent=2))
+    assert summary(invoke(str(tmp_path / "batch.json"), "-f", "json"))["invalid"] == 1
+    result = invoke(str(tmp_path / "array.json"), "-f", "json")
+    assert summary(result) == {"events": 2, "valid": 1, "invalid": 1, "malformed": 0, "warnings": 0}
+    (group,) = json.loads(result.stdout)["violations"]
+    assert group["examples"] == [{"file": str(tmp_path / "array.json"), "line": 1, "index": 1}]
+    assert summary(invoke(str(tmp_path / "one.json"), "-f", "json"))["invalid"] == 1
+
+
+def test_batch_payloads_one_per_line(tmp_path: Path) -> None:
+    path = tmp_path / "batches.ndjson"
+    path.write_bytes(ndjson({"batch": [GOOD, GOOD]}, {"batch": [BAD]}, GOOD))
+    result = invoke(str(path), "-f", "json")
+    assert summary(result)["events"] == 4
+    assert json.loads(result.stdout)["violations"][0]["examples"] == [{"file": str(path), "line": 2, "index": 0}]
+
+
+def test_directory_and_glob(tmp_path: Path) -> None:
+    (tmp_path / "day1").mkdir()
+    (tmp_path / "day1" / "a.ndjson").write_bytes(ndjson(GOOD, BAD))
+    (tmp_path / "day1" / "b.jsonl.gz").write_bytes(gzip.compress(ndjson(GOOD)))
+    (tmp_path / "README.md").write_text("not events")
+    assert summary(invoke(str(tmp_path), "-f", "json"))["events"] == 3
+    assert summary(invoke(str(tmp_path / "day1" / "*.ndjson"), "-f", "json"))["events"] == 2
+    assert invoke(str(tmp_path / "nothing-*.ndjson")).exit_code == 2
+
+
+def test_stdin_through_a_real_pipe() -> None:
+    data = gzip.compress(ndjson(GOOD, BAD) + b"{oops\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "cdpctl", "validate", "-", "--plan", str(PLAN), "-f", "json"],
+        input=data,
+        capture_output=True,
+        check=False,
+        env={**os.environ, "GITHUB_ACTIONS": ""},
+    )
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    assert report["summary"] == {"events": 3, "valid": 1, "invalid": 1, "malformed": 1, "warnings": 0}
+    assert {e["file"] for v in report["violations"] for e in v["examples"]} == {"<stdin>"}
+
+
+def test_malformed_lines_mid_file_do_not_stop_the_run(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.ndjson"
+    path.write_bytes(ndjson(GOOD) + b'{"type": "track", "event": \n' + b"\xff\xfe garbage\n" + ndjson(BAD, GOOD) + b"\n\n" + json.dumps(GOOD).encode())
+    result = invoke(str(path), "-f", "json")
+    assert summary(result) == {"events": 6, "valid": 3, "invalid": 1, "malformed": 2, "warnings": 0}
+    by_code = {v["code"]: v for v in json.loads(result.stdout)["violations"]}
+    assert [e["line"] for e in by_code["malformed_json"]["examples"]] == [2, 3]
+    assert [e["line"] for e in by_code["value_not_allowed"]["examples"]] == [4]
+
+
+def test_truncated_gzip_counts_what_was_read_and_exits_two(tmp_path: Path) -> None:
+    path = tmp_path / "cut.ndjson.gz"
+    messages = [{**GOOD, "messageId": f"{n * 7919 % 100003:x}-{n}"} for n in range(20000)]
+    path.write_bytes(gzip.compress(ndjson(*messages))[:-2000])
+    result = invoke(str(path), "-f", "json")
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["summary"]["events"] > 0
+    assert "cannot read" in result.stderr
+
+
+# --- formats ----------------------------------------------------------------------------------------------
+
+
+def test_sarif_parses_back() -> None:
+    result = invoke(str(DIRTY), "--format", "sarif")
+    assert result.exit_code == 1
+    log = json.loads(result.stdout)
+    assert log["version"] == "2.1.0"
+    run = log["runs"][0]
+    rules = [rule["id"] for rule in run["tool"]["driver"]["rules"]]
+    assert rules == list(CODES)
+    assert {r["ruleId"] for r in run["results"]} == set(CODES)
+    for item in run["results"]:
+        assert rules[item["ruleIndex"]] == item["ruleId"]
+        location = item["locations"][0]["physicalLocation"]
+        assert location["artifactLocation"]["uri"].endswith("events-with-violations.ndjson")
+        assert location["region"]["startLine"] >= 1
+    levels = {r["ruleId"]: r["level"] for r in run["results"]}
+    assert levels["deprecated_event"] == "warning" and levels["type_mismatch"] == "error"
+
+
+def test_junit_has_one_case_per_planned_call() -> None:
+    result = invoke(str(DIRTY), "--format", "junit")
+    root = ET.fromstring(result.stdout)
+    suite = root.find("testsuite")
+    assert suite is not None
+    cases = {case.get("name"): case for case in suite.findall("testcase")}
+    planned = [call.label for call in load_plan(str(PLAN)).calls()]
+    assert set(planned) <= set(cases)
+    failures = cases["Order Completed"].findall("failure")
+    assert any("value_not_allowed" in (f.get("message") or "") for f in failures)
+    assert cases["page Pricing"].find("failure") is None
+    assert cases["unplanned events"].find("failure") is not None
+    assert cases["malformed records"].find("failure") is not None
+    assert int(suite.get("tests", "0")) == len(cases)
+    assert int(suite.get("failures", "0")) == sum(1 for c in cases.values() if c.find("failure") is not None)
+
+
+def test_github_annotations_chosen_under_actions() -> None:
+    result = invoke(str(DIRTY), env={"GITHUB_ACTIONS": "true"})
+    lines = [line for line in result.stdout.splitlines() if line.startswith("::")]
+    assert lines and all(line.startswith(("::error ", "::warning ")) for line in lines)
+    assert any("file=" + str(DIRTY) in line and "line=" in line for line in lines)
+    assert sum(line.startswith("::warning ") for line in lines) == 1
+
+
+def test_markdown_and_text() -> None:
+    markdown = invoke(str(DIRTY), "--format", "markdown").stdout
+    assert markdown.startswith("### cdpctl validate: failed")
+    assert "| Call | Code | Path | Count | Share | Message | Example |" in markdown
+    assert "`properties.products[].price`" in markdown
+    text = invoke(str(DIRTY)).stdout
+    assert "FAIL" in text and "properties.currency" in text and "\x1b[" not in text
+
+
+def test_machine_formats_write_only_the_report_to_stdout(tmp_path: Path) -> None:
+    for fmt in ("json", "sarif"):
+        result = invoke(str(DIRTY), "--format", fmt)
+        json.loads(result.stdout)
+        assert "events/s" in result.stderr
+    out = tmp_path / "report.sarif"
+    result = invoke(str(DIRTY), "--format", "sarif", "--output", str(out))
+    assert result.stdout == "" and json.loads(out.read_text())["version"] == "2.1.0"
+
+
+# --- --split ----------------------------------------------------------------------------------------------
+
+
+def test_split_puts_every_record_in_exactly_one_file(tmp_path: Path) -> None:
+    source = tmp_path / "in.ndjson"
+    source.write_bytes(ndjson(GOOD, BAD) + b"not json at all\n" + ndjson({"batch": [GOOD, BAD, GOOD]}))
+    out = tmp_path / "split"
+    result = invoke(str(source), "--split", str(out), "-f", "json")
+    assert summary(result)["events"] == 6
+    valid = (out / "valid.ndjson").read_bytes().splitlines()
+    invalid = [json.loads(line) for line in (out / "invalid.ndjson").read_bytes().splitlines()]
+    malformed = (out / "malformed.txt").read_bytes().splitlines()
+    assert len(valid) == 3 and len(invalid) == 2 and malformed == [b"not json at all"]
+    assert all(json.loads(line)["properties"]["currency"] == "EUR" for line in valid)
+    for message in invalid:
+        (violation,) = message["context"]["violations"]
+        assert violation["code"] == "value_not_allowed" and violation["path"] == "properties.currency"
+        assert message["properties"]["currency"] == "JPY"
+    replay = tmp_path / "replay.ndjson"
+    replay.write_bytes(b"".join(line + b"\n" for line in valid))
+    assert invoke(str(replay)).exit_code == 0
+
+
+# --- --jobs ---------------------------------------------------------------------------------------------
+
+
+def test_jobs_give_the_same_report(tmp_path: Path) -> None:
+    messages = []
+    for n in range(600):
+        message = json.loads(json.dumps(GOOD if n % 7 else BAD))
+        message["messageId"] = f"m-{n}"
+        messages.append(message)
+    path = tmp_path / "big.ndjson"
+    path.write_bytes(ndjson(*messages) + b"{broken\n" + ndjson(GOOD))
+    validator = Validator(load_plan(str(PLAN)))
+    sources = [Source(str(path))]
+    one = validate_sources(validator, sources, jobs=1, block_size=4096)
+    two = validate_sources(validator, sources, jobs=2, block_size=4096)
+    assert two.jobs_used == 2
+    assert one.report.to_json() == two.report.to_json()
+    assert one.report.summary() == {"events": 602, "valid": 515, "invalid": 86, "malformed": 1, "warnings": 0}
+    out1, out2 = tmp_path / "s1", tmp_path / "s2"
+    validate_sources(validator, sources, jobs=1, block_size=4096, split_dir=str(out1))
+    validate_sources(validator, sources, jobs=2, block_size=4096, split_dir=str(out2))
+    for name in ("valid.ndjson", "invalid.ndjson", "malformed.txt"):
+        assert (out1 / name).read_bytes() == (out2 / name).read_bytes()
+
+
+# --- exit statuses ----------------------------------------------------------------------------------------
+
+
+def test_exit_statuses_and_tolerated_rate(tmp_path: Path) -> None:
+    path = tmp_path / "some-bad.ndjson"
+    path.write_bytes(ndjson(*([GOOD] * 99), BAD))
+    assert invoke(str(path)).exit_code == 1
+    assert invoke(str(path), "--max-invalid-rate", "0.01").exit_code == 0
+    assert invoke(str(path), "--max-invalid-rate", "0.005").exit_code == 1
+    assert invoke(str(path), "--max-invalid-rate", "2").exit_code == 2
+    assert invoke(str(tmp_path / "missing.ndjson")).exit_code == 2
+    assert invoke(str(path), "--format", "xml").exit_code == 2
+    assert invoke(str(path), "--jobs", "0").exit_code == 2
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("plan: x\nversion: 1\nevents:\n  A:\n    properties:\n      p: {type: strng}\n")
+    result = CliRunner().invoke(app, ["validate", str(path), "--plan", str(broken)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_warnings_alone_exit_zero(tmp_path: Path) -> None:
+    path = tmp_path / "legacy.ndjson"
+    path.write_bytes(ndjson({"type": "track", "event": "Legacy Thing Happened", "userId": "u", "properties": {"a": 1}}))
+    result = invoke(str(path), "-f", "json")
+    assert result.exit_code == 0
+    assert summary(result) == {"events": 1, "valid": 1, "invalid": 0, "malformed": 0, "warnings": 1}
+
+
+def test_empty_input(tmp_path: Path) -> None:
+    path = tmp_path / "empty.ndjson"
+    path.write_bytes(b"")
+    result = invoke(str(path), "-f", "json")
+    assert result.exit_code == 0 and summary(result)["events"] == 0
+    assert "no events" in result.stderr
+
+
+@pytest.mark.parametrize("hostile", ["\u202e", "x" * 5000, "a\nb", "<script>", "%0A::error::"])
+def test_hostile_event_names_stay_data(tmp_path: Path, hostile: str) -> None:
+    path = tmp_path / "hostile.ndjson"
+    path.write_bytes(ndjson({"type": "track", "event": hostile, "userId": "u", "properties": {hostile: 1}}))
+    for fmt in ("github", "markdown", "junit", "sarif", "text"):
+        result = invoke(str(path), "--format", fmt)
+        assert result.exit_code == 1, result.output
+    github = invoke(str(path), "--format", "github").stdout
+    assert all(line.startswith("::") or line.startswith("1 events") for line in github.splitlines())
