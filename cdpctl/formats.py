@@ -12,9 +12,10 @@ library and the fast path agree.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import FormatChecker
+if TYPE_CHECKING:  # jsonschema is imported only when a checker is asked for (start-up time)
+    from jsonschema import FormatChecker
 
 _DATE = r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
 _TIME = r"([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
@@ -47,6 +48,8 @@ def matches_format(name: str, value: str) -> bool:
 
 def format_checker() -> FormatChecker:
     """A jsonschema format checker that checks every plan format exactly as its pattern does."""
+    from jsonschema import FormatChecker
+
     checker = FormatChecker(formats=())
     for name in FORMAT_PATTERNS:
 
