@@ -48,6 +48,37 @@ def timed(command: list[str], runs: int, cwd: str) -> tuple[float, float, float]
     return min(walls), statistics.median(walls), statistics.median(cpus)
 
 
+PHASES = """
+import json, sys, time
+t0 = time.process_time()
+import cdpctl.cli  # noqa: F401  (what every command pays)
+t1 = time.process_time()
+from cdpctl.loader import load_plan
+plan = load_plan(sys.argv[1])
+t2 = time.process_time()
+from cdpctl.lint.config import load_lint_config
+from cdpctl.lint.runner import lint_plan
+config = load_lint_config()
+t3 = time.process_time()
+report = lint_plan(plan, config)
+t4 = time.process_time()
+print(json.dumps({"cli import": t1 - t0, "load plan": t2 - t1, "lint config": t3 - t2, "rules": t4 - t3,
+                  "findings": len(report.findings)}))
+"""
+
+
+def phases(plan: str, runs: int, cwd: str) -> dict[str, float]:
+    """Median CPU time of each phase, measured inside one process per run."""
+    import json
+
+    samples: dict[str, list[float]] = {}
+    for _ in range(runs):
+        done = subprocess.run([sys.executable, "-c", PHASES, plan], cwd=cwd, capture_output=True, text=True, check=True)
+        for key, value in json.loads(done.stdout).items():
+            samples.setdefault(key, []).append(value)
+    return {key: statistics.median(values) for key, values in samples.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Time cdpctl lint end to end on a generated plan.")
     parser.add_argument("--events", type=int, default=500)
@@ -86,6 +117,13 @@ def main() -> None:
         print(
             f"cdpctl lint end to end: best {lint[0]:.3f} s, median {lint[1]:.3f} s wall, "
             f"{lint[2]:.3f} s cpu: best run {verdict} the 1 s target"
+        )
+        split = phases(plan, args.runs, tmp)
+        findings = int(split.pop("findings"))
+        print(
+            "in-process CPU split (median): "
+            + ", ".join(f"{key} {value * 1000:.0f} ms" for key, value in split.items())
+            + f" ({findings} findings)"
         )
         print(f"load average while measuring: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
 
