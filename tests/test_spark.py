@@ -5,6 +5,7 @@ The corpus is split over gzip and plain files, with malformed lines mid-file,
 every violation code and deprecated events.
 """
 
+# ruff: noqa: E402
 from __future__ import annotations
 
 import copy
@@ -20,16 +21,16 @@ import pytest
 
 pyspark = pytest.importorskip("pyspark", reason="the spark extra is not installed")
 
-from pyspark.sql import SparkSession  # noqa: E402
-from typer.testing import CliRunner  # noqa: E402
+from pyspark.sql import SparkSession
+from typer.testing import CliRunner
 
-from cdpctl.cli import app  # noqa: E402
-from cdpctl.loader import load_plan  # noqa: E402
-from cdpctl.spark import validate  # noqa: E402
-from cdpctl.spark.job import dataframe_label  # noqa: E402
-from cdpctl.validation import CODES, Report, Validator, validate_lines  # noqa: E402
-from cdpctl.validation.inputs import expand_paths  # noqa: E402
-from cdpctl.validation.runner import validate_sources  # noqa: E402
+from cdpctl.cli import app
+from cdpctl.loader import load_plan
+from cdpctl.spark import job, validate
+from cdpctl.spark.job import dataframe_label
+from cdpctl.validation import CODES, Report, Validator, validate_lines
+from cdpctl.validation.inputs import expand_paths
+from cdpctl.validation.runner import validate_sources
 
 ROOT = Path(__file__).resolve().parents[1]
 ACME = ROOT / "plans" / "acme-shop.yaml"
@@ -160,7 +161,9 @@ def as_local(report: Report) -> dict[str, Any]:
     return data
 
 
-def test_spark_report_equals_the_local_report(spark: SparkSession, corpus: Path, validator: Validator, local: Report) -> None:
+def test_spark_report_equals_the_local_report(
+    spark: SparkSession, corpus: Path, validator: Validator, local: Report, monkeypatch: pytest.MonkeyPatch
+) -> None:
     expected = local.to_json()
     assert {g["code"] for g in expected["violations"]} == set(CODES)  # the corpus has every code
     assert expected["summary"]["malformed"] > 0 and expected["summary"]["warnings"] > 0
@@ -169,7 +172,10 @@ def test_spark_report_equals_the_local_report(spark: SparkSession, corpus: Path,
     assert as_local(report) == expected
     assert json.dumps(as_local(report), sort_keys=True) == json.dumps(expected, sort_keys=True)
 
-    # force Spark to cut the plain files into many splits: line numbers and examples stay the same
+    # force Spark to cut the plain files into many splits, and merge the partial reports first on the
+    # executors, in runs of consecutive files: line numbers and examples stay the same
+    monkeypatch.setattr(job, "ORDERED_COLLECT_LIMIT", 1)
+    monkeypatch.setattr(job, "RUN_FAN", 2)
     spark.conf.set("spark.sql.files.maxPartitionBytes", "16k")
     try:
         report = validate(spark, [str(corpus / "a.ndjson"), str(corpus / "b.ndjson.gz"), str(corpus / "day2")], validator)

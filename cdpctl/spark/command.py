@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 import time
 from typing import TYPE_CHECKING
 
@@ -41,12 +43,25 @@ def start_session(master: str | None, progress: bool) -> SparkSession:
                 .config("spark.driver.host", "127.0.0.1")
                 .config("spark.ui.enabled", "false")
             )
+    if _runs_locally(master):
+        # Python workers start from this interpreter (so they import this cdpctl), on the loopback interface
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     try:
         spark = builder.getOrCreate()
     except Exception as exc:
         raise SparkUnavailable(f"cannot start Spark: {error_summary(exc)}") from None
-    spark.sparkContext.setLogLevel("ERROR")
+    spark.sparkContext.setLogLevel("FATAL")  # failures are summed up in one line by the command
     return spark
+
+
+def _runs_locally(master: str | None) -> bool:
+    """Whether the session will run on this machine: a ``local`` master, or none given outside ``spark-submit``."""
+    if master is not None:
+        return master.startswith("local")
+    if "PYSPARK_GATEWAY_PORT" in os.environ:  # started by spark-submit or the pyspark shell
+        return False
+    return os.environ.get("MASTER", "local").startswith("local")
 
 
 _EXCEPTION_LINE = re.compile(r"^[\w.]*(Error|Exception|Exit|Interrupt)\b.*")
