@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
 from cdpctl.commands._common import PLAN_HELP, choose_format, die, handle_errors, load_plan_arg
+
+if TYPE_CHECKING:
+    from cdpctl.lint.runner import LintReport
 
 FORMATS = ("text", "json", "github", "sarif", "junit")
 FAIL_ON = ("error", "warning", "info", "never")
@@ -87,11 +90,9 @@ def _docs(name: str | None) -> None:
     sys.stdout.write(explain(rule))
 
 
-def _write(report: object, sources: dict[str, str], fmt: str, fail_on: str, output: str | None) -> None:
+def _write(report: LintReport, sources: dict[str, str], fmt: str, fail_on: str, output: str | None) -> None:
     from cdpctl.lint import output as render
-    from cdpctl.lint.runner import LintReport
 
-    assert isinstance(report, LintReport)
     if fmt == "text":
         if output is None and not report.findings:
             # the common case in a pre-commit hook: one line, without paying for rich's import
