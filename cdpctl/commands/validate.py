@@ -203,10 +203,11 @@ def _write_report(result: RunResult, fmt: str, output: str | None, plan: Any) ->
 def _notes(result: RunResult) -> None:
     report = result.report
     seconds = max(result.seconds, 1e-9)
-    megabytes = result.bytes_read / 1e6
+    size = result.bytes_read
+    shown = f"{size / 1e6:,.1f} MB" if size >= 1e6 else f"{size / 1e3:,.1f} kB"
     jobs = f"{result.jobs_used} job{'s' if result.jobs_used != 1 else ''}"
     sys.stderr.write(
-        f"cdpctl: validated {report.events:,} events ({megabytes:,.1f} MB) in {result.seconds:.2f} s: "
+        f"cdpctl: validated {report.events:,} events ({shown}) in {result.seconds:.2f} s: "
         f"{report.events / seconds:,.0f} events/s, {jobs}\n"
     )
     if report.events == 0:
