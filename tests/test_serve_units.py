@@ -214,3 +214,22 @@ def test_deeply_nested_messages_are_encoded_or_refused_alone() -> None:
     payload = parse_payload(b'{"batch": [' + too_deep + b', {"type": "page"}]}', BATCH)
     assert [a.message for a in payload.accepted] == [{"type": "page"}]
     assert [(r.index, r.reason) for r in payload.rejected] == [(0, "too_deep")]
+
+
+def test_a_checker_failure_fails_safe_and_keeps_the_rest() -> None:
+    from cdpctl.serve.intake import Accepted
+    from cdpctl.serve.state import Collector
+
+    class Exploding:
+        def check(self, message: object) -> list[object]:
+            if message == {"boom": True}:
+                raise RuntimeError("unexpected")
+            return []
+
+    collector = Collector(Exploding())  # type: ignore[arg-type]
+    items = [Accepted({"a": 1}, b'{"a":1}'), Accepted({"boom": True}, b'{"boom":true}'), Accepted({}, b"{}")]
+    assert collector.ingest(items, None) == 3
+    counts = collector.counts()
+    assert (counts["events"], counts["valid"], counts["malformed"]) == (3, 2, 1)
+    assert collector.counters.internal_errors == 1 and collector.has_errors
+    assert "RuntimeError" in collector.events(valid=False)[0]["error"]

@@ -114,6 +114,7 @@ class Counters:
     blocked_unplanned: int = 0
     blocked_invalid: int = 0
     blocked_forwarded: int = 0
+    internal_errors: int = 0
 
     @property
     def rejected_requests(self) -> int:
@@ -175,12 +176,19 @@ class Collector:
         stamp = _now_iso()
         for item in accepted:
             number = self._next_number(item.raw)
-            fast = check_raw(item.raw) if check_raw is not None else None
+            try:
+                fast = check_raw(item.raw) if check_raw is not None else None
+                violations = fast[2] if fast is not None else check(item.message)
+            except Exception as exc:  # a checker bug must not lose the rest of the batch: fail safe, loudly
+                self.counters.internal_errors += 1
+                error = f"internal error while checking this message: {type(exc).__name__}: {exc}"
+                report.record_malformed(file=self.file, line=number, error=error, raw=item.raw[:1024])
+                self.recent.append(Received(number, self.file, stamp, item.message, [], error=error))
+                count += 1
+                continue
             if fast is not None:
-                violations = fast[2]
                 report.record_call(fast[0], fast[1], violations, self.file, number)
             else:
-                violations = check(item.message)
                 report.record(item.message, violations, file=self.file, line=number)
             received = Received(number, self.file, stamp, item.message, violations)
             received.forward = self._forward(item, violations, write_key)
@@ -253,6 +261,7 @@ class Collector:
                 "bad_encoding": c.rejected_encoding,
             },
             "rejected_messages": c.rejected_messages,
+            "internal_errors": c.internal_errors,
             "events_per_second": round(self.rate.rate(), 1),
             "uptime_seconds": round(time.monotonic() - self.started, 1),
             "controls": {
