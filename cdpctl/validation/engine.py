@@ -12,6 +12,7 @@ would reject (a differential test holds it to that).
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -85,7 +86,27 @@ class Validator:
         return hint
 
     def check(self, message: Any) -> list[Violation]:
-        """Every problem of one parsed message, each once under its most specific code."""
+        """Every problem of one parsed message, each once under its most specific code.
+
+        The fast path looks first (on the message serialized again); the answer is
+        always that of :meth:`check_reference`.
+        """
+        if self._fast is None or not isinstance(message, dict):
+            return self.check_reference(message)
+        try:
+            raw = orjson.dumps(message)
+        except (TypeError, orjson.JSONEncodeError):  # integers beyond 64 bits, keys that are not strings
+            return self.check_reference(message)
+        if b"null" in raw and _has_non_finite(message):  # orjson writes infinities as null
+            return self.check_reference(message)
+        outcome = self._fast.examine(raw)
+        if isinstance(outcome, Accepted):
+            return list(outcome.warnings)
+        return self.check_message(message, raw, outcome)
+
+    def check_reference(self, message: Any) -> list[Violation]:
+        """:meth:`check` by the reference route alone: the envelope rules, then jsonschema on the
+        compiled schema of the message's call (what the fast path is tested against)."""
         call_type, event = message_call(message)
         problems = envelope_problems(message)
         violations = [Violation("invalid_envelope", "error", call_type, event, path, text) for path, text in problems]
@@ -236,7 +257,7 @@ class Validator:
                 violations = self.check_partial(outcome, message)
                 if violations is not None:
                     return violations
-        return self.check(message)
+        return self.check_reference(message)
 
 
 ID_TYPES = "'string', 'number', 'null'"
@@ -266,6 +287,16 @@ def envelope_extras(call: Call, message: dict[str, Any], envelope_paths: set[str
         if name in message and message[name] is None and name not in envelope_paths:
             extras[name] = f"'{name}': None is not of type '{kind}'"
     return extras
+
+
+def _has_non_finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, dict):
+        return any(_has_non_finite(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_has_non_finite(item) for item in value)
+    return False
 
 
 def _keep(found: dict[tuple[str, str], Found], item: Found) -> None:

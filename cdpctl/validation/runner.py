@@ -15,10 +15,12 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from itertools import count, repeat
 from typing import Any
 
+from cdpctl.errors import CdpctlError
 from cdpctl.model import Plan
 from cdpctl.validation.engine import Validator, check_parsed, parse_json, validate_lines
 from cdpctl.validation.inputs import (
@@ -196,12 +198,15 @@ def _run_pool(
     take: Callable[[BlockResult], None],
 ) -> None:
     window: deque[Future[BlockResult]] = deque()
-    with ProcessPoolExecutor(
-        max_workers=jobs, mp_context=_pool_context(), initializer=_init_worker, initargs=(plan, fast)
-    ) as pool:
-        for block in blocks:
-            window.append(pool.submit(_work, block, split))
-            if len(window) >= 2 * jobs:
+    try:
+        with ProcessPoolExecutor(
+            max_workers=jobs, mp_context=_pool_context(), initializer=_init_worker, initargs=(plan, fast)
+        ) as pool:
+            for block in blocks:
+                window.append(pool.submit(_work, block, split))
+                if len(window) >= 2 * jobs:
+                    take(window.popleft().result())
+            while window:
                 take(window.popleft().result())
-        while window:
-            take(window.popleft().result())
+    except BrokenProcessPool as exc:
+        raise CdpctlError(f"a worker process died ({exc}); try fewer --jobs or --jobs 1") from exc
