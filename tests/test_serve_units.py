@@ -198,6 +198,8 @@ def test_settings_merge_cli_over_config_over_defaults() -> None:
         {"block": ["all"], "forward": "http://x"},
         {"omit_unplanned_properties": True},
         {"forward": "http://x", "forward_blocked": "http://y"},
+        {"forward": "http://"},
+        {"forward": "ftp://host"},
         {"port": -1},
         {"keep": 0},
     ):

@@ -157,9 +157,9 @@ class Forwarder:
             self.stats.requests += 1
             try:
                 response = await client.post(self.endpoint, content=body, headers=headers)
-            except httpx.HTTPError as exc:
+            except Exception as exc:  # network errors and anything else: the sender task must never die
                 error = f"{type(exc).__name__}: {exc or 'no response'}"
-                retryable = True
+                retryable = isinstance(exc, httpx.TransportError)
             else:
                 if 200 <= response.status_code < 300:
                     self.stats.delivered += len(batch)
@@ -202,7 +202,7 @@ class Forwarder:
         deadline = time.monotonic() + timeout
         try:
             await asyncio.wait_for(asyncio.shield(task), max(deadline - time.monotonic(), 0.0))
-        except (asyncio.TimeoutError, asyncio.CancelledError):
+        except Exception:  # timed out (or the sender failed): what is left is not delivered
             task.cancel()
             left = self.pending
             if left:

@@ -52,6 +52,16 @@ class Settings:
     output: str | None
 
 
+def _http_url(url: str) -> bool:
+    import httpx
+
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError, ValueError):
+        return False
+    return parsed.scheme in ("http", "https") and bool(parsed.host)
+
+
 def _checked(section: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in section.items():
@@ -89,8 +99,8 @@ def resolve(cli: Mapping[str, Any], section: Mapping[str, Any]) -> Settings:
     if forward_blocked and not (controls.block_unplanned or controls.block_invalid):
         raise UsageError("--forward-blocked needs --block unplanned or --block invalid")
     for name, url in (("--forward", forward), ("--forward-blocked", forward_blocked)):
-        if url is not None and not str(url).startswith(("http://", "https://")):
-            raise UsageError(f"{name} takes an http:// or https:// URL, not '{url}'")
+        if url is not None and not _http_url(str(url)):
+            raise UsageError(f"{name} takes an http:// or https:// URL with a host, not '{url}'")
     port = int(values["port"])
     if not 0 <= port <= 65535:
         raise UsageError(f"--port must be between 0 and 65535, not {port}")
