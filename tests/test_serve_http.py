@@ -205,11 +205,17 @@ def test_write_key_enforced(plan: Plan) -> None:
         assert post(srv.url, "/v1/batch", {"batch": [VALID_ORDER]}, auth=("s3cret", "")).status_code == 200
         assert post(srv.url, "/v1/batch", {"batch": [UNPLANNED], "writeKey": "s3cret"}).status_code == 200
         assert post(srv.url, "/v1/track", {**VALID_ORDER, "writeKey": "s3cret"}).status_code == 200
-        got = summary(srv.url)
+        # queries need the key too (what was received may be personal data); health does not
+        assert httpx.get(srv.url + "/summary").status_code == 401
+        assert httpx.get(srv.url + "/events", auth=("wrong", "")).status_code == 401
+        assert httpx.post(srv.url + "/reset").status_code == 401
+        assert httpx.get(srv.url + "/healthz").status_code == 200
+        got = httpx.get(srv.url + "/summary", auth=("s3cret", "")).json()
         assert (got["events"], got["invalid"], got["malformed"]) == (3, 1, 0)
         assert got["collector"]["rejected_requests"]["unauthorized"] == 5
         # the key never reaches what is recorded
-        assert all("writeKey" not in e["message"] for e in httpx.get(srv.url + "/events").json())
+        events = httpx.get(srv.url + "/events", auth=("s3cret", "")).json()
+        assert len(events) == 3 and all("writeKey" not in e["message"] for e in events)
 
 
 def test_query_endpoints_reset_and_caps(server: BackgroundServer) -> None:

@@ -163,6 +163,10 @@ class CollectorApp:
     async def _query(self, request: Request, send: Send) -> None:
         path, method, query = request.path, request.method, request.query
         collector = self.collector
+        if path not in OPEN_PATHS and not self._authorized(basic_auth_user(request.headers.get("authorization")), None):
+            # with --write-key, what was received (and /reset) is only for holders of the key
+            await send_error(send, 401, "unauthorized", "this collector needs its write key (basic auth) for queries")
+            return
         if path == "/reset":
             if method != "POST":
                 await send_error(send, 405, "method_not_allowed", "/reset takes POST")
@@ -200,6 +204,9 @@ class CollectorApp:
         else:
             await send_error(send, 404, "not_found", f"no endpoint {path}; GET /openapi.json lists them")
 
+
+OPEN_PATHS = ("/healthz", "/openapi.json", "/")
+"""Query paths answered without the write key even when ``--write-key`` is set."""
 
 GET_PATHS = ("/healthz", "/summary", "/violations", "/events", "/report", "/openapi.json", "/")
 

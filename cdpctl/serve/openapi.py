@@ -257,7 +257,9 @@ def openapi_document() -> dict[str, Any]:
             "title": "cdpctl serve",
             "version": __version__,
             "description": "A local Segment-compatible collector that validates every message against the "
-            "tracking plan. Point an SDK's host at it; query what it saw.",
+            "tracking plan. Point an SDK's host at it; query what it saw. When it runs with --write-key, "
+            "the tracking endpoints and the queries (all but /healthz and /openapi.json) need that key "
+            "(HTTP basic auth, the key as user name).",
         },
         "paths": paths,
         "components": {
