@@ -171,7 +171,7 @@ def test_capture_writer_appends_and_continues_numbering(tmp_path: Path) -> None:
     assert path.read_bytes().splitlines() == [b'{"a":1}', b'{"a":2}', b'{"a":3}']
 
 
-def test_forward_helpers() -> None:
+def test_forward_url_and_retry_policy() -> None:
     assert batch_url("https://api.segment.io") == "https://api.segment.io/v1/batch"
     assert batch_url("http://h:1/v1/batch/") == "http://h:1/v1/batch"
     policy = RetryPolicy(attempts=3, base=1.0, cap=5.0)

@@ -1,7 +1,7 @@
 """The few ASGI primitives the collector needs: reading a bounded body, decoding it, answering JSON.
 
 Written directly against the ASGI interface (no web framework): uvicorn is the
-server, and these helpers are all the routing and parsing the collector uses.
+server, and these functions are all the routing and parsing the collector uses.
 """
 
 from __future__ import annotations
