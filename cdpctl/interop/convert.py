@@ -392,7 +392,8 @@ class Converter:
             if items is not True and items != {}:
                 item = self.property(items, pointer_join(pointer, "items"), path + ("items",))
                 item.pop("required", None)
-                definition["items"] = ordered(item)
+                if item != {"type": "any"}:  # items of any kind say nothing
+                    definition["items"] = ordered(item)
         definition["type"] = plan_type
         return ordered(definition)
 

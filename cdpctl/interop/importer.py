@@ -236,7 +236,7 @@ class _Importer:
         owners = [tag for tag in rule.labels if tag.startswith("owner:")]
         if owners and rule.kind in SECTION:
             call["owner"] = owners[0][len("owner:") :]
-        if rule.version is not None and rule.kind in SECTION:
+        if rule.version is not None and rule.version != 1 and rule.kind in SECTION:  # 1 is Segment's default
             call["version"] = rule.version
         tags = [tag for tag in rule.labels if not (owners and tag == owners[0])]
         if tags and rule.kind in SECTION:

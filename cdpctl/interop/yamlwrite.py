@@ -14,7 +14,7 @@ import yaml
 Path = tuple[str, ...]
 
 WIDTH = 110
-_PLAIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_ .\-/()'!?+=~$;<>\"]*")
+_PLAIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_ .\-/()'!?+$;\"]*")
 _NON_PRINTABLE = re.compile(
     "[^\x09\x0a\x0d\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\u2028\u2029\ufeff]"
 )

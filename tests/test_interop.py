@@ -1,0 +1,486 @@
+"""``cdpctl import segment`` / ``export segment`` / ``export jsonschema`` / ``init``: units and CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from jsonschema import Draft7Validator
+from typer.testing import CliRunner
+
+from cdpctl.cli import app
+from cdpctl.compiler import compile_plan
+from cdpctl.errors import PlanLoadError
+from cdpctl.formats import format_checker
+from cdpctl.interop.convert import Converter
+from cdpctl.interop.export import export_segment
+from cdpctl.interop.importer import import_segment
+from cdpctl.interop.yamlwrite import dump_plan, scalar
+from cdpctl.loader import load_plan, load_plan_text
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+PLANS = FIXTURES / "segment-plans"
+needs_fixtures = pytest.mark.skipif(not PLANS.is_dir(), reason="../shared/fixtures is absent")
+PLAN_FILES = sorted(PLANS.glob("*.json")) if PLANS.is_dir() else []
+NAMING_RULES = {
+    "event-name-casing",
+    "property-name-casing",
+    "event-name-collision",
+    "dynamic-event-name",
+    "reserved-property",
+}
+runner = CliRunner()
+
+
+def local_plan(events: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A local Typewriter plan: event name -> schema of its properties."""
+    return {
+        "name": "T",
+        "events": [{"name": name, "rules": {"properties": {"properties": schema}}} for name, schema in events.items()],
+    }
+
+
+def imported(events: dict[str, dict[str, Any]], extract: bool = True) -> tuple[dict[str, Any], Any]:
+    result = import_segment(local_plan(events), "t.json", extract=extract)
+    return result.document, result
+
+
+def convert(schema: Any) -> dict[str, Any]:
+    return Converter().property(schema, "/x", ("x",))
+
+
+# -- conversion --------------------------------------------------------------
+def test_types_nullable_and_enums_become_plan_keys() -> None:
+    assert convert({"type": ["string", "null"]}) == {"type": "string", "nullable": True}
+    assert convert({"type": ["integer", "number"]}) == {"type": "number"}
+    assert convert({"enum": ["a", "b"]}) == {"type": "string", "enum": ["a", "b"]}
+    assert convert({"enum": [True, False, None]}) == {"type": "boolean", "nullable": True, "enum": [True, False, None]}
+    # the enum decides about null, not the type list: null is not in the enum, so it is rejected
+    assert convert({"type": ["string", "null"], "enum": ["yes", "no"]}) == {"type": "string", "enum": ["yes", "no"]}
+    assert convert({"type": ["string", "boolean"], "enum": ["yes", True]}) == {"type": "any", "enum": ["yes", True]}
+    assert convert({"type": "string", "format": "date-time", "pattern": "^2"}) == {
+        "type": "string",
+        "pattern": "^2",
+        "format": "date-time",
+    }
+
+
+def test_draft04_exclusive_bounds_are_rewritten() -> None:
+    converter = Converter(draft=4)
+    got = converter.property({"type": "number", "maximum": 5, "exclusiveMaximum": True}, "/x", ("x",))
+    assert got == {"type": "number", "exclusive_maximum": 5}
+
+
+def test_unrepresentable_shapes_use_the_escape_hatch_with_a_note() -> None:
+    converter = Converter()
+    got = converter.property({"type": ["string", "number"], "description": "d", "id": "/p"}, "/rules/0/p", ("x",))
+    assert got == {"description": "d", "json_schema": {"type": ["string", "number"]}}
+    assert [(n.pointer, n.severity) for n in converter.notes] == [("/rules/0/p", "info")]
+    assert converter.comments[("x",)] == ["a union type (string, number): kept as raw JSON Schema"]
+    assert "json_schema" in convert({"anyOf": [{"type": "string"}, {"type": "integer"}]})
+    assert "json_schema" in convert({"type": "null"})
+    assert "json_schema" in convert({"type": "array", "items": [{"type": "string"}]})
+
+
+def test_lossy_parts_are_reported_with_their_pointer() -> None:
+    converter = Converter()
+    got = converter.property({"type": "string", "title": "T", "pattern": "(?<!x"}, "/a/b~c", ("p",))
+    assert got == {"type": "string"}
+    pointers = sorted(note.pointer for note in converter.notes)
+    assert pointers == ["/a/b~c/pattern", "/a/b~c/title"]
+    assert all(note.severity == "warning" for note in converter.notes)
+    assert any("lossy" in text and "/a/b~c/title" in text for text in converter.comments[("p",)])
+
+
+def test_required_at_every_level_and_additional_properties() -> None:
+    schema = {
+        "type": "object",
+        "required": ["a"],
+        "additionalProperties": False,
+        "properties": {
+            "a": {
+                "type": "object",
+                "required": ["b"],
+                "properties": {"b": {"type": "array", "items": {"type": "array", "items": {"type": "integer"}}}},
+            }
+        },
+    }
+    document, result = imported({"E": schema})
+    event = document["events"]["E"]
+    assert event["additional_properties"] is False
+    assert event["properties"]["a"]["required"] is True
+    assert event["properties"]["a"]["additional_properties"] is True  # JSON Schema default, differs from the event
+    assert event["properties"]["a"]["properties"]["b"]["items"] == {"type": "array", "items": {"type": "integer"}}
+    plan = load_plan_text(result.text)
+    assert plan.events["E"].fields["a"].properties["b"].required
+
+
+def test_common_rule_becomes_common_section_and_applies_to_every_call() -> None:
+    document = {
+        "name": "P",
+        "rules": [
+            {
+                "type": "COMMON",
+                "version": 1,
+                "jsonSchema": {
+                    "properties": {
+                        "properties": {
+                            "type": "object",
+                            "required": ["platform"],
+                            "properties": {"platform": {"enum": ["web", "ios"]}},
+                        },
+                        "context": {"type": "object", "properties": {"app": {"type": "object"}}, "required": ["app"]},
+                    }
+                },
+            },
+            {
+                "type": "TRACK",
+                "key": "A",
+                "version": 3,
+                "jsonSchema": {"properties": {"properties": {"type": "object"}}},
+            },
+            {
+                "type": "IDENTIFY",
+                "version": 1,
+                "jsonSchema": {"properties": {"traits": {"properties": {"email": {"type": "string"}}}}},
+            },
+        ],
+    }
+    result = import_segment(document, "p.json")
+    assert result.document["common"]["properties"]["platform"] == {
+        "type": "string",
+        "required": True,
+        "enum": ["web", "ios"],
+    }
+    plan = load_plan_text(result.text)
+    assert plan.events["A"].version == 3
+    schema = compile_plan(plan).for_call("track", "A")
+    assert schema is not None
+    validator = Draft7Validator(schema.schema)
+    base = {"type": "track", "event": "A", "userId": "u", "context": {"app": {}}}
+    assert validator.is_valid({**base, "properties": {"platform": "web"}})
+    assert not validator.is_valid({**base, "properties": {"platform": "tv"}})
+    assert not validator.is_valid({**base, "properties": {}})
+    assert not validator.is_valid({**base, "context": {}, "properties": {"platform": "web"}})
+    exported, _ = export_segment(plan)
+    assert [rule["type"] for rule in exported["rules"]] == ["COMMON", "TRACK", "IDENTIFY"]
+    again = import_segment(exported, "rules.json")
+    assert again.document == result.document
+
+
+def test_labels_become_tags_and_versions_are_kept() -> None:
+    document = {
+        "display_name": "Labels",
+        "rules": {
+            "events": [
+                {"name": "A", "version": 2, "rules": {"labels": {"area": "account", "owner": "team-a", "beta": ""}}}
+            ]
+        },
+    }
+    result = import_segment(document, "l.json")
+    event = result.document["events"]["A"]
+    assert (event["version"], event["owner"], event["tags"]) == (2, "team-a", ["area:account", "beta"])
+    exported, _ = export_segment(load_plan_text(result.text))
+    assert exported["rules"][0]["jsonSchema"]["labels"] == {"owner": "team-a", "area": "account", "beta": ""}
+    assert exported["rules"][0]["version"] == 2
+
+
+def test_older_versions_of_a_rule_are_reported_not_silently_dropped() -> None:
+    rules = [
+        {"type": "TRACK", "key": "A", "version": v, "jsonSchema": {"properties": {"properties": {}}}} for v in (2, 1)
+    ]
+    result = import_segment({"name": "V", "rules": rules}, "v.json")
+    assert result.document["events"]["A"]["version"] == 2
+    assert [note.pointer for note in result.notes if "version 1" in note.message] == ["/rules/1/jsonSchema"]
+
+
+# -- extraction --------------------------------------------------------------
+def test_identical_recurring_properties_are_extracted_and_no_extract_keeps_them_inline() -> None:
+    prop = {"type": "string", "description": "Order id.", "minLength": 1}
+    events = {
+        "A": {"type": "object", "required": ["order_id"], "properties": {"order_id": prop, "note": {"type": "string"}}},
+        "B": {"type": "object", "properties": {"order_id": prop, "note": {"type": "integer"}}},
+    }
+    document, result = imported(events)
+    assert document["properties"] == {"order_id": {"type": "string", "description": "Order id.", "min_length": 1}}
+    assert document["events"]["A"]["properties"]["order_id"] == {"required": True}
+    assert document["events"]["B"]["properties"]["order_id"] == {}
+    assert "note" not in document["properties"]  # differs between events: stays inline
+    flat, flat_result = imported(events, extract=False)
+    assert "properties" not in flat
+    assert flat["events"]["B"]["properties"]["order_id"]["min_length"] == 1
+    for text in (result.text, flat_result.text):
+        plan = load_plan_text(text)
+        assert plan.events["A"].fields["order_id"].required
+        assert plan.events["B"].fields["order_id"].constraints == {"min_length": 1}
+        assert plan.events["B"].fields["note"].type == "integer"
+
+
+# -- YAML writing ------------------------------------------------------------
+HOSTILE = [
+    "42_--terrible==\"event'++name~!3",
+    "Event Collided",
+    "event_collided",
+    "yes",
+    "null",
+    "~",
+    "<<",
+    "=",
+    "- dash",
+    "a: b",
+    "#hash",
+    "trailing ",
+    " leading",
+    "1.0",
+    "0x1F",
+    "tab\tin",
+    "line\nbreak",
+    "back\\slash",
+    "\u2028sep",
+    "\x85nel",
+    "\ufeffbom",
+    "emoji \U0001f600",
+    "{braces}",
+    "[list]",
+    "*star",
+    "&amp",
+    "!tag",
+    "%percent",
+    "@at",
+    "`tick",
+    "?q",
+    "|pipe",
+    ">gt",
+    "'",
+    '"',
+    "",
+]
+
+
+def test_hostile_names_load_back_exactly() -> None:
+    events = {
+        name or "unnamed": {"type": "object", "properties": {name: {"type": "string", "enum": [name or "x"]}}}
+        for name in HOSTILE
+    }
+    result = import_segment(local_plan(events), "h.json", extract=False)
+    plan = load_plan_text(result.text)
+    assert list(plan.events) == list(events)
+    for event_name, schema in events.items():
+        (prop_name,) = schema["properties"]
+        assert list(plan.events[event_name].fields) == [prop_name]
+        assert plan.events[event_name].fields[prop_name].constraints["enum"] == [prop_name or "x"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.text(min_size=1, max_size=12).filter(lambda s: s.strip()), min_size=1, max_size=4, unique=True),
+    st.text(max_size=12),
+)
+def test_any_names_round_trip_through_the_yaml_writer(names: list[str], prop: str) -> None:
+    events = {name: {"type": "object", "properties": {prop: {"type": "string", "description": name}}} for name in names}
+    result = import_segment(local_plan(events), "h.json", extract=False)
+    plan = load_plan_text(result.text)
+    assert list(plan.events) == names
+    for name in names:
+        assert list(plan.events[name].fields) == [prop]
+        assert plan.events[name].fields[prop].description == name
+
+
+@given(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text()))
+def test_scalars_load_back_to_the_same_value(value: Any) -> None:
+    assert yaml.safe_load(f"k: {scalar(value)}") == {"k": value}
+    assert yaml.safe_load(f"k: [{scalar(value)}, {scalar(value)}]") == {"k": [value, value]}
+
+
+def test_writer_key_order_comments_and_flow_style() -> None:
+    text = dump_plan(
+        {"plan": "P", "version": "1.0.0", "events": {"A": {"properties": {"x": {"type": "string", "required": True}}}}},
+        {("events", "A", "properties", "x"): ["note about x"]},
+        ["header"],
+    )
+    assert text == (
+        "# header\nplan: P\nversion: 1.0.0\n\nevents:\n  A:\n    properties:\n"
+        "      # note about x\n      x: {type: string, required: true}\n"
+    )
+
+
+# -- fixtures ----------------------------------------------------------------
+@needs_fixtures
+@pytest.mark.parametrize("path", PLAN_FILES, ids=lambda p: p.name)
+def test_fixture_imports_loads_compiles_and_lints(path: Path, tmp_path: Path) -> None:
+    result = import_segment(json.loads(path.read_text(encoding="utf-8")), path.name)
+    target = tmp_path / "plan.yaml"
+    target.write_text(result.text, encoding="utf-8")
+    plan = load_plan(target)
+    compiled = compile_plan(plan)
+    for schema in compiled.schemas:
+        Draft7Validator.check_schema(schema.schema)
+    assert len(compiled.schemas) == len(plan.events) == result.events > 0
+    done = subprocess.run(
+        [sys.executable, "-m", "cdpctl", "lint", str(target), "--format", "json", "--fail-on", "never"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    errors = [f for f in json.loads(done.stdout)["findings"] if f["severity"] == "error"]
+    assert {f["rule"] for f in errors} <= NAMING_RULES, errors
+
+
+@needs_fixtures
+@pytest.mark.parametrize("path", PLAN_FILES, ids=lambda p: p.name)
+def test_export_then_import_is_a_fixed_point(path: Path) -> None:
+    first = import_segment(json.loads(path.read_text(encoding="utf-8")), path.name)
+    exported, _ = export_segment(load_plan_text(first.text))
+    second = import_segment(json.loads(json.dumps(exported)), "rules.json")
+    assert second.document == first.document
+    again, _ = export_segment(load_plan_text(second.text))
+    assert again == exported
+
+
+@needs_fixtures
+def test_hostile_and_colliding_names_survive_import() -> None:
+    path = PLANS / "public-api-v2-typewriter-e2e.json"
+    plan = load_plan_text(import_segment(json.loads(path.read_text(encoding="utf-8")), path.name).text)
+    assert "42_--terrible==\\\"event'++name~!3" in plan.events
+    assert {"Event Collided", "event_collided", "Property Object Name Collision #1"} <= set(plan.events)
+    assert {"Property Collided", "property_collided"} <= set(plan.events["Properties Collided"].fields)
+
+
+def test_contract_plan_exports_and_reimports_with_the_same_meaning() -> None:
+    plan = load_plan(REPO / "plans" / "acme-shop.yaml")
+    exported, _ = export_segment(plan)
+    back = load_plan_text(import_segment(exported, "rules.json").text)
+    assert list(back.events) == list(plan.events)
+    original, roundtrip = compile_plan(plan), compile_plan(back)
+    messages = [
+        {"total": 10, "currency": "USD", "order_id": "o1", "products": [{"product_id": "p", "price": 1}]},
+        {"total": 10, "currency": "XXX", "order_id": "o1", "products": [{"product_id": "p", "price": 1}]},
+        {"total": 10, "currency": "USD", "order_id": "", "products": [{"product_id": "p", "price": 1}]},
+        {"total": 10, "currency": "USD", "order_id": "o1", "products": []},
+        {"total": 10, "currency": "USD", "order_id": "o1", "products": [{"product_id": "p"}]},
+        {"total": 10, "currency": "USD", "order_id": "o1", "products": [{"product_id": "p", "price": 1, "x": 1}]},
+        {"total": 10, "currency": "USD", "order_id": "o1", "products": [{"product_id": "p", "price": 1}], "extra": 1},
+        {
+            "total": 1,
+            "currency": "USD",
+            "order_id": "o",
+            "products": [{"product_id": "p", "price": 1}],
+            "placed_at": "x",
+        },
+        {"total": 1, "currency": "USD", "order_id": "o", "products": [{"product_id": "p", "price": 1}], "coupon": None},
+    ]
+    a = original.for_call("track", "Order Completed")
+    b = roundtrip.for_call("track", "Order Completed")
+    assert a is not None and b is not None
+    va = Draft7Validator(a.schema, format_checker=format_checker())
+    vb = Draft7Validator(b.schema, format_checker=format_checker())
+    verdicts = []
+    for properties in messages:
+        message = {"type": "track", "event": "Order Completed", "userId": "u", "properties": properties}
+        verdicts.append(va.is_valid(message))
+        assert va.is_valid(message) == vb.is_valid(message), properties
+    assert True in verdicts and False in verdicts
+
+
+# -- plan format extensions --------------------------------------------------
+def test_json_schema_escape_hatch_is_checked_and_compiled_verbatim() -> None:
+    plan = load_plan_text(
+        "plan: P\nevents:\n  A:\n    properties:\n      u: {json_schema: {type: [string, number]}, required: true, description: d}\n"
+    )
+    schema = compile_plan(plan).for_call("track", "A")
+    assert schema is not None
+    assert schema.schema["properties"]["properties"]["properties"]["u"] == {
+        "description": "d",
+        "type": ["string", "number"],
+    }
+    with pytest.raises(PlanLoadError) as info:
+        load_plan_text("plan: P\nevents:\n  A:\n    properties:\n      u: {json_schema: {type: 3}, type: string}\n")
+    messages = [issue.message for issue in info.value.issues]
+    assert any("cannot be combined with 'json_schema'" in m for m in messages)
+    assert all(issue.pos.line == 5 for issue in info.value.issues)
+
+
+# -- CLI -----------------------------------------------------------------------
+def test_cli_import_reports_notes_and_exit_codes(tmp_path: Path) -> None:
+    source = tmp_path / "plan.json"
+    source.write_text(
+        json.dumps(local_plan({"A": {"properties": {"u": {"type": ["string", "number"], "title": "t"}}}}))
+    )
+    out = tmp_path / "out" / "plan.yaml"
+    done = runner.invoke(app, ["import", "segment", str(source), "-o", str(out)])
+    assert done.exit_code == 0, done.output
+    assert "/events/0/rules/properties/properties/properties/u/title" in done.stderr
+    assert load_plan(out).events["A"].fields["u"].extra["json_schema"] == {"type": ["string", "number"]}
+    assert runner.invoke(app, ["import", "segment", str(source), "--strict"]).exit_code == 1
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    done = runner.invoke(app, ["import", "segment", str(bad)])
+    assert done.exit_code == 2 and "bad.json:1:2: not valid JSON" in done.stderr
+    bad.write_text("[1, 2]")
+    done = runner.invoke(app, ["import", "segment", str(bad)])
+    assert done.exit_code == 2 and "not a Segment tracking plan" not in done.stdout
+    assert runner.invoke(app, ["import", "segment", str(tmp_path / "missing.json")]).exit_code == 2
+
+
+def test_cli_export_segment_and_jsonschema(tmp_path: Path) -> None:
+    plan = str(REPO / "plans" / "acme-shop.yaml")
+    done = runner.invoke(app, ["export", "segment", plan])
+    assert done.exit_code == 0, done.output
+    rules = json.loads(done.stdout)["rules"]
+    assert {"type": "TRACK", "key": "Order Completed"}.items() <= rules[0].items()
+    out = tmp_path / "schemas"
+    assert runner.invoke(app, ["export", "jsonschema", plan, "--out", str(out)]).exit_code == 0
+    index = json.loads((out / "index.json").read_text())
+    assert index["plan"] == "Acme Shop" and (out / index["schemas"][0]["file"]).is_file()
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("plan: P\nevents:\n  A: {requird: true}\n")
+    done = runner.invoke(app, ["export", "segment", str(broken)])
+    assert done.exit_code == 2 and "broken.yaml:3:7" in done.stderr
+
+
+# -- init ----------------------------------------------------------------------
+def test_init_yes_writes_a_working_project_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    done = runner.invoke(app, ["init", str(tmp_path), "--yes", "--name", 'Acme "Shop"'])
+    assert done.exit_code == 0, done.output
+    files = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
+    assert files == [
+        ".github/workflows/tracking-plan.yml",
+        ".pre-commit-config.yaml",
+        "cdpctl.yaml",
+        "plans/tracking-plan.yaml",
+    ]
+    plan = load_plan(tmp_path / "plans" / "tracking-plan.yaml")
+    assert plan.name == 'Acme "Shop"' and plan.identify is not None
+    assert yaml.safe_load((tmp_path / "cdpctl.yaml").read_text())["plan"] == "plans/tracking-plan.yaml"
+    hooks = yaml.safe_load((tmp_path / ".pre-commit-config.yaml").read_text())["repos"][0]["hooks"]
+    assert [hook["entry"] for hook in hooks] == ["cdpctl lint", "cdpctl compile --out .cdpctl-schemas"]
+    workflow = yaml.safe_load((tmp_path / ".github/workflows/tracking-plan.yml").read_text())
+    assert any(step.get("run") == "cdpctl lint" for step in workflow["jobs"]["plan"]["steps"])
+    lint = subprocess.run(
+        [sys.executable, "-m", "cdpctl", "lint"], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    (tmp_path / "cdpctl.yaml").write_text("plan: mine.yaml\n")
+    done = runner.invoke(app, ["init", str(tmp_path), "--yes"])
+    assert done.exit_code == 2 and "use --force" in done.stderr
+    assert (tmp_path / "cdpctl.yaml").read_text() == "plan: mine.yaml\n"
+    assert runner.invoke(app, ["init", str(tmp_path), "--yes", "--force"]).exit_code == 0
+    assert "plans/tracking-plan.yaml" in (tmp_path / "cdpctl.yaml").read_text()
+
+
+def test_init_prompts_when_interactive(tmp_path: Path) -> None:
+    done = runner.invoke(app, ["init", str(tmp_path)], input="Chat Bot\nplan.yaml\nnone\nn\n")
+    assert done.exit_code == 0, done.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cdpctl.yaml", "plan.yaml"]
+    assert load_plan(tmp_path / "plan.yaml").name == "Chat Bot"
+    assert runner.invoke(app, ["init", str(tmp_path / "x"), "--yes", "--plan-file", "../escape.yaml"]).exit_code == 2
