@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cdpctl.errors import PlanLoadError, Pos
-from cdpctl.loader import MAX_EXPANDED, load_plan, load_plan_text
+from cdpctl.loader import load_plan, load_plan_text
 from cdpctl.model import Plan
 from cdpctl.yamlsrc import MAX_ALIAS_NODES, YMap, YScalar, parse_yaml
 
@@ -235,7 +235,10 @@ def test_deep_nesting_is_reported_not_crashed() -> None:
     assert str(info.value.issues[0]).startswith("deep.yaml:1:")
 
 
-def test_types_nested_in_types_cannot_explode() -> None:
+def test_types_nested_in_types_cannot_explode(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cdpctl import loader
+
+    monkeypatch.setattr(loader, "MAX_EXPANDED", 5_000)  # the same mechanism as the real limit, faster to reach
     lines = ["plan: T", "types:", "  t0:", "    properties:"]
     lines += [f"      p{j}: {{type: string}}" for j in range(10)]
     for i in range(1, 8):
@@ -244,7 +247,19 @@ def test_types_nested_in_types_cannot_explode() -> None:
     with pytest.raises(PlanLoadError) as info:
         load_plan_text("\n".join(lines) + "\n", "typebomb.yaml")
     assert len(info.value.issues) == 1
-    assert f"the plan expands to more than {MAX_EXPANDED} properties" in str(info.value.issues[0])
+    assert "the plan expands to more than 5000 properties" in str(info.value.issues[0])
+
+
+def test_a_large_plan_stays_below_the_expansion_limit() -> None:
+    lines = ["plan: T", "types:", "  product:", "    properties:"]
+    lines += [f"      p{j}: {{type: string}}" for j in range(12)]
+    lines += ["events:"]
+    for n in range(2000):
+        lines += [f"  Event {n}:", "    properties:", "      products: {type: array, items: product}"]
+    plan = load_plan_text("\n".join(lines) + "\n", "big.yaml")
+    assert len(plan.events) == 2000
+    last = plan.events["Event 1999"].fields["products"].items
+    assert last is not None and len(last.properties) == 12
 
 
 def test_loading_keeps_no_state_between_plans() -> None:
