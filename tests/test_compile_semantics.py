@@ -535,3 +535,22 @@ def test_track_is_governed_even_without_events() -> None:
     assert plan.governs("track")
     assert plan.find_call("track", "Anything") is None
     assert [s.type for s in compile_plan(plan).schemas] == ["identify"]
+
+
+def test_inline_objects_inside_a_reusable_type_follow_the_type() -> None:
+    body = """\
+    types:
+      envelope:
+        additional_properties: true
+        properties:
+          meta: {type: object, properties: {a: {type: string}}}
+          strict: {type: object, additional_properties: false, properties: {a: {type: string}}}
+    events:
+      E:
+        properties:
+          box: {type: envelope}
+    """
+    schema = schema_for(body)
+    assert valid(schema, track({"box": {"meta": {"a": "x", "extra": 1}, "extra": 1}}))
+    assert not valid(schema, track({"box": {"strict": {"a": "x", "extra": 1}}}))
+    assert not valid(schema, track({"box": {}, "extra": 1}))  # the event itself follows the plan default
