@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from cdpctl.spark.partition import (
     input_order,
     partition_records,
     partition_reports,
+    scan_rows,
 )
 from cdpctl.validation import Report, Validator, validate_lines
 
@@ -91,8 +93,11 @@ def test_partition_records_split_every_record_and_report_each_split(validator: V
     assert merged.to_json() == whole.to_json()
 
 
-def test_dataframe_rows_form_one_split_per_partition() -> None:
-    assert list(dataframe_rows([(b"x",), (b"y",)], "dataframe[3]")) == [(b"x", "dataframe[3]", 0), (b"y", "dataframe[3]", 0)]
+def test_transport_lines_decode_to_the_raw_bytes() -> None:
+    raw = b'{"bad":"\xff"}\r'
+    encoded = [b"0\t" + base64.b64encode(raw) + b"\tfile:/d/a b\t.ndjson", b"4096\t\tfile:/d/a b\t.ndjson"]
+    assert list(scan_rows(encoded)) == [(raw, "file:/d/a b\t.ndjson", 0), (b"", "file:/d/a b\t.ndjson", 4096)]
+    assert list(dataframe_rows([base64.b64encode(b"x"), b""], "dataframe[3]")) == [(b"x", "dataframe[3]", 0), (b"", "dataframe[3]", 0)]
 
 
 def test_directory_data_files_follow_the_local_rules() -> None:

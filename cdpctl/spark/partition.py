@@ -11,6 +11,7 @@ so both runs keep the same examples.
 
 from __future__ import annotations
 
+import binascii
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import groupby, islice
 from operator import itemgetter
@@ -98,10 +99,22 @@ def partition_records(
         done((key, report))
 
 
-def dataframe_rows(rows: Iterable[Row], label: str) -> Iterator[tuple[Any, str, int]]:
-    """Rows of a one-column DataFrame as text-scan rows: the whole partition is one split named ``label``."""
-    for row in rows:
-        yield row[0], label, 0
+def scan_rows(encoded: Iterable[bytes]) -> Iterator[tuple[bytes, str, int]]:
+    """Text-scan rows from their transport form ``start TAB base64(raw) TAB file`` (see ``job.encoded_lines``)."""
+    a2b = binascii.a2b_base64
+    last_name, last_file = b"", ""
+    for line in encoded:
+        start, data, name = line.split(b"\t", 2)
+        if name != last_name:
+            last_name, last_file = name, name.decode("utf-8", "surrogateescape")
+        yield a2b(data), last_file, int(start)
+
+
+def dataframe_rows(encoded: Iterable[bytes], label: str) -> Iterator[tuple[bytes, str, int]]:
+    """Rows of a DataFrame column (base64 of the raw message): the whole partition is one split named ``label``."""
+    a2b = binascii.a2b_base64
+    for data in encoded:
+        yield a2b(data), label, 0
 
 
 def fold(parts: Iterable[Part], order: Callable[[SplitKey], tuple[int, str, int]]) -> Report:
@@ -139,4 +152,5 @@ __all__ = [
     "input_order",
     "partition_records",
     "partition_reports",
+    "scan_rows",
 ]
