@@ -96,6 +96,8 @@ APPLIES_TO: dict[str, tuple[str, ...]] = {
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
 MAX_EXPANDED = 250_000
 """The most properties a plan may copy from reusable types and shared properties (types nested in types multiply)."""
+MAX_NESTING = 64
+"""The deepest properties may nest, counting objects, arrays, types and shared properties on the way."""
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
@@ -173,6 +175,8 @@ class _Loader:
         self.expanded = 0
         self.expansion_reported = False
         self.sizes: dict[tuple[str, str], int] = {}
+        self.depth = 0
+        self.nesting_reported = False
 
     # -- helpers ---------------------------------------------------------
     def error(self, pos: Pos, message: str) -> None:
@@ -486,20 +490,44 @@ class _Loader:
                 setattr(common, section, self.resolve_properties(fields, True))
         return common
 
+    def enter(self, pos: Pos) -> bool:
+        """Go one nesting level deeper; false (reported once) past MAX_NESTING levels."""
+        if self.depth >= MAX_NESTING:
+            if not self.nesting_reported:
+                self.nesting_reported = True
+                self.error(
+                    pos,
+                    f"properties nest more than {MAX_NESTING} levels deep "
+                    "(counting objects, arrays, types and shared properties on the way)",
+                )
+            return False
+        self.depth += 1
+        return True
+
     def resolve_items(self, name: str, node: YNode, inherited_ap: bool) -> Property | None:
         if isinstance(node, YScalar) and isinstance(node.value, str):
             node = YMap({"type": node}, {"type": node.pos}, node.pos)
-        item = self.resolve_property(f"{name}[]", node, node.pos, inherited_ap, inherit=False)
+        if not self.enter(node.pos):
+            return None
+        try:
+            item = self.resolve_property(f"{name}[]", node, node.pos, inherited_ap, inherit=False)
+        finally:
+            self.depth -= 1
         if item is not None and item.required:
             self.error(item.key_pos.get("required", node.pos), f"'required' has no meaning on the items of '{name}'")
         return item
 
     def resolve_properties(self, mapping: YMap, inherited_ap: bool) -> dict[str, Property]:
         result: dict[str, Property] = {}
-        for child_name, child in mapping.values.items():
-            resolved = self.resolve_property(child_name, child, mapping.keys[child_name], inherited_ap)
-            if resolved is not None:
-                result[child_name] = resolved
+        if not self.enter(mapping.pos):
+            return result
+        try:
+            for child_name, child in mapping.values.items():
+                resolved = self.resolve_property(child_name, child, mapping.keys[child_name], inherited_ap)
+                if resolved is not None:
+                    result[child_name] = resolved
+        finally:
+            self.depth -= 1
         return result
 
     def apply_type(self, prop: Property, ref: str, pos: Pos) -> None:

@@ -275,3 +275,58 @@ def test_yaml_scalars_resolve_as_yaml_1_1_safe_types() -> None:
     assert issues == [] and isinstance(root, YMap)
     values = {key: node.value for key, node in root.values.items() if isinstance(node, YScalar)}
     assert values == {"a": 31, "b": 1000, "c": True, "d": None, "e": 2.5, "f": "3", "g": "2024-01-01"}
+
+
+@pytest.mark.parametrize("kind", ["types", "shared", "inline", "arrays"])
+def test_nesting_deeper_than_the_limit_is_one_problem_not_a_crash(kind: str) -> None:
+    from cdpctl.loader import MAX_NESTING
+
+    n = 300
+    lines = ["plan: T"]
+    if kind == "types":
+        lines.append("types:")
+        for i in range(n):
+            lines += [
+                f"  t{i}:",
+                "    properties:",
+                f"      next: {{type: t{i + 1}}}" if i < n - 1 else "      end: string",
+            ]
+        lines += ["events:", "  E:", "    properties:", "      x: {type: t0}"]
+    elif kind == "shared":
+        lines.append("properties:")
+        for i in range(n):
+            lines.append(
+                f"  p{i}: {{type: object, properties: {{p{i + 1}: {{}}}}}}" if i < n - 1 else f"  p{i}: string"
+            )
+        lines += ["events:", "  E:", "    properties:", "      p0: {}"]
+    elif kind == "inline":
+        lines += [
+            "events:",
+            "  E:",
+            "    properties:",
+            "      a: " + "{type: object, properties: {a: " * 90 + "string" + "}}" * 90,
+        ]
+    else:
+        lines += [
+            "events:",
+            "  E:",
+            "    properties:",
+            "      a: " + "{type: array, items: " * 90 + "string" + "}" * 90,
+        ]
+    with pytest.raises(PlanLoadError) as info:
+        load_plan_text("\n".join(lines) + "\n", "deep.yaml")
+    assert [issue.message for issue in info.value.issues] == [
+        f"properties nest more than {MAX_NESTING} levels deep "
+        "(counting objects, arrays, types and shared properties on the way)"
+    ]
+
+
+def test_nesting_up_to_a_dozen_levels_is_fine() -> None:
+    text = (
+        "plan: T\nevents:\n  E:\n    properties:\n      a: "
+        + "{type: object, properties: {a: " * 12
+        + "string"
+        + "}}" * 12
+    )
+    plan = load_plan_text(text + "\n", "ok.yaml")
+    assert max(path.count(".") for path, _ in plan.events["E"].walk()) == 13
