@@ -324,6 +324,10 @@ def test_fixture_imports_loads_compiles_and_lints(path: Path, tmp_path: Path) ->
     for schema in compiled.schemas:
         Draft7Validator.check_schema(schema.schema)
     assert len(compiled.schemas) == len(plan.events) == result.events > 0
+    plan_format = REPO / "cdpctl" / "schemas" / "plan.schema.json"
+    if plan_format.is_file():  # the editor schema of the plan format accepts the imported plan too
+        validator = Draft7Validator(json.loads(plan_format.read_text(encoding="utf-8")))
+        assert [error.message for error in validator.iter_errors(yaml.safe_load(result.text))] == []
     done = subprocess.run(
         [sys.executable, "-m", "cdpctl", "lint", str(target), "--format", "json", "--fail-on", "never"],
         capture_output=True,

@@ -71,6 +71,8 @@ def extract_shared(document: dict[str, Any], comments: dict[Path, list[str]]) ->
             continue
         first_path, first, _ = uses[0]
         library[name] = copy.deepcopy({k: v for k, v in first.items() if k != "required"})
+        if "properties" not in first and "items" not in first and first_path not in comments:
+            continue
         for path, text in list(comments.items()):
             if path[: len(first_path)] == first_path:
                 comments.setdefault(("properties", name, *path[len(first_path) :]), []).extend(text)
@@ -79,6 +81,8 @@ def extract_shared(document: dict[str, Any], comments: dict[Path, list[str]]) ->
             if name not in parent or parent[name] is not definition:
                 continue  # already shrunk through an enclosing definition
             parent[name] = {"required": True} if definition.get("required") else {}
+            if "properties" not in definition and "items" not in definition:
+                continue
             for path in list(comments):
                 if path[: len(here)] == here and path != here:
                     del comments[path]

@@ -18,6 +18,7 @@ _PLAIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_ .\-/()'!?+$;\"]*")
 _NON_PRINTABLE = re.compile(
     "[^\x09\x0a\x0d\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\u2028\u2029\ufeff]"
 )
+_RESOLVER = yaml.resolver.Resolver()
 BLOCK_NAMES = ("properties", "traits", "context", "events", "pages", "screens", "types")
 CALL_SECTIONS = ("events", "pages", "screens", "identify", "group", "common", "types")
 
@@ -26,10 +27,8 @@ CALL_SECTIONS = ("events", "pages", "screens", "identify", "group", "common", "t
 def _plain_ok(text: str) -> bool:
     if not _PLAIN.fullmatch(text) or text.endswith(" ") or "  " in text:
         return False
-    try:
-        return bool(yaml.safe_load(text) == text)
-    except yaml.YAMLError:
-        return False
+    # plain only when YAML would read it back as this string (not a bool, number, null or date)
+    return bool(_RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == "tag:yaml.org,2002:str")
 
 
 def _escape(char: str) -> str:
@@ -108,10 +107,11 @@ def _depth(value: Any) -> int:
 class _Writer:
     def __init__(self, comments: dict[Path, list[str]]) -> None:
         self.comments = comments
-        self.commented: set[Path] = set()
+        self.above_comments: set[Path] = set()
+        """Paths with a commented key somewhere below them (such a value is written in block style)."""
         for path in comments:
-            for end in range(len(path) + 1):
-                self.commented.add(path[:end])
+            for end in range(len(path)):
+                self.above_comments.add(path[:end])
         self.lines: list[str] = []
 
     def comment_lines(self, path: Path, indent: str) -> None:
@@ -122,7 +122,7 @@ class _Writer:
         forced = len(path) <= 1 or (len(path) == 2 and path[0] in CALL_SECTIONS) or path[-1] in BLOCK_NAMES
         if forced:
             return bool(value)
-        if any(other != path and other[: len(path)] == path for other in self.commented if len(other) > len(path)):
+        if path in self.above_comments:
             return True
         if _depth(value) > 2:
             return True
