@@ -28,7 +28,8 @@ def _plain_ok(text: str) -> bool:
     if not _PLAIN.fullmatch(text) or text.endswith(" ") or "  " in text:
         return False
     # plain only when YAML would read it back as this string (not a bool, number, null or date)
-    return bool(_RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == "tag:yaml.org,2002:str")
+    tag = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+    return bool(tag == "tag:yaml.org,2002:str")
 
 
 def _escape(char: str) -> str:
