@@ -97,6 +97,8 @@ SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]
 MAX_EXPANDED = 250_000
 """The most properties a plan may copy from reusable types and shared properties (types nested in types multiply)."""
 MAX_NESTING = 64
+MAX_INCLUDE_DEPTH = 32
+"""The longest chain of files including files."""
 """The deepest properties may nest, counting objects, arrays, types and shared properties on the way."""
 
 
@@ -276,6 +278,9 @@ class _Loader:
             target_path = os.path.normpath(os.path.join(os.path.dirname(path), item.value))
             if target_path in seen:
                 self.error(item.pos, f"include cycle: '{item.value}' includes itself")
+                continue
+            if len(seen) > MAX_INCLUDE_DEPTH:
+                self.error(item.pos, f"includes nest more than {MAX_INCLUDE_DEPTH} files deep")
                 continue
             if target_path in self.files:
                 continue

@@ -330,3 +330,17 @@ def test_nesting_up_to_a_dozen_levels_is_fine() -> None:
     )
     plan = load_plan_text(text + "\n", "ok.yaml")
     assert max(path.count(".") for path, _ in plan.events["E"].walk()) == 13
+
+
+def test_long_include_chains_are_one_problem_not_a_crash(tmp_path: Path) -> None:
+    from cdpctl.loader import MAX_INCLUDE_DEPTH
+
+    (tmp_path / "plan.yaml").write_text("plan: T\ninclude: f0.yaml\n", encoding="utf-8")
+    for i in range(200):
+        (tmp_path / f"f{i}.yaml").write_text(f"include: f{i + 1}.yaml\n", encoding="utf-8")
+    with pytest.raises(PlanLoadError) as info:
+        load_plan(tmp_path / "plan.yaml")
+    last = tmp_path / f"f{MAX_INCLUDE_DEPTH - 1}.yaml"
+    assert [str(issue) for issue in info.value.issues] == [
+        f"{last}:1:10: includes nest more than {MAX_INCLUDE_DEPTH} files deep"
+    ]
