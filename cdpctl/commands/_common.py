@@ -15,7 +15,7 @@ from cdpctl.errors import CdpctlError, PlanLoadError
 if TYPE_CHECKING:
     from cdpctl.model import Plan
 
-PLAN_HELP = "Plan file (default: 'plan' from cdpctl.yaml or [tool.cdpctl] in pyproject.toml)."
+PLAN_HELP = "Plan file (default: 'plan' from cdpctl.yaml or \\[tool.cdpctl] in pyproject.toml)."
 
 
 def die(message: str, code: int = 2) -> NoReturn:
