@@ -432,7 +432,10 @@ def test_cli_import_reports_notes_and_exit_codes(tmp_path: Path) -> None:
     assert done.exit_code == 2 and "bad.json:1:2: not valid JSON" in done.stderr
     bad.write_text("[1, 2]")
     done = runner.invoke(app, ["import", "segment", str(bad)])
-    assert done.exit_code == 2 and "not a Segment tracking plan" not in done.stdout
+    assert done.exit_code == 2 and "a Segment tracking plan is a JSON object" in done.stderr
+    bad.write_text('{"rules": "nope", "events": 3}')
+    done = runner.invoke(app, ["import", "segment", str(bad)])
+    assert done.exit_code == 2 and "not a Segment tracking plan" in done.stderr and done.stdout == ""
     assert runner.invoke(app, ["import", "segment", str(tmp_path / "missing.json")]).exit_code == 2
 
 
@@ -488,3 +491,56 @@ def test_init_prompts_when_interactive(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cdpctl.yaml", "plan.yaml"]
     assert load_plan(tmp_path / "plan.yaml").name == "Chat Bot"
     assert runner.invoke(app, ["init", str(tmp_path / "x"), "--yes", "--plan-file", "../escape.yaml"]).exit_code == 2
+
+
+# -- junk and random schemas -------------------------------------------------
+KEYWORDS = st.sampled_from(
+    ["type", "properties", "required", "items", "enum", "const", "pattern", "format", "minimum", "maximum"]
+    + ["exclusiveMinimum", "additionalProperties", "anyOf", "$ref", "minLength", "uniqueItems", "title", "a", "b"]
+)
+LEAVES = st.none() | st.booleans() | st.integers(-3, 3) | st.floats(allow_nan=False, allow_infinity=False)
+LEAVES |= st.sampled_from(
+    ["string", "integer", "number", "object", "array", "null", "boolean", "date-time", "^a", "[", "a"]
+)
+JUNK = st.recursive(LEAVES, lambda c: st.lists(c, max_size=3) | st.dictionaries(KEYWORDS, c, max_size=4), max_leaves=15)
+VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 3)
+    | st.floats(-3, 3)
+    | st.sampled_from(["a", "abc", "", "2024-01-01T00:00:00Z"]),
+    lambda c: st.lists(c, max_size=3) | st.dictionaries(st.sampled_from(["a", "b", "c"]), c, max_size=3),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(JUNK, st.booleans())
+def test_junk_rule_schemas_never_crash_and_always_give_a_loadable_plan(schema: Any, wrapped: bool) -> None:
+    js = {"properties": {"properties": schema}} if wrapped else {"eventMetadata": {"name": "A"}, "properties": schema}
+    result = import_segment({"name": "F", "rules": [{"type": "TRACK", "key": "A", "jsonSchema": js}]}, "f.json")
+    compile_plan(load_plan_text(result.text))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(st.sampled_from(["a", "b"]), JUNK, max_size=2),
+    st.lists(st.dictionaries(st.sampled_from(["a", "b", "c"]), VALUES, max_size=3), max_size=6),
+)
+def test_random_valid_schemas_keep_their_meaning(props: dict[str, Any], instances: list[dict[str, Any]]) -> None:
+    """Random (valid) property schemas: where nothing was reported lossy, the verdicts are the same."""
+    fields = {"type": "object", "properties": props}
+    try:
+        Draft7Validator.check_schema(fields)
+    except Exception:
+        return
+    result = import_segment(local_plan({"A": fields}), "f.json")
+    if any(note.severity == "warning" for note in result.notes):
+        return
+    compiled = compile_plan(load_plan_text(result.text)).for_call("track", "A")
+    assert compiled is not None
+    original = Draft7Validator(fields, format_checker=format_checker())
+    ours = Draft7Validator(compiled.schema, format_checker=format_checker())
+    for properties in instances:
+        message = {"type": "track", "event": "A", "userId": "u", "properties": properties}
+        assert original.is_valid(properties) == ours.is_valid(message), (fields, properties, result.text)

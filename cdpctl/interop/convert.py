@@ -241,6 +241,10 @@ class Converter:
         """The properties of an object schema and its ``additionalProperties`` (true when absent)."""
         props = schema.get("properties")
         required = schema.get("required")
+        if props is not None and not isinstance(props, dict):
+            self.lossy(path, pointer_join(pointer, "properties"), "'properties' is not an object; ignored")
+        if required is not None and not (isinstance(required, list) and all(isinstance(n, str) for n in required)):
+            self.lossy(path, pointer_join(pointer, "required"), "'required' is not a list of names; ignored")
         names = [name for name in required if isinstance(name, str)] if isinstance(required, list) else []
         result: dict[str, Any] = {}
         if isinstance(props, dict):
@@ -271,6 +275,11 @@ class Converter:
             self.lossy(path, pointer, "a $ref that cannot be inlined; the property accepts any value")
             definition["type"] = "any"
             return definition
+        problem = _schema_problem(cleaned)
+        if problem is not None:
+            self.lossy(path, pointer, f"not a valid JSON Schema ({problem}); the property accepts any value")
+            definition["type"] = "any"
+            return definition
         definition["json_schema"] = cleaned
         self.notes.append(Note(pointer, f"{why}: kept as raw JSON Schema", "info"))
         self.comment(path, f"{why}: kept as raw JSON Schema")
@@ -280,8 +289,11 @@ class Converter:
         """The plan definition of one property schema."""
         if schema is True:
             return {"type": "any"}
-        if not isinstance(schema, dict):
+        if schema is False:
             return self.raw(schema, pointer, path, "a schema that accepts nothing")
+        if not isinstance(schema, dict):
+            self.lossy(path, pointer, f"{json_type(schema)} is not a JSON Schema; the property accepts any value")
+            return {"type": "any"}
         schema = clean_schema(schema, self.draft)
         if self.draft == 4 and "const" in schema:
             self.lossy(path, pointer_join(pointer, "const"), "'const' is not a draft-04 keyword (it had no effect)")
@@ -396,6 +408,17 @@ class Converter:
                     definition["items"] = ordered(item)
         definition["type"] = plan_type
         return ordered(definition)
+
+
+def _schema_problem(schema: Any) -> str | None:
+    from jsonschema import Draft7Validator
+    from jsonschema.exceptions import SchemaError
+
+    try:
+        Draft7Validator.check_schema(schema)
+    except SchemaError as exc:
+        return str(exc.message)
+    return None
 
 
 def _compiles(pattern: str) -> bool:
