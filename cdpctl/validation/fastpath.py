@@ -324,29 +324,54 @@ def _ids_present(message: Any) -> bool:
     return anonymous is not None
 
 
-def _envelope_check(message: Any) -> None:
-    if not _ids_present(message):
-        raise ValueError("no userId or anonymousId")
+MAX_TIMESTAMPS_KEPT = 4096
+"""Recently checked timestamps kept per fast path (a batch shares its sentAt; a message repeats its own)."""
 
 
-def _alias_check(message: Any) -> None:
-    _envelope_check(message)
-    previous = message.previousId
-    if type(previous) is str and not previous:
-        raise ValueError("empty previousId")
+def envelope_checks() -> tuple[Callable[[Any], None], Callable[[Any], None]]:
+    """The ``__post_init__`` of the envelope structs: ids present, timestamps ISO-8601.
+
+    Timestamps are matched in full against the ``date-time`` pattern; those that
+    passed are remembered (a bounded set, one per fast path), so the three or four
+    timestamps of a message, and the ``sentAt`` a batch shares, are matched once.
+    """
+    search = re.compile(_full_pattern("date-time")).search
+    seen: set[str] = set()
+
+    def timestamps_ok(message: Any) -> bool:
+        for stamp in (message.timestamp, message.sentAt, message.originalTimestamp):
+            if stamp is UNSET or stamp in seen:
+                continue
+            if search(stamp) is None:
+                return False
+            if len(seen) >= MAX_TIMESTAMPS_KEPT:
+                seen.clear()
+            seen.add(stamp)
+        return True
+
+    def envelope_check(message: Any) -> None:
+        if not _ids_present(message) or not timestamps_ok(message):
+            raise ValueError("envelope")
+
+    def alias_check(message: Any) -> None:
+        envelope_check(message)
+        previous = message.previousId
+        if type(previous) is str and not previous:
+            raise ValueError("empty previousId")
+
+    return envelope_check, alias_check
 
 
 Id = Union[str, int, float, None]
-Timestamp = Annotated[str, Meta(pattern=_full_pattern("date-time"))]
 
 
 def _envelope(tag: str, extra: list[tuple[str, Any] | tuple[str, Any, Any]], check: Callable[[Any], None]) -> Any:
     fields: list[tuple[str, Any] | tuple[str, Any, Any]] = [
         ("userId", Id, None),
         ("anonymousId", Id, None),
-        ("timestamp", Timestamp, UNSET),
-        ("sentAt", Timestamp, UNSET),
-        ("originalTimestamp", Timestamp, UNSET),
+        ("timestamp", str, UNSET),
+        ("sentAt", str, UNSET),
+        ("originalTimestamp", str, UNSET),
         ("context", _Empty, UNSET),
         ("integrations", _Empty, UNSET),
         *extra,
@@ -445,6 +470,7 @@ class FastPath:
 
     def _build_envelopes(self) -> None:
         plan = self.plan
+        _envelope_check, _alias_check = envelope_checks()
 
         def traits_type(entry: Entry | None) -> Any:
             return _Empty if entry is None else Raw
