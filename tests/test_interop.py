@@ -544,3 +544,29 @@ def test_random_valid_schemas_keep_their_meaning(props: dict[str, Any], instance
     for properties in instances:
         message = {"type": "track", "event": "A", "userId": "u", "properties": properties}
         assert original.is_valid(properties) == ours.is_valid(message), (fields, properties, result.text)
+
+
+def test_validate_enforces_common_rules_and_raw_schemas(tmp_path: Path) -> None:
+    """The extensions reach ``cdpctl validate`` too (its fast path leaves them to the reference path)."""
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        "plan: P\nversion: 1.0.0\ncommon:\n  properties:\n    platform: {type: string, required: true}\n"
+        "events:\n  A:\n    properties:\n      value: {json_schema: {type: [string, number]}}\n",
+        encoding="utf-8",
+    )
+    events = tmp_path / "events.ndjson"
+    lines = [
+        {"type": "track", "event": "A", "userId": "u", "properties": {"platform": "web", "value": 1}},
+        {"type": "track", "event": "A", "userId": "u", "properties": {"platform": "web", "value": [1]}},
+        {"type": "track", "event": "A", "userId": "u", "properties": {"value": "x"}},
+    ]
+    events.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "cdpctl", "validate", str(events), "--plan", str(plan), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "1 valid" in done.stdout + done.stderr or '"valid": 1' in done.stdout, done.stdout

@@ -148,6 +148,8 @@ class _Builder:
     # --- types -----------------------------------------------------------------------------------
 
     def value_type(self, prop: Property) -> Any:
+        if "json_schema" in prop.extra:
+            raise Unsupported("a raw JSON Schema (json_schema)")
         constraints = prop.constraints
         if "enum" in constraints or "const" in constraints:
             return self.choices(prop)
@@ -453,6 +455,8 @@ class FastPath:
         for call in plan.calls():
             decoder: msgspec.json.Decoder[Any] | None
             try:
+                if call.common_fields or call.common_context:
+                    raise Unsupported("the plan's common rules")
                 decoder = msgspec.json.Decoder(builder.struct(call.fields, call.additional_properties, call.label))
             except (Unsupported, TypeError, ValueError) as exc:
                 self.unsupported[call.label] = str(exc)
