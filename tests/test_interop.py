@@ -437,6 +437,10 @@ def test_cli_import_reports_notes_and_exit_codes(tmp_path: Path) -> None:
     done = runner.invoke(app, ["import", "segment", str(bad)])
     assert done.exit_code == 2 and "not a Segment tracking plan" in done.stderr and done.stdout == ""
     assert runner.invoke(app, ["import", "segment", str(tmp_path / "missing.json")]).exit_code == 2
+    blank = json.dumps({"name": "S", "events": [{"name": "  ", "rules": {}}, {"name": "Ok", "rules": {}}]})
+    done = runner.invoke(app, ["import", "segment", "-"], input=blank)
+    assert done.exit_code == 0 and "stdin: warning: /events/0: an event needs a 'name'" in done.stderr
+    assert list(load_plan_text(done.stdout).events) == ["Ok"]
 
 
 def test_cli_export_segment_and_jsonschema(tmp_path: Path) -> None:

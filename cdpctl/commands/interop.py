@@ -39,7 +39,7 @@ def _write_text(out: str | None, text: str) -> None:
 @import_app.command("segment")
 def import_segment_command(
     file: str = typer.Argument(
-        ..., help="Segment tracking plan JSON (Public API, Config API or local Typewriter form)."
+        ..., help="Segment tracking plan JSON (Public API, Config API or local Typewriter form); '-' reads stdin."
     ),
     out: Optional[str] = typer.Option(None, "--out", "-o", help="Write the plan here (default: stdout)."),
     no_extract: bool = typer.Option(
@@ -57,13 +57,14 @@ def import_segment_command(
 
     with handle_errors():
         try:
-            text = Path(file).read_text(encoding="utf-8")
+            text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise UsageError(f"cannot read '{file}': {reason}") from exc
-        result = import_segment(parse_json(text, file), Path(file).name, extract=not no_extract)
+        source = "stdin" if file == "-" else Path(file).name
+        result = import_segment(parse_json(text, file), source, extract=not no_extract)
         for note in result.notes:
-            sys.stderr.write(f"{file}: {note}\n")
+            sys.stderr.write(f"{'stdin' if file == '-' else file}: {note}\n")
         try:
             load_plan_text(result.text, out or "imported.yaml")
         except PlanLoadError as exc:  # a bug in the importer: say so rather than write a broken plan

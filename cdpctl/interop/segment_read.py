@@ -72,7 +72,7 @@ def labels_to_tags(labels: Any) -> list[str]:
 
 
 def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
+    return value if isinstance(value, str) and value.strip() else None
 
 
 def _version(value: Any) -> int | None:
