@@ -575,3 +575,15 @@ def test_validate_enforces_common_rules_and_raw_schemas(tmp_path: Path) -> None:
     assert done.returncode == 1, done.stdout + done.stderr
     summary = json.loads(done.stdout)["summary"]
     assert (summary["valid"], summary["invalid"]) == (1, 2), done.stdout
+
+
+def test_extension_keys_are_kept_both_ways() -> None:
+    schema = {"type": "object", "properties": {"p": {"type": "string", "x-pii": True, "description": 5}}}
+    result = import_segment(local_plan({"A": schema}), "x.json")
+    assert result.document["events"]["A"]["properties"]["p"] == {"type": "string", "x-pii": True}
+    assert [n.pointer for n in result.notes] == ["/events/0/rules/properties/properties/properties/p/description"]
+    plan = load_plan_text(result.text)
+    assert plan.events["A"].fields["p"].extra == {"x-pii": True}
+    exported, _ = export_segment(plan)
+    assert exported["rules"][0]["jsonSchema"]["properties"]["properties"]["properties"]["p"]["x-pii"] is True
+    assert import_segment(exported, "e.json").document == result.document

@@ -301,18 +301,22 @@ class Converter:
         for key in ANNOTATIONS:
             if key in schema:
                 self.lossy(path, pointer_join(pointer, key), f"annotation '{key}' ({schema[key]!r}) has no plan key")
-        unknown = sorted(key for key in schema if key not in HANDLED)
+        unknown = sorted(key for key in schema if key not in HANDLED and not key.startswith("x-"))
         if unknown:
             return self.raw(schema, pointer, path, f"keyword{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}")
 
-        definition: dict[str, Any] = {}
+        definition: dict[str, Any] = {key: value for key, value in schema.items() if key.startswith("x-")}
         description = schema.get("description")
         if isinstance(description, str) and description:
             definition["description"] = description
+        elif description is not None and not isinstance(description, str):
+            self.lossy(path, pointer_join(pointer, "description"), f"a description that is not text ({description!r})")
         if schema.get("deprecated") is True:
             definition["deprecated"] = True
         if isinstance(schema.get("examples"), list):
             definition["examples"] = schema["examples"]
+        elif "examples" in schema:
+            self.lossy(path, pointer_join(pointer, "examples"), "'examples' that is not a list")
 
         raw_type = schema.get("type", [])
         types = [raw_type] if isinstance(raw_type, str) else raw_type
