@@ -86,6 +86,10 @@ CASES: list[tuple[str, str, str, str, str]] = [
         props("s: {type: object, properties: {x: {type: string}}}"),
         props("s: {type: object, additional_properties: true, properties: {x: {type: string}}}"),
     ),
+    (
+        "json-schema-changed", WARN, WARN,
+        props("v: {json_schema: {type: [string, number]}}"), props("v: {json_schema: {type: [string, number, boolean]}}"),
+    ),
     # constraints
     ("enum-value-added", INFO, WARN, props("c: {type: string, enum: [USD]}"), props("c: {type: string, enum: [USD, EUR]}")),
     ("enum-value-removed", BREAK, INFO, props("c: {type: string, enum: [USD, EUR]}"), props("c: {type: string, enum: [USD]}")),

@@ -68,6 +68,8 @@ def _subject(where: Where, path: str) -> str:
 
 
 def where_label(where: Where) -> str:
+    if where.call_type == "common":
+        return "the common rules"
     if where.call_type == "track":
         return f"event '{where.event}'"
     if where.event is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from cdpctl.diff import docs, events
+from cdpctl.diff import common, docs, events
 from cdpctl.diff.rules import RANK, SEVERITIES, Change, Where
 from cdpctl.diff.version import VersionCheck, check_version
 from cdpctl.model import Plan
@@ -23,8 +23,9 @@ def _plan_changes(old: Plan, new: Plan) -> Iterator[Change]:
 
 
 def diff_plans(old: Plan, new: Plan) -> list[Change]:
-    """Every change from ``old`` to ``new``, in plan order (plan, events, identify, group, pages, screens)."""
-    return [*_plan_changes(old, new), *events.compare_calls(old, new)]
+    """Every change from ``old`` to ``new``, in plan order (plan, common rules, events, identify, group, pages,
+    screens)."""
+    return [*_plan_changes(old, new), *common.compare_common(old, new), *events.compare_calls(old, new)]
 
 
 def empty_plan_like(plan: Plan) -> Plan:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from cdpctl.diff import constraints, docs
-from cdpctl.diff.rules import Change, Example, Rule, Where, field_name
+from cdpctl.diff.rules import Change, Example, Rule, Where, field_name, show
 from cdpctl.errors import Pos
 from cdpctl.model import Property
 
@@ -96,6 +96,12 @@ ADDITIONAL_PROPERTIES_CLOSED = Rule(
         "settings: {type: object, additional_properties: false}",
     ),
 )
+JSON_SCHEMA_CHANGED = Rule(
+    "json-schema-changed", WARN, WARN,
+    "The raw JSON Schema of a `json_schema:` escape hatch changed (or a property switched to or from one): "
+    "cdpctl cannot tell whether it got stricter or looser, so review it for both sides.",
+    Example("value: {json_schema: {type: [string, number]}}", "value: {json_schema: {type: [string, number, boolean]}}"),
+)
 ADDITIONAL_PROPERTIES_OPENED = Rule(
     "additional-properties-opened", INFO, WARN, "An object (or a call's properties) now accepts unplanned keys.",
     Example(
@@ -122,6 +128,7 @@ RULES: tuple[Rule, ...] = (
     TYPE_NARROWED,
     ADDITIONAL_PROPERTIES_CLOSED,
     ADDITIONAL_PROPERTIES_OPENED,
+    JSON_SCHEMA_CHANGED,
 )
 
 _WIDER = {("integer", "number")}
@@ -147,6 +154,9 @@ def definition(prop: Property) -> dict[str, Any]:
         "nullable": prop.nullable,
         "constraints": {key: prop.constraints[key] for key in sorted(prop.constraints)},
     }
+    raw = prop.extra.get("json_schema")
+    if raw is not None:
+        result["json_schema"] = raw
     if prop.type in ("object", "any") and (prop.type == "object" or prop.properties):
         result["additional_properties"] = is_open(prop)
         result["properties"] = {name: definition(child) for name, child in sorted(prop.properties.items())}
@@ -169,6 +179,10 @@ def plan_view(prop: Property) -> dict[str, Any]:
     if prop.description:
         view["description"] = prop.description
     view.update(prop.constraints)
+    raw = prop.extra.get("json_schema")
+    if raw is not None:
+        view["json_schema"] = raw
+        view.pop("type", None)
     if prop.type == "object":
         view["additional_properties"] = prop.additional_properties
         if prop.properties:
@@ -202,6 +216,9 @@ def compare_property(where: Where, path: str, old: Property, new: Property) -> I
     def at(key: str) -> Pos:
         return new.key_pos.get(key, pos)
 
+    if "json_schema" in old.extra or "json_schema" in new.extra:
+        yield from compare_raw_property(where, path, old, new)
+        return
     relation = type_relation(old.type, new.type)
     if relation is not None:
         rule = {"widened": TYPE_WIDENED, "narrowed": TYPE_NARROWED, "changed": TYPE_CHANGED}[relation]
@@ -238,6 +255,59 @@ def compare_property(where: Where, path: str, old: Property, new: Property) -> I
         yield from compare_property(
             where, f"{path}[]", old.items or _any_items(old), new.items or _any_items(new)
         )
+
+
+_DOC_KEYWORDS = ("description", "deprecated", "examples")
+
+
+def validation_schema(prop: Property) -> dict[str, Any]:
+    """The compiled JSON Schema of a property without its top-level documentation keywords."""
+    from cdpctl.compiler import property_schema
+
+    schema = property_schema(prop)
+    for key in _DOC_KEYWORDS:
+        schema.pop(key, None)
+    return schema
+
+
+def _flag_changes(where: Where, path: str, old: Property, new: Property) -> Iterator[Change]:
+    name = field_name(path)
+    noun = where.noun
+    if old.required != new.required:
+        rule = PROPERTY_BECAME_REQUIRED if new.required else PROPERTY_BECAME_OPTIONAL
+        state = "required" if new.required else "optional"
+        yield where.change(
+            rule, path, f"{noun} '{name}' became {state}", old.required, new.required, new.key_pos.get("required", new.pos)
+        )
+    if old.deprecated != new.deprecated:
+        rule = PROPERTY_DEPRECATED if new.deprecated else PROPERTY_UNDEPRECATED
+        state = "is now deprecated" if new.deprecated else "is no longer deprecated"
+        yield where.change(
+            rule, path, f"{noun} '{name}' {state}", old.deprecated, new.deprecated, new.key_pos.get("deprecated", new.pos)
+        )
+
+
+def compare_raw_property(where: Where, path: str, old: Property, new: Property) -> Iterator[Change]:
+    """A property defined by a raw JSON Schema on either side: the compiled schemas are compared as a whole.
+
+    Switching between a plan definition and a raw schema that compiles to the same JSON Schema is no change.
+    """
+    name = field_name(path)
+    noun = where.noun
+    before, after = validation_schema(old), validation_schema(new)
+    if show(before) != show(after):
+        if "json_schema" not in old.extra:
+            message = f"{noun} '{name}' is now defined by a raw JSON Schema: {show(after)}"
+        elif "json_schema" not in new.extra:
+            message = f"{noun} '{name}' is no longer defined by a raw JSON Schema (it was {show(before)})"
+        else:
+            message = f"the raw JSON Schema of {noun} '{name}' changed from {show(before)} to {show(after)}"
+        yield where.change(JSON_SCHEMA_CHANGED, path, message, before, after, new.key_pos.get("json_schema", new.pos))
+    yield from _flag_changes(where, path, old, new)
+    yield from docs.compare_description(
+        where, path, old.description, new.description, new.key_pos.get("description", new.pos)
+    )
+    yield from docs.compare_extras(where, path, old.extra, new.extra, new.pos)
 
 
 def compare_openness(where: Where, path: str, old_open: bool, new_open: bool, pos: Pos, subject: str) -> Iterator[Change]:
