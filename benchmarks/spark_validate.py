@@ -8,9 +8,10 @@ messages, a few malformed lines), then reports in one run:
 2. inside one warm Spark session (JVM and Python workers already up): events/s
    for the same events spread over 1, 2, 4, 8 and 16 gzip files (one partition a file).
 
+Each figure is the best of ``--repeat`` runs (the machine is shared and noisy).
 Every run must give the same summary; the script checks it.
 
-Usage: python benchmarks/spark_validate.py [--events 300000]
+Usage: python benchmarks/spark_validate.py [--events 300000] [--repeat 2]
 """
 
 from __future__ import annotations
@@ -101,7 +102,7 @@ def run_cli(args: list[str]) -> tuple[float, dict[str, Any]]:
     return seconds, summary
 
 
-def warm_spark(corpora: dict[int, Path], expected: dict[str, Any]) -> list[tuple[int, float]]:
+def warm_spark(corpora: dict[int, Path], expected: dict[str, Any], repeat: int) -> list[tuple[int, float]]:
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     from pyspark.sql import SparkSession
@@ -123,11 +124,14 @@ def warm_spark(corpora: dict[int, Path], expected: dict[str, Any]) -> list[tuple
         validate(spark, str(corpora[PARTITIONS[-1]]), validator)  # warm-up: Python workers, JIT
         timings = []
         for partitions in PARTITIONS:
-            started = time.perf_counter()
-            report = validate(spark, str(corpora[partitions]), validator)
-            timings.append((partitions, time.perf_counter() - started))
-            if report.summary() != expected:
-                sys.exit(f"spark with {partitions} partitions disagrees: {report.summary()} != {expected}")
+            best = float("inf")
+            for _ in range(repeat):
+                started = time.perf_counter()
+                report = validate(spark, str(corpora[partitions]), validator)
+                best = min(best, time.perf_counter() - started)
+                if report.summary() != expected:
+                    sys.exit(f"spark with {partitions} partitions disagrees: {report.summary()} != {expected}")
+            timings.append((partitions, best))
         return timings
     finally:
         spark.stop()
@@ -136,6 +140,7 @@ def warm_spark(corpora: dict[int, Path], expected: dict[str, Any]) -> list[tuple
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=300_000)
+    parser.add_argument("--repeat", type=int, default=2, help="runs per figure; the best is kept")
     args = parser.parse_args()
     rng = random.Random(7)
     lines = [event(rng, index) for index in range(args.events)]
@@ -145,7 +150,7 @@ def main() -> None:
         size = sum(p.stat().st_size for p in corpora[8].iterdir())
         print(f"corpus: {args.events:,} events in 8 gzip files, {size / 1e6:.1f} MB compressed; machine: {os.cpu_count()} cores")
         print()
-        print("end to end, as processes (start-up included):")
+        print(f"end to end, as processes (start-up included), best of {args.repeat}:")
         rows = []
         expected: dict[str, Any] | None = None
         for label, extra in (
@@ -153,19 +158,22 @@ def main() -> None:
             ("cdpctl validate --jobs 2", ["--jobs", "2"]),
             ("cdpctl validate --engine spark --spark-master local[2]", ["--engine", "spark", "--spark-master", "local[2]"]),
         ):
-            seconds, summary = run_cli([main_corpus, *extra])
-            if expected is None:
-                expected = summary
-            elif summary != expected:
-                sys.exit(f"{label} disagrees: {summary} != {expected}")
-            rows.append((label, seconds))
+            best = float("inf")
+            for _ in range(args.repeat):
+                seconds, summary = run_cli([main_corpus, *extra])
+                best = min(best, seconds)
+                if expected is None:
+                    expected = summary
+                elif summary != expected:
+                    sys.exit(f"{label} disagrees: {summary} != {expected}")
+            rows.append((label, best))
         baseline = rows[1][1]
         for label, seconds in rows:
             print(f"  {label:<56} {seconds:7.2f} s  {args.events / seconds:>10,.0f} events/s  {baseline / seconds:5.2f}x of --jobs 2")
         assert expected is not None
         print()
-        print("warm Spark session (local[2], JVM and Python workers up), same events over N gzip files:")
-        timings = warm_spark(corpora, expected)
+        print(f"warm Spark session (local[2], JVM and Python workers up), same events over N gzip files, best of {args.repeat}:")
+        timings = warm_spark(corpora, expected, args.repeat)
         one = timings[0][1]
         for partitions, seconds in timings:
             print(
