@@ -541,7 +541,7 @@ class FastPath:
             return None
         try:
             fields = FIELDS_ONLY.decode(raw)
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, RecursionError):  # nesting too deep: the reference path reports it
             return None
         return Partial(entry, fields.traits if entry.call.field_key == "traits" else fields.properties, False)
 
@@ -569,7 +569,7 @@ class FastPath:
                 return None
         try:
             message = self.decode(raw)
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, RecursionError):  # nesting too deep: the reference path reports it
             return None
         kind = message.__class__
         if kind is self.track_type:
@@ -596,6 +596,6 @@ class FastPath:
             return entry.accepted if not entry.required else Partial(entry, fields)
         try:
             decoder.decode(fields)
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, RecursionError):  # nesting too deep: the reference path reports it
             return Partial(entry, fields)
         return entry.accepted

@@ -1,0 +1,52 @@
+"""Hostile input to `cdpctl validate`: every bad record is reported, never a traceback, good records kept."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from typer.testing import CliRunner
+
+from cdpctl.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+PLAN = ROOT / "plans" / "acme-shop.yaml"
+
+GOOD: dict[str, Any] = {
+    "type": "track",
+    "event": "Order Completed",
+    "userId": "u-1",
+    "properties": {"order_id": "o-1", "total": 10, "currency": "EUR", "products": [{"product_id": "p", "price": 10}]},
+}
+
+
+def run(*args: str) -> Any:
+    result = CliRunner().invoke(app, ["validate", "--plan", str(PLAN), "-q", *args], env={"GITHUB_ACTIONS": "", "CI": ""})
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result
+
+
+def nested(depth: int) -> str:
+    return '{"a":' * depth + "1" + "}" * depth
+
+
+def test_deeply_nested_record_is_malformed_not_a_traceback(tmp_path: Path) -> None:
+    deep = nested(5000)
+    lines = [
+        json.dumps(GOOD),
+        deep,
+        '{"type":"track","event":"Order Completed","userId":"u","properties":' + deep + "}",
+        '{"type":"identify","userId":"u","traits":' + deep + "}",
+        '{"type":"track","event":"Nope","userId":"u","context":' + deep + "}",
+        json.dumps(GOOD),
+    ]
+    path = tmp_path / "deep.ndjson"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run(str(path), "--format", "json")
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    assert report["summary"] == {"events": 6, "valid": 2, "invalid": 0, "malformed": 4, "warnings": 0}
+    lines_reported = sorted(e["line"] for v in report["violations"] for e in v["examples"])
+    assert lines_reported == [2, 3, 4, 5]
+    assert all(v["code"] == "malformed_json" for v in report["violations"])
