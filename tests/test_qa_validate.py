@@ -50,3 +50,30 @@ def test_deeply_nested_record_is_malformed_not_a_traceback(tmp_path: Path) -> No
     lines_reported = sorted(e["line"] for v in report["violations"] for e in v["examples"])
     assert lines_reported == [2, 3, 4, 5]
     assert all(v["code"] == "malformed_json" for v in report["violations"])
+
+
+def test_byte_order_mark_at_file_start_keeps_the_first_record(tmp_path: Path) -> None:
+    path = tmp_path / "bom.ndjson"
+    path.write_bytes(b"\xef\xbb\xbf" + (json.dumps(GOOD) + "\r\n").encode() * 2)
+    result = run(str(path), "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["summary"]["valid"] == 2
+    array = tmp_path / "bom.json"
+    array.write_bytes(b"\xef\xbb\xbf" + json.dumps([GOOD, GOOD, GOOD]).encode())
+    result = run(str(array), "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["summary"]["valid"] == 3
+
+
+def test_byte_order_mark_with_byte_range_blocks_reads_every_line(tmp_path: Path) -> None:
+    from cdpctl.validation.inputs import RangeBlock, Source, iter_blocks, open_source
+
+    path = tmp_path / "bom.ndjson"
+    lines = [json.dumps({**GOOD, "userId": f"u-{n}"}) for n in range(50)]
+    path.write_bytes(b"\xef\xbb\xbf" + "\n".join(lines).encode() + b"\n")
+    blocks = list(iter_blocks(open_source(Source(str(path))), block_size=256, by_range=True))
+    assert len(blocks) > 1 and all(isinstance(b, RangeBlock) for b in blocks)
+    read = [line.decode() for b in blocks if isinstance(b, RangeBlock) for line in b.read().data.splitlines()]
+    assert read == lines
+    firsts = [b.first_line for b in blocks if isinstance(b, RangeBlock)]
+    assert firsts[0] == 1 and firsts == sorted(firsts)

@@ -199,6 +199,9 @@ def open_source(source: Source) -> Opened:
     return Opened(source, buffered, None, counter)
 
 
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
 def _read_errors() -> tuple[type[BaseException], ...]:
     import zstandard
 
@@ -244,6 +247,8 @@ def iter_blocks(opened: Opened, block_size: int = BLOCK_SIZE, by_range: bool = F
     """
     name = opened.source.name
     pending, eof, error = _fill(opened, b"", block_size)
+    skipped = len(UTF8_BOM) if pending.startswith(UTF8_BOM) else 0  # files saved by Windows tools
+    pending = pending[skipped:]
     stripped = pending.lstrip()
     if error is None and (stripped[:1] == b"[" or (stripped[:1] == b"{" and not _first_line_is_json(pending))):
         try:
@@ -255,7 +260,7 @@ def iter_blocks(opened: Opened, block_size: int = BLOCK_SIZE, by_range: bool = F
             return
     ranged = by_range and opened.compression is None and not opened.source.is_stdin
     line = 1
-    offset = 0
+    offset = skipped
     while True:
         if not eof and len(pending) < block_size:
             pending, eof, error = _fill(opened, pending, block_size)
