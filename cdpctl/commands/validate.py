@@ -54,7 +54,7 @@ def validate_command(
         "local",
         "--engine",
         help="local (this machine, --jobs processes) or spark (PySpark: NDJSON files, gzip too, at any URI the "
-        "cluster reads: s3a://, gs://, abfss://, hdfs://; needs pip install \"cdpctl[spark]\").",
+        "cluster reads: s3a://, gs://, abfss://, hdfs://; needs pip install \"cdpctl\\[spark]\").",
     ),
     spark_master: Optional[str] = typer.Option(
         None,
