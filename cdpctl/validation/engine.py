@@ -195,7 +195,7 @@ class Validator:
                 _keep(found, ("required_missing", field_key, text, 1))
             if partial.fields is not UNSET and isinstance(fields, dict):
                 root = partial.entry.root()
-                if not root.passes(partial.fields):
+                if partial.envelope_ok or not root.passes(partial.fields):  # the fast path saw them fail
                     for item in find(root, fields, partial.fields, (field_key,), field_key):
                         _keep(found, item)
         except (ArithmeticError, ValueError, RecursionError, msgspec.DecodeError):
