@@ -83,6 +83,8 @@ class Param:
     annotation: str
     required: bool
     description: str | None
+    common: bool = False
+    """Set by the plan's ``common:`` rules (alone, or beside the call's own definition)."""
 
 
 @dataclass(frozen=True)
@@ -154,13 +156,27 @@ class _Emitter:
 
     def _spec(self, call: Call, renderer: TypeRenderer) -> MethodSpec:
         method = call.type if call.type in ("identify", "group") else self.methods[call.type, call.name or ""]
-        arguments = argument_names(call.type, call.fields)
+        common = call.common_fields
+        names = [*call.fields, *(name for name in common if name not in call.fields)]
+        arguments = argument_names(call.type, names)
         base = call_class_base(call)
         params = []
-        for original, prop in call.fields.items():
-            key: ClassKey = ("call", call.type, call.name or "", original)
-            annotation = renderer.annotation(prop, key, base + pascal_case(original, "P"))
-            params.append(Param(arguments[original], original, annotation, prop.required, _describe(prop)))
+        for original in names:
+            own = call.fields.get(original)
+            rule = common.get(original)
+            key: ClassKey
+            if own is not None:
+                # the call's own definition gives the type; a common rule on the same name adds to it
+                key = ("call", call.type, call.name or "", original)
+                annotation = renderer.annotation(own, key, base + pascal_case(original, "P"))
+                required = own.required or (rule is not None and rule.required)
+                description = _describe(own) or (_describe(rule) if rule is not None else None)
+            else:
+                assert rule is not None
+                key = ("common", call.field_key, original)
+                annotation = renderer.annotation(rule, key, "Common" + pascal_case(original, "P"))
+                required, description = rule.required, _describe(rule)
+            params.append(Param(arguments[original], original, annotation, required, description, rule is not None))
         return MethodSpec(method, call, call.type, tuple(params))
 
     # -- output ------------------------------------------------------------
@@ -329,7 +345,10 @@ class _Emitter:
         extra_name = "extra_traits" if field_key == "traits" else "extra_properties"
         if call.additional_properties:
             args.append(f"{extra_name}: Mapping[str, Any] | None = None")
-        args += _ENVELOPE_ARGS
+        if _context_required(call):
+            args += ["context: Mapping[str, Any]", *_ENVELOPE_ARGS[1:]]
+        else:
+            args += _ENVELOPE_ARGS
         lines.append(f"    def {spec.name}(")
         lines.extend(f"        {arg}," for arg in args)
         lines.append("    ) -> Any:")
@@ -374,12 +393,14 @@ class _Emitter:
         if facts:
             doc += ["", *facts]
         described = [param for param in spec.params]
-        if described or extra_name:
+        context_rules = _context_rules(call)
+        if described or extra_name or context_rules:
             doc += ["", "Args:"]
             for param in described:
                 sent = f" (sent as {_inline(param.original)})" if param.name != param.original else ""
                 state = "Required" if param.required else "Optional"
-                text = f"    {param.name}: {state}{sent}."
+                origin = ", common to every call" if param.common else ""
+                text = f"    {param.name}: {state}{origin}{sent}."
                 description = docstring_text(param.description) if param.description else []
                 if description:
                     text += " " + description[0]
@@ -387,6 +408,8 @@ class _Emitter:
                 doc.extend(f"        {line}" if line else "" for line in description[1:])
             if extra_name:
                 doc.append(f"    {extra_name}: Unplanned {call.field_key}, allowed by the plan for this call.")
+            if context_rules:
+                doc.append(f"    context: {context_rules}")
         return doc
 
     def _generic_methods(self) -> list[str]:
@@ -446,7 +469,29 @@ def planned_part(schema: CompiledSchema) -> dict[str, Any]:
     if document.get("deprecated"):
         part["deprecated"] = True
     part["fields"] = fields
+    context = document["properties"].get("context")
+    if context is not None and context != {"type": "object"}:
+        part["context"] = context  # the plan's common context rules
     return part
+
+
+def _context_required(call: Call) -> bool:
+    """Whether the plan's common ``context`` rules require a key (the ``context`` argument is then required)."""
+    return any(prop.required for prop in call.common_context.values())
+
+
+def _context_rules(call: Call) -> str | None:
+    """One docstring line on the common ``context`` rules of ``call``."""
+    if not call.common_context:
+        return None
+    required = [_inline(name) for name, prop in call.common_context.items() if prop.required]
+    optional = [_inline(name) for name, prop in call.common_context.items() if not prop.required]
+    parts = []
+    if required:
+        parts.append("must hold " + ", ".join(required))
+    if optional:
+        parts.append("may hold " + ", ".join(optional))
+    return "Checked against the plan's common context rules: " + "; ".join(parts) + "."
 
 
 def _not_sent(annotation: str) -> str:
@@ -473,6 +518,9 @@ def _describe(prop: Property) -> str | None:
         rules += [f"items {rule}" for rule in _item_rules(prop.items)]
     if rules:
         parts.append("Constraints: " + ", ".join(rules) + ".")
+    raw = prop.extra.get("json_schema")
+    if isinstance(raw, dict):
+        parts.append("JSON Schema: " + json.dumps(raw, ensure_ascii=False, sort_keys=True) + ".")
     if prop.deprecated:
         parts.append("Deprecated in the tracking plan.")
     return " ".join(parts) if parts else None

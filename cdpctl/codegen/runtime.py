@@ -160,7 +160,10 @@ def _call_schema(call_type: str, name: str | None, planned: Mapping[str, Any]) -
     properties["anonymousId"] = id_schema
     for field in ("timestamp", "sentAt", "originalTimestamp"):
         properties[field] = timestamp
-    properties["context"] = {"type": "object"}
+    context = planned.get("context", {"type": "object"})
+    properties["context"] = context
+    if "required" in context:
+        required.append("context")
     properties["integrations"] = {"type": "object"}
     fields = planned["fields"]
     properties[_field_key(call_type)] = fields

@@ -9,7 +9,9 @@ Mapping (documented in ``docs/generate.md``):
 - ``nullable`` -> ``X | None``; ``array`` -> ``list[X]``;
 - an object with planned properties -> a ``TypedDict`` (a reusable type keeps one class wherever it is
   used); when it also admits unplanned properties -> ``TheClass | dict[str, Any]``; an object without
-  planned properties -> ``dict[str, Any]``.
+  planned properties -> ``dict[str, Any]``;
+- a ``json_schema:`` escape hatch -> a ``Literal`` of its ``const`` / ``enum``, else the union of its
+  ``type`` names (``[string, number, "null"]`` -> ``str | float | None``), else ``Any``.
 
 The renderer runs twice over the same plan: once to collect the class names it wants (``want``), once
 with the allocated, collision-free names, so both passes walk exactly the same keys.
@@ -47,6 +49,18 @@ def _literal(value: Any) -> str | None:
     return None
 
 
+_RAW_TYPES = {
+    "string": "str",
+    "integer": "int",
+    "number": "float",
+    "boolean": "bool",
+    "array": "list[Any]",
+    "object": "dict[str, Any]",
+    "null": "None",
+}
+"""Annotation of each JSON Schema ``type`` name in a ``json_schema:`` escape hatch."""
+
+
 @dataclass
 class TypeRenderer:
     """Renders annotations; ``class_name(key, wanted)`` names the ``TypedDict`` at ``key``."""
@@ -65,6 +79,9 @@ class TypeRenderer:
         return base
 
     def _base(self, prop: Property, key: ClassKey, wanted: str) -> str:
+        raw = prop.extra.get("json_schema")
+        if isinstance(raw, dict):
+            return self._raw(raw)
         constraints = prop.constraints
         if "const" in constraints and constraints["const"] is not None:
             literal = _literal(constraints["const"])
@@ -113,6 +130,34 @@ class TypeRenderer:
             return name
         self.uses.add("Any")
         return "Any"
+
+    def _raw(self, raw: dict[str, Any]) -> str:
+        """A ``json_schema:`` escape hatch: a ``Literal`` of its ``const`` / ``enum``, or the union of its
+        ``type`` names; ``Any`` when neither says it (validation uses the raw schema either way)."""
+        values: list[Any] | None = None
+        if "const" in raw:
+            values = [raw["const"]]
+        elif isinstance(raw.get("enum"), list) and raw["enum"]:
+            values = list(raw["enum"])
+        if values is not None:
+            literals = [_literal(value) for value in values if value is not None]
+            if all(item is not None for item in literals) and literals:
+                self.uses.add("Literal")
+                text = f"Literal[{', '.join(dict.fromkeys(item for item in literals if item is not None))}]"
+                return text + " | None" if None in values else text
+        kinds = raw.get("type")
+        names = [kinds] if isinstance(kinds, str) else kinds if isinstance(kinds, list) else None
+        if not names or not all(isinstance(name, str) and name in _RAW_TYPES for name in names):
+            self.uses.add("Any")
+            return "Any"
+        if "number" in names:
+            names = [name for name in names if name != "integer"]  # float admits int already
+        parts = list(dict.fromkeys(_RAW_TYPES[name] for name in names if name != "null"))
+        if any("Any" in part for part in parts):
+            self.uses.add("Any")
+        if "null" in names:
+            parts.append("None")
+        return " | ".join(parts)
 
     def _define(self, name: str, prop: Property, key: ClassKey, wanted: str, description: str | None) -> None:
         self.uses.add("TypedDict")
