@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -148,6 +149,18 @@ def sarif_text(rules: Sequence[RuleInfo], results: Iterable[Result]) -> str:
     return json.dumps(sarif_log(rules, results), indent=2, ensure_ascii=False) + "\n"
 
 
+_XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_safe(text: str) -> str:
+    """``text`` without the characters XML 1.0 forbids (control characters, lone surrogates), shown as ``\\xNN``."""
+    return _XML_INVALID.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
+def _attr(text: str) -> str:
+    return quoteattr(_xml_safe(text))
+
+
 def junit_xml(suite_name: str, cases: Sequence[TestCase]) -> str:
     """A JUnit XML document with one ``<testsuite>`` (what CI dashboards read)."""
     failures = sum(1 for case in cases if case.failures)
@@ -155,21 +168,21 @@ def junit_xml(suite_name: str, cases: Sequence[TestCase]) -> str:
     total_time = sum(case.time for case in cases)
     out = ['<?xml version="1.0" encoding="UTF-8"?>']
     suite_attrs = (
-        f"name={quoteattr(suite_name)} tests=\"{len(cases)}\" failures=\"{failures}\" "
+        f"name={_attr(suite_name)} tests=\"{len(cases)}\" failures=\"{failures}\" "
         f"errors=\"0\" skipped=\"{skipped}\" time=\"{total_time:.3f}\""
     )
     out.append(f"<testsuites {suite_attrs}>")
     out.append(f"  <testsuite {suite_attrs}>")
     for case in cases:
-        attrs = f"name={quoteattr(case.name)} classname={quoteattr(case.classname)} time=\"{case.time:.3f}\""
+        attrs = f"name={_attr(case.name)} classname={_attr(case.classname)} time=\"{case.time:.3f}\""
         if not case.failures and case.skipped is None:
             out.append(f"    <testcase {attrs}/>")
             continue
         out.append(f"    <testcase {attrs}>")
         for message, details in case.failures:
-            out.append(f"      <failure message={quoteattr(message)}>{escape(details)}</failure>")
+            out.append(f"      <failure message={_attr(message)}>{escape(_xml_safe(details))}</failure>")
         if case.skipped is not None and not case.failures:
-            out.append(f"      <skipped message={quoteattr(case.skipped)}/>")
+            out.append(f"      <skipped message={_attr(case.skipped)}/>")
         out.append("    </testcase>")
     out.append("  </testsuite>")
     out.append("</testsuites>")

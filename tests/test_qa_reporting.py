@@ -1,0 +1,41 @@
+"""The shared writers keep their format whatever the names in a plan or in event data hold."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from cdpctl.cli import app
+from cdpctl.reporting import TestCase, junit_xml
+
+HOSTILE = ["Ctl\x01\x07char", "Line\nBreak", "</testcase><x>", 'Quote "q" & <amp>', "RTL \u202eevil", "Esc\x1b[31m"]
+
+
+def test_junit_xml_with_control_characters_parses_and_keeps_them_visible() -> None:
+    cases = [TestCase(name=name, classname=f"cls.{name}", failures=[(name, name * 2)]) for name in HOSTILE]
+    root = ET.fromstring(junit_xml("suite\x00name", cases).encode())
+    names = [case.get("name") for case in root.iter("testcase")]
+    assert names == [name.replace("\x01", "\\x01").replace("\x07", "\\x07").replace("\x1b", "\\x1b") for name in HOSTILE]
+    messages = [failure.get("message") for failure in root.iter("failure")]
+    assert messages[0] == "Ctl\\x01\\x07char" and messages[1] == "Line\nBreak"
+    assert [failure.text for failure in root.iter("failure")][2] == "</testcase><x>" * 2
+    assert root.get("name") == "suite\\x00name"
+
+
+def test_validate_junit_report_of_plan_with_control_characters_is_well_formed(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.yaml"
+    events = "".join(f"  {json.dumps(name)}: {{description: d}}\n" for name in HOSTILE)
+    plan.write_text(f"plan: Hostile\nversion: 1.0.0\nevents:\n{events}", encoding="utf-8")
+    data = tmp_path / "events.ndjson"
+    data.write_text(
+        "".join(json.dumps({"type": "track", "event": name, "userId": "u"}) + "\n" for name in [*HOSTILE, "\x02x"]),
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["validate", "--plan", str(plan), str(data), "-q", "--format", "junit"])
+    assert result.exit_code == 1, result.output
+    root = ET.fromstring(result.stdout.encode())
+    assert "Ctl\\x01\\x07char" in [case.get("name") for case in root.iter("testcase")]
+    assert any("\\x02x" in (failure.get("message") or "") + (failure.text or "") for failure in root.iter("failure"))
