@@ -535,3 +535,76 @@ events:
 """
     assert positions(run("property-name-casing", text)) == [(5, 5)]
     assert run("unused-definition", text) == []
+
+
+def test_common_rules_in_every_lint_rule_that_reads_properties() -> None:
+    text = """\
+properties:
+  tenant_id: {type: string, description: Tenant.}
+types:
+  app_info:
+    description: The app.
+    properties:
+      name: {type: string}
+common:
+  properties:
+    total: {type: string}
+    id: {type: string}
+    order_id: {type: integer, required: true}
+  traits:
+    firstName: {type: string}
+  context:
+    app: {type: app_info}
+    tenant_id: {}
+events:
+  Order Completed:
+    description: x
+    properties:
+      order_id: {type: string}
+      products: {type: array}
+"""
+    # a shared property or type used only by common context rules is used
+    assert run("unused-definition", text) == []
+    # common traits are linted for casing (context keys follow Segment's own camelCase names: not linted)
+    assert positions(run("property-name-casing", text)) == [(14, 5)]
+    # a common property is checked against the Spec's types and the envelope's names
+    reserved = run("reserved-property", text)
+    assert positions(reserved) == [(10, 13), (11, 5)]
+    assert "common properties" in reserved[0].message
+    # one name, one type: a common rule and an event property conflict
+    conflict = run("property-type-conflict", text)
+    assert positions(conflict) == [(22, 18)]
+    assert "the common properties" in conflict[0].message
+
+
+def test_semantic_event_counts_common_properties() -> None:
+    common = """\
+common:
+  properties:
+    order_id: {type: string, required: true}
+events:
+  Order Completed:
+    properties:
+      products: {type: array, required: true}
+"""
+    assert run("semantic-event", common) == []
+    assert run("semantic-event", common, required=True) == []
+    optional = common.replace("order_id: {type: string, required: true}", "order_id: {type: string}")
+    assert positions(run("semantic-event", optional, required=True)) == [(3, 5)]
+    without = "events:\n  Order Completed:\n    properties:\n      products: {type: array}\n"
+    assert "'order_id'" in run("semantic-event", without)[0].message
+
+
+def test_reserved_property_reads_json_schema_types() -> None:
+    text = """\
+events:
+  Order Completed:
+    properties:
+      total: {json_schema: {type: string}}
+      revenue: {json_schema: {type: [number, "null"]}}
+      tax: {json_schema: {anyOf: [{type: number}, {type: string}]}}
+      currency: {json_schema: {type: integer}}
+"""
+    found = run("reserved-property", text)
+    assert positions(found) == [(4, 15), (7, 18)]
+    assert "is string by its JSON Schema" in found[0].message

@@ -100,7 +100,19 @@ def check(plan: Plan, options: Mapping[str, Any], source: SourceIndex) -> Iterat
                 )
                 continue
         expected = table.get(prop.name)
-        if expected is None or prop.type == "any" or prop.type in expected:
+        if expected is None:
+            continue
+        raw_types = json_schema_types(prop.extra.get("json_schema"))
+        if raw_types is not None:
+            if not raw_types or raw_types & set(expected):
+                continue
+            yield Hit(
+                prop.key_pos.get("json_schema", prop.pos),
+                f"{definition.kind} '{definition.path}' in {definition.where} is {' or '.join(sorted(raw_types))} "
+                f"by its JSON Schema, but the Segment Spec defines '{prop.name}' as {_expected(expected)}",
+            )
+            continue
+        if prop.type == "any" or prop.type in expected:
             continue
         inherited = "type" not in prop.key_pos and prop.shared is not None
         if inherited and definition.kind == "property":
@@ -110,6 +122,21 @@ def check(plan: Plan, options: Mapping[str, Any], source: SourceIndex) -> Iterat
             f"{definition.kind} '{definition.path}' in {definition.where} is {prop.type}, but the Segment Spec "
             f"defines '{prop.name}' as {_expected(expected)}",
         )
+
+
+def json_schema_types(raw: object) -> set[str] | None:
+    """The types a ``json_schema:`` escape hatch admits by its ``type`` keyword (``null`` left out; empty when
+    it does not say); ``None`` for a property without one."""
+    if not isinstance(raw, dict):
+        return None
+    kinds = raw.get("type")
+    names = [kinds] if isinstance(kinds, str) else kinds if isinstance(kinds, list) else []
+    found = {name for name in names if isinstance(name, str) and name != "null"}
+    if "integer" in found:
+        found.add("number")  # every integer is a number
+    if "number" in found:
+        found.add("integer")  # a number admits integers
+    return found
 
 
 def _rename(name: str) -> str:
@@ -130,8 +157,10 @@ RULE = Rule(
         "such as 'email', 'name', 'phone', 'created_at'/'createdAt' are strings, 'age' and 'employees' "
         "numbers, 'address' and 'company' objects. A different type silently breaks those integrations. "
         "Top-level properties named like fields of the message envelope ('id', 'event', 'type' by default, "
-        "see 'forbidden_names') are confused with the envelope by SDKs and destinations. The finding points "
-        "at the 'type' of the definition (or its name)."
+        "see 'forbidden_names') are confused with the envelope by SDKs and destinations. The plan's common "
+        "properties and traits ('common:') are checked like a call's; a 'json_schema:' property is checked by "
+        "the types its raw schema's 'type' names (none of them the Spec's type is reported). The finding "
+        "points at the 'type' of the definition (or its name, or its 'json_schema' key)."
     ),
     check=check,
     options={

@@ -60,7 +60,8 @@ def check(plan: Plan, options: Mapping[str, Any], source: SourceIndex) -> Iterat
         if not spec_name:
             continue
         wanted = KEY_PROPERTIES[spec_name]
-        missing = [name for name in wanted if name not in call.fields]
+        fields = {**call.common_fields, **call.fields}  # a common rule provides the property too
+        missing = [name for name in wanted if name not in fields]
         if missing:
             yield Hit(
                 call.pos,
@@ -70,10 +71,14 @@ def check(plan: Plan, options: Mapping[str, Any], source: SourceIndex) -> Iterat
             )
             continue
         if required:
-            optional = [name for name in wanted if not call.fields[name].required]
+            optional = [
+                name for name in wanted
+                if not (name in call.fields and call.fields[name].required)
+                and not (name in call.common_fields and call.common_fields[name].required)
+            ]
             if optional:
                 yield Hit(
-                    call.fields[optional[0]].pos,
+                    fields[optional[0]].pos,
                     f"key propert{'ies' if len(optional) > 1 else 'y'} {', '.join(repr(m) for m in optional)} of "
                     f"semantic event '{call.name}' should be required",
                 )
@@ -89,8 +94,9 @@ RULE = Rule(
         "an 'Order Completed' without 'order_id' or 'products' is accepted by the plan but breaks revenue "
         "reporting downstream. Each e-commerce v2 event has its key properties (Order Completed: order_id "
         "and products; Product Viewed: product_id; Products Searched: query; Checkout Step Viewed: step; "
-        "...). Names in another casing ('order_completed') are matched too unless 'match_other_casing' is "
-        "false; with 'required' the key properties must also be required."
+        "...). A property of the plan's common rules ('common:') counts as one of the event's. Names in another "
+        "casing ('order_completed') are matched too unless 'match_other_casing' is false; with 'required' "
+        "the key properties must also be required (by the event or by the common rule)."
     ),
     check=check,
     options={
