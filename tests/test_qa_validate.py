@@ -77,3 +77,13 @@ def test_byte_order_mark_with_byte_range_blocks_reads_every_line(tmp_path: Path)
     assert read == lines
     firsts = [b.first_line for b in blocks if isinstance(b, RangeBlock)]
     assert firsts[0] == 1 and firsts == sorted(firsts)
+
+
+def test_unknown_validate_setting_in_config_is_an_error(tmp_path: Path, monkeypatch: Any) -> None:
+    (tmp_path / "cdpctl.yaml").write_text(f"plan: {PLAN.as_posix()}\nvalidate:\n  max_invalid_rates: 0.5\n", encoding="utf-8")
+    data = tmp_path / "events.ndjson"
+    data.write_text(json.dumps(GOOD) + "\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["validate", str(data), "-q"])
+    assert result.exit_code == 2, result.output
+    assert "validate.max_invalid_rates" in result.stderr and "max_invalid_rate" in result.stderr

@@ -81,6 +81,9 @@ def validate_command(
         from cdpctl.validation.inputs import InputError, expand_paths
 
         settings = find_config().section("validate")
+        unknown = sorted(set(settings) - {"format", "jobs", "max_invalid_rate"})
+        if unknown:
+            die(f"validate.{unknown[0]} in the configuration is not a validate setting; known: format, jobs, max_invalid_rate")
         chosen = choose_format(fmt if fmt is not None else _setting_str(settings, "format"), FORMATS)
         rate = max_invalid_rate if max_invalid_rate is not None else _setting_float(settings, "max_invalid_rate", 0.0)
         if not 0.0 <= rate <= 1.0:
