@@ -48,7 +48,8 @@ class ProjectConfig:
         if value is None:
             return {}
         if not isinstance(value, dict):
-            raise ConfigError(f"{self.source}: '{name}' must be a table of settings")
+            where = _display(self.source) if self.source is not None else "the configuration"
+            raise ConfigError(f"{where}: '{name}' must be a table of settings")
         return value
 
 
