@@ -42,8 +42,11 @@ def handle_errors() -> Iterator[None]:
 def load_plan_arg(plan: str | None) -> Plan:
     """Load ``--plan`` or the configured default plan (raises cdpctl errors; use under handle_errors)."""
     from cdpctl.config import resolve_plan_path
+    from cdpctl.errors import UsageError
     from cdpctl.loader import load_plan
 
+    if plan == "-":
+        raise UsageError("reading a plan from standard input ('-') is not supported: pass the plan file")
     return load_plan(resolve_plan_path(plan))
 
 
