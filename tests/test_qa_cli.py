@@ -22,3 +22,24 @@ def test_plan_from_stdin_is_a_clear_usage_error(args: list[str]) -> None:
     assert result.exit_code == 2, result.output
     assert "standard input ('-') is not supported" in result.stderr
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_export_into_a_path_below_a_file_names_the_file(tmp_path: Path) -> None:
+    blocker = tmp_path / "afile"
+    blocker.write_text("keep me\n", encoding="utf-8")
+    out = blocker / "rules.json"
+    result = CliRunner().invoke(app, ["export", "segment", str(PLAN), "-o", str(out)])
+    assert result.exit_code == 2, result.output
+    assert f"'{blocker}' is a file, not a folder" in result.stderr
+    assert "File exists" not in result.stderr
+    assert blocker.read_text(encoding="utf-8") == "keep me\n"
+
+
+def test_generate_into_a_file_without_suffix_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "tracking"
+    blocker.write_text("keep me\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["generate", "python", "--plan", str(PLAN), "-o", str(blocker)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().endswith("Not a directory")
+    assert "Errno" not in result.stderr
+    assert blocker.read_text(encoding="utf-8") == "keep me\n"

@@ -39,8 +39,10 @@ def _current(file: GeneratedFile) -> str | None:
             return handle.read()
     except FileNotFoundError:
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read '{file.path}': {exc}") from exc
+    except OSError as exc:
+        raise UsageError(f"cannot read '{file.path}': {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"cannot read '{file.path}': not UTF-8 text ({exc.reason})") from exc
 
 
 def stale_files(files: list[GeneratedFile]) -> list[GeneratedFile]:

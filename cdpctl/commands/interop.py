@@ -32,6 +32,8 @@ def _write_text(out: str | None, text: str) -> None:
         target = Path(out)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
+    except FileExistsError as exc:  # mkdir: a file stands where a parent folder should be
+        raise UsageError(f"cannot write to '{out}': '{target.parent}' is a file, not a folder") from exc
     except OSError as exc:
         raise UsageError(f"cannot write to '{out}': {exc.strerror or exc}") from exc
 
