@@ -16,6 +16,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 
@@ -115,6 +116,8 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "day2").mkdir()
     write(root / "day2" / "c.jsonl.gz", 700, 250, gz=True)
     write(root / "day2" / "d.ndjson", 950, 1500, crlf=True)
+    write(root / "day2" / "e 100%.ndjson", 2451, 60)  # examples name it by its URI: e%20100%25.ndjson
+    (root / "day2" / "e 100%.ndjson").write_bytes(b"\xef\xbb\xbf" + (root / "day2" / "e 100%.ndjson").read_bytes())
     (root / "notes.txt").write_text("not a data file: directories give only their data files\n")
     return root
 
@@ -157,7 +160,7 @@ def as_local(report: Report) -> dict[str, Any]:
     for group in data["violations"]:
         for example in group["examples"]:
             assert example["file"].startswith("file:/"), example
-            example["file"] = example["file"][len("file:") :]
+            example["file"] = unquote(example["file"][len("file:") :])
     return data
 
 
@@ -211,6 +214,7 @@ def test_split_output_round_trips_through_the_local_validator(
 
 def test_dataframe_entry_point(spark: SparkSession, corpus: Path, validator: Validator, local: Report) -> None:
     raw = [line for name in ("a.ndjson", "day2/d.ndjson") for line in (corpus / name).read_bytes().split(b"\n")[:-1]]
+    raw += (corpus / "day2" / "e 100%.ndjson").read_bytes()[3:].split(b"\n")[:-1]  # without its byte order mark
     raw += gzip.decompress((corpus / "b.ndjson.gz").read_bytes()).split(b"\n")[:-1]
     raw += gzip.decompress((corpus / "day2" / "c.jsonl.gz").read_bytes()).split(b"\n")[:-1]
     frame = spark.createDataFrame([(line,) for line in raw], "message binary").repartition(3)
@@ -235,10 +239,19 @@ def test_cli_engine_spark_prints_the_local_json_report(spark: SparkSession, corp
     printed = json.loads(done.stdout)
     for group in printed["violations"]:
         for example in group["examples"]:
-            example["file"] = example["file"][len("file:") :]
+            example["file"] = unquote(example["file"][len("file:") :])
     assert printed == local.to_json()
     assert spark.sparkContext._jsc is not None  # the CLI left the session it joined running
 
     missing = runner.invoke(app, [*args[:1], str(corpus / "nope"), "--engine", "spark", "--plan", str(ACME)])
     assert missing.exit_code == 2
     assert "does not exist" in missing.stderr
+
+    hidden = corpus / "_hidden.ndjson"
+    hidden.write_bytes(b"{}\n")
+    try:
+        refused = runner.invoke(app, [*args[:1], str(hidden), "--engine", "spark", "--plan", str(ACME)])
+    finally:
+        hidden.unlink()
+    assert refused.exit_code == 2
+    assert "names start with '_'" in refused.stderr

@@ -58,6 +58,12 @@ def test_splits_numbered_from_their_offsets_give_the_whole_files_report(validato
     assert merged.to_json()["summary"] == {"events": 35, "valid": 15, "invalid": 10, "malformed": 10, "warnings": 5}
 
 
+def test_a_byte_order_mark_opening_a_file_is_skipped(validator: Validator) -> None:
+    rows = [(b"\xef\xbb\xbf" + GOOD, "f", 0), (b"\xef\xbb\xbf" + GOOD, "f", 0)]
+    ((_, report),) = partition_reports(validator, rows, {})
+    assert (report.valid, report.malformed) == (1, 1)  # only the file's first line may carry one
+
+
 def test_first_line_needs_the_count_of_earlier_splits() -> None:
     assert first_line(("f", 0), {}) == 1
     assert first_line(("f", 500), {("f", 500): 41}) == 42
@@ -103,17 +109,17 @@ def test_transport_lines_decode_to_the_raw_bytes() -> None:
 def test_directory_data_files_follow_the_local_rules() -> None:
     for name in ("a.ndjson", "b.jsonl.gz", "c.json", "d.log.zst", "E.NDJSON"):
         assert is_data_file(name), name
-    for name in (".hidden.ndjson", "_SUCCESS", "part-00000.txt", "notes.md", "a.ndjson.crc"):
+    for name in (".hidden.ndjson", "_SUCCESS", "_x.ndjson", "part-00000.txt", "notes.md", "a.ndjson.crc"):
         assert not is_data_file(name), name
 
 
 def test_only_large_uncompressed_files_may_be_split() -> None:
     mb = 1024 * 1024
-    assert not may_be_split([InputFile("s3a://b/x.ndjson.gz", 900 * mb)], 128 * mb, 4 * mb)
-    assert not may_be_split([InputFile("file:/x.ndjson", 4 * mb)], 128 * mb, 4 * mb)
-    assert may_be_split([InputFile("file:/x.ndjson", 4 * mb + 1)], 128 * mb, 4 * mb)
-    assert may_be_split([InputFile("file:/x.ndjson.bz2", 20 * mb)], 128 * mb, 4 * mb)
-    assert may_be_split([InputFile("file:/x.ndjson", 20_000)], 16_384, 4 * mb)
+    assert not may_be_split([InputFile("s3a://b/x.ndjson.gz", "s3a://b/x.ndjson.gz", 900 * mb)], 128 * mb, 4 * mb)
+    assert not may_be_split([InputFile("file:/x.ndjson", "file:/x.ndjson", 4 * mb)], 128 * mb, 4 * mb)
+    assert may_be_split([InputFile("file:/x.ndjson", "file:/x.ndjson", 4 * mb + 1)], 128 * mb, 4 * mb)
+    assert may_be_split([InputFile("file:/x.ndjson.bz2", "file:/x.ndjson.bz2", 20 * mb)], 128 * mb, 4 * mb)
+    assert may_be_split([InputFile("file:/x.ndjson", "file:/x.ndjson", 20_000)], 16_384, 4 * mb)
 
 
 def test_error_summary_finds_the_worker_exception_line() -> None:

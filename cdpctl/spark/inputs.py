@@ -4,8 +4,10 @@ Listing goes through the cluster's own file system clients (``s3a://``,
 ``gs://``, ``abfss://``, ``hdfs://``, ``file:``), with the rules of the
 single-machine run: a file named is read whatever its name; a directory gives
 its data files (``.ndjson``, ``.jsonl``, ``.json``, ``.log``, optionally
-``.gz``), recursively, in name order, skipping hidden ones; a glob gives its
-matches in name order.  The order is the input order the partial reports are
+``.gz``), recursively, in name order; a glob gives its matches in name order.
+Names starting with ``_`` or ``.`` are hidden in Hadoop's convention and Spark
+never reads them: they are skipped in directories and globs, and naming one is
+an error.  The order is the input order the partial reports are
 merged in.
 """
 
@@ -28,10 +30,17 @@ class SparkInputError(CdpctlError):
 
 @dataclass(frozen=True)
 class InputFile:
-    """One file to read: its URI as Spark names it, and its size in bytes."""
+    """One file to read: its path (as Spark reads it), its URI (as Spark reports it, percent-encoded), its size."""
 
+    path: str
     uri: str
     size: int
+
+    @classmethod
+    def of(cls, status: Any) -> InputFile:
+        """From a Hadoop ``FileStatus``."""
+        hadoop_path = status.getPath()
+        return cls(hadoop_path.toString(), hadoop_path.toUri().toString(), int(status.getLen()))
 
     @property
     def splittable(self) -> bool:
@@ -39,10 +48,15 @@ class InputFile:
         return not self.uri.lower().endswith(UNSPLITTABLE_SUFFIXES)
 
 
+def is_hidden(name: str) -> bool:
+    """Hadoop's hidden names (``_SUCCESS``, ``.part.crc``, ``_temporary``): Spark never reads such files."""
+    return name.startswith(("_", "."))
+
+
 def is_data_file(name: str) -> bool:
     """A data file of a directory (same suffixes as the single-machine run), not hidden."""
     lowered = name.lower()
-    if lowered.startswith("."):
+    if is_hidden(lowered):
         return False
     return any(lowered.endswith(data + comp) for data in DATA_SUFFIXES for comp in COMPRESSED_SUFFIXES)
 
@@ -64,11 +78,16 @@ def list_inputs(jvm: Any, hadoop_conf: Any, paths: list[str]) -> list[InputFile]
             raise SparkInputError(f"cannot read '{given}': {_java_message(exc)}") from None
         if not statuses:
             raise SparkInputError(f"no file matches '{given}'" if _has_magic(given) else f"'{given}' does not exist")
+        globbed = _has_magic(given)
         for status in sorted(statuses, key=lambda s: _path_order(s.getPath().toString())):
             if status.isDirectory():
-                files.extend(sorted(_list_directory(fs, status.getPath()), key=lambda f: _path_order(f.uri)))
-            else:
-                files.append(InputFile(status.getPath().toString(), int(status.getLen())))
+                files.extend(sorted(_list_directory(fs, status.getPath()), key=lambda f: _path_order(f.path)))
+            elif not is_hidden(status.getPath().getName()):
+                files.append(InputFile.of(status))
+            elif not globbed:
+                raise SparkInputError(
+                    f"'{given}': Spark does not read files whose names start with '_' or '.' (Hadoop's hidden files)"
+                )
     if not files:
         raise SparkInputError("no data files in " + ", ".join(f"'{p}'" for p in paths))
     return files
@@ -77,10 +96,13 @@ def list_inputs(jvm: Any, hadoop_conf: Any, paths: list[str]) -> list[InputFile]
 def _list_directory(fs: Any, directory: Any) -> list[InputFile]:
     found: list[InputFile] = []
     iterator = fs.listFiles(directory, True)
+    base = directory.toString().rstrip("/") + "/"
     while iterator.hasNext():
         status = iterator.next()
-        if is_data_file(status.getPath().getName()):
-            found.append(InputFile(status.getPath().toString(), int(status.getLen())))
+        path = status.getPath().toString()
+        folders = path[len(base) :].split("/")[:-1] if path.startswith(base) else []
+        if is_data_file(status.getPath().getName()) and not any(is_hidden(folder) for folder in folders):
+            found.append(InputFile.of(status))
     return found
 
 

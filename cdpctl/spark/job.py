@@ -150,7 +150,7 @@ def _file_input(spark: SparkSession, paths: Sequence[str]) -> tuple[_Input, Offs
     sc = spark.sparkContext
     jsc: Any = sc._jsc
     files = list_inputs(sc._jvm, jsc.hadoopConfiguration(), list(paths))
-    lines = read_lines(spark, [f.uri for f in files])
+    lines = read_lines(spark, [f.path for f in files])
     offsets = line_offsets(spark, lines, files)
     rdd = encoded_lines(_transport(lines))
     names = [f.uri for f in files]

@@ -59,11 +59,18 @@ def splits(rows: Iterable[Row]) -> Iterator[tuple[SplitKey, Iterator[Row]]]:
         yield (str(file), int(start)), group
 
 
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
 def numbered(rows: Iterable[Row], file: str, first: int) -> Iterator[tuple[bytes, str, int]]:
-    """``(raw, file, line)`` for :func:`validate_lines`."""
+    """``(raw, file, line)`` for :func:`validate_lines`; a byte order mark opening a file is skipped (as locally)."""
     for line, row in enumerate(rows, first):
         raw = row[0]
-        yield (raw if isinstance(raw, bytes) else bytes(raw)), file, line
+        if not isinstance(raw, bytes):
+            raw = bytes(raw)
+        if line == 1 and raw.startswith(UTF8_BOM):
+            raw = raw[len(UTF8_BOM) :]
+        yield raw, file, line
 
 
 def partition_reports(validator: Validator, rows: Iterable[Row], offsets: Offsets) -> Iterator[Part]:
