@@ -25,6 +25,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Optional, Union
 
 import msgspec
+import orjson
 from msgspec import UNSET, Meta, Raw
 
 from cdpctl.compiler import object_schema
@@ -313,19 +314,6 @@ def _int_safe(constraints: dict[str, Any]) -> bool:
     return divisor is None or type(divisor) is int
 
 
-def _ids_present(message: Any) -> bool:
-    user = message.userId
-    if type(user) is str:
-        if user:
-            return True
-    elif user is not None:
-        return True
-    anonymous = message.anonymousId
-    if type(anonymous) is str:
-        return anonymous != ""
-    return anonymous is not None
-
-
 MAX_TIMESTAMPS_KEPT = 4096
 """Recently checked timestamps kept per fast path (a batch shares its sentAt; a message repeats its own)."""
 
@@ -336,23 +324,36 @@ def envelope_checks() -> tuple[Callable[[Any], None], Callable[[Any], None]]:
     Timestamps are matched in full against the ``date-time`` pattern; those that
     passed are remembered (a bounded set, one per fast path), so the three or four
     timestamps of a message, and the ``sentAt`` a batch shares, are matched once.
+    The common case (ids present, timestamps already seen) is one flat function:
+    it runs for every message.
     """
     search = re.compile(_full_pattern("date-time")).search
-    seen: set[str] = set()
+    seen: set[Any] = {UNSET}
 
-    def timestamps_ok(message: Any) -> bool:
-        for stamp in (message.timestamp, message.sentAt, message.originalTimestamp):
-            if stamp is UNSET or stamp in seen:
-                continue
-            if search(stamp) is None:
-                return False
-            if len(seen) >= MAX_TIMESTAMPS_KEPT:
-                seen.clear()
-            seen.add(stamp)
+    def stamp_ok(stamp: Any) -> bool:
+        if search(stamp) is None:
+            return False
+        if len(seen) >= MAX_TIMESTAMPS_KEPT:
+            seen.clear()
+            seen.add(UNSET)
+        seen.add(stamp)
         return True
 
     def envelope_check(message: Any) -> None:
-        if not _ids_present(message) or not timestamps_ok(message):
+        # ids: a non-empty string or a number (the struct types allow nothing else but null)
+        user = message.userId
+        if user is None or user == "":
+            anonymous = message.anonymousId
+            if anonymous is None or anonymous == "":
+                raise ValueError("envelope")
+        stamp = message.timestamp
+        if stamp not in seen and not stamp_ok(stamp):
+            raise ValueError("envelope")
+        other = message.sentAt
+        if other != stamp and other not in seen and not stamp_ok(other):
+            raise ValueError("envelope")
+        other = message.originalTimestamp
+        if other != stamp and other not in seen and not stamp_ok(other):
             raise ValueError("envelope")
 
     def alias_check(message: Any) -> None:
@@ -367,8 +368,9 @@ def envelope_checks() -> tuple[Callable[[Any], None], Callable[[Any], None]]:
 Id = Union[str, int, float, None]
 
 
-def _envelope(tag: str, extra: list[tuple[str, Any] | tuple[str, Any, Any]], check: Callable[[Any], None]) -> Any:
-    fields: list[tuple[str, Any] | tuple[str, Any, Any]] = [
+def _envelope_fields() -> list[tuple[str, Any] | tuple[str, Any, Any]]:
+    """The envelope fields every call shares (their rules beyond types are in ``envelope_checks``)."""
+    return [
         ("userId", Id, None),
         ("anonymousId", Id, None),
         ("timestamp", str, UNSET),
@@ -376,8 +378,11 @@ def _envelope(tag: str, extra: list[tuple[str, Any] | tuple[str, Any, Any]], che
         ("originalTimestamp", str, UNSET),
         ("context", _Empty, UNSET),
         ("integrations", _Empty, UNSET),
-        *extra,
     ]
+
+
+def _envelope(tag: str, extra: list[tuple[str, Any] | tuple[str, Any, Any]], check: Callable[[Any], None]) -> Any:
+    fields: list[tuple[str, Any] | tuple[str, Any, Any]] = [*_envelope_fields(), *extra]
     return msgspec.defstruct(
         f"Envelope_{tag}",
         fields,
@@ -452,18 +457,23 @@ class FastPath:
         self.unsupported: dict[str, str] = {}
         """Calls that always take the reference path, with the reason."""
         entries: dict[tuple[str, str | None], Entry] = {}
+        track_structs: dict[str, tuple[Any, Entry]] = {}
         for call in plan.calls():
             decoder: msgspec.json.Decoder[Any] | None
             try:
                 if call.common_fields or call.common_context:
                     raise Unsupported("the plan's common rules")
-                decoder = msgspec.json.Decoder(builder.struct(call.fields, call.additional_properties, call.label))
+                fields_type = builder.struct(call.fields, call.additional_properties, call.label)
+                decoder = msgspec.json.Decoder(fields_type)
             except (Unsupported, TypeError, ValueError) as exc:
                 self.unsupported[call.label] = str(exc)
                 decoder = None
             if call.name is not None and not call.name.strip():
                 decoder = None
-            entries[(call.type, call.name)] = Entry(call, decoder, builder)
+            entry = Entry(call, decoder, builder)
+            entries[(call.type, call.name)] = entry
+            if decoder is not None and call.type == "track" and call.name is not None:
+                track_structs[call.name] = (fields_type, entry)
         self.events = {name: entries[("track", name)] for name in plan.events}
         self.pages = {name: entries[("page", name)] for name in plan.pages} if plan.pages is not None else None
         self.screens = {name: entries[("screen", name)] for name in plan.screens} if plan.screens is not None else None
@@ -471,10 +481,46 @@ class FastPath:
         self.identify = entries.get(("identify", None))
         self.group = entries.get(("group", None))
         self._build_envelopes()
+        self.by_event = self._build_whole(track_structs)
+
+    def _build_whole(self, track_structs: dict[str, tuple[Any, Entry]]) -> dict[bytes, tuple[Any, Accepted]]:
+        """One decoder per planned track event for the whole message, keyed by the event name's JSON bytes.
+
+        The event name is found in the bytes (``"event":"<name>"``) and picks the
+        decoder, which checks ``type`` and ``event`` again as ``Literal`` values
+        (a name found elsewhere in the message fails to decode): one decode, no
+        Python-level dispatch, for most messages of a log.  A message it rejects
+        takes the general route (envelope, then fields), which decides.
+        """
+        envelope_check = self._envelope_check
+        out: dict[bytes, tuple[Any, Accepted]] = {}
+        for name, (fields_type, entry) in track_structs.items():
+            key = orjson.dumps(name)[1:-1]
+            if b"\\" in key:  # an escaped name is written in more than one way: the general route
+                continue
+            properties: tuple[str, Any] | tuple[str, Any, Any] = (
+                ("properties", fields_type) if entry.required else ("properties", fields_type, UNSET)
+            )
+            struct = msgspec.defstruct(
+                f"Whole_{entry.builder.name(name)}",
+                [
+                    ("type", Literal["track"]),
+                    ("event", Literal[name]),
+                    *_envelope_fields(),
+                    properties,
+                    ("traits", _Empty, UNSET),
+                ],
+                kw_only=True,
+                gc=False,
+                namespace={"__post_init__": envelope_check},
+            )
+            out[key] = (msgspec.json.Decoder(struct).decode, entry.accepted)
+        return out
 
     def _build_envelopes(self) -> None:
         plan = self.plan
         _envelope_check, _alias_check = envelope_checks()
+        self._envelope_check = _envelope_check
 
         def traits_type(entry: Entry | None) -> Any:
             return _Empty if entry is None else Raw
@@ -567,6 +613,16 @@ class FastPath:
                 raw.decode("utf-8")
             except UnicodeDecodeError:
                 return None
+        start = raw.find(b'"event":"')
+        if start >= 0:
+            start += 9
+            whole = self.by_event.get(raw[start : raw.find(b'"', start)])
+            if whole is not None:
+                try:
+                    whole[0](raw)
+                    return whole[1]
+                except (msgspec.DecodeError, RecursionError):
+                    pass  # the general route decides (and finds what is wrong)
         try:
             message = self.decode(raw)
         except (msgspec.DecodeError, RecursionError):  # nesting too deep: the reference path reports it
