@@ -224,7 +224,9 @@ def test_dataframe_entry_point(spark: SparkSession, corpus: Path, validator: Val
     labels = {e.file for g in report.groups.values() for e in g.examples}
     assert labels <= {dataframe_label(i) for i in range(3)}
 
-    texts = spark.createDataFrame([(line.decode("utf-8", "replace"), 1) for line in raw[:50]], "value string, n int")
+    texts = spark.createDataFrame(
+        [(line.decode("utf-8", "replace"), 1) for line in raw[:50]] + [(None, 2)], "value string, n int"
+    )  # a null message is skipped, like a blank line
     with pytest.raises(Exception, match="name the one"):
         validate(spark, texts, validator)
     expected = validate_lines(validator, [(line.decode("utf-8", "replace").encode(), "x", n) for n, line in enumerate(raw[:50], 1)])

@@ -175,7 +175,8 @@ def _dataframe_input(frame: DataFrame, column: str | None) -> _Input:
         column = columns[0]
     elif column not in columns:
         raise CdpctlError(f"the DataFrame has no column '{column}' (it has: {', '.join(columns)})")
-    rdd = encoded_lines(frame.select(F.base64(F.col(column).cast("binary"))))
+    # a null message is an empty record: skipped, like a blank line
+    rdd = encoded_lines(frame.select(F.coalesce(F.base64(F.col(column).cast("binary")), F.lit(""))))
     count = rdd.getNumPartitions()
     names = [dataframe_label(index) for index in range(count)]
 
