@@ -29,7 +29,7 @@ from cdpctl.model import (
     Property,
     TypeDef,
 )
-from cdpctl.yamlsrc import YMap, YNode, YScalar, YSeq, parse_yaml, to_python
+from cdpctl.yamlsrc import YMap, YNode, YScalar, YSeq, non_finite_numbers, parse_yaml, to_python
 
 Reader = Callable[[str], str]
 
@@ -132,6 +132,10 @@ def _value_matches_type(value: Any, type_name: str) -> bool:
     return True
 
 
+def _yaml_float(value: float) -> str:
+    return ".nan" if math.isnan(value) else (".inf" if value > 0 else "-.inf")
+
+
 def _describe(value: Any) -> str:
     if value is None:
         return "null"
@@ -140,7 +144,7 @@ def _describe(value: Any) -> str:
     if isinstance(value, int):
         return "an integer"
     if isinstance(value, float):
-        return "a number"
+        return "a number" if math.isfinite(value) else f"{_yaml_float(value)} (JSON has no NaN or infinity)"
     if isinstance(value, str):
         return "a string"
     if isinstance(value, list):
@@ -179,6 +183,7 @@ class _Loader:
         self.sizes: dict[tuple[str, str], int] = {}
         self.depth = 0
         self.nesting_reported = False
+        self.non_finite: list[Pos] = []
 
     # -- helpers ---------------------------------------------------------
     def error(self, pos: Pos, message: str) -> None:
@@ -232,6 +237,8 @@ class _Loader:
         self.texts[path] = text
         root, issues = parse_yaml(text, path)
         self.issues.extend(issues)
+        if root is not None:
+            self.non_finite.extend(non_finite_numbers(root))
         if root is None:
             if not issues:
                 self.error(Pos(path, 1, 1), "the plan file is empty")
@@ -817,6 +824,10 @@ class _Loader:
                 call.common_context = plan.common.context
         plan.files = list(self.files)
         plan.sources = dict(self.texts)
+        reported = {issue.pos for issue in self.issues}
+        for pos in self.non_finite:
+            if pos not in reported:
+                self.error(pos, "NaN and infinity are not JSON numbers (a plan compiles to JSON); quote it for a string")
         if self.issues:
             raise PlanLoadError(self.issues)
         return plan

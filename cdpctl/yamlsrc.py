@@ -10,6 +10,7 @@ tree of :class:`YMap`, :class:`YSeq` and :class:`YScalar` nodes, each with a
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Union
 
@@ -176,6 +177,22 @@ def parse_yaml(text: str, file: str) -> tuple[YNode | None, list[PlanIssue]]:
     budget = _Budget()
     tree = _convert(file, root, issues, 0, budget)
     return (None if budget.stopped else tree), issues
+
+
+def non_finite_numbers(node: YNode) -> list[Pos]:
+    """Where ``.nan``, ``.inf`` or ``-.inf`` is written (JSON, which plans compile to, has none of them)."""
+    found: list[Pos] = []
+    stack: list[YNode] = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, YScalar):
+            if isinstance(item.value, float) and not math.isfinite(item.value):
+                found.append(item.pos)
+        elif isinstance(item, YSeq):
+            stack.extend(item.items)
+        else:
+            stack.extend(item.values.values())
+    return sorted(found)
 
 
 def to_python(node: YNode) -> Any:
