@@ -257,3 +257,9 @@ def test_cli_engine_spark_prints_the_local_json_report(spark: SparkSession, corp
         hidden.unlink()
     assert refused.exit_code == 2
     assert "names start with '_'" in refused.stderr
+
+
+def test_a_file_named_twice_is_read_once(spark: SparkSession, corpus: Path, validator: Validator) -> None:
+    alone = validate_sources(validator, expand_paths([str(corpus / "b.ndjson.gz")]), jobs=1).report
+    twice = validate(spark, [str(corpus / "b.ndjson.gz"), str(corpus / "b.ndjson.g?")], validator)
+    assert twice.summary() == alone.summary()

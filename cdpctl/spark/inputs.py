@@ -90,7 +90,8 @@ def list_inputs(jvm: Any, hadoop_conf: Any, paths: list[str]) -> list[InputFile]
                 )
     if not files:
         raise SparkInputError("no data files in " + ", ".join(f"'{p}'" for p in paths))
-    return files
+    unique = {f.uri: f for f in reversed(files)}  # a file named twice is read once, at its first place
+    return [f for f in files if unique.get(f.uri) is f]
 
 
 def _list_directory(fs: Any, directory: Any) -> list[InputFile]:
