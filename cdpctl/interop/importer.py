@@ -55,15 +55,47 @@ class ImportResult:
     raw: int = field(default=0)
 
 
+class _NotJson(ValueError):
+    pass
+
+
+def _reject_constant(name: str) -> Any:
+    raise _NotJson(f"{name} is not a JSON value")
+
+
 def parse_json(text: str, source: str) -> Any:
+    """The JSON document in ``text`` (a leading byte order mark is skipped); strict JSON only."""
     try:
-        return json.loads(text)
+        return json.loads(text.removeprefix("\ufeff"), parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise SegmentImportError(f"{source}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+    except _NotJson as exc:
+        raise SegmentImportError(f"{source}: not valid JSON: {exc}") from None
+    except RecursionError:
+        raise SegmentImportError(f"{source}: the JSON is nested too deeply to be a tracking plan") from None
+
+
+MAX_DEPTH = 128
+"""The deepest JSON nesting imported (60 levels of nested properties; a plan allows 64)."""
+
+
+def _too_deep(document: Any, limit: int) -> bool:
+    stack: list[tuple[Any, int]] = [(document, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(node, dict):
+            stack.extend((value, depth + 1) for value in node.values())
+        elif isinstance(node, list):
+            stack.extend((value, depth + 1) for value in node)
+    return False
 
 
 def import_segment(document: Any, source: str, *, extract: bool = True) -> ImportResult:
     """Convert a parsed Segment plan document into a cdpctl plan (document, comments, notes, YAML text)."""
+    if _too_deep(document, MAX_DEPTH):
+        raise SegmentImportError(f"{source}: the JSON is nested more than {MAX_DEPTH} levels deep; no plan nests so far")
     segment = read_segment(document)
     importer = _Importer(segment)
     plan = importer.build()

@@ -1,0 +1,69 @@
+"""`cdpctl import segment` on hostile JSON: strict JSON, byte order marks, nesting bombs; never a traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from cdpctl.cli import app
+
+PLAN: dict[str, Any] = {
+    "display_name": "Shop",
+    "rules": {
+        "events": [
+            {
+                "name": "Order Completed",
+                "rules": {"properties": {"properties": {"properties": {"total": {"type": "number"}}}}},
+            }
+        ]
+    },
+}
+
+
+def run(path: Path, *args: str) -> Any:
+    result = CliRunner().invoke(app, ["import", "segment", str(path), *args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result
+
+
+def test_byte_order_mark_is_skipped(tmp_path: Path) -> None:
+    source = tmp_path / "plan.json"
+    source.write_bytes(b"\xef\xbb\xbf" + json.dumps(PLAN).encode())
+    result = run(source)
+    assert result.exit_code == 0, result.output
+    assert "Order Completed:" in result.stdout and "plan: Shop" in result.stdout
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_are_not_json(tmp_path: Path, constant: str) -> None:
+    source = tmp_path / "plan.json"
+    source.write_text(json.dumps(PLAN).replace('"number"}', '"number", "maximum": ' + constant + "}"), encoding="utf-8")
+    result = run(source)
+    assert result.exit_code == 2, result.output
+    assert f"not valid JSON: {constant} is not a JSON value" in result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("depth", [200, 5000])
+def test_nesting_bomb_is_a_clear_error(tmp_path: Path, depth: int) -> None:
+    nested = '{"type":"object","properties":{"p":' * depth + '{"type":"string"}' + "}}" * depth
+    source = tmp_path / "plan.json"
+    source.write_text(json.dumps(PLAN).replace('{"type": "number"}', nested), encoding="utf-8")
+    result = run(source)
+    assert result.exit_code == 2, result.output
+    assert "plan.json: the JSON is nested" in result.stderr
+
+
+def test_deep_but_reasonable_nesting_still_imports(tmp_path: Path) -> None:
+    nested = '{"type":"object","properties":{"p":' * 20 + '{"type":"string"}' + "}}" * 20
+    source = tmp_path / "plan.json"
+    source.write_text(json.dumps(PLAN).replace('{"type": "number"}', nested), encoding="utf-8")
+    out = tmp_path / "plan.yaml"
+    result = run(source, "-o", str(out))
+    assert result.exit_code == 0, result.output
+    compiled = CliRunner().invoke(app, ["compile", str(out)])
+    assert compiled.exit_code == 0, compiled.output
