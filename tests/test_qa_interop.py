@@ -67,3 +67,19 @@ def test_deep_but_reasonable_nesting_still_imports(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     compiled = CliRunner().invoke(app, ["compile", str(out)])
     assert compiled.exit_code == 0, compiled.output
+
+
+def test_notes_about_hostile_names_stay_on_one_line(tmp_path: Path) -> None:
+    hostile = "p\nq\u202e"
+    plan = json.loads(json.dumps(PLAN))
+    plan["rules"]["events"][0]["rules"]["properties"]["properties"]["properties"] = {
+        "total": {"type": "number", "x-odd": 1, "if": {hostile: 1}}
+    }
+    plan["rules"]["events"][0]["rules"]["properties"][hostile] = {"type": "string"}
+    source = tmp_path / "plan.json"
+    source.write_text(json.dumps(plan), encoding="utf-8")
+    result = run(source)
+    assert result.exit_code == 0, result.output
+    note_lines = [line for line in result.stderr.splitlines() if not line.startswith("imported ")]
+    assert note_lines and all(line.startswith(f"{source}: ") for line in note_lines)
+    assert any("p\\nq\\u202e" in line for line in note_lines)

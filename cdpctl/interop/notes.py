@@ -20,7 +20,14 @@ class Note:
     severity: str = "warning"
 
     def __str__(self) -> str:
-        return f"{self.severity}: {self.pointer or '/'}: {self.message}"
+        """One line: control characters from names in the source (newlines...) are shown escaped."""
+        return _one_line(f"{self.severity}: {self.pointer or '/'}: {self.message}")
+
+
+def _one_line(text: str) -> str:
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() or char == " " else repr(char)[1:-1] for char in text)
 
 
 def pointer_join(base: str, *tokens: str | int) -> str:
