@@ -1,6 +1,6 @@
 """Plans read from git revisions: ``main:plans/shop.yaml``, ``HEAD~1:plans/shop.yaml``.
 
-Files are read with ``git show REV:PATH`` (a subprocess without a shell).  As
+Files are read with ``git cat-file blob REV:PATH`` (a subprocess without a shell).  As
 in git itself, ``PATH`` is relative to the repository root, unless it starts
 with ``./`` or ``../`` (relative to the working directory).  A plan's
 ``include:`` files are read from the same revision.
@@ -98,8 +98,11 @@ def revision_reader(rev: str, cwd: Path) -> Reader:
 
     def read(path: str) -> str:
         git_path = posixpath.normpath(path.replace(os.sep, "/"))
-        result = _git(["show", f"{rev}:{git_path}"], cwd)
+        result = _git(["cat-file", "blob", f"{rev}:{git_path}"], cwd)
         if result.returncode != 0:
+            kind = _git(["cat-file", "-t", f"{rev}:{git_path}"], cwd).stdout.strip()
+            if kind == b"tree":
+                raise IsADirectoryError(errno.EISDIR, f"a folder, not a file, at git revision '{rev}'", path)
             raise FileNotFoundError(errno.ENOENT, f"no such file at git revision '{rev}'", path)
         return result.stdout.decode("utf-8")
 
