@@ -83,3 +83,28 @@ def test_notes_about_hostile_names_stay_on_one_line(tmp_path: Path) -> None:
     note_lines = [line for line in result.stderr.splitlines() if not line.startswith("imported ")]
     assert note_lines and all(line.startswith(f"{source}: ") for line in note_lines)
     assert any("p\\nq\\u202e" in line for line in note_lines)
+
+
+def test_init_into_a_file_is_a_clear_error(tmp_path: Path) -> None:
+    target = tmp_path / "project"
+    target.write_text("keep me\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["init", str(target), "--yes"])
+    assert result.exit_code == 2, result.output
+    assert "it is a file, not a folder" in result.stderr
+    assert target.read_text(encoding="utf-8") == "keep me\n"
+
+
+def test_init_writes_nothing_when_a_path_is_blocked(tmp_path: Path) -> None:
+    (tmp_path / ".github").write_text("keep me\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["init", str(tmp_path), "--yes"])
+    assert result.exit_code == 2, result.output
+    assert f"'{tmp_path / '.github'}' is a file, not a folder" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".github"]
+
+
+def test_init_force_never_replaces_a_folder(tmp_path: Path) -> None:
+    (tmp_path / "plans" / "kept").mkdir(parents=True)
+    result = CliRunner().invoke(app, ["init", str(tmp_path), "--yes", "--plan-file", "plans", "--force"])
+    assert result.exit_code == 2, result.output
+    assert "a folder of that name exists" in result.stderr
+    assert (tmp_path / "plans" / "kept").is_dir() and not (tmp_path / "cdpctl.yaml").exists()

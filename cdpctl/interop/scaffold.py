@@ -130,14 +130,28 @@ def scaffold_files(options: InitOptions) -> dict[str, str]:
 
 def write_scaffold(root: Path, files: dict[str, str], force: bool) -> list[Path]:
     """Write ``files`` under ``root``; refuses (writing nothing) when one exists, unless ``force``."""
+    if root.exists() and not root.is_dir():
+        raise UsageError(f"cannot create the project in '{root}': it is a file, not a folder")
     targets = {root / name: text for name, text in files.items()}
+    folders = [path for path in targets if path.is_dir()]
+    if folders:
+        raise UsageError(f"cannot write '{folders[0]}': a folder of that name exists (--force overwrites files only)")
+    for path in targets:
+        blocking = next((parent for parent in path.parents if parent.exists() and not parent.is_dir()), None)
+        if blocking is not None:
+            raise UsageError(f"cannot write '{path}': '{blocking}' is a file, not a folder")
     existing = [path for path in targets if path.exists()]
     if existing and not force:
         shown = ", ".join(str(path.relative_to(root)) for path in existing)
         raise UsageError(f"{shown} already exist{'s' if len(existing) == 1 else ''}; use --force to overwrite")
     written: list[Path] = []
     for path, text in targets.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        except FileExistsError as exc:  # mkdir: a file stands where a folder of the path should be
+            raise UsageError(f"cannot write '{path}': '{exc.filename}' is a file, not a folder") from exc
+        except OSError as exc:
+            raise UsageError(f"cannot write '{path}': {exc.strerror or exc}") from exc
         written.append(path)
     return written
