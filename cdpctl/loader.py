@@ -20,6 +20,7 @@ from typing import Any
 
 from cdpctl.errors import PlanIssue, PlanLoadError, Pos
 from cdpctl.model import (
+    APPLIES_TO,
     BUILTIN_TYPES,
     CONSTRAINT_KEYS,
     FORMATS,
@@ -77,21 +78,6 @@ EVENT_KEYS = (
     "additional_properties",
 )
 TRAITS_KEYS = ("description", "traits", "additional_properties")
-
-APPLIES_TO: dict[str, tuple[str, ...]] = {
-    "pattern": ("string",),
-    "format": ("string",),
-    "min_length": ("string",),
-    "max_length": ("string",),
-    "minimum": ("integer", "number"),
-    "maximum": ("integer", "number"),
-    "exclusive_minimum": ("integer", "number"),
-    "exclusive_maximum": ("integer", "number"),
-    "multiple_of": ("integer", "number"),
-    "min_items": ("array",),
-    "max_items": ("array",),
-    "unique_items": ("array",),
-}
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
 MAX_EXPANDED = 250_000

@@ -58,6 +58,22 @@ JSON_SCHEMA_KEYWORD = {
     "unique_items": "uniqueItems",
 }
 
+APPLIES_TO: dict[str, tuple[str, ...]] = {
+    "pattern": ("string",),
+    "format": ("string",),
+    "min_length": ("string",),
+    "max_length": ("string",),
+    "minimum": ("integer", "number"),
+    "maximum": ("integer", "number"),
+    "exclusive_minimum": ("integer", "number"),
+    "exclusive_maximum": ("integer", "number"),
+    "multiple_of": ("integer", "number"),
+    "min_items": ("array",),
+    "max_items": ("array",),
+    "unique_items": ("array",),
+}
+"""The types each type-specific constraint key applies to (``enum`` and ``const`` apply to all)."""
+
 FORMATS = ("date-time", "date", "time", "email", "uri", "uuid", "ipv4", "ipv6", "hostname")
 
 

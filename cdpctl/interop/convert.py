@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cdpctl.interop.notes import Note, pointer_join
-from cdpctl.model import FORMATS
+from cdpctl.model import APPLIES_TO, FORMATS, JSON_SCHEMA_KEYWORD
 
 Path = tuple[str, ...]
 
@@ -48,34 +48,8 @@ PROPERTY_ORDER = (
     "json_schema",
 )
 
-CONSTRAINTS = {
-    "pattern": "pattern",
-    "format": "format",
-    "minLength": "min_length",
-    "maxLength": "max_length",
-    "minimum": "minimum",
-    "maximum": "maximum",
-    "exclusiveMinimum": "exclusive_minimum",
-    "exclusiveMaximum": "exclusive_maximum",
-    "multipleOf": "multiple_of",
-    "minItems": "min_items",
-    "maxItems": "max_items",
-    "uniqueItems": "unique_items",
-}
-APPLIES_TO = {
-    "pattern": ("string",),
-    "format": ("string",),
-    "min_length": ("string",),
-    "max_length": ("string",),
-    "minimum": ("integer", "number"),
-    "maximum": ("integer", "number"),
-    "exclusive_minimum": ("integer", "number"),
-    "exclusive_maximum": ("integer", "number"),
-    "multiple_of": ("integer", "number"),
-    "min_items": ("array",),
-    "max_items": ("array",),
-    "unique_items": ("array",),
-}
+CONSTRAINTS = {keyword: key for key, keyword in JSON_SCHEMA_KEYWORD.items() if key not in ("enum", "const")}
+"""JSON Schema constraint keywords and the plan keys they become (enum and const are handled apart)."""
 BOOKKEEPING = ("id", "$id", "$schema", "key", "labels", "eventMetadata")
 """Segment's own bookkeeping in rule schemas: no effect on validation, not imported."""
 ANNOTATIONS = ("title", "default", "$comment", "readOnly", "writeOnly", "contentMediaType", "contentEncoding")
