@@ -87,3 +87,14 @@ def test_unknown_validate_setting_in_config_is_an_error(tmp_path: Path, monkeypa
     result = CliRunner().invoke(app, ["validate", str(data), "-q"])
     assert result.exit_code == 2, result.output
     assert "validate.max_invalid_rates" in result.stderr and "max_invalid_rate" in result.stderr
+
+
+def test_split_into_a_file_says_it_is_a_file(tmp_path: Path) -> None:
+    blocker = tmp_path / "out"
+    blocker.write_text("keep me\n", encoding="utf-8")
+    data = tmp_path / "events.ndjson"
+    data.write_text(json.dumps(GOOD) + "\n", encoding="utf-8")
+    result = run(str(data), "--split", str(blocker))
+    assert result.exit_code == 2, result.output
+    assert f"'{blocker}' is a file, not a folder" in result.stderr
+    assert blocker.read_text(encoding="utf-8") == "keep me\n"

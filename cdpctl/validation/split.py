@@ -82,6 +82,8 @@ class SplitWriter:
                 open(root / INVALID_FILE, "wb"),  # noqa: SIM115
                 open(root / MALFORMED_FILE, "wb"),  # noqa: SIM115
             )
+        except FileExistsError as exc:  # mkdir: a file stands where the folder should be
+            raise UsageError(f"cannot write to '{directory}': '{exc.filename}' is a file, not a folder") from exc
         except OSError as exc:
             raise UsageError(f"cannot write to '{directory}': {exc.strerror or exc}") from exc
 
