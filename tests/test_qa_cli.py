@@ -43,3 +43,19 @@ def test_generate_into_a_file_without_suffix_is_a_clear_error(tmp_path: Path) ->
     assert result.stderr.strip().endswith("Not a directory")
     assert "Errno" not in result.stderr
     assert blocker.read_text(encoding="utf-8") == "keep me\n"
+
+
+@pytest.mark.parametrize("args", [["lint"], ["compile"], ["validate", "-p"]])
+def test_plan_problems_are_github_annotations_under_actions(tmp_path: Path, args: list[str]) -> None:
+    plan = tmp_path / "plan.yaml"
+    plan.write_text("plan: X\nversion: 1.0.0\nevents:\n  Bad Event:\n    descriptio: x\n", encoding="utf-8")
+    result = CliRunner().invoke(app, [*args, str(plan)], env={"GITHUB_ACTIONS": "true"}, input="")
+    assert result.exit_code == 2, result.output
+    assert f"{plan}:5:5: unknown key 'descriptio'" in result.stderr
+    annotations = [line for line in result.stderr.splitlines() if line.startswith("::")]
+    assert annotations == [
+        f"::error file={plan},line=5,col=5,title=plan does not load::unknown key 'descriptio' in event 'Bad Event' "
+        "(did you mean 'description'?)"
+    ]
+    plain = CliRunner().invoke(app, [*args, str(plan)], env={"GITHUB_ACTIONS": ""}, input="")
+    assert "::error" not in plain.stderr

@@ -34,6 +34,14 @@ def handle_errors() -> Iterator[None]:
             sys.stderr.write(f"{issue}\n")
         count = len(exc.issues)
         sys.stderr.write(f"cdpctl: the plan has {count} problem{'s' if count != 1 else ''}\n")
+        if os.environ.get("GITHUB_ACTIONS") == "true":  # also as annotations on the plan's lines
+            from cdpctl.reporting import Result, github_annotations
+
+            results = (
+                Result("plan-load", "error", issue.message, issue.pos.file, issue.pos.line, issue.pos.column, "plan does not load")
+                for issue in exc.issues
+            )
+            sys.stderr.write(github_annotations(results))
         raise typer.Exit(exc.exit_code) from None
     except CdpctlError as exc:
         die(str(exc), exc.exit_code)
