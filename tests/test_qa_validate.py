@@ -98,3 +98,19 @@ def test_split_into_a_file_says_it_is_a_file(tmp_path: Path) -> None:
     assert result.exit_code == 2, result.output
     assert f"'{blocker}' is a file, not a folder" in result.stderr
     assert blocker.read_text(encoding="utf-8") == "keep me\n"
+
+
+def test_split_or_report_onto_an_input_is_refused_and_the_input_kept(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.chdir(tmp_path)
+    content = (json.dumps(GOOD) + "\n") * 3
+    Path("valid.ndjson").write_text(content, encoding="utf-8")
+    result = run("valid.ndjson", "--split", ".")
+    assert result.exit_code == 2, result.output
+    assert "'./valid.ndjson' is one of the inputs" in result.stderr
+    result = run("valid.ndjson", "--output", "./valid.ndjson")
+    assert result.exit_code == 2, result.output
+    assert "is one of the inputs" in result.stderr
+    assert Path("valid.ndjson").read_text(encoding="utf-8") == content
+    result = run("valid.ndjson", "--split", "out", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert Path("out/valid.ndjson").read_text(encoding="utf-8").count("\n") == 3

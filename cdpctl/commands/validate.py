@@ -78,7 +78,7 @@ def validate_command(
     """
     with handle_errors():
         from cdpctl.config import find_config
-        from cdpctl.validation.inputs import InputError, expand_paths
+        from cdpctl.validation.inputs import InputError, expand_paths, overwritten_input
 
         settings = find_config().section("validate")
         unknown = sorted(set(settings) - {"format", "jobs", "max_invalid_rate"})
@@ -108,6 +108,9 @@ def validate_command(
                 sources = expand_paths(given)
             except InputError as exc:
                 die(str(exc))
+            clash = overwritten_input(sources, _written_paths(output, split))
+            if clash is not None:
+                die(f"'{clash}' is one of the inputs: writing the report or --split there would destroy it")
             result = _run(validator_plan, sources, workers, split, _show_progress(progress), fast_path)
         _write_report(result, chosen, output, validator_plan)
         if not quiet:
@@ -120,6 +123,15 @@ def validate_command(
         failing = report.invalid + report.malformed
         if report.events and failing / report.events > rate:
             raise typer.Exit(1)
+
+
+def _written_paths(output: str | None, split: str | None) -> list[str]:
+    from cdpctl.validation.split import INVALID_FILE, MALFORMED_FILE, VALID_FILE
+
+    paths = [output] if output else []
+    if split:
+        paths += [os.path.join(split, name) for name in (VALID_FILE, INVALID_FILE, MALFORMED_FILE)]
+    return paths
 
 
 def _setting_str(settings: dict[str, Any], key: str) -> str | None:

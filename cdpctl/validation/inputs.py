@@ -203,6 +203,20 @@ def open_source(source: Source) -> Opened:
 UTF8_BOM = b"\xef\xbb\xbf"
 
 
+def overwritten_input(sources: list[Source], targets: list[str]) -> str | None:
+    """The first of ``targets`` (files about to be written) that is one of the input files, else ``None``."""
+    for target in targets:
+        for source in sources:
+            if source.is_stdin:
+                continue
+            try:
+                if os.path.samefile(source.path, target):
+                    return target
+            except OSError:  # the target does not exist yet
+                continue
+    return None
+
+
 def _read_errors() -> tuple[type[BaseException], ...]:
     import zstandard
 
