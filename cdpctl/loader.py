@@ -813,7 +813,7 @@ class _Loader:
         reported = {issue.pos for issue in self.issues}
         for pos in self.non_finite:
             if pos not in reported:
-                self.error(pos, "NaN and infinity are not JSON numbers (a plan compiles to JSON); quote it for a string")
+                self.error(pos, "NaN and infinity are not JSON numbers (plans compile to JSON); quote it for a string")
         if self.issues:
             raise PlanLoadError(self.issues)
         return plan

@@ -59,3 +59,19 @@ def test_plan_problems_are_github_annotations_under_actions(tmp_path: Path, args
     ]
     plain = CliRunner().invoke(app, [*args, str(plan)], env={"GITHUB_ACTIONS": ""}, input="")
     assert "::error" not in plain.stderr
+
+
+@pytest.mark.parametrize("command", [["lint", "plan.yaml", "-o"], ["export", "segment", "plan.yaml", "-o"]])
+def test_output_onto_the_plan_is_refused_and_the_plan_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    text = PLAN.read_text(encoding="utf-8")
+    Path("plan.yaml").write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(app, [*command, "./plan.yaml"], env={"GITHUB_ACTIONS": ""})
+    assert result.exit_code == 2, result.output
+    assert "'./plan.yaml' is a file of the plan; writing there would destroy it" in result.stderr
+    assert Path("plan.yaml").read_text(encoding="utf-8") == text
+    result = CliRunner().invoke(app, [*command, "report.out"], env={"GITHUB_ACTIONS": ""})
+    assert result.exit_code == 0, result.output
+    assert Path("report.out").stat().st_size > 0

@@ -38,7 +38,15 @@ def handle_errors() -> Iterator[None]:
             from cdpctl.reporting import Result, github_annotations
 
             results = (
-                Result("plan-load", "error", issue.message, issue.pos.file, issue.pos.line, issue.pos.column, "plan does not load")
+                Result(
+                    "plan-load",
+                    "error",
+                    issue.message,
+                    issue.pos.file,
+                    issue.pos.line,
+                    issue.pos.column,
+                    "plan does not load",
+                )
                 for issue in exc.issues
             )
             sys.stderr.write(github_annotations(results))
@@ -56,6 +64,19 @@ def load_plan_arg(plan: str | None) -> Plan:
     if plan == "-":
         raise UsageError("reading a plan from standard input ('-') is not supported: pass the plan file")
     return load_plan(resolve_plan_path(plan))
+
+
+def refuse_overwriting_plan(output: str | None, plan: Plan) -> None:
+    """Exit 2 when ``output`` is one of the plan's files (a report written there would destroy the plan)."""
+    if not output or output == "-":
+        return
+    for file in plan.files:
+        try:
+            same = os.path.samefile(file, output)
+        except OSError:  # the output does not exist yet, or the file came from a git revision
+            continue
+        if same:
+            die(f"'{output}' is a file of the plan; writing there would destroy it")
 
 
 def choose_format(requested: str | None, allowed: tuple[str, ...], default: str = "text") -> str:

@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from cdpctl.commands._common import PLAN_HELP, handle_errors, load_plan_arg
+from cdpctl.commands._common import PLAN_HELP, handle_errors, load_plan_arg, refuse_overwriting_plan
 
 import_app = typer.Typer(
     name="import",
@@ -94,7 +94,9 @@ def export_segment_command(
     from cdpctl.interop.export import export_segment
 
     with handle_errors():
-        document, notes = export_segment(load_plan_arg(plan))
+        loaded = load_plan_arg(plan)
+        refuse_overwriting_plan(out, loaded)
+        document, notes = export_segment(loaded)
         for note in notes:
             sys.stderr.write(f"{note}\n")
         _write_text(out, dumps(document))

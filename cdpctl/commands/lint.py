@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Optional
 
 import typer
 
-from cdpctl.commands._common import PLAN_HELP, choose_format, die, handle_errors, load_plan_arg
+from cdpctl.commands._common import (
+    PLAN_HELP,
+    choose_format,
+    die,
+    handle_errors,
+    load_plan_arg,
+    refuse_overwriting_plan,
+)
 
 if TYPE_CHECKING:
     from cdpctl.lint.runner import LintReport
@@ -67,6 +74,7 @@ def lint_command(
 
         config = load_lint_config()
         loaded = load_plan_arg(plan)
+        refuse_overwriting_plan(output, loaded)
         report = lint_plan(loaded, config, report_unused_disables=report_unused_disables)
         threshold = fail_on or config.fail_on or "error"
         _write(report, loaded.sources, fmt, threshold, output)

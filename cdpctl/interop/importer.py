@@ -95,7 +95,7 @@ def _too_deep(document: Any, limit: int) -> bool:
 def import_segment(document: Any, source: str, *, extract: bool = True) -> ImportResult:
     """Convert a parsed Segment plan document into a cdpctl plan (document, comments, notes, YAML text)."""
     if _too_deep(document, MAX_DEPTH):
-        raise SegmentImportError(f"{source}: the JSON is nested more than {MAX_DEPTH} levels deep; no plan nests so far")
+        raise SegmentImportError(f"{source}: the JSON nests more than {MAX_DEPTH} levels deep; no plan nests so far")
     segment = read_segment(document)
     importer = _Importer(segment)
     plan = importer.build()
