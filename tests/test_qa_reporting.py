@@ -39,3 +39,19 @@ def test_validate_junit_report_of_plan_with_control_characters_is_well_formed(tm
     root = ET.fromstring(result.stdout.encode())
     assert "Ctl\\x01\\x07char" in [case.get("name") for case in root.iter("testcase")]
     assert any("\\x02x" in (failure.get("message") or "") + (failure.text or "") for failure in root.iter("failure"))
+
+
+def test_terminal_escapes_and_bidi_overrides_never_reach_the_reader(tmp_path: Path) -> None:
+    data = tmp_path / "events.ndjson"
+    names = ["\x1b[31mRed", "RTL \u202eevil", "Bell\x07", "[red]Markup[/red]"]
+    data.write_text(
+        "".join(json.dumps({"type": "track", "event": name, "userId": "u"}) + "\n" for name in names),
+        encoding="utf-8",
+    )
+    plan = Path(__file__).resolve().parents[1] / "plans" / "acme-shop.yaml"
+    for fmt in ("text", "github", "markdown"):
+        result = CliRunner().invoke(app, ["validate", "--plan", str(plan), str(data), "-q", "--format", fmt])
+        assert result.exit_code == 1, result.output
+        assert not any(char in result.stdout for char in ("\x1b", "\u202e", "\x07")), fmt
+        assert "\\x1b[31mRed" in result.stdout and "\\u202eevil" in result.stdout, fmt
+        assert "[red]Markup[/red]" in result.stdout, fmt

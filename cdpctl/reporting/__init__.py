@@ -15,6 +15,7 @@ from cdpctl.reporting.formats import (
     junit_xml,
     markdown_escape,
     markdown_table,
+    printable,
     sarif_log,
     sarif_text,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "junit_xml",
     "markdown_escape",
     "markdown_table",
+    "printable",
     "sarif_log",
     "sarif_text",
 ]

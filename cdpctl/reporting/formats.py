@@ -60,8 +60,22 @@ class TestCase:
     time: float = 0.0
 
 
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with terminal escapes, other control characters and bidi overrides shown as ``\\xNN``/``\\uNNNN``.
+
+    Names come from plans and event data, which are untrusted: printed raw they could
+    recolour or rewrite a terminal, or reorder what a reviewer reads.  Tabs and newlines stay.
+    """
+    if not _UNSAFE.search(text):
+        return text
+    return _UNSAFE.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
+
+
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return printable(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _escape_property(text: str) -> str:
@@ -192,7 +206,7 @@ def junit_xml(suite_name: str, cases: Sequence[TestCase]) -> str:
 def markdown_escape(text: str) -> str:
     """Text safe inside a markdown table cell."""
     return (
-        text.replace("\\", "\\\\")
+        printable(text.replace("\\", "\\\\"))
         .replace("|", "\\|")
         .replace("\r", " ")
         .replace("\n", " ")

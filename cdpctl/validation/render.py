@@ -185,6 +185,8 @@ def render_text(report: Report, out: TextIO, color: bool | None = None) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    from cdpctl.reporting import printable
+
     console = Console(file=out, force_terminal=color, no_color=color is False, highlight=False, soft_wrap=False)
     if not console.is_terminal:
         console.width = max(console.width, TEXT_WIDTH)
@@ -201,13 +203,13 @@ def render_text(report: Report, out: TextIO, color: bool | None = None) -> None:
         for group in groups:
             style = "yellow" if group.severity == "warning" else "red"
             table.add_row(
-                Text(call_label(group)),
+                Text(printable(call_label(group))),
                 Text(group.code, style=style),
-                Text(group.path),
+                Text(printable(group.path)),
                 f"{group.count:,}",
                 share_text(report, group),
-                Text(group.message),
-                Text(example_text(group), style="dim"),
+                Text(printable(group.message)),
+                Text(printable(example_text(group)), style="dim"),
             )
         console.print(table)
     verdict = Text("FAIL" if report.has_errors else "OK", style="bold red" if report.has_errors else "bold green")
