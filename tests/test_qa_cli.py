@@ -75,3 +75,15 @@ def test_output_onto_the_plan_is_refused_and_the_plan_kept(
     result = CliRunner().invoke(app, [*command, "report.out"], env={"GITHUB_ACTIONS": ""})
     assert result.exit_code == 0, result.output
     assert Path("report.out").stat().st_size > 0
+
+
+def test_error_messages_show_control_characters_escaped(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.yaml"
+    plan.write_text('plan: X\nversion: 1.0.0\nevents:\n  A B:\n    "\\e[31mdescr\\u202e": x\n', encoding="utf-8")
+    result = CliRunner().invoke(app, ["lint", str(plan)], env={"GITHUB_ACTIONS": ""})
+    assert result.exit_code == 2, result.output
+    assert "unknown key '\\x1b[31mdescr\\u202e' in event 'A B'" in result.stderr
+    result = CliRunner().invoke(app, ["lint", str(plan), "--format", "\x1b[2Jwipe"], env={"GITHUB_ACTIONS": ""})
+    assert result.exit_code == 2, result.output
+    assert "unknown format '\\x1b[2Jwipe'" in result.stderr
+    assert "\x1b" not in result.stderr

@@ -20,7 +20,9 @@ PLAN_HELP = "Plan file (default: 'plan' from cdpctl.yaml or \\[tool.cdpctl] in p
 
 def die(message: str, code: int = 2) -> NoReturn:
     """Print ``cdpctl: error: message`` to stderr and exit with ``code``."""
-    sys.stderr.write(f"cdpctl: error: {message}\n")
+    from cdpctl.reporting.formats import printable
+
+    sys.stderr.write(f"cdpctl: error: {printable(message)}\n")
     raise typer.Exit(code)
 
 
@@ -30,8 +32,10 @@ def handle_errors() -> Iterator[None]:
     try:
         yield
     except PlanLoadError as exc:
+        from cdpctl.reporting.formats import printable
+
         for issue in exc.issues:
-            sys.stderr.write(f"{issue}\n")
+            sys.stderr.write(f"{printable(str(issue))}\n")
         count = len(exc.issues)
         sys.stderr.write(f"cdpctl: the plan has {count} problem{'s' if count != 1 else ''}\n")
         if os.environ.get("GITHUB_ACTIONS") == "true":  # also as annotations on the plan's lines
