@@ -106,8 +106,8 @@ def resolve(cli: Mapping[str, Any], section: Mapping[str, Any]) -> Settings:
         raise UsageError(f"--port must be between 0 and 65535, not {port}")
     if int(values["keep"]) < 1:
         raise UsageError("--keep must be at least 1")
-    if int(values["forward_retries"]) < 0 or float(values["drain_timeout"]) < 0:
-        raise UsageError("--forward-retries and --drain-timeout must not be negative")
+    if int(values["forward_retries"]) < 0 or not 0 <= float(values["drain_timeout"]) < float("inf"):
+        raise UsageError("--forward-retries and --drain-timeout must not be negative (and --drain-timeout a number)")
     options = ServeOptions(
         host=str(values["host"]),
         port=port,
