@@ -87,3 +87,12 @@ def test_error_messages_show_control_characters_escaped(tmp_path: Path) -> None:
     assert result.exit_code == 2, result.output
     assert "unknown format '\\x1b[2Jwipe'" in result.stderr
     assert "\x1b" not in result.stderr
+
+
+def test_schema_into_a_path_below_a_file_names_the_file(tmp_path: Path) -> None:
+    blocker = tmp_path / "afile"
+    blocker.write_text("keep me\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["schema", "-o", str(blocker / "plan.schema.json")])
+    assert result.exit_code == 2, result.output
+    assert f"'{blocker}' is a file, not a folder" in result.stderr
+    assert blocker.read_text(encoding="utf-8") == "keep me\n"

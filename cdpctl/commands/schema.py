@@ -39,6 +39,8 @@ def schema_command(
         except OSError as exc:
             from cdpctl.errors import UsageError
 
+            if isinstance(exc, FileExistsError):  # mkdir: a file stands where a parent folder should be
+                raise UsageError(f"cannot write to '{out}': '{exc.filename}' is a file, not a folder") from exc
             raise UsageError(f"cannot write to '{out}': {exc.strerror or exc}") from exc
         sys.stderr.write(f"wrote the plan format schema to {out}\n")
 
