@@ -613,6 +613,7 @@ class FastPath:
                 raw.decode("utf-8")
             except UnicodeDecodeError:
                 return None
+        rejected: Accepted | None = None  # the call whose whole-message decoder rejected the message
         start = raw.find(b'"event":"')
         if start >= 0:
             start += 9
@@ -622,7 +623,7 @@ class FastPath:
                     whole[0](raw)
                     return whole[1]
                 except (msgspec.DecodeError, RecursionError):
-                    pass  # the general route decides (and finds what is wrong)
+                    rejected = whole[1]  # the general route decides (and finds what is wrong)
         try:
             message = self.decode(raw)
         except (msgspec.DecodeError, RecursionError):  # nesting too deep: the reference path reports it
@@ -650,6 +651,9 @@ class FastPath:
             return None
         if fields is UNSET:
             return entry.accepted if not entry.required else Partial(entry, fields)
+        if entry.accepted is rejected:
+            # the envelope decoded alone, so the fields are what failed (a Partial is a closer look, not a verdict)
+            return Partial(entry, fields)
         try:
             decoder.decode(fields)
         except (msgspec.DecodeError, RecursionError):  # nesting too deep: the reference path reports it
