@@ -114,3 +114,17 @@ def test_split_or_report_onto_an_input_is_refused_and_the_input_kept(tmp_path: P
     result = run("valid.ndjson", "--split", "out", "--format", "json")
     assert result.exit_code == 0, result.output
     assert Path("out/valid.ndjson").read_text(encoding="utf-8").count("\n") == 3
+
+
+def test_utf16_input_is_read_not_reported_malformed(tmp_path: Path) -> None:
+    text = "".join(json.dumps({**GOOD, "userId": f"u-{n}", "event": "Order Completed"}) + "\r\n" for n in range(3))
+    little = tmp_path / "little.ndjson"
+    little.write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
+    big = tmp_path / "big.ndjson"
+    big.write_bytes(b"\xfe\xff" + (text + '{"type":"track","event":"\u00e9t\u00e9 \U0001f600","userId":"u"}\n').encode("utf-16-be"))
+    result = run(str(little), str(big), "--format", "json", "--split", str(tmp_path / "out"))
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    assert report["summary"] == {"events": 7, "valid": 6, "invalid": 1, "malformed": 0, "warnings": 0}
+    assert "\u00e9t\u00e9 \U0001f600" in report["violations"][0]["message"]
+    assert (tmp_path / "out" / "valid.ndjson").read_text(encoding="utf-8").count("\n") == 6

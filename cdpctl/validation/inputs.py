@@ -177,6 +177,28 @@ class Opened:
         return self.counter.count
 
 
+class _Utf16AsUtf8(io.RawIOBase):
+    """A UTF-16 byte stream (with its byte order mark) read as UTF-8 bytes."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._text = io.TextIOWrapper(raw, encoding="utf-16", errors="replace", newline="")
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        while not self._pending:
+            chunk = self._text.read(READ_SIZE // 2)
+            if not chunk:
+                return 0
+            self._pending = chunk.encode("utf-8")
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+
 def open_source(source: Source) -> Opened:
     """Open a source, decompressing gzip or zstd when its first bytes say so."""
     try:
@@ -197,10 +219,13 @@ def open_source(source: Source) -> Opened:
 
         reader = zstandard.ZstdDecompressor().stream_reader(buffered, read_across_frames=True)
         return Opened(source, io.BufferedReader(reader, buffer_size=1024 * 1024), "zstd", counter)
+    if magic.startswith(UTF16_BOMS):  # text saved as UTF-16 (PowerShell's '>' does): read it as UTF-8
+        return Opened(source, io.BufferedReader(_Utf16AsUtf8(buffered), buffer_size=1024 * 1024), "utf-16", counter)
     return Opened(source, buffered, None, counter)
 
 
 UTF8_BOM = b"\xef\xbb\xbf"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 def overwritten_input(sources: list[Source], targets: list[str]) -> str | None:
