@@ -170,7 +170,6 @@ class Validator:
         field_key = call.field_key
         if not isinstance(message, dict):
             return None
-        required = [name for name, prop in call.fields.items() if prop.required]
         out: list[Violation] = []
         found: dict[tuple[str, str], Found] = {}
         extra_envelope: dict[str, str] = {}
@@ -178,6 +177,8 @@ class Validator:
         # the envelope struct reads the fields as raw JSON: when they are not an object, look at the envelope
         envelope_ok = partial.envelope_ok and (partial.fields is UNSET or isinstance(fields, dict))
         try:
+            if not envelope_ok or partial.fields is UNSET:  # rare: the names the plan requires
+                required = [name for name, prop in call.fields.items() if prop.required]
             if not envelope_ok:
                 problems = envelope_problems(message)
                 out.extend(

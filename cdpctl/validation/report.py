@@ -149,7 +149,7 @@ class Report:
                 failed = True
             else:
                 self.warnings += 1
-            self._add(violation, Example(file, line, index))
+            self._add(violation, file, line, index)
         if failed:
             self.invalid += 1
         return failed
@@ -173,11 +173,10 @@ class Report:
         self.malformed += 1
         text = error.splitlines()[0] if error else "not JSON"
         self._add(
-            Violation("malformed_json", "error", None, None, "", f"does not parse as JSON: {text}"),
-            Example(file, line, index),
+            Violation("malformed_json", "error", None, None, "", f"does not parse as JSON: {text}"), file, line, index
         )
 
-    def _add(self, violation: Violation, example: Example) -> None:
+    def _add(self, violation: Violation, file: str, line: int, index: int | None) -> None:
         key: GroupKey = (violation.type, violation.event, violation.code, violation.path, violation.severity)
         group = self.groups.get(key)
         if group is None:
@@ -188,8 +187,8 @@ class Report:
                 group = Group(violation.code, violation.severity, key[0], key[1], key[3], violation.message)
                 self.groups[key] = group
         group.count += 1
-        if len(group.examples) < MAX_EXAMPLES:
-            group.examples.append(example)
+        if len(group.examples) < MAX_EXAMPLES:  # an example is built only when it is kept
+            group.examples.append(Example(file, line, index))
 
     # --- combining -----------------------------------------------------------------------------
 
