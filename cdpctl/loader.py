@@ -217,6 +217,8 @@ class _Loader:
             text = self.read(path)
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            if isinstance(exc, UnicodeDecodeError):
+                reason = f"not {'UTF-16' if '16' in exc.encoding else 'UTF-8'} text ({exc})"
             self.error(pos or Pos(path, 1, 1), f"cannot read plan file '{path}': {reason}")
             return None
         self.files.append(path)
@@ -826,9 +828,16 @@ class _Invalid:
 _INVALID: Any = _Invalid()
 
 
+def decode_plan_bytes(data: bytes) -> str:
+    """A plan file's text: UTF-8, or UTF-16 when it starts with that byte order mark (as YAML allows)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    return data.decode("utf-8")
+
+
 def read_text_file(path: str) -> str:
-    with open(path, encoding="utf-8") as handle:
-        return handle.read()
+    with open(path, "rb") as handle:
+        return decode_plan_bytes(handle.read())
 
 
 def load_plan(path: str | os.PathLike[str], read: Reader | None = None) -> Plan:

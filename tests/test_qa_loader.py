@@ -62,3 +62,19 @@ def test_finite_plan_still_compiles_to_strict_json(tmp_path: Path) -> None:
         raise ValueError(name)
 
     assert json.loads(result.stdout, parse_constant=reject)["schemas"][0]["event"] == "Order Completed"
+
+
+def test_utf16_plan_with_byte_order_mark_loads_like_utf8(tmp_path: Path) -> None:
+    from cdpctl.loader import load_plan
+
+    source = Path(__file__).resolve().parents[1] / "plans" / "acme-shop.yaml"
+    text = source.read_text(encoding="utf-8")
+    utf16 = tmp_path / "plan.yaml"
+    utf16.write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
+    loaded = load_plan(utf16)
+    assert [call.name for call in loaded.calls()] == [call.name for call in load_plan(source).calls()]
+    broken = tmp_path / "broken.yaml"
+    broken.write_bytes(b"plan: \xff\n")
+    with pytest.raises(PlanLoadError) as info:
+        load_plan(broken)
+    assert "cannot read plan file" in str(info.value) and "not UTF-8 text" in str(info.value)

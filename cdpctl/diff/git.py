@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cdpctl.errors import CdpctlError, PlanIssue, PlanLoadError, Pos
-from cdpctl.loader import Reader, load_plan
+from cdpctl.loader import Reader, decode_plan_bytes, load_plan
 from cdpctl.model import Plan
 
 GIT_TIMEOUT = 60.0
@@ -104,7 +104,7 @@ def revision_reader(rev: str, cwd: Path) -> Reader:
             if kind == b"tree":
                 raise IsADirectoryError(errno.EISDIR, f"a folder, not a file, at git revision '{rev}'", path)
             raise FileNotFoundError(errno.ENOENT, f"no such file at git revision '{rev}'", path)
-        return result.stdout.decode("utf-8")
+        return decode_plan_bytes(result.stdout)
 
     return read
 
