@@ -169,6 +169,13 @@ def parse_yaml(text: str, file: str) -> tuple[YNode | None, list[PlanIssue]]:
         problem = exc.problem or exc.context or "invalid YAML"
         issues.append(PlanIssue(pos, f"YAML syntax error: {problem}"))
         return None, issues
+    except yaml.reader.ReaderError as exc:  # a character YAML forbids: point at it
+        before = text[: exc.position]
+        line = before.count("\n") + 1
+        column = exc.position - (before.rfind("\n") + 1) + 1
+        character = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
+        issues.append(PlanIssue(Pos(file, line, column), f"YAML error: character {character} is not allowed in YAML"))
+        return None, issues
     except yaml.YAMLError as exc:
         issues.append(PlanIssue(Pos(file, 1, 1), f"YAML error: {exc}"))
         return None, issues

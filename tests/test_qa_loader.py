@@ -78,3 +78,12 @@ def test_utf16_plan_with_byte_order_mark_loads_like_utf8(tmp_path: Path) -> None
     with pytest.raises(PlanLoadError) as info:
         load_plan(broken)
     assert "cannot read plan file" in str(info.value) and "not UTF-8 text" in str(info.value)
+
+
+def test_forbidden_character_is_reported_where_it_is() -> None:
+    text = 'plan: X\r\nversion: 1.0.0\r\nevents:\r\n  "Order\x00Completed": {description: d}\r\n'
+    with pytest.raises(PlanLoadError) as info:
+        load_plan_text(text, "plan.yaml")
+    assert [str(issue) for issue in info.value.issues] == [
+        "plan.yaml:4:9: YAML error: character U+0000 is not allowed in YAML"
+    ]
