@@ -56,9 +56,9 @@ def render_text(report: LintReport, sources: dict[str, str], fail_on: str, conso
         if line:
             gutter = str(pos.line)
             pad = " " * len(gutter)
-            shown = printable(line.expandtabs(1))
+            shown, offset = _window(printable(line.expandtabs(1)), max(pos.column - 1, 0))
             console.print(f"[dim]{gutter} |[/dim] {escape(shown)}", soft_wrap=True, highlight=False)
-            caret = " " * max(pos.column - 1, 0)
+            caret = " " * offset
             console.print(
                 f"[dim]{pad} |[/dim] {caret}[{style}]^ {finding.severity} {finding.code}[/{style}]",
                 soft_wrap=True,
@@ -68,6 +68,19 @@ def render_text(report: LintReport, sources: dict[str, str], fail_on: str, conso
     failed = bool(report.failing(fail_on))
     style = "bold red" if failed else ("bold yellow" if report.findings else "bold green")
     console.print(f"[{style}]{escape(summary_line(report, fail_on))}[/{style}]", soft_wrap=True, highlight=False)
+
+
+SNIPPET_WIDTH = 160
+
+
+def _window(line: str, index: int) -> tuple[str, int]:
+    """At most ``SNIPPET_WIDTH`` characters of ``line`` around ``index``, and where ``index`` lands in them."""
+    if len(line) <= SNIPPET_WIDTH:
+        return line, index
+    start = max(0, min(index - SNIPPET_WIDTH // 3, len(line) - SNIPPET_WIDTH))
+    end = start + SNIPPET_WIDTH
+    shown = ("…" if start else "") + line[start:end] + ("…" if end < len(line) else "")
+    return shown, index - start + (1 if start else 0)
 
 
 def render_json(report: LintReport, fail_on: str) -> str:
