@@ -128,3 +128,13 @@ def test_utf16_input_is_read_not_reported_malformed(tmp_path: Path) -> None:
     assert report["summary"] == {"events": 7, "valid": 6, "invalid": 1, "malformed": 0, "warnings": 0}
     assert "\u00e9t\u00e9 \U0001f600" in report["violations"][0]["message"]
     assert (tmp_path / "out" / "valid.ndjson").read_text(encoding="utf-8").count("\n") == 6
+
+
+def test_github_annotation_of_a_record_without_call_has_no_placeholder(tmp_path: Path) -> None:
+    data = tmp_path / "events.ndjson"
+    data.write_text('{"type": "track", "event": \n' + json.dumps(GOOD) + "\n", encoding="utf-8")
+    result = run(str(data), "--format", "github")
+    assert result.exit_code == 1, result.output
+    annotation = next(line for line in result.stdout.splitlines() if "malformed_json" in line)
+    assert f"file={data},line=1,title=malformed_json::does not parse as JSON" in annotation
+    assert "-::-" not in result.stdout

@@ -77,7 +77,8 @@ def _results(report: Report) -> list[Result]:
         label = call_label(group)
         where = f"{group.path}: " if group.path else ""
         share = share_text(report, group)
-        text = f"{label}: {where}{group.message} ({group.count:,}x"
+        called = f"{label}: " if group.type is not None else ""  # no call named: no '-: ' prefix
+        text = f"{called}{where}{group.message} ({group.count:,}x"
         text += f", {share} of its volume)" if share != "-" else ")"
         first = group.examples[0] if group.examples else None
         out.append(
@@ -87,7 +88,7 @@ def _results(report: Report) -> list[Result]:
                 message=text,
                 file=first.file if first is not None else None,
                 line=first.line if first is not None else None,
-                title=f"{group.code}: {label}",
+                title=f"{group.code}: {label}" if group.type is not None else group.code,
                 properties={
                     "type": group.type,
                     "event": group.event,
