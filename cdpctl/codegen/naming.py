@@ -1,6 +1,6 @@
 """Safe, deterministic, collision-free Python identifiers and literals for untrusted plan names.
 
-Rules (documented in ``docs/generate.md``):
+Rules (documented in the README, under ``cdpctl generate python``):
 
 1. A name that already is a lower-case ASCII identifier is kept.  Any other is reduced to ASCII (accents dropped), split into words at
    non-alphanumeric characters and at lower-to-upper case changes

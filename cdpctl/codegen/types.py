@@ -1,6 +1,6 @@
 """Python type annotations for plan properties, and the ``TypedDict`` classes they need.
 
-Mapping (documented in ``docs/generate.md``):
+Mapping (documented in the README, under ``cdpctl generate python``):
 
 - ``string`` -> ``str`` (``format: date-time`` -> ``str | datetime``, ``format: date`` -> ``str | date``),
   ``integer`` -> ``int``, ``number`` -> ``float``, ``boolean`` -> ``bool``, ``any`` -> ``Any``;
