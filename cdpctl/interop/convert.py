@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cdpctl.interop.notes import Note, pointer_join
-from cdpctl.model import APPLIES_TO, FORMATS, JSON_SCHEMA_KEYWORD
+from cdpctl.model import APPLIES_TO, CONSTRAINT_KEYS, FORMATS, JSON_SCHEMA_KEYWORD
 
 Path = tuple[str, ...]
 
@@ -26,20 +26,7 @@ PROPERTY_ORDER = (
     "description",
     "required",
     "nullable",
-    "enum",
-    "const",
-    "pattern",
-    "format",
-    "min_length",
-    "max_length",
-    "minimum",
-    "maximum",
-    "exclusive_minimum",
-    "exclusive_maximum",
-    "multiple_of",
-    "min_items",
-    "max_items",
-    "unique_items",
+    *CONSTRAINT_KEYS,
     "items",
     "additional_properties",
     "properties",
