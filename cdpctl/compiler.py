@@ -78,11 +78,24 @@ class CompiledPlan:
         return None
 
 
-def property_schema(prop: Property) -> dict[str, Any]:
-    """The JSON Schema of one resolved property (recursively)."""
+def property_schema(prop: Property, *, format_patterns: bool = True, extensions: bool = False) -> dict[str, Any]:
+    """The JSON Schema of one resolved property (recursively).
+
+    ``format_patterns`` adds each format's equivalent pattern (so any validator enforces it);
+    ``extensions`` carries the plan's ``x-`` keys.  The Segment exporter turns the first off and the
+    second on, so that importing its output gives the plan back.
+    """
     raw = prop.extra.get("json_schema")
     if isinstance(raw, dict):
-        return raw_property_schema(prop, raw)
+        schema = raw_property_schema(prop, raw)
+    else:
+        schema = _planned_property_schema(prop, format_patterns, extensions)
+    if extensions:
+        schema.update((key, value) for key, value in prop.extra.items() if key.startswith("x-"))
+    return schema
+
+
+def _planned_property_schema(prop: Property, format_patterns: bool, extensions: bool) -> dict[str, Any]:
     schema: dict[str, Any] = {}
     if prop.description:
         schema["description"] = prop.description
@@ -103,7 +116,7 @@ def property_schema(prop: Property) -> dict[str, Any]:
                 schema[keyword] = value
         elif key == "format":
             schema["format"] = value
-            pattern = FORMAT_PATTERNS.get(value)
+            pattern = FORMAT_PATTERNS.get(value) if format_patterns else None
             if pattern is not None:
                 if "pattern" in constraints:
                     schema.setdefault("allOf", []).append({"pattern": pattern})
@@ -112,11 +125,11 @@ def property_schema(prop: Property) -> dict[str, Any]:
         else:
             schema[keyword] = value
     if prop.type == "object" or prop.properties:
-        schema.update(object_schema(prop.properties, prop.additional_properties))
+        schema.update(object_schema(prop.properties, prop.additional_properties, format_patterns, extensions))
         if prop.type == "any":
             schema.pop("type", None)
     if prop.items is not None:
-        schema["items"] = property_schema(prop.items)
+        schema["items"] = property_schema(prop.items, format_patterns=format_patterns, extensions=extensions)
     if prop.deprecated:
         schema["deprecated"] = True
     examples = prop.extra.get("examples")
@@ -153,8 +166,18 @@ def merge_common(schema: dict[str, Any], common: dict[str, Property]) -> None:
             required.append(name)
 
 
-def object_schema(properties: dict[str, Property], additional_properties: bool) -> dict[str, Any]:
-    schema: dict[str, Any] = {"properties": {name: property_schema(prop) for name, prop in properties.items()}}
+def object_schema(
+    properties: dict[str, Property],
+    additional_properties: bool,
+    format_patterns: bool = True,
+    extensions: bool = False,
+) -> dict[str, Any]:
+    schema: dict[str, Any] = {
+        "properties": {
+            name: property_schema(prop, format_patterns=format_patterns, extensions=extensions)
+            for name, prop in properties.items()
+        }
+    }
     required = [name for name, prop in properties.items() if prop.required]
     if required:
         schema["required"] = required

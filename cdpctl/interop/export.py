@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from cdpctl.compiler import object_schema, property_schema
 from cdpctl.interop.notes import Note
-from cdpctl.model import CONSTRAINT_KEYS, JSON_SCHEMA_KEYWORD, Call, Common, Plan, Property
+from cdpctl.model import Call, Common, Plan, Property
 
 DRAFT_07 = "http://json-schema.org/draft-07/schema#"
 RULE_TYPE = {"track": "TRACK", "identify": "IDENTIFY", "group": "GROUP", "page": "PAGE", "screen": "SCREEN"}
@@ -19,50 +20,11 @@ RULE_TYPE = {"track": "TRACK", "identify": "IDENTIFY", "group": "GROUP", "page":
 
 def property_rule(prop: Property) -> dict[str, Any]:
     """The Segment JSON Schema of one property (``format`` kept as is; ``nullable`` as a ``null`` type)."""
-    raw = prop.extra.get("json_schema")
-    schema: dict[str, Any] = {}
-    if prop.description:
-        schema["description"] = prop.description
-    if isinstance(raw, dict):
-        schema.update(raw)
-    else:
-        if prop.type != "any":
-            schema["type"] = [prop.type, "null"] if prop.nullable else prop.type
-        for key in CONSTRAINT_KEYS:
-            if key not in prop.constraints:
-                continue
-            value = prop.constraints[key]
-            if key == "enum":
-                schema["enum"] = [*value, None] if prop.nullable else list(value)
-            elif key == "const" and prop.nullable and value is not None:
-                schema["enum"] = [value, None]
-            else:
-                schema[JSON_SCHEMA_KEYWORD[key]] = value
-        if prop.type == "object" or prop.properties:
-            schema.update(object_rule(prop.properties, prop.additional_properties))
-            if prop.type == "any":
-                schema.pop("type", None)
-        if prop.items is not None:
-            schema["items"] = property_rule(prop.items)
-    if prop.deprecated:
-        schema["deprecated"] = True
-    examples = prop.extra.get("examples")
-    if isinstance(examples, list) and "examples" not in schema:
-        schema["examples"] = examples
-    for key, value in prop.extra.items():
-        if key.startswith("x-"):
-            schema[key] = value
-    return schema
+    return property_schema(prop, format_patterns=False, extensions=True)
 
 
 def object_rule(properties: dict[str, Property], additional_properties: bool) -> dict[str, Any]:
-    schema: dict[str, Any] = {"properties": {name: property_rule(prop) for name, prop in properties.items()}}
-    required = [name for name, prop in properties.items() if prop.required]
-    if required:
-        schema["required"] = required
-    if not additional_properties:
-        schema["additionalProperties"] = False
-    return schema
+    return object_schema(properties, additional_properties, format_patterns=False, extensions=True)
 
 
 def _fields(properties: dict[str, Property], additional_properties: bool) -> dict[str, Any]:
