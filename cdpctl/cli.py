@@ -1,43 +1,68 @@
-"""The ``cdpctl`` command line: parses arguments and calls the library, nothing more."""
+"""The ``cdpctl`` command line: parses arguments and calls the library, nothing more.
+
+``app`` (the typer application) is built on first use, so that ``main`` can run a plain
+``cdpctl validate`` command line without importing typer (see :mod:`cdpctl.commands._direct`).
+"""
 
 from __future__ import annotations
 
+import functools
 import importlib
+import sys
+from typing import TYPE_CHECKING
 
-import typer
-
-from cdpctl import __version__
-from cdpctl.commands import COMMAND_MODULES
-
-app = typer.Typer(
-    name="cdpctl",
-    help="Tracking-plan governance as code: compile, lint, diff, validate and generate typed clients "
-    "from a YAML tracking plan.\n\nExample: cdpctl validate examples/events.ndjson",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+if TYPE_CHECKING:
+    import typer
 
 
 def _version(value: bool) -> None:
     if value:
+        import typer
+
+        from cdpctl import __version__
+
         typer.echo(f"cdpctl {__version__}")
         raise typer.Exit()
 
 
-@app.callback()
-def _root(
-    version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
-    ),
-) -> None:
-    """Tracking-plan governance as code."""
+@functools.cache
+def build_app() -> typer.Typer:
+    """The typer application with every command of :data:`cdpctl.commands.COMMAND_MODULES` (built once)."""
+    import typer
+
+    from cdpctl.commands import COMMAND_MODULES
+
+    app = typer.Typer(
+        name="cdpctl",
+        help="Tracking-plan governance as code: compile, lint, diff, validate and generate typed clients "
+        "from a YAML tracking plan.\n\nExample: cdpctl validate examples/events.ndjson",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+
+    @app.callback()
+    def _root(
+        version: bool = typer.Option(
+            False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ) -> None:
+        """Tracking-plan governance as code."""
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"cdpctl.commands.{name}").register(app)
+    return app
 
 
-for _name in COMMAND_MODULES:
-    importlib.import_module(f"cdpctl.commands.{_name}").register(app)
+def __getattr__(name: str) -> typer.Typer:
+    if name == "app":
+        return build_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
-    app()
+    from cdpctl.commands._direct import run_direct
+
+    if not run_direct(sys.argv[1:]):
+        build_app()()

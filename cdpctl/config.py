@@ -19,14 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from cdpctl.errors import ConfigError, UsageError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 CONFIG_FILE = "cdpctl.yaml"
 KNOWN_KEYS = ("plan", "plans", "lint", "validate", "diff", "generate", "serve")
@@ -62,19 +55,18 @@ def _display(path: Path) -> str:
 
 
 def _read(path: Path) -> dict[str, Any] | None:
+    if path.name == CONFIG_FILE:
+        return _read_yaml(path)
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
     try:
-        if path.name == CONFIG_FILE:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-            if data is None:
-                return {}
-            if not isinstance(data, dict):
-                raise ConfigError(f"{_display(path)}: the configuration must be a mapping")
-            return data
         with path.open("rb") as handle:
             document = tomllib.load(handle)
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{_display(path)}: cannot read the configuration: {exc}") from exc
-    except (yaml.YAMLError, tomllib.TOMLDecodeError) as exc:
+    except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{_display(path)}: invalid configuration: {exc}") from exc
     tool = document.get("tool", {})
     table = tool.get("cdpctl") if isinstance(tool, dict) else None
@@ -83,6 +75,22 @@ def _read(path: Path) -> dict[str, Any] | None:
     if not isinstance(table, dict):
         raise ConfigError(f"{_display(path)}: [tool.cdpctl] must be a table")
     return table
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{_display(path)}: cannot read the configuration: {exc}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{_display(path)}: invalid configuration: {exc}") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{_display(path)}: the configuration must be a mapping")
+    return data
 
 
 def find_config(start: Path | None = None) -> ProjectConfig:

@@ -37,12 +37,23 @@ FORMAT_PATTERNS: dict[str, str] = {
 
 # Python's ``$`` also matches before a final newline; ECMA-262's does not.  The
 # checker uses fullmatch on the pattern without anchors to mean what ECMA means.
-_COMPILED = {name: re.compile(pattern[1:-1]) for name, pattern in FORMAT_PATTERNS.items()}
+class _Compiled(dict[str, "re.Pattern[str] | None"]):
+    """Each pattern compiled on first use (start-up time: a run checks one or two formats, if any)."""
+
+    def __missing__(self, name: str) -> re.Pattern[str] | None:
+        pattern = FORMAT_PATTERNS.get(name)
+        if pattern is None:
+            return None
+        regex = self[name] = re.compile(pattern[1:-1])
+        return regex
+
+
+_COMPILED = _Compiled()
 
 
 def matches_format(name: str, value: str) -> bool:
     """Whether ``value`` is a valid ``name`` (as the compiled pattern reads it in ECMA-262)."""
-    regex = _COMPILED.get(name)
+    regex = _COMPILED[name]
     return True if regex is None else regex.fullmatch(value) is not None
 
 

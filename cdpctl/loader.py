@@ -9,7 +9,6 @@ did-you-mean hint.
 from __future__ import annotations
 
 import copy
-import difflib
 import math
 import os
 import re
@@ -90,6 +89,8 @@ MAX_INCLUDE_DEPTH = 32
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` for the closest choice, or an empty string."""
+    import difflib  # only when something is misspelt
+
     matches = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     if not matches:
         lowered = {choice.lower(): choice for choice in choices}

@@ -1,4 +1,8 @@
-"""Helpers shared by the command modules: error handling, plan loading, output format choice."""
+"""Helpers shared by the command modules: error handling, plan loading, output format choice.
+
+Nothing here imports typer: the validate fast path (:mod:`cdpctl.commands._direct`) runs
+commands without building the typer application.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, NoReturn
 
-import typer
-
 from cdpctl.errors import CdpctlError, PlanLoadError
 
 if TYPE_CHECKING:
@@ -18,12 +20,21 @@ if TYPE_CHECKING:
 PLAN_HELP = "Plan file (default: 'plan' from cdpctl.yaml or \\[tool.cdpctl] in pyproject.toml)."
 
 
+def exit_with(code: int) -> NoReturn:
+    """End the command with exit status ``code``.
+
+    ``SystemExit`` rather than ``typer.Exit``: typer lets it through unchanged (the same
+    status, in a test runner too), and raising it needs no import of typer.
+    """
+    raise SystemExit(code)
+
+
 def die(message: str, code: int = 2) -> NoReturn:
     """Print ``cdpctl: error: message`` to stderr and exit with ``code``."""
     from cdpctl.reporting.formats import printable
 
     sys.stderr.write(f"cdpctl: error: {printable(message)}\n")
-    raise typer.Exit(code)
+    exit_with(code)
 
 
 @contextmanager
@@ -54,7 +65,7 @@ def handle_errors() -> Iterator[None]:
                 for issue in exc.issues
             )
             sys.stderr.write(github_annotations(results))
-        raise typer.Exit(exc.exit_code) from None
+        exit_with(exc.exit_code)
     except CdpctlError as exc:
         die(str(exc), exc.exit_code)
 

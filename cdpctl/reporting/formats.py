@@ -7,8 +7,8 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
 
 from cdpctl import __version__
 
@@ -163,20 +163,27 @@ def sarif_text(rules: Sequence[RuleInfo], results: Iterable[Result]) -> str:
     return json.dumps(sarif_log(rules, results), indent=2, ensure_ascii=False) + "\n"
 
 
-_XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+@cache
+def _xml_invalid() -> re.Pattern[str]:
+    # Compiled on first use: only JUnit output needs it, and this class takes milliseconds to compile.
+    return re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _xml_safe(text: str) -> str:
     """``text`` without the characters XML 1.0 forbids (control characters, lone surrogates), shown as ``\\xNN``."""
-    return _XML_INVALID.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+    return _xml_invalid().sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
 def _attr(text: str) -> str:
+    from xml.sax.saxutils import quoteattr  # imports urllib and http: only for JUnit output
+
     return quoteattr(_xml_safe(text))
 
 
 def junit_xml(suite_name: str, cases: Sequence[TestCase]) -> str:
     """A JUnit XML document with one ``<testsuite>`` (what CI dashboards read)."""
+    from xml.sax.saxutils import escape
+
     failures = sum(1 for case in cases if case.failures)
     skipped = sum(1 for case in cases if case.skipped is not None and not case.failures)
     total_time = sum(case.time for case in cases)
