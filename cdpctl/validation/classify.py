@@ -62,13 +62,18 @@ def _expected_types(expected: Any) -> str:
     return " or ".join(names)
 
 
+def type_message(expected: Any, value: Any) -> str:
+    """The message of a ``type`` error: ``expected`` is the schema's ``type`` keyword."""
+    return f"expected {_expected_types(expected)}, got {describe_type(value)} ({short_repr(value)})"
+
+
 def error_message(error: ValidationError) -> str:
     """A readable message for one error (the property path is shown separately)."""
     keyword = str(error.validator)
     value = error.instance
     expected: Any = error.validator_value
     if keyword == "type":
-        return f"expected {_expected_types(expected)}, got {describe_type(value)} ({short_repr(value)})"
+        return type_message(expected, value)
     if keyword == "enum":
         allowed = ", ".join(short_repr(item, 30) for item in expected)
         return f"{short_repr(value)} is not one of the allowed values: {allowed}"

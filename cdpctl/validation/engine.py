@@ -31,6 +31,13 @@ from cdpctl.validation.report import Report, message_call
 from cdpctl.validation.violations import Violation
 
 MAX_SUGGESTIONS_CACHED = 4096
+
+DIGITS_AS_ZERO = bytes(b"0"[0] if chr(code).isdigit() and code < 128 else b"x"[0] for code in range(256))
+"""A ``bytes.translate`` table: digits to ``0``, every other byte to ``x``."""
+
+LONG_DIGITS = b"0" * 19
+"""A run of digits long enough to be an integer beyond 64 bits (found in the translated bytes)."""
+
 if TYPE_CHECKING:
     from jsonschema import Draft7Validator, FormatChecker
     from jsonschema.exceptions import ValidationError
@@ -166,32 +173,74 @@ class Validator:
         own schema: the result is what :meth:`check` gives for the whole message, for
         a fraction of the work.  ``None`` means: use :meth:`check`.
         """
-        call = partial.entry.call
-        field_key = call.field_key
         if not isinstance(message, dict):
             return None
+        return self._partial_violations(partial, message.get(partial.entry.call.field_key), message)
+
+    def check_fields(self, partial: Partial) -> list[Violation] | None:
+        """:meth:`check_partial` for a :class:`Partial` of a well-formed envelope, without the message.
+
+        Only the raw ``properties``/``traits`` are parsed (the envelope is known
+        right).  ``None`` means: parse the whole message and use :meth:`check_message`
+        (the envelope was not right, the fields are not an object, or they could be
+        read differently alone than inside the message).
+        """
+        if not partial.envelope_ok:
+            return None
+        raw = partial.fields
+        if raw is UNSET:
+            return self._partial_violations(partial, None, None)
+        text = bytes(raw)
+        if LONG_DIGITS in text.translate(DIGITS_AS_ZERO):
+            # an integer beyond 64 bits reads differently when the message also holds a number beyond a
+            # double's range (the whole message is then read by the json module): read it whole
+            return None
+        try:
+            fields = orjson.loads(text)
+        except (ValueError, RecursionError):
+            return None
+        if not isinstance(fields, dict):
+            return None
+        return self._partial_violations(partial, fields, None)
+
+    def _partial_violations(self, partial: Partial, fields: Any, message: dict[str, Any] | None) -> list[Violation] | None:
+        """:meth:`check_partial` given the parsed fields (``message`` is needed when the envelope is not right)."""
+        entry = partial.entry
+        call = entry.call
+        field_key = call.field_key
+        if partial.envelope_ok and isinstance(fields, dict):  # the common case: only the fields are wrong
+            try:
+                items = find(entry.root(), fields, partial.fields, (field_key,), field_key)
+            except (ArithmeticError, ValueError, RecursionError, msgspec.DecodeError):
+                return None
+            if call.deprecated:
+                text = f"'{call.label}' is deprecated in the tracking plan"
+                deprecated = Violation("deprecated_event", "warning", call.type, call.name, "event", text)
+                return [deprecated, *_violations(call, items)]
+            return _violations(call, items)
         out: list[Violation] = []
         found: dict[tuple[str, str], Found] = {}
         extra_envelope: dict[str, str] = {}
-        fields = message.get(field_key)
         # the envelope struct reads the fields as raw JSON: when they are not an object, look at the envelope
         envelope_ok = partial.envelope_ok and (partial.fields is UNSET or isinstance(fields, dict))
         try:
-            if not envelope_ok or partial.fields is UNSET:  # rare: the names the plan requires
-                required = [name for name, prop in call.fields.items() if prop.required]
             if not envelope_ok:
+                if message is None:
+                    return None
                 problems = envelope_problems(message)
                 out.extend(
                     Violation("invalid_envelope", "error", call.type, call.name, path, text) for path, text in problems
                 )
                 envelope_paths = {path for path, _ in problems}
                 extra_envelope = envelope_extras(call, message, envelope_paths)
-                if required and field_key not in message:
-                    names = ", ".join(required)
-                    text = f"the message has no '{field_key}' object (the plan requires {names})"
-                    _keep(found, ("required_missing", field_key, text, 1))
+                if field_key not in message:
+                    required = [name for name, prop in call.fields.items() if prop.required]
+                    if required:
+                        names = ", ".join(required)
+                        text = f"the message has no '{field_key}' object (the plan requires {names})"
+                        _keep(found, ("required_missing", field_key, text, 1))
             elif partial.fields is UNSET:
-                names = ", ".join(required)
+                names = ", ".join(name for name, prop in call.fields.items() if prop.required)
                 text = f"the message has no '{field_key}' object (the plan requires {names})"
                 _keep(found, ("required_missing", field_key, text, 1))
             if partial.fields is not UNSET and isinstance(fields, dict):
@@ -308,6 +357,17 @@ def _keep(found: dict[tuple[str, str], Found], item: Found) -> None:
         found[key] = item
 
 
+def _violations(call: Call, items: list[Found]) -> list[Violation]:
+    """:func:`_finish` of the findings kept by :func:`_keep` from ``items``, in order."""
+    if len(items) == 1:  # nothing to fold or hide
+        code, path, text, _ = items[0]
+        return [Violation(code, "error", call.type, call.name, path, text)]
+    found: dict[tuple[str, str], Found] = {}
+    for item in items:
+        _keep(found, item)
+    return _finish(call, found)
+
+
 def _finish(call: Call, found: dict[tuple[str, str], Found]) -> list[Violation]:
     """Violations from findings; a wrong type hides the enum/constraint failures of the same value."""
     mistyped = {path for code, path in found if code == "type_mismatch"}
@@ -412,13 +472,16 @@ def _check_one(
 def _check_partial(
     validator: Validator, report: Report, partial: Partial, raw: bytes, file: str, line: int, sink: Sink | None
 ) -> None:
-    message = parse_json(raw)  # the fast path decoded it: it parses
-    violations = validator.check_message(message, raw, partial)
+    message: Any = None
+    violations = validator.check_fields(partial)  # most often only the fields need parsing
+    if violations is None:
+        message = parse_json(raw)  # the fast path decoded it: it parses
+        violations = validator.check_message(message, raw, partial)
     call = partial.entry.call
     failed = report.record_call(call.type, call.name, violations, file, line)
     if sink is not None:
         if failed:
-            sink.invalid(message, violations)
+            sink.invalid(parse_json(raw) if message is None else message, violations)
         else:
             sink.valid(raw.strip())
 
