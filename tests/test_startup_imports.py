@@ -16,8 +16,7 @@ from typer.main import get_command
 from typer.testing import CliRunner
 
 from cdpctl.cli import build_app
-from cdpctl.commands._direct import VALIDATE_OPTIONS, parse_command_line, run_direct
-from cdpctl.commands.validate import validate_command
+from cdpctl.commands._direct import COMMANDS, VALIDATE_OPTIONS, parse_command_line, run_direct
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN = ROOT / "plans" / "acme-shop.yaml"
@@ -26,6 +25,21 @@ DIRTY = ROOT / "examples" / "events-with-violations.ndjson"
 
 HEAVY = ("typer", "click", "pydantic", "rich", "jsonschema", "xml.sax", "urllib.request", "http.client", "email")
 """Modules a plain json-format validate run of valid data must not import (each costs start-up time)."""
+
+BAD_PLAN = """\
+plan: Bad Shop
+version: 1.0.0
+events:
+  order_completed:
+    properties:
+      order_id: {type: string}
+      revenue: {type: string}
+  Signup Completed:
+    description: The user signed up.
+    properties:
+      referralCode: {type: string}
+"""
+"""A plan with lint findings of several rules."""
 
 ENV = {"GITHUB_ACTIONS": "", "CI": "", "COLUMNS": "200", "NO_COLOR": ""}
 
@@ -67,12 +81,20 @@ def test_plain_json_validate_imports_neither_typer_nor_pydantic_nor_rich(tmp_pat
     assert _heavy(modules) == []
 
 
+def test_lint_of_a_clean_plan_imports_neither_typer_nor_pydantic_nor_rich(tmp_path: Path) -> None:
+    code = f"import sys; sys.argv = ['cdpctl', 'lint', {str(PLAN)!r}]\nfrom cdpctl.cli import main\nmain()"
+    modules = _imported_by(code, tmp_path)
+    assert "cdpctl.lint.runner" in modules
+    assert _heavy(modules) == []
+
+
 def test_help_and_other_commands_still_go_through_typer(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "cdpctl", "validate", "--help"], cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0 and "--max-invalid-rate" in done.stdout
-    assert run_direct(["lint"]) is False
+    assert run_direct(["compile"]) is False
+    assert run_direct(["lint", "a.yaml", "b.yaml"]) is False  # typer says: one plan
     assert run_direct(["--version"]) is False
     assert run_direct([]) is False
 
@@ -80,26 +102,32 @@ def test_help_and_other_commands_still_go_through_typer(tmp_path: Path) -> None:
 # --- the fast path's option table is the typer command's ---------------------------------------------
 
 
-def test_fast_path_knows_every_option_of_the_typer_command() -> None:
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_fast_path_knows_every_option_of_the_typer_command(name: str) -> None:
     group: Any = get_command(build_app())
-    command = group.commands["validate"]
-    hints = typing.get_type_hints(validate_command)
+    command = group.commands[name]
+    hints = typing.get_type_hints(command.callback.__wrapped__)
     declared: dict[str, tuple[str, str]] = {}
+    arguments = [param for param in command.params if param.param_type_name == "argument"]
     for param in command.params:
         if param.param_type_name != "option" or param.name == "help":
             continue
         annotation = hints[param.name]
         base = next((a for a in typing.get_args(annotation) if a is not type(None)), annotation)
         if base is bool:
-            for name in param.opts:
-                declared[name] = (param.name, "true")
-            for name in param.secondary_opts:
-                declared[name] = (param.name, "false")
+            for opt in param.opts:
+                declared[opt] = (param.name, "true")
+            for opt in param.secondary_opts:
+                declared[opt] = (param.name, "false")
         else:
-            for name in param.opts:
-                declared[name] = (param.name, base.__name__)
-    table = {name: (opt.dest, opt.kind) for opt in VALIDATE_OPTIONS for name in opt.names}
+            for opt in param.opts:
+                declared[opt] = (param.name, base.__name__)
+    table = {spelling: (opt.dest, opt.kind) for opt in COMMANDS[name].options for spelling in opt.names}
     assert table == declared
+    assert len(arguments) == 1
+    assert (arguments[0].nargs == -1) == (COMMANDS[name].max_arguments is None)
+    if arguments[0].nargs != -1:
+        assert arguments[0].nargs == COMMANDS[name].max_arguments
 
 
 # --- parsing: what the fast path takes, and what it leaves to typer -------------------------------------
@@ -153,7 +181,7 @@ def test_parse_leaves_anything_unusual_to_typer(args: list[str]) -> None:
 
 
 def _fast(args: list[str], cwd: Path) -> tuple[int, str, str]:
-    assert parse_command_line(args[1:], VALIDATE_OPTIONS) is not None, "this command line must take the fast path"
+    assert parse_command_line(args[1:], COMMANDS[args[0]].options) is not None, "this command line must take the fast path"
     done = subprocess.run(
         [sys.executable, "-m", "cdpctl", *args], cwd=cwd, env=_env(), stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120
     )
@@ -186,16 +214,34 @@ CASES = [
     ["validate", str(CLEAN), "--plan", str(PLAN), "--max-invalid-rate", "2"],
     ["validate", str(CLEAN), "--plan", str(PLAN), "--engine", "nope"],
     ["validate", str(CLEAN)],
+    ["lint", str(PLAN)],
+    ["lint", "bad.yaml"],
+    ["lint", "--plan", "bad.yaml", "--format", "json", "--fail-on", "info"],
+    ["lint", "bad.yaml", "-f", "sarif", "--report-unused-disables"],
+    ["lint", "bad.yaml", "--format", "github", "--fail-on", "warning"],
+    ["lint", "bad.yaml", "--format", "junit", "--fail-on", "never"],
+    ["lint", "bad.yaml", "--format", "text", "--output", "report.txt"],
+    ["lint", str(PLAN), "-p", "other.yaml"],
+    ["lint", "bad.yaml", "--fail-on", "sometimes"],
+    ["lint", "--explain", "event-name-casing"],
+    ["lint", "--explain", "event-naming"],
+    ["lint", "--explain", "no-such-rule"],
+    ["lint", "--list-rules"],
+    ["lint"],
 ]
 
 
-@pytest.mark.parametrize("args", CASES, ids=[" ".join(a[1:4]).replace(str(ROOT), "") for a in CASES])
+@pytest.mark.parametrize("args", CASES, ids=[" ".join(a[:4]).replace(str(ROOT), "") for a in CASES])
 def test_fast_path_matches_typer(args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "bad.yaml").write_text(BAD_PLAN, encoding="utf-8")
     fast = _fast(args, tmp_path)
+    written = [(tmp_path / "report.txt").read_text(encoding="utf-8")] if (tmp_path / "report.txt").exists() else []
     slow = _typer(args, tmp_path, monkeypatch)
     assert fast[0] == slow[0], (fast, slow)
     assert fast[1] == slow[1]
     assert _same_but_timing(fast[2]) == _same_but_timing(slow[2])
+    if written:
+        assert written == [(tmp_path / "report.txt").read_text(encoding="utf-8")]
 
 
 def test_fast_path_reads_the_project_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,14 +1,14 @@
-"""The fast path of the command line: a plain ``cdpctl validate`` runs without building the typer app.
+"""The fast path of the command line: a plain ``cdpctl validate`` or ``cdpctl lint`` runs without typer.
 
 Building the typer application and letting it convert the arguments costs more than
-validating a small file (typer checks every argument through pydantic).  CI runs
-``cdpctl validate`` on every push, so a command line made only of what this module
-understands for sure is parsed here and handed to the same function the typer command
-calls; anything else (``--help``, an unknown or repeated option, an option value that
-starts with ``-``, a number written in any but the plain way, ``--``, clustered short
-flags, shell completion) returns ``False`` and typer parses it, errors and all.
-The option table below must name what :mod:`cdpctl.commands.validate` declares
-(a test compares them).
+validating a small file (typer checks every argument through pydantic).  CI runs these
+commands on every push, so a command line made only of what this module understands
+for sure is parsed here and handed to the same function the typer command calls;
+anything else (``--help``, an unknown or repeated option, an option value that starts
+with ``-``, a number written in any but the plain way, ``--``, clustered short flags,
+an extra argument, shell completion) makes :func:`run_direct` return ``False``, and typer
+parses it, errors and all.  The option tables below must name what the typer commands
+declare (a test compares them).
 """
 
 from __future__ import annotations
@@ -53,6 +53,17 @@ VALIDATE_OPTIONS = (
     Opt(("--no-fast-path",), "fast_path", "false"),
 )
 """What ``cdpctl validate`` accepts besides its paths (``--help`` is left to typer)."""
+
+LINT_OPTIONS = (
+    Opt(("--plan", "-p"), "plan_option", "str"),
+    Opt(("--format", "-f"), "output_format", "str"),
+    Opt(("--fail-on",), "fail_on", "str"),
+    Opt(("--report-unused-disables",), "report_unused_disables", "true"),
+    Opt(("--output", "-o"), "output", "str"),
+    Opt(("--explain",), "explain", "str"),
+    Opt(("--list-rules",), "list_rules", "true"),
+)
+"""What ``cdpctl lint`` accepts besides its plan argument."""
 
 
 def parse_command_line(args: Sequence[str], options: Sequence[Opt]) -> tuple[list[str], dict[str, Any]] | None:
@@ -129,19 +140,46 @@ def _run(command: Callable[[], None]) -> None:
         raise SystemExit(1) from None
 
 
+def _validate(arguments: list[str], values: dict[str, Any]) -> None:
+    from cdpctl.commands._validate_run import ValidateArgs, run_validate
+
+    run_validate(ValidateArgs(paths=arguments or None, **values))
+
+
+def _lint(arguments: list[str], values: dict[str, Any]) -> None:
+    from cdpctl.commands._lint_run import LintArgs, run_lint
+
+    run_lint(LintArgs(plan=arguments[0] if arguments else None, **values))
+
+
+@dataclass(frozen=True)
+class FastCommand:
+    """A command the fast path runs: its options, how many arguments it takes (``None``: any), its body."""
+
+    options: tuple[Opt, ...]
+    max_arguments: int | None
+    run: Callable[[list[str], dict[str, Any]], None]
+
+
+COMMANDS = {
+    "validate": FastCommand(VALIDATE_OPTIONS, None, _validate),
+    "lint": FastCommand(LINT_OPTIONS, 1, _lint),
+}
+
+
 def run_direct(argv: Sequence[str]) -> bool:
-    """Run ``argv`` (without the program name) here when it is a plain ``validate`` command line.
+    """Run ``argv`` (without the program name) here when it is a plain command line of :data:`COMMANDS`.
 
     Returns ``False``, having done nothing, when typer must parse it.
     """
-    if len(argv) < 1 or argv[0] != "validate" or os.name == "nt" or _completion_requested():
+    command = COMMANDS.get(argv[0]) if argv else None
+    if command is None or os.name == "nt" or _completion_requested():
         return False
-    parsed = parse_command_line(argv[1:], VALIDATE_OPTIONS)
+    parsed = parse_command_line(argv[1:], command.options)
     if parsed is None:
         return False
-    paths, values = parsed
-    from cdpctl.commands._validate_run import ValidateArgs, run_validate
-
-    args = ValidateArgs(paths=paths or None, **values)
-    _run(lambda: run_validate(args))
+    arguments, values = parsed
+    if command.max_arguments is not None and len(arguments) > command.max_arguments:
+        return False
+    _run(lambda: command.run(arguments, values))
     return True

@@ -1,0 +1,121 @@
+"""What ``cdpctl lint`` does once its arguments are parsed (no typer here).
+
+:mod:`cdpctl.commands.lint` declares the command line for typer; the fast path of
+:mod:`cdpctl.commands._direct` parses a plain command line itself.  Both call :func:`run_lint`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from cdpctl.commands._common import (
+    choose_format,
+    die,
+    exit_with,
+    handle_errors,
+    load_plan_arg,
+    refuse_overwriting_plan,
+)
+
+if TYPE_CHECKING:
+    from cdpctl.lint.runner import LintReport
+
+FORMATS = ("text", "json", "github", "sarif", "junit")
+FAIL_ON = ("error", "warning", "info", "never")
+
+
+@dataclass(frozen=True)
+class LintArgs:
+    """The parsed command line of ``cdpctl lint`` (``None``: not given)."""
+
+    plan: str | None = None
+    plan_option: str | None = None
+    output_format: str | None = None
+    fail_on: str | None = None
+    report_unused_disables: bool = False
+    output: str | None = None
+    explain: str | None = None
+    list_rules: bool = False
+
+
+def run_lint(args: LintArgs) -> None:
+    """Lint the plan, write the report, and exit 1 when a finding at or above the threshold remains."""
+    with handle_errors():
+        if args.explain is not None or args.list_rules:
+            _docs(args.explain)
+            return
+        if args.plan and args.plan_option and args.plan != args.plan_option:
+            die(f"two plans given: '{args.plan}' and --plan '{args.plan_option}'; lint one plan at a time")
+        plan = args.plan or args.plan_option
+        fmt = choose_format(args.output_format, FORMATS)
+        if args.fail_on is not None and args.fail_on not in FAIL_ON:
+            die(f"unknown --fail-on '{args.fail_on}'; choose one of: {', '.join(FAIL_ON)}")
+
+        from cdpctl.lint.config import load_lint_config
+        from cdpctl.lint.runner import lint_plan
+
+        config = load_lint_config()
+        loaded = load_plan_arg(plan)
+        refuse_overwriting_plan(args.output, loaded)
+        report = lint_plan(loaded, config, report_unused_disables=args.report_unused_disables)
+        threshold = args.fail_on or config.fail_on or "error"
+        _write(report, loaded.sources, fmt, threshold, args.output)
+        if report.failing(threshold):
+            exit_with(1)
+
+
+def _docs(name: str | None) -> None:
+    from cdpctl.lint.explain import explain, list_rules
+    from cdpctl.lint.registry import all_rules, find_rule, rule_names
+    from cdpctl.lint.suppress import META_RULES
+    from cdpctl.loader import did_you_mean
+
+    if name is None:
+        sys.stdout.write(list_rules((*all_rules(), *META_RULES)))
+        return
+    rule = find_rule(name) or next((m for m in META_RULES if name.lower() in (m.slug, m.code.lower())), None)
+    if rule is None:
+        choices = [*rule_names(), *(m.slug for m in META_RULES)]
+        die(f"unknown rule '{name}'{did_you_mean(name, choices)}; see cdpctl lint --list-rules")
+    sys.stdout.write(explain(rule))
+
+
+def _write(report: LintReport, sources: dict[str, str], fmt: str, fail_on: str, output: str | None) -> None:
+    from cdpctl.lint import output as render
+
+    if fmt == "text":
+        if output is None and not report.findings:
+            # the common case in a pre-commit hook: one line, without paying for rich's import
+            line = render.summary_line(report, fail_on)
+            colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+            sys.stdout.write(f"\x1b[1;32m{line}\x1b[0m\n" if colour else f"{line}\n")
+            return
+        from rich.console import Console
+
+        if output is None:
+            render.render_text(report, sources, fail_on, Console(highlight=False))
+            return
+        import io
+
+        text_console = Console(record=True, file=io.StringIO(), width=200, highlight=False, color_system=None)
+        render.render_text(report, sources, fail_on, text_console)
+        text = text_console.export_text()
+    elif fmt == "json":
+        text = render.render_json(report, fail_on)
+    elif fmt == "github":
+        text = render.render_github(report)
+    elif fmt == "sarif":
+        text = render.render_sarif(report)
+    else:
+        text = render.render_junit(report, fail_on)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        die(f"cannot write to '{output}': {exc.strerror or exc}")
