@@ -9,7 +9,8 @@ Times whole processes (interpreter start included) on a one-line event file and 
 * `validate (typer)`          : the same command line parsed by the typer application (what every command line
                                 the fast path does not take costs: typer, and pydantic for its arguments);
 * `lint (fast path)` / `lint (typer)`: `cdpctl lint PLAN` the two ways;
-* `compile (typer)`           : `cdpctl compile PLAN -o DIR`, a command without a fast path.
+* `compile (fast path)` / `compile (typer)`: `cdpctl compile PLAN -o DIR` the two ways;
+* `schema (typer)`            : `cdpctl schema`, a command without a fast path.
 
 Each figure is the best of --repeat runs, the commands interleaved (the machine may be shared and noisy);
 the last column is the time above the floor.  Run from anywhere; it uses the repository it lives in.
@@ -58,7 +59,9 @@ def main() -> None:
             "validate (typer)": [python, "-c", TYPER, *validate],
             "lint (fast path)": [python, "-m", "cdpctl", "lint", str(PLAN)],
             "lint (typer)": [python, "-c", TYPER, "lint", str(PLAN)],
-            "compile (typer)": [python, "-m", "cdpctl", "compile", str(PLAN), "-o", str(work / "schemas")],
+            "compile (fast path)": [python, "-m", "cdpctl", "compile", str(PLAN), "-o", str(work / "schemas")],
+            "compile (typer)": [python, "-c", TYPER, "compile", str(PLAN), "-o", str(work / "schemas")],
+            "schema (typer)": [python, "-m", "cdpctl", "schema"],
         }
         best = {name: float("inf") for name in commands}
         for _ in range(options.repeat):
@@ -68,7 +71,7 @@ def main() -> None:
     print(f"{'command':28s} {'best of ' + str(options.repeat):>12s} {'above floor':>12s}")
     for name, seconds in best.items():
         print(f"{name:28s} {seconds * 1000:10.0f} ms {(seconds - floor) * 1000:9.0f} ms")
-    for command in ("validate", "lint"):
+    for command in ("validate", "lint", "compile"):
         fast, slow = best[f"{command} (fast path)"], best[f"{command} (typer)"]
         print(f"{command}: the fast path takes {fast / slow:.2f}x the time of typer's parsing ({(slow - fast) * 1000:.0f} ms less)")
 

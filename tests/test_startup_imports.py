@@ -93,8 +93,9 @@ def test_help_and_other_commands_still_go_through_typer(tmp_path: Path) -> None:
         [sys.executable, "-m", "cdpctl", "validate", "--help"], cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0 and "--max-invalid-rate" in done.stdout
-    assert run_direct(["compile"]) is False
+    assert run_direct(["schema"]) is False
     assert run_direct(["lint", "a.yaml", "b.yaml"]) is False  # typer says: one plan
+    assert run_direct(["diff", "a.yaml", "b.yaml", "c.yaml"]) is False
     assert run_direct(["--version"]) is False
     assert run_direct([]) is False
 
@@ -124,10 +125,10 @@ def test_fast_path_knows_every_option_of_the_typer_command(name: str) -> None:
                 declared[opt] = (param.name, base.__name__)
     table = {spelling: (opt.dest, opt.kind) for opt in COMMANDS[name].options for spelling in opt.names}
     assert table == declared
-    assert len(arguments) == 1
-    assert (arguments[0].nargs == -1) == (COMMANDS[name].max_arguments is None)
-    if arguments[0].nargs != -1:
-        assert arguments[0].nargs == COMMANDS[name].max_arguments
+    if COMMANDS[name].max_arguments is None:  # one list argument
+        assert [param.nargs for param in arguments] == [-1]
+    else:  # that many single arguments
+        assert [param.nargs for param in arguments] == [1] * COMMANDS[name].max_arguments
 
 
 # --- parsing: what the fast path takes, and what it leaves to typer -------------------------------------
@@ -228,6 +229,19 @@ CASES = [
     ["lint", "--explain", "no-such-rule"],
     ["lint", "--list-rules"],
     ["lint"],
+    ["compile", str(PLAN)],
+    ["compile", "bad.yaml", "--draft", "2020-12"],
+    ["compile", str(PLAN), "-o", "schemas"],
+    ["compile", str(PLAN), "--draft", "99"],
+    ["compile"],
+    ["diff", str(PLAN), "bad.yaml"],
+    ["diff", str(PLAN), "bad.yaml", "--format", "json", "--direction", "producer"],
+    ["diff", "-f", "markdown", str(PLAN), "bad.yaml", "--fail-on", "never", "--check-version"],
+    ["diff", str(PLAN), "bad.yaml", "--format", "github", "-d", "consumer", "--no-check-version"],
+    ["diff", str(PLAN), str(PLAN), "--check-version"],
+    ["diff", str(PLAN), "bad.yaml", "--direction", "sideways"],
+    ["diff", str(PLAN)],
+    ["diff", "--base", "HEAD", "bad.yaml"],
 ]
 
 

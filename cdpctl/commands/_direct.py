@@ -1,4 +1,4 @@
-"""The fast path of the command line: a plain ``cdpctl validate`` or ``cdpctl lint`` runs without typer.
+"""The fast path of the command line: plain ``cdpctl validate``, ``lint``, ``compile`` and ``diff`` run without typer.
 
 Building the typer application and letting it convert the arguments costs more than
 validating a small file (typer checks every argument through pydantic).  CI runs these
@@ -64,6 +64,22 @@ LINT_OPTIONS = (
     Opt(("--list-rules",), "list_rules", "true"),
 )
 """What ``cdpctl lint`` accepts besides its plan argument."""
+
+COMPILE_OPTIONS = (
+    Opt(("--out", "-o"), "out", "str"),
+    Opt(("--draft",), "draft", "str"),
+)
+"""What ``cdpctl compile`` accepts besides its plan argument."""
+
+DIFF_OPTIONS = (
+    Opt(("--base",), "base", "str"),
+    Opt(("--direction", "-d"), "direction", "str"),
+    Opt(("--format", "-f"), "output_format", "str"),
+    Opt(("--fail-on",), "fail_on", "str"),
+    Opt(("--check-version",), "check_version", "true"),
+    Opt(("--no-check-version",), "check_version", "false"),
+)
+"""What ``cdpctl diff`` accepts besides its OLD and NEW arguments."""
 
 
 def parse_command_line(args: Sequence[str], options: Sequence[Opt]) -> tuple[list[str], dict[str, Any]] | None:
@@ -152,6 +168,19 @@ def _lint(arguments: list[str], values: dict[str, Any]) -> None:
     run_lint(LintArgs(plan=arguments[0] if arguments else None, **values))
 
 
+def _compile(arguments: list[str], values: dict[str, Any]) -> None:
+    from cdpctl.commands._compile_run import run_compile
+
+    run_compile(arguments[0] if arguments else None, **values)
+
+
+def _diff(arguments: list[str], values: dict[str, Any]) -> None:
+    from cdpctl.commands._diff_run import DiffArgs, run_diff
+
+    old, new = (*arguments, None, None)[:2]
+    run_diff(DiffArgs(old=old, new=new, **values))
+
+
 @dataclass(frozen=True)
 class FastCommand:
     """A command the fast path runs: its options, how many arguments it takes (``None``: any), its body."""
@@ -164,6 +193,8 @@ class FastCommand:
 COMMANDS = {
     "validate": FastCommand(VALIDATE_OPTIONS, None, _validate),
     "lint": FastCommand(LINT_OPTIONS, 1, _lint),
+    "compile": FastCommand(COMPILE_OPTIONS, 1, _compile),
+    "diff": FastCommand(DIFF_OPTIONS, 2, _diff),
 }
 
 

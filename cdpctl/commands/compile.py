@@ -1,13 +1,17 @@
-"""``cdpctl compile``: the plan as one JSON Schema per governed call."""
+"""``cdpctl compile``: the plan as one JSON Schema per governed call.
+
+This module declares the command line for typer; what the command does is
+:func:`cdpctl.commands._compile_run.run_compile`, which the fast path of
+:mod:`cdpctl.commands._direct` calls too (keep the two option tables in step).
+"""
 
 from __future__ import annotations
 
-import sys
 from typing import Optional
 
 import typer
 
-from cdpctl.commands._common import PLAN_HELP, handle_errors, load_plan_arg
+from cdpctl.commands._common import PLAN_HELP
 
 
 def compile_command(
@@ -21,20 +25,9 @@ def compile_command(
 
     Example: cdpctl compile plans/acme-shop.yaml --out schemas/
     """
-    from cdpctl.compiler import compile_plan, dumps, write_compiled
+    from cdpctl.commands._compile_run import run_compile
 
-    with handle_errors():
-        compiled = compile_plan(load_plan_arg(plan), draft)
-        if out is None:
-            sys.stdout.write(dumps(compiled.bundle()))
-            return
-        try:
-            written = write_compiled(compiled, out)
-        except OSError as exc:
-            from cdpctl.errors import UsageError
-
-            raise UsageError(f"cannot write to '{out}': {exc.strerror or exc}") from exc
-        sys.stderr.write(f"wrote {len(written) - 1} schemas and index.json to {out}\n")
+    run_compile(plan, out, draft)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,18 +1,15 @@
-"""``cdpctl diff``: classify every change between two versions of a plan, for producers and consumers."""
+"""``cdpctl diff``: classify every change between two versions of a plan, for producers and consumers.
+
+This module declares the command line for typer; what the command does is
+:func:`cdpctl.commands._diff_run.run_diff`, which the fast path of
+:mod:`cdpctl.commands._direct` calls too (keep the two option tables in step).
+"""
 
 from __future__ import annotations
 
-import sys
 from typing import Optional
 
 import typer
-
-from cdpctl.commands._common import choose_format, die, handle_errors
-
-FORMATS = ("text", "markdown", "json", "github")
-FAIL_ON = ("breaking", "warning", "info", "never")
-DIRECTIONS = ("producer", "consumer", "both")
-SETTINGS = ("direction", "fail_on", "check_version")
 
 
 def diff_command(
@@ -42,85 +39,19 @@ def diff_command(
 
     Example: cdpctl diff main:plans/acme-shop.yaml plans/acme-shop.yaml --format markdown
     """
-    import os
-    from pathlib import Path
+    from cdpctl.commands._diff_run import DiffArgs, run_diff
 
-    from cdpctl.config import find_config
-    from cdpctl.diff.engine import DiffReport, compare
-    from cdpctl.diff.git import load_at_revision, load_ref, parse_ref
-    from cdpctl.diff.render import render_github, render_json, render_markdown, render_text
-    from cdpctl.diff.rules import RANK
-    from cdpctl.loader import load_plan
-
-    with handle_errors():
-        config = find_config()
-        settings = config.section("diff")
-        for key in settings:
-            if key not in SETTINGS:
-                from cdpctl.loader import did_you_mean
-
-                die(f"{config.source}: unknown 'diff' setting '{key}'{did_you_mean(key, SETTINGS)}")
-        direction = _pick("--direction", direction, settings.get("direction"), DIRECTIONS, "both")
-        fail_on = _pick("--fail-on", fail_on, settings.get("fail_on"), FAIL_ON, "breaking")
-        if check_version is None:
-            configured = settings.get("check_version", False)
-            if not isinstance(configured, bool):
-                die(f"{config.source}: 'check_version' in the diff settings must be true or false")
-            check_version = configured
-        fmt = choose_format(output_format, FORMATS)
-
-        reports: list[DiffReport] = []
-        if base is not None:
-            if new is not None:
-                die("with --base, give at most one plan (the others are read from the project configuration)")
-            paths = [old] if old is not None else config.plans
-            if not paths:
-                die(
-                    "--base compares the plans of the project, but none is configured: name them under 'plans' "
-                    "(or 'plan') in cdpctl.yaml or [tool.cdpctl] in pyproject.toml, or pass a PLAN"
-                )
-            for path in paths:
-                new_plan = load_plan(path)
-                # a working-tree path is relative to the working directory ("./"), not to the repository root
-                at_base = path if os.path.isabs(path) else os.path.join(".", path)
-                old_plan = load_at_revision(base, at_base, Path.cwd(), missing_ok=True)
-                reports.append(compare(old_plan, new_plan, f"{base}:{path}", path))
-        else:
-            if old is None or new is None:
-                die("give OLD and NEW plans (files or REV:PATH), or --base REV to compare the project's plans")
-            old_ref, new_ref = parse_ref(old), parse_ref(new)
-            old_plan = load_ref(old_ref)
-            new_plan = load_ref(new_ref)
-            reports.append(compare(old_plan, new_plan, old_ref.label, new_ref.label))
-
-        if fmt == "json":
-            sys.stdout.write(render_json(reports, direction))
-        elif fmt == "markdown":
-            sys.stdout.write(render_markdown(reports, direction))
-        elif fmt == "github":
-            sys.stdout.write(render_github(reports, direction, os.environ.get("GITHUB_WORKSPACE")))
-        else:
-            render_text(reports, direction, sys.stdout)
-
-        status = 0
-        if fail_on != "never":
-            threshold = RANK[fail_on]
-            if any(RANK[c.severity(direction)] >= threshold for r in reports for c in r.changes):
-                status = 1
-        if check_version:
-            for report in reports:
-                if not report.version.ok:
-                    sys.stderr.write(f"cdpctl: {report.new_label}: {report.version.explain()}\n")
-                    status = 1
-    raise typer.Exit(status)
-
-
-def _pick(flag: str, given: str | None, configured: object, allowed: tuple[str, ...], default: str) -> str:
-    value = given if given is not None else configured if configured is not None else default
-    if not isinstance(value, str) or value not in allowed:
-        where = flag if given is not None else "the 'diff' settings of the project configuration"
-        die(f"{where}: '{value}' is not one of {', '.join(allowed)}")
-    return value
+    run_diff(
+        DiffArgs(
+            old=old,
+            new=new,
+            base=base,
+            direction=direction,
+            output_format=output_format,
+            fail_on=fail_on,
+            check_version=check_version,
+        )
+    )
 
 
 def register(app: typer.Typer) -> None:
