@@ -39,13 +39,16 @@ def envelope_problems(message: Any) -> list[tuple[str, str]]:
         previous = message.get("previousId")
         if not _present_id(previous):
             problems.append(("previousId", "an alias call needs a 'previousId'"))
-    if not any(_present_id(message.get(name)) for name in ID_FIELDS):
+    if not (_present_id(message.get("userId")) or _present_id(message.get("anonymousId"))):
         problems.append(("userId", "a message needs a 'userId' or an 'anonymousId'"))
+    matched = None  # the timestamps of a message are often the same text: match it once
     for name in TIMESTAMP_FIELDS:
         value = message.get(name)
-        if value is None:
+        if value is None or (matched is not None and value == matched):
             continue
-        if not isinstance(value, str) or not matches_format("date-time", value):
+        if isinstance(value, str) and matches_format("date-time", value):
+            matched = value
+        else:
             problems.append((name, f"'{name}' must be an ISO-8601 date-time, not {value!r}"))
     for name in ("properties", "traits", "context", "integrations"):
         value = message.get(name)

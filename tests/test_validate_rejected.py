@@ -21,7 +21,7 @@ from test_validate_differential import messages, plan_of
 from cdpctl.model import Plan
 from cdpctl.validation import Report, Validator, validate_lines
 from cdpctl.validation.engine import Sink, dump_json, parse_json
-from cdpctl.validation.localize import MAX_MEMO, Node
+from cdpctl.validation.localize import JSON_TYPE_NAMES, MAX_MEMO, Node, json_types
 from cdpctl.validation.violations import Violation
 
 Entry = tuple[Any, ...]
@@ -171,3 +171,21 @@ def test_a_repeated_bad_value_reads_the_same_each_time_and_the_memo_stays_bounde
     mood = entry.root().children["mood"]  # type: ignore[index]
     assert isinstance(mood, Node)
     assert 0 < len(mood.memo) <= MAX_MEMO
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=4),
+    lambda inner: st.lists(inner, max_size=2) | st.dictionaries(st.text(max_size=2), inner, max_size=2),
+    max_leaves=4,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON_VALUES)
+def test_the_type_shortcut_reads_types_as_jsonschema_does(value: Any) -> None:
+    from jsonschema import Draft7Validator
+
+    names = json_types(value)
+    assert names is not None
+    checker = Draft7Validator({}).is_type
+    assert names == {name for name in JSON_TYPE_NAMES if checker(value, name)}

@@ -32,11 +32,7 @@ from cdpctl.validation.violations import Violation
 
 MAX_SUGGESTIONS_CACHED = 4096
 
-DIGITS_AS_ZERO = bytes(b"0"[0] if chr(code).isdigit() and code < 128 else b"x"[0] for code in range(256))
-"""A ``bytes.translate`` table: digits to ``0``, every other byte to ``x``."""
-
-LONG_DIGITS = b"0" * 19
-"""A run of digits long enough to be an integer beyond 64 bits (found in the translated bytes)."""
+OPEN_BRACE = ord("{")
 
 if TYPE_CHECKING:
     from jsonschema import Draft7Validator, FormatChecker
@@ -115,6 +111,10 @@ class Validator:
         """:meth:`check` by the reference route alone: the envelope rules, then jsonschema on the
         compiled schema of the message's call (what the fast path is tested against)."""
         call_type, event = message_call(message)
+        return self._reference(message, call_type, event)
+
+    def _reference(self, message: Any, call_type: str | None, event: str | None) -> list[Violation]:
+        """:meth:`check_reference` given ``message_call(message)``."""
         problems = envelope_problems(message)
         violations = [Violation("invalid_envelope", "error", call_type, event, path, text) for path, text in problems]
         if call_type is None or call_type == "alias" or not self.plan.governs(call_type):
@@ -180,44 +180,43 @@ class Validator:
     def check_fields(self, partial: Partial) -> list[Violation] | None:
         """:meth:`check_partial` for a :class:`Partial` of a well-formed envelope, without the message.
 
-        Only the raw ``properties``/``traits`` are parsed (the envelope is known
-        right).  ``None`` means: parse the whole message and use :meth:`check_message`
-        (the envelope was not right, the fields are not an object, or they could be
-        read differently alone than inside the message).
+        Only the parts of the raw ``properties``/``traits`` that fail are parsed
+        (the envelope is known right).  ``None`` means: parse the whole message and
+        use :meth:`check_message` (the envelope was not right, the fields are not an
+        object, or a part could read differently alone than inside the message).
         """
         if not partial.envelope_ok:
             return None
         raw = partial.fields
         if raw is UNSET:
             return self._partial_violations(partial, None, None)
-        text = bytes(raw)
-        if LONG_DIGITS in text.translate(DIGITS_AS_ZERO):
-            # an integer beyond 64 bits reads differently when the message also holds a number beyond a
-            # double's range (the whole message is then read by the json module): read it whole
+        if memoryview(raw)[0] != OPEN_BRACE:  # not an object: the envelope rules speak
             return None
-        try:
-            fields = orjson.loads(text)
-        except (ValueError, RecursionError):
-            return None
-        if not isinstance(fields, dict):
-            return None
-        return self._partial_violations(partial, fields, None)
+        return self._fields_violations(partial, UNSET)
 
-    def _partial_violations(self, partial: Partial, fields: Any, message: dict[str, Any] | None) -> list[Violation] | None:
-        """:meth:`check_partial` given the parsed fields (``message`` is needed when the envelope is not right)."""
+    def _fields_violations(self, partial: Partial, fields: Any) -> list[Violation] | None:
+        """The violations of a message whose envelope is right and whose fields are an object
+        (``fields``: parsed, or ``UNSET``); ``None`` when the fields must be read with the message."""
         entry = partial.entry
         call = entry.call
         field_key = call.field_key
+        try:
+            items = find(entry.root(), partial.fields, (field_key,), field_key, fields)
+        except (ArithmeticError, ValueError, RecursionError, msgspec.DecodeError):
+            return None
+        if call.deprecated:
+            text = f"'{call.label}' is deprecated in the tracking plan"
+            deprecated = Violation("deprecated_event", "warning", call.type, call.name, "event", text)
+            return [deprecated, *_violations(call, items)]
+        return _violations(call, items)
+
+    def _partial_violations(self, partial: Partial, fields: Any, message: dict[str, Any] | None) -> list[Violation] | None:
+        """:meth:`check_partial` given the parsed fields (``message`` is needed when the envelope is not right)."""
         if partial.envelope_ok and isinstance(fields, dict):  # the common case: only the fields are wrong
-            try:
-                items = find(entry.root(), fields, partial.fields, (field_key,), field_key)
-            except (ArithmeticError, ValueError, RecursionError, msgspec.DecodeError):
-                return None
-            if call.deprecated:
-                text = f"'{call.label}' is deprecated in the tracking plan"
-                deprecated = Violation("deprecated_event", "warning", call.type, call.name, "event", text)
-                return [deprecated, *_violations(call, items)]
-            return _violations(call, items)
+            return self._fields_violations(partial, fields)
+        entry = partial.entry
+        call = entry.call
+        field_key = call.field_key
         out: list[Violation] = []
         found: dict[tuple[str, str], Found] = {}
         extra_envelope: dict[str, str] = {}
@@ -244,9 +243,9 @@ class Validator:
                 text = f"the message has no '{field_key}' object (the plan requires {names})"
                 _keep(found, ("required_missing", field_key, text, 1))
             if partial.fields is not UNSET and isinstance(fields, dict):
-                root = partial.entry.root()
+                root = entry.root()
                 if partial.envelope_ok or not root.passes(partial.fields):  # the fast path saw them fail
-                    for item in find(root, fields, partial.fields, (field_key,), field_key):
+                    for item in find(root, partial.fields, (field_key,), field_key, fields):
                         _keep(found, item)
         except (ArithmeticError, ValueError, RecursionError, msgspec.DecodeError):
             return None
@@ -308,6 +307,17 @@ class Validator:
                 if violations is not None:
                     return violations
         return self.check_reference(message)
+
+    def _check_call(self, message: Any, raw: bytes, call_type: str | None, event: str | None) -> list[Violation]:
+        """:meth:`check_message` without a fast path outcome, given ``message_call(message)``."""
+        fast = self._fast
+        if fast is not None and call_type is not None:  # a call type: the message is a dict
+            outcome = fast.partial(call_type, event, raw)
+            if outcome is not None:
+                violations = self.check_partial(outcome, message)
+                if violations is not None:
+                    return violations
+        return self._reference(message, call_type, event)
 
 
 ID_TYPES = "'string', 'number', 'null'"
@@ -459,8 +469,13 @@ def _check_one(
     sink: Sink | None,
     raw: bytes | None,
 ) -> None:
-    violations = validator.check(message) if raw is None else validator.check_message(message, raw)
-    failed = report.record(message, violations, file, line, index)
+    if raw is None:
+        violations = validator.check(message)
+        failed = report.record(message, violations, file, line, index)
+    else:
+        call_type, event = message_call(message)
+        violations = validator._check_call(message, raw, call_type, event)
+        failed = report.record_call(call_type, event, violations, file, line, index)
     if sink is None:
         return
     if failed:

@@ -20,10 +20,12 @@ values repeat in a log).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import msgspec
-from msgspec import Raw
+import orjson
+from msgspec import UNSET, Raw
 
 from cdpctl.compiler import property_schema
 from cdpctl.model import Property
@@ -83,20 +85,28 @@ Relative = tuple[tuple[str, str, int], ...]
 
 
 class Node:
-    """One property (or the call's fields object) with its decoder and its schemas."""
+    """One property (or the call's fields object) with its decoder and its schemas.
+
+    The jsonschema validators and the lenient decoder are built on first use:
+    most nodes of a call never fail.
+    """
 
     __slots__ = (
+        "_lenient",
+        "_own",
+        "_whole",
         "additional",
         "check",
         "children",
         "decoder",
+        "formats",
         "items",
-        "lenient",
+        "make_lenient",
         "memo",
-        "own",
+        "own_schema",
         "required",
+        "schema",
         "types",
-        "whole",
     )
 
     def __init__(
@@ -108,27 +118,54 @@ class Node:
         children: dict[str, Node] | None = None,
         items: Node | None = None,
         additional: bool = True,
-        lenient: msgspec.json.Decoder[Any] | None = None,
+        make_lenient: Callable[[], msgspec.json.Decoder[Any] | None] | None = None,
     ) -> None:
-        from jsonschema import Draft7Validator
-
         self.decoder = decoder
         self.check = check
         self.children = children
         self.items = items
         self.additional = additional
-        self.lenient = lenient
-        """The object's struct with unknown fields allowed (``None`` when the plan allows them anyway)."""
-        self.whole = Draft7Validator(schema, format_checker=formats)
+        self.schema = schema
+        self.formats = formats
         own = {key: value for key, value in schema.items() if key not in ("properties", "additionalProperties", "items")}
-        self.own: Draft7Validator | None = Draft7Validator(own, format_checker=formats)
         self.required: list[str] = list(own.get("required", ()))
+        self.own_schema: dict[str, Any] | None = own
+        """The node's own keywords (``None`` when only the type, known right for a dict or list, and required)."""
         if set(own) <= PLAIN_KEYWORDS:
-            # only the type (already known right when the value is a dict or list) and required (checked here)
-            self.own = None
+            self.own_schema = None
         self.types: tuple[Any, tuple[str, ...]] | None = _type_shortcut(schema)
         """``(the schema's type keyword, its names)`` when a type error says all (see :data:`MISTYPED_HIDDEN`)."""
         self.memo: dict[tuple[type, Any], Relative] = {}
+        self.make_lenient = make_lenient
+        self._lenient: msgspec.json.Decoder[Any] | None = None
+        self._whole: Draft7Validator | None = None
+        self._own: Draft7Validator | None = None
+
+    @property
+    def whole(self) -> Draft7Validator:
+        """The jsonschema validator of the node's whole schema."""
+        if self._whole is None:
+            from jsonschema import Draft7Validator
+
+            self._whole = Draft7Validator(self.schema, format_checker=self.formats)
+        return self._whole
+
+    @property
+    def own(self) -> Draft7Validator:
+        """The jsonschema validator of the node's own keywords (when it has :attr:`own_schema`)."""
+        if self._own is None:
+            from jsonschema import Draft7Validator
+
+            self._own = Draft7Validator(self.own_schema or {}, format_checker=self.formats)
+        return self._own
+
+    @property
+    def lenient(self) -> msgspec.json.Decoder[Any] | None:
+        """The object's struct with unknown fields allowed (``None`` when the plan allows them anyway)."""
+        if self._lenient is None and self.make_lenient is not None:
+            self._lenient = self.make_lenient()
+            self.make_lenient = None
+        return self._lenient
 
     def passes(self, raw: Raw) -> bool:
         try:
@@ -146,19 +183,49 @@ def _type_shortcut(schema: dict[str, Any]) -> tuple[Any, tuple[str, ...]] | None
         if not isinstance(sub, dict) or not set(sub) <= {"pattern"}:
             return None
     names = (expected,) if isinstance(expected, str) else tuple(expected)
-    if not all(isinstance(name, str) for name in names):
+    if not all(isinstance(name, str) and name in JSON_TYPE_NAMES for name in names):
         return None
     return expected, names
 
 
-def _lenient(properties: dict[str, Property], additional: bool, builder: Any, hint: str) -> msgspec.json.Decoder[Any] | None:
-    """A decoder of the object's struct that lets unknown fields pass (``None`` when they pass anyway)."""
+JSON_TYPE_NAMES = frozenset({"string", "boolean", "integer", "number", "null", "object", "array"})
+
+TYPES_OF_CLASS: dict[type, frozenset[str]] = {
+    str: frozenset({"string"}),
+    bool: frozenset({"boolean"}),
+    int: frozenset({"integer", "number"}),
+    float: frozenset({"number"}),
+    type(None): frozenset({"null"}),
+    dict: frozenset({"object"}),
+    list: frozenset({"array"}),
+}
+"""The Draft 7 types of a parsed JSON value, by its class (a float with an integral value is an integer too)."""
+
+INTEGRAL_FLOAT = frozenset({"integer", "number"})
+
+
+def json_types(value: Any) -> frozenset[str] | None:
+    """The Draft 7 type names ``value`` is an instance of, as jsonschema's type checker says (``None``: ask it)."""
+    kind = value.__class__
+    if kind is float and value.is_integer():
+        return INTEGRAL_FLOAT
+    return TYPES_OF_CLASS.get(kind)
+
+
+def _lenient(
+    properties: dict[str, Property], additional: bool, builder: Any, hint: str
+) -> Callable[[], msgspec.json.Decoder[Any] | None] | None:
+    """What builds a decoder of the object's struct that lets unknown fields pass (``None`` when they pass anyway)."""
     if additional:
         return None
-    try:
-        return msgspec.json.Decoder(builder.struct(properties, True, hint))
-    except (TypeError, ValueError):  # the strict struct was built: this should not happen
-        return None
+
+    def make() -> msgspec.json.Decoder[Any] | None:
+        try:
+            return msgspec.json.Decoder(builder.struct(properties, True, hint))
+        except (TypeError, ValueError):  # the strict struct was built: this should not happen
+            return None
+
+    return make
 
 
 def build_node(prop: Property, builder: Any, formats: FormatChecker) -> Node:
@@ -170,7 +237,13 @@ def build_node(prop: Property, builder: Any, formats: FormatChecker) -> Node:
         children = {name: build_node(child, builder, formats) for name, child in prop.properties.items()}
         lenient = _lenient(prop.properties, prop.additional_properties, builder, prop.name)
         return Node(
-            decoder, check, schema, formats, children=children, additional=prop.additional_properties, lenient=lenient
+            decoder,
+            check,
+            schema,
+            formats,
+            children=children,
+            additional=prop.additional_properties,
+            make_lenient=lenient,
         )
     if prop.type == "array" and prop.items is not None:
         return Node(decoder, check, schema, formats, items=build_node(prop.items, builder, formats))
@@ -188,32 +261,97 @@ def fields_node(
     """The node of a call's ``properties``/``traits`` object."""
     children = {name: build_node(prop, builder, formats) for name, prop in properties.items()}
     lenient = _lenient(properties, additional, builder, "fields")
-    return Node(decoder, None, schema, formats, children=children, additional=additional, lenient=lenient)
+    return Node(decoder, None, schema, formats, children=children, additional=additional, make_lenient=lenient)
 
 
-def find(node: Node, value: Any, raw: Raw, prefix: tuple[str | int, ...], field_key: str) -> list[Found]:
-    """What jsonschema finds in ``value`` under ``node`` (called for values the node's decoder rejected)."""
+class Reread(ValueError):
+    """A value that could read differently alone than inside its message: read the message whole."""
+
+
+DIGITS_AS_ZERO = bytes(0x30 if 0x30 <= code <= 0x39 else 0x78 for code in range(256))
+"""A ``bytes.translate`` table: digits to ``0``, every other byte to ``x``."""
+
+LONG_DIGITS = b"0" * 19
+"""A run of digits long enough to be an integer beyond 64 bits (found in the translated bytes)."""
+
+
+def load(raw: Raw) -> Any:
+    """A part of a message read alone, as reading the whole message reads it.
+
+    The whole message is read by orjson, or by the json module when a number
+    in it is beyond a double's range: the two read integers beyond 64 bits
+    differently (a float, an exact integer), so a part holding one raises
+    :class:`Reread`.  A part that orjson does not read raises ``ValueError``.
+    """
+    text = bytes(raw)
+    if LONG_DIGITS in text.translate(DIGITS_AS_ZERO):
+        raise Reread("a long integer")
+    return orjson.loads(text)
+
+
+def find(
+    node: Node, raw: Raw, prefix: tuple[str | int, ...], field_key: str, value: Any = UNSET
+) -> list[Found]:
+    """What jsonschema finds under ``node`` in a value its decoder rejected.
+
+    ``raw`` is the value's JSON text; ``value`` the value when already parsed
+    (``UNSET``: the parts that need it are parsed with :func:`load`).
+    """
     children = node.children
-    if children is not None and isinstance(value, dict):
-        found = _own(node, value, prefix, field_key)
-        if not _decodes(node.lenient, raw):  # some planned child fails (else only unplanned names are wrong)
-            raws = RAW_OBJECT.decode(raw)
-            for name, child_raw in raws.items():
-                child = children.get(name)
-                if child is not None and not child.passes(child_raw):
-                    found.extend(find(child, value[name], child_raw, (*prefix, name), field_key))
-        if not node.additional:
-            base = fold_path(prefix)
-            found.extend(unplanned(base, name) for name in value if name not in children)
-        return found
+    if children is not None and (value is UNSET or isinstance(value, dict)):
+        try:
+            members = RAW_OBJECT.decode(raw)
+        except msgspec.DecodeError:  # not an object
+            members = None
+        if members is not None:
+            return _find_object(node, children, members, raw, prefix, field_key, value)
     items = node.items
-    if items is not None and isinstance(value, list):
-        found = _own(node, value, prefix, field_key)
-        for index, item_raw in enumerate(RAW_ARRAY.decode(raw)):
-            if not items.passes(item_raw):
-                found.extend(find(items, value[index], item_raw, (*prefix, index), field_key))
-        return found
-    return _leaf(node, value, prefix, field_key)
+    if items is not None and (value is UNSET or isinstance(value, list)):
+        try:
+            elements = RAW_ARRAY.decode(raw)
+        except msgspec.DecodeError:  # not an array
+            elements = None
+        if elements is not None:
+            found = _own(node, elements, raw, value, prefix, field_key)
+            for index, item_raw in enumerate(elements):
+                if not items.passes(item_raw):
+                    item = UNSET if value is UNSET else value[index]
+                    found.extend(find(items, item_raw, (*prefix, index), field_key, item))
+            return found
+    return _leaf(node, load(raw) if value is UNSET else value, prefix, field_key)
+
+
+def _find_object(
+    node: Node,
+    children: dict[str, Node],
+    members: dict[str, Raw],
+    raw: Raw,
+    prefix: tuple[str | int, ...],
+    field_key: str,
+    value: Any,
+) -> list[Found]:
+    found = _own(node, members, raw, value, prefix, field_key)
+    extra = () if node.additional else [name for name in members if name not in children]
+    # with unplanned names, the lenient struct tells whether they are all that is wrong; without,
+    # it reads the object as the struct that rejected it
+    if not extra or not _decodes(node.lenient, raw):
+        for name, child_raw in members.items():
+            child = children.get(name)
+            if child is None:
+                continue
+            try:
+                decoded = child.decoder.decode(child_raw)
+            except msgspec.DecodeError:
+                pass
+            else:
+                check = child.check
+                if check is None or decoded is None or check(decoded):
+                    continue
+            found.extend(find(child, child_raw, (*prefix, name), field_key, UNSET if value is UNSET else value[name]))
+    if extra:
+        base = fold_path(prefix)
+        found.extend(unplanned(base, name) for name in extra)
+    return found
 
 
 def _decodes(decoder: msgspec.json.Decoder[Any] | None, raw: Raw) -> bool:
@@ -234,8 +372,13 @@ def _leaf(node: Node, value: Any, prefix: tuple[str | int, ...], field_key: str)
     """Every error of ``value`` against the node's whole schema."""
     types = node.types
     if types is not None:
-        is_type = node.whole.is_type
-        if not any(is_type(value, name) for name in types[1]):
+        names = json_types(value)
+        if names is None:
+            is_type = node.whole.is_type
+            mistyped = not any(is_type(value, name) for name in types[1])
+        else:
+            mistyped = names.isdisjoint(types[1])
+        if mistyped:
             return [("type_mismatch", fold_path(prefix), type_message(types[0], value), 1)]
     kind = value.__class__
     if kind not in SCALARS or (kind is str and len(value) > MAX_MEMO_TEXT):
@@ -258,14 +401,19 @@ def _leaf(node: Node, value: Any, prefix: tuple[str | int, ...], field_key: str)
     return [(code, base, text, rank) for code, text, rank in relative]
 
 
-def _own(node: Node, value: Any, prefix: tuple[str | int, ...], field_key: str) -> list[Found]:
-    """The errors of the node's own keywords (not its children's) for a dict or list value."""
-    if node.own is None:
+def _own(
+    node: Node, members: Any, raw: Raw, value: Any, prefix: tuple[str | int, ...], field_key: str
+) -> list[Found]:
+    """The errors of the node's own keywords (not its children's) for an object or array.
+
+    ``members`` are its members or elements, unparsed; ``value`` the parsed value (``UNSET``: not yet).
+    """
+    if node.own_schema is None:
         if not node.required:
             return []
         base = fold_path(prefix)
-        return [missing(base, name) for name in node.required if name not in value]
+        return [missing(base, name) for name in node.required if name not in members]
     out: list[Found] = []
-    for error in node.own.iter_errors(value):
+    for error in node.own.iter_errors(load(raw) if value is UNSET else value):
         out.extend(classify(error, field_key, (), prefix) or ())
     return out
