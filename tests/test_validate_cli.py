@@ -262,6 +262,29 @@ def test_jobs_give_the_same_report(tmp_path: Path) -> None:
         assert (out1 / name).read_bytes() == (out2 / name).read_bytes()
 
 
+def test_line_numbers_run_on_across_blocks_and_restart_per_file(tmp_path: Path) -> None:
+    import gzip
+
+    lines = [ndjson(BAD if n in (5, 333, 580) else GOOD) for n in range(600)]
+    lines[444] = b"{broken\n"
+    data = b"".join(lines)
+    plain, second, packed = tmp_path / "a.ndjson", tmp_path / "b.ndjson", tmp_path / "c.ndjson.gz"
+    plain.write_bytes(data)
+    second.write_bytes(data)
+    packed.write_bytes(gzip.compress(data))
+    validator = Validator(load_plan(str(PLAN)))
+    sources = [Source(str(plain)), Source(str(second)), Source(str(packed))]
+    expected_bad = [6, 334, 581]
+    for jobs in (1, 2):
+        report = validate_sources(validator, sources, jobs=jobs, block_size=2048).report
+        groups = report.sorted_groups()
+        malformed = [g for g in groups if g.code == "malformed_json"]
+        assert [(e.file, e.line) for e in malformed[0].examples] == [(str(p), 445) for p in (plain, second, packed)]
+        invalid = [g for g in groups if g.code == "value_not_allowed"]
+        lines_seen = [(e.file, e.line) for e in invalid[0].examples]
+        assert lines_seen == [(str(plain), n) for n in expected_bad] + [(str(second), n) for n in expected_bad[:2]]
+
+
 # --- exit statuses ----------------------------------------------------------------------------------------
 
 

@@ -71,10 +71,15 @@ class Source:
 
 @dataclass(frozen=True)
 class LineBlock:
-    """Whole lines of NDJSON (``data`` holds them, newline-separated); ``first_line`` is 1-based."""
+    """Whole lines of NDJSON (``data`` holds them, newline-separated).
+
+    Blocks do not know their first line's number: counting the lines of every
+    earlier block would cost a pass over the data.  Whoever validates a block
+    numbers its lines from 1 and reports how many it had; the runner, which
+    merges the results in input order, moves each block's line numbers on.
+    """
 
     file: str
-    first_line: int
     data: bytes
 
 
@@ -83,7 +88,6 @@ class RangeBlock:
     """Whole lines of an uncompressed file, by byte range (a worker reads them itself)."""
 
     file: str
-    first_line: int
     path: str
     offset: int
     length: int
@@ -91,7 +95,7 @@ class RangeBlock:
     def read(self) -> LineBlock:
         with open(self.path, "rb") as handle:
             handle.seek(self.offset)
-            return LineBlock(self.file, self.first_line, handle.read(self.length))
+            return LineBlock(self.file, handle.read(self.length))
 
 
 @dataclass(frozen=True)
@@ -157,9 +161,13 @@ class _Counting(io.RawIOBase):
         return True
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        data = self.raw.read(len(buffer))
-        n = len(data)
-        buffer[:n] = data
+        readinto = getattr(self.raw, "readinto", None)
+        if readinto is not None:  # straight into the caller's buffer: no copy
+            n: int = readinto(buffer) or 0
+        else:  # pragma: no cover - every stream cdpctl opens has readinto
+            data = self.raw.read(len(buffer))
+            n = len(data)
+            buffer[:n] = data
         self.count += n
         return n
 
@@ -262,7 +270,20 @@ def _first_line_is_json(head: bytes) -> bool:
 
 
 def _fill(opened: Opened, pending: bytes, want: int) -> tuple[bytes, bool, BaseException | None]:
-    """Read until ``pending`` holds ``want`` bytes: ``(data, eof, error)``; data read before an error is kept."""
+    """Read until ``pending`` holds ``want`` bytes: ``(data, eof, error)``; data read before an error is kept.
+
+    A compressed stream is read a little at a time (a damaged one loses at most
+    that much before the error); plain data in one read of what is missing.
+    """
+    if opened.compression is None:
+        try:
+            chunk = opened.stream.read(want - len(pending)) if want > len(pending) else b""
+        except OSError as exc:
+            return pending, True, exc
+        if not chunk:
+            return pending, want > len(pending), None
+        data = pending + chunk if pending else chunk
+        return data, len(data) < want, None
     read = getattr(opened.stream, "read1", opened.stream.read)
     parts = [pending]
     size = len(pending)
@@ -304,7 +325,6 @@ def iter_blocks(opened: Opened, block_size: int = BLOCK_SIZE, by_range: bool = F
         if scanned is not None:
             yield from scanned
             return
-    line = 1
     offset = skipped
     while True:
         if not eof and len(pending) < block_size:
@@ -318,22 +338,20 @@ def iter_blocks(opened: Opened, block_size: int = BLOCK_SIZE, by_range: bool = F
             continue
         if cut < 0 or (eof and len(pending) <= block_size):
             if pending:
-                yield _block(name, line, pending, ranged, opened, offset)
+                yield _block(name, pending, ranged, opened, offset)
             if error is not None:
                 raise InputError(f"cannot read '{name}': {error}") from error
             return
         block, pending = pending[: cut + 1], pending[cut + 1 :]
-        yield _block(name, line, block, ranged, opened, offset)
-        line += block.count(b"\n")
+        yield _block(name, block, ranged, opened, offset)
         offset += len(block)
 
 
 def _scan_ranges(opened: Opened, block_size: int, start: int) -> Iterator[RangeBlock] | None:
     """Byte ranges of whole lines of a regular file, found with positioned reads (``None``: not a regular file).
 
-    Each block is read once, to find its last newline and count its lines (the
-    first line number of the next block); no bytes are joined, sliced or carried:
-    the workers read their ranges themselves.  The file's size when the scan
+    Only the end of each range is read, to find its last newline; no bytes are
+    joined, sliced or carried: the workers read their ranges themselves.  The file's size when the scan
     starts bounds it (a log still being written is read up to there).
     """
     path = opened.source.path
@@ -352,34 +370,56 @@ def _scan_ranges(opened: Opened, block_size: int, start: int) -> Iterator[RangeB
     return _ranges(handle, opened, block_size, start, info.st_size)
 
 
+TAIL_WINDOW = 64 * 1024
+"""Bytes read at the end of a byte range to find its last newline."""
+
+
+def _last_newline(fd: int, start: int, end: int) -> int:
+    """The offset of the last newline in ``[start, end)`` of a file, else -1 (read backwards, a window at a time)."""
+    window = TAIL_WINDOW
+    high = end
+    while high > start:
+        low = max(start, high - window)
+        found = os.pread(fd, high - low, low).rfind(b"\n")
+        if found >= 0:
+            return low + found
+        high = low
+        window *= 2
+    return -1
+
+
+def _next_newline(fd: int, start: int, size: int, step: int) -> int:
+    """The offset of the first newline at or after ``start``, else the file's last byte."""
+    position = start
+    while position < size:
+        chunk = os.pread(fd, step, position)
+        if not chunk:
+            break
+        found = chunk.find(b"\n")
+        if found >= 0:
+            return position + found
+        position += len(chunk)
+    return size - 1
+
+
 def _ranges(handle: BinaryIO, opened: Opened, block_size: int, start: int, size: int) -> Iterator[RangeBlock]:
+    """Byte ranges of about ``block_size`` ending at a newline; only the end of each range is read here."""
     name = opened.source.name
     path = opened.source.path
     fd = handle.fileno()
-    line = 1
     offset = start
     try:
         while offset < size:
             if size - offset <= block_size:
                 opened.counter.count = size
-                yield RangeBlock(name, line, path, offset, size - offset)
+                yield RangeBlock(name, path, offset, size - offset)
                 return
-            chunk = os.pread(fd, block_size, offset)
-            cut = chunk.rfind(b"\n")
-            while cut < 0:  # one line longer than a block: read on until it ends
-                have = len(chunk)
-                more = os.pread(fd, block_size, offset + have)
-                if not more:
-                    break
-                chunk += more
-                cut = chunk.find(b"\n", have)
-            if cut < 0:
-                cut = len(chunk) - 1
-            length = cut + 1
-            lines = chunk.count(b"\n", 0, length)
+            cut = _last_newline(fd, offset, offset + block_size)
+            if cut < 0:  # one line longer than a block: it ends the range
+                cut = _next_newline(fd, offset + block_size, size, block_size)
+            length = cut + 1 - offset
             opened.counter.count = offset + length
-            yield RangeBlock(name, line, path, offset, length)
-            line += lines
+            yield RangeBlock(name, path, offset, length)
             offset += length
     except OSError as exc:
         raise InputError(f"cannot read '{name}': {exc.strerror or exc}") from exc
@@ -387,10 +427,10 @@ def _ranges(handle: BinaryIO, opened: Opened, block_size: int, start: int, size:
         handle.close()
 
 
-def _block(name: str, line: int, data: bytes, ranged: bool, opened: Opened, offset: int) -> Block:
+def _block(name: str, data: bytes, ranged: bool, opened: Opened, offset: int) -> Block:
     if ranged:
-        return RangeBlock(name, line, opened.source.path, offset, len(data))
-    return LineBlock(name, line, data)
+        return RangeBlock(name, opened.source.path, offset, len(data))
+    return LineBlock(name, data)
 
 
 def _try_document(opened: Opened, head: bytes) -> tuple[Document | None, bytes]:

@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import count, repeat
 from typing import Any
 
@@ -37,13 +37,8 @@ from cdpctl.validation.inputs import (
 from cdpctl.validation.report import Report
 from cdpctl.validation.split import BufferSink, SplitParts, SplitWriter
 
-BlockResult = tuple[Report, SplitParts | None]
-
-
-def block_lines(block: LineBlock) -> Iterator[tuple[bytes, str, int]]:
-    """``(raw, file, line)`` for each line of a block."""
-    file = block.file
-    return zip(block.data.split(b"\n"), repeat(file), count(block.first_line))
+BlockResult = tuple[Report, SplitParts | None, int]
+"""A block's report (its lines numbered from 1), its ``--split`` output, and how many newlines it held."""
 
 
 def run_block(validator: Validator, block: Block, split: bool) -> BlockResult:
@@ -52,10 +47,21 @@ def run_block(validator: Validator, block: Block, split: bool) -> BlockResult:
     if isinstance(block, RangeBlock):
         block = block.read()
     if isinstance(block, LineBlock):
-        report = validate_lines(validator, block_lines(block), sink)
+        lines = block.data.split(b"\n")
+        report = validate_lines(validator, zip(lines, repeat(block.file), count(1)), sink)
+        newlines = len(lines) - 1
     else:
         report = validate_document(validator, block, sink)
-    return report, (sink.parts() if sink is not None else None)
+        newlines = 0
+    return report, (sink.parts() if sink is not None else None), newlines
+
+
+def shift_lines(report: Report, by: int) -> Report:
+    """Move the line numbers of a block's examples on by the lines of the blocks before it (in place)."""
+    if by:
+        for group in report.groups.values():
+            group.examples = [replace(example, line=example.line + by) for example in group.examples]
+    return report
 
 
 def validate_document(validator: Validator, document: Document, sink: BufferSink | None) -> Report:
@@ -133,6 +139,9 @@ def validate_sources(
     writer = SplitWriter(split_dir) if split_dir is not None else None
     split = writer is not None
     consumed_before = 0
+    starts: deque[bool] = deque()
+    """For each block handed out (and not yet merged): whether it is the first of its source."""
+    line_offset = 0
 
     def blocks() -> Iterator[Block]:
         nonlocal consumed_before
@@ -143,9 +152,12 @@ def validate_sources(
                 result.input_errors.append(str(exc))
                 continue
             try:
+                first = True
                 for block in iter_blocks(opened, block_size, by_range=jobs > 1):
                     if progress is not None:
                         progress(consumed_before + opened.consumed())
+                    starts.append(first)
+                    first = False
                     yield block
             except InputError as exc:
                 result.input_errors.append(str(exc))
@@ -157,8 +169,12 @@ def validate_sources(
                 progress(consumed_before)
 
     def take(outcome: BlockResult) -> None:
-        report, parts = outcome
-        result.report.update(report)
+        nonlocal line_offset
+        report, parts, newlines = outcome
+        if starts.popleft():
+            line_offset = 0
+        result.report.update(shift_lines(report, line_offset))
+        line_offset += newlines
         if writer is not None and parts is not None:
             writer.write(parts)
 
