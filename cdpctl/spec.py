@@ -14,6 +14,7 @@ from cdpctl.model import SPEC_CALL_TYPES
 
 TIMESTAMP_FIELDS = ("timestamp", "sentAt", "originalTimestamp")
 ID_FIELDS = ("userId", "anonymousId")
+OBJECT_FIELDS = ("properties", "traits", "context", "integrations")
 
 
 def _present_id(value: Any) -> bool:
@@ -27,31 +28,32 @@ def envelope_problems(message: Any) -> list[tuple[str, str]]:
     if not isinstance(message, dict):
         return [("", f"a message must be a JSON object, not {type(message).__name__}")]
     problems: list[tuple[str, str]] = []
-    call_type = message.get("type")
+    get = message.get
+    call_type = get("type")
     if call_type not in SPEC_CALL_TYPES:
         shown = "missing" if call_type is None else repr(call_type)
         problems.append(("type", f"'type' is {shown}; it must be one of {', '.join(SPEC_CALL_TYPES)}"))
-    if call_type == "track":
-        event = message.get("event")
+    elif call_type == "track":
+        event = get("event")
         if not isinstance(event, str) or not event.strip():
             problems.append(("event", "a track call needs a non-empty 'event' name"))
-    if call_type == "alias":
-        previous = message.get("previousId")
+    elif call_type == "alias":
+        previous = get("previousId")
         if not _present_id(previous):
             problems.append(("previousId", "an alias call needs a 'previousId'"))
-    if not (_present_id(message.get("userId")) or _present_id(message.get("anonymousId"))):
+    if not (_present_id(get("userId")) or _present_id(get("anonymousId"))):
         problems.append(("userId", "a message needs a 'userId' or an 'anonymousId'"))
     matched = None  # the timestamps of a message are often the same text: match it once
     for name in TIMESTAMP_FIELDS:
-        value = message.get(name)
+        value = get(name)
         if value is None or (matched is not None and value == matched):
             continue
         if isinstance(value, str) and matches_format("date-time", value):
             matched = value
         else:
             problems.append((name, f"'{name}' must be an ISO-8601 date-time, not {value!r}"))
-    for name in ("properties", "traits", "context", "integrations"):
-        value = message.get(name)
+    for name in OBJECT_FIELDS:
+        value = get(name)
         if value is not None and not isinstance(value, dict):
             problems.append((name, f"'{name}' must be an object"))
     return problems

@@ -322,6 +322,18 @@ class Validator:
 
 ID_TYPES = "'string', 'number', 'null'"
 
+ID_CLASSES = (str, int, float)
+"""Classes of an id the schema accepts (``bool``, a subclass of ``int``, is not one of them)."""
+
+NULLABLE_NOT = (
+    ("timestamp", "string"),
+    ("sentAt", "string"),
+    ("originalTimestamp", "string"),
+    ("context", "object"),
+    ("integrations", "object"),
+)
+"""Envelope fields the schema types without null (the fields object too)."""
+
 
 def envelope_extras(call: Call, message: dict[str, Any], envelope_paths: set[str]) -> dict[str, str]:
     """What the compiled schema's envelope keywords find beyond :func:`envelope_problems` (same words).
@@ -331,21 +343,19 @@ def envelope_extras(call: Call, message: dict[str, Any], envelope_paths: set[str
     fields to be objects even when null; :func:`envelope_problems` lets null pass.
     """
     extras: dict[str, str] = {}
+    get = message.get
     for name in ("userId", "anonymousId"):
-        if name in message and name not in envelope_paths:
-            value = message[name]
-            if isinstance(value, bool) or not isinstance(value, (str, int, float, type(None))):
-                extras[name] = f"'{name}': {value!r} is not of type {ID_TYPES}"
-    for name, kind in (
-        ("timestamp", "string"),
-        ("sentAt", "string"),
-        ("originalTimestamp", "string"),
-        ("context", "object"),
-        ("integrations", "object"),
-        (call.field_key, "object"),
-    ):
-        if name in message and message[name] is None and name not in envelope_paths:
+        value = get(name)
+        if value is None or value.__class__ in ID_CLASSES:  # the common case, without isinstance
+            continue
+        if name not in envelope_paths and (isinstance(value, bool) or not isinstance(value, (str, int, float))):
+            extras[name] = f"'{name}': {value!r} is not of type {ID_TYPES}"
+    for name, kind in NULLABLE_NOT:
+        if get(name, 0) is None and name not in envelope_paths:
             extras[name] = f"'{name}': None is not of type '{kind}'"
+    name = call.field_key
+    if get(name, 0) is None and name not in envelope_paths:
+        extras[name] = f"'{name}': None is not of type 'object'"
     return extras
 
 
