@@ -150,6 +150,11 @@ def main() -> None:
     args = parser.parse_args()
     python = sys.executable
     cdpctl = [python, "-m", "cdpctl"]
+    # byte-compile cdpctl first, as installing a package does (an editable install under
+    # PYTHONDONTWRITEBYTECODE would compile every module from source at each start-up)
+    import cdpctl as package
+
+    subprocess.run([python, "-m", "compileall", "-q", str(Path(package.__file__).parent)], check=True)
     with tempfile.TemporaryDirectory() as tmp:
         work = args.keep or Path(tmp)
         subprocess.run([python, str(HERE / "validate_corpus.py"), str(work), "--events", str(args.events)], check=True)

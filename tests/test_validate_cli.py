@@ -285,6 +285,20 @@ def test_line_numbers_run_on_across_blocks_and_restart_per_file(tmp_path: Path) 
         assert lines_seen == [(str(plain), n) for n in expected_bad] + [(str(second), n) for n in expected_bad[:2]]
 
 
+def test_bytes_that_are_not_utf8_inside_a_skipped_field_make_the_line_malformed(tmp_path: Path) -> None:
+    accented = json.dumps({**GOOD, "context": {"page": {"title": "Caf\u00e9"}}}, ensure_ascii=False).encode()
+    broken = json.dumps({**GOOD, "context": {"page": {"title": "Cafe"}}}).encode().replace(b"Cafe", b"Caf\xe9")
+    path = tmp_path / "mixed.ndjson"
+    path.write_bytes(ndjson(GOOD) + accented + b"\n" + broken + b"\n" + ndjson(GOOD))
+    result = invoke(str(path), "--format", "json")
+    assert summary(result) == {"events": 4, "valid": 3, "invalid": 0, "malformed": 1, "warnings": 0}
+    (violation,) = json.loads(result.stdout)["violations"]
+    assert violation["code"] == "malformed_json" and violation["examples"][0]["line"] == 3
+    clean = tmp_path / "accented.ndjson"
+    clean.write_bytes(accented + b"\n" + ndjson(GOOD))
+    assert summary(invoke(str(clean), "--format", "json"))["valid"] == 2
+
+
 # --- exit statuses ----------------------------------------------------------------------------------------
 
 

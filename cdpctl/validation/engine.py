@@ -20,13 +20,13 @@ import msgspec
 import orjson
 from msgspec import UNSET
 
-from cdpctl.compiler import call_schema
+from cdpctl.compiler import call_schema, object_schema
 from cdpctl.formats import format_checker
 from cdpctl.model import Call, Plan
 from cdpctl.spec import envelope_problems
 from cdpctl.validation.classify import Found, classify, envelope_field
-from cdpctl.validation.fastpath import Accepted, FastPath, Partial
-from cdpctl.validation.localize import find
+from cdpctl.validation.fastpath import Accepted, Entry, FastPath, Partial
+from cdpctl.validation.localize import Node, fields_node, find
 from cdpctl.validation.report import Report, message_call
 from cdpctl.validation.violations import Violation
 
@@ -51,6 +51,7 @@ class Validator:
         self._schemas: dict[tuple[str, str | None], Draft7Validator] = {}
         self._format_checker: FormatChecker | None = None
         self._suggestions: dict[tuple[str, str], str] = {}
+        self._roots: dict[tuple[str, str | None], Node] = {}
         self._fast: FastPath | None = FastPath(plan) if fast else None
 
     def __reduce__(self) -> tuple[Callable[..., Validator], tuple[Plan], dict[str, Any]]:
@@ -201,7 +202,7 @@ class Validator:
         call = entry.call
         field_key = call.field_key
         try:
-            items = find(entry.root(), partial.fields, (field_key,), field_key, fields)
+            items = find(self.root(entry), partial.fields, (field_key,), field_key, fields)
         except (ArithmeticError, ValueError, RecursionError, msgspec.DecodeError):
             return None
         if call.deprecated:
@@ -243,7 +244,7 @@ class Validator:
                 text = f"the message has no '{field_key}' object (the plan requires {names})"
                 _keep(found, ("required_missing", field_key, text, 1))
             if partial.fields is not UNSET and isinstance(fields, dict):
-                root = entry.root()
+                root = self.root(entry)
                 if partial.envelope_ok or not root.passes(partial.fields):  # the fast path saw them fail
                     for item in find(root, partial.fields, (field_key,), field_key, fields):
                         _keep(found, item)
@@ -258,6 +259,29 @@ class Validator:
         )
         out.extend(_finish(call, found))
         return out
+
+    def root(self, entry: Entry) -> Node:
+        """The fields of a call the fast path expresses, as a tree of :class:`Node` (built on first use).
+
+        The nodes get the format checker only when one of them runs jsonschema:
+        the errors most logs have (types, unplanned names, missing names, enums,
+        patterns, formats) are found without importing it.
+        """
+        call = entry.call
+        key = (call.type, call.name)
+        root = self._roots.get(key)
+        if root is None:
+            assert entry.decoder is not None
+            builder = entry.builder
+            schema = {"type": "object", **object_schema(call.fields, call.additional_properties)}
+
+            def formats() -> FormatChecker:
+                checker: FormatChecker = builder.checker
+                return checker
+
+            root = fields_node(entry.decoder, call.fields, call.additional_properties, schema, builder, formats)
+            self._roots[key] = root
+        return root
 
     # --- the fast path -------------------------------------------------------------------------
 
@@ -512,16 +536,17 @@ def _check_partial(
 
 
 def validate_lines(
-    validator: Validator, lines: Iterable[tuple[bytes, str, int]], sink: Sink | None = None
+    validator: Validator, lines: Iterable[tuple[bytes, str, int]], sink: Sink | None = None, *, utf8: bool = False
 ) -> Report:
     """Validate NDJSON records ``(raw, file, line)``; blank lines are skipped, malformed ones counted.
 
     A line may also hold a JSON array of messages or a Segment batch payload: each
     of its messages is a record (its examples carry the index inside the line).
+    ``utf8`` says the lines are known to be valid UTF-8 (their block was checked whole).
     """
     report = Report()
     fast = validator.fast
-    examine = fast.examine if fast is not None else validator.examine
+    examine = validator.examine if fast is None else fast.examine_utf8 if utf8 else fast.examine
     counts: dict[Accepted, int] = {}
     for raw, file, line in lines:
         outcome = examine(raw)

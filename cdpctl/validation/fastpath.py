@@ -632,6 +632,10 @@ class FastPath:
                 raw.decode("utf-8")
             except UnicodeDecodeError:
                 return None
+        return self.examine_utf8(raw)
+
+    def examine_utf8(self, raw: bytes) -> Accepted | Partial | None:
+        """:meth:`examine` for bytes known to be UTF-8 (a block checked as a whole: one pass, not one per line)."""
         rejected: Accepted | None = None  # the call whose whole-message decoder rejected the message
         start = raw.find(b'"event":"')
         if start >= 0:

@@ -8,17 +8,14 @@ in flight at a time: memory stays flat however large the input.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from itertools import count, repeat
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cdpctl.errors import CdpctlError
 from cdpctl.model import Plan
@@ -36,6 +33,9 @@ from cdpctl.validation.inputs import (
 )
 from cdpctl.validation.report import Report
 from cdpctl.validation.split import BufferSink, SplitParts, SplitWriter
+
+if TYPE_CHECKING:  # worker processes are started only for --jobs 2 or more: imported then
+    from concurrent.futures import Future
 
 BlockResult = tuple[Report, SplitParts | None, int]
 """A block's report (its lines numbered from 1), its ``--split`` output, and how many newlines it held."""
@@ -93,6 +93,8 @@ def _work(block: Block, split: bool) -> BlockResult:
 
 
 def _pool_context() -> Any:
+    import multiprocessing
+
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("fork" if "fork" in methods and sys.platform == "linux" else None)
 
@@ -153,7 +155,7 @@ def validate_sources(
                 continue
             try:
                 first = True
-                for block in iter_blocks(opened, block_size, by_range=jobs > 1):
+                for block in iter_blocks(opened, block_size, by_range=True):
                     if progress is not None:
                         progress(consumed_before + opened.consumed())
                     starts.append(first)
@@ -213,6 +215,9 @@ def _run_pool(
     blocks: Iterator[Block],
     take: Callable[[BlockResult], None],
 ) -> None:
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     window: deque[Future[BlockResult]] = deque()
     try:
         with ProcessPoolExecutor(
