@@ -142,6 +142,10 @@ def test_shortcut_cases_agree_with_the_reference() -> None:
         line("Everything", {"meta": {"source": "s", "extra": 1, "other": 2}}),  # only unplanned names
         line("Everything", {"meta": {"source": 5, "extra": 1}, "zzz": 1}),
         line("Everything", {"meta": "flat"}),
+        line("Everything", {"id": "ZZZ", "site": "nope", "fixed": "v2", "code": "abc", "day": "2024-02-30x"}),
+        line("Everything", {"id": "123e4567-e89b-12d3-a456-42661417400g", "email": "a b@c.de", "mood": "calm"}),
+        line("Everything", {"name": "x", "code": "ab"}),  # a length error: jsonschema words it
+        line("Everything", {"name": "abcdef", "when": "2024-05-01T10:00:00Z\n"}),
         line("Everything", {"lines": [{"sku": "AB1", "qty": 0, "x": 1}, {"sku": "ab"}, 5]}),
         line("Everything", {"count": 2**64 + 3}),
         line("Everything", {"count": 2**64 + 3}, context={"n": 1}).replace(b'"n": 1', b'"n": 1e400'),
@@ -168,7 +172,7 @@ def test_a_repeated_bad_value_reads_the_same_each_time_and_the_memo_stays_bounde
     assert validator.fast is not None
     entry = validator.fast.entry("track", "Everything")
     assert entry is not None
-    mood = entry.root().children["mood"]  # type: ignore[index]
+    mood = validator.root(entry).children["mood"]  # type: ignore[index]
     assert isinstance(mood, Node)
     assert 0 < len(mood.memo) <= MAX_MEMO
 

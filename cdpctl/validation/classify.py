@@ -70,23 +70,30 @@ def type_message(expected: Any, value: Any) -> str:
 def error_message(error: ValidationError) -> str:
     """A readable message for one error (the property path is shown separately)."""
     keyword = str(error.validator)
-    value = error.instance
-    expected: Any = error.validator_value
+    own = keyword_message(keyword, error.validator_value, error.instance)
+    if own is not None:
+        return own
+    message = str(error.message)
+    return message if len(message) <= 160 else message[:157] + "..."
+
+
+def keyword_message(keyword: str, expected: Any, value: Any) -> str | None:
+    """The message of an error of ``keyword`` (its schema value ``expected``) on ``value``;
+    ``None`` for a keyword whose message is jsonschema's own."""
     if keyword == "type":
         return type_message(expected, value)
     if keyword == "enum":
         allowed = ", ".join(short_repr(item, 30) for item in expected)
         return f"{short_repr(value)} is not one of the allowed values: {allowed}"
     if keyword == "const":
-        return f"{short_repr(value)} is not the allowed value {short_repr(error.validator_value, 30)}"
+        return f"{short_repr(value)} is not the allowed value {short_repr(expected, 30)}"
     if keyword == "format":
-        return f"{short_repr(value)} is not a valid {error.validator_value}"
+        return f"{short_repr(value)} is not a valid {expected}"
     if keyword == "pattern":
-        return f"{short_repr(value)} does not match the pattern {error.validator_value}"
+        return f"{short_repr(value)} does not match the pattern {expected}"
     if keyword == "uniqueItems":
         return "the array has duplicate items"
-    message = str(error.message)
-    return message if len(message) <= 160 else message[:157] + "..."
+    return None
 
 
 Found = tuple[str, str, str, int]

@@ -20,16 +20,28 @@ values repeat in a log).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Union
 
 import msgspec
 import orjson
 from msgspec import UNSET, Raw
 
 from cdpctl.compiler import property_schema
+from cdpctl.formats import FORMAT_PATTERNS, matches_format
 from cdpctl.model import Property
-from cdpctl.validation.classify import Found, classify, fold_path, missing, type_message, unplanned
+from cdpctl.validation.classify import (
+    CODE_OF_KEYWORD,
+    KEYWORD_RANK,
+    Found,
+    classify,
+    fold_path,
+    keyword_message,
+    missing,
+    type_message,
+    unplanned,
+)
 
 if TYPE_CHECKING:
     from jsonschema import Draft7Validator, FormatChecker
@@ -80,6 +92,9 @@ MAX_MEMO = 256
 MAX_MEMO_TEXT = 256
 """Longer strings are not remembered (the memo stays small)."""
 
+Formats = Union["FormatChecker", Callable[[], "FormatChecker"]]
+"""The jsonschema format checker, or what gives it (jsonschema is then imported only when a node needs it)."""
+
 Relative = tuple[tuple[str, str, int], ...]
 """``(code, message, rank)`` of the errors of a scalar value (their path is the value's)."""
 
@@ -101,11 +116,13 @@ class Node:
         "decoder",
         "formats",
         "items",
+        "list_bounds",
         "make_lenient",
         "memo",
         "own_schema",
         "required",
         "schema",
+        "text_checks",
         "types",
     )
 
@@ -114,7 +131,7 @@ class Node:
         decoder: msgspec.json.Decoder[Any],
         check: Any,
         schema: dict[str, Any],
-        formats: FormatChecker,
+        formats: Formats,
         children: dict[str, Node] | None = None,
         items: Node | None = None,
         additional: bool = True,
@@ -135,6 +152,11 @@ class Node:
             self.own_schema = None
         self.types: tuple[Any, tuple[str, ...]] | None = _type_shortcut(schema)
         """``(the schema's type keyword, its names)`` when a type error says all (see :data:`MISTYPED_HIDDEN`)."""
+        self.text_checks = _text_checks(schema) if self.types is not None else None
+        """The keywords of the schema for a string value of the right type, checked without jsonschema
+        (``None``: a keyword only jsonschema checks)."""
+        self.list_bounds = _list_bounds(self.own_schema)
+        """``(minItems, maxItems)`` when they are the only own keywords of an array (checked without jsonschema)."""
         self.memo: dict[tuple[type, Any], Relative] = {}
         self.make_lenient = make_lenient
         self._lenient: msgspec.json.Decoder[Any] | None = None
@@ -147,7 +169,7 @@ class Node:
         if self._whole is None:
             from jsonschema import Draft7Validator
 
-            self._whole = Draft7Validator(self.schema, format_checker=self.formats)
+            self._whole = Draft7Validator(self.schema, format_checker=self.format_checker())
         return self._whole
 
     @property
@@ -156,8 +178,12 @@ class Node:
         if self._own is None:
             from jsonschema import Draft7Validator
 
-            self._own = Draft7Validator(self.own_schema or {}, format_checker=self.formats)
+            self._own = Draft7Validator(self.own_schema or {}, format_checker=self.format_checker())
         return self._own
+
+    def format_checker(self) -> FormatChecker:
+        formats = self.formats
+        return formats() if callable(formats) else formats
 
     @property
     def lenient(self) -> msgspec.json.Decoder[Any] | None:
@@ -186,6 +212,74 @@ def _type_shortcut(schema: dict[str, Any]) -> tuple[Any, tuple[str, ...]] | None
     if not all(isinstance(name, str) and name in JSON_TYPE_NAMES for name in names):
         return None
     return expected, names
+
+
+ANNOTATIONS = frozenset({"description", "title", "deprecated", "examples"})
+
+TextCheck = tuple[str, Any, Any]
+"""``(keyword, its schema value, a compiled pattern's search)``."""
+
+
+def _text_checks(schema: dict[str, Any]) -> tuple[TextCheck, ...] | None:
+    """The schema's keywords, in order, when each can be checked on a string without jsonschema."""
+    checks: list[TextCheck] = []
+    for key, expected in schema.items():
+        if key == "type" or key in ANNOTATIONS:
+            continue
+        if key in ("enum", "const", "minLength", "maxLength") or (key == "format" and isinstance(expected, str)):
+            checks.append((key, expected, None))
+        elif key == "pattern" or key == "allOf":
+            if key == "pattern":
+                patterns = [expected]
+            elif isinstance(expected, list) and all(isinstance(sub, dict) and set(sub) == {"pattern"} for sub in expected):
+                patterns = [sub["pattern"] for sub in expected]  # a format's pattern next to the plan's pattern
+            else:
+                return None
+            for pattern in patterns:
+                if not isinstance(pattern, str):
+                    return None
+                try:
+                    search = re.compile(pattern).search  # what jsonschema's re.search(pattern, value) compiles
+                except re.error:
+                    return None
+                checks.append(("pattern", pattern, search))
+        else:
+            return None
+    if any(key in ("minLength", "maxLength") and not isinstance(expected, int) for key, expected, _ in checks):
+        return None
+    return tuple(checks)
+
+
+def _list_bounds(own: dict[str, Any] | None) -> tuple[int, int | None] | None:
+    if own is None or not set(own) <= {"type", "minItems", "maxItems"} | ANNOTATIONS:
+        return None
+    low, high = own.get("minItems", 0), own.get("maxItems")
+    if not isinstance(low, int) or not (high is None or isinstance(high, int)):
+        return None
+    return low, high
+
+
+def _text_errors(checks: tuple[TextCheck, ...], value: str) -> Relative | None:
+    """What jsonschema finds in a string of the right type (``None``: a length is wrong, let it say so)."""
+    out: list[tuple[str, str, int]] = []
+    for keyword, expected, search in checks:
+        if keyword == "pattern":
+            failed = search(value) is None
+        elif keyword == "enum":
+            failed = value not in expected
+        elif keyword == "const":
+            failed = not (value is expected or value == expected)
+        elif keyword == "format":
+            failed = expected in FORMAT_PATTERNS and not matches_format(expected, value)
+        else:  # minLength, maxLength: their messages are jsonschema's
+            if len(value) < expected if keyword == "minLength" else len(value) > expected:
+                return None
+            continue
+        if failed:
+            text = keyword_message(keyword, expected, value)
+            assert text is not None
+            out.append((CODE_OF_KEYWORD.get(keyword, "constraint_failed"), text, KEYWORD_RANK.get(keyword, 1)))
+    return tuple(out)
 
 
 JSON_TYPE_NAMES = frozenset({"string", "boolean", "integer", "number", "null", "object", "array"})
@@ -228,7 +322,7 @@ def _lenient(
     return make
 
 
-def build_node(prop: Property, builder: Any, formats: FormatChecker) -> Node:
+def build_node(prop: Property, builder: Any, formats: Formats) -> Node:
     """The node of one property (``builder`` is the fast path's type builder)."""
     decoder = msgspec.json.Decoder(builder.value_type(prop))
     check = builder.value_checker(prop)
@@ -256,7 +350,7 @@ def fields_node(
     additional: bool,
     schema: dict[str, Any],
     builder: Any,
-    formats: FormatChecker,
+    formats: Formats,
 ) -> Node:
     """The node of a call's ``properties``/``traits`` object."""
     children = {name: build_node(prop, builder, formats) for name, prop in properties.items()}
@@ -381,23 +475,24 @@ def _leaf(node: Node, value: Any, prefix: tuple[str | int, ...], field_key: str)
         if mistyped:
             return [("type_mismatch", fold_path(prefix), type_message(types[0], value), 1)]
     kind = value.__class__
-    if kind not in SCALARS or (kind is str and len(value) > MAX_MEMO_TEXT):
-        out: list[Found] = []
-        for error in node.whole.iter_errors(value):
-            out.extend(classify(error, field_key, (), prefix) or ())
-        return out
-    key = (kind, value)
-    relative = node.memo.get(key)
     base = fold_path(prefix)
+    key: tuple[type, Any] | None = None
+    if kind in SCALARS and (kind is not str or len(value) <= MAX_MEMO_TEXT):
+        key = (kind, value)
+        relative = node.memo.get(key)
+        if relative is not None:
+            return [(code, base, text, rank) for code, text, rank in relative]
+    checks = node.text_checks
+    relative = _text_errors(checks, value) if kind is str and checks is not None else None
     if relative is None:
         found: list[Found] = []
         for error in node.whole.iter_errors(value):
             found.extend(classify(error, field_key, (), prefix) or ())
-        if any(path != base for _, path, _, _ in found):  # not expected of a scalar: no memo
+        if key is None or any(path != base for _, path, _, _ in found):  # not expected of a scalar: no memo
             return found
         relative = tuple((code, text, rank) for code, _, text, rank in found)
-        if len(node.memo) < MAX_MEMO:
-            node.memo[key] = relative
+    if key is not None and len(node.memo) < MAX_MEMO:
+        node.memo[key] = relative
     return [(code, base, text, rank) for code, text, rank in relative]
 
 
@@ -413,6 +508,11 @@ def _own(
             return []
         base = fold_path(prefix)
         return [missing(base, name) for name in node.required if name not in members]
+    bounds = node.list_bounds
+    if bounds is not None and members.__class__ is list:
+        low, high = bounds
+        if len(members) >= low and (high is None or len(members) <= high):
+            return []  # within its item counts: no error (else jsonschema words it)
     out: list[Found] = []
     for error in node.own.iter_errors(load(raw) if value is UNSET else value):
         out.extend(classify(error, field_key, (), prefix) or ())
