@@ -227,11 +227,10 @@ class Validator:
             if not envelope_ok:
                 if message is None:
                     return None
-                problems = envelope_problems(message)
-                out.extend(
-                    Violation("invalid_envelope", "error", call.type, call.name, path, text) for path, text in problems
-                )
-                envelope_paths = {path for path, _ in problems}
+                envelope_paths: set[str] = set()
+                for path, text in envelope_problems(message):
+                    out.append(Violation("invalid_envelope", "error", call.type, call.name, path, text))
+                    envelope_paths.add(path)
                 extra_envelope = envelope_extras(call, message, envelope_paths)
                 if field_key not in message:
                     required = [name for name, prop in call.fields.items() if prop.required]
@@ -253,11 +252,10 @@ class Validator:
         if call.deprecated:
             text = f"'{call.label}' is deprecated in the tracking plan"
             out.append(Violation("deprecated_event", "warning", call.type, call.name, "event", text))
-        out.extend(
-            Violation("invalid_envelope", "error", call.type, call.name, path, text)
-            for path, text in extra_envelope.items()
-        )
-        out.extend(_finish(call, found))
+        for path, text in extra_envelope.items():
+            out.append(Violation("invalid_envelope", "error", call.type, call.name, path, text))
+        if found:
+            out.extend(_finish(call, found))
         return out
 
     def root(self, entry: Entry) -> Node:

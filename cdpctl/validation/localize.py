@@ -9,13 +9,19 @@ leaf runs its whole schema.  The findings are exactly those jsonschema reports
 for the whole message, because jsonschema's ``properties`` and ``items``
 keywords only descend into each child with its path.
 
-Three shortcuts give the same findings for less work: an object whose only
-fault is unplanned names decodes under a lenient copy of its struct (unknown
-fields allowed), so its children are not decoded one by one; a leaf whose value
-has the wrong JSON type yields the one type error jsonschema would keep (the
-enum and constraint errors of a mistyped value are hidden anyway); and the
-findings for a scalar leaf value are remembered per node (a bounded memo: bad
-values repeat in a log).
+Shortcuts give the same findings for less work:
+
+* only the parts that fail are parsed (:func:`load`), and only when a check needs the value;
+* an object whose only fault is unplanned names decodes under a lenient copy of
+  its struct (unknown fields allowed), so its children are not decoded one by one;
+* a value of the wrong JSON type yields the one type error jsonschema would keep
+  (the enum and constraint errors of a mistyped value are hidden anyway);
+* a string of the right type is checked against ``enum``, ``const``, ``pattern``
+  and ``format`` here, with the words :mod:`classify` gives them (a length that
+  fails is left to jsonschema, whose words those are), and an array's item
+  counts likewise: jsonschema is imported only when a rejected value needs it;
+* the findings for a scalar value are remembered per node (a bounded memo: bad
+  values repeat in a log).
 """
 
 from __future__ import annotations
