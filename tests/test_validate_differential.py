@@ -266,6 +266,9 @@ def test_duplicate_keys_and_odd_json_agree() -> None:
         '{"type":"track","event":"Order Completed","userId":"u","properties":{' + good + ',"total":"x"}}',
         '{"type":"track","event":"Order Completed","userId":"u","properties":{"total":"x",' + good + "}}",
         '{"type":"track","event":"Order Completed","userId":"u","context":{"n":1e400},"properties":{' + good + "}}",
+        '{"type":"track","event":"Order Completed","userId":"u","event":"Nope","properties":{' + good + "}}",
+        '{"event":"Nope","type":"track","event":"Order Completed","userId":"u","properties":{' + good + "}}",
+        '{"type":"identify","event":"Order Completed","userId":"u","properties":{' + good + "}}",
         '{"type":"track","event":"Order Completed","userId":"u","properties":{' + good + ',"total":1e400}}',
     ]
     for line in lines:

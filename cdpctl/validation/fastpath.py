@@ -25,7 +25,6 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Optional, Union
 
 import msgspec
-import orjson
 from msgspec import UNSET, Meta, Raw
 
 from cdpctl.compiler import object_schema
@@ -500,23 +499,22 @@ class FastPath:
         self.identify = entries.get(("identify", None))
         self.group = entries.get(("group", None))
         self._build_envelopes()
-        self.by_event = self._build_whole(track_structs)
+        self._build_whole(track_structs)
 
-    def _build_whole(self, track_structs: dict[str, tuple[Any, Entry]]) -> dict[bytes, tuple[Any, Accepted]]:
-        """One decoder per planned track event for the whole message, keyed by the event name's JSON bytes.
+    def _build_whole(self, track_structs: dict[str, tuple[Any, Entry]]) -> None:
+        """One decoder for whole track messages of planned events: a union of structs tagged by ``event``.
 
-        The event name is found in the bytes (``"event":"<name>"``) and picks the
-        decoder, which checks ``type`` and ``event`` again as ``Literal`` values
-        (a name found elsewhere in the message fails to decode): one decode, no
-        Python-level dispatch, for most messages of a log.  A message it rejects
-        takes the general route (envelope, then fields), which decides.
+        msgspec finds the ``event`` of a message, picks the struct generated for
+        it, and checks the envelope and the properties in the same decode: no
+        Python-level dispatch for most messages of a log.  (A lone struct would
+        not require its tag: it names its event as a ``Literal`` field instead.)
+        A message it rejects takes the general route (envelope, then fields), which
+        decides.
         """
         envelope_check = self._envelope_check
-        out: dict[bytes, tuple[Any, Accepted]] = {}
+        members: dict[Any, Accepted] = {}
+        lone = len(track_structs) == 1
         for name, (fields_type, entry) in track_structs.items():
-            key = orjson.dumps(name)[1:-1]
-            if b"\\" in key:  # an escaped name is written in more than one way: the general route
-                continue
             properties: tuple[str, Any] | tuple[str, Any, Any] = (
                 ("properties", fields_type) if entry.required else ("properties", fields_type, UNSET)
             )
@@ -524,7 +522,7 @@ class FastPath:
                 f"Whole_{entry.builder.name(name)}",
                 [
                     ("type", Literal["track"]),
-                    ("event", Literal[name]),
+                    *([("event", Literal[name])] if lone else []),
                     *_envelope_fields(),
                     properties,
                     ("traits", _Empty, UNSET),
@@ -532,9 +530,16 @@ class FastPath:
                 kw_only=True,
                 gc=False,
                 namespace={"__post_init__": envelope_check},
+                tag_field=None if lone else "event",
+                tag=None if lone else name,
             )
-            out[key] = (msgspec.json.Decoder(struct).decode, entry.accepted)
-        return out
+            members[struct] = entry.accepted
+        self.whole_accepted = members
+        self.whole_entries = {accepted for accepted in members.values()}
+        self.whole_decode: Callable[[bytes], Any] | None = None
+        if members:
+            union: Any = next(iter(members)) if lone else Union.__getitem__(tuple(members))
+            self.whole_decode = msgspec.json.Decoder(union).decode
 
     def _build_envelopes(self) -> None:
         plan = self.plan
@@ -636,17 +641,13 @@ class FastPath:
 
     def examine_utf8(self, raw: bytes) -> Accepted | Partial | None:
         """:meth:`examine` for bytes known to be UTF-8 (a block checked as a whole: one pass, not one per line)."""
-        rejected: Accepted | None = None  # the call whose whole-message decoder rejected the message
-        start = raw.find(b'"event":"')
-        if start >= 0:
-            start += 9
-            whole = self.by_event.get(raw[start : raw.find(b'"', start)])
-            if whole is not None:
-                try:
-                    whole[0](raw)
-                    return whole[1]
-                except (msgspec.DecodeError, RecursionError):
-                    rejected = whole[1]  # the general route decides (and finds what is wrong)
+        rejected = False  # whether the whole-message decoder of track events rejected the message
+        whole = self.whole_decode
+        if whole is not None:
+            try:
+                return self.whole_accepted[whole(raw).__class__]
+            except (msgspec.DecodeError, RecursionError):
+                rejected = True  # the general route decides (and finds what is wrong)
         try:
             message = self.decode(raw)
         except (msgspec.DecodeError, RecursionError):  # nesting too deep: the reference path reports it
@@ -674,7 +675,7 @@ class FastPath:
             return None
         if fields is UNSET:
             return entry.accepted if not entry.required else Partial(entry, fields)
-        if entry.accepted is rejected:
+        if rejected and kind is self.track_type and entry.accepted in self.whole_entries:
             # the envelope decoded alone, so the fields are what failed (a Partial is a closer look, not a verdict)
             return Partial(entry, fields)
         try:
