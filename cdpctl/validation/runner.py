@@ -18,7 +18,6 @@ from itertools import count, repeat
 from typing import TYPE_CHECKING, Any
 
 from cdpctl.errors import CdpctlError
-from cdpctl.model import Plan
 from cdpctl.validation.engine import Validator, check_parsed, parse_json, validate_lines
 from cdpctl.validation.inputs import (
     BLOCK_SIZE,
@@ -81,11 +80,13 @@ def validate_document(validator: Validator, document: Document, sink: BufferSink
 # --- worker processes ------------------------------------------------------------------------------
 
 _WORKER: dict[str, Validator] = {}
-"""The validator of a worker process, built once by :func:`_init_worker` (per process, never shared)."""
+"""The validator of a worker process, set once by :func:`_init_worker` (per process, never shared)."""
 
 
-def _init_worker(plan: Plan, fast: bool) -> None:
-    _WORKER["validator"] = Validator(plan, fast=fast)
+def _init_worker(validator: Validator) -> None:
+    """Keep the worker's validator: a forked worker inherits the parent's, already built (the
+    argument is not pickled); another start method sends its plan and builds it again."""
+    _WORKER["validator"] = validator
 
 
 def _work(block: Block, split: bool) -> BlockResult:
@@ -190,7 +191,7 @@ def validate_sources(
                 take(run_block(validator, block, split))
         else:
             result.jobs_used = jobs
-            _run_pool(validator.plan, validator.fast_enabled, jobs, split, _chain(first, second, iterator), take)
+            _run_pool(validator, jobs, split, _chain(first, second, iterator), take)
     finally:
         if writer is not None:
             writer.close()
@@ -208,8 +209,7 @@ def _chain(first: Block | None, second: Block | None, rest: Iterator[Block]) -> 
 
 
 def _run_pool(
-    plan: Plan,
-    fast: bool,
+    validator: Validator,
     jobs: int,
     split: bool,
     blocks: Iterator[Block],
@@ -221,7 +221,7 @@ def _run_pool(
     window: deque[Future[BlockResult]] = deque()
     try:
         with ProcessPoolExecutor(
-            max_workers=jobs, mp_context=_pool_context(), initializer=_init_worker, initargs=(plan, fast)
+            max_workers=jobs, mp_context=_pool_context(), initializer=_init_worker, initargs=(validator,)
         ) as pool:
             for block in blocks:
                 window.append(pool.submit(_work, block, split))
