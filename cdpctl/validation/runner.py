@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from cdpctl.errors import CdpctlError
 from cdpctl.validation.engine import Validator, check_parsed, parse_json, validate_lines
+from cdpctl.validation.fastpath import is_utf8
 from cdpctl.validation.inputs import (
     BLOCK_SIZE,
     Block,
@@ -46,8 +47,10 @@ def run_block(validator: Validator, block: Block, split: bool) -> BlockResult:
     if isinstance(block, RangeBlock):
         block = block.read()
     if isinstance(block, LineBlock):
-        lines = block.data.split(b"\n")
-        report = validate_lines(validator, zip(lines, repeat(block.file), count(1)), sink)
+        data = block.data
+        lines = data.split(b"\n")
+        utf8 = is_utf8(data)  # one pass over the block, not one per line
+        report = validate_lines(validator, zip(lines, repeat(block.file), count(1)), sink, utf8=utf8)
         newlines = len(lines) - 1
     else:
         report = validate_document(validator, block, sink)
