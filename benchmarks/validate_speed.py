@@ -175,7 +175,10 @@ def main() -> None:
         )
 
         loads = [os.getloadavg()[0]]
-        validate = [*cdpctl, "validate", str(corpus), "--plan", str(plan), "--format", "json", "--no-progress"]
+        def validate(*paths: Path, jobs: int) -> list[str]:
+            """The ``cdpctl validate`` command line timed here (JSON report, no progress bar)."""
+            return [*cdpctl, "validate", *map(str, paths), "--plan", str(plan), "--format", "json", "--no-progress", "--jobs", str(jobs)]
+
         names = (
             "orjson parse only",
             f"plain jsonschema.validate loop ({args.plain_events:,} lines)",
@@ -196,49 +199,22 @@ def main() -> None:
         # -j1 and -j2 interleaved, so that both see the same load
         one_runs, two_runs = [], []
         for _ in range(args.repeat):
-            one_runs.append(run([*validate, "--jobs", "1"]))
-            two_runs.append(run([*validate, "--jobs", "2"]))
+            one_runs.append(run(validate(corpus, jobs=1)))
+            two_runs.append(run(validate(corpus, jobs=2)))
             loads.append(os.getloadavg()[0])
         for name, timed in ((one_name, one_runs), (two_name, two_runs)):
             runs[name] = (
                 (min(r[0] for r in timed), min(r[1] for r in timed), max(r[2] for r in timed)),
                 args.events,
             )
-        startup = best(
-            [
-                *cdpctl,
-                "validate",
-                str(one_line),
-                "--plan",
-                str(plan),
-                "--format",
-                "json",
-                "--no-progress",
-                "--jobs",
-                "1",
-            ],
-            args.repeat,
-        )
+        startup = best(validate(one_line, jobs=1), args.repeat)
         in_process = subprocess.run(
             [python, "-c", IN_PROCESS, str(corpus), str(plan), str(args.in_process_events), str(max(5, args.repeat))],
             check=True,
             capture_output=True,
             text=True,
         ).stdout.split()
-        _, _, rss4 = run(
-            [
-                *cdpctl,
-                "validate",
-                *[str(corpus)] * 4,
-                "--plan",
-                str(plan),
-                "--format",
-                "json",
-                "--no-progress",
-                "--jobs",
-                "1",
-            ]
-        )
+        _, _, rss4 = run(validate(*[corpus] * 4, jobs=1))
         loads.append(os.getloadavg()[0])
 
         width = max(len(name) for name in runs)
