@@ -161,13 +161,7 @@ class _Counting(io.RawIOBase):
         return True
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        readinto = getattr(self.raw, "readinto", None)
-        if readinto is not None:  # straight into the caller's buffer: no copy
-            n: int = readinto(buffer) or 0
-        else:  # pragma: no cover - every stream cdpctl opens has readinto
-            data = self.raw.read(len(buffer))
-            n = len(data)
-            buffer[:n] = data
+        n: int = self.raw.readinto(buffer) or 0  # type: ignore[attr-defined]  # straight into the caller's buffer
         self.count += n
         return n
 
