@@ -67,6 +67,16 @@ class Accepted:
 Checker = Callable[[Any], bool]
 
 
+class BadEnvelope(Exception):  # noqa: N818 (a signal, not an error of the program)
+    """Raised by an envelope struct's ``__post_init__``: ``args[0]`` is the struct, decoded whole.
+
+    msgspec turns a ``ValueError`` raised there into a ``DecodeError`` but passes
+    other exceptions through: this one says that every type in the message was
+    right (the struct decoded) and only an envelope rule beyond types failed
+    (ids missing, a timestamp that is not ISO-8601), and hands over what was decoded.
+    """
+
+
 class Unsupported(Exception):
     """A plan feature the fast path does not express: calls using it always take the reference path."""
 
@@ -417,14 +427,14 @@ def envelope_checks() -> tuple[Callable[[Any], None], Callable[[Any], None]]:
         if user is None or user == "":
             anonymous = message.anonymousId
             if anonymous is None or anonymous == "":
-                raise ValueError("envelope")
+                raise BadEnvelope(message)
         stamp = message.timestamp
         if (
             stamp is not UNSET
             and not (stamp[:STAMP_HEAD] in heads and stamp[STAMP_HEAD:] in tails)
             and not stamp_ok(stamp)
         ):
-            raise ValueError("envelope")
+            raise BadEnvelope(message)
         # sentAt and originalTimestamp: the same test written out twice (a loop over them costs this
         # function, run for every message, about a sixth more)
         other = message.sentAt
@@ -434,7 +444,7 @@ def envelope_checks() -> tuple[Callable[[Any], None], Callable[[Any], None]]:
             and not (other[:STAMP_HEAD] in heads and other[STAMP_HEAD:] in tails)
             and not stamp_ok(other)
         ):
-            raise ValueError("envelope")
+            raise BadEnvelope(message)
         other = message.originalTimestamp
         if (
             other is not UNSET
@@ -442,7 +452,7 @@ def envelope_checks() -> tuple[Callable[[Any], None], Callable[[Any], None]]:
             and not (other[:STAMP_HEAD] in heads and other[STAMP_HEAD:] in tails)
             and not stamp_ok(other)
         ):
-            raise ValueError("envelope")
+            raise BadEnvelope(message)
 
     def alias_check(message: Any) -> None:
         envelope_check(message)
@@ -519,7 +529,8 @@ class Partial:
     def __init__(self, entry: Entry, fields: Any, envelope_ok: bool = True) -> None:
         self.entry = entry
         self.fields = fields
-        """The raw ``properties``/``traits`` (``UNSET`` when absent)."""
+        """The raw ``properties``/``traits`` (``UNSET`` when absent, or when the struct of the whole message
+        decoded them: they are right, only the envelope is not)."""
         self.envelope_ok = envelope_ok
 
 
@@ -583,6 +594,7 @@ class FastPath:
         """
         envelope_check = self._envelope_check
         members: dict[Any, Accepted] = {}
+        entries: dict[Any, Entry] = {}
         lone = len(track_structs) == 1
         for name, (fields_type, entry) in track_structs.items():
             properties: tuple[str, Any] | tuple[str, Any, Any] = (
@@ -604,7 +616,9 @@ class FastPath:
                 tag=None if lone else name,
             )
             members[struct] = entry.accepted
+            entries[struct] = entry
         self.whole_accepted = members
+        self.whole_entries = entries
         self.whole_decode: Callable[[bytes], Any] | None = None
         if members:
             union: Any = next(iter(members)) if lone else Union.__getitem__(tuple(members))
@@ -712,10 +726,16 @@ class FastPath:
                 return self.whole_accepted[whole(raw).__class__]
             except (msgspec.DecodeError, RecursionError):
                 rejected = True  # the general route decides (and finds what is wrong)
+            except BadEnvelope as exc:  # a planned event with right properties: only the envelope needs a look
+                return Partial(self.whole_entries[exc.args[0].__class__], UNSET, False)
+        envelope_ok = True
         try:
             message = self.decode(raw)
         except (msgspec.DecodeError, RecursionError):  # nesting too deep: the reference path reports it
             return None
+        except BadEnvelope as exc:  # every type right, an envelope rule broken: the fields still need a look
+            message = exc.args[0]
+            envelope_ok = False
         kind = message.__class__
         if kind is self.track_type:
             entry = self.events.get(message.event)
@@ -723,6 +743,8 @@ class FastPath:
         elif kind is self.page_type or kind is self.screen_type:
             planned = self.pages if kind is self.page_type else self.screens
             if planned is None:
+                if not envelope_ok:
+                    return None
                 return self._ungoverned("page" if kind is self.page_type else "screen", message.name)
             entry = planned.get(message.name)
             fields = message.properties
@@ -730,13 +752,15 @@ class FastPath:
             single = self.single[kind]
             entry = single[1]
             if entry is None:
-                return self._ungoverned(single[0], None)
+                return self._ungoverned(single[0], None) if envelope_ok else None
             fields = message.traits
         if entry is None:
             return None
         decoder = entry.decoder
         if decoder is None:
             return None
+        if not envelope_ok:
+            return Partial(entry, fields, False)
         if fields is UNSET:
             return entry.accepted if not entry.required else Partial(entry, fields)
         if rejected and kind is self.track_type:
