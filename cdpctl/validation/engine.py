@@ -546,22 +546,50 @@ def validate_lines(
     fast = validator.fast
     examine = validator.examine if fast is None else fast.examine_utf8 if utf8 else fast.examine
     counts: dict[Accepted, int] = {}
-    for raw, file, line in lines:
-        outcome = examine(raw)
-        if outcome.__class__ is Accepted:
-            if outcome.warnings:
-                report.record_call(outcome.type, outcome.event, outcome.warnings, file, line)
-            else:
+    if sink is None:
+        # messages that need more than a count wait for the end of the batch, in their order: the
+        # cold code that looks into them then runs in one stretch, not between two hot decodes
+        later: list[tuple[bytes, str, int, Accepted | Partial | None]] = []
+        keep = later.append
+        for raw, file, line in lines:
+            outcome = examine(raw)
+            if outcome.__class__ is Accepted and not outcome.warnings:
                 counts[outcome] = counts.get(outcome, 0) + 1
-            if sink is not None:
+            else:
+                keep((raw, file, line, outcome))
+        for raw, file, line, outcome in later:
+            _record(validator, report, raw, file, line, outcome, None)
+    else:
+        for raw, file, line in lines:
+            outcome = examine(raw)
+            if outcome.__class__ is Accepted and not outcome.warnings:
+                counts[outcome] = counts.get(outcome, 0) + 1
                 sink.valid(raw.strip())
-        elif outcome is not None:
-            _check_partial(validator, report, outcome, raw, file, line, sink)  # type: ignore[arg-type]
-        else:
-            _check_line(validator, report, raw, file, line, sink)
+            else:
+                _record(validator, report, raw, file, line, outcome, sink)
     for accepted, count in counts.items():
         report.add_valid(accepted.type, accepted.event, count)
     return report
+
+
+def _record(
+    validator: Validator,
+    report: Report,
+    raw: bytes,
+    file: str,
+    line: int,
+    outcome: Accepted | Partial | None,
+    sink: Sink | None,
+) -> None:
+    """Record a line that is not simply counted: warnings, or what the fast path did not accept."""
+    if isinstance(outcome, Accepted):
+        report.record_call(outcome.type, outcome.event, outcome.warnings, file, line)
+        if sink is not None:
+            sink.valid(raw.strip())
+    elif outcome is not None:
+        _check_partial(validator, report, outcome, raw, file, line, sink)
+    else:
+        _check_line(validator, report, raw, file, line, sink)
 
 
 def _check_line(validator: Validator, report: Report, raw: bytes, file: str, line: int, sink: Sink | None) -> None:
