@@ -21,6 +21,7 @@ from test_validate_differential import messages, plan_of
 from cdpctl.model import Plan
 from cdpctl.validation import Report, Validator, validate_lines
 from cdpctl.validation.engine import Sink, dump_json, parse_json
+from cdpctl.validation.fastpath import Partial
 from cdpctl.validation.localize import JSON_TYPE_NAMES, MAX_MEMO, Node, json_types
 from cdpctl.validation.violations import Violation
 
@@ -158,8 +159,32 @@ def test_shortcut_cases_agree_with_the_reference() -> None:
         b'{"type":"track","event":"Loose","userId":"u","properties":{"must":1},"properties":{"must":"m","x":[1]}}\n',
         b'{"type":"identify","userId":"u","traits":{"age":"1","plan":"gold","x":1}}\n',
         b'{"type":"identify","userId":"u"}\n',
+        # right properties, an envelope rule broken: the whole-message struct hands over what it decoded
+        line("Loose", {"must": "m"}, timestamp="yesterday"),
+        line("Loose", {"must": "m", "x": [1]}, userId="", anonymousId=None, sentAt="2024-13-01T00:00:00Z"),
+        line("Loose", {"must": "m"}, userId=None, originalTimestamp="2024-05-01 10:00:00", context={"a": 1}),
+        line("Loose", {"must": "m"}, userId=7, timestamp="2024-05-01T10:00:00Z", sentAt="2024-05-01T10:00:00+25:00"),
+        line("Loose", {"must": "m"}, userId="", integrations={}, traits={}),
     ]
     assert_same("tricky", lines)
+
+
+def test_a_broken_envelope_around_right_properties_is_read_from_the_decoded_struct() -> None:
+    envelopes: list[dict[str, Any]] = [
+        {"timestamp": "yesterday"},
+        {"userId": None, "sentAt": "2024-05-01T10:00:00Z", "originalTimestamp": "2024-05-01"},
+        {"userId": "", "anonymousId": "", "context": {"ip": "x"}, "integrations": {}},
+    ]
+    lines = [line("Legacy Thing Happened", {"anything": [1, {"a": None}]}, **envelope) for envelope in envelopes]
+    lines += [line("Chatbot Created", {"chatbot_id": "cb_abcd1234", "channels": ["web"]}, **envelope) for envelope in envelopes]
+    validator = Validator(plan_of("acme"))
+    assert validator.fast is not None
+    for raw in lines:  # the route under test: no parse of the message for its envelope
+        outcome = validator.fast.examine(raw)
+        assert isinstance(outcome, Partial) and outcome.decoded is not None and outcome.envelope() is not None
+    assert_same("acme", lines, validator)
+    report = validate_lines(validator, zip(lines, repeat("f"), count(1)))
+    assert report.warnings == 3 and report.invalid == 6
 
 
 def test_a_repeated_bad_value_reads_the_same_each_time_and_the_memo_stays_bounded() -> None:

@@ -182,12 +182,15 @@ class Validator:
         """:meth:`check_partial` for a :class:`Partial` of a well-formed envelope, without the message.
 
         Only the parts of the raw ``properties``/``traits`` that fail are parsed
-        (the envelope is known right).  ``None`` means: parse the whole message and
-        use :meth:`check_message` (the envelope was not right, the fields are not an
-        object, or a part could read differently alone than inside the message).
+        (the envelope is known right; when it is not, the struct that decoded the
+        message whole tells the envelope rules what they read).  ``None`` means: parse
+        the whole message and use :meth:`check_message` (the envelope was not right and
+        no struct decoded it, the fields are not an object, or a part could read
+        differently alone than inside the message).
         """
-        if not partial.envelope_ok:
-            return None
+        if not partial.envelope_ok:  # the envelope rules read the message, or what a struct decoded of it
+            envelope = partial.envelope()
+            return None if envelope is None else self._partial_violations(partial, UNSET, envelope)
         raw = partial.fields
         if raw is UNSET:
             return self._partial_violations(partial, None, None)

@@ -30,6 +30,7 @@ from msgspec import UNSET, Meta, Raw
 from cdpctl.compiler import object_schema
 from cdpctl.formats import FORMAT_PATTERNS, format_checker, matches_format
 from cdpctl.model import Call, Plan, Property
+from cdpctl.spec import OBJECT_FIELDS, TIMESTAMP_FIELDS
 from cdpctl.validation.localize import Node, fields_node
 from cdpctl.validation.violations import Violation
 
@@ -524,14 +525,42 @@ class Entry:
 class Partial:
     """A planned call whose ``properties``/``traits`` the fast path rejected (and maybe its envelope)."""
 
-    __slots__ = ("entry", "envelope_ok", "fields")
+    __slots__ = ("decoded", "entry", "envelope_ok", "fields")
 
-    def __init__(self, entry: Entry, fields: Any, envelope_ok: bool = True) -> None:
+    def __init__(self, entry: Entry, fields: Any, envelope_ok: bool = True, decoded: Any = None) -> None:
         self.entry = entry
         self.fields = fields
         """The raw ``properties``/``traits`` (``UNSET`` when absent, or when the struct of the whole message
         decoded them: they are right, only the envelope is not)."""
         self.envelope_ok = envelope_ok
+        self.decoded = decoded
+        """The whole-message struct that decoded the message before an envelope rule failed (else ``None``)."""
+
+    def envelope(self) -> dict[str, Any] | None:
+        """What the envelope rules read of the message, taken from :attr:`decoded` (``None`` without it).
+
+        The struct decoded every field with its right type, so the rules see what a
+        parse would give them: the ids and timestamps themselves, and objects where
+        the message has objects (their content does not matter to the rules).
+        """
+        decoded = self.decoded
+        if decoded is None:
+            return None
+        call = self.entry.call
+        view: dict[str, Any] = {
+            "type": call.type,
+            "event": call.name,
+            "userId": decoded.userId,
+            "anonymousId": decoded.anonymousId,
+        }
+        for name in TIMESTAMP_FIELDS:
+            value = getattr(decoded, name)
+            if value is not UNSET:
+                view[name] = value
+        for name in OBJECT_FIELDS:
+            if getattr(decoded, name, UNSET) is not UNSET:
+                view[name] = {}
+        return view
 
 
 class _Fields(msgspec.Struct, gc=False):
@@ -727,7 +756,8 @@ class FastPath:
             except (msgspec.DecodeError, RecursionError):
                 rejected = True  # the general route decides (and finds what is wrong)
             except BadEnvelope as exc:  # a planned event with right properties: only the envelope needs a look
-                return Partial(self.whole_entries[exc.args[0].__class__], UNSET, False)
+                decoded = exc.args[0]
+                return Partial(self.whole_entries[decoded.__class__], UNSET, False, decoded)
         envelope_ok = True
         try:
             message = self.decode(raw)
