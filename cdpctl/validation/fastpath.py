@@ -781,7 +781,7 @@ class FastPath:
         except BadEnvelope as exc:  # every type right, an envelope rule broken: the fields still need a look
             message = exc.args[0]
             envelope_ok = False
-        kind = message.__class__
+        kind = type(message)
         if kind is self.track_type:
             entry = self.events.get(message.event)
             fields = message.properties
