@@ -19,13 +19,16 @@ orjson loop over the same lines, the start-up cost of `cdpctl validate` (a one-l
 (max RSS) of `cdpctl validate` on the corpus and on the corpus read four times over (flat memory).
 The jsonschema loops are timed on the first --baseline-events / --plain-events lines of the corpus (they are
 slow); every figure is events per second, so they compare.  Each timing is the best of --repeat runs (the
-machine may be shared and noisy; the two jsonschema loops run once).
+machine may be shared and noisy; the two jsonschema loops run once).  The orjson loop, -j1 and -j2 run in
+turn, round after round, and the ratios of each round (runs seconds apart) are printed with their median: on a
+shared machine whose slow spells outlast a run, they are the steadier figure.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -188,7 +191,6 @@ def main() -> None:
         )
         orjson_name, plain_name, tuned_name, one_name, two_name = names
         runs = {
-            orjson_name: (best([python, "-c", ORJSON_LOOP, str(corpus)], args.repeat), args.events),
             plain_name: (best([python, "-c", PLAIN_LOOP, str(plain_prefix), str(bundle)], 1), args.plain_events),
             tuned_name: (
                 best([python, "-c", JSONSCHEMA_LOOP, str(tuned_prefix), str(bundle)], 1),
@@ -196,13 +198,15 @@ def main() -> None:
             ),
         }
         loads.append(os.getloadavg()[0])
-        # -j1 and -j2 interleaved, so that both see the same load
-        one_runs, two_runs = [], []
+        # orjson, -j1 and -j2 interleaved, round after round: the three see the same load (a shared machine
+        # has slow spells lasting longer than one run), and each round gives ratios of neighbouring runs
+        orjson_runs, one_runs, two_runs = [], [], []
         for _ in range(args.repeat):
+            orjson_runs.append(run([python, "-c", ORJSON_LOOP, str(corpus)]))
             one_runs.append(run(validate(corpus, jobs=1)))
             two_runs.append(run(validate(corpus, jobs=2)))
             loads.append(os.getloadavg()[0])
-        for name, timed in ((one_name, one_runs), (two_name, two_runs)):
+        for name, timed in ((orjson_name, orjson_runs), (one_name, one_runs), (two_name, two_runs)):
             runs[name] = (
                 (min(r[0] for r in timed), min(r[1] for r in timed), max(r[2] for r in timed)),
                 args.events,
@@ -221,7 +225,8 @@ def main() -> None:
         print(f"{'':<{width}}  {'events/s (wall)':>16}  {'events/s (CPU)':>15}")
         wall: dict[str, float] = {}
         cpu: dict[str, float] = {}
-        for name, ((seconds, cpu_seconds, _), events) in runs.items():
+        for name in names:
+            (seconds, cpu_seconds, _), events = runs[name]
             wall[name] = events / seconds
             cpu[name] = events / cpu_seconds
             print(f"{name:<{width}}  {wall[name]:>16,.0f}  {cpu[name]:>15,.0f}")
@@ -236,10 +241,13 @@ def main() -> None:
             ("cdpctl -j2 / cdpctl -j1", two_name, one_name, "target >= 1.7x on 2 cores (wall; CPU: cost of splitting)"),
         ):
             print(f"{label:<32} {wall[a] / wall[b]:>6.2f}x {cpu[a] / cpu[b]:>6.2f}x   {target}")
-        walls_one = [args.events / r[0] for r in one_runs]
-        walls_two = [args.events / r[0] for r in two_runs]
-        pairs = ", ".join(f"{b / a:.2f}x" for a, b in zip(walls_one, walls_two, strict=True))
-        print(f"  -j2 / -j1 of each interleaved pair (wall): {pairs}")
+        for label, (mine, theirs), index in (
+            ("-j1 / orjson of each round (CPU)", (one_runs, orjson_runs), 1),
+            ("-j2 / -j1 of each round (wall)", (two_runs, one_runs), 0),
+        ):
+            ratios = [other[index] / own[index] for own, other in zip(mine, theirs, strict=True)]
+            shown = ", ".join(f"{ratio:.2f}x" for ratio in ratios)
+            print(f"  {label}: {shown}; median {statistics.median(ratios):.2f}x")
         parse_rate, check_rate = (float(x) for x in in_process)
         print(
             f"\nin one process, start-up excluded ({args.in_process_events:,} lines, CPU, best of {max(5, args.repeat)}): "

@@ -67,6 +67,13 @@ class Group:
         }
 
 
+def _moved(examples: list[Example], line_offset: int) -> list[Example]:
+    """Copies of ``examples``, their lines moved on by ``line_offset``."""
+    if not line_offset:
+        return list(examples)
+    return [Example(example.file, example.line + line_offset, example.index) for example in examples]
+
+
 def message_call(message: Any) -> tuple[str | None, str | None]:
     """The ``(type, event)`` a message claims: the event of a track, the name of a page or screen."""
     if not isinstance(message, dict):
@@ -192,8 +199,13 @@ class Report:
 
     # --- combining -----------------------------------------------------------------------------
 
-    def update(self, other: Report) -> Report:
-        """Add ``other`` into this report (in place) and return it; examples keep this report's first."""
+    def update(self, other: Report, line_offset: int = 0) -> Report:
+        """Add ``other`` into this report (in place) and return it; examples keep this report's first.
+
+        ``line_offset`` moves the line numbers of the examples taken from ``other``
+        on (a block's lines are numbered from 1; the lines of the blocks before it
+        come first): only the examples kept are moved.
+        """
         self.events += other.events
         self.invalid += other.invalid
         self.malformed += other.malformed
@@ -211,13 +223,13 @@ class Report:
                     theirs.path,
                     theirs.message,
                     theirs.count,
-                    list(theirs.examples),
+                    _moved(theirs.examples, line_offset),
                 )
                 continue
             mine.count += theirs.count
             room = MAX_EXAMPLES - len(mine.examples)
             if room > 0:
-                mine.examples.extend(theirs.examples[:room])
+                mine.examples.extend(_moved(theirs.examples[:room], line_offset))
         return self
 
     def merge(self, other: Report) -> Report:

@@ -13,7 +13,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from io import BytesIO
 from itertools import count, repeat
 from typing import TYPE_CHECKING, Any
@@ -64,14 +64,6 @@ def run_block(validator: Validator, block: Block, split: bool) -> BlockResult:
         report = validate_document(validator, block, sink)
         newlines = 0
     return report, (sink.parts() if sink is not None else None), newlines
-
-
-def shift_lines(report: Report, by: int) -> Report:
-    """Move the line numbers of a block's examples on by the lines of the blocks before it (in place)."""
-    if by:
-        for group in report.groups.values():
-            group.examples = [replace(example, line=example.line + by) for example in group.examples]
-    return report
 
 
 def validate_document(validator: Validator, document: Document, sink: BufferSink | None) -> Report:
@@ -187,7 +179,7 @@ def validate_sources(
         report, parts, newlines = outcome
         if starts.popleft():
             line_offset = 0
-        result.report.update(shift_lines(report, line_offset))
+        result.report.update(report, line_offset)
         line_offset += newlines
         if writer is not None and parts is not None:
             writer.write(parts)
