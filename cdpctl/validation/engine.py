@@ -25,7 +25,7 @@ from cdpctl.formats import format_checker
 from cdpctl.model import Call, Plan
 from cdpctl.spec import envelope_problems
 from cdpctl.validation.classify import Found, classify, envelope_field
-from cdpctl.validation.fastpath import Accepted, Entry, FastPath, Partial
+from cdpctl.validation.fastpath import REFUSALS, Accepted, Entry, FastPath, Partial
 from cdpctl.validation.localize import Node, fields_node, find
 from cdpctl.validation.report import Report, message_call
 from cdpctl.validation.violations import Violation
@@ -548,28 +548,33 @@ def validate_lines(
     report = Report()
     fast = validator.fast
     examine = validator.examine if fast is None else fast.examine_utf8 if utf8 else fast.examine
+    # the first step of examine_utf8, written out: it runs for every line
+    whole = fast.whole_decode if fast is not None and utf8 else None
+    table = fast.whole_accepted if fast is not None else {}
+    refused = fast.refused if fast is not None else None
     counts: dict[Accepted, int] = {}
-    if sink is None:
-        # messages that need more than a count wait for the end of the batch, in their order: the
-        # cold code that looks into them then runs in one stretch, not between two hot decodes
-        later: list[tuple[bytes, str, int, Accepted | Partial | None]] = []
-        keep = later.append
-        for raw, file, line in lines:
+    # without a sink, lines that need more than a count wait for the end of the batch, in their order:
+    # the cold code that looks into them then runs in one stretch, not between two hot decodes
+    later: list[tuple[bytes, str, int, Accepted | Partial | None]] = []
+    keep = later.append
+    for raw, file, line in lines:
+        if whole is None:
             outcome = examine(raw)
-            if outcome.__class__ is Accepted and not outcome.warnings:
-                counts[outcome] = counts.get(outcome, 0) + 1
-            else:
-                keep((raw, file, line, outcome))
-        for raw, file, line, outcome in later:
-            _record(validator, report, raw, file, line, outcome, None)
-    else:
-        for raw, file, line in lines:
-            outcome = examine(raw)
-            if outcome.__class__ is Accepted and not outcome.warnings:
-                counts[outcome] = counts.get(outcome, 0) + 1
+        else:
+            try:
+                outcome = table[type(whole(raw))]
+            except REFUSALS as exc:
+                outcome = refused(raw, exc)  # type: ignore[misc]
+        if outcome.__class__ is Accepted and not outcome.warnings:
+            counts[outcome] = counts.get(outcome, 0) + 1
+            if sink is not None:
                 sink.valid(raw.strip())
-            else:
-                _record(validator, report, raw, file, line, outcome, sink)
+        elif sink is None:
+            keep((raw, file, line, outcome))
+        else:
+            _record(validator, report, raw, file, line, outcome, sink)
+    for raw, file, line, outcome in later:
+        _record(validator, report, raw, file, line, outcome, None)
     for accepted, count in counts.items():
         report.add_valid(accepted.type, accepted.event, count)
     return report

@@ -79,6 +79,10 @@ class BadEnvelope(Exception):  # noqa: N818 (a signal, not an error of the progr
     """
 
 
+REFUSALS = (msgspec.DecodeError, RecursionError, BadEnvelope)
+"""What the decoders of the fast path raise for a message they do not accept (nesting too deep included)."""
+
+
 class Unsupported(Exception):
     """A plan feature the fast path does not express: calls using it always take the reference path."""
 
@@ -762,17 +766,31 @@ class FastPath:
         return self.examine_utf8(raw) if is_utf8(raw) else None
 
     def examine_utf8(self, raw: bytes) -> Accepted | Partial | None:
-        """:meth:`examine` for bytes known to be UTF-8 (a block checked as a whole: one pass, not one per line)."""
-        rejected = False  # whether the whole-message decoder of track events rejected the message
+        """:meth:`examine` for bytes known to be UTF-8 (a block checked as a whole: one pass, not one per line).
+
+        The first step (also written out in ``validate_lines``, whose loop runs it
+        for every line) is ``whole_accepted[type(whole_decode(raw))]``; when the
+        decoder refuses the message with one of :data:`REFUSALS`, :meth:`refused`
+        finishes the work.
+        """
         whole = self.whole_decode
-        if whole is not None:
-            try:
-                return self.whole_accepted[type(whole(raw))]  # type(), not .__class__: one class per event
-            except (msgspec.DecodeError, RecursionError):
-                rejected = True  # the general route decides (and finds what is wrong)
-            except BadEnvelope as exc:  # a planned event with right properties: only the envelope needs a look
-                decoded = exc.args[0]
-                return Partial(self.whole_entries[decoded.__class__], UNSET, False, decoded)
+        if whole is None:
+            return self._general(raw, False)
+        try:
+            return self.whole_accepted[type(whole(raw))]  # type(), not .__class__: one class per event
+        except REFUSALS as exc:
+            return self.refused(raw, exc)
+
+    def refused(self, raw: bytes, exc: BaseException) -> Accepted | Partial | None:
+        """:meth:`examine_utf8` of a message the whole-message decoder refused with ``exc``."""
+        if exc.__class__ is BadEnvelope:  # a planned event with right properties: only the envelope needs a look
+            decoded = exc.args[0]
+            return Partial(self.whole_entries[type(decoded)], UNSET, False, decoded)
+        return self._general(raw, True)  # the general route decides (and finds what is wrong)
+
+    def _general(self, raw: bytes, rejected: bool) -> Accepted | Partial | None:
+        """The route of every call through the envelope union (``rejected``: the whole-message decoder of
+        track events refused the message)."""
         envelope_ok = True
         try:
             message = self.decode(raw)
