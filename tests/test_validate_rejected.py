@@ -16,12 +16,12 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_validate_differential import messages, plan_of
+from test_validate_differential import key, messages, plan_of
 
 from cdpctl.model import Plan
 from cdpctl.validation import Report, Validator, validate_lines
 from cdpctl.validation.engine import Sink, dump_json, parse_json
-from cdpctl.validation.fastpath import Partial
+from cdpctl.validation.fastpath import Partial, Unplanned
 from cdpctl.validation.localize import JSON_TYPE_NAMES, MAX_MEMO, Node, json_types
 from cdpctl.validation.violations import Violation
 
@@ -185,6 +185,38 @@ def test_a_broken_envelope_around_right_properties_is_read_from_the_decoded_stru
     assert_same("acme", lines, validator)
     report = validate_lines(validator, zip(lines, repeat("f"), count(1)))
     assert report.warnings == 3 and report.invalid == 6
+
+
+def test_an_unplanned_call_with_a_right_envelope_is_reported_without_a_parse() -> None:
+    def page(name: str, **fields: Any) -> bytes:
+        return json.dumps({"type": "page", "name": name, "anonymousId": "a", **fields}).encode() + b"\n"
+
+    clean = [
+        line("Order Completd", {"order_id": "o1"}),  # a did-you-mean
+        line("Something Else", {}, anonymousId="a", userId=None, timestamp="2024-05-01T10:00:00Z"),
+        page("Pricng", properties={"plan": "pro"}),
+        page("", properties={}),
+        page("Nowhere"),
+    ]
+    # the reference route decides these (an envelope problem beside the unplanned event, or instead of it)
+    other = [
+        line("Order Completd", [1]),
+        line("Order Completd", "x", timestamp="yesterday"),
+        line("   ", {}),
+        line("Unknown", {}, userId="", anonymousId=None),
+        page("Pricng", properties=None),
+    ]
+    validator = Validator(plan_of("acme"))
+    assert validator.fast is not None
+    for raw in clean:
+        assert isinstance(validator.fast.examine(raw), Unplanned), raw
+    for raw in other:
+        assert not isinstance(validator.fast.examine(raw), Unplanned), raw
+    assert_same("acme", clean + other, validator)
+    for raw in clean + other:
+        assert key(validator.check_bytes(raw)) == key(validator.check_reference(parse_json(raw)))
+    report = validate_lines(validator, zip(clean, repeat("f"), count(1)))
+    assert report.invalid == len(clean) and {group[2] for group in report.groups} == {"unplanned_event"}
 
 
 def test_a_repeated_bad_value_reads_the_same_each_time_and_the_memo_stays_bounded() -> None:

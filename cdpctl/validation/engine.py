@@ -25,14 +25,13 @@ from cdpctl.formats import format_checker
 from cdpctl.model import Call, Plan
 from cdpctl.spec import envelope_problems
 from cdpctl.validation.classify import Found, classify, envelope_field
-from cdpctl.validation.fastpath import REFUSALS, Accepted, Entry, FastPath, Partial
+from cdpctl.validation.fastpath import OPEN_BRACE, REFUSALS, Accepted, Entry, FastPath, Outcome, Partial, Unplanned
 from cdpctl.validation.localize import Node, fields_node, find
 from cdpctl.validation.report import Report, message_call
 from cdpctl.validation.violations import Violation
 
 MAX_SUGGESTIONS_CACHED = 4096
 
-OPEN_BRACE = ord("{")
 
 if TYPE_CHECKING:
     from jsonschema import Draft7Validator, FormatChecker
@@ -76,6 +75,14 @@ class Validator:
             validator = Draft7Validator(call_schema(call), format_checker=self._format_checker)
             self._schemas[key] = validator
         return validator
+
+    def unplanned_event(self, call_type: str, event: str | None) -> Violation:
+        """The ``unplanned_event`` violation of a call the plan does not have (with a did-you-mean)."""
+        if event is None:
+            text = f"{call_type} without a name is not in the tracking plan"
+        else:
+            text = f"{call_type} '{event}' is not in the tracking plan{self._suggest(call_type, event)}"
+        return Violation("unplanned_event", "error", call_type, event, "", text)
 
     def _suggest(self, call_type: str, name: str) -> str:
         key = (call_type, name)
@@ -125,11 +132,7 @@ class Validator:
         if call is None:
             if call_type == "track" and any(path == "event" for path, _ in problems):
                 return violations  # no event name: an envelope problem, not an unplanned event
-            if event is None:
-                text = f"{call_type} without a name is not in the tracking plan"
-            else:
-                text = f"{call_type} '{event}' is not in the tracking plan{self._suggest(call_type, event)}"
-            violations.append(Violation("unplanned_event", "error", call_type, event, "", text))
+            violations.append(self.unplanned_event(call_type, event))
             return violations
         if call.deprecated:
             violations.append(
@@ -291,16 +294,17 @@ class Validator:
         """The fast path (``None`` when disabled)."""
         return self._fast
 
-    def examine(self, raw: bytes) -> Accepted | Partial | None:
+    def examine(self, raw: bytes) -> Outcome:
         """The fast path's verdict on one line: :class:`Accepted` when it has no error, a
-        :class:`Partial` when only its planned fields need a look, ``None`` when all of it does."""
+        :class:`Partial` when only its planned fields need a look, :class:`Unplanned` when its one
+        violation is an unplanned event, ``None`` when all of it needs a look."""
         fast = self._fast
         return None if fast is None else fast.examine(raw)
 
     def check_raw(self, raw: bytes) -> tuple[str, str | None, list[Violation]] | None:
         """``(type, event, warnings)`` when the fast path finds the message free of errors, else ``None``."""
         outcome = self.examine(raw)
-        if outcome is None or isinstance(outcome, Partial):
+        if not isinstance(outcome, Accepted):
             return None
         return outcome.type, outcome.event, list(outcome.warnings)
 
@@ -319,8 +323,12 @@ class Validator:
         violations = self.check_message(message, raw, outcome)
         return violations
 
-    def check_message(self, message: Any, raw: bytes, outcome: Partial | None = None) -> list[Violation]:
-        """:meth:`check` for a message parsed from ``raw``, using the fast path's help where it can."""
+    def check_message(self, message: Any, raw: bytes, outcome: Outcome = None) -> list[Violation]:
+        """:meth:`check` for a message parsed from ``raw``, using the fast path's help where it can
+        (``outcome``: the fast path's verdict on ``raw``, never :class:`Accepted`)."""
+        if isinstance(outcome, Unplanned):
+            return [self.unplanned_event(outcome.type, outcome.name)]
+        assert not isinstance(outcome, Accepted)
         fast = self._fast
         if fast is not None:
             if outcome is None and isinstance(message, dict):
@@ -555,7 +563,7 @@ def validate_lines(
     counts: dict[Accepted, int] = {}
     # without a sink, lines that need more than a count wait for the end of the batch, in their order:
     # the cold code that looks into them then runs in one stretch, not between two hot decodes
-    later: list[tuple[bytes, str, int, Accepted | Partial | None]] = []
+    later: list[tuple[bytes, str, int, Outcome]] = []
     keep = later.append
     for raw, file, line in lines:
         if whole is None:
@@ -586,7 +594,7 @@ def _record(
     raw: bytes,
     file: str,
     line: int,
-    outcome: Accepted | Partial | None,
+    outcome: Outcome,
     sink: Sink | None,
 ) -> None:
     """Record a line that is not simply counted: warnings, or what the fast path did not accept."""
@@ -594,6 +602,11 @@ def _record(
         report.record_call(outcome.type, outcome.event, outcome.warnings, file, line)
         if sink is not None:
             sink.valid(raw.strip())
+    elif isinstance(outcome, Unplanned):
+        violations = [validator.unplanned_event(outcome.type, outcome.name)]
+        report.record_call(outcome.type, outcome.name, violations, file, line)
+        if sink is not None:
+            sink.invalid(parse_json(raw), violations)
     elif outcome is not None:
         _check_partial(validator, report, outcome, raw, file, line, sink)
     else:

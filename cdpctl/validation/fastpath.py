@@ -582,6 +582,34 @@ class Partial:
         return view
 
 
+class Unplanned:
+    """A call the plan does not have, in a message whose envelope and fields object are right.
+
+    Its one violation is ``unplanned_event``: the envelope struct decoded (every
+    type right, the envelope rules kept), the event or name is not blank, and
+    ``properties``/``traits`` are objects or absent, so the envelope rules have
+    nothing to say.
+    """
+
+    __slots__ = ("name", "type")
+
+    def __init__(self, call_type: str, name: str) -> None:
+        self.type = call_type
+        self.name = name
+
+
+Outcome = Union[Accepted, Partial, Unplanned, None]
+"""The fast path's verdict on one message (``None``: the reference path looks at all of it)."""
+
+
+OPEN_BRACE = ord("{")
+
+
+def _is_object(raw: Any) -> bool:
+    """Whether an unparsed value is a JSON object (or absent: ``UNSET``)."""
+    return raw is UNSET or memoryview(raw)[0] == OPEN_BRACE
+
+
 class _Fields(msgspec.Struct, gc=False):
     """Only the ``properties`` and ``traits`` of a message, unparsed."""
 
@@ -758,14 +786,15 @@ class FastPath:
     def accept(self, raw: bytes) -> Accepted | None:
         """The verdict on a message without errors, else ``None``."""
         outcome = self.examine(raw)
-        return None if outcome is None or outcome.__class__ is Partial else outcome  # type: ignore[return-value]
+        return outcome if isinstance(outcome, Accepted) else None
 
-    def examine(self, raw: bytes) -> Accepted | Partial | None:
+    def examine(self, raw: bytes) -> Outcome:
         """An :class:`Accepted` for a message without errors; a :class:`Partial` when only its planned
-        fields may be wrong; ``None`` when the reference path must look at all of it."""
+        fields may be wrong; an :class:`Unplanned` for a right message of a call the plan does not have;
+        ``None`` when the reference path must look at all of it."""
         return self.examine_utf8(raw) if is_utf8(raw) else None
 
-    def examine_utf8(self, raw: bytes) -> Accepted | Partial | None:
+    def examine_utf8(self, raw: bytes) -> Outcome:
         """:meth:`examine` for bytes known to be UTF-8 (a block checked as a whole: one pass, not one per line).
 
         The first step (also written out in ``validate_lines``, whose loop runs it
@@ -781,14 +810,14 @@ class FastPath:
         except REFUSALS as exc:
             return self.refused(raw, exc)
 
-    def refused(self, raw: bytes, exc: BaseException) -> Accepted | Partial | None:
+    def refused(self, raw: bytes, exc: BaseException) -> Outcome:
         """:meth:`examine_utf8` of a message the whole-message decoder refused with ``exc``."""
         if exc.__class__ is BadEnvelope:  # a planned event with right properties: only the envelope needs a look
             decoded = exc.args[0]
             return Partial(self.whole_entries[type(decoded)], UNSET, False, decoded)
         return self._general(raw, True)  # the general route decides (and finds what is wrong)
 
-    def _general(self, raw: bytes, rejected: bool) -> Accepted | Partial | None:
+    def _general(self, raw: bytes, rejected: bool) -> Outcome:
         """The route of every call through the envelope union (``rejected``: the whole-message decoder of
         track events refused the message)."""
         envelope_ok = True
@@ -801,16 +830,22 @@ class FastPath:
             envelope_ok = False
         kind = type(message)
         if kind is self.track_type:
-            entry = self.events.get(message.event)
+            name = message.event
+            entry = self.events.get(name)
             fields = message.properties
+            if entry is None and envelope_ok and name.strip() and _is_object(fields):
+                return Unplanned("track", name)
         elif kind is self.page_type or kind is self.screen_type:
             planned = self.pages if kind is self.page_type else self.screens
             if planned is None:
                 if not envelope_ok:
                     return None
                 return self._ungoverned("page" if kind is self.page_type else "screen", message.name)
-            entry = planned.get(message.name)
+            name = message.name
+            entry = planned.get(name)
             fields = message.properties
+            if entry is None and envelope_ok and _is_object(fields):
+                return Unplanned("page" if kind is self.page_type else "screen", name)
         else:
             single = self.single[kind]
             entry = single[1]
