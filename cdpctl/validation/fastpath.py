@@ -1,11 +1,15 @@
 """The fast path: msgspec structs generated from the plan accept valid messages straight from their bytes.
 
-Each message is decoded first into a small envelope struct (a tagged union on
-``type``; ``properties`` kept as raw bytes), then its ``properties``/``traits``
-into the struct generated for its call: unknown fields are forbidden where the
+A track message of a planned event is decoded whole, in one pass, by a union of
+structs tagged by ``event`` (envelope fields plus the struct generated for its
+``properties``).  Any other message, and one that union refuses, is decoded into
+a small envelope struct (a tagged union on ``type``; ``properties`` kept as raw
+bytes), then its ``properties``/``traits`` into the struct generated for its
+call.  In the generated structs unknown fields are forbidden where the
 plan forbids them, constraints become ``msgspec.Meta``, enums become
-``Literal``, and what ``Meta`` cannot say (``unique_items``, a ``format`` next to
-a ``pattern``) is checked in ``__post_init__``.  Decoding succeeds only for
+``Literal``, and string patterns and formats, with what ``Meta`` cannot say
+(``unique_items``, a ``format`` next to a ``pattern``), are checked in a generated
+``__post_init__``.  Decoding succeeds only for
 messages that the reference path (envelope check + jsonschema) accepts too; any
 failure, or anything the generator cannot express, sends the message to the
 reference path, which decides and explains.
