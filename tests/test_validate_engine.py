@@ -128,6 +128,24 @@ def test_validator_pickles_as_its_plan(validator: Validator) -> None:
     assert codes(clone, order(currency="JPY")) == [("value_not_allowed", "properties.currency")]
 
 
+def test_a_report_pickles_whole(validator: Validator) -> None:
+    """A block's report crosses from a worker process to the parent pickled (as plain tuples)."""
+    records = [
+        json.dumps(order(currency="JPY")).encode(),
+        json.dumps([order(), order(total="1")]).encode(),
+        b"not json",
+        json.dumps({"type": "track", "event": "Nope", "userId": "u"}).encode(),
+        json.dumps({"type": "track", "event": "Legacy Thing Happened", "userId": "u"}).encode(),
+    ]
+    report = validate_lines(validator, lines(*records))
+    clone = pickle.loads(pickle.dumps(report))
+    assert clone == report and clone.to_json() == report.to_json()
+    assert [group.examples for group in clone.groups.values()] == [group.examples for group in report.groups.values()]
+    assert any(example.index == 1 for group in clone.groups.values() for example in group.examples)
+    merged = Report().update(clone, 10)
+    assert all(example.line > 10 for group in merged.groups.values() for example in group.examples)
+
+
 def lines(*records: bytes, file: str = "log.ndjson") -> list[tuple[bytes, str, int]]:
     return [(raw, file, number) for number, raw in enumerate(records, 1)]
 

@@ -7,7 +7,7 @@ build partial reports that combine into the one ``cdpctl validate`` prints.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +33,14 @@ class Example:
     file: str
     line: int
     index: int | None = None
+
+    def __init__(self, file: str, line: int, index: int | None = None) -> None:
+        # the generated __init__ of a frozen dataclass sets each field through object.__setattr__:
+        # several times slower, and every block's report brings a few hundred back from a worker
+        fields = self.__dict__
+        fields["file"] = file
+        fields["line"] = line
+        fields["index"] = index
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"file": self.file, "line": self.line}
@@ -106,6 +114,25 @@ class Report:
     groups: dict[GroupKey, Group] = field(default_factory=dict)
     volume: dict[tuple[str | None, str | None], int] = field(default_factory=dict)
     """Parsed messages per ``(type, event)``: the denominator of each group's share."""
+
+    def __reduce__(self) -> tuple[Callable[..., Report], tuple[Any, ...]]:
+        """Pickled as plain tuples: with ``--jobs N`` every block's report crosses from a worker to
+        the parent, and tuples are written and read back about twice as fast as the dataclasses."""
+        groups = [
+            (
+                key,
+                group.code,
+                group.severity,
+                group.type,
+                group.event,
+                group.path,
+                group.message,
+                group.count,
+                [(example.file, example.line, example.index) for example in group.examples],
+            )
+            for key, group in self.groups.items()
+        ]
+        return _report_from_tuples, (self.events, self.invalid, self.malformed, self.warnings, groups, self.volume)
 
     @property
     def valid(self) -> int:
@@ -261,3 +288,20 @@ class Report:
     def to_json(self) -> dict[str, Any]:
         """The JSON contract of ``cdpctl validate --format json``."""
         return {"summary": self.summary(), "violations": [group.to_json() for group in self.sorted_groups()]}
+
+
+def _report_from_tuples(
+    events: int,
+    invalid: int,
+    malformed: int,
+    warnings: int,
+    groups: list[tuple[Any, ...]],
+    volume: dict[tuple[str | None, str | None], int],
+) -> Report:
+    """The :class:`Report` pickled by ``Report.__reduce__``."""
+    report = Report(events, invalid, malformed, warnings, volume=volume)
+    report.groups = {
+        key: Group(code, severity, call_type, event, path, message, count, [Example(*where) for where in examples])
+        for key, code, severity, call_type, event, path, message, count, examples in groups
+    }
+    return report
