@@ -557,9 +557,9 @@ def validate_lines(
     fast = validator.fast
     examine = validator.examine if fast is None else fast.examine_utf8 if utf8 else fast.examine
     # the first step of examine_utf8, written out: it runs for every line
-    whole = fast.whole_decode if fast is not None and utf8 else None
-    table = fast.whole_accepted if fast is not None else {}
-    refused = fast.refused if fast is not None else None
+    whole = None
+    if fast is not None and utf8:
+        whole, table, refused = fast.whole_decode, fast.whole_accepted, fast.refused
     counts: dict[Accepted, int] = {}
     # without a sink, lines that need more than a count wait for the end of the batch, in their order:
     # the cold code that looks into them then runs in one stretch, not between two hot decodes
@@ -572,7 +572,7 @@ def validate_lines(
             try:
                 outcome = table[type(whole(raw))]
             except REFUSALS as exc:
-                outcome = refused(raw, exc)  # type: ignore[misc]
+                outcome = refused(raw, exc)
         if outcome.__class__ is Accepted and not outcome.warnings:
             counts[outcome] = counts.get(outcome, 0) + 1
             if sink is not None:
