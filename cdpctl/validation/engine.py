@@ -193,7 +193,17 @@ class Validator:
         """
         if not partial.envelope_ok:  # the envelope rules read the message, or what a struct decoded of it
             envelope = partial.envelope()
-            return None if envelope is None else self._partial_violations(partial, UNSET, envelope)
+            if envelope is None:
+                return None
+            # the whole-message struct decoded: the fields are right, and so is every type the schema's
+            # envelope keywords check (envelope_extras has nothing to add): the envelope rules say all
+            call = partial.entry.call
+            out = [
+                Violation("invalid_envelope", "error", call.type, call.name, path, text)
+                for path, text in envelope_problems(envelope)
+            ]
+            out.extend(partial.entry.accepted.warnings)  # deprecated_event, when the call is
+            return out
         raw = partial.fields
         if raw is UNSET:
             return self._partial_violations(partial, None, None)
