@@ -1,6 +1,7 @@
 """Throughput of `cdpctl validate` beside three baselines, on the same generated corpus, in one run.
 
     python benchmarks/validate_speed.py [--events 300000] [--baseline-events 10000] [--plain-events 2000] [--repeat 3]
+                                        [--invalid 0.05]
 
 Prints events per second (whole processes: start-up, reading and reporting included) of
 
@@ -149,6 +150,7 @@ def main() -> None:
     parser.add_argument("--plain-events", type=int, default=2_000, help="lines for the plain jsonschema loop")
     parser.add_argument("--in-process-events", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--invalid", type=float, default=0.05, help="share of invalid messages in the corpus")
     parser.add_argument("--keep", type=Path, help="write the corpus here and keep it")
     args = parser.parse_args()
     python = sys.executable
@@ -160,7 +162,10 @@ def main() -> None:
     subprocess.run([python, "-m", "compileall", "-q", str(Path(package.__file__).parent)], check=True)
     with tempfile.TemporaryDirectory() as tmp:
         work = args.keep or Path(tmp)
-        subprocess.run([python, str(HERE / "validate_corpus.py"), str(work), "--events", str(args.events)], check=True)
+        subprocess.run(
+            [python, str(HERE / "validate_corpus.py"), str(work), "--events", str(args.events), "--invalid", str(args.invalid)],
+            check=True,
+        )
         corpus = work / "events.ndjson"
         plan = work / "plan.yaml"
         bundle = work / "bundle.json"
@@ -171,7 +176,8 @@ def main() -> None:
         one_line = prefix_file(corpus, work / "one.ndjson", 1)
         size = corpus.stat().st_size
         print(
-            f"corpus: {args.events:,} events, {size / 1e6:.1f} MB, plan of 24 events + identify + 3 pages, ~5% invalid"
+            f"corpus: {args.events:,} events, {size / 1e6:.1f} MB, plan of 24 events + identify + 3 pages, "
+            f"~{args.invalid:.0%} invalid"
         )
         print(
             f"cores: {os.cpu_count()}, best of {args.repeat} runs each (CPU: user + system time of the process and its workers)\n"
