@@ -25,7 +25,7 @@ from cdpctl.formats import format_checker
 from cdpctl.model import Call, Plan
 from cdpctl.spec import envelope_problems
 from cdpctl.validation.classify import Found, classify, envelope_field
-from cdpctl.validation.fastpath import OPEN_BRACE, REFUSALS, Accepted, Entry, FastPath, Outcome, Partial, Unplanned
+from cdpctl.validation.fastpath import REFUSALS, Accepted, Entry, FastPath, Outcome, Partial, Unplanned, is_object
 from cdpctl.validation.localize import Node, fields_node, find
 from cdpctl.validation.report import Report, message_call
 from cdpctl.validation.violations import Violation
@@ -207,7 +207,7 @@ class Validator:
         raw = partial.fields
         if raw is UNSET:
             return self._partial_violations(partial, None, None)
-        if memoryview(raw)[0] != OPEN_BRACE:  # not an object: the envelope rules speak
+        if not is_object(raw):  # not an object: the envelope rules speak
             return None
         return self._fields_violations(partial, UNSET)
 

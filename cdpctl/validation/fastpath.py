@@ -609,7 +609,7 @@ Outcome = Union[Accepted, Partial, Unplanned, None]
 OPEN_BRACE = ord("{")
 
 
-def _is_object(raw: Any) -> bool:
+def is_object(raw: Any) -> bool:
     """Whether an unparsed value is a JSON object (or absent: ``UNSET``)."""
     return raw is UNSET or memoryview(raw)[0] == OPEN_BRACE
 
@@ -837,7 +837,7 @@ class FastPath:
             name = message.event
             entry = self.events.get(name)
             fields = message.properties
-            if entry is None and envelope_ok and name.strip() and _is_object(fields):
+            if entry is None and envelope_ok and name.strip() and is_object(fields):
                 return Unplanned("track", name)
         elif kind is self.page_type or kind is self.screen_type:
             planned = self.pages if kind is self.page_type else self.screens
@@ -848,7 +848,7 @@ class FastPath:
             name = message.name
             entry = planned.get(name)
             fields = message.properties
-            if entry is None and envelope_ok and _is_object(fields):
+            if entry is None and envelope_ok and is_object(fields):
                 return Unplanned("page" if kind is self.page_type else "screen", name)
         else:
             single = self.single[kind]
