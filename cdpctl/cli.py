@@ -1,14 +1,13 @@
 """The ``cdpctl`` command line: parses arguments and calls the library, nothing more.
 
-``app`` (the typer application) is built on first use, so that ``main`` can run a plain
-``cdpctl validate`` command line without importing typer (see :mod:`cdpctl.commands._direct`).
+``app`` (the typer application) is built on first use: importing this module stays cheap, and
+every command is declared once, in typer (each command module imports its heavy parts lazily).
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
-import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -62,7 +61,4 @@ def __getattr__(name: str) -> typer.Typer:
 
 
 def main() -> None:
-    from cdpctl.commands._direct import run_direct
-
-    if not run_direct(sys.argv[1:]):
-        build_app()()
+    build_app()()

@@ -1,7 +1,7 @@
 """Helpers shared by the command modules: error handling, plan loading, output format choice.
 
-Nothing here imports typer: the validate fast path (:mod:`cdpctl.commands._direct`) runs
-commands without building the typer application.
+Nothing here imports typer: the command modules declare the command line, and these helpers
+do the work.
 """
 
 from __future__ import annotations

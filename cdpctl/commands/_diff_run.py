@@ -1,7 +1,6 @@
 """What ``cdpctl diff`` does once its arguments are parsed (no typer here).
 
-:mod:`cdpctl.commands.diff` declares the command line for typer; the fast path of
-:mod:`cdpctl.commands._direct` parses a plain command line itself.  Both call :func:`run_diff`.
+:mod:`cdpctl.commands.diff` declares the command line for typer; it calls :func:`run_diff`.
 """
 
 from __future__ import annotations

@@ -1,7 +1,6 @@
 """What ``cdpctl lint`` does once its arguments are parsed (no typer here).
 
-:mod:`cdpctl.commands.lint` declares the command line for typer; the fast path of
-:mod:`cdpctl.commands._direct` parses a plain command line itself.  Both call :func:`run_lint`.
+:mod:`cdpctl.commands.lint` declares the command line for typer; it calls :func:`run_lint`.
 """
 
 from __future__ import annotations

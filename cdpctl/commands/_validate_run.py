@@ -1,8 +1,7 @@
 """What ``cdpctl validate`` does once its arguments are parsed (no typer here).
 
-:mod:`cdpctl.commands.validate` declares the command line for typer; the fast path of
-:mod:`cdpctl.commands._direct` parses a plain command line itself.  Both call
-:func:`run_validate`, so the command behaves the same whichever parsed it.
+:mod:`cdpctl.commands.validate` declares the command line for typer; it calls
+:func:`run_validate`.
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """``cdpctl compile``: the plan as one JSON Schema per governed call.
 
 This module declares the command line for typer; what the command does is
-:func:`cdpctl.commands._compile_run.run_compile`, which the fast path of
-:mod:`cdpctl.commands._direct` calls too (keep the two option tables in step).
+:func:`cdpctl.commands._compile_run.run_compile`.
 """
 
 from __future__ import annotations

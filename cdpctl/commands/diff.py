@@ -1,8 +1,7 @@
 """``cdpctl diff``: classify every change between two versions of a plan, for producers and consumers.
 
 This module declares the command line for typer; what the command does is
-:func:`cdpctl.commands._diff_run.run_diff`, which the fast path of
-:mod:`cdpctl.commands._direct` calls too (keep the two option tables in step).
+:func:`cdpctl.commands._diff_run.run_diff`.
 """
 
 from __future__ import annotations

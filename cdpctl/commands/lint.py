@@ -1,8 +1,7 @@
 """``cdpctl lint``: check the plan against the lint rules.
 
 This module declares the command line for typer; what the command does is
-:func:`cdpctl.commands._lint_run.run_lint`, which the fast path of
-:mod:`cdpctl.commands._direct` calls too (keep the two option tables in step).
+:func:`cdpctl.commands._lint_run.run_lint`.
 """
 
 from __future__ import annotations

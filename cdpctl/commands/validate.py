@@ -1,8 +1,7 @@
 """``cdpctl validate``: check event logs against the plan.
 
 This module declares the command line for typer; what the command does is
-:func:`cdpctl.commands._validate_run.run_validate`, which the fast path of
-:mod:`cdpctl.commands._direct` calls too (keep the two option tables in step).
+:func:`cdpctl.commands._validate_run.run_validate`.
 """
 
 from __future__ import annotations
