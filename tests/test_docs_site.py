@@ -1,0 +1,120 @@
+"""The documentation site: it builds with ``mkdocs build --strict``, every generated reference page names
+every rule, code and option of the code, and its search works in a real browser."""
+
+from __future__ import annotations
+
+import html
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.browser import browser, screenshot, serve_folder
+
+ROOT = Path(__file__).resolve().parents[1]
+
+pytest.importorskip("mkdocs")
+pytest.importorskip("material")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("site")
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, env={**__import__("os").environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+def _text(site: Path, page: str) -> str:
+    raw = (site / page / "index.html").read_text(encoding="utf-8")
+    return html.unescape(re.sub(r"<[^>]+>", " ", raw))
+
+
+def test_every_page_of_the_nav_is_built(site: Path) -> None:
+    import yaml
+
+    class _Loader(yaml.SafeLoader):
+        pass
+
+    _Loader.add_multi_constructor("", lambda loader, suffix, node: None)
+    config = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - a safe loader
+
+    def pages(nav: object) -> list[str]:
+        if isinstance(nav, str):
+            return [nav]
+        if isinstance(nav, list):
+            return [p for item in nav for p in pages(item)]
+        if isinstance(nav, dict):
+            return [p for value in nav.values() for p in pages(value)]
+        return []
+
+    for page in pages(config["nav"]):
+        stem = page.removesuffix(".md")
+        built = site / (stem + ".html" if stem == "index" or stem.endswith("/index") else stem + "/index.html")
+        assert built.is_file(), page
+
+
+def test_lint_rules_page_names_every_rule(site: Path) -> None:
+    from cdpctl.lint.registry import all_rules
+
+    text = _text(site, "reference/lint-rules")
+    for rule in all_rules():
+        assert rule.code in text and rule.slug in text, rule.code
+
+
+def test_violation_codes_page_names_every_code(site: Path) -> None:
+    from cdpctl.validation.violations import CODES
+
+    text = _text(site, "reference/violation-codes")
+    for code in CODES:
+        assert code in text, code
+
+
+def test_diff_rules_page_names_every_rule(site: Path) -> None:
+    from cdpctl.diff.registry import RULES
+
+    text = _text(site, "reference/diff-rules")
+    for rule_id in RULES:
+        assert rule_id in text, rule_id
+
+
+def test_cli_page_names_every_command_and_option(site: Path) -> None:
+    import typer.main
+
+    from cdpctl.cli import build_app
+
+    text = _text(site, "reference/cli")
+    root = typer.main.get_command(build_app())
+    stack: list[tuple[str, object]] = [("cdpctl", root)]
+    while stack:
+        name, command = stack.pop()
+        assert f"{name}" in text, name
+        for param in getattr(command, "params", []):
+            for opt in [*getattr(param, "opts", []), *getattr(param, "secondary_opts", [])]:
+                if opt.startswith("--") and opt != "--help":
+                    assert opt in text, (name, opt)
+        for sub_name, sub in getattr(command, "commands", {}).items():
+            if not getattr(sub, "hidden", False):
+                stack.append((f"{name} {sub_name}", sub))
+
+
+def test_exit_codes_page_lists_every_status(site: Path) -> None:
+    text = _text(site, "reference/exit-codes")
+    for status in ("0", "1", "2", "130", "143"):
+        assert f" {status} " in text
+
+
+def test_search_finds_a_page_in_a_real_browser(site: Path) -> None:
+    with serve_folder(site) as base, browser() as chromium:
+        page = chromium.new_page()
+        page.goto(base + "/")
+        page.fill("input[data-md-component='search-query']", "quarantine")
+        page.wait_for_selector(".md-search-result__item", timeout=20_000)
+        results = page.inner_text(".md-search-result")
+        assert "split" in results.lower() or "validate" in results.lower()
+        screenshot(page, "docs-site-search.png")
