@@ -240,6 +240,49 @@ def test_dynamic_names(name: str, what: str, column: int) -> None:
     assert what in findings[0].message
 
 
+@pytest.mark.parametrize(
+    ("name", "text", "column"),
+    [
+        ('"Screen Viewed ${name}"', "${name}", 18),
+        ('"Screen Viewed {name}"', "{name}", 18),
+        ('"Screen Viewed {{ name }}"', "{{ name }}", 18),
+        ('"Screen Viewed %s"', "%s", 18),
+        ('"Screen Viewed %(name)s"', "%(name)s", 18),
+        ('"Screen Viewed <name>"', "<name>", 18),
+        ('"Screen :name Viewed"', ":name", 11),
+        ('"/products/:id Viewed"', ":id", 14),
+    ],
+)
+def test_dynamic_names_template_placeholders(name: str, text: str, column: int) -> None:
+    """Every template syntax is caught, even with allow_numbers, at the placeholder's column."""
+    for allow_numbers in (False, True):
+        findings = run("dynamic-event-name", EVENTS.format(name=name), allow_numbers=allow_numbers)
+        assert positions(findings) == [(2, column)]
+        assert f"embeds a template placeholder ('{text}')" in findings[0].message
+
+
+@pytest.mark.parametrize(
+    ("name", "what", "text"),
+    [
+        ("Screen Viewed_42", "a concatenated id", "42"),
+        ("Screen Viewed#7", "a concatenated id", "7"),
+        ("Screen Viewed 1234", "a concatenated id", "1234"),
+        ("Screen Viewed5f2b1c9e8d4a4b6e9f1a2c3d4e5f6a7b", "a concatenated id", "5f2b1c9e8d4a4b6e9f1a2c3d4e5f6a7b"),
+        ("Screen Viewed 5f2b1c9e-8d4a-4b6e-9f1a-2c3d4e5f6a7b", "a UUID", "5f2b1c9e-8d4a-4b6e-9f1a-2c3d4e5f6a7b"),
+    ],
+)
+def test_dynamic_names_concatenated_ids_even_with_allow_numbers(name: str, what: str, text: str) -> None:
+    findings = run("dynamic-event-name", EVENTS.format(name=name), allow_numbers=True)
+    assert len(findings) == 1 and f"embeds {what} ('{text}')" in findings[0].message
+
+
+@pytest.mark.parametrize(
+    "name", ["Order Completed", '"Error: Payment Failed"', "Video:Play Clicked", "Checkout Step 2 Viewed", "Version 2.0 Installed"]
+)
+def test_dynamic_names_that_are_fixed_names_pass_with_allow_numbers(name: str) -> None:
+    assert run("dynamic-event-name", EVENTS.format(name=name), allow_numbers=True) == []
+
+
 def test_dynamic_names_options() -> None:
     assert run("dynamic-event-name", EVENTS.format(name="Step 3 Completed"), allow_numbers=True) == []
     assert run("dynamic-event-name", EVENTS.format(name="Web3 Wallet Connected"), allow=[r"Web3 .*"]) == []

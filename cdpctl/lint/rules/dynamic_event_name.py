@@ -1,4 +1,4 @@
-"""CP104 dynamic-event-name: names that embed ids, numbers, dates or emails."""
+"""CP104 dynamic-event-name: names that embed template placeholders, ids, numbers, dates or emails."""
 
 from __future__ import annotations
 
@@ -12,10 +12,28 @@ from cdpctl.lint.source import SourceIndex
 from cdpctl.lint.walk import call_kind, named_calls
 from cdpctl.model import Plan
 
+_UUID = r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}"
+
+PLACEHOLDER = re.compile(
+    r"\$\{[^{}]*\}"  # ${name}: JavaScript template literals, shell
+    r"|\{\{[^{}]*\}\}"  # {{name}}: Mustache, Handlebars, Jinja
+    r"|\{[^{}]*\}"  # {name}: str.format, f-strings, ICU
+    r"|%(?:\([^()]*\))?[-#0+]*\d*(?:\.\d+)?[sdifrxXeEgGoc@]"  # %s, %d, %(name)s, %@: printf styles
+    r"|<[A-Za-z_][^<>]*>"  # <name>: documentation placeholders
+    r"|(?<![\w:]):[A-Za-z_]\w*"  # :name: route parameters (/products/:id; not a 'Label:Value' pair)
+)
+"""Template syntaxes left in a name: the code that builds the name substitutes a value into them."""
+
+CONCATENATED_ID = re.compile(rf"(?:{_UUID}|(?<=[_#:/-])\d+|(?<=\s)\d{{3,}})$", re.IGNORECASE)
+"""A value pasted on the end of a name: a UUID, a number after ``_ # : / -``, a number of 3+ digits after a space.
+
+Reported even with ``allow_numbers`` (which accepts 'Checkout Step 2 Viewed')."""
+
 DETECTORS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("a template placeholder", PLACEHOLDER),
     ("an email address", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
     ("a URL", re.compile(r"\bhttps?://\S+|\bwww\.\S+", re.IGNORECASE)),
-    ("a UUID", re.compile(r"\b[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\b", re.IGNORECASE)),
+    ("a UUID", re.compile(rf"\b{_UUID}\b", re.IGNORECASE)),
     (
         "a date",
         re.compile(
@@ -23,6 +41,7 @@ DETECTORS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))\b"
         ),
     ),
+    ("a concatenated id", CONCATENATED_ID),
     ("an id", re.compile(r"\b(?=[A-Za-z_-]*\d)(?=\d*[A-Za-z])[A-Za-z0-9_-]{6,}\b")),
     ("a number", re.compile(r"\d+")),
 )
@@ -64,11 +83,13 @@ RULE = Rule(
     code="CP104",
     slug="dynamic-event-name",
     severity="error",
-    summary="Event, page and screen names do not embed ids, numbers, dates, URLs or emails.",
+    summary="Event, page and screen names do not embed placeholders, ids, numbers, dates, URLs or emails.",
     description=(
         "A name built from data ('Order 1234 Completed', 'Signed Up 2024-05-01', 'Invite jo@acme.com Sent') "
         "turns every value into an event of its own: the plan cannot govern them and analytics tools "
-        "drown in event names. The value belongs in a property. The finding points at the first dynamic "
+        "drown in event names. The value belongs in a property. Template syntaxes left in a name are "
+        "caught too ('Screen Viewed ${name}', '{name}', '{{name}}', '%s', '%(name)s', '<name>', ':name'), "
+        "and so is an id pasted on the end ('Viewed_42', a trailing UUID). The finding points at the first dynamic "
         "part of the name. 'allow' lists regular expressions of names that are fine as written (a product "
         "called 'Web3', say), and 'allow_numbers' accepts plain numbers while still catching ids and dates."
     ),
