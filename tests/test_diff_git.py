@@ -78,7 +78,7 @@ def test_two_revisions_read_includes_from_their_revision(repo: Path) -> None:
     result = run("HEAD~1:plans/shop.yaml", "HEAD:plans/shop.yaml", "-f", "json")
     assert result.exit_code == 1, result.output
     assert rules(result) == [("minimum-tightened", "Order Completed", "properties.total")]
-    assert json.loads(result.stdout)["version"] == {"old": "1.0.0", "new": "2.0.0", "required_bump": "major", "ok": True}
+    assert json.loads(result.stdout)["version"] == {"old": "1.0.0", "new": "2.0.0", "required_bump": "major", "ok": True, "initial_development": False}
     # the same revision on both sides: no change, even with a dirty working tree
     write(repo / "plans" / "events" / "orders.yaml", ORDERS.replace("total", "amount"))
     result = run("HEAD:plans/shop.yaml", "main:plans/shop.yaml", "-f", "json")
@@ -149,7 +149,7 @@ def test_base_compares_every_project_plan(repo: Path) -> None:
     assert [c["rule"] for c in shop["changes"]] == ["enum-value-removed"]
     assert shop["version"]["ok"] is True
     assert [c["rule"] for c in chat["changes"]] == ["event-added"]  # a plan new on this branch
-    assert chat["version"] == {"old": None, "new": "0.1.0", "required_bump": "minor", "ok": True}
+    assert chat["version"] == {"old": None, "new": "0.1.0", "required_bump": "minor", "ok": True, "initial_development": False}
     assert document["summary"] == {"breaking": 1, "warning": 0, "info": 1}
     # one plan only, and markdown names the absent base
     result = run("--base", "main", "plans/chat.yaml", "-f", "markdown")

@@ -62,7 +62,9 @@ def test_each_bump_kind(kind: str, version: str, ok: bool) -> None:
     result = check(plan_text("1.0.0"), new_text(kind, version))
     assert result.required_bump == KINDS[kind][2]
     assert result.ok is ok
-    assert result.as_json() == {"old": "1.0.0", "new": version, "required_bump": KINDS[kind][2], "ok": ok}
+    assert result.as_json() == {
+        "old": "1.0.0", "new": version, "required_bump": KINDS[kind][2], "ok": ok, "initial_development": False
+    }
 
 
 def test_required_bump_over_both_sides() -> None:
@@ -105,3 +107,44 @@ def test_check_version_flag_fails_an_insufficient_bump(tmp_path: Path) -> None:
     assert "is a patch bump; the changes need a minor bump: not enough" in result.stderr
     assert '"required_bump": "minor"' in result.stdout and '"ok": false' in result.stdout
     assert runner.invoke(app, [*args[:2], str(new_ok), *args[2:], "--check-version"]).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("kind", "old", "new", "ok"),
+    [
+        ("major", "0.3.1", "0.4.0", True),  # breaking: a minor bump before 1.0.0
+        ("major", "0.3.1", "1.0.0", True),
+        ("major", "0.3.1", "0.3.2", False),
+        ("minor", "0.3.1", "0.3.2", True),  # an addition: a patch bump before 1.0.0
+        ("minor", "0.3.1", "0.3.1", False),
+        ("patch", "0.3.1", "0.3.2", True),
+        ("patch", "0.3.1", "0.3.1", False),
+        ("major", "0.3.1", "0.2.9", False),  # went down
+        ("major", "1.3.1", "1.4.0", False),  # 1.0.0 and later: semver proper
+    ],
+)
+def test_initial_development_versions_follow_the_0_y_z_rule(kind: str, old: str, new: str, ok: bool) -> None:
+    result = check(plan_text(old), new_text(kind, new))
+    assert result.required_bump == KINDS[kind][2]  # what the changes need under semver proper, whatever the version
+    assert result.ok is ok
+    assert result.initial_development is old.startswith("0.")
+    assert result.as_json()["initial_development"] is old.startswith("0.")
+
+
+def test_initial_development_explanation_and_cli(tmp_path: Path) -> None:
+    text = check(plan_text("0.3.1"), new_text("major", "0.4.0")).explain()
+    assert text == (
+        "version 0.3.1 -> 0.4.0 is a minor bump; the changes need a major bump, "
+        "which a minor bump gives before 1.0.0 (initial development): ok"
+    )
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old.write_text(plan_text("0.3.1"), encoding="utf-8")
+    new.write_text(new_text("major", "0.3.2"), encoding="utf-8")
+    args = ["diff", str(old), str(new), "--format", "json", "--check-version", "--fail-on", "never"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1
+    assert "the changes need a major bump, which a minor bump gives before 1.0.0" in result.stderr
+    new.write_text(new_text("major", "0.4.0"), encoding="utf-8")
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    assert '"initial_development": true' in result.stdout

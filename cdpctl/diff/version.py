@@ -7,7 +7,14 @@
 
 The bump NEW gives is read from the first of major, minor, patch that grew
 (pre-release and build labels do not count); a version that went down never
-satisfies the check.  ``0.x`` versions get no special treatment.
+satisfies the check.
+
+``0.y.z`` versions follow semver's initial-development rule (semver 2.0.0 item 4:
+anything may change before 1.0.0), the way Cargo and npm's caret ranges read it:
+while OLD's major is 0, the minor number is the breaking one, so a breaking change
+needs a minor bump (0.3.1 -> 0.4.0, or 1.0.0) and any other change to what is valid
+a patch bump (0.3.1 -> 0.3.2).  ``required_bump`` stays what the changes need under
+semver proper; ``initial_development`` says the lighter rule applied.
 """
 
 from __future__ import annotations
@@ -20,6 +27,9 @@ from cdpctl.diff.rules import Change
 
 BUMPS = ("none", "patch", "minor", "major")
 
+INITIAL_DEVELOPMENT = {"none": "none", "patch": "patch", "minor": "patch", "major": "minor"}
+"""The bump a ``0.y.z`` version must give for what the changes need under semver proper."""
+
 _SEMVER = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$")
 
 
@@ -31,9 +41,17 @@ class VersionCheck:
     actual_bump: str | None
     """``None`` when a version cannot be read or went down."""
     ok: bool
+    initial_development: bool = False
+    """OLD is a ``0.y.z`` version: a breaking change needs only a minor bump, any other a patch bump."""
 
     def as_json(self) -> dict[str, object]:
-        return {"old": self.old, "new": self.new, "required_bump": self.required_bump, "ok": self.ok}
+        return {
+            "old": self.old,
+            "new": self.new,
+            "required_bump": self.required_bump,
+            "ok": self.ok,
+            "initial_development": self.initial_development,
+        }
 
     def explain(self) -> str:
         """One sentence for people."""
@@ -45,6 +63,9 @@ class VersionCheck:
             "none": "no bump",
         }.get(self.actual_bump, f"a {self.actual_bump} bump")
         verdict = "ok" if self.ok else "not enough"
+        if self.initial_development and self.required_bump in ("major", "minor"):
+            lighter = INITIAL_DEVELOPMENT[self.required_bump]
+            need = f"{need}, which a {lighter} bump gives before 1.0.0 (initial development)"
         return f"version {self.old} -> {self.new} is {got}; the changes need {need}: {verdict}"
 
 
@@ -107,5 +128,8 @@ def check_version(old: str | None, new: str, changes: Iterable[Change]) -> Versi
     if old is None:
         return VersionCheck(None, new, needed, None, True)
     got = actual_bump(old, new)
-    ok = got is not None and BUMPS.index(got) >= BUMPS.index(needed)
-    return VersionCheck(old, new, needed, got, ok)
+    before = parse(old)
+    initial = before is not None and before[0] == 0
+    enough = INITIAL_DEVELOPMENT[needed] if initial else needed
+    ok = got is not None and BUMPS.index(got) >= BUMPS.index(enough)
+    return VersionCheck(old, new, needed, got, ok, initial)
