@@ -17,6 +17,7 @@ from typing import Any
 from cdpctl.errors import UsageError
 from cdpctl.formats import FORMAT_PATTERNS
 from cdpctl.model import CONSTRAINT_KEYS, JSON_SCHEMA_KEYWORD, Call, Plan, Property
+from cdpctl.rawschema import as_resource
 from cdpctl.slug import unique_slugs
 from cdpctl.spec import envelope_schema
 
@@ -78,24 +79,29 @@ class CompiledPlan:
         return None
 
 
-def property_schema(prop: Property, *, format_patterns: bool = True, extensions: bool = False) -> dict[str, Any]:
+def property_schema(
+    prop: Property, *, format_patterns: bool = True, extensions: bool = False, resource: str | None = None
+) -> dict[str, Any]:
     """The JSON Schema of one resolved property (recursively).
 
     ``format_patterns`` adds each format's equivalent pattern (so any validator enforces it);
     ``extensions`` carries the plan's ``x-`` keys.  The Segment exporter turns the first off and the
-    second on, so that importing its output gives the plan back.
+    second on, so that importing its output gives the plan back.  ``resource`` is the draft of a
+    compiled call schema: a raw ``json_schema:`` block is then written as a schema resource of its own
+    where it needs to be one (:func:`cdpctl.rawschema.as_resource`); without it, as the plan has it.
     """
-    raw = prop.extra.get("json_schema")
-    if isinstance(raw, dict):
-        schema = raw_property_schema(prop, raw)
+    if "json_schema" in prop.extra:
+        schema = raw_property_schema(prop, prop.extra["json_schema"], resource=resource)
     else:
-        schema = _planned_property_schema(prop, format_patterns, extensions)
+        schema = _planned_property_schema(prop, format_patterns, extensions, resource)
     if extensions:
         schema.update((key, value) for key, value in prop.extra.items() if key.startswith("x-"))
     return schema
 
 
-def _planned_property_schema(prop: Property, format_patterns: bool, extensions: bool) -> dict[str, Any]:
+def _planned_property_schema(
+    prop: Property, format_patterns: bool, extensions: bool, resource: str | None
+) -> dict[str, Any]:
     schema: dict[str, Any] = {}
     if prop.description:
         schema["description"] = prop.description
@@ -125,11 +131,13 @@ def _planned_property_schema(prop: Property, format_patterns: bool, extensions: 
         else:
             schema[keyword] = value
     if prop.type == "object" or prop.properties:
-        schema.update(object_schema(prop.properties, prop.additional_properties, format_patterns, extensions))
+        schema.update(object_schema(prop.properties, prop.additional_properties, format_patterns, extensions, resource))
         if prop.type == "any":
             schema.pop("type", None)
     if prop.items is not None:
-        schema["items"] = property_schema(prop.items, format_patterns=format_patterns, extensions=extensions)
+        schema["items"] = property_schema(
+            prop.items, format_patterns=format_patterns, extensions=extensions, resource=resource
+        )
     if prop.deprecated:
         schema["deprecated"] = True
     examples = prop.extra.get("examples")
@@ -138,25 +146,35 @@ def _planned_property_schema(prop: Property, format_patterns: bool, extensions: 
     return schema
 
 
-def raw_property_schema(prop: Property, raw: dict[str, Any]) -> dict[str, Any]:
-    """A ``json_schema:`` escape hatch: the raw schema verbatim, with the plan's description and flags added."""
+def raw_property_schema(prop: Property, raw: Any, *, resource: str | None = None) -> dict[str, Any]:
+    """A ``json_schema:`` escape hatch: the raw schema verbatim, with the plan's description and flags added.
+
+    A boolean schema becomes its mapping equivalent (``true``: ``{}``, ``false``: ``{"not": {}}``).
+    With ``resource`` (the draft of the compiled schema) the block is its own schema resource where it
+    needs to be (:func:`cdpctl.rawschema.as_resource`): references inside it (``#``,
+    ``#/definitions/...``, anchors) resolve within the block.
+    """
+    if isinstance(raw, bool):
+        body: dict[str, Any] = {} if raw else {"not": {}}
+    else:
+        body = copy.deepcopy(raw) if resource is None else as_resource(raw, DRAFTS[resource])
     schema: dict[str, Any] = {}
-    if prop.description and "description" not in raw:
+    if prop.description and "description" not in body:
         schema["description"] = prop.description
-    schema.update(copy.deepcopy(raw))
+    schema.update(body)
     if prop.deprecated:
         schema["deprecated"] = True
     examples = prop.extra.get("examples")
-    if isinstance(examples, list) and "examples" not in raw:
+    if isinstance(examples, list) and "examples" not in body:
         schema["examples"] = examples
     return schema
 
 
-def merge_common(schema: dict[str, Any], common: dict[str, Property]) -> None:
+def merge_common(schema: dict[str, Any], common: dict[str, Property], draft: str = "07") -> None:
     """Add the plan's common rules to an object schema: both apply where a name is in both."""
     if not common:
         return
-    extra = object_schema(common, True)
+    extra = object_schema(common, True, resource=draft)
     target = schema.setdefault("properties", {})
     for name, sub in extra["properties"].items():
         target[name] = {"allOf": [target[name], sub]} if name in target else sub
@@ -171,10 +189,11 @@ def object_schema(
     additional_properties: bool,
     format_patterns: bool = True,
     extensions: bool = False,
+    resource: str | None = None,
 ) -> dict[str, Any]:
     schema: dict[str, Any] = {
         "properties": {
-            name: property_schema(prop, format_patterns=format_patterns, extensions=extensions)
+            name: property_schema(prop, format_patterns=format_patterns, extensions=extensions, resource=resource)
             for name, prop in properties.items()
         }
     }
@@ -191,12 +210,12 @@ def call_schema(call: Call, draft: str = "07") -> dict[str, Any]:
     name_key = {"track": "event", "page": "name", "screen": "name"}.get(call.type)
     envelope = envelope_schema(call.type, name_key, call.name)
     fields: dict[str, Any] = {"type": "object"}
-    fields.update(object_schema(call.fields, call.additional_properties))
-    merge_common(fields, call.common_fields)
+    fields.update(object_schema(call.fields, call.additional_properties, resource=draft))
+    merge_common(fields, call.common_fields, draft)
     envelope["properties"][call.field_key] = fields
     if call.common_context:
         context: dict[str, Any] = {"type": "object"}
-        merge_common(context, call.common_context)
+        merge_common(context, call.common_context, draft)
         envelope["properties"]["context"] = context
         if "required" in context:
             envelope["required"].append("context")

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cdpctl import rawschema
 from cdpctl.errors import PlanIssue, PlanLoadError, Pos
 from cdpctl.model import (
     APPLIES_TO,
@@ -100,7 +101,9 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, int):  # exact: an integer too large for a float is still a number
+        return not isinstance(value, bool)
+    return isinstance(value, float) and math.isfinite(value)
 
 
 def _value_matches_type(value: Any, type_name: str) -> bool:
@@ -171,9 +174,12 @@ class _Loader:
         self.depth = 0
         self.nesting_reported = False
         self.non_finite: list[Pos] = []
+        self.unreadable: set[Pos] = set()
 
     # -- helpers ---------------------------------------------------------
     def error(self, pos: Pos, message: str) -> None:
+        if pos in self.unreadable:
+            return  # the YAML layer already said the value there cannot be read
         self.issues.append(PlanIssue(pos, message))
 
     def check_keys(self, node: YMap, allowed: Iterable[str], where: str) -> None:
@@ -226,6 +232,7 @@ class _Loader:
         self.texts[path] = text
         root, issues = parse_yaml(text, path)
         self.issues.extend(issues)
+        self.unreadable.update(issue.pos for issue in issues)
         if root is not None:
             self.non_finite.extend(non_finite_numbers(root))
         if root is None:
@@ -448,18 +455,9 @@ class _Loader:
                 self.error(pos, f"'{key}' cannot be combined with 'json_schema' in {where}; say it in the raw schema")
                 ok = False
         raw = to_python(mapping.values["json_schema"])
-        if not isinstance(raw, dict):
-            self.error(mapping.keys["json_schema"], f"'json_schema' of {where} must be a JSON Schema mapping")
-            return None
-        from jsonschema import Draft7Validator
-        from jsonschema.exceptions import SchemaError
-
-        try:
-            Draft7Validator.check_schema(raw)
-        except SchemaError as exc:
-            self.error(
-                mapping.keys["json_schema"], f"'json_schema' of {where} is not a valid JSON Schema: {exc.message}"
-            )
+        problem = rawschema.check(raw)
+        if problem is not None:
+            self.error(mapping.keys["json_schema"], f"'json_schema' of {where} {problem}")
             return None
         if not ok:
             return None
