@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from cdpctl.diff import common, docs, events
+from cdpctl.diff import common, docs, events, shared
 from cdpctl.diff.rules import RANK, SEVERITIES, Change, Where
 from cdpctl.diff.version import VersionCheck, check_version
 from cdpctl.model import Plan
@@ -24,8 +24,9 @@ def _plan_changes(old: Plan, new: Plan) -> Iterator[Change]:
 
 def diff_plans(old: Plan, new: Plan) -> list[Change]:
     """Every change from ``old`` to ``new``, in plan order (plan, common rules, events, identify, group, pages,
-    screens)."""
-    return [*_plan_changes(old, new), *common.compare_common(old, new), *events.compare_calls(old, new)]
+    screens); a renamed shared property once (:mod:`cdpctl.diff.shared`)."""
+    changes = [*_plan_changes(old, new), *common.compare_common(old, new), *events.compare_calls(old, new)]
+    return shared.fold_shared_renames(old, new, changes)
 
 
 def empty_plan_like(plan: Plan) -> Plan:

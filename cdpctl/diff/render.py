@@ -9,7 +9,7 @@ from typing import IO, Any
 
 from cdpctl.diff.engine import DiffReport
 from cdpctl.diff.rules import RANK, SEVERITIES, Change
-from cdpctl.reporting import Result, github_annotations, markdown_escape, markdown_table
+from cdpctl.reporting import Result, markdown_escape, markdown_table
 
 VIEW_NAMES = {"both": "producers and consumers", "producer": "producers", "consumer": "consumers"}
 ICONS = {"breaking": ":x:", "warning": ":warning:", "info": ":information_source:"}
@@ -54,6 +54,7 @@ def change_json(change: Change, direction: str) -> dict[str, Any]:
         "message": change.message,
         "old": change.old,
         "new": change.new,
+        **({"events": list(change.events)} if change.events else {}),
     }
 
 
@@ -90,17 +91,16 @@ def _md_rows(changes: Sequence[Change], direction: str, with_severity: bool) -> 
     return rows
 
 
-MAX_MARKDOWN_ROWS = 200
-"""Rows per table: a GitHub comment holds at most 65,536 characters."""
+ALL_COMMAND = "cdpctl diff OLD NEW --format json"
+"""What lists every change when a markdown report shows only the worst (commands pass their own line)."""
 
 
-def _md_more(count: int) -> list[str]:
-    if count <= MAX_MARKDOWN_ROWS:
-        return []
-    return [f"… and {count - MAX_MARKDOWN_ROWS} more (`cdpctl diff --format json` lists every change).", ""]
+def _md_more(left: int) -> list[str]:
+    return [f"… and {left:,} more not shown here.", ""] if left else []
 
 
-def _md_report(report: DiffReport, direction: str, heading: str) -> list[str]:
+def _md_report(report: DiffReport, direction: str, heading: str, budget: list[int]) -> list[str]:
+    """One plan's section; ``budget`` holds how many rows of each severity may still be shown (spent here)."""
     counts = report.counts(direction)
     old = markdown_escape(report.old_label) + (" (absent)" if report.old_missing else "")
     out = [f"{heading} {old} → {markdown_escape(report.new_label)}", ""]
@@ -117,34 +117,64 @@ def _md_report(report: DiffReport, direction: str, heading: str) -> list[str]:
     ordered = report.ordered(direction)
     breaking = [c for c in ordered if c.severity(direction) == "breaking"]
     rest = sorted((c for c in ordered if c.severity(direction) != "breaking"), key=lambda c: -RANK[c.severity(direction)])
+    shown_rest = [c for c in rest if _spend(budget, RANK[c.severity(direction)])]
     headers = ["Call", "Path", "Change", "Producers", "Consumers", "Rule"]
     if breaking:
+        shown = [c for c in breaking if _spend(budget, RANK["breaking"])]
         out += [f"**Breaking changes ({len(breaking)})**", ""]
-        out.append(markdown_table(headers, _md_rows(breaking[:MAX_MARKDOWN_ROWS], direction, False)))
-        out += _md_more(len(breaking))
+        out.append(markdown_table(headers, _md_rows(shown, direction, False)))
+        out += _md_more(len(breaking) - len(shown))
     if rest:
         rest_counts = [f"{counts[s]} {s}" for s in SEVERITIES[1:] if counts[s]]
         out += [
             "<details>",
             f"<summary>{len(rest)} other change{'s' if len(rest) != 1 else ''} ({', '.join(rest_counts)})</summary>",
             "",
-            markdown_table(["Severity", *headers], _md_rows(rest[:MAX_MARKDOWN_ROWS], direction, True)),
-            *_md_more(len(rest)),
+            markdown_table(["Severity", *headers], _md_rows(shown_rest, direction, True)),
+            *_md_more(len(rest) - len(shown_rest)),
             "</details>",
             "",
         ]
     return out
 
 
-def render_markdown(reports: Sequence[DiffReport], direction: str) -> str:
-    """A pull-request comment: headline counts, breaking changes first, the rest folded away."""
+def _spend(budget: list[int], rank: int) -> bool:
+    if budget[rank] <= 0:
+        return False
+    budget[rank] -= 1
+    return True
+
+
+def _row_budget(reports: Sequence[DiffReport], direction: str, shown: int) -> list[int]:
+    """Rows per severity rank when ``shown`` rows are shown in all: the worst severities get them first."""
     counts = totals(reports, direction)
+    budget = [0] * (max(RANK.values()) + 1)
+    for severity in SEVERITIES:  # worst first
+        take = min(counts[severity], shown)
+        budget[RANK[severity]] = take
+        shown -= take
+    return budget
+
+
+def render_markdown(reports: Sequence[DiffReport], direction: str, all_command: str = ALL_COMMAND) -> str:
+    """A pull-request comment under GitHub's size limit: headline counts, breaking changes first, the rest folded away."""
+    from cdpctl.reporting.limits import fit_markdown, left_out_line
+
+    counts = totals(reports, direction)
+    total = sum(counts.values())
     worst = next((s for s in SEVERITIES if counts[s]), None)
     icon = ICONS[worst] if worst else ":white_check_mark:"
-    out = [f"## {icon} Tracking plan changes: {_counts_text(counts)}", ""]
-    for report in reports:
-        out += _md_report(report, direction, "###")
-    return "\n".join(out).rstrip("\n") + "\n"
+
+    def render(shown: int) -> str:
+        budget = _row_budget(reports, direction, shown)
+        out = [f"## {icon} Tracking plan changes: {_counts_text(counts)}", ""]
+        for report in reports:
+            out += _md_report(report, direction, "###", budget)
+        if shown < total:
+            out += [left_out_line(total - shown, total, "changes", all_command), ""]
+        return "\n".join(out).rstrip("\n") + "\n"
+
+    return fit_markdown(render, total)
 
 
 # -- GitHub annotations ------------------------------------------------------
@@ -190,8 +220,14 @@ def _file(path: str | None, workspace: str | None) -> str | None:
     return annotation_path(path, workspace) if path else None
 
 
-def render_github(reports: Sequence[DiffReport], direction: str, workspace: str | None = None) -> str:
-    return github_annotations(github_results(reports, direction, workspace))
+def render_github(
+    reports: Sequence[DiffReport], direction: str, workspace: str | None = None, all_command: str = ALL_COMMAND
+) -> str:
+    """At most 10 error and 10 warning annotations (breaking changes first), then a notice of the rest."""
+    from cdpctl.reporting.limits import capped_annotations
+
+    where = f"The step summary (--format markdown) has the worst changes; `{all_command}` lists all of them."
+    return capped_annotations(github_results(reports, direction, workspace), where)
 
 
 # -- text -----------------------------------------------------------------------

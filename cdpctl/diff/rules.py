@@ -67,7 +67,8 @@ class Change:
     """One difference between two plans, classified by a rule.
 
     ``call_type`` is ``track``, ``identify``, ``group``, ``page``, ``screen``
-    (or ``plan`` for plan-level changes); ``event`` the event, page or screen
+    (or ``plan`` for plan-level changes, ``common`` for the common rules, ``shared``
+    for an entry of the shared property library); ``event`` the event, page or screen
     name (``None`` for identify, group and the plan); ``path`` the property
     path (``properties.products[].price``; ``properties`` alone for the call's
     own object, empty for the call itself); ``pos`` the place in the NEW plan
@@ -85,6 +86,8 @@ class Change:
     old: Any = None
     new: Any = None
     pos: Pos | None = None
+    events: tuple[str, ...] = ()
+    """The calls a change to a shared definition touches (``type: "shared"``), in plan order; empty otherwise."""
 
     def severity(self, direction: str = "both") -> str:
         """The severity in a view: one side, or the worst over both."""
