@@ -85,6 +85,17 @@ ECOMMERCE_EVENTS = [
     "Order Completed",
     "Order Updated",
     "Order Refunded",
+    "Order Cancelled",
+    "Coupon Entered",
+    "Coupon Applied",
+    "Coupon Denied",
+    "Coupon Removed",
+    "Product Added to Wishlist",
+    "Product Removed from Wishlist",
+    "Wishlist Product Added to Cart",
+    "Product Shared",
+    "Cart Shared",
+    "Product Reviewed",
 ]
 
 
