@@ -11,8 +11,6 @@ would reject (a differential test holds it to that).
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +24,17 @@ from cdpctl.model import Call, Plan
 from cdpctl.spec import envelope_problems
 from cdpctl.validation.classify import Found, classify, envelope_field
 from cdpctl.validation.fastpath import REFUSALS, Accepted, Entry, FastPath, Outcome, Partial, Unplanned, is_object
+from cdpctl.validation.jsonread import (
+    LONG_RECORD,
+    deeper_than_limit,
+    dump_json,
+    has_non_finite,
+    not_json_in,
+    not_json_message,
+    parse_json,
+    parse_record,
+    too_deep_message,
+)
 from cdpctl.validation.localize import Node, fields_node, find
 from cdpctl.validation.report import Report, message_call
 from cdpctl.validation.violations import Violation
@@ -108,7 +117,7 @@ class Validator:
             raw = orjson.dumps(message)
         except (TypeError, orjson.JSONEncodeError):  # integers beyond 64 bits, keys that are not strings
             return self.check_reference(message)
-        if b"null" in raw and _has_non_finite(message):  # orjson writes infinities as null
+        if b"null" in raw and has_non_finite(message):  # orjson writes infinities as null
             return self.check_reference(message)
         outcome = self._fast.examine(raw)
         if isinstance(outcome, Accepted):
@@ -321,14 +330,19 @@ class Validator:
     def check_bytes(self, raw: bytes) -> list[Violation] | None:
         """Every violation of one JSON line, fast path first; ``None`` when it does not parse.
 
-        The same answer as ``check(parse_json(raw))`` (a differential test holds it to that).
+        The same answer as ``check(parse_json(raw))`` (a differential test holds it to that).  A line
+        nesting deeper than :data:`~cdpctl.validation.jsonread.MAX_DEPTH`, or holding a ``NaN``, does not parse.
         """
+        if len(raw) > LONG_RECORD and deeper_than_limit(raw):
+            return None
         outcome = self.examine(raw)
         if isinstance(outcome, Accepted):
             return list(outcome.warnings)
         try:
-            message = parse_json(raw)
+            message, not_json = parse_record(raw)
         except ValueError:
+            return None
+        if not_json:
             return None
         violations = self.check_message(message, raw, outcome)
         return violations
@@ -402,16 +416,6 @@ def envelope_extras(call: Call, message: dict[str, Any], envelope_paths: set[str
     return extras
 
 
-def _has_non_finite(value: Any) -> bool:
-    if isinstance(value, float):
-        return not math.isfinite(value)
-    if isinstance(value, dict):
-        return any(_has_non_finite(item) for item in value.values())
-    if isinstance(value, list):
-        return any(_has_non_finite(item) for item in value)
-    return False
-
-
 def _keep(found: dict[tuple[str, str], Found], item: Found) -> None:
     """Keep one finding per (code, path): the first, or a more telling one (format before its pattern)."""
     key = (item[0], item[1])
@@ -440,35 +444,6 @@ def _finish(call: Call, found: dict[tuple[str, str], Found]) -> list[Violation]:
             continue
         out.append(Violation(code, "error", call.type, call.name, path, text))
     return out
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def parse_json(raw: bytes) -> Any:
-    """Parse one JSON text with orjson; numbers beyond a double's range are read too (as infinities).
-
-    RFC 8259 lets a parser limit the range of numbers but such text is still JSON;
-    the fast path reads it, so the reference path must too.
-    """
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        if "infinity" not in str(exc):
-            raise
-        try:
-            return json.loads(raw, parse_constant=_reject_constant)
-        except ValueError:
-            raise exc from None
-
-
-def dump_json(value: Any) -> bytes:
-    """One JSON line for a message read from an array or batch payload."""
-    try:
-        return orjson.dumps(value)
-    except (TypeError, orjson.JSONEncodeError):
-        return json.dumps(value, ensure_ascii=True).encode()
 
 
 class Sink:
@@ -502,14 +477,34 @@ def check_parsed(
     line: int,
     sink: Sink | None = None,
     raw: bytes | None = None,
+    not_json: bool = True,
 ) -> None:
-    """Check one parsed JSON value (a message, an array or a batch payload) and record the outcome."""
+    """Check one parsed JSON value (a message, an array or a batch payload) and record the outcome.
+
+    A message holding a ``NaN``/``Infinity`` (read by :func:`parse_record`) is one malformed record;
+    the other messages of an array or batch are checked.  ``not_json=False`` says the value holds none.
+    """
     items = _batch_items(value)
     if items is None:
+        if not_json and _not_json(report, value, file, line, None, sink):
+            return
         _check_one(validator, report, value, file, line, None, sink, raw)
         return
     for index, item in enumerate(items):
+        if not_json and _not_json(report, item, file, line, index, sink):
+            continue
         _check_one(validator, report, item, file, line, index, sink, None)
+
+
+def _not_json(report: Report, message: Any, file: str, line: int, index: int | None, sink: Sink | None) -> bool:
+    """Record ``message`` as malformed when it holds a ``NaN``/``Infinity``; whether it did."""
+    token = not_json_in(message)
+    if token is None:
+        return False
+    report.record_malformed(file, line, not_json_message(token), b"", index)
+    if sink is not None:
+        sink.malformed(dump_json(message))
+    return True
 
 
 def _check_one(
@@ -583,7 +578,8 @@ def validate_lines(
                 outcome = table[type(whole(raw))]
             except REFUSALS as exc:
                 outcome = refused(raw, exc)
-        if outcome.__class__ is Accepted and not outcome.warnings:
+        # a long line may nest deeper than the limit in a part the fast path skips: _record looks
+        if outcome.__class__ is Accepted and not outcome.warnings and (len(raw) <= LONG_RECORD or not deeper_than_limit(raw)):
             counts[outcome] = counts.get(outcome, 0) + 1
             if sink is not None:
                 sink.valid(raw.strip())
@@ -608,7 +604,9 @@ def _record(
     sink: Sink | None,
 ) -> None:
     """Record a line that is not simply counted: warnings, or what the fast path did not accept."""
-    if isinstance(outcome, Accepted):
+    if len(raw) > LONG_RECORD and deeper_than_limit(raw):
+        _malformed(report, raw, file, line, too_deep_message(), sink)
+    elif isinstance(outcome, Accepted):
         report.record_call(outcome.type, outcome.event, outcome.warnings, file, line)
         if sink is not None:
             sink.valid(raw.strip())
@@ -628,13 +626,17 @@ def _check_line(validator: Validator, report: Report, raw: bytes, file: str, lin
     if not stripped:
         return
     try:
-        value = parse_json(stripped)
+        value, not_json = parse_record(stripped)
     except ValueError as exc:
-        report.record_malformed(file, line, str(exc), stripped[:1024])
-        if sink is not None:
-            sink.malformed(raw[:-1] if raw.endswith(b"\n") else raw)
+        _malformed(report, raw, file, line, str(exc), sink)
         return
-    check_parsed(validator, report, value, file, line, sink, stripped)
+    check_parsed(validator, report, value, file, line, sink, stripped, not_json)
+
+
+def _malformed(report: Report, raw: bytes, file: str, line: int, error: str, sink: Sink | None) -> None:
+    report.record_malformed(file, line, error)
+    if sink is not None:
+        sink.malformed(raw[:-1] if raw.endswith(b"\n") else raw)
 
 
 __all__ = ["Sink", "Validator", "check_parsed", "parse_json", "validate_lines"]

@@ -6,10 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import orjson
-
 from cdpctl.errors import UsageError
 from cdpctl.validation.engine import Sink
+from cdpctl.validation.jsonread import dump_json
 from cdpctl.validation.violations import Violation
 
 VALID_FILE = "valid.ndjson"
@@ -58,7 +57,7 @@ class BufferSink(Sink):
         self.valid_lines.append(raw)
 
     def invalid(self, message: Any, violations: list[Violation]) -> None:
-        self.invalid_lines.append(orjson.dumps(annotate(message, violations)))
+        self.invalid_lines.append(dump_json(annotate(message, violations)))  # integers beyond 64 bits as read
 
     def malformed(self, raw: bytes) -> None:
         self.malformed_lines.append(raw)
@@ -88,14 +87,27 @@ class SplitWriter:
             raise UsageError(f"cannot write to '{directory}': {exc.strerror or exc}") from exc
 
     def write(self, parts: SplitParts) -> None:
-        valid, invalid, malformed = self.files
-        if parts.valid:
-            valid.write(parts.valid)
-        if parts.invalid:
-            invalid.write(parts.invalid)
-        if parts.malformed:
-            malformed.write(parts.malformed)
+        """Append one block's lines (a failed write, a full disk, is a :class:`UsageError` naming the file)."""
+        for handle, data in zip(self.files, (parts.valid, parts.invalid, parts.malformed), strict=True):
+            if data:
+                try:
+                    handle.write(data)
+                except OSError as exc:
+                    raise _write_error(handle, exc) from exc
 
     def close(self) -> None:
+        """Close the three files; the first that cannot be written to the end raises (after all are closed)."""
+        failed: OSError | None = None
+        where: BinaryIO | None = None
         for handle in self.files:
-            handle.close()
+            try:
+                handle.close()
+            except OSError as exc:
+                if failed is None:
+                    failed, where = exc, handle
+        if failed is not None and where is not None:
+            raise _write_error(where, failed) from failed
+
+
+def _write_error(handle: BinaryIO, exc: OSError) -> UsageError:
+    return UsageError(f"cannot write '{handle.name}': {exc.strerror or exc}")
