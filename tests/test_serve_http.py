@@ -308,16 +308,28 @@ def test_live_view_and_status_line_show_counts_and_violations(server: Background
 def test_hostile_messages_are_answered_and_never_lose_the_rest(server: BackgroundServer) -> None:
     deep = b'{"type":"track","event":"Order Completed","userId":"u","properties":{"p":' + b'{"a":' * 400
     deep += b"1" + b"}" * 400 + b"}}"
-    too_deep = b"[" * 1020 + b"]" * 1020
-    body = b'{"batch":[' + b",".join([deep, too_deep, orjson.dumps(VALID_ORDER)]) + b"]}"
+    deeper = b"[" * 1020 + b"]" * 1020
+    deepest = b"[" * 15_000 + b"]" * 15_000
+    junk = [b'{"type":"track","event":"A","userId":"u","properties":{"n":NaN}}', b"1e400", b"-Infinity"]
+    body = b'{"batch":[' + b",".join([deep, deeper, deepest, orjson.dumps(VALID_ORDER), *junk]) + b"]}"
     response = httpx.post(server.url + "/v1/batch", content=body, timeout=30)
     assert response.status_code == 400, response.text
-    assert response.json()["code"] == "invalid_message" and response.json()["accepted"] == 2
+    answer = response.json()
+    assert answer["code"] == "invalid_message" and answer["accepted"] == 7
+    assert [m["index"] for m in answer["malformed"]] == [2, 4, 5, 6]
     after = summary(server.url)
-    assert (after["events"], after["valid"], after["invalid"]) == (2, 1, 1)
-    assert after["collector"]["rejected_messages"] == 1
-    # a lone surrogate or an out-of-range number makes the whole body unparseable JSON
-    for junk in (b'{"batch":[{"type":"track","event":"\\ud800","userId":"u"}]}', b'{"batch":[1e400]}'):
-        assert httpx.post(server.url + "/v1/batch", content=junk, timeout=30).status_code == 400
-    assert summary(server.url)["malformed"] == 2
+    assert (after["events"], after["valid"], after["malformed"], after["refused"]) == (7, 1, 4, 0)
+    # the deeply nested messages are answered by /events as they were sent, never a server error
+    events = httpx.get(server.url + "/events", timeout=30)
+    assert events.status_code == 200
+    newest = orjson.loads(events.content)
+    assert [e["message"] for e in newest[:3]] == ["-Infinity", "1e400", junk[0].decode()]
+    assert [e["error"] is None for e in newest[3:7]] == [True, False, True, True]
+    assert newest[4]["message"] == deepest[:1024].decode() and events.content.count(deeper) == 1
+    # a lone surrogate makes its one message malformed; a body that is no batch at all is one malformed body
+    lone = b'{"batch":[{"type":"track","event":"\\ud800","userId":"u"},' + orjson.dumps(VALID_ORDER) + b"]}"
+    assert httpx.post(server.url + "/v1/batch", content=lone, timeout=30).json()["accepted"] == 2
+    assert httpx.post(server.url + "/v1/batch", content=b"[1e400", timeout=30).status_code == 400
+    after = summary(server.url)
+    assert (after["events"], after["valid"], after["malformed"]) == (10, 2, 6)
     assert httpx.get(server.url + "/healthz").status_code == 200

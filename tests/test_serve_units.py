@@ -14,7 +14,7 @@ import pytest
 from cdpctl.serve.capture import CaptureWriter, malformed_line
 from cdpctl.serve.controls import Controls, apply_controls, remove_path
 from cdpctl.serve.forward import RetryPolicy, batch_url
-from cdpctl.serve.http import BadEncoding, BodyTooLarge, basic_auth_user, decode_body, query_flag
+from cdpctl.serve.http import BadAuthorization, BadEncoding, BodyTooLarge, basic_auth_user, decode_body, query_flag
 from cdpctl.serve.intake import BATCH, MESSAGE_LIMIT, BadPayload, NotJson, parse_payload
 
 
@@ -92,7 +92,9 @@ def test_basic_auth_user_and_flags() -> None:
     token = base64.b64encode(b"my-key:").decode()
     assert basic_auth_user(f"Basic {token}") == "my-key"
     assert basic_auth_user("Bearer abc") is None
-    assert basic_auth_user("Basic !!!") is None
+    for broken in ("Basic !!!", "Basic d\u00e9j\u00e0", "B\u00e4sic abc", "Basic /w=="):
+        with pytest.raises(BadAuthorization):
+            basic_auth_user(broken)
     assert basic_auth_user(None) is None
     assert query_flag("false") is False and query_flag("TRUE") is True and query_flag(None) is None
     with pytest.raises(ValueError):
@@ -207,15 +209,18 @@ def test_settings_merge_cli_over_config_over_defaults() -> None:
             resolve(bad_cli, {})
 
 
-def test_deeply_nested_messages_are_encoded_or_refused_alone() -> None:
+def test_deeply_nested_messages_are_kept_as_sent_or_malformed_alone() -> None:
     deep_ok = b'{"type": "track", "event": "A", "properties": {"p": ' + b'{"a":' * 400 + b"1" + b"}" * 400 + b"}}"
     payload = parse_payload(b'{"batch": [' + deep_ok + b', {"type": "page"}]}', BATCH)
     assert len(payload.accepted) == 2 and payload.rejected == []
     assert orjson.loads(payload.accepted[0].raw) == payload.accepted[0].message
-    too_deep = b"[" * 1020 + b"]" * 1020
+    deeper = b"[" * 1020 + b"]" * 1020  # too deep to encode again: kept as sent
+    payload = parse_payload(b'{"batch": [' + deeper + b', {"type": "page"}]}', BATCH)
+    assert [a.raw for a in payload.accepted] == [deeper, b'{"type": "page"}'] and payload.rejected == []
+    too_deep = b"[" * 5000 + b"]" * 5000  # too deep to read: one malformed message, the next one kept
     payload = parse_payload(b'{"batch": [' + too_deep + b', {"type": "page"}]}', BATCH)
-    assert [a.message for a in payload.accepted] == [{"type": "page"}]
-    assert [(r.index, r.reason) for r in payload.rejected] == [(0, "too_deep")]
+    assert payload.accepted[0].error and payload.accepted[0].raw == too_deep
+    assert payload.accepted[1].message == {"type": "page"} and payload.malformed == 1
 
 
 def test_a_checker_failure_fails_safe_and_keeps_the_rest() -> None:

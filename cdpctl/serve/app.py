@@ -1,22 +1,36 @@
 """The collector's ASGI application: the Segment tracking endpoints and the query endpoints.
 
-Routing is a dictionary lookup; requests are handled one at a time on the
-event loop (validation is CPU work, so there is nothing to gain from more).
-The lifespan protocol starts and stops the background work (forwarders, the
-live view) that :class:`CollectorApp` is given.
+Routing is a dictionary lookup.  The CPU work of a tracking request (decoding,
+parsing, validating) runs on one worker thread, off the event loop, so
+``/healthz`` and the queries answer while a large or hostile batch is checked;
+what the request changes (capture, counts, forwarding) is then done on the loop,
+one request at a time, so no locking is needed.  The lifespan protocol starts
+and stops the background work (forwarders, the live view) that
+:class:`CollectorApp` is given.
+
+Every body is accounted for: checked (valid, invalid or malformed), ``refused``
+unchecked (400, 401, 413: what makes the shutdown exit 1), ``aborted`` by the
+client, or answered 503 (retry later) when the capture cannot be written or
+the forward queue is full; a 200 always means counted, captured and queued for
+forwarding.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from cdpctl.serve.capture import CaptureFailed
 from cdpctl.serve.http import (
     PREFLIGHT_HEADERS,
+    BadAuthorization,
     BadEncoding,
     BodyTooLarge,
+    ClientAborted,
     Receive,
     Request,
     Scope,
@@ -30,9 +44,9 @@ from cdpctl.serve.http import (
     send_error,
     send_json,
 )
-from cdpctl.serve.intake import BATCH, ENDPOINTS, BadPayload, NotJson, body_limit, parse_payload
+from cdpctl.serve.intake import BATCH, ENDPOINTS, LIMITS, BadPayload, Limits, NotJson, Payload, parse_payload
 from cdpctl.serve.openapi import openapi_document
-from cdpctl.serve.state import Collector
+from cdpctl.serve.state import Checked, Collector
 
 Hook = Callable[[], Awaitable[None]]
 MAX_EVENTS_LIMIT = 10_000
@@ -43,6 +57,16 @@ class QueryError(Exception):
 
 
 @dataclass
+class Prepared:
+    """A tracking body after the worker thread: decoded, parsed and checked, or the reason it was not."""
+
+    data: bytes = b""
+    payload: Payload | None = None
+    checked: list[Checked] = field(default_factory=list)
+    error: Exception | None = None
+
+
+@dataclass
 class CollectorApp:
     """ASGI app; ``on_startup``/``on_shutdown`` hooks run in the lifespan."""
 
@@ -50,6 +74,14 @@ class CollectorApp:
     write_key: str | None = None
     on_startup: list[Hook] = field(default_factory=list)
     on_shutdown: list[Hook] = field(default_factory=list)
+    limits: Limits = field(default_factory=lambda: LIMITS["segment"])
+    _worker: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
+
+    def close(self) -> None:
+        """Stop the worker thread (after the last request)."""
+        if self._worker is not None:
+            self._worker.shutdown(wait=True)
+            self._worker = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -89,6 +121,7 @@ class CollectorApp:
             elif message["type"] == "lifespan.shutdown":
                 for hook in self.on_shutdown:
                     await hook()
+                self.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -102,68 +135,135 @@ class CollectorApp:
                 return True
         return False
 
+    def _prepare(self, raw: bytes, encoding: str | None, kind: str) -> Prepared:
+        """Decode, parse and check a body (on the worker thread: touches no collector state)."""
+        prepared = Prepared()
+        try:
+            prepared.data = decode_body(raw, encoding, self.limits.body(kind))
+            prepared.payload = parse_payload(prepared.data, kind, self.limits)
+        except (BodyTooLarge, BadEncoding, NotJson, BadPayload) as exc:
+            prepared.error = exc
+            return prepared
+        prepared.checked = self.collector.check_all(prepared.payload.accepted)
+        return prepared
+
+    async def _refuse(self, send: Send, count: int, status: int, code: str, text: str) -> None:
+        self.collector.refuse(count)
+        await send_error(send, status, code, text)
+
     async def _intake(self, request: Request, kind: str, receive: Receive, send: Send) -> None:
         counters = self.collector.counters
         counters.requests += 1
-        header_key = basic_auth_user(request.headers.get("authorization"))
+        try:
+            header_key = basic_auth_user(request.headers.get("authorization"))
+        except BadAuthorization as exc:
+            counters.rejected_unauthorized += 1
+            await self._refuse(send, 1, 401, "unauthorized", str(exc))
+            return
         header_ok = self._authorized(header_key, None)
         if header_key is not None and not header_ok:
             counters.rejected_unauthorized += 1
-            await send_error(send, 401, "unauthorized", "the write key is not the one this collector accepts")
+            await self._refuse(send, 1, 401, "unauthorized", "the write key is not the one this collector accepts")
             return
-        limit = body_limit(kind)
-        data = b""
+        limit = self.limits.body(kind)
+        what = "a batch" if kind == BATCH else "a message"
         try:
             raw = await read_body(receive, limit, request.headers.get("content-length"))
-            data = decode_body(raw, request.headers.get("content-encoding"), limit)
-            payload = parse_payload(data, kind)
+        except ClientAborted:
+            counters.aborted += 1  # nobody is left to answer
+            return
         except BodyTooLarge:
             counters.rejected_too_large += 1
-            what = "a batch" if kind == BATCH else "a message"
-            await send_error(send, 413, "payload_too_large", f"{what} may be at most {limit // 1024} KB")
+            await self._refuse(send, 1, 413, "payload_too_large", f"{what} may be at most {limit:,} bytes")
             return
-        except (BadEncoding, NotJson, BadPayload) as exc:
-            if not header_ok:
-                counters.rejected_unauthorized += 1
-                await send_error(send, 401, "unauthorized", "a write key is required")
-            elif isinstance(exc, NotJson):
-                counters.rejected_not_json += 1
-                self.collector.ingest_malformed(data, str(exc))
-                await send_error(send, 400, "invalid_json", f"the body is not JSON: {exc}")
-            elif isinstance(exc, BadEncoding):
-                counters.rejected_encoding += 1
-                await send_error(send, 400, "invalid_encoding", str(exc))
-            else:
-                counters.rejected_bad_payload += 1
-                await send_error(send, 400, "invalid_request", str(exc))
+        if self._worker is None:
+            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cdpctl-check")
+        loop = asyncio.get_running_loop()
+        encoding = request.headers.get("content-encoding")
+        prepared = await loop.run_in_executor(self._worker, self._prepare, raw, encoding, kind)
+        payload = prepared.payload
+        if prepared.error is not None or payload is None:
+            await self._bad_body(send, prepared.error, header_ok, prepared.data, what, limit)
             return
         if not self._authorized(header_key, payload.write_key):
             counters.rejected_unauthorized += 1
-            await send_error(
-                send, 401, "unauthorized", "the write key is missing or not the one this collector accepts"
-            )
+            count = len(payload.accepted) + len(payload.rejected)
+            text = "the write key is missing or not the one this collector accepts"
+            await self._refuse(send, max(count, 1), 401, "unauthorized", text)
             return
-        accepted = self.collector.ingest(payload.accepted, header_key or payload.write_key)
-        if payload.rejected:
-            counters.rejected_messages += len(payload.rejected)
-            too_large = any(r.reason == "too_large" for r in payload.rejected)
-            await send_error(
-                send,
-                413 if too_large else 400,
-                "message_too_large" if too_large else "invalid_message",
-                f"{len(payload.rejected)} message(s) refused (over 32 KB or nested too deeply); "
-                f"the other {accepted} accepted",
-                {"accepted": accepted, "rejected": [r.to_json() for r in payload.rejected]},
-            )
+        collector = self.collector
+        size = sum(len(c.item.raw) for c in prepared.checked if c.error is None)
+        if not collector.forward_room(size):
+            counters.unavailable += 1
+            await send_error(send, 503, "forward_queue_full", "the forward queue is full; retry later", retry=True)
+            return
+        try:
+            accepted = collector.commit(prepared.checked, header_key or payload.write_key)
+        except CaptureFailed as failed:
+            counters.unavailable += 1
+            await send_error(send, 503, "capture_failed", f"{failed}; nothing of this request was kept", retry=True)
+            return
+        if payload.rejected or payload.malformed:
+            await self._partly(send, payload, accepted)
             return
         await send_bytes(send, 200, b'{"success":true}')
+
+    async def _partly(self, send: Send, payload: Payload, accepted: int) -> None:
+        """Some messages of a batch were refused (over the message limit) or do not parse alone."""
+        self.collector.counters.rejected_messages += len(payload.rejected)
+        self.collector.refuse(len(payload.rejected))
+        too_large = bool(payload.rejected)
+        broken = [
+            {"index": item.index, "reason": "malformed", "message": item.error}
+            for item in payload.accepted
+            if item.error is not None
+        ]
+        await send_error(
+            send,
+            413 if too_large else 400,
+            "message_too_large" if too_large else "invalid_message",
+            f"{len(payload.rejected)} message(s) refused over the size limit, {len(broken)} malformed; "
+            f"the other {accepted - len(broken)} accepted",
+            {"accepted": accepted, "rejected": [r.to_json() for r in payload.rejected], "malformed": broken},
+        )
+
+    async def _bad_body(
+        self, send: Send, exc: Exception | None, header_ok: bool, data: bytes, what: str, limit: int
+    ) -> None:
+        counters = self.collector.counters
+        if isinstance(exc, BodyTooLarge):
+            counters.rejected_too_large += 1
+            await self._refuse(send, 1, 413, "payload_too_large", f"{what} may be at most {limit:,} bytes")
+        elif not header_ok:
+            counters.rejected_unauthorized += 1
+            await self._refuse(send, 1, 401, "unauthorized", "a write key is required")
+        elif isinstance(exc, NotJson):
+            try:
+                self.collector.ingest_malformed(data, str(exc))
+            except CaptureFailed as failed:
+                counters.unavailable += 1
+                await send_error(send, 503, "capture_failed", str(failed), retry=True)
+                return
+            counters.rejected_not_json += 1
+            await send_error(send, 400, "invalid_json", f"the body is not JSON: {exc}")
+        elif isinstance(exc, BadEncoding):
+            counters.rejected_encoding += 1
+            await self._refuse(send, 1, 400, "invalid_encoding", str(exc))
+        else:
+            counters.rejected_bad_payload += 1
+            await self._refuse(send, 1, 400, "invalid_request", str(exc))
 
     # --- query endpoints ------------------------------------------------------------------------
 
     async def _query(self, request: Request, send: Send) -> None:
         path, method, query = request.path, request.method, request.query
         collector = self.collector
-        if path not in OPEN_PATHS and not self._authorized(basic_auth_user(request.headers.get("authorization")), None):
+        try:
+            user = basic_auth_user(request.headers.get("authorization"))
+        except BadAuthorization as bad:
+            await send_error(send, 401, "unauthorized", str(bad))
+            return
+        if path not in OPEN_PATHS and not self._authorized(user, None):
             # with --write-key, what was received (and /reset) is only for holders of the key
             await send_error(send, 401, "unauthorized", "this collector needs its write key (basic auth) for queries")
             return

@@ -8,9 +8,17 @@ same events, valid, invalid and malformed counts.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
+
+
+class CaptureFailed(Exception):
+    """The lines of a request could not be written (disk full, file too large...); none of them was kept."""
+
 
 COMPRESSED_MAGIC = (b"\x1f\x8b", b"\x28\xb5\x2f\xfd")
 
@@ -64,6 +72,30 @@ class CaptureWriter:
         self._handle.write(line + b"\n")
         self.line += 1
         return self.line
+
+    def write_lines(self, lines: Sequence[bytes]) -> int:
+        """Append the lines of one request all at once, written through to the file; returns the first's number.
+
+        On any write error the file is cut back to where it was and :class:`CaptureFailed` is
+        raised: a request's messages are captured whole or not at all, so the collector can
+        answer 503 (retry) and never keep half a batch.
+        """
+        assert self._handle is not None, "capture file is closed"
+        fd = self._handle.fileno()
+        start = os.lseek(fd, 0, os.SEEK_END)
+        data = memoryview(b"".join(line + b"\n" for line in lines))
+        try:
+            self._handle.flush()
+            while data:
+                written = os.write(fd, data)
+                data = data[written:]
+        except OSError as exc:
+            with suppress(OSError):  # cut back what was written of this request
+                os.ftruncate(fd, start)
+            raise CaptureFailed(f"cannot write to the capture file: {exc.strerror or exc}") from exc
+        first = self.line + 1
+        self.line += len(lines)
+        return first
 
     def flush(self) -> None:
         if self._handle is not None:

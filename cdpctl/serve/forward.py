@@ -1,8 +1,9 @@
 """Relaying received messages to an upstream Segment-compatible collector, in the background.
 
-:meth:`Forwarder.enqueue` never waits: it appends to a bounded in-memory queue
-(a full queue drops the message and counts it), so intake is never slowed by
-the upstream.  A background task sends the queue in batches to
+:meth:`Forwarder.enqueue` never waits: it appends to an in-memory queue bounded
+in messages and in bytes; intake asks :meth:`Forwarder.has_room` first and
+answers 503 (retry later) when the queue is full, so memory stays bounded and an
+accepted message is never dropped.  A background task sends the queue in batches to
 ``URL/v1/batch`` and retries what fails (network errors, 429 and 5xx answers)
 with exponential backoff and jitter, honouring ``Retry-After``; other answers
 are not retried.  Every outcome is counted in :class:`ForwardStats`.
@@ -25,6 +26,8 @@ from cdpctl import __version__
 
 MAX_BATCH_MESSAGES = 100
 MAX_BATCH_BYTES = 450 * 1024
+QUEUE_BYTES = 64 * 1024 * 1024
+"""Default cap on the bytes of messages waiting to be forwarded (``--forward-queue-bytes``)."""
 
 
 def batch_url(url: str) -> str:
@@ -101,12 +104,15 @@ class Forwarder:
     """Key sent upstream; None relays each message's own key."""
     max_queue: int = 100_000
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    max_bytes: int = QUEUE_BYTES
     timeout: float = 10.0
     stats: ForwardStats = field(default_factory=ForwardStats)
     _queue: deque[_Item] = field(default_factory=deque, init=False, repr=False)
     _wake: asyncio.Event | None = field(default=None, init=False, repr=False)
     _closing: bool = field(default=False, init=False, repr=False)
     _in_flight: int = field(default=0, init=False, repr=False)
+    _bytes: int = field(default=0, init=False, repr=False)
+    """Bytes of the messages queued or being sent."""
 
     @property
     def endpoint(self) -> str:
@@ -116,6 +122,16 @@ class Forwarder:
     def pending(self) -> int:
         return len(self._queue) + self._in_flight
 
+    @property
+    def pending_bytes(self) -> int:
+        return self._bytes
+
+    def has_room(self, size: int, count: int = 1) -> bool:
+        """Whether ``count`` more messages of ``size`` bytes in all fit (an empty queue takes any one request)."""
+        if self._bytes == 0:
+            return True
+        return self.pending + count <= self.max_queue and self._bytes + size <= self.max_bytes
+
     def enqueue(self, raw: bytes, write_key: str | None) -> bool:
         """Queue one message (its JSON) without waiting; False (and counted as dropped) when the queue is full."""
         if len(self._queue) >= self.max_queue:
@@ -123,6 +139,7 @@ class Forwarder:
             self.stats.last_error = f"queue full ({self.max_queue} messages waiting); message dropped"
             return False
         self._queue.append(_Item(raw, self.write_key or write_key))
+        self._bytes += len(raw)
         self.stats.queued += 1
         if self._wake is not None:
             self._wake.set()
@@ -193,6 +210,7 @@ class Forwarder:
                     await self._send(client, batch)
                 finally:
                     self._in_flight = 0
+                    self._bytes -= sum(len(item.raw) for item in batch)
 
     async def drain(self, task: asyncio.Task[None], timeout: float) -> None:
         """Finish sending what is queued, for at most ``timeout`` seconds; what is left counts as failed."""
@@ -210,3 +228,4 @@ class Forwarder:
                 self.stats.last_error = f"{left} messages not delivered before shutdown"
             self._queue.clear()
             self._in_flight = 0
+            self._bytes = 0

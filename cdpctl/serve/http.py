@@ -44,6 +44,14 @@ class BadEncoding(Exception):
     """The body cannot be decoded as its ``Content-Encoding`` says."""
 
 
+class ClientAborted(Exception):
+    """The client went away before it had sent the whole body."""
+
+
+class BadAuthorization(Exception):
+    """The ``Authorization`` header is not ASCII, or its basic credentials do not decode."""
+
+
 @dataclass(frozen=True)
 class Request:
     """What the router needs to know about an HTTP request."""
@@ -71,7 +79,11 @@ class Request:
 
 
 async def read_body(receive: Receive, limit: int, declared: str | None = None) -> bytes:
-    """The whole request body, or :class:`BodyTooLarge` as soon as it passes ``limit`` bytes."""
+    """The whole request body, or :class:`BodyTooLarge` as soon as it passes ``limit`` bytes.
+
+    :class:`ClientAborted` when the client disconnects before its last chunk: a half body is
+    never read as if it were whole.
+    """
     if declared is not None and declared.strip().isdigit() and int(declared) > limit:
         raise BodyTooLarge(limit)
     chunks: list[bytes] = []
@@ -79,7 +91,7 @@ async def read_body(receive: Receive, limit: int, declared: str | None = None) -
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            break
+            raise ClientAborted("the client disconnected before the end of the body")
         chunk = message.get("body", b"")
         if chunk:
             size += len(chunk)
@@ -107,32 +119,51 @@ def decode_body(body: bytes, encoding: str | None, limit: int) -> bytes:
             wbits = zlib.MAX_WBITS
         else:
             raise BadEncoding(f"unsupported Content-Encoding '{coding}'; use gzip or none")
-        decompressor = zlib.decompressobj(wbits)
-        try:
-            out = decompressor.decompress(body, limit + 1)
-        except zlib.error as exc:
-            raise BadEncoding(f"the body is not valid {coding} data ({exc})") from None
-        if len(out) > limit or decompressor.unconsumed_tail:
-            raise BodyTooLarge(limit)
-        if not decompressor.eof:
-            raise BadEncoding(f"the body is truncated {coding} data")
-        body = out
+        body = _decompress(body, coding, wbits, limit)
     if len(body) > limit:
         raise BodyTooLarge(limit)
     return body
 
 
+def _decompress(body: bytes, coding: str, wbits: int, limit: int) -> bytes:
+    """One content coding undone; gzip bodies of several members (as ``gzip -d`` reads them) read whole."""
+    parts: list[bytes] = []
+    size = 0
+    rest = body
+    while True:
+        decompressor = zlib.decompressobj(wbits)
+        try:
+            out = decompressor.decompress(rest, limit + 1 - size)
+        except zlib.error as exc:
+            raise BadEncoding(f"the body is not valid {coding} data ({exc})") from None
+        size += len(out)
+        if size > limit or decompressor.unconsumed_tail:
+            raise BodyTooLarge(limit)
+        if not decompressor.eof:
+            raise BadEncoding(f"the body is truncated {coding} data")
+        parts.append(out)
+        rest = decompressor.unused_data
+        if coding == "deflate" or not rest.strip(b"\x00"):  # gzip -d ignores trailing zero padding
+            return b"".join(parts)
+
+
 def basic_auth_user(header: str | None) -> str | None:
-    """The user name of an HTTP basic ``Authorization`` header (Segment's write key), else None."""
+    """The user name of an HTTP basic ``Authorization`` header (Segment's write key), else None.
+
+    Raises :class:`BadAuthorization` for a header that is not ASCII or basic credentials that
+    do not decode (answered 401, never a server error).
+    """
     if not header:
         return None
+    if not header.isascii():
+        raise BadAuthorization("the Authorization header is not ASCII")
     scheme, _, credentials = header.strip().partition(" ")
     if scheme.lower() != "basic" or not credentials:
         return None
     try:
         decoded = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise BadAuthorization("the basic credentials of the Authorization header do not decode") from None
     return decoded.partition(":")[0]
 
 
@@ -167,13 +198,18 @@ async def send_json(send: Send, status: int, value: Any, extra: Iterable[tuple[b
 
 
 async def send_error(
-    send: Send, status: int, code: str, message: str, extra_fields: dict[str, Any] | None = None
+    send: Send,
+    status: int,
+    code: str,
+    message: str,
+    extra_fields: dict[str, Any] | None = None,
+    retry: bool = False,
 ) -> None:
-    """A Segment-style JSON error: ``{"success": false, "code": ..., "message": ...}``."""
+    """A Segment-style JSON error: ``{"success": false, "code": ..., "message": ...}``; ``retry`` adds Retry-After."""
     body: dict[str, Any] = {"success": False, "code": code, "message": message}
     if extra_fields:
         body.update(extra_fields)
-    await send_json(send, status, body)
+    await send_json(send, status, body, [(b"retry-after", b"1")] if retry else ())
 
 
 async def send_empty(send: Send, status: int, extra: Iterable[tuple[bytes, bytes]] = ()) -> None:

@@ -1,24 +1,35 @@
-"""The Segment HTTP Tracking API as the collector reads it: endpoints, limits and payload parsing.
+"""The Segment HTTP Tracking API as the collector reads it: endpoints, size limits and payload parsing.
 
 Pure functions: bytes in, messages out.  ``/v1/batch`` takes ``{"batch": [...]}``
 (a bare JSON array is accepted too); the single-call endpoints take one message
 and fill in its ``type`` from the path when the body has none.  The write key a
 body carries (``writeKey``) is taken out of the message, so it is never
 recorded, captured or forwarded.
+
+A message is kept as the exact bytes the client sent whenever possible (only
+line breaks between tokens are folded, and it is re-encoded only when its
+``writeKey`` or ``type`` changes), so integers beyond 64 bits reach the
+capture and the forward queue unchanged.  One broken message of a batch (a
+``NaN``, ``1e400``, a lone surrogate, nesting deeper than the parser goes) is
+one malformed message: the batch is split at its top-level commas and every
+other message is still read.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
 MESSAGE_LIMIT = 32 * 1024
-"""Segment's limit on one message, in bytes."""
+"""Segment's limit on one message, in bytes (a larger message accepted anyway gets a ``message_too_large`` warning)."""
 BATCH_LIMIT = 500 * 1024
 """Segment's limit on one batch request, in bytes."""
+SAFETY_LIMIT = 64 * 1024 * 1024
+"""The largest body read even with ``--limits none``: memory stays bounded whatever a client sends."""
 
 BATCH = "batch"
 
@@ -43,9 +54,44 @@ ENDPOINTS: dict[str, str] = {
 """Path -> the call type it takes (``batch`` for the batch endpoints)."""
 
 
-def body_limit(kind: str) -> int:
+@dataclass(frozen=True)
+class Limits:
+    """Size limits in bytes: one message, one batch request, one single-call request (None: no limit)."""
+
+    message: int | None
+    batch: int | None
+    call: int | None
+
+    def body(self, kind: str) -> int:
+        """The largest body an endpoint of ``kind`` reads (never more than :data:`SAFETY_LIMIT`)."""
+        limit = self.batch if kind == BATCH else self.call
+        return SAFETY_LIMIT if limit is None else min(limit, SAFETY_LIMIT)
+
+
+LIMITS: dict[str, Limits] = {
+    # Segment's HTTP API: 32 KB a request or message, 500 KB a batch request
+    "segment": Limits(MESSAGE_LIMIT, BATCH_LIMIT, MESSAGE_LIMIT),
+    # RudderStack's HTTP API: 32 KB a single call, 4 MB a batch request; its Node SDK sends
+    # messages over 32 KB inside batches (after a warning) and the data plane takes them
+    "rudderstack": Limits(None, 4 * 1024 * 1024, MESSAGE_LIMIT),
+    "none": Limits(None, None, None),
+}
+"""``serve --limits NAME``: each vendor's documented limits."""
+
+
+def make_limits(name: str, message: int | None = None, batch: int | None = None) -> Limits:
+    """The limits of ``name`` with explicit ``--max-message-bytes`` / ``--max-batch-bytes`` over them."""
+    base = LIMITS[name]
+    return Limits(
+        base.message if message is None else message,
+        base.batch if batch is None else batch,
+        base.call if message is None else message,
+    )
+
+
+def body_limit(kind: str, limits: Limits | None = None) -> int:
     """The largest body an endpoint accepts: a batch, or one message."""
-    return BATCH_LIMIT if kind == BATCH else MESSAGE_LIMIT
+    return (limits or LIMITS["segment"]).body(kind)
 
 
 class NotJson(Exception):
@@ -58,33 +104,38 @@ class BadPayload(Exception):
 
 @dataclass(frozen=True)
 class Accepted:
-    """One message taken from a request, with its compact JSON (what is captured and measured)."""
+    """One message taken from a request, with its compact JSON (what is captured, measured and forwarded).
+
+    ``error`` is set for a message that does not parse on its own (``message`` is then None and
+    ``raw`` its text): it is counted as one malformed record.
+    """
 
     message: Any
     raw: bytes
+    error: str | None = None
+    index: int | None = None
+    """The message's place in its batch (kept for a malformed one, to name it in the answer)."""
 
 
 @dataclass(frozen=True)
 class Rejected:
-    """One message of a batch refused: larger than Segment accepts, or nested too deeply to re-encode."""
+    """One message of a batch refused: larger than the ``--limits`` accept."""
 
     index: int
     size: int
+    limit: int = MESSAGE_LIMIT
     reason: str = "too_large"
 
     def to_json(self) -> dict[str, Any]:
-        if self.reason == "too_deep":
-            text = f"message {self.index} is nested too deeply"
-        else:
-            text = f"message {self.index} is {self.size} bytes; the limit is {MESSAGE_LIMIT} bytes"
+        text = f"message {self.index} is {self.size} bytes; the limit is {self.limit} bytes"
         return {"index": self.index, "size": self.size, "reason": self.reason, "message": text}
 
 
 def encode(message: Any) -> bytes | None:
-    """Compact JSON of a parsed message; None when it is nested too deeply to encode."""
+    """Compact JSON of a parsed message; None when it cannot be encoded (nested too deeply, lone surrogates)."""
     try:
         return orjson.dumps(message)
-    except TypeError:  # orjson stops at 255 levels; the standard library goes deeper
+    except TypeError:  # orjson stops at 255 levels and 64-bit integers; the standard library goes further
         try:
             return json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode()
         except (RecursionError, ValueError):
@@ -99,6 +150,141 @@ class Payload:
     rejected: list[Rejected] = field(default_factory=list)
     write_key: str | None = None
 
+    @property
+    def malformed(self) -> int:
+        return sum(1 for item in self.accepted if item.error is not None)
+
+
+# --- reading JSON ------------------------------------------------------------------------------
+
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+"""A run of digits that may be an integer orjson would read as a float (beyond 64 bits)."""
+
+
+class _NonFinite(ValueError):
+    pass
+
+
+def _reject_constant(name: str) -> Any:
+    raise _NonFinite(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise _NonFinite(f"the number {text[:40]} is out of range")
+    return value
+
+
+def load(data: bytes) -> Any:
+    """Parse JSON exactly (integers beyond 64 bits stay integers); ValueError (or RecursionError) if it is not JSON."""
+    if _LONG_DIGITS.search(data) is None:
+        return orjson.loads(data)
+    return json.loads(data, parse_constant=_reject_constant, parse_float=_finite_float)
+
+
+def _load_item(text: bytes) -> tuple[Any, str | None]:
+    try:
+        return load(text), None
+    except RecursionError:
+        return None, "nested too deeply to read"
+    except (ValueError, UnicodeDecodeError) as exc:
+        return None, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+_TOKEN = re.compile(rb'[\[\]{},":]')
+_IN_STRING = re.compile(rb'["\\]')
+Span = tuple[int, int, int]
+"""(start, end, colon): one top-level part of a container; ``colon`` is -1 outside objects."""
+
+
+def _parts(data: bytes, start: int) -> tuple[list[Span], int] | None:
+    """The parts between top-level commas of the array or object opening at ``data[start]``, and its end.
+
+    Linear in the size of the container (strings are skipped a jump at a time); None when it does not close.
+    """
+    depth = 0
+    position = start + 1
+    part_start = position
+    colon = -1
+    parts: list[Span] = []
+    while True:
+        match = _TOKEN.search(data, position)
+        if match is None:
+            return None
+        char = data[match.start()]
+        position = match.end()
+        if char == 0x22:  # a string: jump to its closing quote
+            while True:
+                inner = _IN_STRING.search(data, position)
+                if inner is None:
+                    return None
+                if data[inner.start()] == 0x5C:  # a backslash escapes the next byte
+                    position = inner.start() + 2
+                    continue
+                position = inner.end()
+                break
+        elif char in b"[{":
+            depth += 1
+        elif char in b"]}":
+            if depth == 0:
+                if parts or data[part_start : match.start()].strip():
+                    parts.append((part_start, match.start(), colon))
+                return parts, position
+            depth -= 1
+        elif char == 0x2C and depth == 0:
+            parts.append((part_start, match.start(), colon))
+            part_start, colon = position, -1
+        elif char == 0x3A and depth == 0 and colon < 0:
+            colon = match.start()
+
+
+def _compact(text: bytes) -> bytes:
+    """One message's text on one line (line breaks can only be whitespace between tokens in JSON)."""
+    text = text.strip()
+    if b"\n" in text or b"\r" in text:
+        text = text.replace(b"\r", b" ").replace(b"\n", b" ")
+    return text
+
+
+def _split_batch(data: bytes) -> tuple[list[bytes], str | None] | None:
+    """The text of each message of a batch body that does not parse whole, and its ``writeKey``; None if no batch."""
+    stripped = data.strip()
+    offset = len(data) - len(data.lstrip())
+    if not stripped or stripped[:1] not in (b"[", b"{"):
+        return None
+    found = _parts(data, offset)
+    if found is None or data[found[1] :].strip():
+        return None
+    parts, _ = found
+    if stripped[:1] == b"[":
+        return [data[s:e] for s, e, _ in parts], None
+    items: list[bytes] | None = None
+    write_key = None
+    for part_start, part_end, colon in parts:
+        if colon < 0:
+            return None
+        key, error = _load_item(data[part_start:colon])
+        if error is not None:
+            return None
+        value_start = colon + 1 + (len(data[colon + 1 : part_end]) - len(data[colon + 1 : part_end].lstrip()))
+        if key == "batch":
+            if data[value_start : value_start + 1] != b"[":
+                return None
+            inner = _parts(data, value_start)
+            if inner is None or data[inner[1] : part_end].strip():
+                return None
+            items = [data[s:e] for s, e, _ in inner[0]]
+        elif key == "writeKey":
+            value, _ = _load_item(data[value_start:part_end])
+            write_key = value if isinstance(value, str) else None
+    if items is None:
+        return None
+    return items, write_key
+
+
+# --- payloads ----------------------------------------------------------------------------------
+
 
 def _take_key(message: Any) -> str | None:
     if isinstance(message, dict):
@@ -108,16 +294,57 @@ def _take_key(message: Any) -> str | None:
     return None
 
 
-def parse_payload(data: bytes, kind: str) -> Payload:
+def _item(message: Any, text: bytes | None) -> Accepted:
+    """A parsed message and its bytes: ``text`` as sent when nothing changed, else re-encoded."""
+    changed = isinstance(message, dict) and "writeKey" in message
+    _take_key(message)
+    raw = text if text is not None and not changed else encode(message)
+    if raw is None:
+        return Accepted(None, (text or b"").strip(), "cannot be encoded again (nested too deeply or not UTF-8)")
+    return Accepted(message, raw)
+
+
+def _add(payload: Payload, index: int, item: Accepted, limits: Limits) -> None:
+    if limits.message is not None and len(item.raw) > limits.message:
+        payload.rejected.append(Rejected(index, len(item.raw), limits.message))
+    else:
+        payload.accepted.append(item)
+
+
+def _split_payload(data: bytes, limits: Limits) -> Payload | None:
+    """A batch body read message by message (each one's own text kept); None when it holds no batch."""
+    split = _split_batch(data)
+    if split is None:
+        return None
+    payload = Payload()
+    texts, payload.write_key = split
+    for index, text in enumerate(texts):
+        message, error = _load_item(text)
+        if error is not None:
+            _add(payload, index, Accepted(None, _compact(text), error, index), limits)
+            continue
+        key = message.get("writeKey") if isinstance(message, dict) else None
+        if payload.write_key is None and isinstance(key, str):
+            payload.write_key = key
+        _add(payload, index, _item(message, _compact(text)), limits)
+    return payload
+
+
+def parse_payload(data: bytes, kind: str, limits: Limits | None = None) -> Payload:
     """Parse a decoded request body for an endpoint of ``kind`` (a call type or ``batch``).
 
     Raises :class:`NotJson` or :class:`BadPayload`; an oversized message of a
-    batch is listed in ``rejected`` and every other message is still accepted.
+    batch is listed in ``rejected``, a message that does not parse alone is
+    accepted as malformed, and every other message is still accepted.
     """
+    limits = limits or LIMITS["segment"]
     try:
-        document = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise NotJson(str(exc)) from None
+        document = load(data)
+    except (ValueError, RecursionError) as exc:
+        split = _split_payload(data, limits) if kind == BATCH else None
+        if split is not None:
+            return split
+        raise NotJson(str(exc).splitlines()[0] if str(exc) else "nested too deeply") from None
     payload = Payload()
     if kind != BATCH:
         payload.write_key = _take_key(document)
@@ -125,7 +352,7 @@ def parse_payload(data: bytes, kind: str) -> Payload:
             document["type"] = kind
         raw = encode(document)
         if raw is None:
-            raise BadPayload("the message is nested too deeply")
+            raise BadPayload("the message cannot be encoded again (nested too deeply or not UTF-8)")
         payload.accepted.append(Accepted(document, raw))
         return payload
     if isinstance(document, dict):
@@ -138,15 +365,11 @@ def parse_payload(data: bytes, kind: str) -> Payload:
     else:
         raise BadPayload("a batch payload is an object with a 'batch' array of messages")
     for index, message in enumerate(items):
-        key = _take_key(message)
-        if payload.write_key is None:
+        key = message.get("writeKey") if isinstance(message, dict) else None
+        if payload.write_key is None and isinstance(key, str):
             payload.write_key = key
-        raw = encode(message)
-        if raw is None:
-            payload.rejected.append(Rejected(index, 0, "too_deep"))
-            continue
-        if len(raw) > MESSAGE_LIMIT:
-            payload.rejected.append(Rejected(index, len(raw)))
-            continue
-        payload.accepted.append(Accepted(message, raw))
+        item = _item(message, None)
+        if item.error is not None:  # read the body again message by message, to keep this one's own text
+            return _split_payload(data, limits) or payload
+        _add(payload, index, item, limits)
     return payload

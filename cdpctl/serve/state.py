@@ -20,7 +20,7 @@ import orjson
 from cdpctl.serve.capture import CaptureWriter, malformed_line
 from cdpctl.serve.controls import Controls, apply_controls
 from cdpctl.serve.forward import Forwarder, ForwardStats
-from cdpctl.serve.intake import Accepted, encode
+from cdpctl.serve.intake import MESSAGE_LIMIT, Accepted, encode
 
 if TYPE_CHECKING:
     from cdpctl.validation import Report, Validator, Violation
@@ -71,6 +71,8 @@ class Received:
     violations: list[Violation]
     error: str | None = None
     forward: str | None = None
+    raw: bytes | None = None
+    """The message's JSON as received: answered as is (no depth limit to hit when encoding it again)."""
 
     @property
     def valid(self) -> bool:
@@ -88,13 +90,43 @@ class Received:
             "valid": self.valid,
             "type": self.message.get("type") if isinstance(self.message, dict) else None,
             "event": self.event,
-            "message": self.message,
+            "message": orjson.Fragment(self.raw) if self.raw is not None else self.message,
             "error": self.error,
             "violations": [
                 {"code": v.code, "severity": v.severity, "path": v.path, "message": v.message} for v in self.violations
             ],
             "forward": self.forward,
         }
+
+
+@dataclass
+class Checked:
+    """One accepted message and the engine's verdict on it."""
+
+    item: Accepted
+    violations: list[Violation]
+    call: tuple[str, str | None] | None = None
+    """(type, event) when the engine's fast path judged the message from its bytes."""
+    error: str | None = None
+    """Set for a message counted as malformed (it does not parse alone, or the checker failed on it)."""
+    internal: bool = False
+
+
+def too_large_warning(item: Accepted, call: tuple[str, str | None] | None) -> Violation:
+    """``message_too_large``: a message accepted over Segment's 32 KB limit (``--limits`` other than segment)."""
+    from cdpctl.validation import Violation
+
+    message = item.message
+    call_type = call[0] if call is not None else (message.get("type") if isinstance(message, dict) else None)
+    event = call[1] if call is not None else event_name(message)
+    return Violation(
+        "message_too_large",
+        "warning",
+        call_type if isinstance(call_type, str) else None,
+        event,
+        "",
+        f"the message is {len(item.raw):,} bytes: Segment drops a message over {MESSAGE_LIMIT // 1024} KB",
+    )
 
 
 @dataclass
@@ -108,6 +140,10 @@ class Counters:
     rejected_unauthorized: int = 0
     rejected_encoding: int = 0
     rejected_messages: int = 0
+    aborted: int = 0
+    """Uploads the client abandoned before the end of the body (nothing of them was read)."""
+    unavailable: int = 0
+    """Bodies answered 503 (retry later): the capture could not be written or the forward queue is full."""
     forwarded: int = 0
     altered: int = 0
     omitted_properties: int = 0
@@ -152,52 +188,86 @@ class Collector:
         self.forwarder = forwarder
         self.blocked_forwarder = blocked_forwarder
         self.file = str(capture.path) if capture is not None else HTTP_SOURCE
-        self.report: Report = Report()
+        self.report: Report = Report(refused=0)
         self.recent: deque[Received] = deque(maxlen=max(keep, 1))
         self.counters = Counters()
         self.rate = RateMeter()
         self.started = time.monotonic()
         self._number = 0
 
-    def _next_number(self, line: bytes) -> int:
+    def _numbers(self, lines: list[bytes]) -> int:
+        """Capture ``lines`` (all or none: :class:`CaptureFailed`) and return the number of the first."""
         if self.capture is not None:
-            return self.capture.write(line)
-        self._number += 1
-        return self._number
+            return self.capture.write_lines(lines)
+        first = self._number + 1
+        self._number += len(lines)
+        return first
 
-    def ingest(self, accepted: Iterable[Accepted], write_key: str | None) -> int:
-        """Validate, record, capture and forward each accepted message; returns how many."""
-        count = 0
+    def check_all(self, accepted: Iterable[Accepted]) -> list[Checked]:
+        """The engine's verdict on each message; touches no state, so it runs off the event loop."""
         check = self.validator.check
         # the engine's fast path: (type, event, warnings) for a message without errors, else None
         check_raw: Callable[[bytes], tuple[str, str | None, list[Violation]] | None] | None
         check_raw = getattr(self.validator, "check_raw", None)
-        report = self.report
-        stamp = _now_iso()
+        out: list[Checked] = []
         for item in accepted:
-            number = self._next_number(item.raw)
+            if item.error is not None:
+                out.append(Checked(item, [], error=f"does not parse: {item.error}"))
+                continue
             try:
                 fast = check_raw(item.raw) if check_raw is not None else None
-                violations = fast[2] if fast is not None else check(item.message)
+                if fast is not None:
+                    checked = Checked(item, list(fast[2]), (fast[0], fast[1]))
+                else:
+                    checked = Checked(item, list(check(item.message)))
             except Exception as exc:  # a checker bug must not lose the rest of the batch: fail safe, loudly
-                self.counters.internal_errors += 1
                 error = f"internal error while checking this message: {type(exc).__name__}: {exc}"
-                report.record_malformed(file=self.file, line=number, error=error, raw=item.raw[:1024])
-                self.recent.append(Received(number, self.file, stamp, item.message, [], error=error))
-                count += 1
+                out.append(Checked(item, [], error=error, internal=True))
                 continue
-            if fast is not None:
-                report.record_call(fast[0], fast[1], violations, self.file, number)
+            if len(item.raw) > MESSAGE_LIMIT:
+                checked.violations.append(too_large_warning(item, checked.call))
+            out.append(checked)
+        return out
+
+    def ingest(self, accepted: Iterable[Accepted], write_key: str | None) -> int:
+        """Validate, record, capture and forward each accepted message; returns how many."""
+        return self.commit(self.check_all(accepted), write_key)
+
+    def commit(self, checked: list[Checked], write_key: str | None) -> int:
+        """Capture (all or none), record and forward checked messages; raises :class:`CaptureFailed`."""
+        if not checked:
+            return 0
+        lines = [c.item.raw if c.error is None else malformed_line(c.item.raw) for c in checked]
+        first = self._numbers(lines)
+        report = self.report
+        stamp = _now_iso()
+        for number, c in enumerate(checked, first):
+            item = c.item
+            if c.error is not None:
+                if c.internal:
+                    self.counters.internal_errors += 1
+                report.record_malformed(file=self.file, line=number, error=c.error, raw=item.raw[:1024])
+                shown = item.message if c.internal else item.raw[:1024].decode("utf-8", "replace")
+                raw = item.raw if c.internal else None
+                self.recent.append(Received(number, self.file, stamp, shown, [], error=c.error, raw=raw))
+                continue
+            if c.call is not None:
+                report.record_call(c.call[0], c.call[1], c.violations, self.file, number)
             else:
-                report.record(item.message, violations, file=self.file, line=number)
-            received = Received(number, self.file, stamp, item.message, violations)
-            received.forward = self._forward(item, violations, write_key)
+                report.record(item.message, c.violations, file=self.file, line=number)
+            received = Received(number, self.file, stamp, item.message, c.violations, raw=item.raw)
+            received.forward = self._forward(item, c.violations, write_key)
             self.recent.append(received)
-            count += 1
-        if self.capture is not None:
-            self.capture.flush()
-        self.rate.add(count)
-        return count
+        self.rate.add(len(checked))
+        return len(checked)
+
+    def refuse(self, count: int) -> None:
+        """Count what a refused body held (its messages where known, else 1): it fails the run, unchecked."""
+        self.report.refused = (self.report.refused or 0) + count
+
+    def forward_room(self, size: int) -> bool:
+        """Whether every forward queue can take ``size`` more bytes (else intake answers 503)."""
+        return all(f.has_room(size) for f in (self.forwarder, self.blocked_forwarder) if f is not None)
 
     def _forward(self, item: Accepted, violations: list[Violation], write_key: str | None) -> str | None:
         if self.forwarder is None and self.blocked_forwarder is None:
@@ -230,19 +300,17 @@ class Collector:
         return state
 
     def ingest_malformed(self, raw: bytes, error: str) -> None:
-        """Record a body that is not JSON as one malformed record (and capture it)."""
-        number = self._next_number(malformed_line(raw))
+        """Record a body that is not JSON as one malformed record (and capture it; :class:`CaptureFailed`)."""
+        number = self._numbers([malformed_line(raw)])
         self.report.record_malformed(file=self.file, line=number, error=error, raw=raw[:1024])
         text = raw[:1024].decode("utf-8", "replace")
         self.recent.append(Received(number, self.file, _now_iso(), text, [], error=error))
-        if self.capture is not None:
-            self.capture.flush()
         self.rate.add(1)
 
     # --- queries -------------------------------------------------------------------------------
 
-    def counts(self) -> dict[str, int]:
-        """The validate summary object (events, valid, invalid, malformed, warnings)."""
+    def counts(self) -> dict[str, int | bool]:
+        """The validate summary object (events, valid, invalid, malformed, warnings, refused)."""
         return self.report.summary()
 
     def report_json(self) -> dict[str, Any]:
@@ -261,6 +329,9 @@ class Collector:
                 "bad_encoding": c.rejected_encoding,
             },
             "rejected_messages": c.rejected_messages,
+            "refused": self.report.refused or 0,
+            "aborted": c.aborted,
+            "unavailable": c.unavailable,
             "internal_errors": c.internal_errors,
             "events_per_second": round(self.rate.rate(), 1),
             "uptime_seconds": round(time.monotonic() - self.started, 1),
@@ -327,7 +398,7 @@ class Collector:
         """Forget counts, examples and recent messages (the capture file and forward queues are kept)."""
         from cdpctl.validation import Report
 
-        self.report = Report()
+        self.report = Report(refused=0)
         self.recent.clear()
         self.counters = Counters()
         self.rate = RateMeter()

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, TextIO
 
 from cdpctl.reporting import Result, RuleInfo, TestCase, github_annotations, junit_xml, markdown_table, sarif_text
 from cdpctl.validation.report import Group, Report
-from cdpctl.validation.violations import CODES, SEVERITY
+from cdpctl.validation.verdict import RunFacts, Verdict, judge, run_notes
+from cdpctl.validation.violations import CODE_ORDER, CODES, SEVERITY
 
 if TYPE_CHECKING:
     from cdpctl.model import Plan
@@ -24,8 +25,13 @@ TEXT_WIDTH = 160
 MACHINE_FORMATS = ("json", "junit", "sarif")
 """Formats whose stdout is only the report (notes and figures go to stderr)."""
 
+ALL_COMMAND = "cdpctl validate --format json"
+"""What lists every group when a report shows only the worst (commands pass the run's own command line)."""
+
+
 CODE_NAMES = {
     "malformed_json": "MalformedJson",
+    "record_too_large": "RecordTooLarge",
     "invalid_envelope": "InvalidEnvelope",
     "unplanned_event": "UnplannedEvent",
     "unplanned_property": "UnplannedProperty",
@@ -48,6 +54,16 @@ def call_label(group: Group) -> str:
     return f"{group.type} {group.event}"
 
 
+def worst_first(report: Report) -> list[Group]:
+    """Groups for a size-limited report: errors first, then the most frequent, then by event, code and path."""
+    return sorted(report.sorted_groups(), key=lambda group: (group.severity != "error", -group.count))
+
+
+def by_count(report: Report) -> list[Group]:
+    """Groups for the text table: the most frequent first, then by event, code and path."""
+    return sorted(report.sorted_groups(), key=lambda g: (-g.count, call_label(g), CODE_ORDER.get(g.code, 99), g.path))
+
+
 def share_text(report: Report, group: Group) -> str:
     share = report.share(group)
     if share is None:
@@ -65,10 +81,21 @@ def example_text(group: Group) -> str:
 
 
 def summary_line(report: Report) -> str:
-    return (
+    line = (
         f"{report.events:,} events: {report.valid:,} valid, {report.invalid:,} invalid, "
         f"{report.malformed:,} malformed, {report.warnings:,} warnings"
     )
+    if report.refused:
+        line += f", {report.refused:,} refused unchecked"
+    if report.partial:
+        line += " (partial: the run was interrupted)"
+    other = report.other()
+    if other["violations"] or other["messages"]:
+        line += (
+            f"; beyond {other['max_groups']:,} groups, {other['violations']:,} violations and "
+            f"{other['messages']:,} messages counted under '(other events)'"
+        )
+    return line
 
 
 def _results(report: Report) -> list[Result]:
@@ -101,20 +128,39 @@ def _results(report: Report) -> list[Result]:
     return out
 
 
-def render_json(report: Report) -> str:
-    return json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
+def render_json(report: Report, facts: RunFacts | None = None) -> str:
+    """:meth:`Report.to_json`; a validate run adds ``unreadable`` and ``partial`` to the summary and its input errors."""
+    document = report.to_json()
+    if facts is not None:
+        document["summary"].update(facts.summary())
+        document["input_errors"] = list(facts.input_errors)
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def render_github(report: Report) -> str:
-    return github_annotations(_results(report))
+def render_github(report: Report, all_command: str = ALL_COMMAND) -> str:
+    """At most 10 error and 10 warning annotations (errors first, by count), then a notice of the rest."""
+    from cdpctl.reporting.limits import capped_annotations
+
+    where = f"The step summary (--format markdown) has the worst groups; `{all_command}` lists all of them."
+    return capped_annotations(_results(report), where)
 
 
-def render_sarif(report: Report) -> str:
+def _note_results(notes: Sequence[str]) -> list[Result]:
+    """What was not read or checked, as results of the ``unread_input`` rule."""
+    return [Result(rule_id=UNREAD_RULE, level="error", message=note, title="cdpctl validate: data not checked") for note in notes]
+
+
+UNREAD_RULE = "unread_input"
+
+
+def render_sarif(report: Report, notes: Sequence[str] = ()) -> str:
     rules = [
         RuleInfo(code, CODE_NAMES.get(code, code), description, default_level=SEVERITY[code])
         for code, description in CODES.items()
     ]
-    return sarif_text(rules, _results(report))
+    if notes:
+        rules.append(RuleInfo(UNREAD_RULE, "UnreadInput", "Data not read to its end or not checked.", default_level="error"))
+    return sarif_text(rules, [*_note_results(notes), *_results(report)])
 
 
 def _failure(report: Report, group: Group) -> tuple[str, str]:
@@ -127,7 +173,7 @@ def _failure(report: Report, group: Group) -> tuple[str, str]:
     return message, details
 
 
-def render_junit(report: Report, plan: Plan | None) -> str:
+def render_junit(report: Report, plan: Plan | None, notes: Sequence[str] = ()) -> str:
     """One test case per planned call (failing with its error groups), plus cases for what the plan does not cover."""
     cases: list[TestCase] = []
     claimed: set[int] = set()
@@ -145,42 +191,71 @@ def render_junit(report: Report, plan: Plan | None) -> str:
             cases.append(case)
     rest = [(index, group) for index, group in enumerate(groups) if index not in claimed]
     for title, codes in (
-        ("malformed records", ("malformed_json",)),
+        ("malformed records", ("malformed_json", "record_too_large")),
         ("unplanned events", ("unplanned_event",)),
-        ("Segment Spec envelope and ungoverned calls", tuple(c for c in CODES if c not in ("malformed_json", "unplanned_event"))),
+        ("Segment Spec envelope and ungoverned calls", tuple(c for c in CODES if c not in ("malformed_json", "record_too_large", "unplanned_event"))),
     ):
         case = TestCase(name=title, classname="cdpctl.validate")
         case.failures.extend(
             _failure(report, group) for _, group in rest if group.code in codes and group.severity == "error"
         )
         cases.append(case)
+    if notes:
+        case = TestCase(name="inputs read to the end", classname="cdpctl.validate")
+        case.failures.extend((note, "") for note in notes)
+        cases.insert(0, case)
     return junit_xml("cdpctl validate", cases)
 
 
-def render_markdown(report: Report) -> str:
-    status = "failed" if report.has_errors else "passed"
-    lines = [f"### cdpctl validate: {status}", "", summary_line(report), ""]
-    groups = report.sorted_groups()
-    if groups:
-        rows: Sequence[Sequence[object]] = [
-            (
-                call_label(group),
-                f"`{group.code}`",
-                f"`{group.path}`" if group.path else "",
-                f"{group.count:,}",
-                share_text(report, group),
-                group.message,
-                example_text(group),
-            )
-            for group in groups
-        ]
-        lines.append(markdown_table(("Call", "Code", "Path", "Count", "Share", "Message", "Example"), rows))
-    else:
-        lines.append("No violations.\n")
-    return "\n".join(lines)
+def _markdown_rows(report: Report, groups: Sequence[Group]) -> list[Sequence[object]]:
+    return [
+        (
+            call_label(group),
+            f"`{group.code}`",
+            f"`{group.path}`" if group.path else "",
+            f"{group.count:,}",
+            share_text(report, group),
+            group.message,
+            example_text(group),
+        )
+        for group in groups
+    ]
 
 
-def render_text(report: Report, out: TextIO, color: bool | None = None) -> None:
+def render_markdown(
+    report: Report, all_command: str = ALL_COMMAND, verdict: Verdict | None = None, notes: Sequence[str] = ()
+) -> str:
+    """A PR comment or step summary under GitHub's size limit: the worst groups first, then how many were left out."""
+    from cdpctl.reporting.limits import fit_markdown, left_out_line
+
+    status = verdict_text(report, verdict, "passed", "failed")
+    head = [f"### cdpctl validate: {status}", "", summary_line(report), ""]
+    if notes:  # inputs not read to the end, a run stopped early
+        head += [*(f"- {note}" for note in notes), ""]
+    groups = worst_first(report)
+    if not groups:
+        return "\n".join([*head, "No violations.\n"])
+    headers = ("Call", "Code", "Path", "Count", "Share", "Message", "Example")
+
+    def render(shown: int) -> str:
+        lines = [*head, markdown_table(headers, _markdown_rows(report, groups[:shown]))]
+        if shown < len(groups):
+            lines.append(left_out_line(len(groups) - shown, len(groups), "violation groups", all_command) + "\n")
+        return "\n".join(lines)
+
+    return fit_markdown(render, len(groups))
+
+
+def verdict_text(report: Report, verdict: Verdict | None, ok: str, failed: str) -> str:
+    """``ok`` or ``failed`` (with the verdict's reason) as the verdict says; without one, by the report's errors."""
+    judged = verdict if verdict is not None else judge(report, None)
+    status = ok if judged.ok else failed if judged.word == "FAIL" else judged.word.lower()
+    return f"{status} ({judged.reason})" if judged.reason else status
+
+
+def render_text(
+    report: Report, out: TextIO, color: bool | None = None, verdict: Verdict | None = None, notes: Sequence[str] = ()
+) -> None:
     """The rich table people read in a terminal."""
     from rich.console import Console
     from rich.table import Table
@@ -213,24 +288,41 @@ def render_text(report: Report, out: TextIO, color: bool | None = None) -> None:
                 Text(printable(example_text(group)), style="dim"),
             )
         console.print(table)
-    verdict = Text("FAIL" if report.has_errors else "OK", style="bold red" if report.has_errors else "bold green")
-    console.print(Text.assemble(verdict, "  ", summary_line(report)))
+    for note in notes:  # inputs not read to the end
+        console.print(Text(printable(note), style="red"))
+    judged = verdict if verdict is not None else judge(report, None)
+    word = Text(judged.headline, style="bold green" if judged.ok else "bold red")
+    console.print(Text.assemble(word, "  ", summary_line(report)))
 
 
-def render_report(report: Report, fmt: str, out: TextIO, plan: Plan | None = None, color: bool | None = None) -> None:
-    """Write ``report`` to ``out`` in ``fmt`` (one of :data:`FORMATS`)."""
+def render_report(
+    report: Report,
+    fmt: str,
+    out: TextIO,
+    plan: Plan | None = None,
+    color: bool | None = None,
+    all_command: str = ALL_COMMAND,
+    facts: RunFacts | None = None,
+) -> None:
+    """Write ``report`` to ``out`` in ``fmt`` (one of :data:`FORMATS`); ``all_command`` lists every group.
+
+    ``facts`` (a validate run's) adds what was not read or checked, in every format, and the verdict.
+    """
+    verdict = judge(report, facts)
+    notes = run_notes(facts)
     if fmt == "text":
-        render_text(report, out, color)
+        render_text(report, out, color, verdict, notes)
     elif fmt == "json":
-        out.write(render_json(report))
+        out.write(render_json(report, facts))
     elif fmt == "junit":
-        out.write(render_junit(report, plan))
+        out.write(render_junit(report, plan, notes))
     elif fmt == "github":
-        out.write(render_github(report))
-        out.write(summary_line(report) + "\n")
+        out.write(render_github(report, all_command))
+        out.write(github_annotations(_note_results(notes)))
+        out.write(summary_line(report) + (f"  {verdict.headline}" if facts is not None else "") + "\n")
     elif fmt == "sarif":
-        out.write(render_sarif(report))
+        out.write(render_sarif(report, notes))
     elif fmt == "markdown":
-        out.write(render_markdown(report))
+        out.write(render_markdown(report, all_command, verdict, notes))
     else:
         raise ValueError(f"unknown format {fmt!r}")

@@ -21,6 +21,9 @@ MAX_GROUPS = 10_000
 """Distinct groups kept; beyond it, new groups fold into one per code and call type (bounded memory)."""
 
 OTHER_EVENTS = "(other events)"
+"""The event of the ``other`` buckets: groups beyond :data:`MAX_GROUPS` count there, one per call type and code."""
+
+OTHER_MESSAGE = f"beyond the first {MAX_GROUPS:,} groups: every call and path counted together"
 
 GroupKey = tuple[str | None, str | None, str, str, str]
 """``(type, event, code, path, severity)``."""
@@ -96,6 +99,11 @@ def message_call(message: Any) -> tuple[str | None, str | None]:
     return call_type, name if isinstance(name, str) else None
 
 
+def _folded(key: GroupKey) -> GroupKey:
+    """The ``other`` bucket a group beyond :data:`MAX_GROUPS` counts in: one per call type, code and severity."""
+    return (key[0], OTHER_EVENTS, key[2], "", key[4])
+
+
 def _sort_key(group: Group) -> tuple[str, str, int, str, str]:
     return (group.type or "", group.event or "", CODE_ORDER.get(group.code, 99), group.path, group.severity)
 
@@ -114,6 +122,10 @@ class Report:
     groups: dict[GroupKey, Group] = field(default_factory=dict)
     volume: dict[tuple[str | None, str | None], int] = field(default_factory=dict)
     """Parsed messages per ``(type, event)``: the denominator of each group's share."""
+    refused: int | None = None
+    """``serve``: what was refused unchecked (messages where their number is known, else bodies); None elsewhere."""
+    partial: bool = False
+    """The run was interrupted: the report covers only what was read before the signal."""
 
     def __reduce__(self) -> tuple[Callable[..., Report], tuple[Any, ...]]:
         """Pickled as plain tuples: with ``--jobs N`` every block's report crosses from a worker to
@@ -140,8 +152,8 @@ class Report:
 
     @property
     def has_errors(self) -> bool:
-        """Any error-severity violation or malformed record."""
-        return self.invalid > 0 or self.malformed > 0
+        """Any error-severity violation or malformed record (or, for ``serve``, anything refused unchecked)."""
+        return self.invalid > 0 or self.malformed > 0 or bool(self.refused)
 
     @property
     def error_count(self) -> int:
@@ -210,15 +222,23 @@ class Report:
             Violation("malformed_json", "error", None, None, "", f"does not parse as JSON: {text}"), file, line, index
         )
 
+    def record_too_large(self, file: str, line: int, size: int) -> None:
+        """Count one record longer than ``--max-record-bytes``, skipped unread: malformed, code ``record_too_large``."""
+        self.events += 1
+        self.malformed += 1
+        text = f"a record longer than --max-record-bytes ({size:,} bytes or more), skipped unread"
+        self._add(Violation("record_too_large", "error", None, None, "", text), file, line, None)
+
     def _add(self, violation: Violation, file: str, line: int, index: int | None) -> None:
         key: GroupKey = (violation.type, violation.event, violation.code, violation.path, violation.severity)
         group = self.groups.get(key)
         if group is None:
             if len(self.groups) >= MAX_GROUPS:
-                key = (violation.type, OTHER_EVENTS, violation.code, "", violation.severity)
+                key = _folded(key)
                 group = self.groups.get(key)
             if group is None:
-                group = Group(violation.code, violation.severity, key[0], key[1], key[3], violation.message)
+                message = OTHER_MESSAGE if key[1] == OTHER_EVENTS else violation.message
+                group = Group(violation.code, violation.severity, key[0], key[1], key[3], message)
                 self.groups[key] = group
         group.count += 1
         if len(group.examples) < MAX_EXAMPLES:  # an example is built only when it is kept
@@ -237,18 +257,27 @@ class Report:
         self.invalid += other.invalid
         self.malformed += other.malformed
         self.warnings += other.warnings
+        if other.refused is not None:
+            self.refused = (self.refused or 0) + other.refused
+        self.partial = self.partial or other.partial
+        volume = self.volume
         for call, count in other.volume.items():
-            self.volume[call] = self.volume.get(call, 0) + count
+            if call not in volume and len(volume) >= MAX_GROUPS:  # the cap holds across merges too
+                call = (call[0], OTHER_EVENTS)
+            volume[call] = volume.get(call, 0) + count
         for key, theirs in other.groups.items():
             mine = self.groups.get(key)
+            if mine is None and len(self.groups) >= MAX_GROUPS:
+                key = _folded(key)
+                mine = self.groups.get(key)
             if mine is None:
                 self.groups[key] = Group(
                     theirs.code,
                     theirs.severity,
-                    theirs.type,
-                    theirs.event,
-                    theirs.path,
-                    theirs.message,
+                    key[0],
+                    key[1],
+                    key[3],
+                    OTHER_MESSAGE if key[1] == OTHER_EVENTS else theirs.message,
                     theirs.count,
                     _moved(theirs.examples, line_offset),
                 )
@@ -276,18 +305,33 @@ class Report:
             return None
         return group.count / total
 
-    def summary(self) -> dict[str, int]:
+    def summary(self) -> dict[str, int | bool]:
         return {
             "events": self.events,
             "valid": self.valid,
             "invalid": self.invalid,
             "malformed": self.malformed,
             "warnings": self.warnings,
+            **({"refused": self.refused} if self.refused is not None else {}),
+            **({"partial": True} if self.partial else {}),
+        }
+
+    def other(self) -> dict[str, int]:
+        """What the ``other`` buckets hold: messages of calls beyond the first :data:`MAX_GROUPS` seen, and
+        violations of groups beyond the first :data:`MAX_GROUPS` (each counted under the event ``(other events)``)."""
+        return {
+            "max_groups": MAX_GROUPS,
+            "messages": sum(count for (_, event), count in self.volume.items() if event == OTHER_EVENTS),
+            "violations": sum(group.count for group in self.groups.values() if group.event == OTHER_EVENTS),
         }
 
     def to_json(self) -> dict[str, Any]:
         """The JSON contract of ``cdpctl validate --format json``."""
-        return {"summary": self.summary(), "violations": [group.to_json() for group in self.sorted_groups()]}
+        return {
+            "summary": self.summary(),
+            "violations": [group.to_json() for group in self.sorted_groups()],
+            "other": self.other(),
+        }
 
 
 def _report_from_tuples(
