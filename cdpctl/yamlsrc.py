@@ -77,15 +77,38 @@ _CONSTRUCT_SCALAR = {
 }
 
 
+_TAG_NAMES = {
+    "tag:yaml.org,2002:int": "an integer",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:bool": "true or false",
+}
+
+
+class ScalarError(ValueError):
+    """A scalar whose tag cannot read its text (``!!float x``, ``!!bool maybe``, an integer too long)."""
+
+
 def _scalar_value(node: yaml.ScalarNode) -> Any:
     tag = node.tag
     if tag == "tag:yaml.org,2002:str":
         return node.value
     construct = _CONSTRUCT_SCALAR.get(tag)
     if construct is not None:
-        return construct(node)
+        text = node.value if isinstance(node.value, str) else str(node.value)
+        if tag == "tag:yaml.org,2002:int" and len(text) > MAX_NUMBER_CHARS:
+            raise ScalarError(f"an integer of more than {MAX_NUMBER_CHARS} characters is not supported in plans")
+        try:
+            return construct(node)
+        except (ValueError, KeyError, TypeError, IndexError, OverflowError) as exc:
+            shown = text if len(text) <= 40 else text[:37] + "..."
+            kind = _TAG_NAMES.get(tag, tag.rsplit(":", 1)[-1])
+            raise ScalarError(f"'{shown}' cannot be read as {kind} (tag {tag.rsplit(':', 1)[-1]})") from exc
     # anything else (binary, explicit tags, timestamps) is kept as its text
     return node.value
+
+
+MAX_NUMBER_CHARS = 4000
+"""The longest integer a plan may write (Python refuses to read decimal integers of more than 4,300 digits)."""
 
 
 MAX_ALIAS_NODES = 100_000
@@ -122,7 +145,11 @@ def _convert(
         issues.append(PlanIssue(pos, "the document is nested too deeply"))
         return YScalar(None, pos)
     if isinstance(node, yaml.ScalarNode):
-        return YScalar(_scalar_value(node), pos)
+        try:
+            return YScalar(_scalar_value(node), pos)
+        except ScalarError as exc:
+            issues.append(PlanIssue(pos, str(exc)))
+            return YScalar(None, pos)
     if isinstance(node, yaml.SequenceNode):
         return YSeq([_convert(file, item, issues, depth + 1, budget) for item in node.value], pos)
     if isinstance(node, yaml.MappingNode):
@@ -136,7 +163,10 @@ def _convert(
             if not isinstance(key_node, yaml.ScalarNode):
                 issues.append(PlanIssue(kpos, "a mapping key must be a plain string"))
                 continue
-            raw_key = _scalar_value(key_node)
+            try:
+                raw_key = _scalar_value(key_node)
+            except ScalarError:
+                raw_key = key_node.value
             key = raw_key if isinstance(raw_key, str) else str(key_node.value)
             if key in values:
                 first = keys[key]

@@ -1,0 +1,212 @@
+"""Plan patterns run in linear time: one compiled form for the loader, lint and every validation engine.
+
+:func:`compile_pattern` translates a JSON Schema (ECMA-262) pattern once
+(:mod:`cdpctl.ecma_regex`) and compiles it with RE2 (the ``google-re2``
+package), whose matching time grows linearly with the text whatever the
+pattern: ``^(a+)+$`` against a long hostile string takes microseconds, not
+hours.  Compiled patterns are cached.
+
+The jsonschema reference path uses the same engine through
+:func:`with_patterns`, which gives a validator class ``pattern``,
+``patternProperties`` and ``additionalProperties`` keywords matched here
+instead of by Python's :mod:`re`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import re2
+
+from cdpctl.ecma_regex import PatternError, UnsupportedPattern, is_ecma_pattern, translate
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
+
+__all__ = [
+    "Pattern",
+    "PatternError",
+    "UnsupportedPattern",
+    "compile_pattern",
+    "is_ecma_pattern",
+    "search",
+    "with_patterns",
+]
+
+MAX_PATTERN_CHARS = 10_000
+"""The longest pattern a plan may use."""
+MAX_MEMORY = 32 << 20
+"""Memory one compiled pattern may use (RE2 refuses to compile patterns that would need more)."""
+
+
+def _options() -> Any:
+    options = re2.Options()
+    options.log_errors = False
+    options.never_capture = True
+    options.max_mem = MAX_MEMORY
+    return options
+
+
+try:  # the compiled module under google-re2's wrapper: one call per match, no match object built
+    from re2 import _re2
+
+    _UNANCHORED: Any = _re2.RE2.Anchor.UNANCHORED
+except (ImportError, AttributeError):  # pragma: no cover - depends on the google-re2 build
+    _re2 = None
+
+
+class Pattern:
+    """A compiled plan pattern: ``search(text)`` is true-ish when the pattern occurs in ``text``, else ``None``."""
+
+    __slots__ = ("search", "source", "translated")
+
+    def __init__(self, source: str, translated: str) -> None:
+        self.source = source
+        self.translated = translated
+        self.search: Callable[[str], bool | None] = _searcher(translated)
+
+    def __repr__(self) -> str:
+        return f"Pattern({self.source!r})"
+
+    def __reduce__(self) -> tuple[Callable[[str], Pattern], tuple[str]]:
+        return compile_pattern, (self.source,)
+
+
+def _searcher(translated: str) -> Callable[[str], bool | None]:
+    encoded = translated.encode("utf-8")
+    if _re2 is not None:
+        compiled = _re2.RE2(encoded, _options())
+        if not compiled.ok():
+            raise UnsupportedPattern(_engine_message(compiled.error()))
+        match = compiled.Match
+        anchor = _UNANCHORED
+
+        def search(text: str) -> bool | None:
+            try:
+                data = text.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate: it matches nothing but what it is next to
+                data = text.encode("utf-8", "surrogatepass")
+            return True if match(anchor, data, 0, len(data))[0][0] >= 0 else None
+
+        return search
+    try:  # pragma: no cover - the public wrapper, slower
+        public = re2.compile(translated, _options())
+    except re2.error as exc:  # pragma: no cover
+        raise UnsupportedPattern(_engine_message(exc.args[0] if exc.args else str(exc))) from exc
+
+    def search_public(text: str) -> bool | None:  # pragma: no cover
+        return True if public.search(text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")) else None
+
+    return search_public
+
+
+def _engine_message(error: Any) -> str:
+    text = error.decode("utf-8", "replace") if isinstance(error, bytes) else str(error)
+    if "pattern too large" in text:
+        return "the pattern is too large for the linear-time engine (repetitions multiply); simplify it"
+    return f"the linear-time engine cannot run this pattern: {text}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _known_script(name: str) -> bool:
+    if not name.replace("_", "").isalpha():
+        return False
+    try:
+        re2.compile(f"\\p{{{name}}}", _options())
+    except re2.error:
+        return False
+    return True
+
+
+@functools.lru_cache(maxsize=4096)
+def compile_pattern(source: str) -> Pattern:
+    """The plan pattern ``source`` (ECMA-262) compiled for linear-time search.
+
+    Raises :class:`PatternError` (not ECMA-262; ``offset`` says where) or its
+    subclass :class:`UnsupportedPattern` (ECMA-262 the engine cannot run:
+    lookaround, back-references, counts over 1000).
+    """
+    if not isinstance(source, str):
+        raise PatternError(f"a pattern must be a string, not {type(source).__name__}")
+    if len(source) > MAX_PATTERN_CHARS:
+        raise UnsupportedPattern(f"the pattern is longer than {MAX_PATTERN_CHARS} characters")
+    return Pattern(source, translate(source, _known_script))
+
+
+def search(source: str, text: str) -> bool:
+    """Whether the pattern ``source`` occurs in ``text`` (what JSON Schema's ``pattern`` asks)."""
+    return compile_pattern(source).search(text) is not None
+
+
+# --- jsonschema ----------------------------------------------------------------------------------
+
+
+def _pattern(validator: Any, patrn: Any, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    from jsonschema.exceptions import ValidationError
+
+    if validator.is_type(instance, "string") and not search(patrn, instance):
+        yield ValidationError(f"{instance!r} does not match {patrn!r}")
+
+
+def _pattern_properties(validator: Any, patterns: Any, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    if not validator.is_type(instance, "object"):
+        return
+    for patrn, subschema in patterns.items():
+        for key, value in instance.items():
+            if search(patrn, key):
+                yield from validator.descend(value, subschema, path=key, schema_path=patrn)
+
+
+def _additional(instance: dict[str, Any], schema: dict[str, Any]) -> Iterator[str]:
+    properties = schema.get("properties", {})
+    patterns = list(schema.get("patternProperties", {}))
+    for key in instance:
+        if key not in properties and not any(search(patrn, key) for patrn in patterns):
+            yield key
+
+
+def _additional_properties(validator: Any, ap: Any, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    """jsonschema's ``additionalProperties``, with ``patternProperties`` matched by this engine."""
+    from jsonschema._utils import extras_msg
+    from jsonschema.exceptions import ValidationError
+
+    if not validator.is_type(instance, "object"):
+        return
+    extras = set(_additional(instance, schema))
+    if validator.is_type(ap, "object"):
+        for extra in extras:
+            yield from validator.descend(instance[extra], ap, path=extra)
+    elif not ap and extras:
+        if "patternProperties" in schema:
+            verb = "does" if len(extras) == 1 else "do"
+            joined = ", ".join(repr(each) for each in sorted(extras))
+            patterns = ", ".join(repr(each) for each in sorted(schema["patternProperties"]))
+            yield ValidationError(f"{joined} {verb} not match any of the regexes: {patterns}")
+        else:
+            error = "Additional properties are not allowed (%s %s unexpected)"
+            yield ValidationError(error % extras_msg(sorted(extras, key=str)))
+
+
+@functools.cache
+def with_patterns(base: type[Any]) -> type[Any]:
+    """``base`` (a jsonschema validator class) with patterns matched by this module's engine."""
+    from jsonschema import validators
+
+    keywords = {
+        "pattern": _pattern,
+        "patternProperties": _pattern_properties,
+        "additionalProperties": _additional_properties,
+    }
+    extended: type[Any] = validators.extend(  # type: ignore[no-untyped-call]
+        base, {k: v for k, v in keywords.items() if k in base.VALIDATORS}
+    )
+    return extended
+
+
+def draft7_validator() -> type[Any]:
+    """The Draft 7 validator class every cdpctl engine uses."""
+    from jsonschema import Draft7Validator
+
+    return with_patterns(Draft7Validator)

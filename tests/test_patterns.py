@@ -1,0 +1,175 @@
+"""Plan patterns: the ECMA-262 dialect, one linear-time engine, and the jsonschema keywords that use it."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cdpctl.patterns import PatternError, UnsupportedPattern, compile_pattern, draft7_validator, is_ecma_pattern
+
+SUITE = Path(__file__).parent / "data" / "json-schema-test-suite"
+
+
+def matches(pattern: str, text: str) -> bool:
+    return compile_pattern(pattern).search(text) is not None
+
+
+@pytest.mark.parametrize(
+    ("pattern", "good", "bad"),
+    [
+        (r"^\d+$", ["0123456789"], ["\u0660", "\u09ea", "1\n"]),  # ASCII digits only; '$' is the end
+        (r"^\w+$", ["az_AZ09"], ["é", "ß"]),
+        (r"\bcat\b", ["a cat!", "cat"], ["écat" + "s"]),
+        (r"^\s$", [" ", "\t", "\v", "\f", "\n", "\r", "\u00a0", "\u2028", "\u2029", "\u2003", "\ufeff", "\u3000"],
+         ["\u0001", "\u2013", "\u200b", "x"]),
+        (r"^\S$", ["x", "\u2013"], [" ", "\u00a0", "\u2029"]),
+        (r"^(?<year>\d{4})-(?<month>\d\d)$", ["2024-01"], ["2024-1"]),
+        (r"^\p{Letter}+$", ["école", "Ωμέγα"], ["1", "a b"]),
+        (r"^\p{L}\P{L}$", ["a1"], ["ab"]),
+        (r"^\p{Lu}$", ["Q"], ["q"]),
+        (r"^\p{gc=Nd}+$", ["\u09ea\u09e8", "42"], ["x"]),
+        (r"^\p{Script=Greek}+$", ["Ωμ"], ["ab"]),
+        (r"^[\p{L}\d]+$", ["a1"], ["-"]),
+        (r"^\cA\cz$", ["\u0001\u001a"], ["cA"]),
+        (r"^\x41\u0042\u{43}\0$", ["ABC\u0000"], ["ABC"]),
+        (r"^\ud83d\udc32$", ["\U0001f432"], ["\ud83d"]),
+        (r"^.$", ["x", "\U0001f432"], ["\n", "\r", "\u2028", "\u2029"]),
+        (r"^[^]$", ["\n", "x"], ["", "xy"]),
+        (r"[]", [], ["", "x", "[]"]),
+        (r"^[\b]$", ["\u0008"], ["b"]),
+        (r"^[\s-]$", ["-", " "], ["x"]),
+        (r"^a{2,3}$", ["aa", "aaa"], ["a", "aaaa"]),
+        (r"^{x}]$", ["{x}]"], ["x"]),  # Annex B: a lone brace or bracket is a literal
+        (r"^\/\.\-$", ["/.-"], ["x.-"]),
+        (r"^abc$", ["abc"], ["abc\n"]),
+    ],
+)
+def test_ecma_semantics(pattern: str, good: list[str], bad: list[str]) -> None:
+    for text in good:
+        assert matches(pattern, text), (pattern, text)
+    for text in bad:
+        assert not matches(pattern, text), (pattern, text)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "offset", "words"),
+    [
+        ("(?P<id>x)", 0, "Python named group"),
+        ("x(?>ab)", 1, "atomic group"),
+        ("a*+", 2, "possessive"),
+        (r"[a-z]\Z", 5, r"'\Z' is a Python anchor"),
+        ("(?i)abc", 0, "inline flags"),
+        ("(?#note)", 0, "comment group"),
+        (r"\a", 0, "not an ECMA-262 escape"),
+        ("(ab", 3, "missing ')'"),
+        ("[a-z", 0, "missing ']'"),
+        ("a)", 1, "unbalanced"),
+        ("*a", 0, "nothing to repeat"),
+        ("a{3,1}", 1, "out of order"),
+        ("[z-a]", 1, "out of order"),
+        ("x{,3}", 1, "'{0,n}'"),
+        (r"\c1", 0, r"'\c'"),
+        (r"\xZZ", 0, r"'\x'"),
+        (r"(a)\2", 3, "names no group"),
+        (r"\k<x>", 0, "must name a group"),
+    ],
+)
+def test_not_ecma_is_an_error_with_its_offset(pattern: str, offset: int, words: str) -> None:
+    with pytest.raises(PatternError) as info:
+        compile_pattern(pattern)
+    assert not isinstance(info.value, UnsupportedPattern)
+    assert words in info.value.message and info.value.offset == offset
+    assert not is_ecma_pattern(pattern)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "offset", "words"),
+    [
+        ("a{4294967296}", 1, "above 1000"),
+        ("(?<=a+)b", 0, "lookbehind"),
+        ("x(?!y)", 1, "negative lookahead"),
+        (r"(a)\1", 3, "back-reference"),
+        (r"(?<n>a)\k<n>", 7, "back-reference"),
+        (r"\p{sc=Grek}", 0, "script"),
+        (r"\p{Emoji_Presentation}", 0, "not supported"),
+        ("(a{1000}){1000}", 0, "linear-time engine"),
+    ],
+)
+def test_ecma_the_engine_cannot_run_is_unsupported(pattern: str, offset: int, words: str) -> None:
+    with pytest.raises(UnsupportedPattern) as info:
+        compile_pattern(pattern)
+    assert words in info.value.message and info.value.offset == offset
+    assert is_ecma_pattern(pattern)  # still valid ECMA-262 for the 'regex' format
+
+
+def test_hostile_patterns_finish_on_long_input() -> None:
+    # in a child process with a hang guard: a backtracking engine would not return for hours
+    code = (
+        "from cdpctl.patterns import compile_pattern\n"
+        "assert compile_pattern('^(a+)+$').search('a' * 200000 + '!') is None\n"
+        "assert compile_pattern('(x|x)*y').search('x' * 200000) is None\n"
+        "assert compile_pattern('^(\\\\w+\\\\s?)*$').search('word ' * 40000 + '!') is None\n"
+        "print('done')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "done"
+
+
+def test_lone_surrogates_in_text_do_not_raise() -> None:
+    assert compile_pattern("^a").search("a\ud800") is not None
+    assert compile_pattern("^b").search("\udfffb") is None
+
+
+def test_compiled_patterns_pickle_and_are_cached() -> None:
+    pattern = compile_pattern("^[a-z]+$")
+    assert pickle.loads(pickle.dumps(pattern)) is pattern
+    assert compile_pattern("^[a-z]+$") is pattern
+
+
+def test_jsonschema_keywords_use_the_engine() -> None:
+    validator = draft7_validator()(
+        {
+            "type": "object",
+            "properties": {"name": {"type": "string", "pattern": r"^\p{Letter}+$"}},
+            "patternProperties": {r"^x-\d+$": {"type": "integer"}},
+            "additionalProperties": False,
+        }
+    )
+    assert validator.is_valid({"name": "école", "x-1": 2})
+    assert not validator.is_valid({"name": "école1"})
+    assert not validator.is_valid({"x-1": "two"})
+    errors = [error.message for error in validator.iter_errors({"x-\u0661": 1})]  # Arabic-Indic one: not \d
+    assert errors == ["'x-\u0661' does not match any of the regexes: '^x-\\\\d+$'"]
+    hostile = draft7_validator()({"type": "string", "pattern": "^(a+)+$"})
+    assert not hostile.is_valid("a" * 50_000 + "!")
+
+
+SUITE_FILES = ["optional/ecmascript-regex.json", "optional/non-bmp-regex.json", "pattern.json", "patternProperties.json"]
+
+
+@pytest.mark.parametrize("name", SUITE_FILES)
+def test_json_schema_test_suite_regex_files(name: str) -> None:
+    path = SUITE / "draft7" / name
+    if not path.exists():
+        pytest.skip("the JSON-Schema-Test-Suite is not vendored here")
+    failures = []
+    for group in json.loads(path.read_text(encoding="utf-8")):
+        validator = draft7_validator()(group["schema"])
+        for test in group["tests"]:
+            if validator.is_valid(test["data"]) != test["valid"]:
+                failures.append(f"{group['description']}: {test['description']}")
+    assert failures == []
+
+
+def test_json_schema_test_suite_regex_format() -> None:
+    path = SUITE / "draft7" / "optional" / "format" / "ecmascript-regex.json"
+    if not path.exists():
+        pytest.skip("the JSON-Schema-Test-Suite is not vendored here")
+    cases = [test for group in json.loads(path.read_text(encoding="utf-8")) for test in group["tests"]]
+    assert cases and all(is_ecma_pattern(test["data"]) == test["valid"] for test in cases)
