@@ -46,7 +46,7 @@ def test_deeply_nested_record_is_malformed_not_a_traceback(tmp_path: Path) -> No
     result = run(str(path), "--format", "json")
     assert result.exit_code == 1, result.output
     report = json.loads(result.stdout)
-    assert report["summary"] == {"events": 6, "valid": 2, "invalid": 0, "malformed": 4, "warnings": 0}
+    assert report["summary"] == {"events": 6, "valid": 2, "invalid": 0, "malformed": 4, "warnings": 0, "unreadable": 0, "partial": False}
     lines_reported = sorted(e["line"] for v in report["violations"] for e in v["examples"])
     assert lines_reported == [2, 3, 4, 5]
     assert all(v["code"] == "malformed_json" for v in report["violations"])
@@ -124,7 +124,7 @@ def test_utf16_input_is_read_not_reported_malformed(tmp_path: Path) -> None:
     result = run(str(little), str(big), "--format", "json", "--split", str(tmp_path / "out"))
     assert result.exit_code == 1, result.output
     report = json.loads(result.stdout)
-    assert report["summary"] == {"events": 7, "valid": 6, "invalid": 1, "malformed": 0, "warnings": 0}
+    assert report["summary"] == {"events": 7, "valid": 6, "invalid": 1, "malformed": 0, "warnings": 0, "unreadable": 0, "partial": False}
     assert "\u00e9t\u00e9 \U0001f600" in report["violations"][0]["message"]
     assert (tmp_path / "out" / "valid.ndjson").read_text(encoding="utf-8").count("\n") == 6
 

@@ -41,8 +41,9 @@ def invoke(*args: str, env: dict[str, str] | None = None) -> Any:
 
 
 def summary(result: Any) -> dict[str, int]:
+    """The report's counts (without what a run adds: ``unreadable``, ``partial``)."""
     assert result.exit_code in (0, 1), result.output
-    return dict(json.loads(result.stdout)["summary"])
+    return {k: v for k, v in json.loads(result.stdout)["summary"].items() if k not in ("unreadable", "partial")}
 
 
 def ndjson(*messages: Any) -> bytes:
@@ -63,7 +64,7 @@ def test_example_with_violations_shows_every_code() -> None:
     result = invoke(str(DIRTY), "--format", "json")
     assert result.exit_code == 1
     report = json.loads(result.stdout)
-    assert {v["code"] for v in report["violations"]} == set(CODES)
+    assert {v["code"] for v in report["violations"]} == set(CODES) - {"record_too_large"}  # needs a 32 MB line
     s = report["summary"]
     assert s["events"] == s["valid"] + s["invalid"] + s["malformed"]
     assert s["malformed"] == 1 and s["warnings"] == 1
@@ -125,7 +126,9 @@ def test_stdin_through_a_real_pipe() -> None:
     )
     assert done.returncode == 1, done.stderr
     report = json.loads(done.stdout)
-    assert report["summary"] == {"events": 3, "valid": 1, "invalid": 1, "malformed": 1, "warnings": 0}
+    assert report["summary"] == {
+        "events": 3, "valid": 1, "invalid": 1, "malformed": 1, "warnings": 0, "unreadable": 0, "partial": False
+    }
     assert {e["file"] for v in report["violations"] for e in v["examples"]} == {"<stdin>"}
 
 
@@ -160,7 +163,7 @@ def test_sarif_parses_back() -> None:
     run = log["runs"][0]
     rules = [rule["id"] for rule in run["tool"]["driver"]["rules"]]
     assert rules == list(CODES)
-    assert {r["ruleId"] for r in run["results"]} == set(CODES)
+    assert {r["ruleId"] for r in run["results"]} == set(CODES) - {"record_too_large"}
     for item in run["results"]:
         assert rules[item["ruleIndex"]] == item["ruleId"]
         location = item["locations"][0]["physicalLocation"]
@@ -329,9 +332,11 @@ def test_warnings_alone_exit_zero(tmp_path: Path) -> None:
 def test_empty_input(tmp_path: Path) -> None:
     path = tmp_path / "empty.ndjson"
     path.write_bytes(b"")
-    result = invoke(str(path), "-f", "json")
-    assert result.exit_code == 0 and summary(result)["events"] == 0
-    assert "no events" in result.stderr
+    result = invoke(str(path), "-f", "json")  # an empty log in CI almost always means the step before it broke
+    assert result.exit_code == 2 and json.loads(result.stdout)["summary"]["events"] == 0
+    assert "no events read" in result.stderr
+    allowed = invoke(str(path), "-f", "json", "--allow-empty")
+    assert allowed.exit_code == 0 and summary(allowed)["events"] == 0
 
 
 @pytest.mark.parametrize("hostile", ["\u202e", "x" * 5000, "a\nb", "<script>", "%0A::error::"])

@@ -17,6 +17,7 @@ from cdpctl.commands._common import choose_format, die, exit_with, handle_errors
 
 if TYPE_CHECKING:
     from cdpctl.validation.runner import ProgressHook, RunResult
+    from cdpctl.validation.verdict import RunFacts
 
 FORMATS = ("text", "json", "junit", "github", "sarif", "markdown")
 
@@ -37,13 +38,18 @@ class ValidateArgs:
     progress: bool | None = None
     quiet: bool = False
     fast_path: bool = True
+    allow_empty: bool = False
+    max_record_bytes: int | None = None
 
 
 def run_validate(args: ValidateArgs) -> None:
-    """Validate, write the report, and exit 1 (invalid data over the rate) or 2 (input errors) as documented."""
+    """Validate, write the report, and exit as its verdict says (:func:`cdpctl.validation.verdict.judge`)."""
     with handle_errors():
         from cdpctl.config import find_config
-        from cdpctl.validation.inputs import InputError, expand_paths, overwritten_input
+        from cdpctl.validation.inputs import MAX_RECORD_BYTES, InputError, expand_paths
+        from cdpctl.validation.targets import check_targets
+
+        _file_size_limit_is_an_error()
 
         settings = find_config().section("validate")
         unknown = sorted(set(settings) - {"format", "jobs", "max_invalid_rate"})
@@ -60,8 +66,11 @@ def run_validate(args: ValidateArgs) -> None:
         workers = args.jobs if args.jobs is not None else _setting_int(settings, "jobs")
         if workers is not None and workers < 1:
             die("--jobs must be at least 1")
+        max_record = args.max_record_bytes if args.max_record_bytes is not None else MAX_RECORD_BYTES
+        if max_record < 1:
+            die("--max-record-bytes must be at least 1")
         given = list(args.paths or [])
-        if not given and sys.stdin.isatty():
+        if not given and sys.stdin is not None and sys.stdin.isatty():
             die("no input: pass files, directories or globs, or '-' to read standard input")
         if args.engine not in ("local", "spark"):
             die(f"unknown engine '{args.engine}'; choose local or spark")
@@ -82,30 +91,59 @@ def run_validate(args: ValidateArgs) -> None:
                 sources = expand_paths(given)
             except InputError as exc:
                 die(str(exc))
-            clash = overwritten_input(sources, _written_paths(args.output, args.split))
-            if clash is not None:
-                die(f"'{clash}' is one of the inputs: writing the report or --split there would destroy it")
-            result = _run(validator_plan, sources, workers, args.split, _show_progress(args.progress), args.fast_path)
-        _write_report(result, chosen, args.output, validator_plan)
-        if not args.quiet:
-            _notes(result)
-        for problem in result.input_errors:
-            sys.stderr.write(f"cdpctl: error: {problem}\n")
-        if result.input_errors:
-            exit_with(2)
-        report = result.report
-        failing = report.invalid + report.malformed
-        if report.events and failing / report.events > rate:
-            exit_with(1)
+            check_targets(args.output, args.split, sources, [str(file) for file in validator_plan.files])
+            show = _show_progress(args.progress)
+            result = _run(validator_plan, sources, workers, args.split, show, args.fast_path, max_record)
+        _finish(result, args, chosen, rate, validator_plan)
 
 
-def _written_paths(output: str | None, split: str | None) -> list[str]:
-    from cdpctl.validation.split import INVALID_FILE, MALFORMED_FILE, VALID_FILE
+def _finish(result: RunResult, args: ValidateArgs, fmt: str, rate: float, plan: Any) -> None:
+    """Write the report and the notes, then exit with the verdict's status."""
+    from cdpctl.reporting.formats import printable
+    from cdpctl.validation.verdict import RunFacts, judge
 
-    paths = [output] if output else []
-    if split:
-        paths += [os.path.join(split, name) for name in (VALID_FILE, INVALID_FILE, MALFORMED_FILE)]
-    return paths
+    stop = result.interrupted
+    if stop is not None:  # a second signal while the partial report is written ends the process at once
+        _exit_on_signals()
+    facts = RunFacts(
+        tuple(result.input_errors),
+        stop.name if stop is not None else None,
+        stop.exit_code if stop is not None else 0,
+        rate,
+        args.allow_empty,
+    )
+    _write_report(result, fmt, args.output, plan, all_command(args), facts)
+    if not args.quiet:
+        _notes(result)
+    for warning in result.warnings:
+        sys.stderr.write(f"cdpctl: warning: {printable(warning)}\n")
+    for problem in result.input_errors:
+        sys.stderr.write(f"cdpctl: error: {printable(problem)}\n")
+    verdict = judge(result.report, facts)
+    if stop is not None:
+        sys.stderr.write(f"cdpctl: error: stopped by {stop.name}: the report covers only the data read before it\n")
+    elif not result.input_errors and result.report.events == 0 and not args.allow_empty:
+        sys.stderr.write("cdpctl: error: no events read (an empty input; --allow-empty accepts it)\n")
+    if verdict.exit_code:
+        exit_with(verdict.exit_code)
+
+
+def _file_size_limit_is_an_error() -> None:
+    """A write past the file size limit (``ulimit -f``) fails with an error instead of killing the process."""
+    import signal
+
+    if hasattr(signal, "SIGXFSZ"):
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+
+def _exit_on_signals() -> None:
+    import signal
+
+    def leave(signum: int, frame: Any) -> None:
+        os._exit(128 + signum)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, leave)
 
 
 def _setting_str(settings: dict[str, Any], key: str) -> str | None:
@@ -138,7 +176,7 @@ def _show_progress(requested: bool | None) -> bool:
 
 
 def _run(
-    plan: Any, sources: list[Any], jobs: int | None, split: str | None, show_progress: bool, fast: bool
+    plan: Any, sources: list[Any], jobs: int | None, split: str | None, show_progress: bool, fast: bool, max_record: int
 ) -> RunResult:
     from cdpctl.validation import Validator
     from cdpctl.validation.runner import default_jobs, validate_sources
@@ -146,7 +184,9 @@ def _run(
     validator = Validator(plan, fast=fast)
     workers = jobs if jobs is not None else default_jobs()
     with _progress_bar(show_progress, sum(s.size() or 0 for s in sources) or None) as hook:
-        return validate_sources(validator, sources, jobs=workers, split_dir=split, progress=hook)
+        return validate_sources(
+            validator, sources, jobs=workers, split_dir=split, progress=hook, max_record=max_record
+        )
 
 
 @contextmanager
@@ -174,17 +214,32 @@ def _progress_bar(enabled: bool, total: int | None) -> Iterator[ProgressHook | N
         yield hook
 
 
-def _write_report(result: RunResult, fmt: str, output: str | None, plan: Any) -> None:
+def all_command(args: ValidateArgs) -> str:
+    """The command that lists every violation group of this run (named where a report shows only the worst)."""
+    import shlex
+
+    paths = list(args.paths or [])
+    words = ["cdpctl validate", *map(shlex.quote, paths[:3]), *(["…"] if len(paths) > 3 else [])]
+    if args.plan:
+        words.append(f"--plan {shlex.quote(args.plan)}")
+    return " ".join([*words, "--format json"])
+
+
+def _write_report(result: RunResult, fmt: str, output: str | None, plan: Any, every: str, facts: RunFacts) -> None:
+    """The report on stdout or in ``output``; a write that fails (a full disk) ends with exit 2 and one line."""
     from cdpctl.validation.render import render_report
 
     if output is None:
         color = None if fmt == "text" and sys.stdout.isatty() else False
-        render_report(result.report, fmt, sys.stdout, plan, color=color)
-        sys.stdout.flush()
+        try:
+            render_report(result.report, fmt, sys.stdout, plan, color=color, all_command=every, facts=facts)
+            sys.stdout.flush()
+        except OSError as exc:
+            die(f"cannot write the report to standard output: {exc.strerror or exc}")
         return
     try:
         with open(output, "w", encoding="utf-8") as handle:
-            render_report(result.report, fmt, handle, plan, color=False)
+            render_report(result.report, fmt, handle, plan, color=False, all_command=every, facts=facts)
     except OSError as exc:
         die(f"cannot write '{output}': {exc.strerror or exc}")
 
@@ -199,6 +254,4 @@ def _notes(result: RunResult) -> None:
         f"cdpctl: validated {report.events:,} events ({shown}) in {result.seconds:.2f} s: "
         f"{report.events / seconds:,.0f} events/s, {jobs}\n"
     )
-    if report.events == 0:
-        sys.stderr.write("cdpctl: note: the input held no events\n")
 

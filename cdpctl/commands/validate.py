@@ -62,6 +62,16 @@ def validate_command(
         show_default=False,
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No throughput line or notes on stderr."),
+    allow_empty: bool = typer.Option(
+        False, "--allow-empty", help="Exit 0 when the input holds no records (default: exit 2, 'no events read')."
+    ),
+    max_record_bytes: Optional[int] = typer.Option(
+        None,
+        "--max-record-bytes",
+        help="Longest line or document read (default 32 MB); a longer one is one malformed record "
+        "(record_too_large), skipped unread.",
+        show_default=False,
+    ),
     fast_path: bool = typer.Option(
         True, "--fast-path/--no-fast-path", help="Use the fast path (off: every message through jsonschema).",
         hidden=True,
@@ -87,6 +97,8 @@ def validate_command(
             progress=progress,
             quiet=quiet,
             fast_path=fast_path,
+            allow_empty=allow_empty,
+            max_record_bytes=max_record_bytes,
         )
     )
 

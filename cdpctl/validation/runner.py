@@ -23,15 +23,18 @@ from cdpctl.validation.engine import Validator, check_parsed, parse_json, valida
 from cdpctl.validation.fastpath import is_utf8
 from cdpctl.validation.inputs import (
     BLOCK_SIZE,
+    MAX_RECORD_BYTES,
     Block,
     Document,
     InputError,
     LineBlock,
+    Oversize,
     RangeBlock,
     Source,
     iter_blocks,
     open_source,
 )
+from cdpctl.validation.interrupts import Interrupted, Interrupts, interruptible, worker_signals
 from cdpctl.validation.report import Report
 from cdpctl.validation.split import BufferSink, SplitParts, SplitWriter
 
@@ -47,6 +50,10 @@ BlockResult = tuple[Report, SplitParts | None, int]
 
 def run_block(validator: Validator, block: Block, split: bool) -> BlockResult:
     """Validate one block; the pure unit of work of every process."""
+    if isinstance(block, Oversize):  # skipped unread: nothing of it goes to --split
+        report = Report()
+        report.record_too_large(block.file, 1, block.size)
+        return report, (SplitParts() if split else None), int(block.newline)
     sink = BufferSink() if split else None
     if isinstance(block, RangeBlock):
         block = block.read()
@@ -89,6 +96,7 @@ _WORKER: dict[str, Validator] = {}
 def _init_worker(validator: Validator) -> None:
     """Keep the worker's validator: a forked worker inherits the parent's, already built (the
     argument is not pickled); another start method sends its plan and builds it again."""
+    worker_signals()
     _WORKER["validator"] = validator
 
 
@@ -120,6 +128,11 @@ class RunResult:
     seconds: float = 0.0
     jobs_used: int = 1
     input_errors: list[str] = field(default_factory=list)
+    """One line per input that could not be read to its end (each makes the exit status 2)."""
+    warnings: list[str] = field(default_factory=list)
+    """Inputs read, but worth a word (a name that says another compression than the bytes)."""
+    interrupted: Interrupted | None = None
+    """The signal that stopped the run (the report covers what was merged before it)."""
 
 
 ProgressHook = Callable[[int], None]
@@ -134,11 +147,14 @@ def validate_sources(
     split_dir: str | None = None,
     progress: ProgressHook | None = None,
     block_size: int = BLOCK_SIZE,
+    max_record: int = MAX_RECORD_BYTES,
 ) -> RunResult:
     """Validate every source in order; partial reports merge in input order whatever ``jobs`` is.
 
     A source that cannot be read is noted in ``input_errors`` (exit status 2) and the
     run goes on with the others; whatever was read from it before the error counts.
+    SIGINT or SIGTERM ends the run early: ``interrupted`` says so, the report holds
+    the blocks merged before it, and no worker process is left running.
     """
     started = time.perf_counter()
     result = RunResult(Report())
@@ -157,9 +173,10 @@ def validate_sources(
             except InputError as exc:
                 result.input_errors.append(str(exc))
                 continue
+            result.warnings.extend(opened.warnings)
             try:
                 first = True
-                for block in iter_blocks(opened, block_size, by_range=True):
+                for block in iter_blocks(opened, block_size, by_range=True, max_record=max_record):
                     if progress is not None:
                         progress(consumed_before + opened.consumed())
                     starts.append(first)
@@ -174,27 +191,33 @@ def validate_sources(
             if progress is not None:
                 progress(consumed_before)
 
+    interrupts = Interrupts()
+
     def take(outcome: BlockResult) -> None:
         nonlocal line_offset
-        report, parts, newlines = outcome
-        if starts.popleft():
-            line_offset = 0
-        result.report.update(report, line_offset)
-        line_offset += newlines
-        if writer is not None and parts is not None:
-            writer.write(parts)
+        with interrupts.held():  # a block is merged (and its --split lines written) whole, or not at all
+            report, parts, newlines = outcome
+            if starts.popleft():
+                line_offset = 0
+            result.report.update(report, line_offset)
+            line_offset += newlines
+            if writer is not None and parts is not None:
+                writer.write(parts)
 
     try:
-        iterator = blocks()
-        first = next(iterator, None)
-        second = next(iterator, None) if first is not None else None
-        if second is None or jobs <= 1:
-            # one block (or one job): no worker processes to start
-            for block in _chain(first, second, iterator):
-                take(run_block(validator, block, split))
-        else:
-            result.jobs_used = jobs
-            _run_pool(validator, jobs, split, _chain(first, second, iterator), take)
+        with interruptible(interrupts):
+            iterator = blocks()
+            first = next(iterator, None)
+            second = next(iterator, None) if first is not None else None
+            if second is None or jobs <= 1:
+                # one block (or one job): no worker processes to start
+                for block in _chain(first, second, iterator):
+                    take(run_block(validator, block, split))
+            else:
+                result.jobs_used = jobs
+                _run_pool(validator, jobs, split, _chain(first, second, iterator), take)
+    except Interrupted as stop:
+        result.interrupted = stop
     finally:
         if writer is not None:
             writer.close()
@@ -222,15 +245,34 @@ def _run_pool(
     from concurrent.futures.process import BrokenProcessPool
 
     window: deque[Future[BlockResult]] = deque()
+    pool = ProcessPoolExecutor(
+        max_workers=jobs, mp_context=_pool_context(), initializer=_init_worker, initargs=(validator,)
+    )
     try:
-        with ProcessPoolExecutor(
-            max_workers=jobs, mp_context=_pool_context(), initializer=_init_worker, initargs=(validator,)
-        ) as pool:
-            for block in blocks:
-                window.append(pool.submit(_work, block, split))
-                if len(window) >= 2 * jobs:
-                    take(window.popleft().result())
-            while window:
+        for block in blocks:
+            window.append(pool.submit(_work, block, split))
+            if len(window) >= 2 * jobs:
                 take(window.popleft().result())
+        while window:
+            take(window.popleft().result())
     except BrokenProcessPool as exc:
+        _stop_pool(pool)
         raise CdpctlError(f"a worker process died ({exc}); try fewer --jobs or --jobs 1") from exc
+    except BaseException:  # interrupted (or failed): the workers end now, not after their queue
+        _stop_pool(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _stop_pool(pool: Any) -> None:
+    """End every worker process of ``pool`` now and wait for them (no orphan is left running)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # no public way before Python 3.14
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(5)
+        if process.is_alive():  # pragma: no cover - a worker that ignores SIGTERM
+            process.kill()
+            process.join()

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 CODES: dict[str, str] = {
     "malformed_json": "A line or document that does not parse as JSON.",
+    "record_too_large": "A line or document longer than --max-record-bytes (default 32 MB): counted as malformed, "
+    "skipped unread.",
     "invalid_envelope": "The message breaks the Segment Spec envelope (type, event, userId/anonymousId, "
     "ISO-8601 timestamps, previousId on alias, object-valued properties/traits/context).",
     "unplanned_event": "A track event, page or screen the plan does not define.",

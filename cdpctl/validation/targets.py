@@ -1,0 +1,53 @@
+"""Where ``cdpctl validate`` writes (``-o`` and the ``--split`` files): never over the plan, an input, or each other.
+
+Paths are compared as the same file (hard links, symlinks) when they exist, and
+by their resolved, case-folded spelling otherwise: two names that differ only
+in case are one file on macOS and Windows.  The ``--split`` file names are fixed
+(``valid.ndjson``, ``invalid.ndjson``, ``malformed.txt``): safe on every OS.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+
+from cdpctl.errors import UsageError
+from cdpctl.validation.split import INVALID_FILE, MALFORMED_FILE, VALID_FILE
+from cdpctl.validation.streams import Source
+
+
+def written_paths(output: str | None, split: str | None) -> list[tuple[str, str]]:
+    """``(what, path)`` of every file the run writes."""
+    paths = [("the report (-o)", output)] if output and output != "-" else []
+    if split:
+        paths += [("--split", os.path.join(split, name)) for name in (VALID_FILE, INVALID_FILE, MALFORMED_FILE)]
+    return paths
+
+
+def _spelling(path: str) -> str:
+    return os.path.normcase(os.path.realpath(path)).casefold()
+
+
+def same_file(one: str, other: str) -> bool:
+    """Whether two paths name one file (the same inode when both exist, else the same resolved spelling)."""
+    try:
+        return os.path.samefile(one, other)
+    except OSError:  # one of them does not exist yet
+        return _spelling(one) == _spelling(other)
+
+
+def check_targets(
+    output: str | None, split: str | None, sources: Iterable[Source], plan_files: Iterable[str]
+) -> None:
+    """Raise :class:`UsageError` when a file about to be written is the plan, an input, or another output."""
+    targets = written_paths(output, split)
+    protected = [("a file of the plan", str(file)) for file in plan_files]
+    protected += [("one of the inputs", source.path) for source in sources if not source.is_stdin]
+    for what, target in targets:
+        for kind, path in protected:
+            if same_file(target, path):
+                raise UsageError(f"'{target}' is {kind}: writing {what} there would destroy it")
+    for index, (what, target) in enumerate(targets):
+        for other_what, other in targets[index + 1 :]:
+            if same_file(target, other):
+                raise UsageError(f"{what} and {other_what} would both write '{target}'")

@@ -1,0 +1,101 @@
+"""The verdict of a ``cdpctl validate`` run: one function gives both the verdict line and the exit status.
+
+What was not read or not checked is never OK: an input not read to its end
+(exit 2), a run stopped by a signal (exit 130 / 143), no records at all (exit 2,
+unless ``--allow-empty``).  Otherwise the share of failing records (invalid and
+malformed) decides: over ``--max-invalid-rate`` is exit 1.  Every report format
+shows :attr:`Verdict.headline`, and the command exits with :attr:`Verdict.exit_code`,
+so the two always agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from cdpctl.validation.report import Report
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_UNREAD = 2
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """What a run knows beyond its report: inputs not read whole, a stopping signal, the options that judge."""
+
+    input_errors: tuple[str, ...] = ()
+    """One line per input that could not be read to its end."""
+    signal: str | None = None
+    """``SIGINT`` or ``SIGTERM`` when the run was stopped (the report is partial)."""
+    signal_exit: int = 0
+    max_invalid_rate: float = 0.0
+    allow_empty: bool = False
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def partial(self) -> bool:
+        return self.signal is not None
+
+    def summary(self) -> dict[str, Any]:
+        """The fields a run adds to ``summary`` in ``--format json``."""
+        return {"unreadable": len(self.input_errors), "partial": self.partial}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """``word`` (``OK``, ``FAIL``, ``INTERRUPTED``), why, and the exit status that goes with it."""
+
+    word: str
+    reason: str
+    exit_code: int
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == EXIT_OK
+
+    @property
+    def headline(self) -> str:
+        """``OK``, ``FAIL: no events read``, ``OK: 2% invalid, within --max-invalid-rate 5%``..."""
+        return f"{self.word}: {self.reason}" if self.reason else self.word
+
+
+def run_notes(facts: RunFacts | None) -> list[str]:
+    """What a report says was not read or not checked: each input not read to its end, a stopped run."""
+    if facts is None:
+        return []
+    notes = [f"not read to the end: {problem}" for problem in facts.input_errors]
+    if facts.signal is not None:
+        notes.append(f"stopped by {facts.signal}: this report covers only the data read before it")
+    return notes
+
+
+def percent(share: float) -> str:
+    """``2%``, ``0.5%``, ``33.3%``: three significant digits at most."""
+    return f"{share * 100:.3g}%"
+
+
+def judge(report: Report, facts: RunFacts | None) -> Verdict:
+    """The verdict; without ``facts`` (a report not from a validate run), OK unless any record fails."""
+    if facts is None:
+        return Verdict("FAIL", "", EXIT_INVALID) if report.has_errors else Verdict("OK", "", EXIT_OK)
+    if facts.signal is not None:
+        return Verdict("INTERRUPTED", f"stopped by {facts.signal}, partial report", facts.signal_exit)
+    if facts.input_errors:
+        count = len(facts.input_errors)
+        return Verdict("FAIL", f"{count} input{'s' if count != 1 else ''} not read to the end", EXIT_UNREAD)
+    if report.events == 0:
+        if facts.allow_empty:
+            return Verdict("OK", "no events read (--allow-empty)", EXIT_OK)
+        return Verdict("FAIL", "no events read", EXIT_UNREAD)
+    failing = report.invalid + report.malformed
+    if not failing:
+        return Verdict("OK", "", EXIT_OK)
+    share = failing / report.events
+    rate = facts.max_invalid_rate
+    if not rate:
+        return Verdict("FAIL", "", EXIT_INVALID)
+    if share > rate:
+        shown = percent(share) if percent(share) != percent(rate) else f"{share * 100:.9g}%"
+        return Verdict("FAIL", f"{shown} invalid, over --max-invalid-rate {percent(rate)}", EXIT_INVALID)
+    return Verdict("OK", f"{percent(share)} invalid, within --max-invalid-rate {percent(rate)}", EXIT_OK)
