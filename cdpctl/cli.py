@@ -30,9 +30,11 @@ def build_app() -> typer.Typer:
     import typer
 
     from cdpctl.commands import COMMAND_MODULES
+    from cdpctl.commands._usage import RootGroup
 
     app = typer.Typer(
         name="cdpctl",
+        cls=RootGroup,
         help="Tracking-plan governance as code: compile, lint, diff, validate and generate typed clients "
         "from a YAML tracking plan.\n\nExample: cdpctl validate examples/events.ndjson",
         no_args_is_help=True,
@@ -44,7 +46,7 @@ def build_app() -> typer.Typer:
     @app.callback()
     def _root(
         version: bool = typer.Option(
-            False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+            False, "--version", callback=_version, is_eager=True, help="Print the version and exit (details: cdpctl version)."
         ),
     ) -> None:
         """Tracking-plan governance as code."""

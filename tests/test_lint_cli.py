@@ -122,7 +122,7 @@ def test_github_format_and_automatic_choice(project: Path) -> None:
     result = run("plan.yaml", env={"GITHUB_ACTIONS": "true"})
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
-    assert lines[2] == (
+    assert lines[0] == (  # errors first
         "::error file=plan.yaml,line=11,col=17,title=reserved-property (CP304)::property 'revenue' in event "
         "'order_completed' is string, but the Segment Spec defines 'revenue' as numeric"
     )

@@ -87,9 +87,9 @@ def run_diff(args: DiffArgs) -> NoReturn:
         if fmt == "json":
             sys.stdout.write(render_json(reports, direction))
         elif fmt == "markdown":
-            sys.stdout.write(render_markdown(reports, direction))
+            sys.stdout.write(render_markdown(reports, direction, all_command(args)))
         elif fmt == "github":
-            sys.stdout.write(render_github(reports, direction, os.environ.get("GITHUB_WORKSPACE")))
+            sys.stdout.write(render_github(reports, direction, os.environ.get("GITHUB_WORKSPACE"), all_command(args)))
         else:
             render_text(reports, direction, sys.stdout)
 
@@ -106,6 +106,19 @@ def run_diff(args: DiffArgs) -> NoReturn:
     exit_with(status)
 
 
+
+
+def all_command(args: DiffArgs) -> str:
+    """The command that lists every change of this run (named where a report shows only the worst)."""
+    import shlex
+
+    words = ["cdpctl", "diff"]
+    if args.base is not None:
+        words += ["--base", args.base]
+    words += [plan for plan in (args.old, args.new) if plan is not None]
+    if args.direction is not None:
+        words += ["--direction", args.direction]
+    return shlex.join([*words, "--format", "json"])
 
 
 def _pick(flag: str, given: str | None, configured: object, allowed: tuple[str, ...], default: str) -> str:

@@ -22,7 +22,7 @@ from cdpctl.commands._common import (
 if TYPE_CHECKING:
     from cdpctl.lint.runner import LintReport
 
-FORMATS = ("text", "json", "github", "sarif", "junit")
+FORMATS = ("text", "json", "github", "sarif", "junit", "markdown")
 FAIL_ON = ("error", "warning", "info", "never")
 
 
@@ -61,7 +61,7 @@ def run_lint(args: LintArgs) -> None:
         refuse_overwriting_plan(args.output, loaded)
         report = lint_plan(loaded, config, report_unused_disables=args.report_unused_disables)
         threshold = args.fail_on or config.fail_on or "error"
-        _write(report, loaded.sources, fmt, threshold, args.output)
+        _write(report, loaded.sources, fmt, threshold, args.output, all_command(plan))
         if report.failing(threshold):
             exit_with(1)
 
@@ -82,7 +82,14 @@ def _docs(name: str | None) -> None:
     sys.stdout.write(explain(rule))
 
 
-def _write(report: LintReport, sources: dict[str, str], fmt: str, fail_on: str, output: str | None) -> None:
+def all_command(plan: str | None) -> str:
+    """The command that lists every finding of this run (named where a report shows only the most severe)."""
+    import shlex
+
+    return shlex.join(["cdpctl", "lint", *([plan] if plan else []), "--format", "json"])
+
+
+def _write(report: LintReport, sources: dict[str, str], fmt: str, fail_on: str, output: str | None, every: str) -> None:
     from cdpctl.lint import output as render
 
     if fmt == "text":
@@ -105,7 +112,9 @@ def _write(report: LintReport, sources: dict[str, str], fmt: str, fail_on: str, 
     elif fmt == "json":
         text = render.render_json(report, fail_on)
     elif fmt == "github":
-        text = render.render_github(report)
+        text = render.render_github(report, every)
+    elif fmt == "markdown":
+        text = render.render_markdown(report, fail_on, every)
     elif fmt == "sarif":
         text = render.render_sarif(report)
     else:

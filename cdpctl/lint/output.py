@@ -1,4 +1,4 @@
-"""Render a lint report: text (rich, compiler style), json, github, sarif, junit."""
+"""Render a lint report: text (rich, compiler style), json, github, sarif, junit, markdown."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ if TYPE_CHECKING:
 
     from cdpctl.reporting import Result
 
-FORMATS = ("text", "json", "github", "sarif", "junit")
+FORMATS = ("text", "json", "github", "sarif", "junit", "markdown")
+ALL_COMMAND = "cdpctl lint --format json"
+"""What lists every finding when a report shows only the most severe (commands pass their own line)."""
 STYLES = {"error": "bold red", "warning": "bold yellow", "info": "bold cyan"}
 
 
@@ -109,10 +111,34 @@ def _results(findings: Sequence[Finding]) -> list[Result]:
     ]
 
 
-def render_github(report: LintReport) -> str:
-    from cdpctl.reporting import github_annotations
+def render_github(report: LintReport, all_command: str = ALL_COMMAND) -> str:
+    """At most 10 error and 10 warning annotations (errors first), then a notice of the rest."""
+    from cdpctl.reporting.limits import capped_annotations
 
-    return github_annotations(_results(report.findings))
+    where = f"The step summary (--format markdown) has the most severe findings; `{all_command}` lists all of them."
+    return capped_annotations(_results(report.findings), where)
+
+
+def render_markdown(report: LintReport, fail_on: str, all_command: str = ALL_COMMAND) -> str:
+    """A PR comment or step summary under GitHub's size limit: the most severe findings first."""
+    from cdpctl.reporting import markdown_escape, markdown_table
+    from cdpctl.reporting.limits import fit_markdown, left_out_line
+
+    status = "failed" if report.failing(fail_on) else "passed"
+    head = [f"### cdpctl lint: {status}", "", markdown_escape(summary_line(report, fail_on)), ""]
+    if not report.findings:
+        return "\n".join(head)
+    findings = sorted(report.findings, key=lambda f: -SEVERITY_RANK[f.severity])  # stable: source order within
+    headers = ("Severity", "Where", "Rule", "Message")
+
+    def render(shown: int) -> str:
+        rows = [(f.severity, str(f.pos), f"`{f.code}` {f.rule}", f.message) for f in findings[:shown]]
+        lines = [*head, markdown_table(headers, rows)]
+        if shown < len(findings):
+            lines.append(left_out_line(len(findings) - shown, len(findings), "findings", all_command) + "\n")
+        return "\n".join(lines)
+
+    return fit_markdown(render, len(findings))
 
 
 def described_rules(report: LintReport) -> list[Rule]:

@@ -222,12 +222,30 @@ def markdown_escape(text: str) -> str:
     )
 
 
-def markdown_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    """A GitHub-flavoured markdown table; cells are escaped."""
+CELL_LIMIT = 200
+"""Characters of one markdown table cell; longer values end with an ellipsis (JSON output has them whole)."""
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, the cut marked with ``…``."""
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - 1, 0)] + "…"
+
+
+def _cell(text: str, limit: int) -> str:
+    if len(text) > limit and len(text) > 2 and text[0] == text[-1] == "`":  # code stays code
+        return f"`{shorten(text[1:-1], limit - 2)}`"
+    return shorten(text, limit)
+
+
+def markdown_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], cell_limit: int = CELL_LIMIT) -> str:
+    """A GitHub-flavoured markdown table; cells are escaped and cut at ``cell_limit`` characters."""
     lines = [
         "| " + " | ".join(markdown_escape(str(h)) for h in headers) + " |",
         "| " + " | ".join("---" for _ in headers) + " |",
     ]
     for row in rows:
-        lines.append("| " + " | ".join(markdown_escape("" if cell is None else str(cell)) for cell in row) + " |")
+        cells = (markdown_escape(_cell("" if cell is None else str(cell), cell_limit)) for cell in row)
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

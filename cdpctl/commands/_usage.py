@@ -1,0 +1,127 @@
+"""Command-line mistakes in cdpctl's one error style: ``cdpctl: error: ...`` and a hint line on stderr.
+
+The parser's own errors (an unknown command or option, a missing argument, a value of
+the wrong type) are caught at the root of the application, whatever typer or click
+release raised them, and printed the way every other cdpctl error is, with a
+did-you-mean where a close name exists.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Any, NoReturn
+
+import typer.core
+
+from cdpctl.commands._help import HelpCommand, HelpGroup
+
+_click: Any = getattr(typer.core, "_click", None) or __import__("click")
+"""The click that typer uses: its own copy in recent typer releases, the click package before."""
+
+_ABORT: type[BaseException] = getattr(typer.core, "Abort", None) or _click.exceptions.Abort
+"""What the parser raises on Ctrl+C or end of input at a prompt (typer's own class in recent releases)."""
+
+_UNKNOWN_COMMAND = re.compile(r"No such command '?\"?([^'\"]+)'?\"?")
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str | None:
+    """``did you mean 'validate'?`` for the closest known name, if one is close."""
+    matches = difflib.get_close_matches(name, list(known), n=2, cutoff=0.6)
+    if not matches:
+        return None
+    return "did you mean " + " or ".join(f"'{match}'" for match in matches) + "?"
+
+
+def report_error(message: str, hint: str | None = None, code: int = 2) -> NoReturn:
+    """Print ``cdpctl: error: message`` (and ``cdpctl: hint: hint``) to stderr, then exit with ``code``."""
+    from cdpctl.reporting.formats import printable
+
+    sys.stderr.write(f"cdpctl: error: {printable(message)}\n")
+    if hint:
+        sys.stderr.write(f"cdpctl: hint: {printable(hint)}\n")
+    raise SystemExit(code)
+
+
+def _option_names(command: Any, ctx: Any) -> list[str]:
+    names: list[str] = []
+    for param in command.get_params(ctx):
+        if param.param_type_name == "option" and not getattr(param, "hidden", False):
+            names += [*param.opts, *param.secondary_opts]
+    return names
+
+
+def _sentence(message: str) -> str:
+    message = message.strip().rstrip(".")
+    return message[:1].lower() + message[1:]
+
+
+def explain_usage_error(exc: Any) -> tuple[str, str | None]:
+    """The message and hint for a parser error (a click ``UsageError``)."""
+    ctx = exc.ctx
+    command = ctx.command if ctx is not None else None
+    where = f"'{ctx.command_path}'" if ctx is not None else "'cdpctl'"
+    see = f"see '{ctx.command_path} --help'" if ctx is not None else "see 'cdpctl --help'"
+    unknown = _UNKNOWN_COMMAND.match(exc.message)
+    if unknown and command is not None:
+        name = unknown.group(1)
+        known = [n for n, sub in getattr(command, "commands", {}).items() if not getattr(sub, "hidden", False)]
+        guess = did_you_mean(name, known)
+        return f"unknown command '{name}' for {where}", f"{guess} ({see})" if guess else f"{see} lists every command"
+    if isinstance(exc, _click.exceptions.NoSuchOption) and command is not None:
+        guess = did_you_mean(exc.option_name, _option_names(command, ctx))
+        return f"unknown option '{exc.option_name}' for {where}", f"{guess} ({see})" if guess else f"{see} lists every option"
+    return _sentence(exc.format_message()), see
+
+
+def adopt(command: Any) -> None:
+    """Give ``command`` and everything under it cdpctl's help page (a command added without ``cls=`` too)."""
+    if isinstance(command, typer.core.TyperGroup):
+        if not isinstance(command, HelpGroup):
+            command.__class__ = HelpGroup  # the same object, one more method: a subclass that adds no state
+        for sub in command.commands.values():
+            adopt(sub)
+    elif isinstance(command, typer.core.TyperCommand) and not isinstance(command, HelpCommand):
+        command.__class__ = HelpCommand
+
+
+class RootGroup(HelpGroup):
+    """The ``cdpctl`` group: parses, runs, and prints parser errors in cdpctl's style (exit status 2)."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        for sub in self.commands.values():
+            adopt(sub)
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        standalone = standalone_mode
+        try:
+            outcome = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        except _click.exceptions.ClickException as exc:
+            if not standalone:
+                raise
+            if type(exc).__name__ == "NoArgsIsHelpError":  # `cdpctl generate`: the group's help
+                sys.stdout.write(exc.format_message() + "\n")
+                raise SystemExit(2) from None
+            if isinstance(exc, _click.exceptions.UsageError):
+                message, hint = explain_usage_error(exc)
+                report_error(message, hint, exc.exit_code)
+            report_error(_sentence(exc.format_message()), None, exc.exit_code)
+        except _ABORT:
+            if not standalone:
+                raise
+            sys.stderr.write("\ncdpctl: aborted\n")
+            raise SystemExit(1) from None
+        if not standalone:
+            return outcome
+        raise SystemExit(outcome if isinstance(outcome, int) else 0)
