@@ -1,0 +1,249 @@
+"""What traffic shows about a plan: per-call volume, first and last timestamp, share valid, property use.
+
+:func:`observe_sources` reads the same inputs as ``cdpctl validate`` (files, folders, globs, stdin,
+gzip/zstd, arrays and batch payloads) and judges every message with the same
+:class:`~cdpctl.validation.Validator`; :class:`Observations` are plain counts that merge, so partial
+observations of parts of the input combine into one.  The documentation catalog (``cdpctl docs --logs``)
+is built on them.  State is bounded: at most :data:`MAX_KEYS` calls and properties per call are kept,
+the rest are counted under :data:`OTHER`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from cdpctl.model import Plan
+
+MAX_KEYS = 10_000
+"""Distinct calls, and distinct properties of one call, kept; beyond it, counts go to :data:`OTHER`."""
+
+OTHER = "(other)"
+
+CallKey = tuple[str, str | None]
+"""``(type, name)``: the event of a track call, the name of a page or screen, ``None`` otherwise."""
+
+
+@dataclass
+class CallStats:
+    """Everything observed of one call."""
+
+    volume: int = 0
+    valid: int = 0
+    first: str | None = None
+    last: str | None = None
+    codes: dict[str, int] = field(default_factory=dict)
+    sent: dict[str, int] = field(default_factory=dict)
+    """How many messages sent each field (top level of properties or traits), null or not."""
+    null: dict[str, int] = field(default_factory=dict)
+    """How many messages sent each field as null."""
+
+    def merge(self, other: CallStats) -> None:
+        self.volume += other.volume
+        self.valid += other.valid
+        self.first = _earliest(self.first, other.first)
+        self.last = _latest(self.last, other.last)
+        for mine, theirs in ((self.codes, other.codes), (self.sent, other.sent), (self.null, other.null)):
+            for key, count in theirs.items():
+                _bump(mine, key, count)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "volume": self.volume,
+            "valid": self.valid,
+            "first_seen": self.first,
+            "last_seen": self.last,
+            "violations": dict(sorted(self.codes.items())),
+            "sent": dict(sorted(self.sent.items())),
+            "null": dict(sorted(self.null.items())),
+        }
+
+
+@dataclass
+class Observations:
+    """Per-call statistics of everything read, and the records that did not parse."""
+
+    calls: dict[CallKey, CallStats] = field(default_factory=dict)
+    records: int = 0
+    malformed: int = 0
+
+    def stats(self, key: CallKey) -> CallStats:
+        found = self.calls.get(key)
+        if found is None:
+            if len(self.calls) >= MAX_KEYS:
+                key = (key[0], OTHER)
+                found = self.calls.get(key)
+            if found is None:
+                found = self.calls[key] = CallStats()
+        return found
+
+    def merge(self, other: Observations) -> Observations:
+        self.records += other.records
+        self.malformed += other.malformed
+        for key, stats in other.calls.items():
+            self.stats(key).merge(stats)
+        return self
+
+    def to_json(self) -> dict[str, Any]:
+        ordered = sorted(self.calls.items(), key=lambda item: (item[0][0], item[0][1] or ""))
+        return {
+            "records": self.records,
+            "malformed": self.malformed,
+            "calls": [{"type": key[0], "name": key[1], **stats.to_json()} for key, stats in ordered],
+        }
+
+
+def _bump(counts: dict[str, int], key: str, by: int = 1) -> None:
+    if key not in counts and len(counts) >= MAX_KEYS:
+        key = OTHER
+    counts[key] = counts.get(key, 0) + by
+
+
+def _earliest(a: str | None, b: str | None) -> str | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _latest(a: str | None, b: str | None) -> str | None:
+    return b if a is None else a if b is None else max(a, b)
+
+
+def normalize_timestamp(value: Any) -> str | None:
+    """An ISO-8601 timestamp as UTC ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (so strings order as times), else None."""
+    if not isinstance(value, str) or len(value) > 64:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def call_key(plan: Plan, message: dict[str, Any]) -> CallKey | None:
+    """The call a message belongs to, or None when its type is not a Spec call."""
+    kind = message.get("type")
+    if kind in ("track",):
+        name = message.get("event")
+        return (kind, name if isinstance(name, str) else None)
+    if kind in ("page", "screen"):
+        name = message.get("name")
+        return (kind, name if isinstance(name, str) else None)
+    if kind in ("identify", "group", "alias"):
+        return (kind, None)
+    return None
+
+
+def fields_of(message: dict[str, Any]) -> dict[str, Any] | None:
+    """The properties (track, page, screen) or traits (identify, group; ``context.traits`` when absent)."""
+    kind = message.get("type")
+    if kind in ("identify", "group"):
+        traits = message.get("traits")
+        if traits is None:
+            context = message.get("context")
+            traits = context.get("traits") if isinstance(context, dict) else None
+        return traits if isinstance(traits, dict) else None
+    props = message.get("properties")
+    return props if isinstance(props, dict) else None
+
+
+def observe_message(observations: Observations, plan: Plan, message: Any, violations: list[Any]) -> None:
+    """Count one parsed message and the violations the validator found in it."""
+    observations.records += 1
+    if not isinstance(message, dict):
+        key: CallKey = ("(unknown)", None)
+    else:
+        key = call_key(plan, message) or ("(unknown)", None)
+    stats = observations.stats(key)
+    stats.volume += 1
+    errors = [v for v in violations if v.severity == "error"]
+    if not errors:
+        stats.valid += 1
+    for violation in violations:
+        _bump(stats.codes, violation.code)
+    if not isinstance(message, dict):
+        return
+    stamp = normalize_timestamp(message.get("timestamp"))
+    if stamp is not None:
+        stats.first = _earliest(stats.first, stamp)
+        stats.last = _latest(stats.last, stamp)
+    fields = fields_of(message)
+    if fields:
+        for name, value in fields.items():
+            _bump(stats.sent, name)
+            if value is None:
+                _bump(stats.null, name)
+
+
+def _messages(value: Any) -> Iterator[Any]:
+    if isinstance(value, list):
+        yield from value
+    elif isinstance(value, dict) and "type" not in value and isinstance(value.get("batch"), list):
+        yield from value["batch"]
+    else:
+        yield value
+
+
+def observe_records(plan: Plan, records: Iterable[bytes | None], validator: Any = None) -> Observations:
+    """Observations of raw records (NDJSON lines, or whole JSON documents); blank records are skipped,
+    ``None`` stands for a record that was not read (over the record size cap) and counts as malformed."""
+    from cdpctl.validation import Validator
+    from cdpctl.validation.engine import parse_json
+
+    validator = validator or Validator(plan)
+    observations = Observations()
+    for raw in records:
+        if raw is None:
+            observations.records += 1
+            observations.malformed += 1
+            continue
+        if not raw.strip():
+            continue
+        try:
+            value = parse_json(raw)
+        except (ValueError, RecursionError):
+            observations.records += 1
+            observations.malformed += 1
+            continue
+        for message in _messages(value):
+            try:
+                found = validator.check(message)
+            except RecursionError:  # nesting deeper than the validator follows: counted as malformed
+                observations.records += 1
+                observations.malformed += 1
+                continue
+            observe_message(observations, plan, message, found)
+    return observations
+
+
+def _records_of_source(source: Any) -> Iterator[bytes | None]:
+    from cdpctl.validation import inputs
+
+    opened = inputs.open_source(source)
+    try:
+        for block in inputs.iter_blocks(opened):
+            if isinstance(block, inputs.Document):
+                yield block.data
+            elif isinstance(block, inputs.RangeBlock):
+                yield from block.read().data.split(b"\n")
+            elif isinstance(block, inputs.LineBlock):
+                yield from block.data.split(b"\n")
+            else:  # a record over the size cap, skipped unread
+                yield None
+    finally:
+        close = getattr(opened, "close", None) or getattr(getattr(opened, "stream", None), "close", None)
+        if callable(close):
+            close()
+
+
+def observe_sources(plan: Plan, paths: list[str]) -> Observations:
+    """Observe every record of the inputs ``cdpctl validate`` would read for ``paths``."""
+    from cdpctl.validation import Validator, inputs
+
+    validator = Validator(plan)
+    observations = Observations()
+    for source in inputs.expand_paths(paths or [inputs.STDIN]):
+        observations.merge(observe_records(plan, _records_of_source(source), validator))
+    return observations
