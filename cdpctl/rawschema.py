@@ -14,7 +14,10 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # jsonschema is imported only when a schema is checked or validated (start-up time)
+    from jsonschema import Draft7Validator, FormatChecker
 
 DRAFT_07 = "http://json-schema.org/draft-07/schema#"
 DIALECTS: dict[str, str] = {
@@ -60,7 +63,45 @@ def check(raw: Any) -> str | None:
         cls.check_schema(raw)
     except SchemaError as exc:
         return f"is not a valid JSON Schema: {exc.message}"
+    outside = outside_references(raw)
+    if outside:
+        return (
+            f"refers to another document ({json.dumps(outside[0])}): cdpctl reads no other document; "
+            "copy the schema it needs into the block (under definitions or $defs)"
+        )
     return None
+
+
+REFERRING = ("$ref", "$dynamicRef", "$recursiveRef")
+
+
+def outside_references(raw: dict[str, Any]) -> list[str]:
+    """The references of a block that point neither into the block nor at a meta-schema jsonschema knows."""
+    from urllib.parse import urldefrag, urljoin
+
+    from jsonschema_specifications import REGISTRY as META_SCHEMAS
+    from referencing import Resource
+    from referencing.jsonschema import DRAFT7
+
+    own: set[str] = {""}
+    refs: list[tuple[str, str]] = []
+    stack = [("", Resource.from_contents(raw, default_specification=DRAFT7))]
+    while stack:
+        base, resource = stack.pop()
+        found = resource.id()
+        if found is not None:
+            base = urljoin(base, found)
+            own.add(urldefrag(base).url)
+        contents = resource.contents
+        if isinstance(contents, dict):
+            refs.extend((base, ref) for key in REFERRING if isinstance(ref := contents.get(key), str))
+        stack.extend((base, sub) for sub in resource.subresources())
+    outside = []
+    for base, ref in refs:
+        target = urldefrag(urljoin(base, ref)).url
+        if target not in own and target.rstrip("#") not in META_SCHEMAS:
+            outside.append(ref)
+    return outside
 
 
 def resource_id(raw: dict[str, Any]) -> str:
@@ -94,25 +135,47 @@ def as_resource(raw: dict[str, Any], draft_uri: str) -> dict[str, Any]:
     """``raw`` as it is embedded in a compiled schema of the draft ``draft_uri``.
 
     A block without references, in the draft of the compiled schema, is written
-    as it is.  Any other block becomes a resource of its own: where its dialect
-    lets ``$id`` stand at its root, it gets ``$schema`` and ``$id`` there.  In
-    draft-07 and before, ``$ref`` hides its siblings and ``$id: "#name"`` is only
-    an anchor: the block is then wrapped, ``{"$id": ..., "allOf": [block],
-    "definitions": <the block's>}`` (the same verdicts, and ``#/definitions/...``
-    finds the same schemas).
+    as it is.  Any other block becomes a resource of its own, with ``$schema``
+    and an ``$id`` (its own, or :func:`resource_id`).  A document read with
+    draft-07 rules ignores an ``$id`` beside ``$ref``, so a block whose root has
+    ``$ref`` is put under ``{"$schema": ..., "allOf": [block]}``; in draft-07 and
+    before the block's own ``$ref`` hides its ``$id`` too (and ``$id: "#name"`` is
+    only an anchor), so the ``$id`` goes on that wrapper, with a copy of the
+    block's ``definitions`` (``#/definitions/...`` finds the same schemas).  Every
+    form gives the verdicts of the block standing alone.
     """
     name = dialect(raw) or "draft-07"
+    if DIALECTS.get(draft_uri.rstrip("#")) == name and not _refers(raw):
+        return copy.deepcopy(raw)
     body = copy.deepcopy(raw)
     uri = body.pop("$schema", DRAFT_07)
-    if DIALECTS.get(draft_uri.rstrip("#")) == name and not _refers(body):
-        return copy.deepcopy(raw)
     own_id = body.get("$id")
-    legacy = name in LEGACY
-    if isinstance(own_id, str) and not (legacy and own_id.startswith("#")):
+    if name in LEGACY:
+        if "$ref" in body or (isinstance(own_id, str) and own_id.startswith("#")):
+            wrapper: dict[str, Any] = {"$schema": uri, "$id": resource_id(raw), "allOf": [body]}
+            if isinstance(body.get("definitions"), dict):
+                wrapper["definitions"] = body["definitions"]
+            return wrapper
+    elif "$ref" in body:
+        if not isinstance(own_id, str):
+            body = {"$id": resource_id(raw), **body}
+        return {"$schema": uri, "allOf": [body]}
+    if isinstance(own_id, str):
         return {"$schema": uri, **body}
-    if legacy and ("$ref" in body or isinstance(own_id, str)):
-        wrapper: dict[str, Any] = {"$schema": uri, "$id": resource_id(raw), "allOf": [body]}
-        if isinstance(body.get("definitions"), dict):
-            wrapper["definitions"] = body["definitions"]
-        return wrapper
     return {"$schema": uri, "$id": resource_id(raw), **body}
+
+
+def reference_validator(schema: dict[str, Any], format_checker: FormatChecker | None = None) -> Draft7Validator:
+    """The jsonschema validator of a compiled (draft-07) schema, every resource embedded in it registered.
+
+    jsonschema registers embedded resources only when a ``$ref`` looks one up;
+    ``$dynamicRef`` walks its dynamic scope without looking, so the registry is
+    crawled beforehand (a block with ``$dynamicRef`` would otherwise fail).
+    """
+    from jsonschema import Draft7Validator
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT7
+
+    resource = Resource.from_contents(schema, default_specification=DRAFT7)
+    registry: Registry[Any] = Registry().with_resource(resource.id() or "", resource).crawl()
+    return Draft7Validator(schema, registry=registry, format_checker=format_checker)

@@ -21,6 +21,7 @@ from msgspec import UNSET
 from cdpctl.compiler import call_schema, object_schema
 from cdpctl.formats import format_checker
 from cdpctl.model import Call, Plan
+from cdpctl.rawschema import reference_validator
 from cdpctl.spec import envelope_problems
 from cdpctl.validation.classify import Found, classify, envelope_field
 from cdpctl.validation.fastpath import REFUSALS, Accepted, Entry, FastPath, Outcome, Partial, Unplanned, is_object
@@ -36,10 +37,12 @@ from cdpctl.validation.jsonread import (
     too_deep_message,
 )
 from cdpctl.validation.localize import Node, fields_node, find
-from cdpctl.validation.report import Report, message_call
+from cdpctl.validation.report import OTHER_EVENTS, Report, message_call
+from cdpctl.validation.suggest import Suggester
 from cdpctl.validation.violations import Violation
 
 MAX_SUGGESTIONS_CACHED = 4096
+"""Did-you-mean hints a validator remembers (by call type and name)."""
 
 
 if TYPE_CHECKING:
@@ -59,6 +62,7 @@ class Validator:
         self._schemas: dict[tuple[str, str | None], Draft7Validator] = {}
         self._format_checker: FormatChecker | None = None
         self._suggestions: dict[tuple[str, str], str] = {}
+        self._suggesters: dict[str, Suggester] = {}
         self._roots: dict[tuple[str, str | None], Node] = {}
         self._fast: FastPath | None = FastPath(plan) if fast else None
 
@@ -77,60 +81,74 @@ class Validator:
         key = (call.type, call.name)
         validator = self._schemas.get(key)
         if validator is None:
-            from jsonschema import Draft7Validator
-
             if self._format_checker is None:
                 self._format_checker = format_checker()
-            validator = Draft7Validator(call_schema(call), format_checker=self._format_checker)
+            validator = reference_validator(call_schema(call), self._format_checker)
             self._schemas[key] = validator
         return validator
 
-    def unplanned_event(self, call_type: str, event: str | None) -> Violation:
-        """The ``unplanned_event`` violation of a call the plan does not have (with a did-you-mean)."""
+    def unplanned_event(self, call_type: str, event: str | None, hint: bool = True) -> Violation:
+        """The ``unplanned_event`` violation of a call the plan does not have (with a did-you-mean, unless
+        ``hint`` is false: a batch adds the hints to the groups of its report at the end, :meth:`add_hints`)."""
         if event is None:
             text = f"{call_type} without a name is not in the tracking plan"
         else:
-            text = f"{call_type} '{event}' is not in the tracking plan{self._suggest(call_type, event)}"
+            text = _unplanned_text(call_type, event) + (self._suggest(call_type, event) if hint else "")
         return Violation("unplanned_event", "error", call_type, event, "", text)
 
     def _suggest(self, call_type: str, name: str) -> str:
         key = (call_type, name)
         hint = self._suggestions.get(key)
         if hint is None:
-            from cdpctl.loader import did_you_mean
-
-            names = [c.name for c in self.plan.calls() if c.type == call_type and c.name is not None]
-            hint = did_you_mean(name, names)
+            suggester = self._suggesters.get(call_type)
+            if suggester is None:
+                names = [c.name for c in self.plan.calls() if c.type == call_type and c.name is not None]
+                suggester = self._suggesters[call_type] = Suggester(names)
+            hint = suggester.hint(name)
             if len(self._suggestions) < MAX_SUGGESTIONS_CACHED:
                 self._suggestions[key] = hint
         return hint
 
-    def check(self, message: Any) -> list[Violation]:
+    def add_hints(self, report: Report) -> Report:
+        """Give the ``unplanned_event`` groups of a report their did-you-mean (once; in place).
+
+        The batch functions (:func:`validate_lines`, :func:`check_parsed`) leave hints out: a log
+        of many distinct unplanned names would look each up; only the groups a report keeps need one.
+        """
+        for group in report.groups.values():
+            if group.code != "unplanned_event" or group.type is None or group.event is None:
+                continue
+            if group.event == OTHER_EVENTS or group.message != _unplanned_text(group.type, group.event):
+                continue
+            group.message += self._suggest(group.type, group.event)
+        return report
+
+    def check(self, message: Any, hint: bool = True) -> list[Violation]:
         """Every problem of one parsed message, each once under its most specific code.
 
         The fast path looks first (on the message serialized again); the answer is
         always that of :meth:`check_reference`.
         """
         if self._fast is None or not isinstance(message, dict):
-            return self.check_reference(message)
+            return self.check_reference(message, hint)
         try:
             raw = orjson.dumps(message)
         except (TypeError, orjson.JSONEncodeError):  # integers beyond 64 bits, keys that are not strings
-            return self.check_reference(message)
+            return self.check_reference(message, hint)
         if b"null" in raw and has_non_finite(message):  # orjson writes infinities as null
-            return self.check_reference(message)
+            return self.check_reference(message, hint)
         outcome = self._fast.examine(raw)
         if isinstance(outcome, Accepted):
             return list(outcome.warnings)
-        return self.check_message(message, raw, outcome)
+        return self.check_message(message, raw, outcome, hint)
 
-    def check_reference(self, message: Any) -> list[Violation]:
+    def check_reference(self, message: Any, hint: bool = True) -> list[Violation]:
         """:meth:`check` by the reference route alone: the envelope rules, then jsonschema on the
         compiled schema of the message's call (what the fast path is tested against)."""
         call_type, event = message_call(message)
-        return self._reference(message, call_type, event)
+        return self._reference(message, call_type, event, hint)
 
-    def _reference(self, message: Any, call_type: str | None, event: str | None) -> list[Violation]:
+    def _reference(self, message: Any, call_type: str | None, event: str | None, hint: bool = True) -> list[Violation]:
         """:meth:`check_reference` given ``message_call(message)``."""
         problems = envelope_problems(message)
         violations = [Violation("invalid_envelope", "error", call_type, event, path, text) for path, text in problems]
@@ -141,7 +159,7 @@ class Validator:
         if call is None:
             if call_type == "track" and any(path == "event" for path, _ in problems):
                 return violations  # no event name: an envelope problem, not an unplanned event
-            violations.append(self.unplanned_event(call_type, event))
+            violations.append(self.unplanned_event(call_type, event, hint))
             return violations
         if call.deprecated:
             violations.append(
@@ -347,11 +365,11 @@ class Validator:
         violations = self.check_message(message, raw, outcome)
         return violations
 
-    def check_message(self, message: Any, raw: bytes, outcome: Outcome = None) -> list[Violation]:
+    def check_message(self, message: Any, raw: bytes, outcome: Outcome = None, hint: bool = True) -> list[Violation]:
         """:meth:`check` for a message parsed from ``raw``, using the fast path's help where it can
         (``outcome``: the fast path's verdict on ``raw``, never :class:`Accepted`)."""
         if isinstance(outcome, Unplanned):
-            return [self.unplanned_event(outcome.type, outcome.name)]
+            return [self.unplanned_event(outcome.type, outcome.name, hint)]
         assert not isinstance(outcome, Accepted)
         fast = self._fast
         if fast is not None:
@@ -363,7 +381,7 @@ class Validator:
                 violations = self.check_partial(outcome, message)
                 if violations is not None:
                     return violations
-        return self.check_reference(message)
+        return self.check_reference(message, hint)
 
     def _check_call(self, message: Any, raw: bytes, call_type: str | None, event: str | None) -> list[Violation]:
         """:meth:`check_message` without a fast path outcome, given ``message_call(message)``."""
@@ -374,7 +392,11 @@ class Validator:
                 violations = self.check_partial(outcome, message)
                 if violations is not None:
                     return violations
-        return self._reference(message, call_type, event)
+        return self._reference(message, call_type, event, False)
+
+
+def _unplanned_text(call_type: str, event: str) -> str:
+    return f"{call_type} '{event}' is not in the tracking plan"
 
 
 ID_TYPES = "'string', 'number', 'null'"
@@ -518,7 +540,7 @@ def _check_one(
     raw: bytes | None,
 ) -> None:
     if raw is None:
-        violations = validator.check(message)
+        violations = validator.check(message, False)
         failed = report.record(message, violations, file, line, index)
     else:
         call_type, event = message_call(message)
@@ -557,6 +579,8 @@ def validate_lines(
     A line may also hold a JSON array of messages or a Segment batch payload: each
     of its messages is a record (its examples carry the index inside the line).
     ``utf8`` says the lines are known to be valid UTF-8 (their block was checked whole).
+    The ``unplanned_event`` groups have no did-you-mean yet: :meth:`Validator.add_hints` adds them
+    to the report that is shown (the merged one).
     """
     report = Report()
     fast = validator.fast
@@ -611,7 +635,7 @@ def _record(
         if sink is not None:
             sink.valid(raw.strip())
     elif isinstance(outcome, Unplanned):
-        violations = [validator.unplanned_event(outcome.type, outcome.name)]
+        violations = [validator.unplanned_event(outcome.type, outcome.name, False)]
         report.record_call(outcome.type, outcome.name, violations, file, line)
         if sink is not None:
             sink.invalid(parse_json(raw), violations)
