@@ -96,7 +96,7 @@ def test_sigint_with_only_valid_events_exits_zero(serve: Any) -> None:
     assert post(served.url, [VALID, VALID]).status_code == 200
     code, out, err = served.stop(signal.SIGINT)
     assert code == 0, err
-    assert json.loads(out)["summary"] == {"events": 2, "valid": 2, "invalid": 0, "malformed": 0, "warnings": 0}
+    assert json.loads(out)["summary"] == {"events": 2, "valid": 2, "invalid": 0, "malformed": 0, "warnings": 0, "refused": 0}
 
 
 def test_reset_clears_the_shutdown_status(serve: Any) -> None:

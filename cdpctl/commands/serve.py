@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from cdpctl.commands._common import PLAN_HELP, handle_errors, load_plan_arg
+from cdpctl.commands._help import choices
 
 REPORT_FORMATS = ("text", "json", "junit", "github", "sarif", "markdown")
 
@@ -30,7 +31,10 @@ def serve_command(
         None, "--forward", help="Relay messages to this Segment-compatible API (posted to URL/v1/batch)."
     ),
     block: Optional[list[str]] = typer.Option(
-        None, "--block", help="With --forward: drop 'unplanned' events or 'invalid' messages. Repeatable."
+        None,
+        "--block",
+        metavar=choices(("unplanned", "invalid")),
+        help="With --forward: drop unplanned events or invalid messages. Repeatable.",
     ),
     omit_unplanned_properties: bool = typer.Option(
         False,
@@ -46,6 +50,26 @@ def serve_command(
     ),
     forward_retries: Optional[int] = typer.Option(
         None, "--forward-retries", help="Retries of a failed forward, with backoff (default 5).", show_default=False
+    ),
+    forward_queue_bytes: Optional[int] = typer.Option(
+        None,
+        "--forward-queue-bytes",
+        help="Bytes of messages waiting to be forwarded before intake answers 503 (retry) (default 64 MiB).",
+        show_default=False,
+    ),
+    limits: Optional[str] = typer.Option(
+        None,
+        "--limits",
+        metavar=choices(("segment", "rudderstack", "none")),
+        help="Size limits to apply: segment (32 KB a message, 500 KB a batch; default), rudderstack "
+        "(4 MB a batch, 32 KB a single call), none.",
+        show_default=False,
+    ),
+    max_message_bytes: Optional[int] = typer.Option(
+        None, "--max-message-bytes", help="Largest message accepted, in bytes (over --limits).", show_default=False
+    ),
+    max_batch_bytes: Optional[int] = typer.Option(
+        None, "--max-batch-bytes", help="Largest batch request accepted, in bytes (over --limits).", show_default=False
     ),
     drain_timeout: Optional[float] = typer.Option(
         None,
@@ -63,7 +87,8 @@ def serve_command(
         None,
         "--format",
         "-f",
-        help=f"Report printed at shutdown: {', '.join(REPORT_FORMATS)} (default text; github under GitHub Actions).",
+        metavar=choices(REPORT_FORMATS),
+        help="Report printed at shutdown (default: text; github under GitHub Actions).",
         show_default=False,
     ),
     output: Optional[str] = typer.Option(
@@ -97,6 +122,10 @@ def serve_command(
             "block": block,
             "omit_unplanned_properties": omit_unplanned_properties or None,
             "forward_retries": forward_retries,
+            "forward_queue_bytes": forward_queue_bytes,
+            "limits": limits,
+            "max_message_bytes": max_message_bytes,
+            "max_batch_bytes": max_batch_bytes,
             "drain_timeout": drain_timeout,
             "keep": keep,
             "format": output_format,

@@ -15,7 +15,11 @@ if TYPE_CHECKING:
 
 
 def serve_main(plan: Plan, options: ServeOptions, fmt: str, live: bool, output: str | None = None) -> int:
-    """Serve until SIGINT/SIGTERM; print the validate report in ``fmt``; 1 if any error-severity violation."""
+    """Serve until SIGINT/SIGTERM; print the validate report in ``fmt``.
+
+    Exit status: 1 if any error-severity violation, malformed message or refused body, else 0;
+    128 + the signal (130, 143) when a second signal interrupted the shutdown (the report is partial).
+    """
     if output is not None:
         try:
             with open(output, "a", encoding="utf-8"):
@@ -51,7 +55,9 @@ def serve_main(plan: Plan, options: ServeOptions, fmt: str, live: bool, output: 
             return live_view(collector, url, Console(stderr=True))
         return status_lines(collector, err)
 
-    run(built, sock, options, background)
+    interrupted = run(built, sock, options, background)
+    if interrupted is not None:
+        err.write("cdpctl serve: interrupted while shutting down: the report is partial\n")
     err.write(f"cdpctl serve: stopped: {status_line(collector)}\n")
     for label, forwarder in (("forward", collector.forwarder), ("forward-blocked", collector.blocked_forwarder)):
         if forwarder is None:
@@ -70,4 +76,6 @@ def serve_main(plan: Plan, options: ServeOptions, fmt: str, live: bool, output: 
         with open(output, "w", encoding="utf-8") as handle:
             write_report(collector.report, fmt, handle, plan)
         err.write(f"cdpctl serve: report written to {output}\n")
+    if interrupted is not None:
+        return 128 + interrupted
     return 1 if collector.has_errors else 0

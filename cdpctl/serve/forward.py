@@ -212,6 +212,18 @@ class Forwarder:
                     self._in_flight = 0
                     self._bytes -= sum(len(item.raw) for item in batch)
 
+    def abandon(self, task: asyncio.Task[None] | None, why: str) -> None:
+        """Stop now (a second signal): what is still queued or in flight counts as failed."""
+        if task is not None:
+            task.cancel()
+        left = self.pending
+        if left:
+            self.stats.failed += left
+            self.stats.last_error = f"{left} messages not delivered before shutdown ({why})"
+        self._queue.clear()
+        self._in_flight = 0
+        self._bytes = 0
+
     async def drain(self, task: asyncio.Task[None], timeout: float) -> None:
         """Finish sending what is queued, for at most ``timeout`` seconds; what is left counts as failed."""
         self._closing = True
@@ -221,11 +233,4 @@ class Forwarder:
         try:
             await asyncio.wait_for(asyncio.shield(task), max(deadline - time.monotonic(), 0.0))
         except Exception:  # timed out (or the sender failed): what is left is not delivered
-            task.cancel()
-            left = self.pending
-            if left:
-                self.stats.failed += left
-                self.stats.last_error = f"{left} messages not delivered before shutdown"
-            self._queue.clear()
-            self._in_flight = 0
-            self._bytes = 0
+            self.abandon(task, "--drain-timeout passed")

@@ -38,6 +38,10 @@ def status_line(collector: Collector) -> str:
         parts.append(_plural(c.rejected_requests, "request") + " refused")
     if c.rejected_messages:
         parts.append(_plural(c.rejected_messages, "message") + " of batches refused")
+    if c.aborted:
+        parts.append(_plural(c.aborted, "upload") + " aborted by the client")
+    if c.unavailable:
+        parts.append(_plural(c.unavailable, "request") + " answered 503 (retry)")
     if collector.forwarder is not None:
         stats = collector.forwarder.stats
         parts.append(f"forwarded {stats.delivered} (failed {stats.failed}, pending {collector.forwarder.pending})")

@@ -3,7 +3,9 @@
 :func:`run` is what ``cdpctl serve`` calls: it binds the socket itself (so a
 busy port is a clear error and port 0 picks a free one), serves until SIGINT
 or SIGTERM, lets uvicorn stop accepting and finish in-flight requests, drains
-the forward queues, and returns the collector for the final report.
+the forward queues, and returns the collector for the final report.  A second
+SIGINT or SIGTERM during that shutdown interrupts it: in-flight requests and
+the forward queues are abandoned, and the report is marked partial.
 :class:`BackgroundServer` runs the same server in a thread, for test suites
 and the benchmark.
 """
@@ -17,6 +19,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
@@ -24,7 +27,8 @@ import uvicorn
 from cdpctl.serve.app import CollectorApp
 from cdpctl.serve.capture import CaptureWriter
 from cdpctl.serve.controls import Controls
-from cdpctl.serve.forward import Forwarder, RetryPolicy
+from cdpctl.serve.forward import QUEUE_BYTES, Forwarder, RetryPolicy
+from cdpctl.serve.intake import LIMITS, Limits
 from cdpctl.serve.state import Collector
 
 if TYPE_CHECKING:
@@ -51,6 +55,8 @@ class ServeOptions:
     forward_retries: int = 5
     forward_backoff: float = 0.5
     forward_queue: int = 100_000
+    forward_queue_bytes: int = QUEUE_BYTES
+    limits: Limits = field(default_factory=lambda: LIMITS["segment"])
     drain_timeout: float = 10.0
     graceful_timeout: int = 10
 
@@ -62,6 +68,8 @@ class Built:
     app: CollectorApp
     collector: Collector
     forwarders: list[Forwarder]
+    interrupt: Callable[[], None] = lambda: None
+    """Cut the shutdown short (a second signal): the forward drain stops at once."""
 
 
 def build(plan: Plan, options: ServeOptions) -> Built:
@@ -78,9 +86,17 @@ def build(plan: Plan, options: ServeOptions) -> Built:
     retry = RetryPolicy(attempts=options.forward_retries, base=options.forward_backoff)
     forwarder = blocked = None
     if options.forward:
-        forwarder = Forwarder(options.forward, options.forward_write_key, options.forward_queue, retry)
+        forwarder = Forwarder(
+            options.forward, options.forward_write_key, options.forward_queue, retry, max_bytes=options.forward_queue_bytes
+        )
     if options.forward_blocked:
-        blocked = Forwarder(options.forward_blocked, options.forward_write_key, options.forward_queue, retry)
+        blocked = Forwarder(
+            options.forward_blocked,
+            options.forward_write_key,
+            options.forward_queue,
+            retry,
+            max_bytes=options.forward_queue_bytes,
+        )
     collector = Collector(
         validator,
         capture=capture,
@@ -90,24 +106,55 @@ def build(plan: Plan, options: ServeOptions) -> Built:
         keep=options.keep,
     )
     forwarders = [f for f in (forwarder, blocked) if f is not None]
-    app = CollectorApp(collector, write_key=options.write_key)
+    app = CollectorApp(collector, write_key=options.write_key, limits=options.limits)
     tasks: list[tuple[Forwarder, asyncio.Task[None]]] = []
+    stop: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
 
     async def start_forwarders() -> None:
+        stop.append((asyncio.get_running_loop(), asyncio.Event()))
         for item in forwarders:
             tasks.append((item, asyncio.create_task(item.run())))
 
     async def drain_forwarders() -> None:
-        await asyncio.gather(*(item.drain(task, options.drain_timeout) for item, task in tasks))
+        draining = asyncio.ensure_future(
+            asyncio.gather(*(item.drain(task, options.drain_timeout) for item, task in tasks))
+        )
+        stopped = asyncio.ensure_future(stop[0][1].wait()) if stop else None
+        await asyncio.wait([f for f in (draining, stopped) if f is not None], return_when=asyncio.FIRST_COMPLETED)
+        if not draining.done():
+            draining.cancel()
+            for item, task in tasks:
+                item.abandon(task, "interrupted")
+        if stopped is not None:
+            stopped.cancel()
         tasks.clear()
+
+    def interrupt() -> None:
+        for loop, event in stop:
+            loop.call_soon_threadsafe(event.set)
 
     app.on_startup.append(start_forwarders)
     app.on_shutdown.append(drain_forwarders)
-    return Built(app, collector, forwarders)
+    return Built(app, collector, forwarders, interrupt)
 
 
 class _Server(uvicorn.Server):
-    """uvicorn's server, handling SIGINT/SIGTERM as a graceful stop without re-raising them afterwards."""
+    """uvicorn's server, handling SIGINT/SIGTERM as a graceful stop without re-raising them afterwards.
+
+    The first signal stops it gracefully; a second one, while it is still shutting
+    down, sets :attr:`interrupted` and cuts the shutdown short.
+    """
+
+    interrupted: int | None = None
+    on_interrupt: Callable[[], None] | None = None
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self.should_exit:
+            self.interrupted = sig
+            self.force_exit = True
+            if self.on_interrupt is not None:
+                self.on_interrupt()
+        super().handle_exit(sig, frame)
 
     @contextmanager
     def capture_signals(self) -> Iterator[None]:
@@ -170,9 +217,14 @@ def run(
     sock: socket.socket,
     options: ServeOptions,
     background: Callable[[_Server], Any] | None = None,
-) -> None:
-    """Serve on ``sock`` until SIGINT/SIGTERM; ``background(server)`` may return a coroutine to run alongside."""
+) -> int | None:
+    """Serve on ``sock`` until SIGINT/SIGTERM; ``background(server)`` may return a coroutine to run alongside.
+
+    Returns the signal that interrupted the shutdown (a second SIGINT/SIGTERM), else None;
+    when interrupted, the report is marked partial and what was not forwarded counts as failed.
+    """
     server = make_server(built.app, options)
+    server.on_interrupt = built.interrupt
 
     async def main() -> None:
         extra = None
@@ -191,8 +243,14 @@ def run(
     try:
         asyncio.run(main())
     finally:
+        built.app.close()
         if built.collector.capture is not None:
             built.collector.capture.close()
+    if server.interrupted is not None:
+        built.collector.report.partial = True
+        for forwarder in built.forwarders:
+            forwarder.abandon(None, "interrupted")
+    return server.interrupted
 
 
 class BackgroundServer:

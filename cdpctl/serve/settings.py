@@ -14,6 +14,8 @@ from typing import Any
 
 from cdpctl.errors import ConfigError, UsageError
 from cdpctl.serve.controls import BLOCK_CHOICES, Controls
+from cdpctl.serve.forward import QUEUE_BYTES
+from cdpctl.serve.intake import LIMITS, make_limits
 from cdpctl.serve.runner import ServeOptions
 
 KEYS: dict[str, type | tuple[type, ...]] = {
@@ -27,6 +29,10 @@ KEYS: dict[str, type | tuple[type, ...]] = {
     "block": (list, str),
     "omit_unplanned_properties": bool,
     "forward_retries": int,
+    "forward_queue_bytes": int,
+    "limits": str,
+    "max_message_bytes": int,
+    "max_batch_bytes": int,
     "drain_timeout": (int, float),
     "keep": int,
     "format": str,
@@ -38,6 +44,8 @@ DEFAULTS: dict[str, Any] = {
     "block": [],
     "omit_unplanned_properties": False,
     "forward_retries": 5,
+    "forward_queue_bytes": QUEUE_BYTES,
+    "limits": "segment",
     "drain_timeout": 10.0,
     "keep": 1000,
 }
@@ -108,6 +116,12 @@ def resolve(cli: Mapping[str, Any], section: Mapping[str, Any]) -> Settings:
         raise UsageError("--keep must be at least 1")
     if int(values["forward_retries"]) < 0 or not 0 <= float(values["drain_timeout"]) < float("inf"):
         raise UsageError("--forward-retries and --drain-timeout must not be negative (and --drain-timeout a number)")
+    if values["limits"] not in LIMITS:
+        raise UsageError(f"--limits takes {', '.join(LIMITS)}, not '{values['limits']}'")
+    for name in ("max_message_bytes", "max_batch_bytes", "forward_queue_bytes"):
+        if values.get(name) is not None and int(values[name]) < 1:
+            raise UsageError(f"--{name.replace('_', '-')} must be at least 1")
+    limits = make_limits(str(values["limits"]), values.get("max_message_bytes"), values.get("max_batch_bytes"))
     options = ServeOptions(
         host=str(values["host"]),
         port=port,
@@ -119,6 +133,8 @@ def resolve(cli: Mapping[str, Any], section: Mapping[str, Any]) -> Settings:
         controls=controls,
         keep=int(values["keep"]),
         forward_retries=int(values["forward_retries"]),
+        forward_queue_bytes=int(values["forward_queue_bytes"]),
+        limits=limits,
         drain_timeout=float(values["drain_timeout"]),
     )
     return Settings(options, values.get("format"), values.get("output"))
