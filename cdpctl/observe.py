@@ -61,13 +61,30 @@ class CallStats:
         }
 
 
+@dataclass(frozen=True)
+class Window:
+    """Keep only messages whose ``timestamp`` falls in ``[since, until]`` (normalized UTC strings)."""
+
+    since: str | None = None
+    until: str | None = None
+
+    def admits(self, stamp: str | None) -> bool:
+        if stamp is None:
+            return False
+        return (self.since is None or stamp >= self.since) and (self.until is None or stamp <= self.until)
+
+
 @dataclass
 class Observations:
-    """Per-call statistics of everything read, and the records that did not parse."""
+    """Per-call statistics of everything read, and the records that did not parse.
+
+    ``outside`` counts messages a :class:`Window` left out (no timestamp, or one outside it).
+    """
 
     calls: dict[CallKey, CallStats] = field(default_factory=dict)
     records: int = 0
     malformed: int = 0
+    outside: int = 0
 
     def stats(self, key: CallKey) -> CallStats:
         found = self.calls.get(key)
@@ -82,6 +99,7 @@ class Observations:
     def merge(self, other: Observations) -> Observations:
         self.records += other.records
         self.malformed += other.malformed
+        self.outside += other.outside
         for key, stats in other.calls.items():
             self.stats(key).merge(stats)
         return self
@@ -91,6 +109,7 @@ class Observations:
         return {
             "records": self.records,
             "malformed": self.malformed,
+            "outside_window": self.outside,
             "calls": [{"type": key[0], "name": key[1], **stats.to_json()} for key, stats in ordered],
         }
 
@@ -151,7 +170,6 @@ def fields_of(message: dict[str, Any]) -> dict[str, Any] | None:
 
 def observe_message(observations: Observations, plan: Plan, message: Any, violations: list[Any]) -> None:
     """Count one parsed message and the violations the validator found in it."""
-    observations.records += 1
     if not isinstance(message, dict):
         key: CallKey = ("(unknown)", None)
     else:
@@ -186,7 +204,9 @@ def _messages(value: Any) -> Iterator[Any]:
         yield value
 
 
-def observe_records(plan: Plan, records: Iterable[bytes | None], validator: Any = None) -> Observations:
+def observe_records(
+    plan: Plan, records: Iterable[bytes | None], validator: Any = None, window: Window | None = None
+) -> Observations:
     """Observations of raw records (NDJSON lines, or whole JSON documents); blank records are skipped,
     ``None`` stands for a record that was not read (over the record size cap) and counts as malformed."""
     from cdpctl.validation import Validator
@@ -208,10 +228,15 @@ def observe_records(plan: Plan, records: Iterable[bytes | None], validator: Any 
             observations.malformed += 1
             continue
         for message in _messages(value):
+            observations.records += 1
+            if window is not None and not window.admits(
+                normalize_timestamp(message.get("timestamp")) if isinstance(message, dict) else None
+            ):
+                observations.outside += 1
+                continue
             try:
                 found = validator.check(message)
             except RecursionError:  # nesting deeper than the validator follows: counted as malformed
-                observations.records += 1
                 observations.malformed += 1
                 continue
             observe_message(observations, plan, message, found)
@@ -238,12 +263,52 @@ def _records_of_source(source: Any) -> Iterator[bytes | None]:
             close()
 
 
-def observe_sources(plan: Plan, paths: list[str]) -> Observations:
-    """Observe every record of the inputs ``cdpctl validate`` would read for ``paths``."""
-    from cdpctl.validation import Validator, inputs
+_WORKER: tuple[Plan, Any, Window | None] | None = None
+"""The plan, validator and window a forked worker inherits."""
+
+
+def _observe_chunk(records: list[bytes | None]) -> Observations:
+    assert _WORKER is not None
+    plan, validator, window = _WORKER
+    return observe_records(plan, records, validator, window)
+
+
+def _chunks(paths: list[str], size: int = 20_000) -> Iterator[list[bytes | None]]:
+    from cdpctl.validation import inputs
+
+    for source in inputs.expand_paths(paths or [inputs.STDIN]):
+        chunk: list[bytes | None] = []
+        for record in _records_of_source(source):
+            chunk.append(record)
+            if len(chunk) >= size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+
+def observe_sources(plan: Plan, paths: list[str], jobs: int = 1, window: Window | None = None) -> Observations:
+    """Observe every record of the inputs ``cdpctl validate`` would read for ``paths``.
+
+    With ``jobs`` above 1, chunks of records are observed in forked worker processes and their
+    observations merged (the same answer: observations are counts).
+    """
+    global _WORKER
+    from cdpctl.validation import Validator
 
     validator = Validator(plan)
     observations = Observations()
-    for source in inputs.expand_paths(paths or [inputs.STDIN]):
-        observations.merge(observe_records(plan, _records_of_source(source), validator))
+    if jobs <= 1:
+        for chunk in _chunks(paths):
+            observations.merge(observe_records(plan, chunk, validator, window))
+        return observations
+    import multiprocessing
+
+    _WORKER = (plan, validator, window)
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            for part in pool.imap(_observe_chunk, _chunks(paths), chunksize=1):
+                observations.merge(part)
+    finally:
+        _WORKER = None
     return observations

@@ -1,0 +1,92 @@
+"""``cdpctl coverage``: which planned calls and properties traffic uses, and what it sends unplanned."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from cdpctl.commands._common import PLAN_HELP
+from cdpctl.commands._help import choices
+
+FORMATS = ("text", "json", "markdown")
+
+
+def _bound(value: str | None, flag: str, end_of_day: bool) -> str | None:
+    """``--since``/``--until`` as a normalized UTC timestamp; a bare date is the start (or end) of that day."""
+    from cdpctl.errors import UsageError
+    from cdpctl.observe import normalize_timestamp
+
+    if value is None:
+        return None
+    text = value.strip()
+    if len(text) == 10 and text[4:5] == "-" and text[7:8] == "-":
+        text += "T23:59:59.999999Z" if end_of_day else "T00:00:00Z"
+    stamp = normalize_timestamp(text)
+    if stamp is None:
+        raise UsageError(f"{flag} takes an ISO-8601 date or date-time (2024-06-01 or 2024-06-01T12:00:00Z), not '{value}'")
+    return stamp
+
+
+def coverage_command(
+    arguments: Optional[list[str]] = typer.Argument(
+        None, metavar="PLAN LOGS...", help="The plan (unless --plan is given), then event logs: files, folders, globs, "
+        "or - for standard input (as cdpctl validate reads them).", show_default=False,
+    ),
+    plan: Optional[str] = typer.Option(None, "--plan", "-p", help=PLAN_HELP, show_default=False),
+    output_format: str = typer.Option("text", "--format", "-f", metavar=choices(FORMATS), help="Report format."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout.", show_default=False),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Worker processes."),
+    since: Optional[str] = typer.Option(None, "--since", help="Only messages whose timestamp is at or after this date or date-time.", show_default=False),
+    until: Optional[str] = typer.Option(None, "--until", help="Only messages whose timestamp is at or before this date or date-time.", show_default=False),
+    fail_under: Optional[float] = typer.Option(
+        None, "--fail-under", min=0, max=100, help="Exit 1 when under this share (percent) of planned calls is seen.", show_default=False,
+    ),
+    allow_empty: bool = typer.Option(False, "--allow-empty", help="Exit 0 (not 2) when the input holds no records."),
+) -> None:
+    """Report which planned calls and properties the logs use, which never appear, and what is unplanned.
+
+    Example: cdpctl coverage plans/acme-shop.yaml exports/ --fail-under 90 --format markdown
+    """
+    import sys
+
+    from cdpctl.commands._common import die, exit_with, handle_errors, load_plan_arg
+
+    if output_format not in FORMATS:
+        die(f"unknown format '{output_format}'; choose one of: {', '.join(FORMATS)}")
+    paths = list(arguments or [])
+    if plan is None:
+        if not paths:
+            die("give the plan and the logs: cdpctl coverage PLAN LOGS...")
+        plan, paths = paths[0], paths[1:]
+    with handle_errors():
+        import orjson
+
+        from cdpctl.coverage import coverage_report, render_markdown, render_text, verdict
+        from cdpctl.observe import Window, observe_sources
+
+        loaded = load_plan_arg(plan)
+        window = Window(_bound(since, "--since", False), _bound(until, "--until", True))
+        seen = observe_sources(loaded, paths, jobs=jobs, window=window if since or until else None)
+        if seen.records == 0 and not allow_empty:
+            die("no events read: the input holds no records (--allow-empty accepts that)")
+        report = coverage_report(loaded, seen, window.since, window.until)
+        if output_format == "json":
+            text = orjson.dumps(report, option=orjson.OPT_INDENT_2).decode() + "\n"
+        elif output_format == "markdown":
+            text = render_markdown(report, fail_under)
+        else:
+            text = render_text(report, fail_under)
+        if output:
+            with open(output, "w", encoding="utf-8") as handle:
+                handle.write(text)
+        else:
+            sys.stdout.write(text)
+        ok, line = verdict(report, fail_under)
+        if output or output_format != "text":
+            sys.stderr.write(f"cdpctl: {line}\n")
+        exit_with(0 if ok else 1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("coverage")(coverage_command)

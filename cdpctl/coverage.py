@@ -1,0 +1,165 @@
+"""``cdpctl coverage``: which planned calls and properties traffic actually uses, and what it sends unplanned.
+
+:func:`coverage_report` turns :class:`~cdpctl.observe.Observations` into the report (a plain dict, the
+JSON contract of ``--format json``); :func:`render_text` and :func:`render_markdown` print it.  The
+share of planned calls seen is what ``--fail-under`` compares.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cdpctl.model import Call, Plan
+from cdpctl.observe import OTHER, Observations
+
+UNPLANNED_TYPES = ("track", "page", "screen")
+
+
+def _label(kind: str, name: str | None) -> str:
+    if kind == "track" and name is not None:
+        return name
+    return kind if name is None else f"{kind} {name}"
+
+
+def _properties(call: Call, sent: dict[str, int], null: dict[str, int]) -> list[dict[str, Any]]:
+    rows = []
+    for name in call.fields:
+        count = sent.get(name, 0)
+        rows.append({"name": name, "planned": True, "sent": count, "null": null.get(name, 0),
+                     "never_sent": count == 0, "always_null": count > 0 and null.get(name, 0) == count})
+    unplanned = sorted(((n, c) for n, c in sent.items() if n not in call.fields), key=lambda item: (-item[1], item[0]))
+    for name, count in unplanned:
+        rows.append({"name": name, "planned": False, "sent": count, "null": null.get(name, 0),
+                     "never_sent": False, "always_null": null.get(name, 0) == count})
+    return rows
+
+
+def coverage_report(plan: Plan, seen: Observations, since: str | None = None, until: str | None = None) -> dict[str, Any]:
+    """The coverage report: per planned call, never-seen calls, unplanned calls; all counts exact."""
+    calls: list[dict[str, Any]] = []
+    never_seen: list[str] = []
+    planned = set()
+    for call in plan.calls():
+        planned.add((call.type, call.name))
+        stats = seen.calls.get((call.type, call.name))
+        if stats is None or stats.volume == 0:
+            never_seen.append(call.label)
+            calls.append({"type": call.type, "name": call.name, "label": call.label, "volume": 0, "valid": 0,
+                          "valid_share": None, "first_seen": None, "last_seen": None,
+                          "properties": _properties(call, {}, {})})
+            continue
+        calls.append({
+            "type": call.type, "name": call.name, "label": call.label, "volume": stats.volume, "valid": stats.valid,
+            "valid_share": round(stats.valid / stats.volume, 6), "first_seen": stats.first, "last_seen": stats.last,
+            "properties": _properties(call, stats.sent, stats.null),
+        })
+    unplanned: list[dict[str, Any]] = [
+        {"type": kind, "name": name, "label": _label(kind, name), "volume": stats.volume}
+        for (kind, name), stats in seen.calls.items()
+        if (kind, name) not in planned and kind in UNPLANNED_TYPES and (kind == "track" or plan.governs(kind))
+    ]
+    unplanned.sort(key=lambda item: (-item["volume"], item["type"], item["label"]))
+    total = len(calls)
+    seen_count = total - len(never_seen)
+    return {
+        "summary": {
+            "records": seen.records,
+            "malformed": seen.malformed,
+            "outside_window": seen.outside,
+            "since": since,
+            "until": until,
+            "planned_calls": total,
+            "planned_calls_seen": seen_count,
+            "coverage": round(100.0 * seen_count / total, 2) if total else 100.0,
+            "unplanned_calls": len(unplanned),
+            "other_bucket": any(name == OTHER for (_kind, name) in seen.calls),
+        },
+        "calls": calls,
+        "never_seen": never_seen,
+        "unplanned": unplanned,
+    }
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.0f}%"
+
+
+def _seen(call: dict[str, Any]) -> str:
+    if call["first_seen"] is None:
+        return "-"
+    return f"{call['first_seen'][:19]}Z .. {call['last_seen'][:19]}Z"
+
+
+def _property_notes(call: dict[str, Any]) -> str:
+    never = [p["name"] for p in call["properties"] if p["planned"] and p["never_sent"]]
+    null = [p["name"] for p in call["properties"] if p["planned"] and p["always_null"]]
+    extra = [p["name"] for p in call["properties"] if not p["planned"]]
+    notes = []
+    if call["volume"] and never:
+        notes.append("never sent: " + ", ".join(never))
+    if null:
+        notes.append("always null: " + ", ".join(null))
+    if extra:
+        notes.append("unplanned: " + ", ".join(extra))
+    return "; ".join(notes)
+
+
+def verdict(report: dict[str, Any], fail_under: float | None) -> tuple[bool, str]:
+    """Whether the run passes ``--fail-under``, and the line that says so."""
+    summary = report["summary"]
+    line = (f"{summary['coverage']:.1f}% of planned calls seen ({summary['planned_calls_seen']} of "
+            f"{summary['planned_calls']}); {summary['unplanned_calls']} unplanned calls; {summary['records']} records read")
+    if fail_under is None:
+        return True, "COVERAGE " + line
+    ok = summary["coverage"] >= fail_under
+    return ok, ("OK: " if ok else "FAIL: ") + line + (f", {'at least' if ok else 'under'} --fail-under {fail_under:g}%")
+
+
+def render_text(report: dict[str, Any], fail_under: float | None = None) -> str:
+    """A plain-text table per call (sorted by volume), then the never-seen and unplanned lists."""
+    rows = sorted(report["calls"], key=lambda c: (-c["volume"], c["label"]))
+    width = max([len("Call"), *(len(c["label"]) for c in rows)])
+    width = min(width, 40)
+    lines = [f"{'Call':<{width}}  {'Volume':>9}  {'Valid':>5}  Seen", "-" * (width + 60)]
+    for call in rows:
+        label = call["label"] if len(call["label"]) <= width else call["label"][: width - 1] + "…"
+        lines.append(f"{label:<{width}}  {call['volume']:>9,}  {_share(call['valid_share']):>5}  {_seen(call)}")
+        notes = _property_notes(call)
+        if notes:
+            lines.append(f"{'':<{width}}  {notes}")
+    if report["never_seen"]:
+        lines += ["", f"Planned but never seen ({len(report['never_seen'])}): " + ", ".join(report["never_seen"])]
+    if report["unplanned"]:
+        shown = report["unplanned"][:20]
+        more = len(report["unplanned"]) - len(shown)
+        lines += ["", "Unplanned calls by volume: " + ", ".join(f"{u['label']} ({u['volume']:,})" for u in shown)
+                  + (f" and {more} more (--format json lists all)" if more else "")]
+    lines += ["", verdict(report, fail_under)[1]]
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown(report: dict[str, Any], fail_under: float | None = None, command: str = "cdpctl coverage --format json") -> str:
+    """A pull-request comment: the verdict, the calls by volume, never-seen and unplanned calls; under the cap."""
+    from cdpctl.reporting.limits import fit_markdown, left_out_line
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    rows = sorted(report["calls"], key=lambda c: (-c["volume"], c["label"]))
+
+    def render(shown: int) -> str:
+        out = ["## Tracking plan coverage", "", verdict(report, fail_under)[1], ""]
+        out += ["| call | volume | valid | first and last seen | properties |", "|---|---:|---:|---|---|"]
+        out += [f"| {cell(c['label'])} | {c['volume']:,} | {_share(c['valid_share'])} | {_seen(c)} | {cell(_property_notes(c))} |"
+                for c in rows[:shown]]
+        if shown < len(rows):
+            out += ["", left_out_line(len(rows) - shown, len(rows), "calls", command)]
+        if report["never_seen"]:
+            names = report["never_seen"][:200]
+            out += ["", f"**Planned but never seen** ({len(report['never_seen'])}): " + ", ".join(cell(n) for n in names)]
+        if report["unplanned"]:
+            out += ["", f"**Unplanned calls** ({len(report['unplanned'])}, by volume): "
+                    + ", ".join(f"{cell(u['label'])} ({u['volume']:,})" for u in report["unplanned"][:100])]
+        return "\n".join(out) + "\n"
+
+    return fit_markdown(render, len(rows))

@@ -1,0 +1,145 @@
+"""``cdpctl coverage``: exact counts on a constructed corpus, the same with --jobs, windows, --fail-under,
+formats and the markdown cap."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cdpctl.coverage import coverage_report, render_markdown
+from cdpctl.loader import load_plan_text
+from cdpctl.observe import Window, observe_sources
+
+PLAN = """\
+plan: Coverage
+version: 1.0.0
+events:
+  Order Completed:
+    properties:
+      order_id: {type: string, required: true}
+      total: {type: number}
+      coupon: {type: string, nullable: true}
+      note: {type: string}
+  Never Sent:
+    properties:
+      x: {type: string}
+identify:
+  traits:
+    email: {type: string}
+pages:
+  Pricing: {}
+"""
+
+
+def _message(i: int) -> dict[str, object]:
+    day = 1 + i % 3  # 2024-06-01 .. 2024-06-03
+    stamp = f"2024-06-0{day}T12:00:00Z"
+    if i % 10 == 0:
+        return {"type": "track", "event": f"Unplanned {i % 20}", "userId": "u", "timestamp": stamp, "properties": {}}
+    if i % 10 == 1:
+        return {"type": "identify", "userId": "u", "timestamp": stamp, "context": {"traits": {"email": "a@b.c"}}}
+    if i % 10 == 2:
+        return {"type": "page", "name": "Pricing", "userId": "u", "timestamp": stamp, "properties": {}}
+    props: dict[str, object] = {"order_id": f"o{i}", "coupon": None}
+    if i % 2:
+        props["total"] = "wrong" if i % 10 == 3 else 10.5
+    if i % 10 == 4:
+        props["extra"] = 1
+    return {"type": "track", "event": "Order Completed", "userId": "u", "timestamp": stamp, "properties": props}
+
+
+@pytest.fixture()
+def corpus(tmp_path: Path) -> Path:
+    lines = [json.dumps(_message(i)) for i in range(1000)]
+    (tmp_path / "a.ndjson").write_text("\n".join(lines[:500]) + "\n{broken\n")
+    with gzip.open(tmp_path / "b.ndjson.gz", "wt") as handle:
+        handle.write("\n".join(lines[500:]) + "\n")
+    (tmp_path / "plan.yaml").write_text(PLAN)
+    return tmp_path
+
+
+def _expected_order() -> tuple[int, int, int, int]:
+    volume = valid = total = extra = 0
+    for i in range(1000):
+        if i % 10 in (0, 1, 2):
+            continue
+        volume += 1
+        valid += not (i % 10 == 3 or i % 10 == 4)
+        total += i % 2
+        extra += i % 10 == 4
+    return volume, valid, total, extra
+
+
+def test_exact_counts(corpus: Path) -> None:
+    plan = load_plan_text(PLAN)
+    seen = observe_sources(plan, [str(corpus)])
+    report = coverage_report(plan, seen)
+    assert report["summary"]["records"] == 1001 and report["summary"]["malformed"] == 1
+    calls = {c["label"]: c for c in report["calls"]}
+    volume, valid, total, extra = _expected_order()
+    order = calls["Order Completed"]
+    assert (order["volume"], order["valid"]) == (volume, valid)
+    props = {p["name"]: p for p in order["properties"]}
+    assert props["order_id"]["sent"] == volume and props["total"]["sent"] == total
+    assert props["coupon"]["always_null"] and props["note"]["never_sent"]
+    assert props["extra"] == {"name": "extra", "planned": False, "sent": extra, "null": 0, "never_sent": False, "always_null": False}
+    assert calls["identify"]["volume"] == 100  # traits read from context.traits
+    assert (calls["page Pricing"]["first_seen"], calls["page Pricing"]["last_seen"]) == (
+        "2024-06-01T12:00:00.000000Z", "2024-06-03T12:00:00.000000Z")
+    assert report["never_seen"] == ["Never Sent"]
+    assert [u["label"] for u in report["unplanned"]] == ["Unplanned 0", "Unplanned 10"]
+    assert [u["volume"] for u in report["unplanned"]] == [50, 50]
+    assert report["summary"]["coverage"] == 75.0
+
+
+def test_jobs_give_the_same_report(corpus: Path) -> None:
+    plan = load_plan_text(PLAN)
+    one = coverage_report(plan, observe_sources(plan, [str(corpus)], jobs=1))
+    two = coverage_report(plan, observe_sources(plan, [str(corpus)], jobs=2))
+    assert one == two
+
+
+def test_window_keeps_only_messages_inside(corpus: Path) -> None:
+    plan = load_plan_text(PLAN)
+    window = Window("2024-06-02T00:00:00.000000Z", "2024-06-02T23:59:59.999999Z")
+    report = coverage_report(plan, observe_sources(plan, [str(corpus)], window=window))
+    assert report["summary"]["outside_window"] == sum(1 for i in range(1000) if i % 3 != 1)
+    assert {c["first_seen"] for c in report["calls"] if c["volume"]} == {"2024-06-02T12:00:00.000000Z"}
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "cdpctl", "coverage", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def test_cli_fail_under_formats_and_exit_codes(corpus: Path) -> None:
+    ok = _cli("plan.yaml", "a.ndjson", "b.ndjson.gz", "--fail-under", "75", cwd=corpus)
+    assert ok.returncode == 0, ok.stderr
+    assert "OK: 75.0% of planned calls seen" in ok.stdout
+    failed = _cli("--plan", "plan.yaml", ".", "--fail-under", "80", "--format", "json", cwd=corpus)
+    assert failed.returncode == 1
+    assert json.loads(failed.stdout)["never_seen"] == ["Never Sent"]
+    dated = _cli("plan.yaml", ".", "--since", "2024-06-03", "-f", "json", cwd=corpus)
+    assert json.loads(dated.stdout)["summary"]["since"] == "2024-06-03T00:00:00.000000Z"
+    bad = _cli("plan.yaml", ".", "--since", "last week", cwd=corpus)
+    assert bad.returncode == 2 and "cdpctl: error:" in bad.stderr and "Traceback" not in bad.stderr
+    (corpus / "empty.ndjson").write_text("")
+    empty = _cli("plan.yaml", "empty.ndjson", cwd=corpus)
+    assert empty.returncode == 2 and "no events read" in empty.stderr
+    assert _cli("plan.yaml", "empty.ndjson", "--allow-empty", cwd=corpus).returncode == 0
+
+
+def test_markdown_stays_under_the_comment_limit() -> None:
+    events = "\n".join(f"  Event Number {i} With A Rather Long Name For Width:\n    properties:\n      p: {{type: string}}" for i in range(3000))
+    plan = load_plan_text(f"plan: Big\nversion: 1.0.0\nevents:\n{events}\n")
+    records = [json.dumps({"type": "track", "event": f"Event Number {i} With A Rather Long Name For Width", "userId": "u",
+                           "properties": {"p": "x", f"unplanned_{i}": 1}}).encode() for i in range(3000)]
+    from cdpctl.observe import observe_records
+
+    text = render_markdown(coverage_report(plan, observe_records(plan, records)))
+    assert len(text) < 60_000
+    assert "not shown" in text and "cdpctl coverage --format json" in text
