@@ -466,6 +466,7 @@ def test_init_yes_writes_a_working_project_and_refuses_to_overwrite(tmp_path: Pa
     files = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
     assert files == [
         ".github/workflows/tracking-plan.yml",
+        ".gitignore",
         ".pre-commit-config.yaml",
         "cdpctl.yaml",
         "plans/tracking-plan.yaml",
@@ -474,7 +475,7 @@ def test_init_yes_writes_a_working_project_and_refuses_to_overwrite(tmp_path: Pa
     assert plan.name == 'Acme "Shop"' and plan.identify is not None
     assert yaml.safe_load((tmp_path / "cdpctl.yaml").read_text())["plan"] == "plans/tracking-plan.yaml"
     hooks = yaml.safe_load((tmp_path / ".pre-commit-config.yaml").read_text())["repos"][0]["hooks"]
-    assert [hook["entry"] for hook in hooks] == ["cdpctl lint", "cdpctl compile --out .cdpctl-schemas"]
+    assert [hook["id"] for hook in hooks] == ["cdpctl-lint"]
     workflow = yaml.safe_load((tmp_path / ".github/workflows/tracking-plan.yml").read_text())
     assert any(step.get("run") == "cdpctl lint" for step in workflow["jobs"]["plan"]["steps"])
     lint = subprocess.run(
@@ -492,7 +493,7 @@ def test_init_yes_writes_a_working_project_and_refuses_to_overwrite(tmp_path: Pa
 def test_init_prompts_when_interactive(tmp_path: Path) -> None:
     done = runner.invoke(app, ["init", str(tmp_path)], input="Chat Bot\nplan.yaml\nnone\nn\n")
     assert done.exit_code == 0, done.output
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["cdpctl.yaml", "plan.yaml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".gitignore", "cdpctl.yaml", "plan.yaml"]
     assert load_plan(tmp_path / "plan.yaml").name == "Chat Bot"
     assert runner.invoke(app, ["init", str(tmp_path / "x"), "--yes", "--plan-file", "../escape.yaml"]).exit_code == 2
 

@@ -9,6 +9,7 @@ from typing import Optional
 import typer
 
 from cdpctl.commands._common import PLAN_HELP, handle_errors, load_plan_arg, refuse_overwriting_plan
+from cdpctl.commands._help import choices
 
 import_app = typer.Typer(
     name="import",
@@ -110,7 +111,7 @@ def export_jsonschema_command(
     out: Optional[str] = typer.Option(
         None, "--out", "-o", help="Write one schema per call and index.json here (default: one bundle on stdout)."
     ),
-    draft: str = typer.Option("07", "--draft", help="JSON Schema draft: 07 or 2020-12."),
+    draft: str = typer.Option("07", "--draft", metavar=choices(("07", "2020-12")), help="JSON Schema draft."),
 ) -> None:
     """Export the plan as JSON Schema (the same as cdpctl compile).
 
@@ -127,14 +128,22 @@ def init_command(
     plan_file: Optional[str] = typer.Option(
         None, "--plan-file", help="Where the plan goes, relative to the folder (default: plans/tracking-plan.yaml)."
     ),
-    ci: Optional[str] = typer.Option(None, "--ci", help="CI workflow to write: github or none (default: github)."),
+    ci: Optional[str] = typer.Option(
+        None, "--ci", metavar=choices(("github", "none")), help="CI workflow to write (default: github)."
+    ),
     pre_commit: Optional[bool] = typer.Option(
         None, "--pre-commit/--no-pre-commit", help="Write a .pre-commit-config.yaml (default: yes)."
     ),
+    install: Optional[str] = typer.Option(
+        None,
+        "--install",
+        metavar="SPEC",
+        help="What the CI workflow pip-installs: a requirement, git URL, wheel or path (default: cdpctl==this version).",
+    ),
     yes: bool = typer.Option(False, "--yes", "-y", help="Ask nothing: use the flags and the defaults."),
-    force: bool = typer.Option(False, "--force", help="Overwrite files that already exist."),
+    force: bool = typer.Option(False, "--force", help="Overwrite files that already exist (.gitignore is appended to)."),
 ) -> None:
-    """Scaffold a new project: starter plan, cdpctl.yaml, pre-commit configuration, CI workflow.
+    """Scaffold a new project: starter plan, cdpctl.yaml, pre-commit configuration, CI workflow, .gitignore.
 
     Example: cdpctl init --yes --name "Acme Shop"
     """
@@ -149,6 +158,7 @@ def init_command(
                 plan_file=plan_file or defaults.plan_file,
                 ci=ci or defaults.ci,
                 pre_commit=defaults.pre_commit if pre_commit is None else pre_commit,
+                install=install or "",
             )
         else:
             options = InitOptions(
@@ -158,6 +168,7 @@ def init_command(
                 pre_commit=pre_commit
                 if pre_commit is not None
                 else typer.confirm("Write a pre-commit configuration?", default=True),
+                install=install or "",
             )
         files = scaffold_files(options)
         written = write_scaffold(root, files, force)

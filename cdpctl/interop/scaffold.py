@@ -1,15 +1,37 @@
-"""``cdpctl init``: the files of a new tracking-plan project (starter plan, config, pre-commit, CI)."""
+"""``cdpctl init``: the files of a new tracking-plan project (starter plan, config, pre-commit, CI, .gitignore).
+
+The CI workflow installs a pinned cdpctl (the version that wrote it, or ``--install SPEC``) and
+diffs with ``--base``, so it passes on the pull request that adds the plan; ``.gitignore``
+entries are appended once to an existing file; every other existing file is left alone
+unless ``--force``.
+"""
 
 from __future__ import annotations
 
-import re
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
+from cdpctl import __version__
 from cdpctl.errors import UsageError
 from cdpctl.interop.yamlwrite import scalar
 
 CI_CHOICES = ("github", "none")
+
+REPOSITORY = "https://github.com/cdpctl/cdpctl"
+"""Where the project's pre-commit hooks (``.pre-commit-hooks.yaml``) and GitHub Action (``action.yml``) live."""
+
+GITIGNORE = ".gitignore"
+
+GITIGNORE_HEADER = "# cdpctl: files it writes (compiled schemas, serve captures, validate --split folders)"
+
+GITIGNORE_ENTRIES = ("/build/schemas/", "/captures/", "/split/")
+"""``compile --out build/schemas`` (the workflow), ``serve --capture captures/...``, ``validate --split split/``."""
+
+
+def default_install() -> str:
+    """The pip requirement the workflow installs by default: this very version."""
+    return f"cdpctl=={__version__}"
 
 
 @dataclass(frozen=True)
@@ -18,6 +40,8 @@ class InitOptions:
     plan_file: str = "plans/tracking-plan.yaml"
     ci: str = "github"
     pre_commit: bool = True
+    install: str = ""
+    """What the workflow passes to ``pip install``: a requirement, git URL, wheel or path (default: this version)."""
 
 
 def starter_plan(name: str) -> str:
@@ -61,51 +85,72 @@ lint:
 """
 
 
-def pre_commit_config(plan_file: str) -> str:
-    pattern = f"^({re.escape(plan_file)}|cdpctl\\.yaml)$"
-    return f"""# Run `pre-commit install` once; the tracking plan is then linted before every commit.
+def pre_commit_config() -> str:
+    """cdpctl's own hooks (``.pre-commit-hooks.yaml``) at the tag of this version."""
+    return f"""# Run `pre-commit install` once; the tracking plan is then linted before every commit
+# (the plan named in cdpctl.yaml, with its lint settings).
 repos:
-  - repo: local
+  - repo: {REPOSITORY}
+    rev: v{__version__}
     hooks:
       - id: cdpctl-lint
-        name: cdpctl lint (tracking plan)
-        entry: cdpctl lint
-        language: system
-        pass_filenames: false
-        files: {scalar(pattern)}
-      - id: cdpctl-compile
-        name: cdpctl compile (tracking plan compiles)
-        entry: cdpctl compile --out .cdpctl-schemas
-        language: system
-        pass_filenames: false
-        files: {scalar(pattern)}
 """
 
 
-def github_workflow(plan_file: str) -> str:
+def gitignore_block() -> str:
+    return "\n".join((GITIGNORE_HEADER, *GITIGNORE_ENTRIES)) + "\n"
+
+
+def merged_gitignore(existing: str | None) -> str | None:
+    """The ``.gitignore`` text with cdpctl's entries appended once; ``None`` when nothing is missing."""
+    if existing is None:
+        return gitignore_block()
+    present = {line.strip() for line in existing.splitlines()}
+    missing = [entry for entry in GITIGNORE_ENTRIES if entry not in present]
+    if not missing:
+        return None
+    header = [] if GITIGNORE_HEADER in present else [GITIGNORE_HEADER]
+    separator = "" if not existing or existing.endswith("\n\n") else ("\n" if existing.endswith("\n") else "\n\n")
+    return existing + separator + "\n".join((*header, *missing)) + "\n"
+
+
+def github_workflow(plan_file: str, install: str = "") -> str:
+    """The workflow: pinned install, lint (annotations), compile, and on pull requests a diff against the base.
+
+    ``diff --base`` treats a plan the base branch does not have as new, so the pull request that adds
+    the plan passes; later ones fail on breaking changes.
+    """
+    requirement = shlex.quote(install.strip() or default_install())
     return f"""# Lints the tracking plan on every pull request (findings appear as annotations on the diff),
-# reports what changed against the base branch, and keeps the compiled schemas as an artifact.
+# reports what changed against the base branch in the job summary (failing on breaking changes),
+# and keeps the compiled schemas as an artifact.
 name: tracking-plan
 on:
   pull_request:
-    paths: [{scalar(plan_file)}, cdpctl.yaml]
+    paths: [{scalar(plan_file)}, cdpctl.yaml, .github/workflows/tracking-plan.yml]
   push:
     branches: [main]
+permissions:
+  contents: read
 jobs:
   plan:
     runs-on: ubuntu-latest
     steps:
       - uses: actions/checkout@v4
         with:
-          fetch-depth: 0
+          fetch-depth: 0    # diff --base reads the base branch's plan from git
       - uses: actions/setup-python@v5
         with:
           python-version: "3.12"
-      - run: pip install cdpctl
-      - run: cdpctl lint
-      - run: cdpctl compile --out build/schemas
-      - if: github.event_name == 'pull_request'
-        run: cdpctl diff "origin/${{{{ github.base_ref }}}}:{plan_file}" {scalar(plan_file)} --format markdown >> "$GITHUB_STEP_SUMMARY"
+      - name: Install cdpctl
+        run: {scalar(f"python -m pip install {requirement}")}
+      - name: Lint the plan
+        run: cdpctl lint
+      - name: Compile the plan
+        run: cdpctl compile --out build/schemas
+      - name: Diff against the base branch
+        if: github.event_name == 'pull_request'
+        run: cdpctl diff --base "origin/${{{{ github.base_ref }}}}" --format markdown >> "$GITHUB_STEP_SUMMARY"
       - uses: actions/upload-artifact@v4
         with:
           name: schemas
@@ -122,9 +167,10 @@ def scaffold_files(options: InitOptions) -> dict[str, str]:
         raise UsageError(f"unknown CI '{options.ci}'; choose one of: {', '.join(CI_CHOICES)}")
     files = {plan_file: starter_plan(options.name.strip() or "My Product"), "cdpctl.yaml": project_config(plan_file)}
     if options.pre_commit:
-        files[".pre-commit-config.yaml"] = pre_commit_config(plan_file)
+        files[".pre-commit-config.yaml"] = pre_commit_config()
     if options.ci == "github":
-        files[".github/workflows/tracking-plan.yml"] = github_workflow(plan_file)
+        files[".github/workflows/tracking-plan.yml"] = github_workflow(plan_file, options.install)
+    files[GITIGNORE] = gitignore_block()
     return files
 
 
@@ -140,7 +186,17 @@ def write_scaffold(root: Path, files: dict[str, str], force: bool) -> list[Path]
         blocking = next((parent for parent in path.parents if parent.exists() and not parent.is_dir()), None)
         if blocking is not None:
             raise UsageError(f"cannot write '{path}': '{blocking}' is a file, not a folder")
-    existing = [path for path in targets if path.exists()]
+    gitignore = root / GITIGNORE
+    if gitignore in targets and gitignore.is_file():  # appended to, once, never replaced
+        try:
+            merged = merged_gitignore(gitignore.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read '{gitignore}': {exc}") from exc
+        if merged is None:
+            del targets[gitignore]
+        else:
+            targets[gitignore] = merged
+    existing = [path for path in targets if path.exists() and path != gitignore]
     if existing and not force:
         shown = ", ".join(str(path.relative_to(root)) for path in existing)
         raise UsageError(f"{shown} already exist{'s' if len(existing) == 1 else ''}; use --force to overwrite")
