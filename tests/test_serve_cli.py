@@ -3,77 +3,23 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import httpx
 import orjson
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
-PLAN = str(ROOT / "plans" / "acme-shop.yaml")
-
-VALID = {
-    "type": "track",
-    "event": "Order Completed",
-    "userId": "u1",
-    "properties": {"order_id": "o1", "total": 3, "currency": "EUR", "products": [{"product_id": "p", "price": 3}]},
-}
-UNPLANNED = {"type": "track", "event": "Not In The Plan", "userId": "u1"}
-
-
-class Served:
-    def __init__(self, process: subprocess.Popen[bytes], url: str) -> None:
-        self.process = process
-        self.url = url
-
-    def stop(self, sig: int = signal.SIGTERM) -> tuple[int, str, str]:
-        self.process.send_signal(sig)
-        out, err = self.process.communicate(timeout=60)
-        return self.process.returncode, out.decode(), err.decode()
-
-
-def _read_url(stream: IO[bytes], process: subprocess.Popen[bytes]) -> str:
-    seen = []
-    while True:
-        line = stream.readline().decode()
-        if not line:
-            process.wait(30)
-            raise AssertionError(f"serve exited ({process.returncode}) before listening: {''.join(seen)}")
-        seen.append(line)
-        if "listening on " in line:
-            return line.split("listening on ", 1)[1].split()[0]
+from serve_helpers import PLAN, ROOT, UNPLANNED, VALID, serve_process
 
 
 @pytest.fixture()
 def serve() -> Iterator[Any]:
-    started: list[subprocess.Popen[bytes]] = []
-
-    def start(*args: str) -> Served:
-        env = {**os.environ, "GITHUB_ACTIONS": "false"}
-        process = subprocess.Popen(
-            [sys.executable, "-m", "cdpctl", "serve", "--plan", PLAN, "--port", "0", "--no-live", *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            cwd=ROOT,
-            env=env,
-        )
-        started.append(process)
-        assert process.stderr is not None
-        return Served(process, _read_url(process.stderr, process))
-
-    yield start
-    for process in started:
-        if process.poll() is None:
-            process.kill()
-            process.wait(30)
+    with serve_process() as start:
+        yield start
 
 
 def post(url: str, messages: list[Any]) -> httpx.Response:

@@ -123,6 +123,8 @@ def build(plan: Plan, options: ServeOptions) -> Built:
         await asyncio.wait([f for f in (draining, stopped) if f is not None], return_when=asyncio.FIRST_COMPLETED)
         if not draining.done():
             draining.cancel()
+            with suppress(asyncio.CancelledError):
+                await draining
             for item, task in tasks:
                 item.abandon(task, "interrupted")
         if stopped is not None:

@@ -40,6 +40,7 @@ CODE_NAMES = {
     "value_not_allowed": "ValueNotAllowed",
     "constraint_failed": "ConstraintFailed",
     "deprecated_event": "DeprecatedEvent",
+    "message_too_large": "MessageTooLarge",
 }
 
 

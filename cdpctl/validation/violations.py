@@ -18,12 +18,16 @@ CODES: dict[str, str] = {
     "constraint_failed": "A value breaks a constraint: pattern, format, lengths, bounds, multiple_of, "
     "item counts or unique_items.",
     "deprecated_event": "The event is marked deprecated in the plan (a warning: it does not fail the run).",
+    "message_too_large": "serve: a message over Segment's 32 KB limit, accepted because --limits allowed it "
+    "(a warning: Segment would have dropped it).",
 }
 """Every violation code (public contract) with its description, in report order."""
 
 CODE_ORDER = {code: index for index, code in enumerate(CODES)}
 
-SEVERITY = {code: ("warning" if code == "deprecated_event" else "error") for code in CODES}
+WARNING_CODES = ("deprecated_event", "message_too_large")
+
+SEVERITY = {code: ("warning" if code in WARNING_CODES else "error") for code in CODES}
 
 
 @dataclass(frozen=True, init=False)
