@@ -51,7 +51,7 @@ def build_app() -> typer.Typer:
     ) -> None:
         """Tracking-plan governance as code."""
 
-    for name in COMMAND_MODULES:
+    for name in (*COMMAND_MODULES, "version"):
         importlib.import_module(f"cdpctl.commands.{name}").register(app)
     return app
 
@@ -63,4 +63,4 @@ def __getattr__(name: str) -> typer.Typer:
 
 
 def main() -> None:
-    build_app()()
+    build_app()(prog_name="cdpctl")  # the same name in help and errors under 'python -m cdpctl' too

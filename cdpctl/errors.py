@@ -1,8 +1,18 @@
-"""Source positions and the errors a plan can have."""
+"""Source positions, the errors a plan can have, and the did-you-mean every error message uses."""
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str | None:
+    """``did you mean 'validate'?`` for the closest of ``known`` to ``name``, or ``None`` when none is close."""
+    matches = difflib.get_close_matches(name, list(known), n=2, cutoff=0.7)
+    if not matches:
+        return None
+    return "did you mean " + " or ".join(f"'{match}'" for match in matches) + "?"
 
 
 @dataclass(frozen=True, order=True)

@@ -65,9 +65,11 @@ def test_help_on_every_command_has_an_example(path: tuple[str, ...]) -> None:
     result = runner.invoke(app, [*path, "--help"])
     assert result.exit_code == 0, result.output
     assert "Usage: cdpctl" in result.output
-    examples = [line for line in result.output.splitlines() if "Example:" in line]
-    assert examples, f"no 'Example:' line in the help of cdpctl {' '.join(path)}"
-    assert "cdpctl" in examples[0].split("Example:", 1)[1]
+    lines = result.output.splitlines()
+    start = next((i for i, line in enumerate(lines) if "Example:" in line), None)
+    assert start is not None, f"no 'Example:' line in the help of cdpctl {' '.join(path)}"
+    example = lines[start].split("Example:", 1)[1] or lines[start + 1]  # on the line, or the lines under it
+    assert example.strip().startswith("cdpctl")
 
 
 def test_an_unknown_command_exits_2_without_a_traceback() -> None:

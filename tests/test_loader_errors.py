@@ -174,7 +174,7 @@ def test_enum_null_needs_nullable() -> None:
 def test_bad_regex() -> None:
     text = 'plan: T\nevents:\n  E:\n    properties:\n      code: {type: string, pattern: "([a-z"}\n'
     found = only_problem(text)
-    assert found.startswith("plan.yaml:5:37: 'pattern' of property 'code' is not a valid regular expression: ")
+    assert found.startswith("plan.yaml:5:39: 'pattern' of property 'code' is not a valid regular expression: ")
 
 
 def test_constraint_on_the_wrong_type() -> None:
@@ -350,7 +350,7 @@ BROKEN_PROBLEMS = [
     "broken.yaml:14:28: 'items' on non-array property 'tags' (type string)",
     "broken.yaml:15:29: property 'total': 'minimum' (10) contradicts 'maximum' (5); no value can satisfy both",
     "broken.yaml:16:44: enum value #2 (5) of property 'currency' is an integer, not of the property's type string",
-    "broken.yaml:17:37: 'pattern' of property 'code' is not a valid regular expression: ",
+    "broken.yaml:17:39: 'pattern' of property 'code' is not a valid regular expression: ",
     "broken.yaml:18:7: duplicate key 'order_id' (first defined at line 12); YAML would silently keep only the last one",
 ]
 
@@ -378,14 +378,14 @@ def test_cli_exits_2_with_file_line_column_lines_and_no_traceback(tmp_path: Path
     assert len(lines) == len(BROKEN_PROBLEMS) + 1
     for line, expected in zip(lines[:-1], BROKEN_PROBLEMS, strict=True):
         assert line.startswith(expected)
-    assert lines[-1] == f"cdpctl: the plan has {len(BROKEN_PROBLEMS)} problems"
+    assert lines[-1] == f"cdpctl: error: the plan has {len(BROKEN_PROBLEMS)} problems"
     assert "Traceback" not in done.stderr
 
 
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        (None, "missing.yaml:1:1: cannot read plan file 'missing.yaml': No such file or directory"),
+        (None, "cdpctl: error: cannot read plan file 'missing.yaml': No such file or directory"),
         ("plan: T\nevents: {E: [\n", "bad.yaml:3:1: YAML syntax error: "),
     ],
 )

@@ -7,6 +7,7 @@ do the work.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,11 +30,13 @@ def exit_with(code: int) -> NoReturn:
     raise SystemExit(code)
 
 
-def die(message: str, code: int = 2) -> NoReturn:
-    """Print ``cdpctl: error: message`` to stderr and exit with ``code``."""
+def die(message: str, code: int = 2, hint: str | None = None) -> NoReturn:
+    """Print ``cdpctl: error: message`` (and ``cdpctl: hint: hint``) to stderr and exit with ``code``."""
     from cdpctl.reporting.formats import printable
 
     sys.stderr.write(f"cdpctl: error: {printable(message)}\n")
+    if hint:
+        sys.stderr.write(f"cdpctl: hint: {printable(hint)}\n")
     exit_with(code)
 
 
@@ -48,7 +51,7 @@ def handle_errors() -> Iterator[None]:
         for issue in exc.issues:
             sys.stderr.write(f"{printable(str(issue))}\n")
         count = len(exc.issues)
-        sys.stderr.write(f"cdpctl: the plan has {count} problem{'s' if count != 1 else ''}\n")
+        sys.stderr.write(f"cdpctl: error: the plan has {count} problem{'s' if count != 1 else ''}\n")
         if os.environ.get("GITHUB_ACTIONS") == "true":  # also as annotations on the plan's lines
             from cdpctl.reporting import Result, github_annotations
 
@@ -70,6 +73,16 @@ def handle_errors() -> Iterator[None]:
         die(str(exc), exc.exit_code)
 
 
+PLAN_OPTION_HELP = "The plan, as an option (the same as the PLAN argument)."
+
+
+def one_plan(argument: str | None, option: str | None) -> str | None:
+    """The plan given as the PLAN argument or as ``--plan`` (exit 2 when both are given and differ)."""
+    if argument is not None and option is not None and argument != option:
+        die(f"two plans given: '{argument}' and --plan '{option}'; give the plan once, as PLAN or as --plan")
+    return argument if argument is not None else option
+
+
 def load_plan_arg(plan: str | None) -> Plan:
     """Load ``--plan`` or the configured default plan (raises cdpctl errors; use under handle_errors)."""
     from cdpctl.config import resolve_plan_path
@@ -78,7 +91,25 @@ def load_plan_arg(plan: str | None) -> Plan:
 
     if plan == "-":
         raise UsageError("reading a plan from standard input ('-') is not supported: pass the plan file")
-    return load_plan(resolve_plan_path(plan))
+    path = resolve_plan_path(plan)
+    if not os.path.lexists(path):
+        die(f"cannot read plan file '{path}': No such file or directory", hint=plan_hint(path))
+    return load_plan(path)
+
+
+def plan_hint(path: str) -> str | None:
+    """``did you mean 'plans/acme-shop.yaml'?`` for a plan file that does not exist, from the YAML files beside it."""
+    from cdpctl.errors import did_you_mean
+
+    folder = os.path.dirname(path)
+    try:
+        names = [n for n in os.listdir(folder or ".") if n.endswith((".yaml", ".yml"))]
+    except OSError:
+        return None
+    guess = did_you_mean(os.path.basename(path), names)
+    if guess is None:
+        return f"YAML files in '{folder or '.'}': {', '.join(sorted(names)[:5])}" if names else None
+    return re.sub(r"'([^']+)'", lambda m: f"'{os.path.join(folder, m.group(1))}'", guess)
 
 
 def refuse_overwriting_plan(output: str | None, plan: Plan) -> None:
@@ -101,5 +132,7 @@ def choose_format(requested: str | None, allowed: tuple[str, ...], default: str 
             return "github"
         return default
     if requested not in allowed:
-        die(f"unknown format '{requested}'; choose one of: {', '.join(allowed)}")
+        from cdpctl.errors import did_you_mean
+
+        die(f"unknown format '{requested}'; choose one of: {', '.join(allowed)}", hint=did_you_mean(requested, allowed))
     return requested

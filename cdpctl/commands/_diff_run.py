@@ -124,6 +124,9 @@ def all_command(args: DiffArgs) -> str:
 def _pick(flag: str, given: str | None, configured: object, allowed: tuple[str, ...], default: str) -> str:
     value = given if given is not None else configured if configured is not None else default
     if not isinstance(value, str) or value not in allowed:
+        from cdpctl.errors import did_you_mean
+
         where = flag if given is not None else "the 'diff' settings of the project configuration"
-        die(f"{where}: '{value}' is not one of {', '.join(allowed)}")
+        hint = did_you_mean(value, allowed) if isinstance(value, str) else None
+        die(f"{where}: '{value}' is not one of {', '.join(allowed)}", hint=hint)
     return value

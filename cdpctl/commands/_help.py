@@ -94,8 +94,9 @@ def _write_description(help_text: str, formatter: Any) -> None:
     for paragraph in paragraphs:
         formatter.write_paragraph()
         if paragraph.lstrip().startswith(("Example:", "Examples:")):
-            for line in paragraph.splitlines():
-                formatter.write(" " * (formatter.current_indent + 2) + line.strip() + "\n")
+            for number, line in enumerate(paragraph.splitlines()):
+                indent = formatter.current_indent + (2 if number == 0 else 4)
+                formatter.write(" " * indent + line.strip() + "\n")
         else:
             formatter.write_text(" ".join(paragraph.split()))
 

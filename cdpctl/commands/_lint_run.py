@@ -16,6 +16,7 @@ from cdpctl.commands._common import (
     exit_with,
     handle_errors,
     load_plan_arg,
+    one_plan,
     refuse_overwriting_plan,
 )
 
@@ -46,12 +47,12 @@ def run_lint(args: LintArgs) -> None:
         if args.explain is not None or args.list_rules:
             _docs(args.explain)
             return
-        if args.plan and args.plan_option and args.plan != args.plan_option:
-            die(f"two plans given: '{args.plan}' and --plan '{args.plan_option}'; lint one plan at a time")
-        plan = args.plan or args.plan_option
+        plan = one_plan(args.plan, args.plan_option)
         fmt = choose_format(args.output_format, FORMATS)
         if args.fail_on is not None and args.fail_on not in FAIL_ON:
-            die(f"unknown --fail-on '{args.fail_on}'; choose one of: {', '.join(FAIL_ON)}")
+            from cdpctl.errors import did_you_mean
+
+            die(f"unknown --fail-on '{args.fail_on}'; choose one of: {', '.join(FAIL_ON)}", hint=did_you_mean(args.fail_on, FAIL_ON))
 
         from cdpctl.lint.config import load_lint_config
         from cdpctl.lint.runner import lint_plan

@@ -8,15 +8,16 @@ did-you-mean where a close name exists.
 
 from __future__ import annotations
 
-import difflib
 import re
 import sys
-from collections.abc import Iterable, Sequence
-from typing import Any, NoReturn
+from collections.abc import Sequence
+from typing import Any
 
 import typer.core
 
+from cdpctl.commands._common import die
 from cdpctl.commands._help import HelpCommand, HelpGroup
+from cdpctl.errors import did_you_mean
 
 _click: Any = getattr(typer.core, "_click", None) or __import__("click")
 """The click that typer uses: its own copy in recent typer releases, the click package before."""
@@ -25,24 +26,6 @@ _ABORT: type[BaseException] = getattr(typer.core, "Abort", None) or _click.excep
 """What the parser raises on Ctrl+C or end of input at a prompt (typer's own class in recent releases)."""
 
 _UNKNOWN_COMMAND = re.compile(r"No such command '?\"?([^'\"]+)'?\"?")
-
-
-def did_you_mean(name: str, known: Iterable[str]) -> str | None:
-    """``did you mean 'validate'?`` for the closest known name, if one is close."""
-    matches = difflib.get_close_matches(name, list(known), n=2, cutoff=0.6)
-    if not matches:
-        return None
-    return "did you mean " + " or ".join(f"'{match}'" for match in matches) + "?"
-
-
-def report_error(message: str, hint: str | None = None, code: int = 2) -> NoReturn:
-    """Print ``cdpctl: error: message`` (and ``cdpctl: hint: hint``) to stderr, then exit with ``code``."""
-    from cdpctl.reporting.formats import printable
-
-    sys.stderr.write(f"cdpctl: error: {printable(message)}\n")
-    if hint:
-        sys.stderr.write(f"cdpctl: hint: {printable(hint)}\n")
-    raise SystemExit(code)
 
 
 def _option_names(command: Any, ctx: Any) -> list[str]:
@@ -115,8 +98,8 @@ class RootGroup(HelpGroup):
                 raise SystemExit(2) from None
             if isinstance(exc, _click.exceptions.UsageError):
                 message, hint = explain_usage_error(exc)
-                report_error(message, hint, exc.exit_code)
-            report_error(_sentence(exc.format_message()), None, exc.exit_code)
+                die(message, exc.exit_code, hint)
+            die(_sentence(exc.format_message()), exc.exit_code)
         except _ABORT:
             if not standalone:
                 raise

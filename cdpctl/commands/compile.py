@@ -11,14 +11,15 @@ from typing import Optional
 import typer
 
 from cdpctl.commands._common import PLAN_HELP
+from cdpctl.commands._help import choices
 
 
 def compile_command(
     plan: Optional[str] = typer.Argument(None, help=PLAN_HELP, show_default=False),
     out: Optional[str] = typer.Option(
-        None, "--out", "-o", help="Write one schema per call and index.json here (default: one bundle on stdout)."
+        None, "--out", "-o", metavar="DIR", help="Write one schema per call and index.json here (default: one bundle on stdout)."
     ),
-    draft: str = typer.Option("07", "--draft", help="JSON Schema draft: 07 or 2020-12."),
+    draft: str = typer.Option("07", "--draft", metavar=choices(("07", "2020-12")), help="JSON Schema draft."),
 ) -> None:
     """Compile the plan to JSON Schema.
 

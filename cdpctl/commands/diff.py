@@ -10,6 +10,9 @@ from typing import Optional
 
 import typer
 
+from cdpctl.commands._diff_run import DIRECTIONS, FAIL_ON, FORMATS
+from cdpctl.commands._help import choices
+
 
 def diff_command(
     old: Optional[str] = typer.Argument(
@@ -19,16 +22,27 @@ def diff_command(
         None, help="NEW plan: a file, or REV:PATH read from git.", show_default=False
     ),
     base: Optional[str] = typer.Option(
-        None, "--base", help="Compare every plan of the project (or the one PLAN given) with its version at this git revision."
+        None, "--base", metavar="REV", help="Compare every plan of the project (or the one PLAN given) with its version at this git revision."
     ),
     direction: Optional[str] = typer.Option(
-        None, "--direction", "-d", help="Whose view: producer, consumer, or both (the worst of the two; the default)."
+        None,
+        "--direction",
+        "-d",
+        metavar=choices(DIRECTIONS),
+        help="Whose view: producers', consumers', or both (the worst of the two; the default).",
     ),
     output_format: Optional[str] = typer.Option(
-        None, "--format", "-f", help="text, markdown, json or github (default: github under GitHub Actions, else text)."
+        None,
+        "--format",
+        "-f",
+        metavar=choices(FORMATS),
+        help="Report format (default: text; github under GitHub Actions).",
     ),
     fail_on: Optional[str] = typer.Option(
-        None, "--fail-on", help="Exit 1 when a change at or above this severity exists: breaking (the default), warning, info, never."
+        None,
+        "--fail-on",
+        metavar=choices(FAIL_ON),
+        help="Exit 1 when a change at or above this severity exists (default: breaking).",
     ),
     check_version: Optional[bool] = typer.Option(
         None, "--check-version/--no-check-version", help="Exit 1 when NEW's version is not bumped enough for the changes."

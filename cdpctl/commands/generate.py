@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from cdpctl.commands._common import handle_errors, load_plan_arg
+from cdpctl.commands._common import PLAN_HELP, PLAN_OPTION_HELP, handle_errors, load_plan_arg, one_plan
 
 generate_app = typer.Typer(
     name="generate",
@@ -35,17 +35,15 @@ def _configured_out() -> str | None:
 
 @generate_app.command("python")
 def python_command(
-    plan: Optional[str] = typer.Option(
-        None,
-        "--plan",
-        "-p",
-        help="Plan file (default: 'plan' from cdpctl.yaml or the \\[tool.cdpctl] table of pyproject.toml).",
-        show_default=False,
+    plan_argument: Optional[str] = typer.Argument(None, metavar="PLAN", help=PLAN_HELP, show_default=False),
+    plan_option: Optional[str] = typer.Option(
+        None, "--plan", "-p", metavar="PLAN", help=PLAN_OPTION_HELP, show_default=False
     ),
     out: Optional[str] = typer.Option(
         None,
         "--out",
         "-o",
+        metavar="PATH",
         help="Module file (name.py) or package folder to write (default: generate.python_out from the config).",
         show_default=False,
     ),
@@ -55,12 +53,13 @@ def python_command(
 ) -> None:
     """Generate a typed Python tracking client (one method per planned call).
 
-    Example: cdpctl generate python --plan plans/acme-shop.yaml --out app/tracking.py
+    Example: cdpctl generate python plans/acme-shop.yaml --out app/tracking.py
     """
     from cdpctl.codegen import generated_files, stale_files, write_files
     from cdpctl.errors import UsageError
 
     with handle_errors():
+        plan = one_plan(plan_argument, plan_option)
         target = out or _configured_out()
         if target is None:
             raise UsageError("no output given: pass --out PATH, or set generate.python_out in the project config")
@@ -73,7 +72,7 @@ def python_command(
                 state = "missing" if not file.path.exists() else "stale"
                 sys.stderr.write(f"{file.path}: {state}: not what plan {label} generates\n")
             if stale:
-                again = f" --plan {plan}" if plan else ""
+                again = f" {plan}" if plan else ""
                 sys.stderr.write(f"cdpctl: to update, run: cdpctl generate python{again} --out {target}\n")
                 raise typer.Exit(1)
             sys.stderr.write(f"{target}: up to date with plan {label}\n")

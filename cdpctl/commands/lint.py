@@ -10,25 +10,29 @@ from typing import Optional
 
 import typer
 
-from cdpctl.commands._common import PLAN_HELP
+from cdpctl.commands._common import PLAN_HELP, PLAN_OPTION_HELP
+from cdpctl.commands._help import choices
+from cdpctl.commands._lint_run import FAIL_ON, FORMATS
 
 
 def lint_command(
-    plan: Optional[str] = typer.Argument(None, help=PLAN_HELP, show_default=False),
+    plan: Optional[str] = typer.Argument(None, metavar="PLAN", help=PLAN_HELP, show_default=False),
     plan_option: Optional[str] = typer.Option(
-        None, "--plan", "-p", help="The plan, as an option (same as the PLAN argument).", show_default=False
+        None, "--plan", "-p", metavar="PLAN", help=PLAN_OPTION_HELP, show_default=False
     ),
     output_format: Optional[str] = typer.Option(
         None,
         "--format",
         "-f",
-        help="Output: text, json, github, sarif or junit (default: text; github under GITHUB_ACTIONS=true).",
+        metavar=choices(FORMATS),
+        help="Report format (default: text; github under GitHub Actions).",
         show_default=False,
     ),
     fail_on: Optional[str] = typer.Option(
         None,
         "--fail-on",
-        help="Exit 1 when a finding at or above this severity remains: error, warning, info or never "
+        metavar=choices(FAIL_ON),
+        help="Exit 1 when a finding at or above this severity remains "
         "(default: lint.fail_on of the project config, else error).",
         show_default=False,
     ),

@@ -7,14 +7,15 @@ from typing import Optional
 
 import typer
 
-from cdpctl.commands._common import PLAN_HELP, handle_errors, load_plan_arg
+from cdpctl.commands._common import PLAN_HELP, PLAN_OPTION_HELP, handle_errors, load_plan_arg, one_plan
 from cdpctl.commands._help import choices
 
 REPORT_FORMATS = ("text", "json", "junit", "github", "sarif", "markdown")
 
 
 def serve_command(
-    plan: Optional[str] = typer.Option(None, "--plan", "-p", help=PLAN_HELP, show_default=False),
+    plan_argument: Optional[str] = typer.Argument(None, metavar="PLAN", help=PLAN_HELP, show_default=False),
+    plan: Optional[str] = typer.Option(None, "--plan", "-p", metavar="PLAN", help=PLAN_OPTION_HELP, show_default=False),
     host: Optional[str] = typer.Option(
         None, "--host", help="Interface to listen on (default 127.0.0.1; 0.0.0.0 for every one).", show_default=False
     ),
@@ -102,7 +103,11 @@ def serve_command(
     was seen.  Query endpoints: /summary, /violations, /events, /reset, /healthz,
     /openapi.json.
 
-    Example: cdpctl serve --capture session.ndjson & run-e2e-tests; kill %1; wait
+    Example:
+      cdpctl serve plans/acme-shop.yaml --capture session.ndjson &
+      until curl -sf http://127.0.0.1:8088/healthz >/dev/null; do sleep 0.2; done
+      curl -s http://127.0.0.1:8088/v1/track -H 'Content-Type: application/json' -d '{"userId": "u1", "event": "Signed Up"}'
+      kill $!; wait $!  # prints the report; exit status 1: 'Signed Up' is not in the plan
     """
     from cdpctl.commands._common import choose_format
 
@@ -133,7 +138,7 @@ def serve_command(
         }
         settings = resolve(cli, find_config().section("serve"))
         fmt = choose_format(settings.format, REPORT_FORMATS)
-        loaded = load_plan_arg(plan)
+        loaded = load_plan_arg(one_plan(plan_argument, plan))
         show_live = sys.stderr.isatty() if live is None else live
         code = serve_main(loaded, settings.options, fmt, show_live, settings.output)
     raise typer.Exit(code)

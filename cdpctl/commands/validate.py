@@ -11,6 +11,7 @@ from typing import Optional
 import typer
 
 from cdpctl.commands._common import PLAN_HELP
+from cdpctl.commands._help import choices
 
 
 def validate_command(
@@ -24,7 +25,8 @@ def validate_command(
         None,
         "--format",
         "-f",
-        help="Report format: text, json, junit, github, sarif, markdown (default: text; github under GitHub Actions).",
+        metavar=choices(("text", "json", "junit", "sarif", "github", "markdown")),
+        help="Report format (default: text; github under GitHub Actions).",
         show_default=False,
     ),
     output: Optional[str] = typer.Option(
@@ -48,6 +50,7 @@ def validate_command(
     engine: str = typer.Option(
         "local",
         "--engine",
+        metavar=choices(("local", "spark")),
         help="local (this machine, --jobs processes) or spark (PySpark: NDJSON files, gzip too, at any URI the "
         "cluster reads: s3a://, gs://, abfss://, hdfs://; needs pip install \"cdpctl\\[spark]\").",
     ),
