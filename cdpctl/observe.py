@@ -273,18 +273,23 @@ def _observe_chunk(records: list[bytes | None]) -> Observations:
     return observe_records(plan, records, validator, window)
 
 
-def _chunks(paths: list[str], size: int = 20_000) -> Iterator[list[bytes | None]]:
+def records_of_paths(paths: list[str]) -> Iterator[bytes | None]:
+    """Every record of the inputs ``cdpctl validate`` would read for ``paths`` (``None``: one not read)."""
     from cdpctl.validation import inputs
 
     for source in inputs.expand_paths(paths or [inputs.STDIN]):
-        chunk: list[bytes | None] = []
-        for record in _records_of_source(source):
-            chunk.append(record)
-            if len(chunk) >= size:
-                yield chunk
-                chunk = []
-        if chunk:
+        yield from _records_of_source(source)
+
+
+def _chunks(paths: list[str], size: int = 20_000) -> Iterator[list[bytes | None]]:
+    chunk: list[bytes | None] = []
+    for record in records_of_paths(paths):
+        chunk.append(record)
+        if len(chunk) >= size:
             yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def observe_sources(plan: Plan, paths: list[str], jobs: int = 1, window: Window | None = None) -> Observations:

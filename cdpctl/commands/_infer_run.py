@@ -1,0 +1,79 @@
+"""What ``cdpctl infer`` does once its arguments are parsed: infer, write, then load and lint what it wrote."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+
+from cdpctl.infer import Options
+
+
+def _write(text: str, out: str | None) -> None:
+    if out is None or out == "-":
+        sys.stdout.write(text)
+        return
+    folder = os.path.dirname(os.path.abspath(out))
+    handle, temporary = tempfile.mkstemp(prefix=".cdpctl-infer-", suffix=".yaml", dir=folder)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        os.replace(temporary, out)  # a plan is never left half written
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def run_infer(logs: list[str], out: str | None, update: str | None, name: str, options: Options, extract: bool,
+              allow_empty: bool) -> int:
+    """Infer and write the plan; 1 when no message was read (and that is not allowed), else 0."""
+    from cdpctl.errors import UsageError
+    from cdpctl.infer import infer_sources, plan_document
+    from cdpctl.interop.yamlwrite import dump_plan
+
+    if out is not None and out != "-" and os.path.exists(out) and any(os.path.exists(log) and os.path.samefile(log, out) for log in logs):
+        raise UsageError(f"'{out}' is one of the logs; writing the plan there would destroy it")
+    inference = infer_sources(logs, options)
+    if not inference.calls and not allow_empty:
+        return 1
+    if update is None:
+        text = dump_plan(plan_document(inference, name, options, extract), header=[
+            "Inferred by cdpctl infer: review every definition, then add descriptions and owners."])
+        added: list[str] = []
+    else:
+        import yaml
+
+        from cdpctl.infer_update import merge_into
+        from cdpctl.loader import load_plan
+
+        plan = load_plan(update)  # the plan must load before it is rewritten
+        if len(plan.files) > 1:
+            raise UsageError(f"'{update}' includes other files; --update rewrites one file: merge with -o into a new file instead")
+        with open(update, encoding="utf-8") as handle:
+            document = yaml.safe_load(handle) or {}
+        merged, comments, added = merge_into(document, plan_document(inference, name, options, extract=False))
+        text = dump_plan(merged, comments)
+    _write(text, out)
+    _report(inference, text, out, added)
+    return 0
+
+
+def _report(inference: object, text: str, out: str | None, added: list[str]) -> None:
+    """Load and lint what was written; name what lint says of the names (they are kept as seen)."""
+    from cdpctl.lint.config import load_lint_config
+    from cdpctl.lint.runner import lint_plan
+    from cdpctl.loader import load_plan_text
+
+    where = out if out not in (None, "-") else "<stdout>"
+    plan = load_plan_text(text, where or "<stdout>")
+    report = lint_plan(plan, load_lint_config())
+    naming = [f for f in report.findings if f.code in ("CP101", "CP102", "CP103", "CP104")]
+    for finding in naming:
+        sys.stderr.write(f"cdpctl: note: kept as seen: {finding.pos}: {finding.rule}: {finding.message}\n")
+    skipped = getattr(inference, "skipped", {})
+    for reason, count in sorted(skipped.items()):
+        sys.stderr.write(f"cdpctl: note: {count:,} messages skipped: {reason}\n")
+    calls = sum(1 for _ in plan.calls())
+    summary = f"{len(added)} additions" if added else f"{calls} calls"
+    sys.stderr.write(f"cdpctl: inferred {summary} from {getattr(inference, 'messages', 0):,} messages to {where}\n")

@@ -1,0 +1,154 @@
+"""``cdpctl infer``: plans inferred from traffic load, lint without error and validate their own logs
+with zero errors; types, formats, enums, required and nullable properties come out as generated;
+``--update`` keeps what people wrote."""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import yaml
+
+from cdpctl.infer import Options, Sketch, infer_records, plan_document
+from cdpctl.interop.yamlwrite import dump_plan
+from cdpctl.loader import load_plan, load_plan_text
+
+ROOT = Path(__file__).resolve().parents[1]
+CLEAN = ROOT / "examples" / "events.ndjson"
+
+
+def _cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "cdpctl", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def _corpus(count: int = 600, seed: int = 3) -> list[dict[str, object]]:
+    rng = random.Random(seed)
+    out: list[dict[str, object]] = []
+    for i in range(count):
+        props: dict[str, object] = {
+            "order_id": str(uuid.UUID(int=rng.getrandbits(128))),
+            "total": round(rng.uniform(1, 500), 2),
+            "items": rng.randint(1, 9),
+            "status": rng.choice(["paid", "refunded", "pending"]),
+            "placed_at": f"2024-06-{rng.randint(10, 28)}T10:00:00Z",
+            "email": f"user{rng.randint(1, 10_000)}@example.com",
+            "ip": f"10.0.{rng.randint(0, 255)}.{rng.randint(1, 254)}",
+            "site": f"https://shop.example.com/p/{rng.randint(1, 10_000)}",
+            "day": f"2024-07-{rng.randint(10, 28)}",
+            "products": [{"sku": f"s{rng.randint(1, 10_000)}", "price": rng.randint(1, 90)} for _ in range(rng.randint(0, 3))],
+            "note": rng.choice([None, f"free text {rng.random()}"]),
+        }
+        if i % 4:
+            props["coupon"] = f"C{rng.randint(1, 10_000)}"
+        out.append({"type": "track", "event": "Order Completed", "userId": f"u{i}", "properties": props})
+        if i % 5 == 0:
+            out.append({"type": "identify", "userId": f"u{i}", "context": {"traits": {"plan": rng.choice(["free", "pro"]), "age": rng.randint(18, 90)}}})
+        if i % 7 == 0:
+            out.append({"type": "page", "name": "Pricing", "anonymousId": "a", "properties": {"path": "/pricing"}})
+    return out
+
+
+def test_generated_corpus_gives_the_known_types(tmp_path: Path) -> None:
+    messages = _corpus()
+    inference = infer_records([json.dumps(m).encode() for m in messages])
+    document = plan_document(inference, "Shop")
+    props = document["events"]["Order Completed"]["properties"]
+    library = document.get("properties", {})
+
+    def definition(name: str) -> dict[str, object]:
+        return {**library.get(name, {}), **props[name]}
+
+    assert definition("order_id") == {"type": "string", "format": "uuid", "required": True}
+    assert definition("total") == {"type": "number", "required": True}
+    assert definition("items") == {"type": "integer", "required": True}
+    assert definition("status") == {"type": "string", "enum": ["paid", "pending", "refunded"], "required": True}
+    assert definition("placed_at")["format"] == "date-time"
+    assert definition("email")["format"] == "email"
+    assert definition("ip")["format"] == "ipv4"
+    assert definition("site")["format"] == "uri"
+    assert definition("day")["format"] == "date"
+    assert definition("note") == {"type": "string", "nullable": True, "required": True}
+    assert "required" not in definition("coupon")  # sent in three messages of four
+    products = definition("products")
+    assert products["items"]["properties"]["sku"] == {"type": "string", "required": True}  # type: ignore[index]
+    assert document["identify"]["traits"]["plan"]["type"] == "string"
+    assert document["pages"]["Pricing"]["properties"]["path"]["required"] is True
+    # the plan loads, validates its own logs with zero errors and lints without error
+    plan_file = tmp_path / "plan.yaml"
+    plan_file.write_text(dump_plan(document))
+    logs = tmp_path / "logs.ndjson"
+    logs.write_text("\n".join(json.dumps(m) for m in messages) + "\n")
+    load_plan(plan_file)
+    done = _cli("validate", str(logs), "--plan", str(plan_file), "--format", "json")
+    summary = json.loads(done.stdout)["summary"]
+    assert done.returncode == 0 and summary["invalid"] == 0, done.stdout[:2000]
+    lint = _cli("lint", str(plan_file), "--format", "json")
+    assert lint.returncode == 0, lint.stdout
+
+
+def test_round_trip_on_the_example_logs(tmp_path: Path) -> None:
+    out = tmp_path / "inferred.yaml"
+    done = _cli("infer", str(CLEAN), "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert _cli("validate", str(CLEAN), "--plan", str(out)).returncode == 0
+    assert _cli("lint", str(out)).returncode == 0
+    again = tmp_path / "again.yaml"
+    _cli("infer", str(CLEAN), "-o", str(again))
+    assert out.read_bytes() == again.read_bytes()  # deterministic
+
+
+def test_names_breaking_the_naming_rules_are_kept_and_reported(tmp_path: Path) -> None:
+    logs = tmp_path / "logs.ndjson"
+    logs.write_text(json.dumps({"type": "track", "event": "order_completed", "userId": "u", "properties": {"Total Amount": 1}}) + "\n")
+    done = _cli("infer", str(logs), "-o", str(tmp_path / "p.yaml"))
+    assert done.returncode == 0
+    assert "order_completed" in (tmp_path / "p.yaml").read_text()
+    assert "kept as seen" in done.stderr and "event-name-casing" in done.stderr
+
+
+def test_update_keeps_what_people_wrote_and_marks_what_was_not_seen(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        "plan: Shop\nversion: 1.2.0\nevents:\n  Order Completed:\n    description: Written by a person.\n    owner: checkout\n"
+        "    properties:\n      total: {type: number, minimum: 0, description: Hand-written.}\n      legacy: {type: string}\n"
+        "  Old Event:\n    description: Never sent any more.\n"
+    )
+    logs = tmp_path / "logs.ndjson"
+    logs.write_text("\n".join(json.dumps(m) for m in [
+        {"type": "track", "event": "Order Completed", "userId": "u", "properties": {"total": 5, "currency": "EUR"}},
+        {"type": "track", "event": "Signed Up", "userId": "u", "properties": {"plan": "pro"}},
+    ]) + "\n")
+    done = _cli("infer", str(logs), "--update", str(plan))
+    assert done.returncode == 0, done.stderr
+    text = plan.read_text()
+    merged = yaml.safe_load(text)
+    order = merged["events"]["Order Completed"]
+    assert order["description"] == "Written by a person." and order["owner"] == "checkout"
+    assert order["properties"]["total"] == {"type": "number", "minimum": 0, "description": "Hand-written."}
+    assert order["properties"]["currency"]["type"] == "string"
+    assert "legacy" in order["properties"] and "Old Event" in merged["events"] and "Signed Up" in merged["events"]
+    assert text.count("not observed in the logs") == 2  # legacy and Old Event
+    assert merged["version"] == "1.2.0"
+    load_plan(plan)
+
+
+def test_sketches_stay_bounded() -> None:
+    sketch = Sketch()
+    options = Options()
+    for i in range(100_000):
+        sketch.add(f"value {i}", options)
+    assert sketch.values is None and sketch.strings == 100_000
+    wide = Sketch()
+    wide.add_object({f"k{i}": i for i in range(5_000)}, options)
+    assert len(wide.props) == 1_000 and wide.open
+
+
+def test_no_messages_is_exit_two(tmp_path: Path) -> None:
+    (tmp_path / "empty.ndjson").write_text("\n")
+    done = _cli("infer", str(tmp_path / "empty.ndjson"))
+    assert done.returncode == 2 and "no events read" in done.stderr and "Traceback" not in done.stderr
+    assert load_plan_text(_cli("infer", str(tmp_path / "empty.ndjson"), "--allow-empty").stdout)
