@@ -12,12 +12,13 @@ standard validator reads it in its own dialect.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # jsonschema is imported only when a schema is checked or validated (start-up time)
-    from jsonschema import Draft7Validator, FormatChecker
+    from jsonschema import FormatChecker
 
 DRAFT_07 = "http://json-schema.org/draft-07/schema#"
 DIALECTS: dict[str, str] = {
@@ -46,7 +47,12 @@ def dialect(raw: Any) -> str | None:
 
 
 def check(raw: Any) -> str | None:
-    """Why ``raw`` is not a JSON Schema (checked against its dialect's meta-schema), or ``None`` when it is."""
+    """Why ``raw`` is not a JSON Schema cdpctl can apply, or ``None`` when it is.
+
+    It is checked against its dialect's meta-schema (``pattern`` as ECMA-262), every pattern in it
+    must run on the engine of :mod:`cdpctl.patterns`, and every reference must stay inside the block
+    (or name a meta-schema): cdpctl reads no other document.
+    """
     if isinstance(raw, bool):
         return None
     if not isinstance(raw, dict):
@@ -55,14 +61,36 @@ def check(raw: Any) -> str | None:
     if name is None:
         known = ", ".join(DIALECTS)
         return f"'$schema' {json.dumps(raw['$schema'])} is not a dialect cdpctl knows ({known})"
-    from jsonschema import validators
+    from jsonschema import FormatChecker, validators
     from jsonschema.exceptions import SchemaError
 
+    from cdpctl.patterns import is_ecma_pattern
+
+    checker = FormatChecker(formats=())
+    checker.checks("regex")(lambda value: not isinstance(value, str) or is_ecma_pattern(value))
     cls = validators.validator_for(raw, default=validators.Draft7Validator)
     try:
-        cls.check_schema(raw)
+        cls.check_schema(raw, format_checker=checker)  # type: ignore[call-arg]  # (the stubs lag: jsonschema >= 4.18 has it)
     except SchemaError as exc:
         return f"is not a valid JSON Schema: {exc.message}"
+    return _pattern_problem(raw) or _reference_problem(raw)
+
+
+def _pattern_problem(raw: dict[str, Any]) -> str | None:
+    from cdpctl.patterns import PatternError, compile_pattern
+
+    for _, contents in _subschemas(raw):
+        patterns = [contents.get("pattern"), *(contents.get("patternProperties") or {})]
+        for pattern in patterns:
+            if isinstance(pattern, str):
+                try:
+                    compile_pattern(pattern)
+                except PatternError as exc:
+                    return f"has a pattern cdpctl cannot run ({json.dumps(pattern)}): {exc}"
+    return None
+
+
+def _reference_problem(raw: dict[str, Any]) -> str | None:
     outside = outside_references(raw)
     if outside:
         return (
@@ -75,32 +103,42 @@ def check(raw: Any) -> str | None:
 REFERRING = ("$ref", "$dynamicRef", "$recursiveRef")
 
 
+def _subschemas(raw: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Every schema object of a block (read by its dialect's rules), with the base URI it is read under."""
+    from urllib.parse import urljoin
+
+    from referencing import Resource
+    from referencing.jsonschema import DRAFT7
+
+    found: list[tuple[str, dict[str, Any]]] = []
+    stack = [("", Resource.from_contents(raw, default_specification=DRAFT7))]
+    while stack:
+        base, resource = stack.pop()
+        own = resource.id()
+        if own is not None:
+            base = urljoin(base, own)
+        if isinstance(resource.contents, dict):
+            found.append((base, resource.contents))
+        stack.extend((base, sub) for sub in resource.subresources())
+    return found
+
+
 def outside_references(raw: dict[str, Any]) -> list[str]:
     """The references of a block that point neither into the block nor at a meta-schema jsonschema knows."""
     from urllib.parse import urldefrag, urljoin
 
-    from jsonschema_specifications import REGISTRY as META_SCHEMAS
-    from referencing import Resource
-    from referencing.jsonschema import DRAFT7
+    from jsonschema_specifications import REGISTRY as META_SCHEMAS  # type: ignore[import-untyped]
 
-    own: set[str] = {""}
-    refs: list[tuple[str, str]] = []
-    stack = [("", Resource.from_contents(raw, default_specification=DRAFT7))]
-    while stack:
-        base, resource = stack.pop()
-        found = resource.id()
-        if found is not None:
-            base = urljoin(base, found)
-            own.add(urldefrag(base).url)
-        contents = resource.contents
-        if isinstance(contents, dict):
-            refs.extend((base, ref) for key in REFERRING if isinstance(ref := contents.get(key), str))
-        stack.extend((base, sub) for sub in resource.subresources())
+    subschemas = _subschemas(raw)
+    own = {""} | {urldefrag(base).url for base, _ in subschemas}
     outside = []
-    for base, ref in refs:
-        target = urldefrag(urljoin(base, ref)).url
-        if target not in own and target.rstrip("#") not in META_SCHEMAS:
-            outside.append(ref)
+    for base, contents in subschemas:
+        for key in REFERRING:
+            ref = contents.get(key)
+            if isinstance(ref, str):
+                target = urldefrag(urljoin(base, ref)).url
+                if target not in own and target.rstrip("#") not in META_SCHEMAS:
+                    outside.append(ref)
     return outside
 
 
@@ -165,17 +203,51 @@ def as_resource(raw: dict[str, Any], draft_uri: str) -> dict[str, Any]:
     return {"$schema": uri, "$id": resource_id(raw), **body}
 
 
-def reference_validator(schema: dict[str, Any], format_checker: FormatChecker | None = None) -> Draft7Validator:
+@functools.cache
+def validator_classes() -> dict[str, type[Any]]:
+    """The jsonschema validator class of each dialect, patterns matched by :mod:`cdpctl.patterns`.
+
+    jsonschema switches to the class of a subschema's ``$schema`` (a raw block
+    in another dialect) through ``validator_for``, which knows only its own
+    classes; these classes switch among themselves instead, so every block keeps
+    the same pattern engine whatever its dialect.
+    """
+    from jsonschema import validators
+
+    from cdpctl.patterns import with_patterns
+
+    classes: dict[str, type[Any]] = {}
+    for uri, name in DIALECTS.items():
+        base = validators.validator_for({"$schema": uri + "#" if name in LEGACY else uri})
+        cls: type[Any] = validators.extend(with_patterns(base), {})  # type: ignore[no-untyped-call]
+        cls.evolve = _evolve
+        classes[name] = cls
+    return classes
+
+
+def _evolve(self: Any, **changes: Any) -> Any:
+    """jsonschema's ``evolve``, switching among :func:`validator_classes` (see there)."""
+    import attrs
+
+    schema = changes.setdefault("schema", self.schema)
+    name = dialect(schema) if isinstance(schema, dict) and "$schema" in schema else None
+    cls = validator_classes().get(name or "", type(self))
+    for field in attrs.fields(type(self)):
+        if field.init and field.alias not in changes:
+            changes[field.alias] = getattr(self, field.name)
+    return cls(**changes)
+
+
+def reference_validator(schema: dict[str, Any], format_checker: FormatChecker | None = None) -> Any:
     """The jsonschema validator of a compiled (draft-07) schema, every resource embedded in it registered.
 
     jsonschema registers embedded resources only when a ``$ref`` looks one up;
     ``$dynamicRef`` walks its dynamic scope without looking, so the registry is
     crawled beforehand (a block with ``$dynamicRef`` would otherwise fail).
     """
-    from jsonschema import Draft7Validator
     from referencing import Registry, Resource
     from referencing.jsonschema import DRAFT7
 
     resource = Resource.from_contents(schema, default_specification=DRAFT7)
     registry: Registry[Any] = Registry().with_resource(resource.id() or "", resource).crawl()
-    return Draft7Validator(schema, registry=registry, format_checker=format_checker)
+    return validator_classes()["draft-07"](schema, registry=registry, format_checker=format_checker)
