@@ -22,6 +22,7 @@ from cdpctl.model import Plan
 from cdpctl.validation import Report, Validator, validate_lines
 from cdpctl.validation.engine import Sink, dump_json, parse_json
 from cdpctl.validation.fastpath import Partial, Unplanned
+from cdpctl.validation.jsonread import not_json_in, not_json_message
 from cdpctl.validation.localize import JSON_TYPE_NAMES, MAX_MEMO, Node, json_types
 from cdpctl.validation.violations import Violation
 
@@ -68,6 +69,11 @@ def reference(plan: Plan, lines: list[bytes]) -> tuple[dict[str, Any], list[Entr
             batch = value["batch"]
         items = [(value, None)] if batch is None else [(item, index) for index, item in enumerate(batch)]
         for message, index in items:
+            token = not_json_in(message)
+            if token is not None:  # a NaN or Infinity: that message is malformed, the others are checked
+                report.record_malformed("f", number, not_json_message(token), b"", index)
+                sink.malformed(dump_json(message))
+                continue
             violations = validator.check_reference(message)
             if report.record(message, violations, "f", number, index):
                 sink.invalid(message, violations)
@@ -78,9 +84,9 @@ def reference(plan: Plan, lines: list[bytes]) -> tuple[dict[str, Any], list[Entr
 
 def fast(validator: Validator, lines: list[bytes]) -> tuple[dict[str, Any], list[Entry]]:
     sink = Recorder()
-    report = validate_lines(validator, zip(lines, repeat("f"), count(1)), sink)
+    report = validator.add_hints(validate_lines(validator, zip(lines, repeat("f"), count(1)), sink))
     # without a sink, the lines that need a closer look wait for the end of the batch: same report
-    deferred = validate_lines(validator, zip(lines, repeat("f"), count(1)))
+    deferred = validator.add_hints(validate_lines(validator, zip(lines, repeat("f"), count(1))))
     assert deferred.to_json() == report.to_json()
     return report.to_json(), sink.items
 

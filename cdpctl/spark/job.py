@@ -234,6 +234,7 @@ def run(
             report = _write_split(spark, made, shipped, offsets, split)
     finally:
         shipped.unpersist()
+    validator.add_hints(report)  # did-you-mean only for the groups the report keeps
     return SparkRun(report, made.files, made.bytes_read, made.partitions, time.perf_counter() - started)
 
 

@@ -383,7 +383,9 @@ class Validator:
                     return violations
         return self.check_reference(message, hint)
 
-    def _check_call(self, message: Any, raw: bytes, call_type: str | None, event: str | None) -> list[Violation]:
+    def _check_call(
+        self, message: Any, raw: bytes, call_type: str | None, event: str | None, hint: bool = False
+    ) -> list[Violation]:
         """:meth:`check_message` without a fast path outcome, given ``message_call(message)``."""
         fast = self._fast
         if fast is not None and call_type is not None:  # a call type: the message is a dict
@@ -392,7 +394,7 @@ class Validator:
                 violations = self.check_partial(outcome, message)
                 if violations is not None:
                     return violations
-        return self._reference(message, call_type, event, False)
+        return self._reference(message, call_type, event, hint)
 
 
 def _unplanned_text(call_type: str, event: str) -> str:
@@ -540,11 +542,11 @@ def _check_one(
     raw: bytes | None,
 ) -> None:
     if raw is None:
-        violations = validator.check(message, False)
+        violations = validator.check(message, sink is not None)  # --split annotates each record whole
         failed = report.record(message, violations, file, line, index)
     else:
         call_type, event = message_call(message)
-        violations = validator._check_call(message, raw, call_type, event)
+        violations = validator._check_call(message, raw, call_type, event, sink is not None)
         failed = report.record_call(call_type, event, violations, file, line, index)
     if sink is None:
         return
@@ -635,7 +637,7 @@ def _record(
         if sink is not None:
             sink.valid(raw.strip())
     elif isinstance(outcome, Unplanned):
-        violations = [validator.unplanned_event(outcome.type, outcome.name, False)]
+        violations = [validator.unplanned_event(outcome.type, outcome.name, sink is not None)]
         report.record_call(outcome.type, outcome.name, violations, file, line)
         if sink is not None:
             sink.invalid(parse_json(raw), violations)

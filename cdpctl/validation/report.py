@@ -23,7 +23,7 @@ MAX_GROUPS = 10_000
 OTHER_EVENTS = "(other events)"
 """The event of the ``other`` buckets: groups beyond :data:`MAX_GROUPS` count there, one per call type and code."""
 
-OTHER_MESSAGE = f"beyond the first {MAX_GROUPS:,} groups: every call and path counted together"
+OTHER_MESSAGE = f"every call and path beyond the first {MAX_GROUPS:,} groups, counted together as '{OTHER_EVENTS}'"
 
 GroupKey = tuple[str | None, str | None, str, str, str]
 """``(type, event, code, path, severity)``."""

@@ -218,9 +218,11 @@ def validate_sources(
                 _run_pool(validator, jobs, split, _chain(first, second, iterator), take)
     except Interrupted as stop:
         result.interrupted = stop
+        result.report.partial = True
     finally:
         if writer is not None:
             writer.close()
+    validator.add_hints(result.report)  # did-you-mean only for the groups the report keeps
     result.bytes_read = consumed_before
     result.seconds = time.perf_counter() - started
     return result
