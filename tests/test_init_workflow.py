@@ -7,8 +7,6 @@ The workflow's ``run:`` steps run in a clone of a bare ``origin`` the way GitHub
 
 from __future__ import annotations
 
-import os
-import re
 import shutil
 import subprocess
 import sys
@@ -17,95 +15,37 @@ from pathlib import Path
 
 import pytest
 import yaml
+from github_steps import clean_env, condition, git, run_step
 
 from cdpctl import __version__
 from cdpctl.interop.scaffold import GITIGNORE_ENTRIES, REPOSITORY
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOW = ".github/workflows/tracking-plan.yml"
-BIN = str(Path(sys.executable).parent)
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Dev",
-    "GIT_AUTHOR_EMAIL": "dev@example.com",
-    "GIT_COMMITTER_NAME": "Dev",
-    "GIT_COMMITTER_EMAIL": "dev@example.com",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
 
-def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-c", "init.defaultBranch=main", *args],
-        cwd=repo, capture_output=True, text=True, env={**os.environ, **GIT_ENV}, timeout=60,
-    )
-    assert done.returncode == 0, f"git {' '.join(args)}: {done.stderr}"
-    return done.stdout
-
-
 def cdpctl(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "cdpctl", *args], cwd=cwd, capture_output=True, text=True, timeout=120,
-        env={key: value for key, value in os.environ.items() if not key.startswith("GITHUB_")},
+        [sys.executable, "-m", "cdpctl", *args], cwd=cwd, capture_output=True, text=True, timeout=120, env=clean_env()
     )
-
-
-def github_env(workspace: Path, context: Mapping[str, str], summary: Path) -> dict[str, str]:
-    """The variables GitHub Actions sets for a step of a pull_request run (the ones cdpctl or the steps read)."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("GITHUB_")}
-    env.update(
-        {
-            "CI": "true",
-            "GITHUB_ACTIONS": "true",
-            "GITHUB_WORKSPACE": str(workspace),
-            "GITHUB_EVENT_NAME": context["event_name"],
-            "GITHUB_BASE_REF": context["base_ref"],
-            "GITHUB_HEAD_REF": context["head_ref"],
-            "GITHUB_REF": "refs/pull/1/merge",
-            "GITHUB_REPOSITORY": "acme/shop",
-            "GITHUB_STEP_SUMMARY": str(summary),
-            "RUNNER_TEMP": str(summary.parent),
-            "PATH": BIN + os.pathsep + os.environ.get("PATH", ""),
-        }
-    )
-    return env
-
-
-def expand(text: str, context: Mapping[str, str]) -> str:
-    """``${{ github.NAME }}`` -> its value (the only expressions the workflow uses)."""
-
-    def value(match: re.Match[str]) -> str:
-        assert match.group(1) in context, f"the test does not know ${{{{ github.{match.group(1)} }}}}"
-        return context[match.group(1)]
-
-    return re.sub(r"\$\{\{\s*github\.(\w+)\s*\}\}", value, text)
-
-
-def condition(expression: str, context: Mapping[str, str]) -> bool:
-    match = re.fullmatch(r"github\.(\w+)\s*==\s*'([^']*)'", expression.strip())
-    assert match is not None, f"the test cannot evaluate 'if: {expression}'"
-    return context[match.group(1)] == match.group(2)
 
 
 def run_steps(workspace: Path, context: Mapping[str, str]) -> tuple[dict[str, subprocess.CompletedProcess[str]], str]:
     """Every ``run:`` step of the workflow after the install, as Actions runs it; (results by step name, summary)."""
     steps = yaml.safe_load((workspace / WORKFLOW).read_text(encoding="utf-8"))["jobs"]["plan"]["steps"]
-    summary = workspace.parent / f"summary-{context['head_ref']}.md"
-    summary.write_text("", encoding="utf-8")
+    files = workspace.parent / f"runner-{context['github.head_ref']}"
+    files.mkdir()
+    (files / "summary.md").write_text("", encoding="utf-8")
     results: dict[str, subprocess.CompletedProcess[str]] = {}
     for step in steps:
         if "run" not in step or step.get("name") == "Install cdpctl":  # the install: checked on its own
             continue
         if "if" in step and not condition(step["if"], context):
             continue
-        results[step["name"]] = subprocess.run(
-            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", expand(step["run"], context)],
-            cwd=workspace, capture_output=True, text=True, timeout=120,
-            env=github_env(workspace, context, summary),
-        )
-    return results, summary.read_text(encoding="utf-8")
+        results[step["name"]] = run_step(step, workspace, context, files)
+    return results, (files / "summary.md").read_text(encoding="utf-8")
 
 
 def checkout(origin: Path, ref: str, into: Path) -> Path:
@@ -147,7 +87,7 @@ def test_first_and_second_pull_request_pass_and_a_breaking_one_fails(origin: Pat
     install = next(step for step in workflow["jobs"]["plan"]["steps"] if step.get("name") == "Install cdpctl")
     assert install["run"] == f"python -m pip install cdpctl=={__version__}"
     push_branch(origin, dev, "add-tracking-plan", "add the tracking plan")
-    context = {"event_name": "pull_request", "base_ref": "main", "head_ref": "add-tracking-plan"}
+    context = {"github.event_name": "pull_request", "github.base_ref": "main", "github.head_ref": "add-tracking-plan"}
     results, summary = run_steps(checkout(origin, "add-tracking-plan", tmp_path / "pr1"), context)
     assert list(results) == ["Lint the plan", "Compile the plan", "Diff against the base branch"]
     for name, result in results.items():
@@ -165,7 +105,7 @@ def test_first_and_second_pull_request_pass_and_a_breaking_one_fails(origin: Pat
         encoding="utf-8",
     )
     push_branch(origin, dev, "report-shared", "track report sharing")
-    context = {"event_name": "pull_request", "base_ref": "main", "head_ref": "report-shared"}
+    context = {"github.event_name": "pull_request", "github.base_ref": "main", "github.head_ref": "report-shared"}
     results, summary = run_steps(checkout(origin, "report-shared", tmp_path / "pr2"), context)
     for name, result in results.items():
         assert result.returncode == 0, f"{name}: {result.stdout}{result.stderr}"
@@ -177,7 +117,7 @@ def test_first_and_second_pull_request_pass_and_a_breaking_one_fails(origin: Pat
     start = text.index("  Report Shared:")
     plan.write_text(text[:start] + text[text.index("\nidentify:", start) + 1 :], encoding="utf-8")
     push_branch(origin, dev, "drop-report-shared", "stop tracking report sharing")
-    context = {"event_name": "pull_request", "base_ref": "main", "head_ref": "drop-report-shared"}
+    context = {"github.event_name": "pull_request", "github.base_ref": "main", "github.head_ref": "drop-report-shared"}
     results, summary = run_steps(checkout(origin, "drop-report-shared", tmp_path / "pr3"), context)
     assert results["Lint the plan"].returncode == 0
     assert results["Diff against the base branch"].returncode == 1
@@ -189,7 +129,7 @@ def test_push_to_main_skips_the_diff(origin: Path, tmp_path: Path) -> None:
     git(tmp_path, "clone", "-q", str(origin), str(dev))
     assert cdpctl(dev, "init", "--yes", "--ci", "github").returncode == 0
     push_branch(origin, dev, "main", "add the tracking plan")
-    context = {"event_name": "push", "base_ref": "", "head_ref": "main"}
+    context = {"github.event_name": "push", "github.base_ref": "", "github.head_ref": "main"}
     results, summary = run_steps(checkout(origin, "main", tmp_path / "push"), context)
     assert list(results) == ["Lint the plan", "Compile the plan"]
     assert all(result.returncode == 0 for result in results.values())
