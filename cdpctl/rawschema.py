@@ -12,7 +12,6 @@ standard validator reads it in its own dialect.
 from __future__ import annotations
 
 import copy
-import functools
 import hashlib
 import json
 from typing import TYPE_CHECKING, Any
@@ -203,41 +202,6 @@ def as_resource(raw: dict[str, Any], draft_uri: str) -> dict[str, Any]:
     return {"$schema": uri, "$id": resource_id(raw), **body}
 
 
-@functools.cache
-def validator_classes() -> dict[str, type[Any]]:
-    """The jsonschema validator class of each dialect, patterns matched by :mod:`cdpctl.patterns`.
-
-    jsonschema switches to the class of a subschema's ``$schema`` (a raw block
-    in another dialect) through ``validator_for``, which knows only its own
-    classes; these classes switch among themselves instead, so every block keeps
-    the same pattern engine whatever its dialect.
-    """
-    from jsonschema import validators
-
-    from cdpctl.patterns import with_patterns
-
-    classes: dict[str, type[Any]] = {}
-    for uri, name in DIALECTS.items():
-        base = validators.validator_for({"$schema": uri + "#" if name in LEGACY else uri})
-        cls: type[Any] = validators.extend(with_patterns(base), {})  # type: ignore[no-untyped-call]
-        cls.evolve = _evolve
-        classes[name] = cls
-    return classes
-
-
-def _evolve(self: Any, **changes: Any) -> Any:
-    """jsonschema's ``evolve``, switching among :func:`validator_classes` (see there)."""
-    import attrs
-
-    schema = changes.setdefault("schema", self.schema)
-    name = dialect(schema) if isinstance(schema, dict) and "$schema" in schema else None
-    cls = validator_classes().get(name or "", type(self))
-    for field in attrs.fields(type(self)):
-        if field.init and field.alias not in changes:
-            changes[field.alias] = getattr(self, field.name)
-    return cls(**changes)
-
-
 def reference_validator(schema: dict[str, Any], format_checker: FormatChecker | None = None) -> Any:
     """The jsonschema validator of a compiled (draft-07) schema, every resource embedded in it registered.
 
@@ -248,6 +212,8 @@ def reference_validator(schema: dict[str, Any], format_checker: FormatChecker | 
     from referencing import Registry, Resource
     from referencing.jsonschema import DRAFT7
 
+    from cdpctl.patterns import draft7_validator
+
     resource = Resource.from_contents(schema, default_specification=DRAFT7)
     registry: Registry[Any] = Registry().with_resource(resource.id() or "", resource).crawl()
-    return validator_classes()["draft-07"](schema, registry=registry, format_checker=format_checker)
+    return draft7_validator()(schema, registry=registry, format_checker=format_checker)
