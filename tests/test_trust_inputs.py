@@ -1,0 +1,475 @@
+"""Trust in ``cdpctl validate``'s inputs and runs: nothing unchecked is OK, no traceback, no hang.
+
+Every test runs the real command in a real process on real files, pipes, FIFOs
+and signals (the guarantees of docs/guarantees.md, "Validate inputs and runs").
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import zstandard
+
+ROOT = Path(__file__).resolve().parents[1]
+PLAN = ROOT / "plans" / "acme-shop.yaml"
+GOOD: dict[str, Any] = {
+    "type": "track",
+    "event": "Order Completed",
+    "userId": "u-1",
+    "properties": {"order_id": "o-1", "total": 10, "currency": "EUR", "products": [{"product_id": "p", "price": 10}]},
+}
+BAD: dict[str, Any] = {**GOOD, "properties": {**GOOD["properties"], "currency": "JPY"}}
+LINE = json.dumps(GOOD).encode() + b"\n"
+BAD_LINE = json.dumps(BAD).encode() + b"\n"
+ENV = {**os.environ, "GITHUB_ACTIONS": "", "CI": ""}
+
+
+def cdpctl(*args: str, stdin: Any = subprocess.DEVNULL, **options: Any) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cdpctl", "validate", "--plan", str(PLAN), *args],
+        stdin=stdin,
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=120,
+        **options,
+    )
+
+
+def report(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(result.stdout)
+    return document
+
+
+def no_traceback(result: subprocess.CompletedProcess[str]) -> None:
+    assert "Traceback" not in result.stderr, result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("cdpctl: error:")]
+    assert all(len(line) < 400 for line in errors)
+
+
+# --- 1. nothing unchecked is ever OK -----------------------------------------------------------------
+
+
+def zstd_truncated(tmp_path: Path, cut: int) -> Path:
+    data = LINE * 20_000
+    compressed = zstandard.ZstdCompressor(write_checksum=True).compress(data)
+    path = tmp_path / "events.ndjson.zst"
+    path.write_bytes(compressed[:cut] if cut > 0 else compressed[: len(compressed) + cut])
+    return path
+
+
+@pytest.mark.parametrize("cut", [-1, -4, -40, 40])
+def test_truncated_zstd_is_exit_2_and_named(tmp_path: Path, cut: int) -> None:
+    path = zstd_truncated(tmp_path, cut)
+    result = cdpctl(str(path), "-f", "json")
+    no_traceback(result)
+    assert result.returncode == 2
+    document = report(result)
+    assert document["summary"]["unreadable"] == 1 and document["summary"]["partial"] is False
+    assert str(path) in document["input_errors"][0] and "truncated" in document["input_errors"][0]
+    assert f"cdpctl: error: cannot read '{path}'" in result.stderr
+
+
+def test_truncated_gzip_is_exit_2_in_every_format(tmp_path: Path) -> None:
+    compressed = gzip.compress(LINE * 20_000)
+    path = tmp_path / "events.ndjson.gz"
+    path.write_bytes(compressed[:-10])
+    for fmt in ("text", "json", "junit", "github", "sarif", "markdown"):
+        result = cdpctl(str(path), "-f", fmt)
+        no_traceback(result)
+        assert result.returncode == 2, (fmt, result.stderr)
+        assert str(path) in result.stdout, fmt  # the report itself names the file
+    text = cdpctl(str(path)).stdout
+    assert "FAIL: 1 input not read to the end" in text
+
+
+def test_whole_zstd_with_several_frames_checksums_and_a_skippable_frame_is_ok(tmp_path: Path) -> None:
+    skippable = b"\x50\x2a\x4d\x18" + (5).to_bytes(4, "little") + b"12345"
+    parts = [
+        zstandard.ZstdCompressor().compress(LINE * 3000),
+        skippable,
+        zstandard.ZstdCompressor(write_checksum=True, level=19).compress(LINE * 10),
+        zstandard.ZstdCompressor(write_content_size=False).compress(b""),
+    ]
+    path = tmp_path / "events.ndjson.zst"
+    path.write_bytes(b"".join(parts))
+    result = cdpctl(str(path), "-f", "json")
+    assert result.returncode == 0, result.stderr
+    assert report(result)["summary"]["events"] == 3010
+
+
+def test_zstd_frames_follows_the_layout_byte_by_byte() -> None:
+    from cdpctl.validation.streams import ZstdFrames
+
+    data = zstandard.ZstdCompressor(write_checksum=True).compress(os.urandom(300_000) + LINE * 1000)
+    for step in (1, 7, 4096, len(data)):
+        frames = ZstdFrames()
+        for start in range(0, len(data), step):
+            frames.feed(data[start : start + step])
+        assert frames.complete, step
+    frames = ZstdFrames()
+    frames.feed(data[:-1])
+    assert not frames.complete
+
+
+def test_within_the_rate_is_ok_and_exit_0(tmp_path: Path) -> None:
+    path = tmp_path / "events.ndjson"
+    path.write_bytes(BAD_LINE + LINE * 49)  # 2% invalid
+    within = cdpctl(str(path), "--max-invalid-rate", "0.05")
+    assert within.returncode == 0
+    assert "OK: 2% invalid, within --max-invalid-rate 5%" in within.stdout
+    exact = cdpctl(str(path), "--max-invalid-rate", "0.02")
+    assert exact.returncode == 0 and "OK: 2% invalid, within --max-invalid-rate 2%" in exact.stdout
+    over = cdpctl(str(path), "--max-invalid-rate", "0.01")
+    assert over.returncode == 1 and "FAIL: 2% invalid, over --max-invalid-rate 1%" in over.stdout
+    markdown = cdpctl(str(path), "--max-invalid-rate", "0.05", "-f", "markdown")
+    assert markdown.returncode == 0 and markdown.stdout.startswith("### cdpctl validate: passed (2% invalid")
+
+
+def test_verdict_and_exit_status_always_agree() -> None:
+    from cdpctl.validation.report import Report
+    from cdpctl.validation.verdict import RunFacts, judge
+
+    for events in range(1, 40):
+        for failing in range(events + 1):
+            for rate in (0.0, 0.01, 0.05, 0.1, 0.25, 1 / 3, 0.5, 1.0):
+                report = Report(events=events, invalid=failing)
+                verdict = judge(report, RunFacts(max_invalid_rate=rate))
+                assert verdict.ok == (failing / events <= rate)
+                assert verdict.headline.startswith("OK" if verdict.ok else "FAIL")
+                assert verdict.exit_code == (0 if verdict.ok else 1)
+
+
+@pytest.mark.parametrize("kind", ["empty file", "blank lines", "empty stdin", "empty directory"])
+def test_no_records_is_exit_2_unless_allow_empty(tmp_path: Path, kind: str) -> None:
+    args: list[str]
+    stdin: Any = subprocess.DEVNULL
+    if kind == "empty stdin":
+        args = ["-"]
+    elif kind == "empty directory":
+        (tmp_path / "logs").mkdir()
+        (tmp_path / "logs" / "notes.txt").write_text("not a data file")
+        args = [str(tmp_path / "logs")]
+    else:
+        path = tmp_path / "events.ndjson"
+        path.write_bytes(b"" if kind == "empty file" else b"\n  \n\n")
+        args = [str(path)]
+    result = cdpctl(*args, "-f", "json", stdin=stdin)
+    no_traceback(result)
+    assert result.returncode == 2
+    assert "cdpctl: error: no events read" in result.stderr
+    assert report(result)["summary"]["events"] == 0
+    allowed = cdpctl(*args, "--allow-empty", stdin=stdin)
+    assert allowed.returncode == 0 and "OK: no events read (--allow-empty)" in allowed.stdout
+
+
+def test_a_name_that_lies_about_compression_is_read_by_its_bytes_with_a_warning(tmp_path: Path) -> None:
+    plain = tmp_path / "plain.ndjson.gz"
+    plain.write_bytes(LINE * 3)
+    packed = tmp_path / "packed.ndjson"
+    packed.write_bytes(gzip.compress(LINE * 4))
+    zstd = tmp_path / "zstd.log"
+    zstd.write_bytes(zstandard.ZstdCompressor().compress(LINE * 5))
+    honest = tmp_path / "honest.ndjson.zst"
+    honest.write_bytes(zstandard.ZstdCompressor().compress(LINE))
+    result = cdpctl(str(plain), str(packed), str(zstd), str(honest), "-f", "json")
+    assert result.returncode == 0, result.stderr
+    assert report(result)["summary"]["events"] == 13
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("cdpctl: warning:")]
+    assert len(warnings) == 3
+    assert f"'{plain}' is named like a gzip file but is not gzip-compressed" in warnings[0]
+    assert f"'{packed}' is gzip-compressed although its name does not say so" in warnings[1]
+    assert f"'{zstd}' is zstd-compressed" in warnings[2]
+
+
+# --- 2. no traceback, no hang ---------------------------------------------------------------------------
+
+
+def test_first_line_holding_an_array_is_still_ndjson(tmp_path: Path) -> None:
+    path = tmp_path / "capture.ndjson"
+    path.write_bytes(json.dumps([GOOD, BAD]).encode() + b"\n" + LINE + BAD_LINE + b"{broken\n" + LINE)
+    for jobs in ("1", "2"):
+        result = cdpctl(str(path), "-f", "json", "--jobs", jobs)
+        assert result.returncode == 1, result.stderr
+        document = report(result)
+        assert document["summary"]["events"] == 6
+        assert document["summary"]["invalid"] == 2 and document["summary"]["malformed"] == 1
+        groups = {group["code"]: group for group in document["violations"]}
+        assert groups["value_not_allowed"]["examples"][:2] == [
+            {"file": str(path), "line": 1, "index": 1},
+            {"file": str(path), "line": 3},
+        ]
+        assert groups["malformed_json"]["examples"] == [{"file": str(path), "line": 4}]
+
+
+def test_a_pretty_printed_array_is_still_one_document(tmp_path: Path) -> None:
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps([GOOD, BAD, GOOD], indent=2))
+    result = cdpctl(str(path), "-f", "json")
+    assert result.returncode == 1 and report(result)["summary"]["events"] == 3
+
+
+def feed_fifo(
+    path: Path, data: bytes, keep_open: threading.Event | None = None, written: threading.Event | None = None
+) -> threading.Thread:
+    """Write ``data`` into a FIFO from a thread; with ``keep_open``, hold it open (the reader waits for more)."""
+
+    def write() -> None:
+        with open(path, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            if written is not None:
+                written.set()
+            if keep_open is not None:
+                keep_open.wait(60)
+
+    thread = threading.Thread(target=write, daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_named_fifo_is_read_once(tmp_path: Path, jobs: str) -> None:
+    fifo = tmp_path / "events.fifo"
+    os.mkfifo(fifo)
+    data = (LINE * 30_000) + BAD_LINE  # several blocks with --jobs 2
+    writer = feed_fifo(fifo, data)
+    result = cdpctl(str(fifo), "-f", "json", "--jobs", jobs)
+    writer.join(10)
+    no_traceback(result)
+    assert result.returncode == 1, result.stderr
+    assert report(result)["summary"]["events"] == 30_001
+
+
+def test_process_substitution_and_a_pipe(tmp_path: Path) -> None:
+    if shutil.which("bash") is None:
+        pytest.skip("no bash for process substitution")
+    path = tmp_path / "events.ndjson.gz"
+    path.write_bytes(gzip.compress(LINE * 1000 + BAD_LINE))
+    command = f"{sys.executable} -m cdpctl validate --plan {PLAN} -f json <(gzip -dc {path})"
+    result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, env=ENV, timeout=120)
+    no_traceback(result)
+    assert result.returncode == 1 and report(result)["summary"]["events"] == 1001
+    piped = cdpctl("-", "-f", "json", stdin=open(path, "rb"))  # noqa: SIM115  # closed by the process's end
+    assert piped.returncode == 1 and report(piped)["summary"]["events"] == 1001
+
+
+@pytest.mark.parametrize("args", [["-"], []])
+def test_a_closed_stdin_is_one_error_line(args: list[str]) -> None:
+    if shutil.which("bash") is None:
+        pytest.skip("no bash to close stdin")
+    words = " ".join(args)
+    command = f"{sys.executable} -m cdpctl validate --plan {PLAN} {words} <&-"
+    result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, env=ENV, timeout=120)
+    no_traceback(result)
+    assert result.returncode == 2
+    assert "cdpctl: error: cannot read '<stdin>': standard input is closed" in result.stderr
+
+
+# --- 3. interrupted runs ----------------------------------------------------------------------------
+
+
+def children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        text = (task / "children").read_text().split()
+        found.extend(int(child) for child in text)
+    return found
+
+
+def running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"
+
+
+def wait_for(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 60
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never held"
+        time.sleep(0.05)
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="lists children through /proc")
+@pytest.mark.parametrize(("signum", "jobs", "status"), [(signal.SIGTERM, "2", 143), (signal.SIGINT, "2", 130), (signal.SIGINT, "1", 130)])
+def test_a_signal_prints_a_partial_report_and_leaves_no_worker(
+    tmp_path: Path, signum: int, jobs: str, status: int
+) -> None:
+    fifo = tmp_path / "events.fifo"
+    os.mkfifo(fifo)
+    done, written = threading.Event(), threading.Event()
+    # when the last write returns, the run has read all but a pipe buffer (64 KB) of it, so it has merged
+    # the first blocks (a window of 2 per job is in flight), then it waits for more: the FIFO stays open
+    blocks = 8 if jobs == "2" else 3
+    writer = feed_fifo(fifo, LINE * (blocks * 4 * 1024 * 1024 // len(LINE) + 1), done, written)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cdpctl", "validate", "--plan", str(PLAN), str(fifo), "-f", "json", "--jobs", jobs],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
+    )
+    try:
+        workers: list[int] = []
+        if jobs == "2":
+            wait_for(lambda: len(children(process.pid)) >= 2)
+            workers = children(process.pid)
+        assert written.wait(60)
+        process.send_signal(signum)
+        out, err = process.communicate(timeout=60)
+    finally:
+        done.set()
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+        writer.join(10)
+    assert process.returncode == status, err
+    assert "Traceback" not in err
+    document = json.loads(out)
+    assert document["summary"]["partial"] is True
+    assert document["summary"]["events"] > 0
+    assert f"stopped by {signal.Signals(signum).name}" in err
+    for pid in workers:
+        assert not running(pid), f"worker {pid} still running"
+
+
+# --- 4. writing -----------------------------------------------------------------------------------------
+
+
+def limited(size: int) -> Callable[[], None]:
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+
+    return limit
+
+
+@pytest.mark.skipif(not hasattr(resource, "RLIMIT_FSIZE"), reason="no file size limit on this system")
+@pytest.mark.parametrize("target", ["-o", "--split"])
+def test_a_full_disk_is_one_error_line_and_exit_2(tmp_path: Path, target: str) -> None:
+    path = tmp_path / "events.ndjson"
+    path.write_bytes((LINE + BAD_LINE) * 3000)
+    out = tmp_path / ("report.json" if target == "-o" else "split")
+    result = cdpctl(str(path), "-f", "json", target, str(out), preexec_fn=limited(512))
+    no_traceback(result)
+    assert result.returncode == 2, result.stderr
+    error = [line for line in result.stderr.splitlines() if line.startswith("cdpctl: error:")]
+    assert len(error) == 1 and "cannot write" in error[0] and "too large" in error[0].lower()
+
+
+def test_outputs_never_overwrite_the_plan_an_input_or_each_other(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.yaml"
+    shutil.copy(PLAN, plan)
+    path = tmp_path / "events.ndjson"
+    path.write_bytes(LINE)
+    before = plan.read_bytes()
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [sys.executable, "-m", "cdpctl", "validate", "--plan", str(plan), str(path), *args],
+            capture_output=True, text=True, env=ENV, timeout=120,
+        )
+        no_traceback(result)
+        assert result.returncode == 2, result
+        return result
+
+    assert "is a file of the plan" in run("-o", str(plan)).stderr
+    assert "is one of the inputs" in run("-o", str(path)).stderr
+    (tmp_path / "split").mkdir()
+    os.link(path, tmp_path / "split" / "valid.ndjson")  # the same file under the name --split writes
+    assert "is one of the inputs" in run("--split", str(tmp_path / "split")).stderr
+    clash = run("-o", str(tmp_path / "out" / "invalid.ndjson"), "--split", str(tmp_path / "out"))
+    assert "would both write" in clash.stderr
+    assert plan.read_bytes() == before and path.read_bytes() == LINE
+
+
+# --- 5. records over the cap ------------------------------------------------------------------------------
+
+
+def test_a_record_over_the_cap_is_one_malformed_record_and_its_neighbours_are_checked(tmp_path: Path) -> None:
+    big = b'{"type":"track","event":"' + b"x" * 3_000_000 + b'"}\n'
+    data = LINE + big + BAD_LINE + big.rstrip(b"\n")
+    plain = tmp_path / "events.ndjson"
+    plain.write_bytes(data)
+    packed = tmp_path / "events.ndjson.gz"
+    packed.write_bytes(gzip.compress(data))
+    for args, stdin in (([str(plain)], None), ([str(packed)], None), (["-"], plain), ([str(plain), "-j", "2"], None)):
+        result = cdpctl(*args, "-f", "json", "--max-record-bytes", "1000000", stdin=open(stdin, "rb") if stdin else None)  # noqa: SIM115
+        assert result.returncode == 1, result.stderr
+        document = report(result)
+        assert document["summary"]["events"] == 4 and document["summary"]["malformed"] == 2
+        groups = {group["code"]: group for group in document["violations"]}
+        assert [e["line"] for e in groups["record_too_large"]["examples"]] == [2, 4]
+        assert groups["value_not_allowed"]["examples"][0]["line"] == 3
+    within = cdpctl(str(plain), "-f", "json")  # the default cap (32 MB) reads them
+    assert "record_too_large" not in within.stdout
+
+
+def test_a_small_cap_applies_inside_a_block_and_split_skips_the_record(tmp_path: Path) -> None:
+    path = tmp_path / "events.ndjson"
+    long_line = json.dumps({**GOOD, "properties": {**GOOD["properties"], "note": "y" * 5000}}).encode() + b"\n"
+    path.write_bytes(LINE * 10 + long_line + LINE * 10)
+    split = tmp_path / "split"
+    result = cdpctl(str(path), "-f", "json", "--max-record-bytes", "4096", "--split", str(split))
+    assert result.returncode == 1
+    document = report(result)
+    assert document["summary"] == {
+        "events": 21, "valid": 20, "invalid": 0, "malformed": 1, "warnings": 0, "unreadable": 0, "partial": False
+    }
+    assert document["violations"][0]["examples"] == [{"file": str(path), "line": 11}]
+    assert (split / "valid.ndjson").read_bytes().count(b"\n") == 20
+    assert (split / "malformed.txt").read_bytes() == b""
+
+
+def test_a_document_over_the_cap_is_one_record_too_large(tmp_path: Path) -> None:
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps([GOOD] * 2000, indent=2))
+    result = cdpctl(str(path), "-f", "json", "--max-record-bytes", "100000")
+    assert result.returncode == 1
+    document = report(result)
+    assert document["summary"]["events"] == 1 and document["violations"][0]["code"] == "record_too_large"
+
+
+def peak_memory_of(args: list[str]) -> tuple[int, int]:
+    """Exit status and peak resident memory (bytes) of ``cdpctl validate`` with ``args``."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cdpctl", "validate", "--plan", str(PLAN), *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=ENV,
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    scale = 1 if sys.platform == "darwin" else 1024
+    return process.returncode, usage.ru_maxrss * scale
+
+
+@pytest.mark.skipif(not hasattr(os, "wait4"), reason="peak memory read with wait4")
+def test_a_gzip_bomb_of_one_long_line_stays_within_memory(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.ndjson.gz"
+    with gzip.open(bomb, "wb", compresslevel=9) as handle:
+        handle.write(LINE)
+        handle.write(b'{"a":"')
+        chunk = b"x" * (1 << 20)
+        for _ in range(400):  # one line of 400 MB
+            handle.write(chunk)
+        handle.write(b'"}\n')
+        handle.write(LINE)
+    _, baseline = peak_memory_of([str(ROOT / "examples" / "events.ndjson")])
+    status, peak = peak_memory_of([str(bomb)])
+    assert status == 1  # one record_too_large, two valid lines
+    assert peak - baseline < 160 * 1024 * 1024, (peak, baseline)
