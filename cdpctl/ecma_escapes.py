@@ -77,7 +77,14 @@ class PatternError(ValueError):
 
 
 class UnsupportedPattern(PatternError):
-    """Valid ECMA-262 that cannot run in linear time (lookaround, back-references, huge counts)."""
+    """Valid ECMA-262 that cannot run in linear time (lookaround, back-references, huge counts).
+
+    ``problems`` lists every such construct as ``(offset, message)``; the first is the error's own.
+    """
+
+    def __init__(self, message: str, offset: int = 0, problems: tuple[tuple[int, str], ...] = ()) -> None:
+        super().__init__(message, offset)
+        self.problems = problems or ((offset, message),)
 
 
 def hex_escape(code: int) -> str:
@@ -140,7 +147,7 @@ class Reader:
         self.script_ok = script_ok
         self.i = 0
         self.out: list[str] = []
-        self.unsupported: UnsupportedPattern | None = None
+        self.unsupported: list[tuple[int, str]] = []
         self.groups, self.names = _count_groups(source)
 
     # -- helpers ------------------------------------------------------------------------------
@@ -152,8 +159,7 @@ class Reader:
         return PatternError(message, self.i if offset is None else offset)
 
     def cannot_run(self, message: str, offset: int) -> None:
-        if self.unsupported is None:
-            self.unsupported = UnsupportedPattern(message, offset)
+        self.unsupported.append((offset, message))
 
     # -- escapes ------------------------------------------------------------------------------
     def escape(self) -> tuple[str, bool]:

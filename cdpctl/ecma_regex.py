@@ -92,8 +92,9 @@ class _Parser(Reader):
                 quantifiable = True
         if depth:
             raise self.fail("missing ')'", len(self.src))
-        if self.unsupported is not None:
-            raise self.unsupported
+        if self.unsupported:
+            offset, message = self.unsupported[0]
+            raise UnsupportedPattern(message, offset, tuple(self.unsupported))
         return "".join(self.out)
 
     def group_open(self) -> str:

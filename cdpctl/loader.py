@@ -30,6 +30,7 @@ from cdpctl.model import (
     Property,
     TypeDef,
 )
+from cdpctl.plan_checks import pattern_problem
 from cdpctl.yamlsrc import YMap, YNode, YScalar, YSeq, non_finite_numbers, parse_yaml, to_python
 
 Reader = Callable[[str], str]
@@ -156,8 +157,9 @@ class _Sources:
 
 
 class _Loader:
-    def __init__(self, read: Reader) -> None:
+    def __init__(self, read: Reader, check_patterns: bool = True) -> None:
         self.read = read
+        self.check_patterns = check_patterns
         self.issues: list[PlanIssue] = []
         self.files: list[str] = []
         self.texts: dict[str, str] = {}
@@ -647,10 +649,9 @@ class _Loader:
             if not isinstance(value, str):
                 self.error(pos, f"'pattern' of {where} must be a string, not {_describe(value)}")
                 return _INVALID
-            try:
-                re.compile(value)
-            except re.error as exc:
-                self.error(pos, f"'pattern' of {where} is not a valid regular expression: {exc}")
+            problem = pattern_problem(value, pos, self.texts.get(pos.file, "")) if self.check_patterns else None
+            if problem is not None:
+                self.error(problem[0], f"'pattern' of {where} {problem[1]}")
                 return _INVALID
             return value
         if key == "format":
@@ -839,17 +840,19 @@ def read_text_file(path: str) -> str:
         return decode_plan_bytes(handle.read())
 
 
-def load_plan(path: str | os.PathLike[str], read: Reader | None = None) -> Plan:
+def load_plan(path: str | os.PathLike[str], read: Reader | None = None, *, check_patterns: bool = True) -> Plan:
     """Load and resolve the plan at ``path`` (and the files it includes).
 
     ``read`` maps a path to its text; the default reads the file system (a git
     revision reader is used by ``cdpctl diff``).  Raises
     :class:`~cdpctl.errors.PlanLoadError` with every problem found.
+    ``check_patterns=False`` keeps patterns the engine cannot run, for ``lint``
+    to report each construct (rule CP303); every other command refuses them.
     """
-    return _Loader(read or read_text_file).load(os.fspath(path))
+    return _Loader(read or read_text_file, check_patterns).load(os.fspath(path))
 
 
-def load_plan_text(text: str, file: str = "plan.yaml") -> Plan:
+def load_plan_text(text: str, file: str = "plan.yaml", *, check_patterns: bool = True) -> Plan:
     """Load a plan from a string (``include:`` paths are read from disk relative to ``file``)."""
 
     def read(path: str) -> str:
@@ -857,4 +860,4 @@ def load_plan_text(text: str, file: str = "plan.yaml") -> Plan:
             return text
         return read_text_file(path)
 
-    return _Loader(read).load(file)
+    return _Loader(read, check_patterns).load(file)

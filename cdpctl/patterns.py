@@ -18,8 +18,6 @@ import functools
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-import re2
-
 from cdpctl.ecma_regex import PatternError, UnsupportedPattern, is_ecma_pattern, translate
 
 if TYPE_CHECKING:
@@ -42,19 +40,13 @@ MAX_MEMORY = 32 << 20
 
 
 def _options() -> Any:
+    import re2
+
     options = re2.Options()
     options.log_errors = False
     options.never_capture = True
     options.max_mem = MAX_MEMORY
     return options
-
-
-try:  # the compiled module under google-re2's wrapper: one call per match, no match object built
-    from re2 import _re2
-
-    _UNANCHORED: Any = _re2.RE2.Anchor.UNANCHORED
-except (ImportError, AttributeError):  # pragma: no cover - depends on the google-re2 build
-    _re2 = None
 
 
 class Pattern:
@@ -75,13 +67,20 @@ class Pattern:
 
 
 def _searcher(translated: str) -> Callable[[str], bool | None]:
-    encoded = translated.encode("utf-8")
+    """A search function on RE2 (imported here: only plans with patterns pay its start-up)."""
+    import re2
+
+    try:  # the compiled module under google-re2's wrapper: one call per match, no match object built
+        from re2 import _re2
+
+        anchor: Any = _re2.RE2.Anchor.UNANCHORED
+    except (ImportError, AttributeError):  # pragma: no cover - depends on the google-re2 build
+        _re2 = None
     if _re2 is not None:
-        compiled = _re2.RE2(encoded, _options())
+        compiled = _re2.RE2(translated.encode("utf-8"), _options())
         if not compiled.ok():
             raise UnsupportedPattern(_engine_message(compiled.error()))
         match = compiled.Match
-        anchor = _UNANCHORED
 
         def search(text: str) -> bool | None:
             try:
@@ -111,6 +110,8 @@ def _engine_message(error: Any) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def _known_script(name: str) -> bool:
+    import re2
+
     if not name.replace("_", "").isalpha():
         return False
     try:
@@ -189,9 +190,17 @@ def _additional_properties(validator: Any, ap: Any, instance: Any, schema: Any) 
             yield ValidationError(error % extras_msg(sorted(extras, key=str)))
 
 
+_EXTENDED: set[type[Any]] = set()
+
+
 @functools.cache
 def with_patterns(base: type[Any]) -> type[Any]:
-    """``base`` (a jsonschema validator class) with patterns matched by this module's engine."""
+    """``base`` (a jsonschema validator class) with patterns matched by this module's engine.
+
+    A subschema naming another dialect in ``$schema`` (a raw ``json_schema:``
+    block) is checked by that dialect's class, made with this function too: the
+    class's ``evolve`` hands on the engine.
+    """
     from jsonschema import validators
 
     keywords = {
@@ -199,10 +208,35 @@ def with_patterns(base: type[Any]) -> type[Any]:
         "patternProperties": _pattern_properties,
         "additionalProperties": _additional_properties,
     }
+    if base in _EXTENDED:
+        return base
     extended: type[Any] = validators.extend(  # type: ignore[no-untyped-call]
         base, {k: v for k, v in keywords.items() if k in base.VALIDATORS}
     )
+    plain_evolve = extended.evolve
+
+    def evolve(self: Any, **changes: Any) -> Any:
+        evolved = plain_evolve(self, **changes)
+        kind: Any = type(evolved)
+        if kind in _EXTENDED:
+            return evolved
+        import attrs
+
+        fields = {field.alias: getattr(evolved, field.name) for field in attrs.fields(kind) if field.init}
+        return with_patterns(kind)(**fields)
+
+    extended.evolve = evolve
+    _EXTENDED.add(extended)
     return extended
+
+
+def schema_format_checker(cls: type[Any]) -> Any:
+    """``cls``'s meta-schema format checker with ``regex`` meaning ECMA-262 (for ``check_schema``)."""
+    import copy
+
+    checker = copy.copy(cls.FORMAT_CHECKER)
+    checker.checkers = {**checker.checkers, "regex": (is_ecma_pattern, ())}
+    return checker
 
 
 def draft7_validator() -> type[Any]:

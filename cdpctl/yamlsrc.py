@@ -232,6 +232,33 @@ def non_finite_numbers(node: YNode) -> list[Pos]:
     return sorted(found)
 
 
+def offset_in_scalar(line: str, pos: Pos, offset: int) -> Pos:
+    """The position of character ``offset`` of the string scalar written at ``pos`` on ``line``.
+
+    Handles plain, single-quoted and double-quoted scalars on one line
+    (escapes in double quotes count as one character); anything else
+    falls back to the scalar's own position.
+    """
+    start = pos.column - 1
+    if start >= len(line):
+        return pos
+    quote = line[start]
+    if quote not in "\"'":
+        return Pos(pos.file, pos.line, pos.column + offset)
+    column = start + 1
+    remaining = offset
+    while remaining > 0 and column < len(line):
+        char = line[column]
+        if quote == '"' and char == "\\" or quote == "'" and char == "'" and line[column + 1 : column + 2] == "'":
+            column += 2
+        elif char == quote:
+            return pos
+        else:
+            column += 1
+        remaining -= 1
+    return Pos(pos.file, pos.line, column + 1)
+
+
 def to_python(node: YNode) -> Any:
     """Plain Python value of a node (positions dropped)."""
     if isinstance(node, YScalar):

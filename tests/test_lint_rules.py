@@ -23,7 +23,7 @@ def run(rule_slug: str, text: str, **options: Any) -> list[Finding]:
     """Findings of one rule (default options overridden by ``options``) on a plan snippet."""
     rule = find_rule(rule_slug)
     assert rule is not None
-    plan = load_plan_text(text, "plan.yaml")
+    plan = load_plan_text(text, "plan.yaml", check_patterns=False)  # as cdpctl lint loads it
     setting = RuleSetting(rule, rule.severity, {**rule.default_options(), **options})
     return sorted(run_rule(setting, plan, SourceIndex(plan.sources)), key=Finding.sort_key)
 
@@ -445,18 +445,28 @@ def test_non_ecma_constructs(pattern: str, column: int, words: str) -> None:
 
 @pytest.mark.parametrize(
     "pattern",
-    [r"^[a-z]+(?:-[a-z]+)*$", r"(a)\1", r"(?=a)a", r"[(?<=)]", r"a+?b*?c??", r"\(\?i\)", r"x{2}"],
+    [r"^[a-z]+(?:-[a-z]+)*$", r"(?<id>a)", r"[(?<=)]", r"a+?b*?c??", r"\(\?i\)", r"x{2}", r"\p{Letter}\cA"],
 )
 def test_ecma_constructs_are_accepted(pattern: str) -> None:
     text = "events:\n  A Viewed:\n    description: a\n    properties:\n      code: {type: string, pattern: 'PAT'}\n"
     assert run("invalid-pattern", text.replace("PAT", pattern)) == []
 
 
-def test_re2_dialect_reports_lookahead_and_backreferences() -> None:
+@pytest.mark.parametrize("dialect", ["ecma-262", "re2"])
+def test_lookahead_and_backreferences_are_reported_in_both_dialects(dialect: str) -> None:
+    # ECMA-262, but cdpctl's engine runs in linear time: other commands refuse the plan, lint points inside
     text = "events:\n  A Viewed:\n    description: a\n    properties:\n      code: {type: string, pattern: '(a)(?=b)\\1'}\n"
-    assert run("invalid-pattern", text) == []
-    findings = run("invalid-pattern", text, dialect="re2")
+    findings = run("invalid-pattern", text, dialect=dialect)
     assert positions(findings) == [(5, 41), (5, 46)]
+    assert "lookahead" in findings[0].message and "back-reference" in findings[1].message
+
+
+def test_counts_over_the_engine_limit_and_syntax_errors_are_reported() -> None:
+    text = "events:\n  A Viewed:\n    description: a\n    properties:\n      code: {type: string, pattern: 'PAT'}\n"
+    (huge,) = run("invalid-pattern", text.replace("PAT", "a{4294967296}"))
+    assert positions([huge]) == [(5, 39)] and "above 1000" in huge.message
+    (broken,) = run("invalid-pattern", text.replace("PAT", "([a-z"))
+    assert positions([broken]) == [(5, 39)] and "does not compile: missing ']'" in broken.message
 
 
 # -- reserved-property ------------------------------------------------------------------------------

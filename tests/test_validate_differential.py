@@ -7,7 +7,8 @@ Three properties are checked on each generated message:
   (``check``: the envelope rules plus jsonschema on the compiled schema);
 * a message the fast path accepts has no error under the reference route;
 * "no error-severity violation" is exactly "the Segment envelope rules hold and
-  ``jsonschema.Draft7Validator(compiled schema).is_valid(message)``" for planned calls.
+  ``jsonschema.Draft7Validator(compiled schema).is_valid(message)``" for planned calls (patterns
+  matched as ECMA-262, by :func:`cdpctl.patterns.draft7_validator`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -27,6 +27,7 @@ from cdpctl.compiler import call_schema
 from cdpctl.formats import format_checker
 from cdpctl.loader import load_plan
 from cdpctl.model import Call, Plan, Property
+from cdpctl.patterns import draft7_validator
 from cdpctl.spec import envelope_problems
 from cdpctl.validation import Validator
 from cdpctl.validation.engine import parse_json
@@ -188,7 +189,8 @@ def reference_valid(plan: Plan, message: dict[str, Any]) -> bool | None:
     call = plan.find_call(str(call_type), name if isinstance(name, str) else None)
     if call is None:
         return None
-    return bool(jsonschema.Draft7Validator(call_schema(call), format_checker=format_checker()).is_valid(message))
+    # jsonschema's Draft 7 validator, its pattern keywords on the ECMA-262 engine plans use ('$' is the very end)
+    return bool(draft7_validator()(call_schema(call), format_checker=format_checker()).is_valid(message))
 
 
 def check_agreement(plan_name: str, message: Any) -> None:

@@ -83,8 +83,11 @@ def one_plan(argument: str | None, option: str | None) -> str | None:
     return argument if argument is not None else option
 
 
-def load_plan_arg(plan: str | None) -> Plan:
-    """Load ``--plan`` or the configured default plan (raises cdpctl errors; use under handle_errors)."""
+def load_plan_arg(plan: str | None, *, check_patterns: bool = True) -> Plan:
+    """Load ``--plan`` or the configured default plan (raises cdpctl errors; use under handle_errors).
+
+    ``check_patterns=False`` (lint) keeps patterns the engine cannot run, for rule CP303 to point into.
+    """
     from cdpctl.config import resolve_plan_path
     from cdpctl.errors import UsageError
     from cdpctl.loader import load_plan
@@ -94,7 +97,7 @@ def load_plan_arg(plan: str | None) -> Plan:
     path = resolve_plan_path(plan)
     if not os.path.lexists(path):
         die(f"cannot read plan file '{path}': No such file or directory", hint=plan_hint(path))
-    return load_plan(path)
+    return load_plan(path, check_patterns=check_patterns)
 
 
 def plan_hint(path: str) -> str | None:

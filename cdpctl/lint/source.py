@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from cdpctl.errors import Pos
-from cdpctl.yamlsrc import YMap, YNode, YSeq, parse_yaml
+from cdpctl.yamlsrc import YMap, YNode, YSeq, offset_in_scalar, parse_yaml
 
 if TYPE_CHECKING:
     from cdpctl.lint.walk import Definition
@@ -92,22 +92,4 @@ class SourceIndex:
         (escapes in double quotes count as one character); anything else
         falls back to the scalar's own position.
         """
-        text = self.line(pos.file, pos.line)
-        start = pos.column - 1
-        if start >= len(text):
-            return pos
-        quote = text[start]
-        if quote not in "\"'":
-            return Pos(pos.file, pos.line, pos.column + offset)
-        column = start + 1
-        remaining = offset
-        while remaining > 0 and column < len(text):
-            char = text[column]
-            if quote == '"' and char == "\\" or quote == "'" and char == "'" and text[column + 1 : column + 2] == "'":
-                column += 2
-            elif char == quote:
-                return pos
-            else:
-                column += 1
-            remaining -= 1
-        return Pos(pos.file, pos.line, column + 1)
+        return offset_in_scalar(self.line(pos.file, pos.line), pos, offset)

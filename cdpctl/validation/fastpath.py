@@ -35,6 +35,7 @@ from msgspec import UNSET, Meta, Raw
 from cdpctl.compiler import object_schema
 from cdpctl.formats import FORMAT_PATTERNS, format_checker, matches_format
 from cdpctl.model import Call, Plan, Property
+from cdpctl.patterns import compile_pattern
 from cdpctl.spec import OBJECT_FIELDS, TIMESTAMP_FIELDS
 from cdpctl.validation.localize import Node, fields_node
 from cdpctl.validation.violations import Violation
@@ -186,12 +187,12 @@ class _Builder:
             patterned = self.field_pattern(prop)
             if patterned is not None:
                 annotation = patterned[0]
-                searches.append((attribute, re.compile(patterned[1]).search))
+                searches.append((attribute, patterned[1]))
             if prop.required:
                 fields.append((attribute, annotation))
             else:
                 fields.append((attribute, annotation, UNSET))
-            check = self.value_checker(prop)
+            check = self.value_checker(prop, searched=patterned is not None)
             if check is not None:
                 checks.append((attribute, check))
         namespace: dict[str, Any] = {}
@@ -269,13 +270,19 @@ class _Builder:
         return Literal[tuple(kept)]
 
     def string(self, prop: Property) -> Any:
-        meta, pattern = self.string_parts(prop)
-        if pattern is not None:
-            meta = {**meta, "pattern": pattern}
+        """A string type; a plan pattern is left to :meth:`value_checker` (msgspec would run it with ``re``)."""
+        meta, _ = self.string_parts(prop)
+        fmt = prop.constraints.get("format")
+        if fmt is not None and "pattern" not in prop.constraints:
+            meta = {**meta, "pattern": _full_pattern(fmt)}
         return Annotated[str, Meta(**meta)] if meta else str
 
-    def string_parts(self, prop: Property) -> tuple[dict[str, Any], str | None]:
-        """A string's length constraints (as ``Meta`` keywords) and the pattern it must match, if any."""
+    def string_parts(self, prop: Property) -> tuple[dict[str, Any], Callable[[str], Any] | None]:
+        """A string's length constraints (as ``Meta`` keywords) and the search of the pattern it must match.
+
+        A plan pattern runs on the linear-time engine of :mod:`cdpctl.patterns`; a format's own pattern
+        (written by cdpctl, not by the plan) on ``re``.
+        """
         constraints = prop.constraints
         self.only(constraints, ("pattern", "format", "min_length", "max_length"))
         meta: dict[str, Any] = {}
@@ -287,12 +294,12 @@ class _Builder:
         if fmt is not None and fmt not in FORMAT_PATTERNS:
             raise Unsupported(f"format {fmt}")
         if "pattern" in constraints:
-            return meta, str(constraints["pattern"])
+            return meta, compile_pattern(str(constraints["pattern"])).search
         if fmt is not None:
-            return meta, _full_pattern(fmt)
+            return meta, re.compile(_full_pattern(fmt)).search
         return meta, None
 
-    def field_pattern(self, prop: Property) -> tuple[Any, str] | None:
+    def field_pattern(self, prop: Property) -> tuple[Any, Callable[[str], Any]] | None:
         """For a string field of a struct with a pattern (or a format): its type without the pattern, and
         the pattern, which the struct's ``__post_init__`` matches (cheaper than ``Meta(pattern=...)``,
         which costs msgspec about twice a plain ``search``).  ``None`` for any other field."""
@@ -367,12 +374,18 @@ class _Builder:
 
     # --- checks msgspec cannot express ------------------------------------------------------------
 
-    def value_checker(self, prop: Property) -> Checker | None:
-        """A check run after decoding, for ``unique_items`` and a ``format`` next to a ``pattern``."""
+    def value_checker(self, prop: Property, *, searched: bool = False) -> Checker | None:
+        """A check run after decoding, for ``unique_items``, a plan pattern (unless ``searched``: the
+        struct matches it) and a ``format`` next to a ``pattern``."""
         constraints = prop.constraints
-        if prop.type == "string" and "pattern" in constraints and "format" in constraints:
-            fmt = constraints["format"]
-            return lambda value: matches_format(fmt, value)
+        if prop.type == "string" and "pattern" in constraints:
+            fmt = constraints.get("format")
+            search = None if searched else compile_pattern(str(constraints["pattern"])).search
+            if fmt is None:
+                return None if search is None else lambda value: search(value) is not None
+            if search is None:
+                return lambda value: matches_format(fmt, value)
+            return lambda value: search(value) is not None and matches_format(fmt, value)
         if prop.type != "array":
             return None
         inner = self.value_checker(prop.items) if prop.items is not None else None
@@ -490,21 +503,31 @@ def own_code(function: Callable[[Any], None]) -> Callable[[Any], None]:
 Id = Union[str, int, float, None]
 
 
-def _envelope_fields() -> list[tuple[str, Any] | tuple[str, Any, Any]]:
-    """The envelope fields every call shares (their rules beyond types are in ``envelope_checks``)."""
+class _ContextTraits(msgspec.Struct, gc=False):
+    """A ``context`` object, of which only its ``traits`` are kept (unparsed): an identify or group call
+    without ``traits`` is checked on ``context.traits`` (where rudder-sdk-python puts identify traits)."""
+
+    traits: Raw = UNSET  # type: ignore[assignment]
+
+
+def _envelope_fields(context: Any = None) -> list[tuple[str, Any] | tuple[str, Any, Any]]:
+    """The envelope fields every call shares (their rules beyond types are in ``envelope_checks``);
+    ``context`` is the type of the ``context`` object (skipped unless said)."""
     return [
         ("userId", Id, None),
         ("anonymousId", Id, None),
         ("timestamp", str, UNSET),
         ("sentAt", str, UNSET),
         ("originalTimestamp", str, UNSET),
-        ("context", _Empty, UNSET),
+        ("context", _Empty if context is None else context, UNSET),
         ("integrations", _Empty, UNSET),
     ]
 
 
-def _envelope(tag: str, extra: list[tuple[str, Any] | tuple[str, Any, Any]], check: Callable[[Any], None]) -> Any:
-    fields: list[tuple[str, Any] | tuple[str, Any, Any]] = [*_envelope_fields(), *extra]
+def _envelope(
+    tag: str, extra: list[tuple[str, Any] | tuple[str, Any, Any]], check: Callable[[Any], None], context: Any = None
+) -> Any:
+    fields: list[tuple[str, Any] | tuple[str, Any, Any]] = [*_envelope_fields(context), *extra]
     return msgspec.defstruct(
         f"Envelope_{tag}",
         fields,
@@ -614,6 +637,14 @@ def is_object(raw: Any) -> bool:
     return raw is UNSET or memoryview(raw)[0] == OPEN_BRACE
 
 
+def context_traits(context: Any) -> Any:
+    """The unparsed ``context.traits`` of a decoded ``context`` when it is an object, else ``UNSET``."""
+    if context is UNSET:
+        return UNSET
+    traits = context.traits
+    return traits if traits is not UNSET and is_object(traits) else UNSET
+
+
 class _Fields(msgspec.Struct, gc=False):
     """Only the ``properties`` and ``traits`` of a message, unparsed."""
 
@@ -712,14 +743,23 @@ class FastPath:
         def traits_type(entry: Entry | None) -> Any:
             return _Empty if entry is None else Raw
 
+        def context_type(entry: Entry | None) -> Any:
+            return None if entry is None else _ContextTraits
+
         self.track_type = _envelope(
             "track", [("event", str), ("properties", Raw, UNSET), ("traits", _Empty, UNSET)], _envelope_check
         )
         self.identify_type = _envelope(
-            "identify", [("traits", traits_type(self.identify), UNSET), ("properties", _Empty, UNSET)], _envelope_check
+            "identify",
+            [("traits", traits_type(self.identify), UNSET), ("properties", _Empty, UNSET)],
+            _envelope_check,
+            context_type(self.identify),
         )
         self.group_type = _envelope(
-            "group", [("traits", traits_type(self.group), UNSET), ("properties", _Empty, UNSET)], _envelope_check
+            "group",
+            [("traits", traits_type(self.group), UNSET), ("properties", _Empty, UNSET)],
+            _envelope_check,
+            context_type(self.group),
         )
         named: dict[str, Any] = {}
         for tag, governed in (("page", plan.pages is not None), ("screen", plan.screens is not None)):
@@ -775,6 +815,8 @@ class FastPath:
         try:
             fields = FIELDS_ONLY.decode(raw)
         except (msgspec.DecodeError, RecursionError):  # nesting too deep: the reference path reports it
+            return None
+        if entry.call.field_key == "traits" and fields.traits is UNSET:  # maybe context.traits: look at all of it
             return None
         return Partial(entry, fields.traits if entry.call.field_key == "traits" else fields.properties, False)
 
@@ -856,6 +898,8 @@ class FastPath:
             if entry is None:
                 return self._ungoverned(single[0], None) if envelope_ok else None
             fields = message.traits
+            if fields is UNSET:  # identify or group without traits: their context.traits (when an object)
+                fields = context_traits(message.context)
         if entry is None:
             return None
         decoder = entry.decoder

@@ -26,7 +26,6 @@ Shortcuts give the same findings for less work:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Union
 
@@ -37,6 +36,7 @@ from msgspec import UNSET, Raw
 from cdpctl.compiler import property_schema
 from cdpctl.formats import FORMAT_PATTERNS, matches_format
 from cdpctl.model import Property
+from cdpctl.patterns import PatternError, compile_pattern
 from cdpctl.validation.classify import (
     CODE_OF_KEYWORD,
     KEYWORD_RANK,
@@ -173,18 +173,18 @@ class Node:
     def whole(self) -> Draft7Validator:
         """The jsonschema validator of the node's whole schema."""
         if self._whole is None:
-            from jsonschema import Draft7Validator
+            from cdpctl.patterns import draft7_validator
 
-            self._whole = Draft7Validator(self.schema, format_checker=self.format_checker())
+            self._whole = draft7_validator()(self.schema, format_checker=self.format_checker())
         return self._whole
 
     @property
     def own(self) -> Draft7Validator:
         """The jsonschema validator of the node's own keywords (when it has :attr:`own_schema`)."""
         if self._own is None:
-            from jsonschema import Draft7Validator
+            from cdpctl.patterns import draft7_validator
 
-            self._own = Draft7Validator(self.own_schema or {}, format_checker=self.format_checker())
+            self._own = draft7_validator()(self.own_schema or {}, format_checker=self.format_checker())
         return self._own
 
     def format_checker(self) -> FormatChecker:
@@ -245,8 +245,8 @@ def _text_checks(schema: dict[str, Any]) -> tuple[TextCheck, ...] | None:
                 if not isinstance(pattern, str):
                     return None
                 try:
-                    search = re.compile(pattern).search  # what jsonschema's re.search(pattern, value) compiles
-                except re.error:
+                    search = compile_pattern(pattern).search  # the engine the reference path's keyword uses
+                except PatternError:
                     return None
                 checks.append(("pattern", pattern, search))
         else:

@@ -1,4 +1,4 @@
-"""CP303 invalid-pattern: patterns compile and stay inside the ECMA-262 dialect of JSON Schema."""
+"""CP303 invalid-pattern: patterns are ECMA-262 (the dialect of JSON Schema) and run on cdpctl's linear-time engine."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from cdpctl.ecma_escapes import NOT_ECMA_ESCAPES
 from cdpctl.errors import Pos
 from cdpctl.lint.base import Hit, Option, Rule
 from cdpctl.lint.source import SourceIndex
 from cdpctl.model import Plan
+from cdpctl.patterns import PatternError, UnsupportedPattern, compile_pattern
 
 DIALECTS = ("ecma-262", "re2")
 
@@ -35,15 +37,7 @@ _RE2_GROUP_PROBLEMS = (
     ("?!", "negative lookahead '(?!' is not supported by RE2-based validators (Go, Rust)"),
 )
 _INLINE_FLAGS = re.compile(r"\?[aiLmsux]*(?:-[imsx]+)?[:)]")
-_ESCAPE_PROBLEMS = {
-    "A": "'\\A' is a Python anchor, not ECMA-262; write '^'",
-    "Z": "'\\Z' is a Python anchor, not ECMA-262; write '$'",
-    "z": "'\\z' is not ECMA-262; write '$'",
-    "G": "'\\G' is not ECMA-262",
-    "h": "'\\h' is not ECMA-262",
-    "R": "'\\R' is not ECMA-262",
-    "Q": "'\\Q...\\E' quoting is not ECMA-262; escape each character",
-}
+_ESCAPE_PROBLEMS = NOT_ECMA_ESCAPES
 
 
 def dialect_problems(pattern: str, dialect: str = "ecma-262") -> list[Problem]:
@@ -123,19 +117,20 @@ def check(plan: Plan, options: Mapping[str, Any], source: SourceIndex) -> Iterat
         if key_pos is None or not isinstance(pattern, str):
             continue  # inherited patterns are reported where they are written
         label = f"pattern of {definition.kind} '{definition.path}' in {definition.where}"
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            value_pos = _value_pos(source, key_pos)
-            at = source.offset_in_scalar(value_pos, exc.pos) if exc.pos is not None else value_pos
-            yield Hit(at, f"{label} does not compile: {exc.msg}")
-            continue
         found = dialect_problems(pattern, dialect)
+        if not found:
+            try:
+                compile_pattern(pattern)
+            except UnsupportedPattern as exc:
+                found = [Problem(offset, message) for offset, message in exc.problems]
+            except PatternError as exc:
+                found = [Problem(exc.offset, f"does not compile: {exc.message}")]
         if not found:
             continue
         value_pos = _value_pos(source, key_pos)
         for problem in found:
-            yield Hit(source.offset_in_scalar(value_pos, problem.offset), f"{label}: {problem.message}")
+            separator = " " if problem.message.startswith("does not compile") else ": "
+            yield Hit(source.offset_in_scalar(value_pos, problem.offset), f"{label}{separator}{problem.message}")
 
 
 def _value_pos(source: SourceIndex, key_pos: Pos) -> Pos:
@@ -147,14 +142,16 @@ RULE = Rule(
     code="CP303",
     slug="invalid-pattern",
     severity="error",
-    summary="Patterns compile and use only the ECMA-262 regex dialect that JSON Schema validators share.",
+    summary="Patterns are ECMA-262, the regex dialect JSON Schema validators share, and run in linear time.",
     description=(
         "JSON Schema says 'pattern' is an ECMA-262 regular expression, and the validators of other "
         "languages (ajv, Go and Rust validators on RE2, Java) reject or silently misread constructs that "
         "Python accepts: lookbehind, possessive quantifiers, atomic groups, inline flags such as '(?i)', "
         "Python's '(?P<name>...)' groups, and the '\\A' and '\\Z' anchors. A plan whose patterns pass here "
-        "but fail in the collector's validator is a broken contract. Each finding points at the offending "
-        "construct inside the pattern. With 'dialect: re2' lookahead and back-references are reported too."
+        "but fail in the collector's validator is a broken contract. cdpctl itself matches patterns on a "
+        "linear-time engine (RE2), so constructs that need backtracking (lookahead, lookbehind, "
+        "back-references) and repetition counts over 1000 are reported too: the other commands refuse a plan "
+        "that has them. Each finding points at the offending construct inside the pattern."
     ),
     check=check,
     options={
