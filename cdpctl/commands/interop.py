@@ -10,6 +10,7 @@ import typer
 
 from cdpctl.commands._common import PLAN_HELP, handle_errors, load_plan_arg, refuse_overwriting_plan
 from cdpctl.commands._help import choices
+from cdpctl.interop.templates import TEMPLATES
 
 import_app = typer.Typer(
     name="import",
@@ -140,12 +141,19 @@ def init_command(
         metavar="SPEC",
         help="What the CI workflow pip-installs: a requirement, git URL, wheel or path (default: cdpctl==this version).",
     ),
+    template: Optional[list[str]] = typer.Option(
+        None,
+        "--template",
+        "-t",
+        metavar=choices(tuple(TEMPLATES)),
+        help="Start the plan from Segment's spec plan NAME instead of the starter plan; repeat it to combine several.",
+    ),
     yes: bool = typer.Option(False, "--yes", "-y", help="Ask nothing: use the flags and the defaults."),
     force: bool = typer.Option(False, "--force", help="Overwrite files that already exist (.gitignore is appended to)."),
 ) -> None:
     """Scaffold a new project: starter plan, cdpctl.yaml, pre-commit configuration, CI workflow, .gitignore.
 
-    Example: cdpctl init --yes --name "Acme Shop"
+    Example: cdpctl init --yes --name "Acme Shop" --template ecommerce-v2
     """
     from cdpctl.interop.scaffold import InitOptions, scaffold_files, write_scaffold
 
@@ -159,6 +167,7 @@ def init_command(
                 ci=ci or defaults.ci,
                 pre_commit=defaults.pre_commit if pre_commit is None else pre_commit,
                 install=install or "",
+                templates=tuple(template or ()),
             )
         else:
             options = InitOptions(
@@ -169,6 +178,7 @@ def init_command(
                 if pre_commit is not None
                 else typer.confirm("Write a pre-commit configuration?", default=True),
                 install=install or "",
+                templates=tuple(template or ()),
             )
         files = scaffold_files(options)
         written = write_scaffold(root, files, force)

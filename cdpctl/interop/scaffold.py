@@ -14,6 +14,7 @@ from pathlib import Path
 
 from cdpctl import __version__
 from cdpctl.errors import UsageError
+from cdpctl.interop.templates import template_plan
 from cdpctl.interop.yamlwrite import scalar
 
 CI_CHOICES = ("github", "none")
@@ -42,6 +43,8 @@ class InitOptions:
     pre_commit: bool = True
     install: str = ""
     """What the workflow passes to ``pip install``: a requirement, git URL, wheel or path (default: this version)."""
+    templates: tuple[str, ...] = ()
+    """Segment spec plans the plan starts from (``cdpctl.interop.templates``); none: the starter plan."""
 
 
 def starter_plan(name: str) -> str:
@@ -165,7 +168,9 @@ def scaffold_files(options: InitOptions) -> dict[str, str]:
         raise UsageError(f"the plan file must be a relative path inside the project, not {options.plan_file!r}")
     if options.ci not in CI_CHOICES:
         raise UsageError(f"unknown CI '{options.ci}'; choose one of: {', '.join(CI_CHOICES)}")
-    files = {plan_file: starter_plan(options.name.strip() or "My Product"), "cdpctl.yaml": project_config(plan_file)}
+    name = options.name.strip() or "My Product"
+    plan = template_plan(options.templates, name) if options.templates else starter_plan(name)
+    files = {plan_file: plan, "cdpctl.yaml": project_config(plan_file)}
     if options.pre_commit:
         files[".pre-commit-config.yaml"] = pre_commit_config()
     if options.ci == "github":
