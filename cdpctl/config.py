@@ -7,8 +7,13 @@ The nearest one found walking up from the working directory wins
     the default plan file, so CI lines need no ``--plan``;
 ``plans``
     every plan of the project (``cdpctl diff --base`` compares each), default ``[plan]``;
-``lint``, ``validate``, ``diff``, ``generate``, ``serve``
-    per-command settings, read by those commands.
+``lint``, ``validate``, ``diff``, ``generate``, ``serve``, ``scan``
+    per-command settings, read by those commands;
+``include_roots``
+    folders (relative to the configuration's folder) that a plan's ``include:`` may read besides
+    the plan's own folder tree;
+``max_plan_bytes``
+    the largest plan file read (default 8 MiB).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from typing import Any
 from cdpctl.errors import ConfigError, UsageError
 
 CONFIG_FILE = "cdpctl.yaml"
-KNOWN_KEYS = ("plan", "plans", "lint", "validate", "diff", "generate", "serve")
+KNOWN_KEYS = ("plan", "plans", "lint", "validate", "diff", "generate", "serve", "scan", "include_roots", "max_plan_bytes")
 
 
 @dataclass
@@ -121,6 +126,12 @@ def _build(table: dict[str, Any], root: Path, source: Path) -> ProjectConfig:
     plans = table.get("plans", [plan] if plan else [])
     if not isinstance(plans, list) or not all(isinstance(p, str) for p in plans):
         raise ConfigError(f"{where}: 'plans' must be a list of file paths")
+    roots = table.get("include_roots", [])
+    if not isinstance(roots, list) or not all(isinstance(p, str) and p and "\x00" not in p for p in roots):
+        raise ConfigError(f"{where}: 'include_roots' must be a list of folder paths")
+    cap = table.get("max_plan_bytes")
+    if cap is not None and (not isinstance(cap, int) or isinstance(cap, bool) or cap < 1):
+        raise ConfigError(f"{where}: 'max_plan_bytes' must be a whole number of bytes above 0")
     return ProjectConfig(
         root=root,
         source=source,

@@ -31,6 +31,7 @@ from cdpctl.model import (
     TypeDef,
 )
 from cdpctl.plan_checks import pattern_problem
+from cdpctl.plan_files import DEFAULT_MAX_PLAN_BYTES, PlanFilePolicy, default_policy, include_problem, read_bounded
 from cdpctl.yamlsrc import YMap, YNode, YScalar, YSeq, non_finite_numbers, parse_yaml, to_python
 
 Reader = Callable[[str], str]
@@ -157,9 +158,11 @@ class _Sources:
 
 
 class _Loader:
-    def __init__(self, read: Reader, check_patterns: bool = True) -> None:
+    def __init__(self, read: Reader, check_patterns: bool = True, policy: PlanFilePolicy | None = None) -> None:
         self.read = read
         self.check_patterns = check_patterns
+        self.policy = policy
+        self.tree = ""
         self.issues: list[PlanIssue] = []
         self.files: list[str] = []
         self.texts: dict[str, str] = {}
@@ -280,7 +283,14 @@ class _Loader:
             if not isinstance(item, YScalar) or not isinstance(item.value, str) or not item.value:
                 self.error(item.pos, "'include' takes a file path or a list of file paths")
                 continue
+            if "\x00" in item.value:
+                self.error(item.pos, "an include path must not contain a NUL byte")
+                continue
             target_path = os.path.normpath(os.path.join(os.path.dirname(path), item.value))
+            problem = include_problem(target_path, self.tree, self.policy) if self.policy is not None else None
+            if problem is not None:
+                self.error(item.pos, f"include '{item.value}' {problem}")
+                continue
             if target_path in seen:
                 self.error(item.pos, f"include cycle: '{item.value}' includes itself")
                 continue
@@ -748,6 +758,7 @@ class _Loader:
 
     # -- the plan --------------------------------------------------------
     def load(self, path: str) -> Plan:
+        self.tree = os.path.dirname(os.path.realpath(path))
         root = self.read_file(path, None)
         if root is None:
             raise PlanLoadError(self.issues)
@@ -835,12 +846,18 @@ def decode_plan_bytes(data: bytes) -> str:
     return data.decode("utf-8")
 
 
-def read_text_file(path: str) -> str:
-    with open(path, "rb") as handle:
-        return decode_plan_bytes(handle.read())
+def read_text_file(path: str, max_bytes: int = DEFAULT_MAX_PLAN_BYTES) -> str:
+    """The text of a plan file, read up to ``max_bytes`` (a larger file is an ``OSError`` saying so)."""
+    return decode_plan_bytes(read_bounded(path, max_bytes))
 
 
-def load_plan(path: str | os.PathLike[str], read: Reader | None = None, *, check_patterns: bool = True) -> Plan:
+def load_plan(
+    path: str | os.PathLike[str],
+    read: Reader | None = None,
+    *,
+    check_patterns: bool = True,
+    policy: PlanFilePolicy | None = None,
+) -> Plan:
     """Load and resolve the plan at ``path`` (and the files it includes).
 
     ``read`` maps a path to its text; the default reads the file system (a git
@@ -848,8 +865,15 @@ def load_plan(path: str | os.PathLike[str], read: Reader | None = None, *, check
     :class:`~cdpctl.errors.PlanLoadError` with every problem found.
     ``check_patterns=False`` keeps patterns the engine cannot run, for ``lint``
     to report each construct (rule CP303); every other command refuses them.
+    Files read from disk follow ``policy`` (default: the project configuration's,
+    see :mod:`cdpctl.plan_files`): includes stay in the plan's folder tree, every
+    file is size-capped.
     """
-    return _Loader(read or read_text_file, check_patterns).load(os.fspath(path))
+    if read is None:
+        policy = policy or default_policy()
+        cap = policy.max_bytes
+        return _Loader(lambda file: read_text_file(file, cap), check_patterns, policy).load(os.fspath(path))
+    return _Loader(read, check_patterns, policy).load(os.fspath(path))
 
 
 def load_plan_text(text: str, file: str = "plan.yaml", *, check_patterns: bool = True) -> Plan:
@@ -860,4 +884,4 @@ def load_plan_text(text: str, file: str = "plan.yaml", *, check_patterns: bool =
             return text
         return read_text_file(path)
 
-    return _Loader(read, check_patterns).load(file)
+    return _Loader(read, check_patterns, PlanFilePolicy()).load(file)

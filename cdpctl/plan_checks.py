@@ -23,7 +23,8 @@ def pattern_problem(source: str, pos: Pos, file_text: str) -> tuple[Pos, str] | 
     except UnsupportedPattern as exc:
         return _at(pos, file_text, exc.offset), f"cannot be used: {exc.message}"
     except PatternError as exc:
-        return _at(pos, file_text, exc.offset), f"is not a valid regular expression: {exc.message} (patterns are ECMA-262)"
+        why = f"is not a valid regular expression: {exc.message} (patterns are ECMA-262)"
+        return _at(pos, file_text, exc.offset), why
     return None
 
 

@@ -25,8 +25,11 @@ def matches(pattern: str, text: str) -> bool:
         (r"^\d+$", ["0123456789"], ["\u0660", "\u09ea", "1\n"]),  # ASCII digits only; '$' is the end
         (r"^\w+$", ["az_AZ09"], ["é", "ß"]),
         (r"\bcat\b", ["a cat!", "cat"], ["écat" + "s"]),
-        (r"^\s$", [" ", "\t", "\v", "\f", "\n", "\r", "\u00a0", "\u2028", "\u2029", "\u2003", "\ufeff", "\u3000"],
-         ["\u0001", "\u2013", "\u200b", "x"]),
+        (
+            r"^\s$",
+            [" ", "\t", "\v", "\f", "\n", "\r", "\u00a0", "\u2028", "\u2029", "\u2003", "\ufeff", "\u3000"],
+            ["\u0001", "\u2013", "\u200b", "x"],
+        ),
         (r"^\S$", ["x", "\u2013"], [" ", "\u00a0", "\u2029"]),
         (r"^(?<year>\d{4})-(?<month>\d\d)$", ["2024-01"], ["2024-1"]),
         (r"^\p{Letter}+$", ["école", "Ωμέγα"], ["1", "a b"]),
@@ -150,7 +153,12 @@ def test_jsonschema_keywords_use_the_engine() -> None:
     assert not hostile.is_valid("a" * 50_000 + "!")
 
 
-SUITE_FILES = ["optional/ecmascript-regex.json", "optional/non-bmp-regex.json", "pattern.json", "patternProperties.json"]
+SUITE_FILES = [
+    "optional/ecmascript-regex.json",
+    "optional/non-bmp-regex.json",
+    "pattern.json",
+    "patternProperties.json",
+]
 
 
 @pytest.mark.parametrize("name", SUITE_FILES)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -11,6 +12,7 @@ import pytest
 
 from cdpctl.errors import PlanLoadError
 from cdpctl.loader import load_plan, load_plan_text
+from cdpctl.plan_files import PlanFilePolicy
 
 
 def problems(text: str, file: str = "plan.yaml") -> list[str]:
@@ -93,3 +95,84 @@ def test_load_plan_is_exact_for_files(tmp_path: Path) -> None:
     path = tmp_path / "plan.yaml"
     path.write_text(EVENT.replace("{}", "{type: string}"), encoding="utf-8")
     assert load_plan(path).events["E"].fields["x"].type == "string"
+
+
+# -- includes: only regular files inside the plan's folder tree (or configured roots), size-capped -----
+
+
+def include_plan(tmp_path: Path, target: str) -> Path:
+    tree = tmp_path / "tree"
+    (tree / "sub").mkdir(parents=True, exist_ok=True)
+    (tree / "sub" / "ok.yaml").write_text("events:\n  F: {}\n", encoding="utf-8")
+    (tmp_path / "outside").mkdir(exist_ok=True)
+    (tmp_path / "outside" / "x.yaml").write_text("events:\n  G: {}\n", encoding="utf-8")
+    plan = tree / "plan.yaml"
+    plan.write_text(f'plan: T\ninclude: "{target}"\nevents:\n  E: {{}}\n', encoding="utf-8")
+    return plan
+
+
+def include_problems(plan: Path, policy: PlanFilePolicy | None = None) -> list[str]:
+    with pytest.raises(PlanLoadError) as info:
+        load_plan(plan, policy=policy or PlanFilePolicy())
+    return [f"{issue.pos.line}:{issue.pos.column}: {issue.message}" for issue in info.value.issues]
+
+
+def test_an_include_inside_the_tree_loads(tmp_path: Path) -> None:
+    plan = load_plan(include_plan(tmp_path, "sub/ok.yaml"), policy=PlanFilePolicy())
+    assert sorted(plan.events) == ["E", "F"]
+
+
+@pytest.mark.parametrize(
+    ("target", "words"),
+    [
+        ("../outside/x.yaml", "is outside the plan's folder tree"),
+        ("sub/../../outside/x.yaml", "is outside the plan's folder tree"),
+        ("/etc/hostname", "is outside the plan's folder tree"),
+        ("/dev/zero", "is outside the plan's folder tree"),
+        ("sub", "is a folder, not a plan file"),
+        ("a\\0b", "an include path must not contain a NUL byte"),
+    ],
+)
+def test_includes_outside_the_tree_are_load_errors_at_the_include(tmp_path: Path, target: str, words: str) -> None:
+    (found,) = include_problems(include_plan(tmp_path, target))
+    assert found.startswith("2:10: ") and words in found, found
+
+
+def test_symbolic_links_out_of_the_tree_and_devices_are_refused(tmp_path: Path) -> None:
+    plan = include_plan(tmp_path, "sub/link.yaml")
+    (plan.parent / "sub" / "link.yaml").symlink_to(tmp_path / "outside" / "x.yaml")
+    (found,) = include_problems(plan)
+    assert "leads (through a symbolic link) out of the plan's folder tree" in found
+    plan = include_plan(tmp_path, "sub/zero.yaml")
+    (plan.parent / "sub" / "zero.yaml").symlink_to("/dev/zero")
+    (found,) = include_problems(plan)
+    assert "out of the plan's folder tree" in found
+
+
+def test_a_fifo_is_refused_without_being_opened(tmp_path: Path) -> None:
+    plan = include_plan(tmp_path, "sub/fifo.yaml")
+    os.mkfifo(plan.parent / "sub" / "fifo.yaml")  # opening it would wait for a writer for ever
+    (found,) = include_problems(plan)
+    assert found == "2:10: include 'sub/fifo.yaml' is a FIFO, not a regular file"
+
+
+def test_configured_roots_and_size_cap(tmp_path: Path) -> None:
+    plan = include_plan(tmp_path, "../outside/x.yaml")
+    (plan.parent / "cdpctl.yaml").write_text("include_roots: [../outside]\n", encoding="utf-8")
+    done = cdpctl("compile", "plan.yaml", "-o", "out", cwd=plan.parent)
+    assert done.returncode == 0, done.stderr
+    (plan.parent / "cdpctl.yaml").write_text("max_plan_bytes: 20\n", encoding="utf-8")
+    done = cdpctl("compile", "plan.yaml", "-o", "out", cwd=plan.parent)
+    assert done.returncode == 2
+    assert "plan.yaml:1:1: cannot read plan file 'plan.yaml': the file is larger than 20 bytes" in done.stderr
+    big = plan.parent / "sub" / "big.yaml"
+    big.write_text("events:\n" + "".join(f"  E{n}: {{}}\n" for n in range(100)), encoding="utf-8")
+    plan.write_text('plan: T\ninclude: "sub/big.yaml"\n', encoding="utf-8")
+    (found,) = include_problems(plan, PlanFilePolicy(max_bytes=100))
+    assert found.startswith("2:10: include 'sub/big.yaml' is larger than 100 bytes")
+
+
+def test_a_device_as_the_plan_is_read_only_up_to_the_cap(tmp_path: Path) -> None:
+    done = cdpctl("compile", "/dev/zero", "-o", "out", cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "/dev/zero:1:1: cannot read plan file '/dev/zero': the file is larger than 8388608 bytes" in done.stderr
