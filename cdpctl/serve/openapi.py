@@ -21,12 +21,21 @@ _ERROR = {"$ref": "#/components/responses/Error"}
 
 _TRACKING_RESPONSES: dict[str, Any] = {
     "200": _json(_ref("Success"), "Accepted: every message was recorded."),
-    "400": _ERROR,
+    "400": _json(
+        _ref("Error"),
+        "Not JSON (one malformed record), not a batch, a bad Content-Encoding, or some messages of a batch do "
+        "not parse on their own: those are listed in 'malformed' (recorded as malformed) and the others recorded.",
+    ),
     "401": _ERROR,
     "413": _json(
         _ref("Error"),
-        "The body is over the limit (32 KB for one message, 500 KB for a batch), or some messages of a "
-        "batch are over 32 KB: those are listed in 'rejected' and the others were recorded.",
+        "The body is over the --limits (Segment's: 32 KB for one message, 500 KB for a batch), or some messages "
+        "of a batch are over the message limit: those are listed in 'rejected' and the others were recorded.",
+    ),
+    "503": _json(
+        _ref("Error"),
+        "Retry later (Retry-After): the capture file could not be written, or the forward queue is full. "
+        "Nothing of the request was recorded.",
     ),
 }
 
@@ -177,6 +186,7 @@ def openapi_document() -> dict[str, Any]:
                 "message": {"type": "string"},
                 "accepted": {"type": "integer"},
                 "rejected": {"type": "array", "items": {"type": "object"}},
+                "malformed": {"type": "array", "items": {"type": "object"}},
             },
             "required": ["success", "code", "message"],
         },
@@ -212,9 +222,14 @@ def openapi_document() -> dict[str, Any]:
                 "invalid": {"type": "integer"},
                 "malformed": {"type": "integer"},
                 "warnings": {"type": "integer"},
+                "refused": {
+                    "type": "integer",
+                    "description": "Refused unchecked (400, 401, 413): messages where known, else bodies.",
+                },
+                "partial": {"type": "boolean"},
                 "collector": {"type": "object"},
             },
-            "required": ["events", "valid", "invalid", "malformed", "warnings"],
+            "required": ["events", "valid", "invalid", "malformed", "warnings", "refused"],
         },
         "ViolationGroup": {
             "type": "object",
