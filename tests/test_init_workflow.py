@@ -184,3 +184,39 @@ def test_gitignore_is_appended_once_and_other_files_are_never_overwritten(tmp_pa
     assert (other / ".gitignore").read_text(encoding="utf-8") == "*.log"  # nothing written when refused
     assert cdpctl(other, "init", "--yes", "--force").returncode == 0
     assert (other / ".gitignore").read_text(encoding="utf-8").startswith("*.log\n\n# cdpctl:")
+
+
+def test_example_workflow_passes_on_the_pull_request_that_adds_the_plan(origin: Path, tmp_path: Path) -> None:
+    """examples/github-workflow.yml: pinned to this version; lint, SARIF, validate and diff pass on the first PR."""
+    example = (ROOT / "examples" / "github-workflow.yml").read_text(encoding="utf-8")
+    steps = yaml.safe_load(example)["jobs"]["plan"]["steps"]
+    install = next(step for step in steps if step.get("name") == "Install cdpctl")
+    assert install["run"] == f"python -m pip install cdpctl=={__version__}"
+    dev = tmp_path / "dev"
+    git(tmp_path, "clone", "-q", str(origin), str(dev))
+    assert cdpctl(dev, "init", "--yes", "--name", "Shop", "--ci", "none").returncode == 0
+    (dev / ".github" / "workflows").mkdir(parents=True)
+    (dev / ".github" / "workflows" / "tracking-plan.yml").write_text(example, encoding="utf-8")
+    (dev / "examples").mkdir()
+    (dev / "examples" / "events.ndjson").write_text(
+        '{"type": "track", "event": "Report Exported", "properties": {"report_id": "r1", "file_format": "csv"},'
+        ' "messageId": "m1", "timestamp": "2024-05-01T10:00:00Z", "userId": "u1"}\n',
+        encoding="utf-8",
+    )
+    push_branch(origin, dev, "add-tracking-plan", "add the tracking plan")
+    workspace = checkout(origin, "add-tracking-plan", tmp_path / "pr")
+    context = {"github.event_name": "pull_request", "github.base_ref": "main", "github.head_ref": "add-tracking-plan"}
+    files = tmp_path / "runner"
+    files.mkdir()
+    ran = []
+    for step in steps:
+        if "run" not in step or step["name"] in ("Install cdpctl", "Diff report as a pull-request comment"):
+            continue  # the install is checked above; the comment needs the GitHub CLI and a token
+        assert condition(step.get("if", "success() || failure()"), context)
+        result = run_step(step, workspace, context, files)
+        assert result.returncode == 0, f"{step['name']}: {result.stdout}{result.stderr}"
+        ran.append(step["name"])
+    assert "Diff against the base branch (fails on breaking changes)" in ran
+    assert (workspace / "cdpctl-lint.sarif").is_file()
+    comment = next(step for step in steps if step.get("name") == "Diff report as a pull-request comment")
+    assert '--base "origin/${{ github.base_ref }}"' in comment["run"] and "--fail-on never" in comment["run"]
