@@ -313,3 +313,24 @@ def test_basic_auth_still_accepted(plan: Plan) -> None:
         token = base64.b64encode("k\u00e9y:".encode()).decode()
         response = post_raw(srv.url, orjson.dumps({"batch": [VALID]}), headers={"Authorization": f"Basic {token}"})
         assert response.status_code == 200
+
+
+def test_catastrophic_plan_pattern_does_not_freeze_the_collector(tmp_path: Path) -> None:
+    plan_file = tmp_path / "hostile.yaml"
+    plan_file.write_text(
+        "plan: Hostile\nversion: 1.0.0\nevents:\n  Signed Up:\n    properties:\n"
+        '      code: {type: string, pattern: "^(a+)+$"}\n'
+    )
+    hostile = {"type": "track", "event": "Signed Up", "userId": "u", "properties": {"code": "a" * 30_000 + "!"}}
+    with BackgroundServer(load_plan(str(plan_file)), ServeOptions(port=0)) as srv:
+        answers: list[httpx.Response] = []
+        body = orjson.dumps({"batch": [hostile] * 10})
+        sender = threading.Thread(target=lambda: answers.append(post_raw(srv.url, body)))
+        sender.start()
+        assert httpx.get(srv.url + "/healthz", timeout=30).status_code == 200
+        sender.join(120)
+        assert answers[0].status_code == 200
+        got = summary(srv.url)
+        assert (got["events"], got["invalid"]) == (10, 10)
+        codes = {g["code"] for g in httpx.get(srv.url + "/violations", timeout=30).json()}
+        assert codes == {"constraint_failed"}
