@@ -193,7 +193,11 @@ def test_junit_has_one_case_per_planned_call() -> None:
 def test_github_annotations_chosen_under_actions() -> None:
     result = invoke(str(DIRTY), env={"GITHUB_ACTIONS": "true"})
     lines = [line for line in result.stdout.splitlines() if line.startswith("::")]
-    assert lines and all(line.startswith(("::error ", "::warning ")) for line in lines)
+    *annotations, last = lines
+    assert annotations and all(line.startswith(("::error ", "::warning ")) for line in annotations)
+    assert sum(line.startswith("::error ") for line in annotations) == 10  # GitHub shows 10 a step
+    errors = sum(g["severity"] == "error" for g in json.loads(invoke(str(DIRTY), "-f", "json").stdout)["violations"])
+    assert last.startswith("::notice ") and f"more ({errors - 10} errors) not annotated" in last
     assert any("file=" + str(DIRTY) in line and "line=" in line for line in lines)
     assert sum(line.startswith("::warning ") for line in lines) == 1
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any, TextIO
 
+from cdpctl.reporting.formats import printable
+from cdpctl.reporting.table import MESSAGE_WIDTH, NAME_WIDTH, Column, fitted_table
 from cdpctl.serve.state import Collector
 
 if TYPE_CHECKING:
@@ -52,11 +54,35 @@ def status_line(collector: Collector) -> str:
     return ", ".join(parts)
 
 
-def render(collector: Collector, url: str, rows: int = 12) -> RenderableType:
-    """The live view as one rich renderable."""
-    from rich import box
+LIVE_COLUMNS = (
+    Column("count", rank=0, whole=True, justify="right"),
+    Column("event", rank=1, want=NAME_WIDTH, floor=10),
+    Column("code", rank=0, whole=True),
+    Column("path", rank=2, want=NAME_WIDTH, floor=10),
+    Column("message", rank=3, want=MESSAGE_WIDTH, floor=12),
+)
+"""The live table: counts and codes whole, event names and paths (up to 40 characters) before messages."""
+
+RECENT_COLUMNS = (
+    Column("line", rank=0, whole=True, justify="right"),
+    Column("received", rank=0, whole=True),
+    Column("event", rank=1, want=NAME_WIDTH, floor=10),
+    Column("problems", rank=2, floor=12),
+)
+
+
+def _name(group: dict[str, Any]) -> str:
+    return str(group.get("event") or group.get("type") or "-")
+
+
+def _group_order(group: dict[str, Any]) -> tuple[int, str, str, str]:
+    """The most frequent first, then by event, code and path (the group key everywhere)."""
+    return (-int(group.get("count", 0)), _name(group), str(group["code"]), str(group.get("path") or ""))
+
+
+def render(collector: Collector, url: str, rows: int = 12, width: int = 100) -> RenderableType:
+    """The live view as one rich renderable, ``width`` columns wide."""
     from rich.console import Group
-    from rich.table import Table
     from rich.text import Text
 
     report = collector.report_json()
@@ -75,39 +101,34 @@ def render(collector: Collector, url: str, rows: int = 12) -> RenderableType:
     if controls:
         parts.append(Text(controls, style="dim"))
 
-    groups: list[dict[str, Any]] = sorted(report["violations"], key=lambda g: -int(g.get("count", 0)))
-    table = Table(title="Violations by event and code", title_justify="left", box=box.SIMPLE_HEAD)
-    table.add_column("count", justify="right", no_wrap=True, min_width=5)
-    table.add_column("event", overflow="ellipsis", no_wrap=True, min_width=14, max_width=28)
-    table.add_column("code", no_wrap=True, min_width=18)
-    table.add_column("path", overflow="ellipsis", no_wrap=True, min_width=16, max_width=36)
-    table.add_column("message", overflow="ellipsis", no_wrap=True, min_width=16, max_width=70)
-    for group in groups[:rows]:
-        style = "yellow" if group.get("severity") == "warning" else "red"
-        name = group.get("event") or group.get("type") or "-"
-        table.add_row(
+    groups = sorted(report["violations"], key=_group_order)
+    shown = [
+        (
             str(group["count"]),
-            str(name),
-            Text(str(group["code"]), style=style),
-            str(group.get("path") or ""),
-            str(group.get("message", "")),
+            Text(printable(_name(group))),
+            Text(str(group["code"]), style="yellow" if group.get("severity") == "warning" else "red"),
+            Text(printable(str(group.get("path") or ""))),
+            Text(printable(str(group.get("message", "")))),
         )
+        for group in groups[:rows]
+    ]
+    table = fitted_table(LIVE_COLUMNS, shown, width, "Violations by event, code and path (most frequent first)")
     if len(groups) > rows:
         table.caption = f"{len(groups) - rows} more groups: GET /violations"
     parts.append(table if groups else Text("No violations so far.", style="green"))
 
     newest = collector.events(valid=False, limit=5)
     if newest:
-        recent = Table(title="Newest invalid messages", title_justify="left", box=box.SIMPLE_HEAD)
-        recent.add_column("line", justify="right", no_wrap=True, min_width=5)
-        recent.add_column("received", no_wrap=True, min_width=12)
-        recent.add_column("event", overflow="ellipsis", no_wrap=True, min_width=14, max_width=28)
-        recent.add_column("problems", overflow="ellipsis", no_wrap=True, min_width=20, max_width=90)
-        for item in newest:
-            problems = item["error"] or "; ".join(f"{v['code']} {v['path']}".strip() for v in item["violations"])
-            recent.add_row(
-                str(item["line"]), item["receivedAt"][11:23], str(item["event"] or item["type"] or "-"), problems
+        recent_rows = [
+            (
+                str(item["line"]),
+                item["receivedAt"][11:23],
+                Text(printable(str(item["event"] or item["type"] or "-"))),
+                Text(printable(item["error"] or "; ".join(f"{v['code']} {v['path']}".strip() for v in item["violations"]))),
             )
+            for item in newest
+        ]
+        recent = fitted_table(RECENT_COLUMNS, recent_rows, width, "Newest invalid messages")
         parts.append(recent)
     return Group(*parts)
 
@@ -141,10 +162,10 @@ async def live_view(collector: Collector, url: str, console: Console, interval: 
     """Refresh the rich live view until cancelled."""
     from rich.live import Live
 
-    with Live(render(collector, url), console=console, auto_refresh=False, transient=True) as live:
+    with Live(render(collector, url, width=console.width), console=console, auto_refresh=False, transient=True) as live:
         while True:
             await asyncio.sleep(interval)
-            live.update(render(collector, url), refresh=True)
+            live.update(render(collector, url, width=console.width), refresh=True)
 
 
 async def status_lines(collector: Collector, out: TextIO, interval: float = 10.0) -> None:

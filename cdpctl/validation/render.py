@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from cdpctl.reporting import Result, RuleInfo, TestCase, github_annotations, junit_xml, markdown_table, sarif_text
+from cdpctl.reporting.table import MESSAGE_WIDTH, NAME_WIDTH, Column, fitted_table
 from cdpctl.validation.report import Group, Report
 from cdpctl.validation.verdict import RunFacts, Verdict, judge, run_notes
 from cdpctl.validation.violations import CODE_ORDER, CODES, SEVERITY
@@ -254,12 +255,23 @@ def verdict_text(report: Report, verdict: Verdict | None, ok: str, failed: str) 
     return f"{status} ({judged.reason})" if judged.reason else status
 
 
+TEXT_COLUMNS = (
+    Column("Count", rank=0, whole=True, justify="right"),
+    Column("Share", rank=5, whole=True, justify="right", optional=True),
+    Column("Call", rank=1, want=NAME_WIDTH, floor=10),
+    Column("Code", rank=0, whole=True),
+    Column("Path", rank=2, want=NAME_WIDTH, floor=10),
+    Column("Message", rank=3, want=MESSAGE_WIDTH, floor=12),
+    Column("Example", rank=6, floor=12, optional=True),
+)
+"""The text table: counts and codes whole, names before messages, examples and shares left out first."""
+
+
 def render_text(
     report: Report, out: TextIO, color: bool | None = None, verdict: Verdict | None = None, notes: Sequence[str] = ()
 ) -> None:
     """The rich table people read in a terminal."""
     from rich.console import Console
-    from rich.table import Table
     from rich.text import Text
 
     from cdpctl.reporting import printable
@@ -267,28 +279,22 @@ def render_text(
     console = Console(file=out, force_terminal=color, no_color=color is False, highlight=False, soft_wrap=False)
     if not console.is_terminal:
         console.width = max(console.width, TEXT_WIDTH)
-    groups = report.sorted_groups()
+    groups = by_count(report)
     if groups:
-        table = Table(title="Violations by call, code and path", title_justify="left", show_lines=False)
-        table.add_column("Call", overflow="fold")
-        table.add_column("Code", no_wrap=True)
-        table.add_column("Path", overflow="fold")
-        table.add_column("Count", justify="right")
-        table.add_column("Share", justify="right")
-        table.add_column("Message", overflow="fold")
-        table.add_column("Example", overflow="fold")
-        for group in groups:
-            style = "yellow" if group.severity == "warning" else "red"
-            table.add_row(
-                Text(printable(call_label(group))),
-                Text(group.code, style=style),
-                Text(printable(group.path)),
+        rows = [
+            (
                 f"{group.count:,}",
                 share_text(report, group),
+                Text(printable(call_label(group))),
+                Text(group.code, style="yellow" if group.severity == "warning" else "red"),
+                Text(printable(group.path)),
                 Text(printable(group.message)),
                 Text(printable(example_text(group)), style="dim"),
             )
-        console.print(table)
+            for group in groups
+        ]
+        title = "Violations, most frequent first (--format json has every value whole)"
+        console.print(fitted_table(TEXT_COLUMNS, rows, console.width, title))
     for note in notes:  # inputs not read to the end
         console.print(Text(printable(note), style="red"))
     judged = verdict if verdict is not None else judge(report, None)
