@@ -1,0 +1,101 @@
+"""``cdpctl scan``: static analysis of source code for tracking calls, checked against the plan.
+
+:func:`scan_paths` walks the sources (Python with ``ast``; JavaScript, TypeScript, JSX and TSX with
+tree-sitter's grammars), :func:`cdpctl.scan.check.check_calls` compares what it found with the plan,
+and :mod:`cdpctl.scan.render` prints it in the shared formats.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cdpctl.errors import UsageError
+from cdpctl.model import Plan
+from cdpctl.scan.model import FoundCall, ParseFailure, Wrapper
+
+LANGUAGES = {".py": "python", ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript", ".jsx": "javascript",
+             ".ts": "typescript", ".mts": "typescript", ".cts": "typescript", ".tsx": "tsx"}
+SKIPPED_FOLDERS = {"node_modules", ".git", ".hg", ".svn", ".venv", "venv", "__pycache__", "dist", "build", ".next",
+                   ".tox", ".mypy_cache", ".ruff_cache", ".pytest_cache", "site-packages", "bower_components", "coverage"}
+MAX_FILE_BYTES = 2 * 1024 * 1024
+"""Larger source files (bundles, generated code) are skipped and named."""
+
+
+@dataclass
+class ScanResult:
+    calls: list[FoundCall] = field(default_factory=list)
+    failures: list[ParseFailure] = field(default_factory=list)
+    files: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+
+def source_files(paths: list[str]) -> list[Path]:
+    """The source files under ``paths`` (files as given; folders walked, skipping vendored and build folders)."""
+    found: list[Path] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_file():
+            if path.suffix.lower() not in LANGUAGES:
+                raise UsageError(f"'{given}' is not a Python, JavaScript or TypeScript file")
+            found.append(path)
+        elif path.is_dir():
+            for root, folders, files in os.walk(path):
+                folders[:] = sorted(f for f in folders if f not in SKIPPED_FOLDERS and not f.startswith("."))
+                found.extend(Path(root) / name for name in sorted(files) if Path(name).suffix.lower() in LANGUAGES)
+        else:
+            raise UsageError(f"cannot read '{given}': no such file or folder")
+    return found
+
+
+def generated_methods(plan: Plan | None) -> dict[str, tuple[str, str | None, dict[str, str]]] | None:
+    """The methods of the cdpctl-generated client of ``plan``: name -> (call type, event, keyword -> property)."""
+    if plan is None:
+        return None
+    from cdpctl.codegen.python import argument_names, method_names
+
+    methods: dict[str, tuple[str, str | None, dict[str, str]]] = {}
+    for (call_type, name), method in method_names(plan).items():
+        call = plan.find_call(call_type, name)
+        fields = call.fields if call is not None else {}
+        methods[method] = (call_type, name, {arg: prop for prop, arg in argument_names(call_type, fields).items()})
+    for call_type in ("identify", "group"):
+        call = plan.find_call(call_type, None)
+        if call is not None:
+            methods[call_type] = (call_type, None, {arg: prop for prop, arg in argument_names(call_type, call.fields).items()})
+    return methods
+
+
+def scan_paths(paths: list[str], wrappers: list[Wrapper] | None = None, plan: Plan | None = None) -> ScanResult:
+    """Every tracking call in the source files under ``paths``; files that do not parse are named, never fatal."""
+    from cdpctl.scan.js_source import scan_js
+    from cdpctl.scan.python_source import scan_python
+
+    result = ScanResult()
+    wrappers = wrappers or []
+    generated = generated_methods(plan)
+    for path in source_files(paths):
+        name = str(path)
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                result.skipped.append(f"{name}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+                continue
+            data = path.read_bytes()
+        except OSError as exc:
+            result.failures.append(ParseFailure(name, 1, 1, f"cannot read: {exc.strerror or exc}"))
+            continue
+        result.files += 1
+        language = LANGUAGES[path.suffix.lower()]
+        if language == "python":
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                result.failures.append(ParseFailure(name, 1, 1, f"is not UTF-8: {exc.reason}"))
+                continue
+            calls, failures = scan_python(text, name, wrappers, generated)
+        else:
+            calls, failures = scan_js(data, name, language, wrappers)
+        result.calls.extend(calls)
+        result.failures.extend(failures)
+    return result

@@ -1,0 +1,114 @@
+"""What ``cdpctl scan`` finds in source code: tracking calls, their event names and properties.
+
+The parsers (:mod:`cdpctl.scan.python_source`, :mod:`cdpctl.scan.js_source`) turn a file into
+:class:`FoundCall` objects; :mod:`cdpctl.scan.check` compares them with a plan.  Nothing here knows a
+language or an SDK.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+NOT_LITERAL = object()
+"""A property value whose value is not known statically."""
+
+
+@dataclass(frozen=True)
+class FoundProperty:
+    """One property key at a call site, with its value's type and value where they are known."""
+
+    name: str
+    type: str | None = None
+    """``string``, ``integer``, ``number``, ``boolean``, ``null``, ``object``, ``array``; None when unknown."""
+    value: Any = NOT_LITERAL
+    """The literal value (strings, numbers, booleans, None), else :data:`NOT_LITERAL`."""
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "type": self.type}
+        if self.value is not NOT_LITERAL:
+            out["value"] = self.value
+        return out
+
+
+@dataclass
+class FoundCall:
+    """One tracking call in a source file."""
+
+    file: str
+    line: int
+    column: int
+    sdk: str
+    call_type: str
+    """``track``, ``page``, ``screen``, ``identify`` or ``group``."""
+    event: str | None
+    """The event (or page, screen) name when known statically; None for identify/group and dynamic names."""
+    dynamic: bool = False
+    """The name is an expression whose value is not known statically."""
+    expression: str = ""
+    """The source text of the name argument (for a dynamic name)."""
+    properties: list[FoundProperty] = field(default_factory=list)
+    complete: bool = True
+    """False when some keys are not known (a spread of something unknown, a variable, a call)."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "sdk": self.sdk,
+            "type": self.call_type,
+            "event": self.event,
+            "dynamic": self.dynamic,
+            "expression": self.expression if self.dynamic else None,
+            "properties": [p.to_json() for p in self.properties],
+            "properties_complete": self.complete,
+        }
+
+
+@dataclass(frozen=True)
+class ParseFailure:
+    """A file that could not be parsed (an error finding; the other files are still scanned)."""
+
+    file: str
+    line: int
+    column: int
+    message: str
+
+
+@dataclass(frozen=True)
+class Wrapper:
+    """A user's own tracking function: ``myTrack(event, props)`` (``--call``, or ``scan.calls`` in the config).
+
+    ``name`` may be dotted (``utils.track``: matched on the last parts of the callee); ``event`` and
+    ``properties`` are the positions of those arguments (None when absent); ``call_type`` is
+    ``identify`` or ``group`` when the arguments name ``traits``, else ``track``.
+    """
+
+    name: str
+    event: int | None
+    properties: int | None
+    call_type: str = "track"
+
+
+def parse_wrapper(text: str) -> Wrapper:
+    """``myTrack(event, props)`` -> a :class:`Wrapper`; raises ValueError on another shape."""
+    import re
+
+    match = re.fullmatch(r"\s*([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\s*\(([^()]*)\)\s*", text)
+    if match is None:
+        raise ValueError(f"'{text}' is not a call shape such as 'myTrack(event, props)'")
+    params = [p.strip() for p in match.group(2).split(",") if p.strip()]
+    event = properties = None
+    call_type = "track"
+    for index, param in enumerate(params):
+        lowered = param.lower()
+        if lowered in ("event", "name", "event_name", "eventname"):
+            event = index
+        elif lowered in ("props", "properties", "traits", "data", "payload", "attributes"):
+            properties = index
+            if lowered == "traits":
+                call_type = "identify"
+    if event is None and call_type == "track":
+        raise ValueError(f"'{text}' names no 'event' argument (write e.g. 'myTrack(event, props)')")
+    return Wrapper(match.group(1), event, properties, call_type)

@@ -1,0 +1,302 @@
+"""Tracking calls in Python source, found with the standard library's ``ast`` (never with regular expressions).
+
+Recognised: Segment's and RudderStack's Python SDKs (``analytics.track(user_id, "Name", {...})`` and
+the keyword forms), Mixpanel, PostHog (old and new ``capture`` signatures), Amplitude's ``BaseEvent``,
+Snowplow self-describing events, the cdpctl-generated client (``tracker.order_completed(...)``) and
+the user's wrapper functions.  Event names are literals, module-level constants or class constants
+(``Events.ORDER``); properties come from dict displays, ``dict(...)`` calls, ``**spread`` of a
+variable assigned a literal in the same function, and keyword arguments.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from cdpctl.scan.model import NOT_LITERAL, FoundCall, FoundProperty, ParseFailure, Wrapper
+from cdpctl.scan.sdks import METHODS, SNOWPLOW_CALLS, iglu_name, is_generated_client, sdk_of
+
+GeneratedMethods = dict[str, tuple[str, str | None, dict[str, str]]]
+"""Generated client method -> (call type, event name, keyword argument -> property name)."""
+
+ANNOTATION_TYPES = {"int": "integer", "float": "number", "str": "string", "bool": "boolean", "dict": "object",
+                    "list": "array", "tuple": "array", "None": "null"}
+
+# positional layout of each Segment/RudderStack call: (event position, properties position)
+SEGMENT_LAYOUT = {"track": (1, 2), "page": (2, 3), "screen": (2, 3), "identify": (None, 1), "group": (None, 2)}
+SEGMENT_KEYWORDS = {"track": ("event", "properties"), "page": ("name", "properties"), "screen": ("name", "properties"),
+                    "identify": (None, "traits"), "group": (None, "traits")}
+
+
+def _dotted(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        head = _dotted(node.value)
+        return f"{head}.{node.attr}" if head else None
+    return None
+
+
+def _receiver(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return None
+
+
+def _assignments(body: list[ast.stmt] | list[ast.AST]) -> tuple[dict[str, ast.expr], dict[str, str]]:
+    """Names assigned a value, and names annotated with a type, anywhere in ``body``."""
+    values: dict[str, ast.expr] = {}
+    types: dict[str, str] = {}
+    for statement in body:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                values.setdefault(node.targets[0].id, node.value)
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                if node.value is not None:
+                    values.setdefault(node.target.id, node.value)
+                annotated = _annotation(node.annotation)
+                if annotated:
+                    types[node.target.id] = annotated
+            elif isinstance(node, ast.arg) and node.annotation is not None:
+                annotated = _annotation(node.annotation)
+                if annotated:
+                    types[node.arg] = annotated
+    return values, types
+
+
+def _annotation(node: ast.expr) -> str | None:
+    name = _dotted(node) if not isinstance(node, ast.Subscript) else _dotted(node.value)
+    return ANNOTATION_TYPES.get((name or "").rsplit(".", 1)[-1].lower() if name else "")
+
+
+class _Scope:
+    def __init__(self, values: dict[str, ast.expr], types: dict[str, str]) -> None:
+        self.values = values
+        self.types = types
+
+
+class _Finder(ast.NodeVisitor):
+    def __init__(self, file: str, wrappers: list[Wrapper], generated: GeneratedMethods | None, tree: ast.Module) -> None:
+        self.file = file
+        self.wrappers = wrappers
+        self.generated = generated or {}
+        self.calls: list[FoundCall] = []
+        self.constants: dict[str, str] = {}
+        for statement in tree.body:
+            self._constant(statement, "")
+            if isinstance(statement, ast.ClassDef):
+                for inner in statement.body:
+                    self._constant(inner, statement.name + ".")
+        values, types = _assignments([s for s in tree.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))])
+        self.scopes = [_Scope(values, types)]
+
+    def _constant(self, statement: ast.stmt, prefix: str) -> None:
+        if isinstance(statement, ast.Assign):
+            targets, value = statement.targets, statement.value
+        elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
+            targets, value = [statement.target], statement.value
+        else:
+            return
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    self.constants[prefix + target.id] = value.value
+
+    # --- scopes --------------------------------------------------------------------------------------
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        values, types = _assignments([node.args, *node.body])
+        self.scopes.append(_Scope(values, types))
+        self.generic_visit(node)
+        self.scopes.pop()
+
+    visit_FunctionDef = _function  # noqa: N815 - ast.NodeVisitor's naming
+    visit_AsyncFunctionDef = _function  # noqa: N815
+
+    def _lookup(self, name: str) -> ast.expr | None:
+        for scope in reversed(self.scopes):
+            if name in scope.values:
+                return scope.values[name]
+        return None
+
+    def _declared_type(self, name: str) -> str | None:
+        for scope in reversed(self.scopes):
+            if name in scope.types:
+                return scope.types[name]
+        return None
+
+    # --- values --------------------------------------------------------------------------------------
+    def _event(self, node: ast.expr | None) -> tuple[str | None, bool, str]:
+        """(name, dynamic, expression text)."""
+        if node is None:
+            return None, False, ""
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value, False, ""
+        dotted = _dotted(node)
+        if dotted is not None and dotted in self.constants:
+            return self.constants[dotted], False, ""
+        try:
+            text = ast.unparse(node)
+        except (ValueError, RecursionError):
+            text = "<expression>"
+        return None, True, text[:200]
+
+    def _typed(self, name: str, node: ast.expr) -> FoundProperty:
+        if isinstance(node, ast.Constant):
+            value = node.value
+            kind = {bool: "boolean", int: "integer", float: "number", str: "string", type(None): "null"}.get(type(value))
+            return FoundProperty(name, kind, value if kind else NOT_LITERAL)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant):
+            number = node.operand.value
+            if isinstance(number, (int, float)) and not isinstance(number, bool):
+                return FoundProperty(name, "integer" if isinstance(number, int) else "number", -number)
+        if isinstance(node, (ast.Dict, ast.DictComp)) or (isinstance(node, ast.Call) and _dotted(node.func) == "dict"):
+            return FoundProperty(name, "object")
+        if isinstance(node, (ast.List, ast.Tuple, ast.ListComp)):
+            return FoundProperty(name, "array")
+        if isinstance(node, ast.JoinedStr):
+            return FoundProperty(name, "string")
+        if isinstance(node, ast.Name):
+            declared = self._declared_type(node.id)
+            assigned = self._lookup(node.id)
+            if declared is None and isinstance(assigned, ast.Constant):
+                return self._typed(name, assigned)
+            return FoundProperty(name, declared)
+        return FoundProperty(name, None)
+
+    def _properties(self, node: ast.expr | None, depth: int = 0) -> tuple[list[FoundProperty], bool]:
+        """Properties of a dict-valued expression, and whether every key is known."""
+        if node is None or (isinstance(node, ast.Constant) and node.value is None):
+            return [], True
+        if depth > 8:
+            return [], False
+        if isinstance(node, ast.Name):
+            assigned = self._lookup(node.id)
+            return self._properties(assigned, depth + 1) if assigned is not None else ([], False)
+        found: list[FoundProperty] = []
+        complete = True
+        if isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values, strict=True):
+                if key is None:  # **spread
+                    more, whole = self._properties(value, depth + 1)
+                    found.extend(more)
+                    complete = complete and whole
+                elif isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    found.append(self._typed(key.value, value))
+                else:
+                    complete = False
+            return found, complete
+        if isinstance(node, ast.Call) and _dotted(node.func) == "dict":
+            for keyword in node.keywords:
+                if keyword.arg is None:
+                    more, whole = self._properties(keyword.value, depth + 1)
+                    found.extend(more)
+                    complete = complete and whole
+                else:
+                    found.append(self._typed(keyword.arg, keyword.value))
+            return found, complete and not node.args
+        return [], False
+
+    # --- calls ---------------------------------------------------------------------------------------
+    def visit_Call(self, node: ast.Call) -> None:  # noqa: N802 - ast.NodeVisitor's naming
+        try:
+            self._recognise(node)
+        finally:
+            self.generic_visit(node)
+
+    def _add(self, node: ast.Call, sdk: str, call_type: str, event_node: ast.expr | None, props_node: ast.expr | None,
+             event: str | None = None) -> None:
+        name, dynamic, text = (event, False, "") if event is not None else self._event(event_node)
+        props, complete = self._properties(props_node)
+        self.calls.append(FoundCall(self.file, node.lineno, node.col_offset + 1, sdk, call_type, name, dynamic, text, props, complete))
+
+    def _recognise(self, node: ast.Call) -> None:
+        func = node.func
+        dotted = _dotted(func) or ""
+        last = dotted.rsplit(".", 1)[-1]
+        for wrapper in self.wrappers:
+            if dotted == wrapper.name or dotted.endswith("." + wrapper.name):
+                self._add(node, "wrapper", wrapper.call_type, _arg(node, wrapper.event, None), _arg(node, wrapper.properties, None))
+                return
+        if last == "BaseEvent":  # Amplitude's Python SDK
+            self._add(node, "amplitude", "track", _keyword(node, "event_type") or _arg(node, 0, None),
+                      _keyword(node, "event_properties"))
+            return
+        if last in SNOWPLOW_CALLS or last == "SelfDescribing":
+            self._snowplow(node)
+            return
+        if not isinstance(func, ast.Attribute):
+            return
+        receiver = _receiver(func.value) or ""
+        if self.generated and is_generated_client(receiver) and func.attr in self.generated:
+            call_type, event, arguments = self.generated[func.attr]
+            props = [self._typed(arguments.get(k.arg, k.arg), k.value) for k in node.keywords if k.arg and k.arg in arguments]
+            complete = all(k.arg is not None for k in node.keywords) and not node.args
+            self.calls.append(FoundCall(self.file, node.lineno, node.col_offset + 1, "cdpctl", call_type, event, False, "", props, complete))
+            return
+        sdk = sdk_of(receiver)
+        sdk_call = METHODS.get(sdk or "", {}).get(func.attr)
+        if sdk is None or sdk_call is None:
+            return
+        call_type = sdk_call
+        if any(isinstance(a, ast.Call) and (_dotted(a.func) or "").endswith("BaseEvent") for a in node.args):
+            return  # amplitude.track(BaseEvent(...)): the BaseEvent is the call
+        if sdk in ("segment", "rudderstack"):
+            event_at, props_at = SEGMENT_LAYOUT[call_type]
+            event_kw, props_kw = SEGMENT_KEYWORDS[call_type]
+        elif sdk == "mixpanel":
+            event_at, props_at, event_kw, props_kw = 1, 2, "event_name", "properties"
+        elif sdk == "posthog":
+            new_style = _keyword(node, "distinct_id") is not None or (len(node.args) == 1 and not node.keywords)
+            event_at, props_at = (0, 1) if new_style else (1, 2)
+            event_kw, props_kw = "event", "properties"
+        else:  # amplitude's older Python SDK and logEvent
+            event_at, props_at, event_kw, props_kw = 0, 1, "event_type", "event_properties"
+        event_node = (_keyword(node, event_kw) if event_kw else None) or _arg(node, event_at, None)
+        props_node = _keyword(node, props_kw) or _arg(node, props_at, None)
+        if call_type in ("page", "screen") and event_node is None:
+            event_node = _arg(node, 1, None) if len(node.args) == 2 else None
+        if call_type in ("identify", "group"):
+            event_node = None
+        self._add(node, sdk, call_type, event_node, props_node)
+
+    def _snowplow(self, node: ast.Call) -> None:
+        inner = _arg(node, 0, None) or _keyword(node, "event_json") or _keyword(node, "event")
+        if isinstance(inner, ast.Call) and (_dotted(inner.func) or "").endswith("SelfDescribing"):
+            inner = _arg(inner, 0, None) or _keyword(inner, "event_json")
+        if not (isinstance(inner, ast.Call) and (_dotted(inner.func) or "").endswith("SelfDescribingJson")):
+            return
+        schema_node = _arg(inner, 0, None) or _keyword(inner, "schema")
+        schema, dynamic, text = self._event(schema_node)
+        name = iglu_name(schema) if schema else None
+        props, complete = self._properties(_arg(inner, 1, None) or _keyword(inner, "data"))
+        self.calls.append(FoundCall(self.file, node.lineno, node.col_offset + 1, "snowplow", "track", name,
+                                    dynamic or name is None, text or (schema or ""), props, complete))
+
+
+def _arg(node: ast.Call, index: int | None, default: Any) -> Any:
+    if index is None or index >= len(node.args) or isinstance(node.args[index], ast.Starred):
+        return default
+    return node.args[index]
+
+
+def _keyword(node: ast.Call, name: str) -> ast.expr | None:
+    return next((k.value for k in node.keywords if k.arg == name), None)
+
+
+def scan_python(text: str, file: str, wrappers: list[Wrapper], generated: GeneratedMethods | None = None
+                ) -> tuple[list[FoundCall], list[ParseFailure]]:
+    """The tracking calls of one Python file, or why it could not be parsed."""
+    try:
+        tree = ast.parse(text, filename=file)
+    except SyntaxError as exc:
+        return [], [ParseFailure(file, exc.lineno or 1, exc.offset or 1, f"does not parse as Python: {exc.msg}")]
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return [], [ParseFailure(file, 1, 1, f"does not parse as Python: {type(exc).__name__}: {exc}"[:300])]
+    finder = _Finder(file, wrappers, generated, tree)
+    try:
+        finder.visit(tree)
+    except RecursionError:
+        return finder.calls, [ParseFailure(file, 1, 1, "nested too deeply to scan")]
+    return sorted(finder.calls, key=lambda c: (c.line, c.column)), []

@@ -1,0 +1,114 @@
+"""``cdpctl scan`` output: text, json, github annotations, SARIF, markdown, and ``yaml`` (a plan skeleton)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cdpctl.scan import ScanResult
+from cdpctl.scan.check import CODES, Finding
+
+FORMATS = ("text", "json", "github", "sarif", "markdown", "yaml")
+
+
+def summary(result: ScanResult, findings: list[Finding]) -> dict[str, Any]:
+    counts = {"error": 0, "warning": 0}
+    for finding in findings:
+        counts[finding.severity] = counts.get(finding.severity, 0) + 1
+    return {"files": result.files, "calls": len(result.calls), "dynamic": sum(c.dynamic for c in result.calls),
+            "parse_errors": len(result.failures), "errors": counts["error"], "warnings": counts["warning"],
+            "skipped": result.skipped}
+
+
+def _line(f: Finding) -> str:
+    where = f"{f.file}:{f.line}:{f.column}: " if f.file else ""
+    return f"{where}{f.severity}: {f.message} [{f.code}]"
+
+
+def render_text(result: ScanResult, findings: list[Finding]) -> str:
+    lines = [f"{c.file}:{c.line}:{c.column}: {c.sdk} {c.call_type} "
+             f"{repr(c.event) if c.event is not None else ('<dynamic>' if c.dynamic else '')} "
+             f"{{{', '.join(p.name + (': ' + p.type if p.type else '') for p in c.properties)}{'' if c.complete else ', ...'}}}"
+             for c in result.calls]
+    if findings:
+        lines += ["", *(_line(f) for f in findings)]
+    s = summary(result, findings)
+    lines += ["", f"{'FAIL' if s['errors'] else 'OK'}  {s['calls']} calls in {s['files']} files: {s['errors']} errors, "
+              f"{s['warnings']} warnings, {s['parse_errors']} files did not parse"]
+    lines += [f"skipped: {note}" for note in result.skipped]
+    return "\n".join(lines) + "\n"
+
+
+def _results(findings: list[Finding]) -> list[Any]:
+    from cdpctl.reporting import Result
+
+    return [Result(f.code, f.severity, f.message, f.file, f.line, f.column, f"cdpctl scan: {f.code}") for f in findings]
+
+
+def render(fmt: str, result: ScanResult, findings: list[Finding], plan_document: dict[str, Any] | None = None) -> str:
+    if fmt == "json":
+        import orjson
+
+        payload = {"summary": summary(result, findings), "calls": [c.to_json() for c in result.calls],
+                   "findings": [f.to_json() for f in findings]}
+        return orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode() + "\n"
+    if fmt == "github":
+        from cdpctl.reporting.limits import capped_annotations
+
+        return capped_annotations(_results(findings), "Run cdpctl scan --format json for all of them.")
+    if fmt == "sarif":
+        from cdpctl.reporting import RuleInfo, sarif_text
+
+        rules = [RuleInfo(code, code, text, default_level=severity) for code, (severity, text) in CODES.items()]
+        return sarif_text(rules, _results(findings))
+    if fmt == "markdown":
+        return _markdown(result, findings)
+    if fmt == "yaml":
+        from cdpctl.interop.yamlwrite import dump_plan
+
+        return dump_plan(plan_document or {}, header=["A plan skeleton from cdpctl scan: add types, descriptions and owners."])
+    return render_text(result, findings)
+
+
+def _markdown(result: ScanResult, findings: list[Finding]) -> str:
+    from cdpctl.reporting.formats import markdown_escape
+    from cdpctl.reporting.limits import fit_markdown, left_out_line
+
+    s = summary(result, findings)
+    ordered = sorted(findings, key=lambda f: f.severity != "error")
+
+    def render_rows(shown: int) -> str:
+        out = [f"## {':x:' if s['errors'] else ':white_check_mark:'} Tracking calls in code: {s['errors']} errors, {s['warnings']} warnings",
+               "", f"{s['calls']} calls in {s['files']} files ({s['dynamic']} with a dynamic name).", ""]
+        if ordered:
+            out += ["| severity | where | finding |", "|---|---|---|"]
+            out += [f"| {f.severity} | {markdown_escape(f'{f.file}:{f.line}' if f.file else '-')} | {markdown_escape(f.message)} |"
+                    for f in ordered[:shown]]
+            if shown < len(ordered):
+                out += ["", left_out_line(len(ordered) - shown, len(ordered), "findings", "cdpctl scan --format json")]
+        return "\n".join(out) + "\n"
+
+    return fit_markdown(render_rows, len(ordered))
+
+
+def skeleton(result: ScanResult) -> dict[str, Any]:
+    """A plan document of the calls found: events, pages, screens and traits with the property types seen."""
+    document: dict[str, Any] = {"plan": "Scanned plan", "version": "0.1.0", "description": "Skeleton written by cdpctl scan."}
+    sections: dict[str, dict[str, Any]] = {"events": {}, "identify": {}, "group": {}, "pages": {}, "screens": {}}
+    key = {"track": "events", "page": "pages", "screen": "screens", "identify": "identify", "group": "group"}
+    for call in sorted(result.calls, key=lambda c: (c.call_type, c.event or "")):
+        if call.dynamic or (call.event is None and call.call_type not in ("identify", "group")):
+            continue
+        section = sections[key[call.call_type]]
+        fields_key = "traits" if call.call_type in ("identify", "group") else "properties"
+        body = section if call.call_type in ("identify", "group") else section.setdefault(call.event or "", {})
+        fields = body.setdefault(fields_key, {})
+        for prop in call.properties:
+            known = fields.get(prop.name, {})
+            kind = prop.type if prop.type not in (None, "null") else None
+            if kind and known.get("type", kind) != kind:
+                kind = "number" if {kind, known.get("type")} == {"integer", "number"} else "any"
+            fields[prop.name] = {"type": kind or known.get("type") or "any"}
+    for name in ("events", "identify", "group", "pages", "screens"):
+        if sections[name]:
+            document[name] = sections[name]
+    return document

@@ -1,0 +1,52 @@
+"""The tracking SDKs ``cdpctl scan`` recognises, and how their calls are shaped, in both languages.
+
+A call is recognised by its callee: a method on a well-known receiver name (``analytics.track``,
+``rudderanalytics.page``, ``mixpanel.track``, ``posthog.capture``, ``amplitude.track``), a Snowplow
+self-describing event, the cdpctl-generated Python client, or a user's wrapper function.
+"""
+
+from __future__ import annotations
+
+RECEIVERS = {
+    "analytics": "segment",
+    "segment": "segment",
+    "rudderanalytics": "rudderstack",
+    "rudder_analytics": "rudderstack",
+    "rudderstack": "rudderstack",
+    "amplitude": "amplitude",
+    "mixpanel": "mixpanel",
+    "mp": "mixpanel",
+    "posthog": "posthog",
+}
+"""Receiver names (case-insensitive) and the SDK they stand for."""
+
+METHODS = {
+    "segment": {"track": "track", "page": "page", "screen": "screen", "identify": "identify", "group": "group"},
+    "rudderstack": {"track": "track", "page": "page", "screen": "screen", "identify": "identify", "group": "group"},
+    "amplitude": {"track": "track", "logEvent": "track", "log_event": "track"},
+    "mixpanel": {"track": "track"},
+    "posthog": {"capture": "track", "identify": "identify"},
+}
+"""Per SDK, the methods that send a call, and the call type each sends."""
+
+SNOWPLOW_CALLS = ("trackSelfDescribingEvent", "track_self_describing_event")
+
+SDK_NAMES = ("segment", "rudderstack", "amplitude", "mixpanel", "posthog", "snowplow", "cdpctl", "wrapper")
+
+
+def sdk_of(receiver: str) -> str | None:
+    return RECEIVERS.get(receiver.lower())
+
+
+def iglu_name(schema: str) -> str | None:
+    """``iglu:com.acme/video_played/jsonschema/1-0-0`` -> ``video_played``."""
+    if not schema.startswith("iglu:"):
+        return None
+    parts = schema[5:].split("/")
+    return parts[1] if len(parts) >= 2 and parts[1] else None
+
+
+def is_generated_client(receiver: str) -> bool:
+    """A receiver that holds the cdpctl-generated client: a name ending in ``tracker`` or ``tracking``."""
+    lowered = receiver.lower()
+    return lowered.endswith(("tracker", "tracking"))
