@@ -30,7 +30,7 @@ from cdpctl.model import (
     Property,
     TypeDef,
 )
-from cdpctl.plan_checks import pattern_problem
+from cdpctl.plan_checks import key_position, pattern_problem, unresolved_reference
 from cdpctl.plan_files import DEFAULT_MAX_PLAN_BYTES, PlanFilePolicy, default_policy, include_problem, read_bounded
 from cdpctl.yamlsrc import YMap, YNode, YScalar, YSeq, non_finite_numbers, parse_yaml, to_python
 
@@ -470,6 +470,11 @@ class _Loader:
         problem = rawschema.check(raw)
         if problem is not None:
             self.error(mapping.keys["json_schema"], f"'json_schema' of {where} {problem}")
+            return None
+        dangling = unresolved_reference(raw)
+        if dangling is not None:
+            at = key_position(mapping.values["json_schema"], "$ref", dangling) or mapping.keys["json_schema"]
+            self.error(at, f"'$ref' {dangling!r} in the 'json_schema' of {where} points nowhere inside the block")
             return None
         if not ok:
             return None

@@ -176,3 +176,25 @@ def test_a_device_as_the_plan_is_read_only_up_to_the_cap(tmp_path: Path) -> None
     done = cdpctl("compile", "/dev/zero", "-o", "out", cwd=tmp_path)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "/dev/zero:1:1: cannot read plan file '/dev/zero': the file is larger than 8388608 bytes" in done.stderr
+
+
+@pytest.mark.parametrize("ref", ["#/definitions/nope", "#nope", "#/properties/a/items"])
+def test_a_reference_pointing_nowhere_in_a_raw_block_is_a_load_error(ref: str) -> None:
+    text = EVENT.replace(
+        "{}", "\n        json_schema:\n          properties: {a: {type: string}}\n          $ref: '" + ref + "'"
+    )
+    assert problems(text) == [
+        f"plan.yaml:8:17: '$ref' '{ref}' in the 'json_schema' of property 'x' points nowhere inside the block"
+    ]
+
+
+def test_references_inside_a_raw_block_load_and_validate(tmp_path: Path) -> None:
+    block = "{json_schema: {definitions: {code: {type: string, pattern: '^\\p{Lu}+$'}}, $ref: '#/definitions/code'}}"
+    (tmp_path / "plan.yaml").write_text(EVENT.replace("{}", block), encoding="utf-8")
+    (tmp_path / "data.ndjson").write_text(
+        '{"type":"track","event":"E","userId":"u","properties":{"x":"ÉCOLE"}}\n'
+        '{"type":"track","event":"E","userId":"u","properties":{"x":"école"}}\n'
+    )
+    done = cdpctl("validate", "data.ndjson", "--plan", "plan.yaml", cwd=tmp_path)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert "1 valid, 1 invalid" in done.stdout
