@@ -1,50 +1,115 @@
-"""String formats: the pattern each compiles to, and a matching jsonschema format checker.
+"""String formats: what each ``format`` accepts, the pattern a plan format compiles to, and a format checker.
 
-Validators differ in which ``format`` values they check (Draft-07 validators
-do not check ``uuid``; most skip ``date-time`` unless an extra library is
-installed; Draft 2020-12 treats ``format`` as an annotation).  So every format
-the plan format supports is compiled to ``format`` *and* an equivalent
-ECMA-262-compatible ``pattern``: any standard validator enforces it.  The
-checker below accepts exactly what the patterns accept, so the jsonschema
-library and the fast path agree.
+Every format cdpctl checks is checked the same way everywhere (fast path,
+jsonschema reference path, generated clients): by :func:`matches_format`, which
+follows the RFCs the JSON Schema specification names, as the official
+JSON-Schema-Test-Suite reads them.
+
+The nine formats a plan's ``format:`` key takes also compile to an equivalent
+ECMA-262 ``pattern`` beside ``format`` (Draft 2020-12 validators treat
+``format`` as an annotation): any standard validator enforces the pattern.
+Three rules no compact pattern can say are checked by ``format`` alone: a leap
+second only at 23:59:60 UTC (``date-time``, ``time``) and valid Punycode in an
+A-label (``xn--...``, ``hostname``, the domain of ``email``).
+
+A format outside :data:`CHECKED_FORMATS` (a name the specifications do not
+define) is an annotation: any string passes.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+
+from cdpctl.formats_uri import IPV4, IPV6, IRI_CHECKS, URI, URI_CHECKS, hostname_labels_ok
 
 if TYPE_CHECKING:  # jsonschema is imported only when a checker is asked for (start-up time)
     from jsonschema import FormatChecker
 
-_DATE = r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+_YEAR_DAY = (
+    r"[0-9]{4}-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))"
+)
+_LEAP_DAY = r"([0-9]{2}(0[48]|[2468][048]|[13579][26])|([02468][048]|[13579][26])00)-02-29"
+_DATE = rf"({_YEAR_DAY}|{_LEAP_DAY})"
 _TIME = r"([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
-_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
-_H16 = r"[0-9A-Fa-f]{1,4}"
+_IPV4 = IPV4
+_IPV6 = IPV6
+_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOSTNAME = rf"(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*"
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
+_LOCAL = rf"({_ATEXT}+(\.{_ATEXT}+)*|\"([ !#-\[\]-~]|\\[ -~])*\")"
+_MAIL_DOMAIN = rf"({_LABEL}(\.{_LABEL})*|\[{_IPV4}\]|\[IPv6:{_IPV6}\])"
 
 FORMAT_PATTERNS: dict[str, str] = {
     "date-time": rf"^{_DATE}[Tt ]{_TIME}$",
     "date": rf"^{_DATE}$",
     "time": rf"^{_TIME}$",
-    "email": r"^[^\s@]+@[^\s@]+\.[^\s@]+$",
-    "uri": r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$",
+    "email": rf"^{_LOCAL}@{_MAIL_DOMAIN}$",
+    "uri": rf"^{URI}$",
     "uuid": r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$",
-    "ipv4": rf"^({_OCTET}\.){{3}}{_OCTET}$",
-    "ipv6": rf"^(({_H16}:){{7}}{_H16}|(({_H16}:){{0,7}}{_H16})?::(({_H16}:){{0,7}}{_H16})?)$",
-    "hostname": r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$",
+    "ipv4": rf"^{_IPV4}$",
+    "ipv6": rf"^{_IPV6}$",
+    "hostname": rf"^{_HOSTNAME}$",
 }
-"""Patterns written so that Python's ``re`` and ECMA-262 read them the same way."""
+"""The pattern of each plan format, written so that Python's ``re`` and ECMA-262 read it the same way."""
 
-# Python's ``$`` also matches before a final newline; ECMA-262's does not.  The
-# checker uses fullmatch on the pattern without anchors to mean what ECMA means.
+ANNOTATION_ONLY: tuple[str, ...] = ()
+"""Formats of the JSON Schema specifications that cdpctl does not check (any string passes): none."""
+
+_JSON_POINTER = r"(/([^/~]|~[01])*)*"
+_DURATION_TIME = r"T([0-9]+H([0-9]+M([0-9]+S)?)?|[0-9]+M([0-9]+S)?|[0-9]+S)"
+_DURATION_DATE = r"([0-9]+D|[0-9]+M([0-9]+D)?|[0-9]+Y([0-9]+M([0-9]+D)?)?)"
+_OTHER_PATTERNS: dict[str, str] = {
+    "json-pointer": _JSON_POINTER,
+    "relative-json-pointer": rf"(0|[1-9][0-9]*)(#|{_JSON_POINTER})",
+    "duration": rf"P({_DURATION_DATE}({_DURATION_TIME})?|{_DURATION_TIME}|[0-9]+W)",
+}
+"""Formats checked by a pattern alone that plans cannot name in ``format:`` (raw ``json_schema:`` blocks can)."""
+
+_TIME_PARTS = re.compile(r"([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.[0-9]+)?(?:[Zz]|([+-])([0-9]{2}):([0-9]{2}))\Z")
+
+
+def _leap_second_ok(value: str) -> bool:
+    """A second of 60 only at 23:59 UTC (the time's offset applied); any other second is fine."""
+    parts = _TIME_PARTS.search(value)
+    if parts is None or parts[3] != "60":
+        return True
+    minutes = int(parts[1]) * 60 + int(parts[2])
+    if parts[4] is not None:
+        offset = int(parts[5]) * 60 + int(parts[6])
+        minutes -= offset if parts[4] == "+" else -offset
+    return minutes % 1440 == 23 * 60 + 59
+
+
+def _regex_ok(value: str) -> bool:
+    from cdpctl.patterns import is_ecma_pattern
+
+    return is_ecma_pattern(value)
+
+
+_EXTRA_CHECKS: dict[str, Callable[[str], bool]] = {
+    "date-time": _leap_second_ok,
+    "time": _leap_second_ok,
+    "hostname": hostname_labels_ok,
+    "email": lambda value: hostname_labels_ok(value.rpartition("@")[2]),
+    "regex": _regex_ok,
+    **URI_CHECKS,
+    **IRI_CHECKS,
+}
+"""Rules checked beyond (or instead of) a format's pattern."""
+
+CHECKED_FORMATS = tuple(dict.fromkeys([*FORMAT_PATTERNS, *_OTHER_PATTERNS, *_EXTRA_CHECKS]))
+"""Every format cdpctl checks."""
+
+
 class _Compiled(dict[str, "re.Pattern[str] | None"]):
     """Each pattern compiled on first use (start-up time: a run checks one or two formats, if any)."""
 
     def __missing__(self, name: str) -> re.Pattern[str] | None:
         pattern = FORMAT_PATTERNS.get(name)
-        if pattern is None:
-            return None
-        regex = self[name] = re.compile(pattern[1:-1])
+        source = pattern[1:-1] if pattern is not None else _OTHER_PATTERNS.get(name)
+        regex = self[name] = None if source is None else re.compile(source)
         return regex
 
 
@@ -52,17 +117,34 @@ _COMPILED = _Compiled()
 
 
 def matches_format(name: str, value: str) -> bool:
-    """Whether ``value`` is a valid ``name`` (as the compiled pattern reads it in ECMA-262)."""
+    """Whether ``value`` is a valid ``name`` (``True`` for a format cdpctl does not check).
+
+    Python's ``$`` also matches before a final newline, ECMA-262's does not: the
+    patterns are matched whole (``fullmatch``) without their anchors.
+    """
     regex = _COMPILED[name]
-    return True if regex is None else regex.fullmatch(value) is not None
+    if regex is not None and regex.fullmatch(value) is None:
+        return False
+    extra = _EXTRA_CHECKS.get(name)
+    return extra is None or extra(value)
+
+
+def format_search(name: str) -> Callable[[str], bool | None]:
+    """For the fast path: a function of a string that is ``None`` when the string is not a valid ``name``."""
+
+    def search(value: str) -> bool | None:
+        return True if matches_format(name, value) else None
+
+    return search
 
 
 def format_checker() -> FormatChecker:
-    """A jsonschema format checker that checks every plan format exactly as its pattern does."""
+    """A jsonschema format checker that checks every format of :data:`CHECKED_FORMATS` as
+    :func:`matches_format` does (and nothing else: other formats are annotations)."""
     from jsonschema import FormatChecker
 
     checker = FormatChecker(formats=())
-    for name in FORMAT_PATTERNS:
+    for name in CHECKED_FORMATS:
 
         def check(instance: Any, _name: str = name) -> bool:
             return not isinstance(instance, str) or matches_format(_name, instance)

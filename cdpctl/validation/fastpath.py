@@ -33,10 +33,10 @@ import msgspec
 from msgspec import UNSET, Meta, Raw
 
 from cdpctl.compiler import object_schema
-from cdpctl.formats import FORMAT_PATTERNS, format_checker, matches_format
+from cdpctl.formats import FORMAT_PATTERNS, format_checker, format_search, matches_format
 from cdpctl.model import Call, Plan, Property
 from cdpctl.patterns import compile_pattern
-from cdpctl.spec import OBJECT_FIELDS, TIMESTAMP_FIELDS
+from cdpctl.spec import MESSAGE_ID_MAX, OBJECT_FIELDS, TIMESTAMP_FIELDS
 from cdpctl.validation.localize import Node, fields_node
 from cdpctl.validation.violations import Violation
 
@@ -296,7 +296,7 @@ class _Builder:
         if "pattern" in constraints:
             return meta, compile_pattern(str(constraints["pattern"])).search
         if fmt is not None:
-            return meta, re.compile(_full_pattern(fmt)).search
+            return meta, format_search(fmt)
         return meta, None
 
     def field_pattern(self, prop: Property) -> tuple[Any, Callable[[str], Any]] | None:
@@ -378,6 +378,9 @@ class _Builder:
         """A check run after decoding, for ``unique_items``, a plan pattern (unless ``searched``: the
         struct matches it) and a ``format`` next to a ``pattern``."""
         constraints = prop.constraints
+        if prop.type == "string" and "format" in constraints and "pattern" not in constraints and not searched:
+            fmt = constraints["format"]  # the struct's Meta pattern is the format's pattern: the rest is here
+            return lambda value: matches_format(fmt, value)
         if prop.type == "string" and "pattern" in constraints:
             fmt = constraints.get("format")
             search = None if searched else compile_pattern(str(constraints["pattern"])).search
@@ -429,7 +432,7 @@ def envelope_checks() -> tuple[Callable[[Any], None], Callable[[Any], None]]:
     present, timestamps made of known parts) is one flat function: it runs for
     every message.
     """
-    search = re.compile(_full_pattern("date-time")).search
+    search = format_search("date-time")
     heads: set[str] = set()
     tails: set[str] = set()
 
@@ -440,7 +443,8 @@ def envelope_checks() -> tuple[Callable[[Any], None], Callable[[Any], None]]:
             heads.clear()
         if len(tails) >= MAX_STAMP_PARTS_KEPT:
             tails.clear()
-        heads.add(stamp[:STAMP_HEAD])
+        if not stamp.endswith("60", 0, STAMP_HEAD):  # a leap second is valid with some offsets only
+            heads.add(stamp[:STAMP_HEAD])
         tails.add(stamp[STAMP_HEAD:])
         return True
 
@@ -476,6 +480,14 @@ def envelope_checks() -> tuple[Callable[[Any], None], Callable[[Any], None]]:
             and not stamp_ok(other)
         ):
             raise BadEnvelope(message)
+        other = message.receivedAt
+        if (
+            other is not UNSET
+            and other != stamp
+            and not (other[:STAMP_HEAD] in heads and other[STAMP_HEAD:] in tails)
+            and not stamp_ok(other)
+        ):
+            raise BadEnvelope(message)
 
     def alias_check(message: Any) -> None:
         envelope_check(message)
@@ -501,6 +513,9 @@ def own_code(function: Callable[[Any], None]) -> Callable[[Any], None]:
 
 
 Id = Union[str, int, float, None]
+PresentId = Union[Annotated[str, Meta(min_length=1)], int, float]
+"""An id a call requires (``groupId``): a non-empty string or a number."""
+MessageId = Annotated[str, Meta(max_length=MESSAGE_ID_MAX)]
 
 
 class _ContextTraits(msgspec.Struct, gc=False):
@@ -519,6 +534,8 @@ def _envelope_fields(context: Any = None) -> list[tuple[str, Any] | tuple[str, A
         ("timestamp", str, UNSET),
         ("sentAt", str, UNSET),
         ("originalTimestamp", str, UNSET),
+        ("receivedAt", str, UNSET),
+        ("messageId", MessageId, UNSET),
         ("context", _Empty if context is None else context, UNSET),
         ("integrations", _Empty, UNSET),
     ]
@@ -606,6 +623,8 @@ class Partial:
         for name in OBJECT_FIELDS:
             if getattr(decoded, name, UNSET) is not UNSET:
                 view[name] = {}
+        if call.type == "group":  # the struct decoded it: present and of the right type
+            view["groupId"] = decoded.groupId
         return view
 
 
@@ -757,7 +776,7 @@ class FastPath:
         )
         self.group_type = _envelope(
             "group",
-            [("traits", traits_type(self.group), UNSET), ("properties", _Empty, UNSET)],
+            [("groupId", PresentId), ("traits", traits_type(self.group), UNSET), ("properties", _Empty, UNSET)],
             _envelope_check,
             context_type(self.group),
         )
@@ -816,9 +835,10 @@ class FastPath:
             fields = FIELDS_ONLY.decode(raw)
         except (msgspec.DecodeError, RecursionError):  # nesting too deep: the reference path reports it
             return None
-        if entry.call.field_key == "traits" and fields.traits is UNSET:  # maybe context.traits: look at all of it
+        raw_fields: Any = fields.traits if entry.call.field_key == "traits" else fields.properties
+        if raw_fields is UNSET and entry.call.field_key == "traits":  # maybe context.traits: look at all of it
             return None
-        return Partial(entry, fields.traits if entry.call.field_key == "traits" else fields.properties, False)
+        return Partial(entry, raw_fields, False)
 
     def _ungoverned(self, call_type: str, name: str | None) -> Accepted:
         key = (call_type, name)
