@@ -8,7 +8,11 @@ Three properties are checked on each generated message:
 * a message the fast path accepts has no error under the reference route;
 * "no error-severity violation" is exactly "the Segment envelope rules hold and
   ``jsonschema.Draft7Validator(compiled schema).is_valid(message)``" for planned calls (patterns
-  matched as ECMA-262, by :func:`cdpctl.patterns.draft7_validator`).
+  matched as ECMA-262, by :func:`cdpctl.patterns.draft7_validator`; identify and group traits
+  read from ``context.traits`` when the message has no ``traits``).
+
+Messages hold integers beyond 64 bits, identify and group traits sent under
+``context.traits`` only, and values nested deeper than the limit of one record.
 """
 
 from __future__ import annotations
@@ -30,7 +34,8 @@ from cdpctl.model import Call, Plan, Property
 from cdpctl.patterns import draft7_validator
 from cdpctl.spec import envelope_problems
 from cdpctl.validation import Validator
-from cdpctl.validation.engine import parse_json
+from cdpctl.validation.engine import parse_json, with_context_traits
+from cdpctl.validation.jsonread import MAX_DEPTH, nesting
 
 ROOT = Path(__file__).resolve().parents[1]
 PLANS = {"acme": ROOT / "plans" / "acme-shop.yaml", "tricky": ROOT / "tests" / "data" / "validate-tricky.yaml"}
@@ -98,6 +103,8 @@ def number_values(prop: Property) -> st.SearchStrategy[Any]:
         st.floats(min_value=-5, max_value=5, allow_nan=False),
         st.integers(min_value=-20, max_value=20).map(float),
         st.integers(min_value=2**62, max_value=2**66),
+        st.integers(min_value=-(2**70), max_value=2**70),
+        st.sampled_from([2**64, 2**64 + 1, -(2**64) - 1, 3 * 2**64, 10**30, 9007199254740993 * 3]),
         st.sampled_from([0, -0.0, 1e300, -1e300, 2**53, 2**53 + 1, 9007199254740993, 0.1 + 0.2]),
     ]
     if near:
@@ -170,9 +177,24 @@ def messages(draw: st.DrawFn, plan_name: str) -> dict[str, Any]:
         pass  # no properties/traits at all
     elif shape == 1:
         message[call.field_key] = draw(st.sampled_from([None, [], "x"]))
+    elif call.field_key == "traits" and shape == 2:  # as rudder-sdk-python sends identify traits
+        message["context"] = {"traits": fields, "library": {"name": "analytics-python"}}
+        if draw(st.booleans()):
+            message["traits"] = draw(st.sampled_from([{}, {"x": 1}]))
     else:
         message[call.field_key] = fields
+    if draw(st.integers(0, 9)) == 0:  # a deep value somewhere the plan does not look, or where it does
+        where = draw(st.sampled_from(["context", call.field_key]))
+        if isinstance(message.get(where), dict):
+            message[where] = {**message[where], "deep": nested(draw(st.integers(1, 230)))}
     return message
+
+
+def nested(levels: int) -> Any:
+    value: Any = []
+    for _ in range(levels - 1):
+        value = [value]
+    return value
 
 
 def key(violations: list[Any] | None) -> list[tuple[Any, ...]]:
@@ -189,6 +211,8 @@ def reference_valid(plan: Plan, message: dict[str, Any]) -> bool | None:
     call = plan.find_call(str(call_type), name if isinstance(name, str) else None)
     if call is None:
         return None
+    if call.field_key == "traits":  # identify and group traits: from context.traits when the message has none
+        message = with_context_traits(message)
     # jsonschema's Draft 7 validator, its pattern keywords on the ECMA-262 engine plans use ('$' is the very end)
     return bool(draft7_validator()(call_schema(call), format_checker=format_checker()).is_valid(message))
 
@@ -196,7 +220,12 @@ def reference_valid(plan: Plan, message: dict[str, Any]) -> bool | None:
 def check_agreement(plan_name: str, message: Any) -> None:
     validator = validator_of(plan_name)
     raw = json.dumps(message).encode()  # big integers too (orjson refuses to write them)
-    message = parse_json(raw)  # what a reader of the line sees (orjson reads integers beyond 64 bits as floats)
+    try:
+        message = parse_json(raw)  # what a reader of the line sees: integers exactly
+    except ValueError:  # nesting deeper than the limit: malformed on every route
+        assert nesting(raw) > MAX_DEPTH
+        assert validator.check_bytes(raw) is None and validator.check_raw(raw) is None
+        return
     reference = validator.check_reference(message)
     assert key(validator.check_bytes(raw)) == key(reference), message
     assert key(validator.check(message)) == key(reference), message

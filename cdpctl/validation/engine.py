@@ -165,7 +165,8 @@ class Validator:
             violations.append(
                 Violation("deprecated_event", "warning", call_type, event, "event", f"'{call.label}' is deprecated in the tracking plan")
             )
-        violations.extend(self._plan_violations(call, message, {path for path, _ in problems}))
+        fields_read = with_context_traits(message) if call.field_key == "traits" else message
+        violations.extend(self._plan_violations(call, fields_read, {path for path, _ in problems}))
         return violations
 
     def _plan_violations(self, call: Call, message: dict[str, Any], envelope_paths: set[str]) -> list[Violation]:
@@ -206,6 +207,8 @@ class Validator:
         """
         if not isinstance(message, dict):
             return None
+        if partial.entry.call.field_key == "traits":
+            message = with_context_traits(message)
         return self._partial_violations(partial, message.get(partial.entry.call.field_key), message)
 
     def check_fields(self, partial: Partial) -> list[Violation] | None:
@@ -340,6 +343,8 @@ class Validator:
 
     def check_raw(self, raw: bytes) -> tuple[str, str | None, list[Violation]] | None:
         """``(type, event, warnings)`` when the fast path finds the message free of errors, else ``None``."""
+        if len(raw) > LONG_RECORD and deeper_than_limit(raw):
+            return None
         outcome = self.examine(raw)
         if not isinstance(outcome, Accepted):
             return None
@@ -397,6 +402,20 @@ class Validator:
         return self._reference(message, call_type, event, hint)
 
 
+def with_context_traits(message: dict[str, Any]) -> dict[str, Any]:
+    """An identify or group message as its traits are checked: without ``traits``, its ``context.traits``
+    (when an object) stand in for them (rudder-sdk-python sends identify traits there only).
+
+    Violations keep their ``traits.`` paths, wherever the traits were read.
+    """
+    if "traits" in message:
+        return message
+    context = message.get("context")
+    if context.__class__ is not dict or context.get("traits").__class__ is not dict:
+        return message
+    return {**message, "traits": context["traits"]}
+
+
 def _unplanned_text(call_type: str, event: str) -> str:
     return f"{call_type} '{event}' is not in the tracking plan"
 
@@ -410,6 +429,7 @@ NULLABLE_NOT = (
     ("timestamp", "string"),
     ("sentAt", "string"),
     ("originalTimestamp", "string"),
+    ("receivedAt", "string"),
     ("context", "object"),
     ("integrations", "object"),
 )
