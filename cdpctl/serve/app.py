@@ -46,7 +46,8 @@ from cdpctl.serve.http import (
 )
 from cdpctl.serve.intake import BATCH, ENDPOINTS, LIMITS, BadPayload, Limits, NotJson, Payload, parse_payload
 from cdpctl.serve.openapi import openapi_document
-from cdpctl.serve.state import Checked, Collector
+from cdpctl.serve.records import Checked
+from cdpctl.serve.state import Collector
 
 Hook = Callable[[], Awaitable[None]]
 MAX_EVENTS_LIMIT = 10_000
