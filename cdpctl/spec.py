@@ -12,9 +12,12 @@ from typing import Any
 from cdpctl.formats import FORMAT_PATTERNS, matches_format
 from cdpctl.model import SPEC_CALL_TYPES
 
-TIMESTAMP_FIELDS = ("timestamp", "sentAt", "originalTimestamp")
+TIMESTAMP_FIELDS = ("timestamp", "sentAt", "originalTimestamp", "receivedAt")
+"""The Spec's timestamps: ISO-8601 date strings ("Spec: Common fields", Timestamps)."""
 ID_FIELDS = ("userId", "anonymousId")
 OBJECT_FIELDS = ("properties", "traits", "context", "integrations")
+MESSAGE_ID_MAX = 100
+"""The Spec's limit on ``messageId``: a string of at most 100 characters ("Spec: Common fields")."""
 
 
 def _present_id(value: Any) -> bool:
@@ -41,6 +44,8 @@ def envelope_problems(message: Any) -> list[tuple[str, str]]:
         previous = get("previousId")
         if not _present_id(previous):
             problems.append(("previousId", "an alias call needs a 'previousId'"))
+    elif call_type == "group" and not _present_id(get("groupId")):
+        problems.append(("groupId", "a group call needs a 'groupId'"))
     if not (_present_id(get("userId")) or _present_id(get("anonymousId"))):
         problems.append(("userId", "a message needs a 'userId' or an 'anonymousId'"))
     matched = None  # the timestamps of a message are often the same text: match it once
@@ -56,6 +61,11 @@ def envelope_problems(message: Any) -> list[tuple[str, str]]:
         value = get(name)
         if value is not None and not isinstance(value, dict):
             problems.append((name, f"'{name}' must be an object"))
+    if "messageId" in message:
+        value = get("messageId")
+        if not isinstance(value, str) or len(value) > MESSAGE_ID_MAX:
+            shown = f"{len(value)} characters long" if isinstance(value, str) else repr(value)
+            problems.append(("messageId", f"'messageId' must be a string of at most {MESSAGE_ID_MAX} characters, not {shown}"))
     return problems
 
 
@@ -75,6 +85,10 @@ def envelope_schema(call_type: str, name_key: str | None, name: str | None) -> d
         required.append(name_key)
     properties["userId"] = id_schema
     properties["anonymousId"] = id_schema
+    if call_type == "group":
+        properties["groupId"] = present
+        required.append("groupId")
+    properties["messageId"] = {"type": "string", "maxLength": MESSAGE_ID_MAX}
     for field in TIMESTAMP_FIELDS:
         properties[field] = timestamp
     properties["context"] = {"type": "object"}

@@ -159,7 +159,11 @@ def _call_schema(call_type: str, name: str | None, planned: Mapping[str, Any]) -
         required.append(name_key)
     properties["userId"] = id_schema
     properties["anonymousId"] = id_schema
-    for field in ("timestamp", "sentAt", "originalTimestamp"):
+    if call_type == "group":
+        properties["groupId"] = present
+        required.append("groupId")
+    properties["messageId"] = {"type": "string", "maxLength": 100}
+    for field in ("timestamp", "sentAt", "originalTimestamp", "receivedAt"):
         properties[field] = timestamp
     context = planned.get("context", {"type": "object"})
     properties["context"] = context
