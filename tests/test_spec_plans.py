@@ -43,8 +43,11 @@ def test_the_plan_has_exactly_the_events_its_page_lists(plan: str, page: Any) ->
 
 @pytest.mark.parametrize("plan", SPEC_PLANS)
 def test_the_plan_lints_without_a_finding(plan: str) -> None:
+    assert lint_plan(load_plan(plan_file(plan)), build_config({})).findings == []
     report = lint_plan(load_plan(plan_file(plan)), build_config({}), report_unused_disables=True)
-    assert [(f.code, f.message) for f in report.findings] == []
+    # the only suppressions a plan does not use alone are those for a plan it is combined with (init --template)
+    unused = [f for f in report.findings if not (f.code == "CP001" and "property-type-conflict" in f.message)]
+    assert [(f.code, f.message) for f in unused] == []
 
 
 @pytest.mark.parametrize("plan", SPEC_PLANS)
