@@ -195,7 +195,7 @@ def iter_blocks(
             if isinstance(document, Oversize):
                 _drain(opened)
             return
-    ranged = by_range and opened.compression is None and opened.regular
+    ranged = by_range and opened.compression is None and opened.regular and not opened.source.is_stdin
     if ranged and error is None:
         yield from scan_ranges(opened, block_size, skipped, max_record)
         return
