@@ -84,7 +84,7 @@ def run_validate(args: ValidateArgs) -> None:
                 master=args.spark_master,
                 split=args.split,
                 fast=args.fast_path,
-                progress=_show_progress(args.progress),
+                progress=_show_progress(args.progress, args.quiet),
             )
         else:
             try:
@@ -92,7 +92,7 @@ def run_validate(args: ValidateArgs) -> None:
             except InputError as exc:
                 die(str(exc))
             check_targets(args.output, args.split, sources, [str(file) for file in validator_plan.files])
-            show = _show_progress(args.progress)
+            show = _show_progress(args.progress, args.quiet)
             result = _run(validator_plan, sources, workers, args.split, show, args.fast_path, max_record)
         _finish(result, args, chosen, rate, validator_plan)
 
@@ -167,9 +167,12 @@ def _setting_int(settings: dict[str, Any], key: str) -> int | None:
     return value
 
 
-def _show_progress(requested: bool | None) -> bool:
+def _show_progress(requested: bool | None, quiet: bool) -> bool:
+    """--progress, else a terminal on stderr outside CI and without --quiet."""
     if requested is not None:
         return requested
+    if quiet:
+        return False
     if os.environ.get("CI") or os.environ.get("GITHUB_ACTIONS"):
         return False
     return sys.stderr.isatty()
@@ -191,27 +194,17 @@ def _run(
 
 @contextmanager
 def _progress_bar(enabled: bool, total: int | None) -> Iterator[ProgressHook | None]:
+    """The progress line on stderr (:mod:`cdpctl.reporting.progress`), erased when the run ends."""
     if not enabled:
         yield None
         return
-    import time
+    from cdpctl.reporting.progress import ProgressLine
 
-    from rich.console import Console
-    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
-
-    columns = (TextColumn("validating"), BarColumn(), DownloadColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True, auto_refresh=False) as bar:
-        task = bar.add_task("validating", total=total)
-        last = [0.0]
-
-        def hook(done: int) -> None:
-            now = time.monotonic()
-            if now - last[0] >= 0.1:
-                last[0] = now
-                bar.update(task, completed=done)
-                bar.refresh()
-
-        yield hook
+    line = ProgressLine(sys.stderr, total)
+    try:
+        yield lambda done, report: line.update(done, report.events, report.invalid, report.malformed)
+    finally:
+        line.close()
 
 
 def all_command(args: ValidateArgs) -> str:

@@ -61,10 +61,11 @@ def validate_command(
         show_default=False,
     ),
     progress: Optional[bool] = typer.Option(
-        None, "--progress/--no-progress", help="Progress bar on stderr (default: only on a terminal, never in CI).",
+        None, "--progress/--no-progress", help="Progress line on stderr for runs over a second: bytes, events/s, invalid so far, ETA "
+        "(default: on a terminal, outside CI, without --quiet).",
         show_default=False,
     ),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No throughput line or notes on stderr."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No throughput line, notes or progress on stderr."),
     allow_empty: bool = typer.Option(
         False, "--allow-empty", help="Exit 0 when the input holds no records (default: exit 2, 'no events read')."
     ),

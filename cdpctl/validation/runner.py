@@ -135,8 +135,8 @@ class RunResult:
     """The signal that stopped the run (the report covers what was merged before it)."""
 
 
-ProgressHook = Callable[[int], None]
-"""Called with the number of (possibly compressed) input bytes consumed so far."""
+ProgressHook = Callable[[int, Report], None]
+"""Called with the number of (possibly compressed) input bytes consumed so far and the report merged so far."""
 
 
 def validate_sources(
@@ -178,7 +178,7 @@ def validate_sources(
                 first = True
                 for block in iter_blocks(opened, block_size, by_range=True, max_record=max_record):
                     if progress is not None:
-                        progress(consumed_before + opened.consumed())
+                        progress(consumed_before + opened.consumed(), result.report)
                     starts.append(first)
                     first = False
                     yield block
@@ -189,7 +189,7 @@ def validate_sources(
                 if not source.is_stdin:
                     opened.stream.close()
             if progress is not None:
-                progress(consumed_before)
+                progress(consumed_before, result.report)
 
     interrupts = Interrupts()
 
