@@ -137,7 +137,7 @@ def run_file(name: str) -> FileRun:
             pending.append((event, Case(group["description"], test["description"], test["valid"]), test["data"]))
     if blocks:
         found = verdicts(plan_text(blocks), [(event, data) for event, _, data in pending])
-        for (_, case, _), engines in zip(pending, found):
+        for (_, case, _), engines in zip(pending, found, strict=True):
             case.verdicts = engines
             run.cases.append(case)
     return run
@@ -156,7 +156,7 @@ def run_plan_format(name: str) -> FileRun:
         if isinstance(test["data"], str)
     ]
     found = verdicts(plan_text({"f": {"type": "string", "format": fmt}}), [("f", data) for _, data in pending])
-    for (case, _), engines in zip(pending, found):
+    for (case, _), engines in zip(pending, found, strict=True):
         case.verdicts = engines
         run.cases.append(case)
     return run
@@ -170,7 +170,11 @@ def test_the_vendored_suite_is_complete() -> None:
     for draft in ("draft7", "draft2020-12"):
         names = {name.split("/", 1)[1] for name in FILES if name.startswith(draft + "/")}
         assert {"ref.json", "boolean_schema.json", "optional/bignum.json", "optional/float-overflow.json"} <= names
-        assert {"optional/ecmascript-regex.json", "optional/non-bmp-regex.json", "optional/format/date-time.json"} <= names
+        assert {
+            "optional/ecmascript-regex.json",
+            "optional/non-bmp-regex.json",
+            "optional/format/date-time.json",
+        } <= names
     assert "anchor.json" in {name.split("/", 1)[1] for name in FILES if name.startswith("draft2020-12/")}
     assert (SUITE / "LICENSE").read_text(encoding="utf-8").startswith("Copyright (c) 2012 Julian Berman")
 
