@@ -151,3 +151,33 @@ def test_markdown_cells_are_cut_with_an_ellipsis(tmp_path: Path) -> None:
     table = markdown_table(("Path", "Message"), [("`" + "p" * 500 + "`", "m" * 500)])
     row = table.splitlines()[2]
     assert "…`" in row and "m…" in row and len(row) < 500
+
+
+def test_serve_shutdown_report_caps_annotations_and_names_the_capture(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import httpx
+
+    capture = tmp_path / "capture.ndjson"
+    env = {**os.environ, **ENV, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "cdpctl", "serve", str(PLAN), "--port", "0", "--capture", str(capture)]
+    process = subprocess.Popen([*command, "--format", "github", "--no-live"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stderr is not None
+        line = process.stderr.readline()
+        url = re.search(r"listening on (http://\S+)", line)
+        assert url is not None, line
+        batch = [{"type": "track", "event": f"{LONG} {index}", "userId": "u"} for index in range(30)]
+        answer = httpx.post(f"{url.group(1)}/v1/batch", json={"batch": batch}, timeout=30)
+        assert answer.status_code == 200, answer.text
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, _ = process.communicate(timeout=60)
+    assert process.returncode == 1
+    counts = annotations(out)
+    assert counts == {"error": ANNOTATION_CAP, "warning": 0, "notice": 1}, out
+    assert "20 more (20 errors) not annotated" in out
+    assert f"`cdpctl validate {capture} --format json` lists all of them" in out

@@ -70,11 +70,11 @@ def serve_main(plan: Plan, options: ServeOptions, fmt: str, live: bool, output: 
         err.write(line + "\n")
     err.flush()
     if output is None:
-        write_report(collector.report, fmt, sys.stdout, plan)
+        write_report(collector.report, fmt, sys.stdout, plan, options.capture)
         sys.stdout.flush()
     else:
         with open(output, "w", encoding="utf-8") as handle:
-            write_report(collector.report, fmt, handle, plan)
+            write_report(collector.report, fmt, handle, plan, options.capture)
         err.write(f"cdpctl serve: report written to {output}\n")
     if interrupted is not None:
         return 128 + interrupted

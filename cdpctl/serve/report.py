@@ -9,8 +9,17 @@ if TYPE_CHECKING:
     from cdpctl.validation import Report
 
 
-def write_report(report: Report, fmt: str, out: TextIO, plan: Plan | None = None) -> None:
+def all_command(capture: str | None) -> str:
+    """What lists every violation group once the collector has stopped (named where a report shows the worst)."""
+    import shlex
+
+    if capture:
+        return f"cdpctl validate {shlex.quote(capture)} --format json"
+    return "cdpctl serve --format json --output violations.json"
+
+
+def write_report(report: Report, fmt: str, out: TextIO, plan: Plan | None = None, capture: str | None = None) -> None:
     """Write ``report`` to ``out`` in ``fmt`` (text, json, junit, github, sarif, markdown)."""
     from cdpctl.validation.render import render_report
 
-    render_report(report, fmt, out, plan)
+    render_report(report, fmt, out, plan, all_command=all_command(capture))
