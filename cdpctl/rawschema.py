@@ -21,7 +21,6 @@ if TYPE_CHECKING:  # jsonschema is imported only when a schema is checked or val
 
 DRAFT_07 = "http://json-schema.org/draft-07/schema#"
 DIALECTS: dict[str, str] = {
-    "http://json-schema.org/draft-04/schema": "draft-04",
     "http://json-schema.org/draft-06/schema": "draft-06",
     "http://json-schema.org/draft-07/schema": "draft-07",
     "https://json-schema.org/draft/2019-09/schema": "2019-09",
@@ -29,7 +28,7 @@ DIALECTS: dict[str, str] = {
 }
 """The dialects a raw block may name in ``$schema`` (with or without an empty fragment)."""
 
-LEGACY = ("draft-04", "draft-06", "draft-07")
+LEGACY = ("draft-06", "draft-07")
 """Dialects where ``$ref`` hides its sibling keywords (``$id`` included) and ``$id: "#name"`` is an anchor."""
 
 URN_PREFIX = "urn:cdpctl:json-schema:"
@@ -96,6 +95,20 @@ def _reference_problem(raw: dict[str, Any]) -> str | None:
             f"refers to another document ({json.dumps(outside[0])}): cdpctl reads no other document; "
             "copy the schema it needs into the block (under definitions or $defs)"
         )
+    from jsonschema_specifications import REGISTRY as META_SCHEMAS  # type: ignore[import-untyped]
+    from referencing import Registry, Resource
+    from referencing.exceptions import Unresolvable
+    from referencing.jsonschema import DRAFT7
+
+    resource = Resource.from_contents(raw, default_specification=DRAFT7)
+    registry = META_SCHEMAS.combine(Registry().with_resource(resource.id() or "", resource)).crawl()
+    for base, contents in _subschemas(raw):
+        ref = contents.get("$ref")
+        if isinstance(ref, str):
+            try:
+                registry.resolver(base_uri=base).lookup(ref)
+            except Unresolvable:
+                return f"has a reference that points nowhere ({json.dumps(ref)})"
     return None
 
 
@@ -126,7 +139,7 @@ def outside_references(raw: dict[str, Any]) -> list[str]:
     """The references of a block that point neither into the block nor at a meta-schema jsonschema knows."""
     from urllib.parse import urldefrag, urljoin
 
-    from jsonschema_specifications import REGISTRY as META_SCHEMAS  # type: ignore[import-untyped]
+    from jsonschema_specifications import REGISTRY as META_SCHEMAS
 
     subschemas = _subschemas(raw)
     own = {""} | {urldefrag(base).url for base, _ in subschemas}

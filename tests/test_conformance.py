@@ -127,7 +127,10 @@ def run_file(name: str) -> FileRun:
         except PlanLoadError as exc:
             text = str(exc)
             assert any(reason in text for reason in OTHER_DOCUMENT), text
-            run.out_of_scope.append((group["description"], text.split(": ", 1)[-1]))
+            reason = text.split(": ", 1)[-1]
+            run.out_of_scope.extend(
+                (f"{group['description']} / {test['description']}", reason) for test in group["tests"]
+            )
             continue
         blocks[event] = {"json_schema": group["schema"]}
         for test in group["tests"]:
