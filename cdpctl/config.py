@@ -19,7 +19,6 @@ The nearest one found walking up from the working directory wins
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,10 +61,7 @@ def _display(path: Path) -> str:
 def _read(path: Path) -> dict[str, Any] | None:
     if path.name == CONFIG_FILE:
         return _read_yaml(path)
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+    import tomllib
     try:
         with path.open("rb") as handle:
             document = tomllib.load(handle)
