@@ -101,6 +101,7 @@ def test_choice_options_list_their_choices_and_defaults_are_shown() -> None:
         (["generate", "pyhton"], "unknown command 'pyhton' for 'cdpctl generate'", "did you mean 'python'?"),
         (["import", "segment"], "missing argument", "see 'cdpctl import segment --help'"),
         (["validate", "--jobs", "many", "x"], "invalid value for '--jobs'", "see 'cdpctl validate --help'"),
+        (["validate", "x", "--jobs"], "option '--jobs' requires an argument", "see 'cdpctl validate --help'"),
         (["lint", str(PLAN), "--format", "mardown"], "unknown format 'mardown'", "did you mean 'markdown'?"),
         (["lint", str(PLAN), "--fail-on", "warnings"], "unknown --fail-on 'warnings'", "did you mean 'warning'?"),
         (["lint", str(PLAN.with_name("acme-shp.yaml"))], "cannot read plan file", "acme-shop.yaml'?"),
@@ -113,6 +114,20 @@ def test_every_mistake_is_one_error_line_and_a_hint(args: list[str], message: st
     assert lines[0].startswith("cdpctl: error: ") and message in lines[0], result.stderr
     assert lines[1].startswith("cdpctl: hint: ") and hint in lines[1], result.stderr
     assert "╭" not in result.stderr and "Usage:" not in result.stderr and result.stdout == ""
+
+
+def test_a_question_without_an_answer_is_one_error_line(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "cdpctl", "init", str(tmp_path / "new")],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **ENV},
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1].startswith("cdpctl: error: aborted")
+    assert "Traceback" not in done.stderr
 
 
 def test_parser_errors_in_a_real_process() -> None:

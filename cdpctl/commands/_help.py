@@ -127,11 +127,24 @@ def format_help(command: Any, ctx: Any, formatter: Any) -> None:
                 formatter.write_dl(listed)
 
 
+def parse_args_naming_the_command(parse: Any, ctx: Any, args: list[str]) -> Any:
+    """``parse(ctx, args)``; a usage error raised without a context (``--jobs`` with no value) gets this one."""
+    try:
+        return parse(ctx, args)
+    except Exception as exc:
+        if getattr(exc, "ctx", False) is None:
+            exc.ctx = ctx  # type: ignore[attr-defined]
+        raise
+
+
 class HelpCommand(TyperCommand):
     """A typer command whose ``--help`` is :func:`format_help`."""
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         format_help(self, ctx, formatter)
+
+    def parse_args(self, ctx: Any, args: list[str]) -> Any:
+        return parse_args_naming_the_command(super().parse_args, ctx, args)
 
 
 class HelpGroup(TyperGroup):
@@ -139,3 +152,6 @@ class HelpGroup(TyperGroup):
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         format_help(self, ctx, formatter)
+
+    def parse_args(self, ctx: Any, args: list[str]) -> Any:
+        return parse_args_naming_the_command(super().parse_args, ctx, args)

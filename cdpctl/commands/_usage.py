@@ -103,7 +103,7 @@ class RootGroup(HelpGroup):
         except _ABORT:
             if not standalone:
                 raise
-            sys.stderr.write("\ncdpctl: aborted\n")
+            sys.stderr.write("\ncdpctl: error: aborted (no answer to a question: pass the options, or --yes)\n")
             raise SystemExit(1) from None
         if not standalone:
             return outcome
