@@ -9,7 +9,8 @@ CODES: dict[str, str] = {
     "record_too_large": "A line or document longer than --max-record-bytes (default 32 MB): counted as malformed, "
     "skipped unread.",
     "invalid_envelope": "The message breaks the Segment Spec envelope (type, event, userId/anonymousId, "
-    "ISO-8601 timestamps, previousId on alias, object-valued properties/traits/context).",
+    "ISO-8601 timestamps, groupId on group, previousId on alias, messageId of at most 100 characters, "
+    "object-valued properties/traits/context).",
     "unplanned_event": "A track event, page or screen the plan does not define.",
     "unplanned_property": "A property (or trait) the plan does not define, where additional properties are not allowed.",
     "required_missing": "A required property (or trait) is absent.",
