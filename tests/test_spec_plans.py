@@ -183,3 +183,28 @@ def test_validate_command_accepts_every_example_of_the_page(plan: str, tmp_path:
     assert done.returncode == 0, done.stdout.decode() + done.stderr.decode()
     report = json.loads(done.stdout)
     assert (report["summary"]["events"], report["summary"]["invalid"]) == (len(examples), 0)
+
+
+@pytest.mark.parametrize("plan", SPEC_PLANS)
+def test_the_generated_client_accepts_every_example_and_refuses_an_unplanned_property(plan: str, tmp_path: Path) -> None:
+    """``cdpctl generate python`` with runtime validation agrees with validate on the page's examples."""
+    import importlib.util
+
+    from cdpctl.codegen import generate_python
+
+    target = tmp_path / f"spec_client_{plan.replace('-', '_')}.py"
+    target.write_text(generate_python(load_plan(plan_file(plan))), encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(target.stem, target)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[target.stem] = module
+    spec.loader.exec_module(module)
+    tracker = module.Tracker(object(), validate=True)
+    for name, example in EXAMPLES:
+        if name == plan:
+            message = example.message()
+            assert tracker.check(message) == [], example.label
+            message["properties"]["not_in_the_spec"] = 1
+            assert [(v.code, v.path) for v in tracker.check(message)] == [
+                ("unplanned_property", "properties.not_in_the_spec")
+            ], example.label
