@@ -46,6 +46,10 @@ def envelope_problems(message: Any) -> list[tuple[str, str]]:
             problems.append(("previousId", "an alias call needs a 'previousId'"))
     elif call_type == "group" and not _present_id(get("groupId")):
         problems.append(("groupId", "a group call needs a 'groupId'"))
+    elif call_type in ("page", "screen"):
+        name = get("name")
+        if name is not None and not isinstance(name, str):
+            problems.append(("name", f"the 'name' of a {call_type} call is a string, not {name!r}"))
     if not (_present_id(get("userId")) or _present_id(get("anonymousId"))):
         problems.append(("userId", "a message needs a 'userId' or an 'anonymousId'"))
     matched = None  # the timestamps of a message are often the same text: match it once

@@ -177,6 +177,14 @@ def test_a_page_or_screen_call_without_a_name_is_well_formed(envelope_only: Any)
         assert envelope_only(message) == []
 
 
+# "Spec: Page" and "Spec: Screen": name is a string.
+def test_a_page_or_screen_name_is_a_string(check: Any, envelope_only: Any) -> None:
+    for page in (PAGE, SCREEN):
+        message = {**example(page), "name": 404}
+        assert codes(envelope_only(message)) == [("invalid_envelope", "name")]
+        assert ("invalid_envelope", "name") in codes(check(message))  # and a page the plan does not have
+
+
 # Fields Segment sets itself ("implicit"): the pages show version as 2 and as "1.1", channel as a string.
 def test_fields_segment_sets_itself_are_accepted_as_the_pages_show_them(check: Any) -> None:
     assert check(example(COMMON, "Structure")) == []
