@@ -45,7 +45,11 @@ COMMANDS = _commands()
 
 
 def run(*args: str) -> Any:
-    return CliRunner().invoke(app, list(args), env=ENV)
+    try:  # click before 8.2 mixes stderr into the output unless told not to
+        runner = CliRunner(mix_stderr=False)  # type: ignore[call-arg]
+    except TypeError:
+        runner = CliRunner()
+    return runner.invoke(app, list(args), env=ENV)
 
 
 def _help(path: list[str]) -> str:

@@ -37,6 +37,7 @@ def die(message: str, code: int = 2, hint: str | None = None) -> NoReturn:
     sys.stderr.write(f"cdpctl: error: {printable(message)}\n")
     if hint:
         sys.stderr.write(f"cdpctl: hint: {printable(hint)}\n")
+    sys.stderr.flush()  # before the exit: a test runner of click < 8.2 reads its stderr buffer unflushed
     exit_with(code)
 
 
