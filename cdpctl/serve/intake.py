@@ -132,11 +132,32 @@ class Rejected:
         return {"index": self.index, "size": self.size, "reason": self.reason, "message": text}
 
 
+MAX_ENCODE_DEPTH = 900
+"""Deeper messages are never encoded again (kept as sent instead): the standard library's own limit
+depends on the interpreter, this one is the same on every CPython."""
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests arrays and objects more than ``limit`` levels (iteratively: no recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        if level > limit:
+            return True
+        stack.extend((child, level + 1) for child in children)
+    return False
+
+
 def encode(message: Any) -> bytes | None:
     """Compact JSON of a parsed message; None when it cannot be encoded (nested too deeply, lone surrogates)."""
     try:
         return orjson.dumps(message)
     except TypeError:  # orjson stops at 255 levels and 64-bit integers; the standard library goes further
+        if _deeper_than(message, MAX_ENCODE_DEPTH):
+            return None
         try:
             return json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode()
         except (RecursionError, ValueError):
