@@ -98,7 +98,7 @@ def test_each_code_is_triggered_alone(validator: Validator, code: str, message: 
 
 
 def test_every_code_has_a_case() -> None:
-    assert {case[0] for case in CASES} | {"malformed_json", "record_too_large"} == set(CODES)
+    assert {case[0] for case in CASES} | {"malformed_json", "record_too_large", "message_too_large"} == set(CODES)
 
 
 def test_deprecated_event_is_a_warning(validator: Validator) -> None:

@@ -44,7 +44,7 @@ class ValidateArgs:
 
 def run_validate(args: ValidateArgs) -> None:
     """Validate, write the report, and exit as its verdict says (:func:`cdpctl.validation.verdict.judge`)."""
-    with handle_errors():
+    with handle_errors(), _interrupt_is_exit_130():
         from cdpctl.config import find_config
         from cdpctl.validation.inputs import MAX_RECORD_BYTES, InputError, expand_paths
         from cdpctl.validation.targets import check_targets
@@ -103,8 +103,6 @@ def _finish(result: RunResult, args: ValidateArgs, fmt: str, rate: float, plan: 
     from cdpctl.validation.verdict import RunFacts, judge
 
     stop = result.interrupted
-    if stop is not None:  # a second signal while the partial report is written ends the process at once
-        _exit_on_signals()
     facts = RunFacts(
         tuple(result.input_errors),
         stop.name if stop is not None else None,
@@ -112,7 +110,8 @@ def _finish(result: RunResult, args: ValidateArgs, fmt: str, rate: float, plan: 
         rate,
         args.allow_empty,
     )
-    _write_report(result, fmt, args.output, plan, all_command(args), facts)
+    with _signals_end_the_process():  # a signal while the report is written: no traceback, no half-run
+        _write_report(result, fmt, args.output, plan, all_command(args), facts)
     if not args.quiet:
         _notes(result)
     for warning in result.warnings:
@@ -128,6 +127,16 @@ def _finish(result: RunResult, args: ValidateArgs, fmt: str, rate: float, plan: 
         exit_with(verdict.exit_code)
 
 
+@contextmanager
+def _interrupt_is_exit_130() -> Iterator[None]:
+    """Ctrl-C outside the run itself (loading the plan, listing the inputs): one line and exit 130."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        sys.stderr.write("cdpctl: error: interrupted before the run started\n")
+        exit_with(130)
+
+
 def _file_size_limit_is_an_error() -> None:
     """A write past the file size limit (``ulimit -f``) fails with an error instead of killing the process."""
     import signal
@@ -136,14 +145,27 @@ def _file_size_limit_is_an_error() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 
 
-def _exit_on_signals() -> None:
+@contextmanager
+def _signals_end_the_process() -> Iterator[None]:
+    """While the report is written, SIGINT or SIGTERM end the process at once with 130 / 143."""
     import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
 
     def leave(signum: int, frame: Any) -> None:
+        sys.stderr.write(f"cdpctl: error: stopped by {signal.Signals(signum).name} while writing the report\n")
+        sys.stderr.flush()
         os._exit(128 + signum)
 
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, leave)
+    previous = {signum: signal.signal(signum, leave) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _setting_str(settings: dict[str, Any], key: str) -> str | None:
