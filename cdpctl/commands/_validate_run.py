@@ -249,6 +249,8 @@ def _write_report(result: RunResult, fmt: str, output: str | None, plan: Any, ev
         try:
             render_report(result.report, fmt, sys.stdout, plan, color=color, all_command=every, facts=facts)
             sys.stdout.flush()
+        except BrokenPipeError:
+            raise  # nobody reads: ends quietly with exit 1, as for every command
         except OSError as exc:
             die(f"cannot write the report to standard output: {exc.strerror or exc}")
         return
