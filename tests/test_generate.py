@@ -283,6 +283,7 @@ def test_validation_is_off_by_default_and_jsonschema_is_not_needed(acme: ModuleT
     assert top_imports <= {"__future__", "importlib", "json", "logging", "os", "collections", "dataclasses",
                            "datetime", "enum", "typing", "Callable", "Mapping", "Sequence", "dataclass", "date", "timedelta",
                            "timezone", "Enum", "Any", "ClassVar", "Final", "Literal", "TypedDict", "TYPE_CHECKING",
+                           "cast",
                            "annotations"}
 
 

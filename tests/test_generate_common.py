@@ -82,7 +82,7 @@ def test_annotations_of_common_and_raw_properties() -> None:
     from cdpctl.codegen import generate_python
 
     text = generate_python(load_plan_text(PLAN, "common.yaml"))
-    assert "        platform: Literal[\"web\", \"ios\"],\n" in text
+    assert "        platform: Platform,\n" in text and 'Platform = Literal["web", "ios"]\n' in text
     assert "        value: str | float | None,\n" in text  # json_schema type [string, number, null]
     assert "        mode: Literal[\"a\", \"b\"] | NotSent = NOT_SENT,\n" in text  # json_schema enum
     assert "        blob: Any | NotSent = NOT_SENT,\n" in text  # anyOf: not derivable

@@ -39,8 +39,8 @@ CALL_ARGUMENTS = {
 TRACKER_METHODS = ("check", "track", "identify", "group", "page", "screen", "alias", "flush")
 """Method names of ``Tracker`` that no planned call can take."""
 
-EMITTED_NAMES = ("Tracker", "PLAN_NAME", "PLAN_VERSION", "_PLAN_SCHEMAS", "Literal", "TypedDict",
-                 "TYPE_CHECKING", "deprecated", "annotations", "typing_extensions", "types", "warnings")
+EMITTED_NAMES = ("Tracker", "PLAN_NAME", "PLAN_VERSION", "_PLAN_SCHEMAS", "Literal", "TypedDict", "TypeAlias",
+                 "TYPE_CHECKING", "deprecated", "cast", "annotations", "typing_extensions", "types", "warnings")
 """Module-level names the emitter itself defines or imports (beside those of the runtime)."""
 
 
@@ -190,6 +190,7 @@ class _Emitter:
             self._header() + "\n\n" + self._imports(deprecated) + ("\n\n" if deprecated else "\n") + self.runtime,
             f"PLAN_NAME: Final = {py_str(plan.name)}\nPLAN_VERSION: Final = {py_str(plan.version)}\n",
             self._schemas(),
+            *([self._aliases()] if self.renderer.aliases else []),
             *typed_dicts,
             self._tracker(methods),
         ]
@@ -221,14 +222,14 @@ class _Emitter:
 
     def _imports(self, deprecated: bool) -> str:
         uses = self.renderer.uses
-        typing_names = ["Any", "ClassVar", "Final"]
+        typing_names = ["Any", "ClassVar", "Final", "cast"]
         if "Literal" in uses:
             typing_names.append("Literal")
         if deprecated:
             typing_names.append("TYPE_CHECKING")
         if "TypedDict" in uses:
             typing_names.append("TypedDict")
-        typing_names.sort(key=lambda name: (not name.isupper(), name.lower() != name, name))
+        typing_names.sort(key=lambda name: (not name.isupper(), name.islower(), name))  # isort order
         lines = [
             "import importlib",
             "import json",
@@ -238,7 +239,7 @@ class _Emitter:
             "from dataclasses import dataclass",
             "from datetime import date, datetime, timedelta, timezone",
             "from enum import Enum",
-            f"from typing import {', '.join(typing_names)}",
+            _import_line("typing", typing_names),
         ]
         if deprecated:
             # typing_extensions.deprecated for type checkers; at run time the standard library alone
@@ -270,6 +271,10 @@ class _Emitter:
         lines.append("}")
         lines.append('"""The planned part of the compiled JSON Schema of each call (used when ``validate=True``)."""')
         return "\n".join(lines) + "\n"
+
+    def _aliases(self) -> str:
+        """The plan's enums as named ``Literal`` aliases, to import and annotate with."""
+        return "".join(f"{name} = {text}\n" for name, text in self.renderer.aliases.items())
 
     def _typed_dict(self, definition: TypedDictDef) -> str:
         out: list[str] = []
@@ -351,7 +356,7 @@ class _Emitter:
             args += _ENVELOPE_ARGS
         lines.append(f"    def {spec.name}(")
         lines.extend(f"        {arg}," for arg in args)
-        lines.append("    ) -> Any:")
+        lines.append("    ) -> object:")
         lines.append(_docstring(self._method_doc(spec, extra_name if call.additional_properties else None), "        "))
         name = "None" if call.name is None or call_type in ("identify", "group") else py_str(call.name)
         lines.append("        return self._send(")
@@ -433,7 +438,7 @@ class _Emitter:
             args += _ENVELOPE_ARGS
             lines = [f"    def {call_type}("]
             lines.extend(f"        {arg}," for arg in args)
-            lines.append("    ) -> Any:")
+            lines.append("    ) -> object:")
             lines.append(_docstring([title], "        "))
             lines.append("        return self._send(")
             lines.append(f"            {py_str(call_type)},")
@@ -492,6 +497,14 @@ def _context_rules(call: Call) -> str | None:
     if optional:
         parts.append("may hold " + ", ".join(optional))
     return "Checked against the plan's common context rules: " + "; ".join(parts) + "."
+
+
+def _import_line(module: str, names: list[str]) -> str:
+    """``from module import a, b``, parenthesized one name a line past 88 columns (as isort writes it)."""
+    line = f"from {module} import {', '.join(names)}"
+    if len(line) <= 88:
+        return line
+    return f"from {module} import (\n" + "".join(f"    {name},\n" for name in names) + ")"
 
 
 def _not_sent(annotation: str) -> str:

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from enum import Enum
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, cast
 
 # --- runtime ---
 STRICT_ENV: Final = "CDPCTL_TRACKING_STRICT"
@@ -107,17 +107,17 @@ def _jsonable(value: object) -> Any:
     if type(value) in _PLAIN:
         return value
     if isinstance(value, dict):
-        return {str(key): _jsonable(item) for key, item in value.items()}
+        return {str(key): _jsonable(item) for key, item in cast("dict[object, object]", value).items()}
     if isinstance(value, list):
-        return [_jsonable(item) for item in value]
+        return [_jsonable(item) for item in cast("list[object]", value)]
     if isinstance(value, datetime):
         return _iso(value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Mapping):
-        return {str(key): _jsonable(item) for key, item in value.items()}
+        return {str(key): _jsonable(item) for key, item in cast("Mapping[object, object]", value).items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(item) for item in value]
+        return [_jsonable(item) for item in cast("Sequence[object]", value)]
     return value
 
 
@@ -206,14 +206,15 @@ def _classify(error: Any, field_key: str) -> list[tuple[str, str, str]]:
             for name in error.validator_value
             if name not in instance
         ]
+    raw_schema: object = error.schema
+    schema = cast("dict[str, Any]", raw_schema) if isinstance(raw_schema, dict) else {}
     if keyword == "additionalProperties" and isinstance(instance, dict):
-        planned = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+        planned = cast("dict[str, Any]", schema.get("properties", {}))
         return [
             ("unplanned_property", f"{base}.{name}", f"'{name}' is not in the tracking plan")
-            for name in instance
+            for name in cast("dict[str, Any]", instance)
             if name not in planned
         ]
-    schema = error.schema if isinstance(error.schema, dict) else {}
     if keyword == "pattern" and isinstance(schema.get("format"), str):
         return [("constraint_failed", base, f"{instance!r} is not a valid {schema['format']}")]
     return [(_CODES.get(keyword, "constraint_failed"), base, str(error.message))]
@@ -304,7 +305,7 @@ class _TrackerBase:
         message_id: str | None,
         group_id: str | int | None = None,
         category: str | None = None,
-    ) -> Any:
+    ) -> object:
         if (user_id is None or user_id == "") and (anonymous_id is None or anonymous_id == ""):
             label = name if call_type == "track" else f"{call_type} {name}" if name else call_type
             raise ValueError(f"{label}: pass user_id or anonymous_id (a Segment message needs at least one)")

@@ -4,8 +4,10 @@ Mapping (documented in the README, under ``cdpctl generate python``):
 
 - ``string`` -> ``str`` (``format: date-time`` -> ``str | datetime``, ``format: date`` -> ``str | date``),
   ``integer`` -> ``int``, ``number`` -> ``float``, ``boolean`` -> ``bool``, ``any`` -> ``Any``;
-- ``enum`` / ``const`` -> ``Literal[...]`` (when every value can be a ``Literal``: strings, integers,
-  booleans; a float enum keeps its base type);
+- ``enum`` -> a named ``Literal`` alias at module level (``Currency = Literal["USD", "EUR"]``),
+  named after the property (the shared definition's name, an array's items in the singular) and reused
+  by every property with the same values; ``const`` -> an inline ``Literal[...]`` (when every value can
+  be a ``Literal``: strings, integers, booleans; a float enum keeps its base type);
 - ``nullable`` -> ``X | None``; ``array`` -> ``list[X]``;
 - an object with planned properties -> a ``TypedDict`` (a reusable type keeps one class wherever it is
   used); when it also admits unplanned properties -> ``TheClass | dict[str, Any]``; an object without
@@ -13,8 +15,9 @@ Mapping (documented in the README, under ``cdpctl generate python``):
 - a ``json_schema:`` escape hatch -> a ``Literal`` of its ``const`` / ``enum``, else the union of its
   ``type`` names (``[string, number, "null"]`` -> ``str | float | None``), else ``Any``.
 
-The renderer runs twice over the same plan: once to collect the class names it wants (``want``), once
-with the allocated, collision-free names, so both passes walk exactly the same keys.
+The renderer runs twice over the same plan: once to collect the class and alias names it wants
+(``want``), once with the allocated, collision-free names, so both passes walk exactly the same keys.
+An alias's key is ``("enum", values)``: one alias per distinct list of values.
 """
 
 from __future__ import annotations
@@ -61,6 +64,16 @@ _RAW_TYPES = {
 """Annotation of each JSON Schema ``type`` name in a ``json_schema:`` escape hatch."""
 
 
+def alias_wanted(prop: Property) -> str:
+    """The alias name an enum property asks for: ``order_status`` -> ``OrderStatus``, ``channels[]`` -> ``Channel``."""
+    name = prop.shared or prop.name
+    if name.endswith("[]"):
+        name = name.removesuffix("[]")
+        if name.endswith("s") and not name.endswith("ss") and len(name) > 3:
+            name = name[:-1]
+    return pascal_case(name, "Enum")
+
+
 @dataclass
 class TypeRenderer:
     """Renders annotations; ``class_name(key, wanted)`` names the ``TypedDict`` at ``key``."""
@@ -68,6 +81,8 @@ class TypeRenderer:
     class_name: Callable[[ClassKey, str], str]
     type_descriptions: dict[str, str | None] = field(default_factory=dict)
     definitions: list[TypedDictDef] = field(default_factory=list)
+    aliases: dict[str, str] = field(default_factory=dict)
+    """Alias name -> its ``Literal[...]``, in the order first used."""
     uses: set[str] = field(default_factory=set)
     _done: set[ClassKey] = field(default_factory=set)
 
@@ -92,7 +107,10 @@ class TypeRenderer:
             literals = [_literal(value) for value in constraints["enum"]]
             if literals and all(item is not None for item in literals):
                 self.uses.add("Literal")
-                return f"Literal[{', '.join(item for item in literals if item is not None)}]"
+                text = f"Literal[{', '.join(item for item in literals if item is not None)}]"
+                name = self.class_name(("enum", text), alias_wanted(prop))
+                self.aliases.setdefault(name, text)
+                return name
         kind = prop.type
         if kind == "string":
             fmt = constraints.get("format")
