@@ -121,7 +121,10 @@ def test_a_block_without_references_compiles_verbatim(plan: Plan) -> None:
     ("block", "reason"),
     [
         (3, "must be a JSON Schema (a mapping, or true or false)"),
-        ({"$ref": "#/definitions/missing"}, 'has a reference that points nowhere ("#/definitions/missing")'),
+        (
+            {"$ref": "#/definitions/missing"},
+            "'#/definitions/missing' in the 'json_schema' of property 'v' points nowhere inside the block",
+        ),
         ({"$ref": "http://example.com/other.json"}, 'refers to another document ("http://example.com/other.json")'),
         ({"$schema": "http://example.com/my-dialect"}, "is not a dialect cdpctl knows"),
         ({"type": "string", "pattern": "(?<=a)b"}, "has a pattern cdpctl cannot run"),
