@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from cdpctl.errors import PlanLoadError
+from cdpctl.errors import CdpctlError, PlanLoadError
+from cdpctl.interop.importer import import_segment
 from cdpctl.loader import load_plan, load_plan_text
 from cdpctl.plan_files import PlanFilePolicy
 
@@ -198,3 +203,76 @@ def test_references_inside_a_raw_block_load_and_validate(tmp_path: Path) -> None
     done = cdpctl("validate", "data.ndjson", "--plan", "plan.yaml", cwd=tmp_path)
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
     assert "1 valid, 1 invalid" in done.stdout
+
+
+# -- import segment: odd types, huge integers, patterns the engine cannot run -------------------------
+
+FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "segment-plans"
+RULE = {"key": "Signed Up", "type": "TRACK", "version": 1, "jsonSchema": {"properties": {"properties": {}}}}
+
+
+def segment_plan(properties: dict[str, Any]) -> dict[str, Any]:
+    rule = json.loads(json.dumps(RULE))
+    rule["jsonSchema"]["properties"]["properties"] = {"type": "object", "properties": properties}
+    return {"id": "tp_1", "name": "T", "rules": [rule]}
+
+
+def test_import_a_huge_integer_is_an_error_at_its_position(tmp_path: Path) -> None:
+    text = '{"id": "tp_1", "name": "T",\n  "rules": [' + "9" * 5000 + "]}"
+    (tmp_path / "plan.json").write_text(text, encoding="utf-8")
+    done = cdpctl("import", "segment", "plan.json", cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "plan.json:2:13: an integer of more than 4,000 digits" in done.stderr
+
+
+def test_import_keeps_patterns_the_engine_cannot_run_out_of_the_plan(tmp_path: Path) -> None:
+    document = segment_plan(
+        {
+            "code": {"type": "string", "pattern": "(?<=x)a"},
+            "huge": {"type": "string", "pattern": "a{4294967296}"},
+            "odd": {"type": ["string", "integer"], "pattern": "^(a)\\1$"},
+        }
+    )
+    (tmp_path / "plan.json").write_text(json.dumps(document), encoding="utf-8")
+    done = cdpctl("import", "segment", "plan.json", "-o", "plan.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "cannot run in linear time" in done.stderr or "cannot run on cdpctl's linear-time engine" in done.stderr
+    load_plan(tmp_path / "plan.yaml", policy=PlanFilePolicy())
+
+
+ODD = st.one_of(
+    st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=False), st.text(max_size=8),
+    st.sampled_from(["(?<=x)", "a{4294967296}", "^(a+)+$", "TRACK", "object", "#/definitions/x"]),
+    st.just([]), st.just({}), st.just({"type": 5}),
+)  # fmt: skip
+
+
+def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [prefix] if prefix else []
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else []
+    for key, value in items:
+        out.extend(_paths(value, (*prefix, key)))
+    return out
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_import_of_odd_segment_plans_never_raises_a_traceback(data: st.DataObject) -> None:
+    if not FIXTURES.is_dir():
+        pytest.skip("the shared Segment fixtures are not here")
+    files = sorted(FIXTURES.glob("*.json"))
+    document = json.loads(data.draw(st.sampled_from(files)).read_text(encoding="utf-8"))
+    for _ in range(data.draw(st.integers(1, 3))):
+        paths = _paths(document)
+        if not paths:
+            break
+        path = data.draw(st.sampled_from(paths))
+        node = document
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = data.draw(ODD)
+    try:
+        result = import_segment(document, "plan.json")
+    except CdpctlError:
+        return
+    load_plan_text(result.text, "imported.yaml")  # what import writes always loads

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -237,6 +236,9 @@ class Converter:
             definition["type"] = "any"
             return definition
         problem = _schema_problem(cleaned)
+        if problem is None:
+            bad = _unrunnable_pattern(cleaned)
+            problem = None if bad is None else f"pattern {bad!r} cannot run on cdpctl's linear-time engine"
         if problem is not None:
             self.lossy(path, pointer, f"not a valid JSON Schema ({problem}); the property accepts any value")
             definition["type"] = "any"
@@ -336,7 +338,7 @@ class Converter:
             if key == "format" and value not in FORMATS:
                 return self.raw(schema, pointer, path, f"format '{value}'")
             if key == "pattern" and (not isinstance(value, str) or not _compiles(value)):
-                message = f"pattern {value!r} is not a valid regular expression here"
+                message = f"pattern {value!r} is not an ECMA-262 pattern cdpctl can run in linear time"
                 self.lossy(path, pointer_join(pointer, keyword), message)
                 continue
             if not _valid_constraint(key, value):
@@ -379,19 +381,43 @@ def _schema_problem(schema: Any) -> str | None:
     from jsonschema import Draft7Validator
     from jsonschema.exceptions import SchemaError
 
-    try:
-        Draft7Validator.check_schema(schema)
+    from cdpctl.patterns import schema_format_checker
+
+    try:  # 'regex' formats (patterns) are ECMA-262, as the plan's engine reads them
+        Draft7Validator.check_schema(schema, format_checker=schema_format_checker(Draft7Validator))
     except SchemaError as exc:
         return str(exc.message)
     return None
 
 
 def _compiles(pattern: str) -> bool:
+    """Whether the plan's linear-time ECMA-262 engine runs ``pattern`` (what the loader will ask)."""
+    from cdpctl.patterns import PatternError, compile_pattern
+
     try:
-        re.compile(pattern)
-    except re.error:
+        compile_pattern(pattern)
+    except PatternError:
         return False
     return True
+
+
+def _unrunnable_pattern(schema: Any) -> str | None:
+    """The first ``pattern`` (or ``patternProperties`` key) of a raw schema the plan's engine cannot run."""
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            found = node.get("pattern")
+            candidates = [found] if isinstance(found, str) else []
+            keyed = node.get("patternProperties")
+            candidates += [key for key in keyed if isinstance(key, str)] if isinstance(keyed, dict) else []
+            for pattern in candidates:
+                if not _compiles(pattern):
+                    return pattern
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return None
 
 
 def _contradicts(definition: dict[str, Any]) -> bool:

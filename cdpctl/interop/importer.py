@@ -71,6 +71,14 @@ def parse_json(text: str, source: str) -> Any:
         raise SegmentImportError(f"{source}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
     except _NotJson as exc:
         raise SegmentImportError(f"{source}: not valid JSON: {exc}") from None
+    except ValueError:  # an integer longer than Python reads (4,300 digits): say where
+        import re
+
+        found = re.search(r"\d{4000,}", text)
+        start = found.start() if found else 0
+        line = text.count("\n", 0, start) + 1
+        column = start - (text.rfind("\n", 0, start) + 1) + 1
+        raise SegmentImportError(f"{source}:{line}:{column}: an integer of more than 4,000 digits") from None
     except RecursionError:
         raise SegmentImportError(f"{source}: the JSON is nested too deeply to be a tracking plan") from None
 
