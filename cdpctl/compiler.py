@@ -250,16 +250,37 @@ def dumps(document: Any) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def write_compiled(compiled: CompiledPlan, out_dir: str | os.PathLike[str]) -> list[Path]:
-    """Write each schema and ``index.json`` under ``out_dir``; returns the files written."""
+class UnsafeOutput(OSError):
+    """An output file that would overwrite a plan file or land outside the output folder."""
+
+
+def _check_target(target: Path, root: Path, protected: tuple[str, ...]) -> None:
+    """Refuse ``target`` when it (through a symbolic link) leaves ``root`` or is one of the ``protected`` files."""
+    real, top = os.path.realpath(target), os.path.realpath(root)
+    if os.path.commonpath([real, top]) != top:
+        raise UnsafeOutput(0, f"'{target}' leads out of the output folder")
+    if os.path.exists(real) and any(os.path.exists(p) and os.path.samefile(real, p) for p in protected):
+        raise UnsafeOutput(0, f"'{target}' is a file of the plan; writing there would destroy it")
+
+
+def write_compiled(
+    compiled: CompiledPlan, out_dir: str | os.PathLike[str], protected: tuple[str, ...] = ()
+) -> list[Path]:
+    """Write each schema and ``index.json`` under ``out_dir``; returns the files written.
+
+    No file is written outside ``out_dir`` (a symbolic link inside it is not followed out) or over one
+    of the ``protected`` files (the plan's): :class:`UnsafeOutput` is raised before anything is written.
+    """
     root = Path(out_dir)
+    targets = [root / schema.file for schema in compiled.schemas]
+    index = root / "index.json"
+    for target in (*targets, index):
+        _check_target(target, root, protected)
     written: list[Path] = []
-    for schema in compiled.schemas:
-        target = root / schema.file
+    for schema, target in zip(compiled.schemas, targets, strict=True):
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(dumps(schema.schema), encoding="utf-8")
         written.append(target)
-    index = root / "index.json"
     root.mkdir(parents=True, exist_ok=True)
     index.write_text(dumps(compiled.index()), encoding="utf-8")
     written.append(index)

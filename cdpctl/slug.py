@@ -10,14 +10,23 @@ _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 MAX_SLUG = 80
 
 
+WINDOWS_RESERVED = frozenset(
+    ("con", "prn", "aux", "nul", *(f"com{n}" for n in range(10)), *(f"lpt{n}" for n in range(10)))
+)
+"""Device names Windows reserves whatever the extension (``con.json`` is the console there)."""
+
+
 def slugify(name: str) -> str:
-    """``Order Completed`` -> ``order-completed``; never empty, never a path, at most 80 characters."""
+    """``Order Completed`` -> ``order-completed``; never empty, never a path, at most 80 characters,
+    never a Windows device name (``CON`` -> ``con-event``); lower case, so no two differ only by case."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
     slug = _NON_ALNUM.sub("-", ascii_name.lower()).strip("-")
     if not slug:
         slug = "event-" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]
     if len(slug) > MAX_SLUG:
         slug = slug[: MAX_SLUG - 9].rstrip("-") + "-" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]
+    if slug in WINDOWS_RESERVED:
+        slug += "-event"
     return slug
 
 

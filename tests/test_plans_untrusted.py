@@ -276,3 +276,35 @@ def test_import_of_odd_segment_plans_never_raises_a_traceback(data: st.DataObjec
     except CdpctlError:
         return
     load_plan_text(result.text, "imported.yaml")  # what import writes always loads
+
+
+# -- outputs: never over the plan, never out of the output folder, names safe on every OS --------------
+
+
+def test_event_names_give_file_names_safe_on_every_os(tmp_path: Path) -> None:
+    events = "".join(f"  {name!r}: {{}}\n" for name in ("CON", "con", "aux.json", "NUL", "Com1", "../../evil"))
+    (tmp_path / "plan.yaml").write_text("plan: T\nevents:\n" + events, encoding="utf-8")
+    done = cdpctl("compile", "plan.yaml", "-o", "out", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in (tmp_path / "out" / "track").iterdir()) == [
+        "aux-json.json", "com1-event.json", "con-event-2.json", "con-event.json", "evil.json", "nul-event.json",
+    ]  # fmt: skip
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "plan.yaml"]
+
+
+def test_compile_out_never_overwrites_the_plan_or_leaves_the_folder(tmp_path: Path) -> None:
+    (tmp_path / "o" / "track").mkdir(parents=True)
+    included = tmp_path / "o" / "track" / "e.json"
+    included.write_text("events:\n  X: {}\n", encoding="utf-8")
+    (tmp_path / "plan.yaml").write_text("plan: T\ninclude: o/track/e.json\nevents:\n  E: {}\n", encoding="utf-8")
+    done = cdpctl("compile", "plan.yaml", "-o", "o", cwd=tmp_path)
+    assert done.returncode == 2 and "is a file of the plan; writing there would destroy it" in done.stderr
+    assert included.read_text(encoding="utf-8") == "events:\n  X: {}\n"
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "o2").mkdir()
+    (tmp_path / "o2" / "track").symlink_to(tmp_path / "elsewhere")
+    done = cdpctl("compile", "plan.yaml", "-o", "o2", cwd=tmp_path)
+    assert done.returncode == 2 and "leads out of the output folder" in done.stderr
+    assert list((tmp_path / "elsewhere").iterdir()) == []
+    done = cdpctl("compile", "plan.yaml", "-o", "plan.yaml", cwd=tmp_path)
+    assert done.returncode == 2 and (tmp_path / "plan.yaml").read_text(encoding="utf-8").startswith("plan: T")

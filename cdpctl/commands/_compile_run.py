@@ -15,12 +15,13 @@ def run_compile(plan: str | None = None, out: str | None = None, draft: str = "0
     from cdpctl.compiler import compile_plan, dumps, write_compiled
 
     with handle_errors():
-        compiled = compile_plan(load_plan_arg(plan), draft)
+        loaded = load_plan_arg(plan)
+        compiled = compile_plan(loaded, draft)
         if out is None:
             sys.stdout.write(dumps(compiled.bundle()))
             return
         try:
-            written = write_compiled(compiled, out)
+            written = write_compiled(compiled, out, tuple(loaded.files))
         except OSError as exc:
             from cdpctl.errors import UsageError
 
