@@ -15,6 +15,11 @@ from cdpctl.errors import PlanLoadError
 from cdpctl.loader import PROPERTY_KEYS, TOP_KEYS
 from cdpctl.model import BUILTIN_TYPES
 
+PATTERNS = [
+    "^[a-z]+$", "([a-z", "x", "^(a+)+$", "(x|x)*y", "a{4294967296}", "(?<=a)b", "(a)\\1", "(?P<n>x)", "(?i)x",
+    "^\\p{Letter}+$", "\\p{Nope}", "\\cA", "[]", "[^]", "a{2,1}", "\\", "[z-a]", "\\u{110000}", "\\ud800",
+]  # fmt: skip
+"""ECMA-262, Python-only, hostile and broken patterns: each loads or is one problem, never a traceback."""
 WORDS = [*PROPERTY_KEYS, *TOP_KEYS, *BUILTIN_TYPES, "product", "price", "order_id", "Order Completed", "E", "x-note"]
 scalars = st.one_of(
     st.none(),
@@ -23,7 +28,7 @@ scalars = st.one_of(
     st.floats(allow_nan=False, allow_infinity=False, width=16),
     st.sampled_from(WORDS),
     st.text(max_size=6),
-    st.sampled_from(["^[a-z]+$", "([a-z", "date-time", "uuid", "email"]),
+    st.sampled_from(["^[a-z]+$", "([a-z", "date-time", "uuid", "email", *PATTERNS]),
 )
 values = st.recursive(
     scalars,
@@ -41,7 +46,7 @@ PLAUSIBLE = {
     "additional_properties": st.booleans(),
     "enum": st.lists(scalars, max_size=3),
     "const": scalars,
-    "pattern": st.sampled_from(["^[a-z]+$", "([a-z", "x"]),
+    "pattern": st.sampled_from(PATTERNS),
     "format": st.sampled_from(["date-time", "uuid", "email", "uri", "ipv4", "date", "datetime"]),
     "min_length": st.integers(-1, 3),
     "max_length": st.integers(-1, 3),
@@ -88,6 +93,28 @@ plans = st.fixed_dictionaries(
         "screens": values,
     },
 )
+
+
+ODD_LINES = st.sampled_from(
+    [
+        "x: !!float x", "x: !!bool maybe", "x: !!int ''", "x: " + "9" * 5000, "x: !!binary '@@'", "x: !!timestamp 1",
+        "include: \"a\\0b\"", "include: /dev/zero", "include: ../../x.yaml", "include: .", "x: &a [*a]",
+        "x: {type: string, pattern: '^(a+)+$'}", "x: {json_schema: {$ref: '#/definitions/nope'}}",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(ODD_LINES, min_size=1, max_size=3), st.sampled_from(["", "events:\n  E:\n    properties:\n"]))
+def test_odd_yaml_lines_load_or_report_problems(lines: list[str], head: str) -> None:
+    from cdpctl.loader import load_plan_text
+
+    indent = "      " if head else ""
+    text = "plan: T\n" + head + "".join(indent + line + "\n" for line in lines)
+    try:
+        load_plan_text(text, "fuzz.yaml")
+    except PlanLoadError as exc:
+        assert exc.issues and all(issue.pos.line >= 1 and issue.pos.column >= 1 for issue in exc.issues)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
