@@ -308,3 +308,21 @@ def test_compile_out_never_overwrites_the_plan_or_leaves_the_folder(tmp_path: Pa
     assert list((tmp_path / "elsewhere").iterdir()) == []
     done = cdpctl("compile", "plan.yaml", "-o", "plan.yaml", cwd=tmp_path)
     assert done.returncode == 2 and (tmp_path / "plan.yaml").read_text(encoding="utf-8").startswith("plan: T")
+
+
+def test_hostile_pattern_does_not_freeze_serve(tmp_path: Path) -> None:
+    import httpx
+
+    from cdpctl.serve.runner import BackgroundServer, ServeOptions
+
+    path = tmp_path / "plan.yaml"
+    path.write_text(EVENT.replace("{}", "{type: string, pattern: '^(a+)+$'}"), encoding="utf-8")
+    # under Segment's 32 KB message limit: a backtracking engine would still never finish
+    hostile = {"type": "track", "event": "E", "userId": "u", "properties": {"x": "a" * 30_000 + "!"}}
+    with BackgroundServer(load_plan(path), ServeOptions(port=0, keep=5)) as server:
+        batch = {"batch": [hostile] * 4}
+        answer = httpx.post(server.url + "/v1/batch", json=batch, timeout=120)
+        assert answer.status_code == 200
+        assert httpx.get(server.url + "/healthz", timeout=120).status_code == 200
+        counts = httpx.get(server.url + "/summary", timeout=120).json()
+    assert counts["invalid"] == 4, counts
