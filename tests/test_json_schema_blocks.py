@@ -15,7 +15,9 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft7Validator, Draft202012Validator
+from test_generate_support import load_module
 
+from cdpctl.codegen import generate_python
 from cdpctl.compiler import compile_plan
 from cdpctl.errors import PlanLoadError
 from cdpctl.formats import format_checker
@@ -228,3 +230,19 @@ def test_envelope_timestamps_follow_the_same_date_time_rules(format_plan: Plan, 
         # a leap second that was right with one offset is not taken for right with another
         shifted = {**line, "timestamp": stamp[:19] + "+01:00"}
         assert validator.check_bytes(json.dumps(shifted).encode())
+
+
+def test_generated_clients_check_plan_formats_as_cdpctl_does(format_plan: Plan, tmp_path: Path) -> None:
+    """The generated client's runtime validation (``Tracker(validate=True)``) agrees on every format case."""
+    path = tmp_path / "formats_client.py"
+    path.write_text(generate_python(format_plan), encoding="utf-8")
+    module = load_module(path, "formats_client")
+    tracker = module.Tracker(object(), validate=True)
+    reference = Validator(format_plan, fast=False)
+    for index, (_, value, valid) in enumerate(FORMAT_CASES):
+        line = message(f"f{index}", value)
+        found = tracker.check(line)
+        assert (not found) == valid, (value, found)
+        assert sorted((v.code, v.path) for v in found) == sorted((v.code, v.path) for v in reference.check(line))
+    late = {**message("f0", "23:59:60Z"), "timestamp": "2016-12-31T22:59:60Z"}
+    assert [v.code for v in tracker.check(late)] == ["invalid_envelope"]

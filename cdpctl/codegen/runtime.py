@@ -138,6 +138,74 @@ _DATE_TIME_PATTERN: Final = (
 )
 
 
+def _leap_second_ok(value: str) -> bool:
+    """A second of 60 only at 23:59 UTC once the offset is applied (the pattern beside checks the syntax)."""
+    time = value[11:] if len(value) > 10 and value[10] in "Tt " else value
+    if time[6:8] != "60" or not (time[:2].isdigit() and time[3:5].isdigit()):
+        return True
+    minutes = int(time[:2]) * 60 + int(time[3:5])
+    offset = time[8:].lstrip(".0123456789")
+    if offset[:1] in ("+", "-") and offset[1:3].isdigit() and offset[4:6].isdigit():
+        shift = int(offset[1:3]) * 60 + int(offset[4:6])
+        minutes -= shift if offset[0] == "+" else -shift
+    return minutes % 1440 == 23 * 60 + 59
+
+
+def _a_labels_ok(host: str) -> bool:
+    """A host name label with ``--`` in its third and fourth places is a valid A-label (needs ``idna``)."""
+    for label in host.split(".") if "--" in host else ():
+        if label[2:4] == "--":
+            if label[:2].lower() != "xn":
+                return False
+            try:
+                importlib.import_module("idna").decode(label.lower())
+            except (UnicodeError, ValueError):  # idna.IDNAError is a UnicodeError
+                return False
+    return True
+
+
+_FORMAT_RULES: Final[dict[str, Callable[[str], bool]]] = {
+    "date-time": _leap_second_ok,
+    "time": _leap_second_ok,
+    "hostname": lambda value: len(value) <= 253 and _a_labels_ok(value),
+    "email": lambda value: _a_labels_ok(value.rpartition("@")[2]),
+}
+"""What ``cdpctl validate`` checks of a plan format beyond its compiled pattern (see cdpctl's formats)."""
+
+
+def _format(_validator: Any, fmt: Any, instance: Any, schema: Any) -> Any:
+    """The ``format`` keyword: a plan format's rules beyond its pattern (which sits beside it, or under
+    ``allOf``); other formats are annotations here, as the standard's default is."""
+    rule = _FORMAT_RULES.get(fmt) if isinstance(fmt, str) else None
+    patterned = "pattern" in schema or "allOf" in schema
+    if rule is not None and isinstance(instance, str) and patterned and not rule(instance):
+        yield importlib.import_module("jsonschema").ValidationError(f"{instance!r} is not a valid {fmt}")
+
+
+def _pattern_keywords(translated: Mapping[str, str]) -> dict[str, Any]:
+    """The ``pattern`` keyword on RE2 (the ``google-re2`` package), as ``cdpctl validate`` matches it:
+    ECMA-262, in linear time; ``translated`` maps each plan pattern to its RE2 form.  Without
+    ``google-re2`` installed, jsonschema's own ``re`` matching is kept."""
+    try:
+        re2 = importlib.import_module("re2")
+    except ImportError:
+        return {}
+    options = re2.Options()
+    options.log_errors = False
+    compiled: dict[str, Any] = {}
+
+    def pattern(_validator: Any, patrn: Any, instance: Any, schema: Any) -> Any:
+        if not isinstance(instance, str) or not isinstance(patrn, str):
+            return
+        search = compiled.get(patrn)
+        if search is None:
+            search = compiled[patrn] = re2.compile(translated.get(patrn, patrn), options).search
+        if search(instance) is None:
+            yield importlib.import_module("jsonschema").ValidationError(f"{instance!r} does not match {patrn!r}")
+
+    return {"pattern": pattern}
+
+
 def _field_key(call_type: str) -> str:
     return "traits" if call_type in ("identify", "group") else "properties"
 
@@ -227,6 +295,8 @@ class _TrackerBase:
     """The planned part of each call's schema, as JSON (see :func:`_call_schema`)."""
     _GOVERNED: ClassVar[frozenset[str]] = frozenset({"track"})
     _DEPRECATED: ClassVar[frozenset[str]] = frozenset()
+    _PATTERNS: ClassVar[Mapping[str, str]] = {}
+    """Each pattern of the plan (ECMA-262) in RE2 syntax, for :func:`_pattern_keywords`."""
 
     def __init__(
         self,
@@ -251,10 +321,14 @@ class _TrackerBase:
         key = (call_type, name)
         if key not in self._validators:
             schema = _call_schema(call_type, name, json.loads(self._SCHEMAS[key]))
-            full = importlib.import_module("jsonschema.validators").validator_for(schema)(schema)
-            try:
-                fast = importlib.import_module("jsonschema_rs").validator_for(schema, validate_formats=False)
-            except ImportError:
+            validators = importlib.import_module("jsonschema.validators")
+            keywords = {"format": _format, **_pattern_keywords(self._PATTERNS)}
+            full = validators.extend(validators.validator_for(schema), keywords)(schema)
+            try:  # the format rules beyond the patterns as custom formats (an older jsonschema-rs: no shortcut)
+                fast = importlib.import_module("jsonschema_rs").validator_for(
+                    schema, validate_formats=True, formats=_FORMAT_RULES
+                )
+            except (ImportError, TypeError, ValueError):
                 fast = None
             self._validators[key] = (fast, full)
         return self._validators[key]
