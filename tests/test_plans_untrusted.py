@@ -326,3 +326,22 @@ def test_hostile_pattern_does_not_freeze_serve(tmp_path: Path) -> None:
         assert httpx.get(server.url + "/healthz", timeout=120).status_code == 200
         counts = httpx.get(server.url + "/summary", timeout=120).json()
     assert counts["invalid"] == 4, counts
+
+
+def test_generated_client_matches_patterns_as_ecma_262_in_linear_time(tmp_path: Path) -> None:
+    plan = "x: {type: string, required: true, pattern: '^\\p{Letter}+$'}\n      y: {type: string, pattern: '^(a+)+$'}"
+    (tmp_path / "plan.yaml").write_text("version: 1.0.0\n" + EVENT.replace("x: {}", plan), encoding="utf-8")
+    done = cdpctl("generate", "python", "plan.yaml", "-o", "tracking_client.py", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    code = (
+        "import tracking_client as t\n"
+        "class Sink:\n"
+        "    def track(self, *args, **kwargs): pass\n"
+        "tracker = t.Tracker(Sink(), validate=True)\n"
+        "ok = {'type': 'track', 'event': 'E', 'userId': 'u', 'properties': {'x': 'école'}}\n"
+        "bad = {'type': 'track', 'event': 'E', 'userId': 'u', 'properties': {'x': 'a1', 'y': 'a' * 50000 + '!'}}\n"
+        "print(len(tracker.check(ok)), sorted(v.path for v in tracker.check(bad)))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "0 ['properties.x', 'properties.y']"

@@ -10,6 +10,7 @@ same bytes.
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
 import json
 import keyword
@@ -272,6 +273,25 @@ class _Emitter:
         lines.append('"""The planned part of the compiled JSON Schema of each call (used when ``validate=True``)."""')
         return "\n".join(lines) + "\n"
 
+    def _patterns(self) -> str:
+        """``{pattern: its RE2 form}`` for every pattern of the compiled schemas, as Python source."""
+        from cdpctl.patterns import PatternError, compile_pattern
+
+        found: dict[str, str] = {}
+        stack: list[Any] = [schema.schema for schema in compile_plan(self.plan, "07").schemas]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, dict):
+                value = node.get("pattern")
+                if isinstance(value, str) and value not in found:
+                    # a pattern the engine cannot translate is left to jsonschema's re
+                    with contextlib.suppress(PatternError):
+                        found[value] = compile_pattern(value).translated
+                stack.extend(node.values())
+            elif isinstance(node, list):
+                stack.extend(node)
+        return "{" + ", ".join(f"{py_str(k)}: {py_str(v)}" for k, v in sorted(found.items())) + "}"
+
     def _aliases(self) -> str:
         """The plan's enums as named ``Literal`` aliases, to import and annotate with."""
         return "".join(f"{name} = {text}\n" for name, text in self.renderer.aliases.items())
@@ -325,6 +345,7 @@ class _Emitter:
             "    _SCHEMAS: ClassVar[Mapping[tuple[str, str | None], str]] = _PLAN_SCHEMAS",
             f"    _GOVERNED: ClassVar[frozenset[str]] = frozenset({_str_tuple(governed)})",
             f"    _DEPRECATED: ClassVar[frozenset[str]] = frozenset({_str_tuple(deprecated)})",
+            f"    _PATTERNS: ClassVar[Mapping[str, str]] = {self._patterns()}",
         ]
         body = "\n".join(lines) + "\n"
         return body + "".join("\n" + method for method in methods)

@@ -194,7 +194,7 @@ def _pattern_keywords(translated: Mapping[str, str]) -> dict[str, Any]:
     options.log_errors = False
     compiled: dict[str, Any] = {}
 
-    def pattern(_validator: Any, patrn: Any, instance: Any, schema: Any) -> Any:
+    def pattern(_validator: Any, patrn: Any, instance: Any, _schema: Any) -> Any:
         if not isinstance(instance, str) or not isinstance(patrn, str):
             return
         search = compiled.get(patrn)
