@@ -24,8 +24,16 @@ class Problem:
 
 
 _GROUP_PROBLEMS = (
-    ("?<=", "lookbehind '(?<=' is not supported by many JSON Schema validators (Go, Rust, older JavaScript)"),
-    ("?<!", "negative lookbehind '(?<!' is not supported by many JSON Schema validators (Go, Rust, older JavaScript)"),
+    (
+        "?<=",
+        "lookbehind '(?<=' is not supported by many JSON Schema validators (Go, Rust, older JavaScript) "
+        "nor by cdpctl's linear-time engine",
+    ),
+    (
+        "?<!",
+        "negative lookbehind '(?<!' is not supported by many JSON Schema validators (Go, Rust, older JavaScript) "
+        "nor by cdpctl's linear-time engine",
+    ),
     ("?P<", "Python named group '(?P<name>' is not ECMA-262; write '(?<name>...)'"),
     ("?P=", "Python back-reference '(?P=name)' is not ECMA-262; write '\\k<name>'"),
     ("?>", "atomic group '(?>' is not ECMA-262"),
@@ -54,7 +62,9 @@ def dialect_problems(pattern: str, dialect: str = "ecma-262") -> list[Problem]:
             if escaped in _ESCAPE_PROBLEMS and not in_class:
                 problems.append(Problem(index, _ESCAPE_PROBLEMS[escaped]))
             elif dialect == "re2" and not in_class and escaped.isdigit() and escaped != "0":
-                problems.append(Problem(index, f"back-reference '\\{escaped}' is not supported by RE2-based validators"))
+                problems.append(
+                    Problem(index, f"back-reference '\\{escaped}' is not supported by RE2-based validators")
+                )
             elif dialect == "re2" and not in_class and escaped == "k":
                 problems.append(Problem(index, "back-reference '\\k<name>' is not supported by RE2-based validators"))
             index += 2
@@ -88,7 +98,9 @@ def dialect_problems(pattern: str, dialect: str = "ecma-262") -> list[Problem]:
                     reported = True
                     break
             if not reported and not rest.startswith(("?:", "?=", "?!", "?<")) and _INLINE_FLAGS.match(rest):
-                problems.append(Problem(index, "inline flags such as '(?i)' are not ECMA-262; list the cases, e.g. '[Aa]'"))
+                problems.append(
+                    Problem(index, "inline flags such as '(?i)' are not ECMA-262; list the cases, e.g. '[Aa]'")
+                )
             index += 2
             after_quantifier = False
             continue
