@@ -27,6 +27,7 @@ from cdpctl.validation.classify import Found, classify, envelope_field
 from cdpctl.validation.fastpath import REFUSALS, Accepted, Entry, FastPath, Outcome, Partial, Unplanned, is_object
 from cdpctl.validation.jsonread import (
     LONG_RECORD,
+    MAX_DEPTH,
     deeper_than_limit,
     dump_json,
     has_non_finite,
@@ -624,8 +625,13 @@ def validate_lines(
                 outcome = table[type(whole(raw))]
             except REFUSALS as exc:
                 outcome = refused(raw, exc)
-        # a long line may nest deeper than the limit in a part the fast path skips: _record looks
-        if outcome.__class__ is Accepted and not outcome.warnings and (len(raw) <= LONG_RECORD or not deeper_than_limit(raw)):
+        # a long line may nest deeper than the limit in a part the fast path skips (it cannot unless it holds
+        # more [ and { than the limit: two counts, no call): _record looks
+        if (
+            outcome.__class__ is Accepted
+            and not outcome.warnings
+            and (len(raw) <= LONG_RECORD or raw.count(b"{") + raw.count(b"[") <= MAX_DEPTH or not deeper_than_limit(raw))
+        ):
             counts[outcome] = counts.get(outcome, 0) + 1
             if sink is not None:
                 sink.valid(raw.strip())

@@ -61,9 +61,13 @@ def too_deep_message() -> str:
 
 
 def nesting(raw: bytes) -> int:
-    """How deep the arrays and objects of a JSON text nest (strings skipped; an unclosed text counts what opened)."""
-    if raw.count(b"{") + raw.count(b"[") <= MAX_DEPTH:
-        return min(MAX_DEPTH, raw.count(b"{") + raw.count(b"["))
+    """How deep the arrays and objects of a JSON text nest (strings skipped; an unclosed text counts what opened).
+
+    Exact above :data:`MAX_DEPTH`; below it, an upper bound (the number of ``[`` and ``{``).
+    """
+    openers = raw.count(b"{") + raw.count(b"[")
+    if openers <= MAX_DEPTH:  # the common case: two counts, no scan (depth cannot exceed the openers)
+        return openers
     marks = STRING.sub(b"", raw).translate(BRACKETS, NOT_BRACKETS)
     if not marks:
         return 0
