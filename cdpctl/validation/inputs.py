@@ -301,11 +301,12 @@ def _try_document(opened: Opened, head: bytes, limit: int) -> tuple[Document | O
         total += len(chunk)
     data = b"".join(parts)
     lines = _first_line_is_json(data) or _looks_like_lines(data)
-    if total > limit:
-        return (None, data) if lines else (Oversize(opened.source.name, total, False), b"")
+    if total > limit:  # too large to be tried whole: one oversized document when it starts like a pretty one
+        pretty = data.lstrip().split(b"\n", 1)[0].strip() in (b"[", b"{")
+        return (Oversize(opened.source.name, total, False), b"") if pretty and not lines else (None, data)
     try:
         orjson.loads(data)
     except orjson.JSONDecodeError:
-        if lines:
+        if lines or data.lstrip()[:1] != b"[":  # NDJSON with a broken first line: every line a record
             return None, data
     return Document(opened.source.name, data), b""  # a document (or one malformed document)
