@@ -215,6 +215,14 @@ def test_first_line_holding_an_array_is_still_ndjson(tmp_path: Path) -> None:
         assert groups["malformed_json"]["examples"] == [{"file": str(path), "line": 4}]
 
 
+def test_ndjson_with_a_broken_first_line_is_still_read_line_by_line(tmp_path: Path) -> None:
+    path = tmp_path / "malformed.ndjson"
+    path.write_bytes(b'{"type": "track", broken\n{also broken\n' + LINE * 3)
+    result = cdpctl(str(path), "-f", "json")
+    assert result.returncode == 1
+    assert {k: report(result)["summary"][k] for k in ("events", "malformed")} == {"events": 5, "malformed": 2}
+
+
 def test_a_pretty_printed_array_is_still_one_document(tmp_path: Path) -> None:
     path = tmp_path / "export.json"
     path.write_text(json.dumps([GOOD, BAD, GOOD], indent=2))
