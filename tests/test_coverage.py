@@ -143,3 +143,18 @@ def test_markdown_stays_under_the_comment_limit() -> None:
     text = render_markdown(coverage_report(plan, observe_records(plan, records)))
     assert len(text) < 60_000
     assert "not shown" in text and "cdpctl coverage --format json" in text
+
+
+def test_spark_engine_gives_the_same_report(corpus: Path) -> None:
+    pytest.importorskip("pyspark")
+    import shutil
+
+    if shutil.which("java") is None:
+        pytest.skip("no java for Spark")
+    from cdpctl.spark.observe import observe_spark
+
+    plan = load_plan_text(PLAN)
+    (corpus / "b.ndjson.gz").unlink()  # Spark decompresses by suffix only; keep the plain file
+    local = coverage_report(plan, observe_sources(plan, [str(corpus / "a.ndjson")]))
+    spark = coverage_report(plan, observe_spark([str(corpus / "a.ndjson")], plan, master="local[2]"))
+    assert spark == local

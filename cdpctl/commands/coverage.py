@@ -43,6 +43,8 @@ def coverage_command(
         None, "--fail-under", min=0, max=100, help="Exit 1 when under this share (percent) of planned calls is seen.", show_default=False,
     ),
     allow_empty: bool = typer.Option(False, "--allow-empty", help="Exit 0 (not 2) when the input holds no records."),
+    engine: str = typer.Option("local", "--engine", metavar=choices(("local", "spark")), help="Where to read the logs: this machine, or Spark (files and URIs a cluster reads)."),
+    spark_master: Optional[str] = typer.Option(None, "--spark-master", help="Spark master URL (default: the environment's, or local[*]).", show_default=False),
 ) -> None:
     """Report which planned calls and properties the logs use, which never appear, and what is unplanned.
 
@@ -54,6 +56,8 @@ def coverage_command(
 
     if output_format not in FORMATS:
         die(f"unknown format '{output_format}'; choose one of: {', '.join(FORMATS)}")
+    if engine not in ("local", "spark"):
+        die(f"unknown engine '{engine}'; choose one of: local, spark")
     paths = list(arguments or [])
     if plan is None:
         if not paths:
@@ -67,7 +71,13 @@ def coverage_command(
 
         loaded = load_plan_arg(plan)
         window = Window(_bound(since, "--since", False), _bound(until, "--until", True))
-        seen = observe_sources(loaded, paths, jobs=jobs, window=window if since or until else None)
+        chosen = window if since or until else None
+        if engine == "spark":
+            from cdpctl.spark.observe import observe_spark
+
+            seen = observe_spark(paths, loaded, master=spark_master, window=chosen)
+        else:
+            seen = observe_sources(loaded, paths, jobs=jobs, window=chosen)
         if seen.records == 0 and not allow_empty:
             die("no events read: the input holds no records (--allow-empty accepts that)")
         report = coverage_report(loaded, seen, window.since, window.until)
