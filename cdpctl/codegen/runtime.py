@@ -116,8 +116,8 @@ def _jsonable(value: object) -> Any:
         return value.isoformat()
     if isinstance(value, Mapping):
         return {str(key): _jsonable(item) for key, item in cast("Mapping[object, object]", value).items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(item) for item in cast("Sequence[object]", value)]
+    if isinstance(value, tuple):  # lists were handled above
+        return [_jsonable(item) for item in cast("tuple[object, ...]", value)]
     return value
 
 
