@@ -43,6 +43,7 @@ class Suggester:
     def __init__(self, names: Iterable[str]) -> None:
         self.names = list(dict.fromkeys(names))
         self.lowered = {name.lower(): name for name in self.names}
+        self.longest = max((len(name) for name in self.names), default=0)
         self.index: dict[str, list[int]] = {}
         if len(self.names) > WHOLE:
             for number, name in enumerate(self.names):
@@ -61,6 +62,10 @@ class Suggester:
 
     def suggest(self, word: str) -> str | None:
         """The closest name (similarity of at least :data:`CUTOFF`), or one differing only in case."""
+        if len(word) * CUTOFF > self.longest * (200 - CUTOFF):
+            # too long to reach the cut-off with any name (ratio <= 2 * longest / (longest + len(word))):
+            # a 30 MB name costs nothing to rule out
+            return self.lowered.get(word.lower())
         match = process.extractOne(word, self.candidates(word), scorer=fuzz.ratio, score_cutoff=CUTOFF)
         if match is not None:
             return str(match[0])
