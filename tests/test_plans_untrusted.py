@@ -345,3 +345,13 @@ def test_generated_client_matches_patterns_as_ecma_262_in_linear_time(tmp_path: 
     run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "0 ['properties.x', 'properties.y']"
+
+
+def test_generate_out_never_overwrites_the_plan(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.py"  # a plan file whose name a generated module could take
+    plan.write_text("plan: P\nversion: 1.0.0\nevents:\n  A: {}\n")
+    before = plan.read_bytes()
+    done = subprocess.run([sys.executable, "-m", "cdpctl", "generate", "python", str(plan), "--out", str(plan)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "cdpctl: error:" in done.stderr and "Traceback" not in done.stderr
+    assert plan.read_bytes() == before

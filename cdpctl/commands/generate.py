@@ -56,6 +56,7 @@ def python_command(
     Example: cdpctl generate python plans/acme-shop.yaml --out app/tracking.py
     """
     from cdpctl.codegen import generated_files, stale_files, write_files
+    from cdpctl.commands._common import refuse_overwriting_plan
     from cdpctl.errors import UsageError
 
     with handle_errors():
@@ -77,6 +78,8 @@ def python_command(
                 raise typer.Exit(1)
             sys.stderr.write(f"{target}: up to date with plan {label}\n")
             return
+        for file in files:  # a generated file never replaces a file of the plan
+            refuse_overwriting_plan(str(file.path), loaded)
         written = write_files(files)
         calls = sum(1 for _ in loaded.calls())
         state = "wrote" if written else "unchanged:"
