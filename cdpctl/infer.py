@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cdpctl.formats import matches_format
+from cdpctl.interop.convert import json_type
 
 DETECTED_FORMATS = ("date-time", "date", "uuid", "email", "ipv4", "uri")
 """Formats looked for, most specific first: a property gets the first that every string matched."""
@@ -57,7 +58,7 @@ class Sketch:
         if value is None:
             self.null += 1
             return
-        kind = _json_type(value)
+        kind = json_type(value)  # not None: counted above
         self.types[kind] = self.types.get(kind, 0) + 1
         if depth >= MAX_DEPTH:
             return
@@ -88,20 +89,6 @@ class Sketch:
                     continue
                 child = self.props[key] = Sketch()
             child.add(item, options, depth)
-
-
-def _json_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
 
 
 @dataclass
@@ -148,33 +135,16 @@ def add_message(inference: Inference, message: Any, options: Options) -> None:
     sketch.add_object(fields_of(message) or {}, options)
 
 
-def _messages(value: Any) -> list[Any]:
-    if isinstance(value, list):
-        return value
-    if isinstance(value, dict) and "type" not in value and isinstance(value.get("batch"), list):
-        batch: list[Any] = value["batch"]
-        return batch
-    return [value]
-
-
 def infer_records(records: Iterable[bytes | None], options: Options | None = None) -> Inference:
     """Sketches of every message of raw records (NDJSON lines, or documents; ``None``: a record not read)."""
-    from cdpctl.validation.engine import parse_json
+    from cdpctl.observe import Unread, read_messages
 
     options = options or Options()
     inference = Inference()
-    for raw in records:
-        if raw is None:
-            inference.skip("record over the size cap")
-            continue
-        if not raw.strip():
-            continue
-        try:
-            value = parse_json(raw)
-        except (ValueError, RecursionError):
-            inference.skip("malformed JSON")
-            continue
-        for message in _messages(value):
+    for message in read_messages(records):
+        if isinstance(message, Unread):
+            inference.skip(message.reason)
+        else:
             add_message(inference, message, options)
     return inference
 

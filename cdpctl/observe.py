@@ -195,13 +195,32 @@ def observe_message(observations: Observations, plan: Plan, message: Any, violat
                 _bump(stats.null, name)
 
 
-def _messages(value: Any) -> Iterator[Any]:
-    if isinstance(value, list):
-        yield from value
-    elif isinstance(value, dict) and "type" not in value and isinstance(value.get("batch"), list):
-        yield from value["batch"]
-    else:
-        yield value
+@dataclass(frozen=True)
+class Unread:
+    """A record that yields no message: not read (over the record size cap), or not JSON."""
+
+    reason: str
+
+
+def read_messages(records: Iterable[bytes | None]) -> Iterator[Any]:
+    """Every message of raw records (NDJSON lines, or whole documents: arrays and batch payloads give
+    each of their messages), and an :class:`Unread` for each record that was not read (``None``) or does
+    not parse; blank records are skipped."""
+    from cdpctl.validation.engine import _batch_items, parse_json
+
+    for raw in records:
+        if raw is None:
+            yield Unread("record over the size cap")
+            continue
+        if not raw.strip():
+            continue
+        try:
+            value = parse_json(raw)
+        except (ValueError, RecursionError):
+            yield Unread("malformed JSON")
+            continue
+        items = _batch_items(value)
+        yield from [value] if items is None else items
 
 
 def observe_records(
@@ -210,36 +229,25 @@ def observe_records(
     """Observations of raw records (NDJSON lines, or whole JSON documents); blank records are skipped,
     ``None`` stands for a record that was not read (over the record size cap) and counts as malformed."""
     from cdpctl.validation import Validator
-    from cdpctl.validation.engine import parse_json
 
     validator = validator or Validator(plan)
     observations = Observations()
-    for raw in records:
-        if raw is None:
-            observations.records += 1
+    for message in read_messages(records):
+        observations.records += 1
+        if isinstance(message, Unread):
             observations.malformed += 1
             continue
-        if not raw.strip():
+        if window is not None and not window.admits(
+            normalize_timestamp(message.get("timestamp")) if isinstance(message, dict) else None
+        ):
+            observations.outside += 1
             continue
         try:
-            value = parse_json(raw)
-        except (ValueError, RecursionError):
-            observations.records += 1
+            found = validator.check(message)
+        except RecursionError:  # nesting deeper than the validator follows: counted as malformed
             observations.malformed += 1
             continue
-        for message in _messages(value):
-            observations.records += 1
-            if window is not None and not window.admits(
-                normalize_timestamp(message.get("timestamp")) if isinstance(message, dict) else None
-            ):
-                observations.outside += 1
-                continue
-            try:
-                found = validator.check(message)
-            except RecursionError:  # nesting deeper than the validator follows: counted as malformed
-                observations.malformed += 1
-                continue
-            observe_message(observations, plan, message, found)
+        observe_message(observations, plan, message, found)
     return observations
 
 

@@ -158,3 +158,15 @@ def test_spark_engine_gives_the_same_report(corpus: Path) -> None:
     local = coverage_report(plan, observe_sources(plan, [str(corpus / "a.ndjson")]))
     spark = coverage_report(plan, observe_spark([str(corpus / "a.ndjson")], plan, master="local[2]"))
     assert spark == local
+
+
+def test_an_output_that_cannot_be_written_is_one_error_line(corpus: Path) -> None:
+    (corpus / "blocker").write_text("a file, not a folder")
+    for command in (
+        ["coverage", "plan.yaml", "a.ndjson", "-o", "blocker/report.txt"],
+        ["scan", str(corpus), "-o", "blocker/report.txt"],
+        ["infer", "a.ndjson", "-o", "blocker/plan.yaml"],
+    ):
+        done = subprocess.run([sys.executable, "-m", "cdpctl", *command], cwd=corpus, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 2, (command, done.stderr)
+        assert "cdpctl: error: cannot write to 'blocker/" in done.stderr and "Traceback" not in done.stderr

@@ -140,3 +140,38 @@ def choose_format(requested: str | None, allowed: tuple[str, ...], default: str 
 
         die(f"unknown format '{requested}'; choose one of: {', '.join(allowed)}", hint=did_you_mean(requested, allowed))
     return requested
+
+
+def write_text(out: str | None, text: str, *, whole: bool = False) -> None:
+    """Write ``text`` to the file ``out`` (its folder created if needed), or to stdout for None or ``-``.
+
+    ``whole``: write a temporary file beside it and rename it into place, so the file is never left
+    half written.  Any failure is a :class:`UsageError` naming the file (exit 2), never a traceback.
+    """
+    import tempfile
+    from pathlib import Path
+
+    from cdpctl.errors import UsageError
+
+    if out is None or out == "-":
+        sys.stdout.write(text)
+        return
+    target = Path(out)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not whole:
+            target.write_text(text, encoding="utf-8")
+            return
+        handle, temporary = tempfile.mkstemp(prefix=".cdpctl-", suffix=target.suffix, dir=target.parent)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+                stream.write(text)
+            os.replace(temporary, target)
+        except BaseException:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+            raise
+    except FileExistsError as exc:  # mkdir: a file stands where a parent folder should be
+        raise UsageError(f"cannot write to '{out}': '{target.parent}' is a file, not a folder") from exc
+    except OSError as exc:
+        raise UsageError(f"cannot write to '{out}': {exc.strerror or exc}") from exc

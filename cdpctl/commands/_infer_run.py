@@ -4,25 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 
+from cdpctl.commands._common import write_text
 from cdpctl.infer import Options
-
-
-def _write(text: str, out: str | None) -> None:
-    if out is None or out == "-":
-        sys.stdout.write(text)
-        return
-    folder = os.path.dirname(os.path.abspath(out))
-    handle, temporary = tempfile.mkstemp(prefix=".cdpctl-infer-", suffix=".yaml", dir=folder)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-        os.replace(temporary, out)  # a plan is never left half written
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
 
 
 def run_infer(logs: list[str], out: str | None, update: str | None, name: str, options: Options, extract: bool,
@@ -54,7 +38,7 @@ def run_infer(logs: list[str], out: str | None, update: str | None, name: str, o
             document = yaml.safe_load(handle) or {}
         merged, comments, added = merge_into(document, plan_document(inference, name, options, extract=False))
         text = dump_plan(merged, comments)
-    _write(text, out)
+    write_text(out, text, whole=True)  # a plan is never left half written
     _report(inference, text, out, added)
     return 0
 

@@ -52,7 +52,7 @@ def coverage_command(
     """
     import sys
 
-    from cdpctl.commands._common import die, exit_with, handle_errors, load_plan_arg
+    from cdpctl.commands._common import die, exit_with, handle_errors, load_plan_arg, write_text
 
     if output_format not in FORMATS:
         die(f"unknown format '{output_format}'; choose one of: {', '.join(FORMATS)}")
@@ -87,11 +87,7 @@ def coverage_command(
             text = render_markdown(report, fail_under)
         else:
             text = render_text(report, fail_under)
-        if output:
-            with open(output, "w", encoding="utf-8") as handle:
-                handle.write(text)
-        else:
-            sys.stdout.write(text)
+        write_text(output, text)
         ok, line = verdict(report, fail_under)
         if output or output_format != "text":
             sys.stderr.write(f"cdpctl: {line}\n")

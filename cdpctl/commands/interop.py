@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from cdpctl.commands._common import PLAN_HELP, handle_errors, load_plan_arg, refuse_overwriting_plan
+from cdpctl.commands._common import PLAN_HELP, handle_errors, load_plan_arg, refuse_overwriting_plan, write_text
 from cdpctl.commands._help import choices
 from cdpctl.interop.templates import TEMPLATES
 
@@ -22,22 +22,6 @@ export_app = typer.Typer(
     help="Export the plan for another tool.\n\nExample: cdpctl export segment plans/acme-shop.yaml -o rules.json",
     no_args_is_help=True,
 )
-
-
-def _write_text(out: str | None, text: str) -> None:
-    from cdpctl.errors import UsageError
-
-    if out is None or out == "-":
-        sys.stdout.write(text)
-        return
-    try:
-        target = Path(out)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-    except FileExistsError as exc:  # mkdir: a file stands where a parent folder should be
-        raise UsageError(f"cannot write to '{out}': '{target.parent}' is a file, not a folder") from exc
-    except OSError as exc:
-        raise UsageError(f"cannot write to '{out}': {exc.strerror or exc}") from exc
 
 
 @import_app.command("segment")
@@ -73,7 +57,7 @@ def import_segment_command(
             load_plan_text(result.text, out or "imported.yaml")
         except PlanLoadError as exc:  # a bug in the importer: say so rather than write a broken plan
             raise UsageError(f"the imported plan does not load: {exc}") from exc
-        _write_text(out, result.text)
+        write_text(out, result.text)
         lossy = sum(1 for note in result.notes if note.severity == "warning")
         sys.stderr.write(
             f"imported {result.events} events ({result.shared} shared properties, {result.raw} kept as raw "
@@ -101,7 +85,7 @@ def export_segment_command(
         document, notes = export_segment(loaded)
         for note in notes:
             sys.stderr.write(f"{note}\n")
-        _write_text(out, dumps(document))
+        write_text(out, dumps(document))
         if out:
             sys.stderr.write(f"wrote {len(document['rules'])} rules to {out}\n")
 

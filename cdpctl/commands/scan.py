@@ -29,7 +29,7 @@ def scan_command(
     """
     import sys
 
-    from cdpctl.commands._common import choose_format, exit_with, handle_errors
+    from cdpctl.commands._common import choose_format, exit_with, handle_errors, write_text
 
     fmt = choose_format(output_format, FORMATS)
     with handle_errors():
@@ -55,11 +55,7 @@ def scan_command(
         result = scan_paths(list(sources or ["."]), wrappers, loaded)
         findings = check_calls(result.calls, result.failures, loaded)
         text = render(fmt, result, findings, skeleton(result) if fmt == "yaml" else None)
-        if output:
-            with open(output, "w", encoding="utf-8") as handle:
-                handle.write(text)
-        else:
-            sys.stdout.write(text)
+        write_text(output, text)
         errors = sum(1 for f in findings if f.severity == "error")
         if fmt != "text":
             sys.stderr.write(f"cdpctl: scanned {result.files} files: {len(result.calls)} calls, {errors} errors\n")

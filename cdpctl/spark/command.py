@@ -6,6 +6,8 @@ import os
 import re
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from cdpctl.errors import CdpctlError, UsageError
@@ -55,6 +57,25 @@ def start_session(master: str | None, progress: bool) -> SparkSession:
     return spark
 
 
+@contextmanager
+def spark_job(master: str | None, progress: bool) -> Iterator[SparkSession]:
+    """A session for one job: a failure of the job is one :class:`SparkJobError` line, and a session this
+    run started is stopped at the end (one it joined, a notebook's or a test's, stays up)."""
+    from pyspark.sql import SparkSession
+
+    joined = SparkSession.getActiveSession() is not None
+    spark = start_session(master, progress)
+    try:
+        yield spark
+    except CdpctlError:
+        raise
+    except Exception as exc:
+        raise SparkJobError(f"the Spark job failed: {error_summary(exc)}") from None
+    finally:
+        if not joined:
+            spark.stop()
+
+
 def _runs_locally(master: str | None) -> bool:
     """Whether the session will run on this machine: a ``local`` master, or none given outside ``spark-submit``."""
     if master is not None:
@@ -96,23 +117,12 @@ def run_command(
     require_pyspark()
     if not paths or "-" in paths:
         raise UsageError("--engine spark reads files and URIs (paths, directories, globs), not standard input")
-    from pyspark.sql import SparkSession
-
     from cdpctl.spark.job import run
     from cdpctl.validation import Validator
     from cdpctl.validation.runner import RunResult
 
     started = time.perf_counter()
-    joined = SparkSession.getActiveSession() is not None
-    spark = start_session(master, progress)
-    try:
+    with spark_job(master, progress) as spark:
         done = run(spark, paths, Validator(plan, fast=fast), split=split)
         cores = spark.sparkContext.defaultParallelism
-    except CdpctlError:
-        raise
-    except Exception as exc:
-        raise SparkJobError(f"the Spark job failed: {error_summary(exc)}") from None
-    finally:
-        if not joined:
-            spark.stop()  # a session this run started; one it joined (a notebook's, a test's) stays up
     return RunResult(done.report, done.bytes_read, time.perf_counter() - started, cores)

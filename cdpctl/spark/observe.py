@@ -25,22 +25,18 @@ def _observe_partition(shipped: Any, window: Window | None, rows: Iterable[bytes
 
 def observe_spark(paths: list[str], plan: Plan, *, master: str | None = None, window: Window | None = None) -> Observations:
     """Observe ``paths`` (files, directories, globs, URIs) on Spark; the same answer as the local run."""
-    from cdpctl.errors import CdpctlError, UsageError
+    from cdpctl.errors import UsageError
     from cdpctl.spark import require_pyspark
 
     require_pyspark()
     if not paths or "-" in paths:
         raise UsageError("--engine spark reads files and URIs (paths, directories, globs), not standard input")
-    from pyspark.sql import SparkSession
-
-    from cdpctl.spark.command import SparkJobError, error_summary, start_session
+    from cdpctl.spark.command import spark_job
     from cdpctl.spark.inputs import list_inputs
     from cdpctl.spark.job import _transport, encoded_lines, read_lines
     from cdpctl.validation import Validator
 
-    joined = SparkSession.getActiveSession() is not None
-    spark = start_session(master, False)
-    try:
+    with spark_job(master, False) as spark:
         context: Any = spark.sparkContext
         files = list_inputs(context._jvm, context._jsc.hadoopConfiguration(), list(paths))
         rdd = encoded_lines(_transport(read_lines(spark, [f.path for f in files])))
@@ -49,13 +45,6 @@ def observe_spark(paths: list[str], plan: Plan, *, master: str | None = None, wi
             parts = rdd.mapPartitions(lambda rows: _observe_partition(shipped, window, rows)).collect()
         finally:
             shipped.unpersist()
-    except CdpctlError:
-        raise
-    except Exception as exc:
-        raise SparkJobError(f"the Spark job failed: {error_summary(exc)}") from None
-    finally:
-        if not joined:
-            spark.stop()
     merged = Observations()
     for part in parts:
         merged.merge(part)
