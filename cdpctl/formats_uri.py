@@ -105,10 +105,20 @@ def hostname_labels_ok(host: str) -> bool:
         import idna
 
         try:
-            idna.decode(label.lower())
+            if not a_label_round_trips(label):
+                return False
         except (idna.IDNAError, UnicodeError, ValueError):
             return False
     return True
+
+
+def a_label_round_trips(label: str) -> bool:
+    """An A-label decodes from Punycode to a U-label that encodes back to the very same A-label (RFC 5891
+    section 5.4); raises ``idna.IDNAError`` where it does not decode at all."""
+    import idna
+
+    lowered = label.lower()
+    return bool(idna.encode(idna.decode(lowered)).decode("ascii") == lowered)
 
 
 _SEPARATORS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
@@ -126,6 +136,8 @@ def idn_hostname_ok(host: str) -> bool:
     try:
         idna.encode(host, uts46=False)
         labels = host.split(".")
+        if not all(a_label_round_trips(label) for label in labels if label[:4].lower() == "xn--"):
+            return False
         if any(idna.check_bidi(label) and _right_to_left(label) for label in labels):
             return all(idna.check_bidi(label, check_ltr=True) for label in labels)
     except (idna.IDNAError, UnicodeError, ValueError):

@@ -62,7 +62,7 @@ def _in_terminal(args: list[str], columns: int, cwd: Path) -> str:
 
 def _table_lines(text: str) -> list[str]:
     lines = text.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("Count"))
+    start = next(i for i, line in enumerate(lines) if line.lstrip().startswith("Count"))
     end = next(i for i, line in enumerate(lines) if line.startswith(("FAIL", "OK")))
     return lines[start + 1 : end]
 

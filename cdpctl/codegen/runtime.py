@@ -157,8 +157,10 @@ def _a_labels_ok(host: str) -> bool:
         if label[2:4] == "--":
             if label[:2].lower() != "xn":
                 return False
-            try:
-                importlib.import_module("idna").decode(label.lower())
+            idna = importlib.import_module("idna")
+            try:  # decodes, and encodes back to the very same A-label (RFC 5891 section 5.4)
+                if idna.encode(idna.decode(label.lower())).decode("ascii") != label.lower():
+                    return False
             except (UnicodeError, ValueError):  # idna.IDNAError is a UnicodeError
                 return False
     return True
