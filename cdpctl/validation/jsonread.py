@@ -106,7 +106,8 @@ def parse_record(raw: bytes) -> tuple[Any, bool]:
             return _not_json(token)
 
         try:
-            return json.loads(raw, parse_constant=constant, parse_int=_integer), bool(constants)
+            # decoded first: json.loads of bytes would skip a byte order mark that orjson refuses
+            return json.loads(raw.decode("utf-8"), parse_constant=constant, parse_int=_integer), bool(constants)
         except ValueError:
             raise exc from None
     if deeper_than_limit(raw):
