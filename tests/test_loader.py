@@ -236,9 +236,9 @@ def test_deep_nesting_is_reported_not_crashed() -> None:
 
 
 def test_types_nested_in_types_cannot_explode(monkeypatch: pytest.MonkeyPatch) -> None:
-    from cdpctl import loader
+    from cdpctl.loading import definitions
 
-    monkeypatch.setattr(loader, "MAX_EXPANDED", 5_000)  # the same mechanism as the real limit, faster to reach
+    monkeypatch.setattr(definitions, "MAX_EXPANDED", 5_000)  # the same mechanism as the real limit, faster to reach
     lines = ["plan: T", "types:", "  t0:", "    properties:"]
     lines += [f"      p{j}: {{type: string}}" for j in range(10)]
     for i in range(1, 8):
