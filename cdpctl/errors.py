@@ -15,7 +15,7 @@ def did_you_mean(name: str, known: Iterable[str]) -> str | None:
     return "did you mean " + " or ".join(f"'{match}'" for match in matches) + "?"
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Pos:
     """A place in a source file; line and column are 1-based."""
 

@@ -11,7 +11,7 @@ tree of :class:`YMap`, :class:`YSeq` and :class:`YScalar` nodes, each with a
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Union
 
 import yaml
@@ -34,37 +34,31 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class YScalar:
     value: Any
     pos: Pos
 
 
-@dataclass
+@dataclass(slots=True)
 class YSeq:
     items: list[YNode]
     pos: Pos
 
 
-@dataclass
+@dataclass(slots=True)
 class YMap:
     """A mapping; ``keys`` holds the position of each key, ``values`` the value nodes."""
 
     values: dict[str, YNode]
     keys: dict[str, Pos]
     pos: Pos
-    comments: dict[str, str] = field(default_factory=dict)
 
     def get(self, key: str) -> YNode | None:
         return self.values.get(key)
 
 
 YNode = Union[YScalar, YSeq, YMap]
-
-
-def _pos(file: str, node: yaml.Node) -> Pos:
-    mark = node.start_mark
-    return Pos(file, mark.line + 1, mark.column + 1)
 
 
 _SCALAR_CONSTRUCTOR = yaml.SafeLoader("")
@@ -116,72 +110,242 @@ MAX_ALIAS_NODES = 100_000
 MAX_DEPTH = 200
 
 
-@dataclass
-class _Budget:
-    """Limits shared by one conversion; once one is hit, the conversion stops with a single issue."""
-
-    alias_nodes_left: int = MAX_ALIAS_NODES
-    seen: set[int] = field(default_factory=set)
-    stopped: bool = False
+_STR = "tag:yaml.org,2002:str"
+_MERGE = "tag:yaml.org,2002:merge"
+_RESOLVED_FIRST = frozenset(first for first in _Loader.yaml_implicit_resolvers if first)
+"""First characters of plain scalars that may resolve to something other than a string."""
 
 
-def _convert(
-    file: str, node: yaml.Node, issues: list[PlanIssue], depth: int = 0, budget: _Budget | None = None
-) -> YNode:
-    pos = _pos(file, node)
-    budget = budget if budget is not None else _Budget()
-    if budget.stopped:
-        return YScalar(None, pos)
-    if id(node) in budget.seen:  # a node reached again through an alias
-        budget.alias_nodes_left -= 1
-        if budget.alias_nodes_left < 0:
-            budget.stopped = True
-            issues.append(PlanIssue(pos, f"YAML aliases expand the document by more than {MAX_ALIAS_NODES} nodes"))
-            return YScalar(None, pos)
-    else:
-        budget.seen.add(id(node))
-    if depth > MAX_DEPTH:
-        budget.stopped = True
-        issues.append(PlanIssue(pos, "the document is nested too deeply"))
-        return YScalar(None, pos)
-    if isinstance(node, yaml.ScalarNode):
-        try:
-            return YScalar(_scalar_value(node), pos)
-        except ScalarError as exc:
-            issues.append(PlanIssue(pos, str(exc)))
-            return YScalar(None, pos)
-    if isinstance(node, yaml.SequenceNode):
-        return YSeq([_convert(file, item, issues, depth + 1, budget) for item in node.value], pos)
-    if isinstance(node, yaml.MappingNode):
-        values: dict[str, YNode] = {}
-        keys: dict[str, Pos] = {}
-        for key_node, value_node in node.value:
-            kpos = _pos(file, key_node)
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                issues.append(PlanIssue(kpos, "YAML merge keys ('<<') are not supported in plans"))
-                continue
-            if not isinstance(key_node, yaml.ScalarNode):
-                issues.append(PlanIssue(kpos, "a mapping key must be a plain string"))
-                continue
+@dataclass(slots=True)
+class _Frame:
+    """A mapping or sequence being composed (``muted``: inside a part that is skipped, built for its anchors)."""
+
+    node: YMap | YSeq
+    anchor: str | None
+    muted: bool
+    size: int = 1
+    expect_key: bool = True
+    skip_value: bool = False
+    key: str = ""
+    kpos: Pos | None = None
+
+
+@dataclass(slots=True)
+class _Anchor:
+    node: YNode
+    size: int
+    mark: Any
+    tag: str | None = None
+    text: str | None = None
+
+
+class _Composer:
+    """Composes parser events straight into positioned nodes (no intermediate node tree).
+
+    Aliases share the anchored node; their expanded size is charged to a budget
+    (:data:`MAX_ALIAS_NODES`), and an alias inside its own anchor is reported as nesting
+    too deep.  Scalars are resolved once per distinct text, and equal strings are shared.
+    """
+
+    def __init__(self, parser: Any, file: str) -> None:
+        self.parser = parser
+        self.file = file
+        self.issues: list[PlanIssue] = []
+        self.anchors: dict[str, _Anchor] = {}
+        self.open_anchors: dict[str, tuple[Pos, Any]] = {}
+        self.alias_left = MAX_ALIAS_NODES
+        self.stopped = False
+        self.strings: dict[str, str] = {}
+        self.tags: dict[tuple[str, bool], str] = {}
+        self.constructed: dict[tuple[str, str], Any] = {}
+
+    def report(self, pos: Pos, message: str, stop: bool = False) -> None:
+        if not self.stopped:
+            self.issues.append(PlanIssue(pos, message))
+            self.stopped = stop
+
+    def tag_of(self, event: Any) -> str:
+        tag: str | None = event.tag
+        if tag is not None and tag != "!":
+            return tag
+        text: str = event.value
+        plain = bool(event.implicit[0])
+        if not plain or (text and text[0] not in _RESOLVED_FIRST):
+            return _STR
+        key = (text, plain)
+        resolved = self.tags.get(key)
+        if resolved is None:
+            resolved = self.tags[key] = self.parser.resolve(yaml.ScalarNode, text, event.implicit)
+        return resolved
+
+    def value(self, tag: str, text: str) -> Any:
+        if tag == _STR:
+            return self.strings.setdefault(text, text)
+        key = (tag, text)
+        if key not in self.constructed:
             try:
-                raw_key = _scalar_value(key_node)
-            except ScalarError:
-                raw_key = key_node.value
-            key = raw_key if isinstance(raw_key, str) else str(key_node.value)
-            if key in values:
-                first = keys[key]
-                issues.append(
-                    PlanIssue(
-                        kpos,
-                        f"duplicate key '{key}' (first defined at line {first.line}); "
-                        "YAML would silently keep only the last one",
-                    )
+                self.constructed[key] = _scalar_value(yaml.ScalarNode(tag, text))
+            except ScalarError as exc:
+                self.constructed[key] = exc
+        return self.constructed[key]
+
+    def anchor(self, name: str | None, mark: Any, pos: Pos) -> None:
+        if name is None:
+            return
+        first = self.anchors[name].mark if name in self.anchors else self.open_anchors.get(name, (None, None))[1]
+        if first is not None:
+            raise yaml.composer.ComposerError(
+                "found duplicate anchor; first occurrence", first, "second occurrence", mark
+            )
+        self.open_anchors[name] = (pos, mark)
+
+    def close_anchor(
+        self, name: str | None, node: YNode, size: int, tag: str | None = None, text: str | None = None
+    ) -> None:
+        if name is not None:
+            mark = self.open_anchors.pop(name)[1]
+            self.anchors[name] = _Anchor(node, size, mark, tag, text)
+
+    def key(self, frame: _Frame, kpos: Pos, tag: str | None, text: str) -> None:
+        """A scalar key of ``frame`` (``tag`` None: not a scalar)."""
+        frame.expect_key = False
+        frame.skip_value = True
+        if tag is None or tag == _MERGE:
+            if not frame.muted:
+                plain = "a mapping key must be a plain string"
+                self.report(kpos, plain if tag is None else "YAML merge keys ('<<') are not supported in plans")
+            return
+        raw = self.value(tag, text)
+        key = raw if isinstance(raw, str) else self.strings.setdefault(text, text)
+        values = frame.node.values  # type: ignore[union-attr]
+        if key in values:
+            first = frame.node.keys[key]  # type: ignore[union-attr]
+            if not frame.muted:
+                self.report(
+                    kpos,
+                    f"duplicate key '{key}' (first defined at line {first.line}); YAML would silently keep only the last one",
                 )
+            return
+        frame.skip_value = False
+        frame.key = key
+        frame.kpos = kpos
+
+    def alias(self, event: Any, muted: bool) -> tuple[YNode, int]:
+        name = event.anchor
+        if name in self.open_anchors:  # an alias inside its own anchor: endless nesting
+            pos = self.open_anchors[name][0]
+            if not muted:
+                self.report(pos, "the document is nested too deeply", stop=True)
+            return YScalar(None, pos), 1
+        target = self.anchors.get(name)
+        if target is None:
+            raise yaml.composer.ComposerError(None, None, "found undefined alias", event.start_mark)
+        if not muted:
+            self.alias_left -= target.size
+            if self.alias_left < 0:
+                pos = self.position(event)
+                self.report(pos, f"YAML aliases expand the document by more than {MAX_ALIAS_NODES} nodes", stop=True)
+        return target.node, target.size
+
+    def position(self, event: Any) -> Pos:
+        mark = event.start_mark
+        return Pos(self.file, mark.line + 1, mark.column + 1)
+
+    def compose(self) -> YNode:
+        """The document's root node (the parser stands at its first node event)."""
+        parser = self.parser
+        stack: list[_Frame] = []
+        while True:
+            event = parser.get_event()
+            kind = type(event)
+            top = stack[-1] if stack else None
+            muted = self.stopped or (
+                top is not None and (top.muted or (isinstance(top.node, YMap) and (top.expect_key or top.skip_value)))
+            )
+            if top is not None and top.expect_key and isinstance(top.node, YMap):
+                if kind is yaml.ScalarEvent:
+                    pos = self.position(event)
+                    tag = self.tag_of(event)
+                    if event.anchor is not None:
+                        value = self.value(tag, event.value)
+                        key_node = YScalar(None if isinstance(value, ScalarError) else value, pos)
+                        self.anchor(event.anchor, event.start_mark, pos)
+                        self.close_anchor(event.anchor, key_node, 1, tag, event.value)
+                    self.key(top, pos, tag, event.value)
+                    continue
+                if kind is yaml.AliasEvent:
+                    target = self.anchors.get(event.anchor)
+                    if target is None or event.anchor in self.open_anchors:
+                        self.alias(event, top.muted)
+                        top.expect_key, top.skip_value = False, True
+                    else:
+                        self.key(top, target.node.pos, target.tag, target.text or "")
+                    continue
+                if (kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent) and not top.muted:
+                    self.report(self.position(event), "a mapping key must be a plain string")
+                    muted = True
+            if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                pos = self.position(event)
+                if len(stack) > MAX_DEPTH and not muted:
+                    self.report(pos, "the document is nested too deeply", stop=True)
+                    muted = True
+                self.anchor(event.anchor, event.start_mark, pos)
+                container: YMap | YSeq = YMap({}, {}, pos) if kind is yaml.MappingStartEvent else YSeq([], pos)
+                stack.append(_Frame(container, event.anchor, muted))
                 continue
-            keys[key] = kpos
-            values[key] = _convert(file, value_node, issues, depth + 1, budget)
-        return YMap(values, keys, pos)
-    raise TypeError(f"unexpected YAML node {node!r}")  # pragma: no cover
+            size = 1
+            node: YNode
+            if kind is yaml.ScalarEvent:
+                pos = self.position(event)
+                tag = self.tag_of(event)
+                value = self.value(tag, event.value)
+                if len(stack) > MAX_DEPTH and not muted:
+                    self.report(pos, "the document is nested too deeply", stop=True)
+                if isinstance(value, ScalarError):
+                    if not muted:
+                        self.report(pos, str(value))
+                    value = None
+                node = YScalar(value, pos)
+                self.anchor(event.anchor, event.start_mark, pos)
+                self.close_anchor(event.anchor, node, 1, tag, event.value)
+            elif kind is yaml.AliasEvent:
+                node, size = self.alias(event, muted)
+            else:  # the end of a mapping or sequence
+                frame = stack.pop()
+                node, size = frame.node, frame.size
+                self.close_anchor(frame.anchor, node, size)
+            if not stack:
+                return node
+            self.attach(stack[-1], node, size)
+
+    @staticmethod
+    def attach(frame: _Frame, node: YNode, size: int) -> None:
+        frame.size += size
+        if isinstance(frame.node, YSeq):
+            frame.node.items.append(node)
+        elif frame.expect_key:  # a mapping or sequence used as a key: its value is skipped
+            frame.expect_key, frame.skip_value = False, True
+        else:
+            if not frame.skip_value:
+                frame.node.values[frame.key] = node
+                frame.node.keys[frame.key] = frame.kpos  # type: ignore[assignment]
+            frame.expect_key, frame.skip_value = True, False
+
+
+def _compose_document(parser: Any, file: str) -> tuple[YNode | None, list[PlanIssue]]:
+    parser.get_event()  # the start of the stream
+    if parser.check_event(yaml.StreamEndEvent):
+        return None, []
+    start = parser.get_event()  # the start of the document
+    composer = _Composer(parser, file)
+    root = composer.compose()
+    parser.get_event()  # the end of the document
+    if not parser.check_event(yaml.StreamEndEvent):
+        event = parser.get_event()
+        raise yaml.composer.ComposerError(
+            "expected a single document in the stream", start.start_mark, "but found another document", event.start_mark
+        )
+    return (None if composer.stopped else root), composer.issues
 
 
 def parse_yaml(text: str, file: str) -> tuple[YNode | None, list[PlanIssue]]:
@@ -190,7 +354,7 @@ def parse_yaml(text: str, file: str) -> tuple[YNode | None, list[PlanIssue]]:
     try:
         loader = _Loader(text)
         try:
-            root = loader.get_single_node()
+            return _compose_document(loader, file)
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
@@ -209,11 +373,6 @@ def parse_yaml(text: str, file: str) -> tuple[YNode | None, list[PlanIssue]]:
     except yaml.YAMLError as exc:
         issues.append(PlanIssue(Pos(file, 1, 1), f"YAML error: {exc}"))
         return None, issues
-    if root is None:
-        return None, issues
-    budget = _Budget()
-    tree = _convert(file, root, issues, 0, budget)
-    return (None if budget.stopped else tree), issues
 
 
 def non_finite_numbers(node: YNode) -> list[Pos]:

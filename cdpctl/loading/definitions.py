@@ -120,7 +120,7 @@ class Definitions(ConstraintChecks):
                 self.apply_type(prop, ref, type_node.pos if type_node else key_pos)
             elif explicit_type == "object":
                 prop.additional_properties = inherited_ap
-        prop.key_pos = dict(mapping.keys)
+        prop.key_pos = mapping.keys  # shared, not copied: the YAML tree is dropped after loading
         prop.extra.update(self.extras(mapping))
 
         for flag in ("required", "nullable", "deprecated"):
@@ -210,7 +210,7 @@ class Definitions(ConstraintChecks):
             return None
         if not ok:
             return None
-        prop = Property(name=name, pos=key_pos, type="any", key_pos=dict(mapping.keys))
+        prop = Property(name=name, pos=key_pos, type="any", key_pos=mapping.keys)
         prop.extra.update(self.extras(mapping))
         prop.extra["json_schema"] = raw
         for flag in ("required", "deprecated"):
@@ -313,7 +313,7 @@ class Definitions(ConstraintChecks):
                 description=self.scalar(mapping, "description", (str,), f"type '{name}'"),
                 additional_properties=self.default_ap if ap is None else ap,
                 additional_properties_set=ap is not None,
-                key_pos=dict(mapping.keys),
+                key_pos=mapping.keys,
             )
             props = self.as_map(mapping.get("properties"), f"'properties' of type '{name}'")
             if props is not None:

@@ -7,6 +7,7 @@ as one :class:`~cdpctl.errors.PlanLoadError`.
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -30,7 +31,7 @@ class PlanLoader(Definitions):
         common = Common(
             pos=pos,
             description=self.scalar(mapping, "description", (str,), "'common'"),
-            key_pos=dict(mapping.keys),
+            key_pos=mapping.keys,
         )
         for section in ("properties", "traits", "context"):
             fields = self.as_map(mapping.get(section), f"'{section}' of 'common'")
@@ -52,7 +53,7 @@ class PlanLoader(Definitions):
             pos=pos,
             description=self.scalar(mapping, "description", (str,), label),
             additional_properties=self.default_ap if ap is None else ap,
-            key_pos=dict(mapping.keys),
+            key_pos=mapping.keys,
             extra=self.extras(mapping),
         )
         if not traits:
@@ -76,6 +77,17 @@ class PlanLoader(Definitions):
 
     # -- the plan --------------------------------------------------------
     def load(self, path: str) -> Plan:
+        """The plan at ``path``; the cyclic garbage collector is paused meanwhile (it would scan the
+        growing trees again and again, for no garbage: the loader makes no cycles to collect)."""
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return self._load(path)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _load(self, path: str) -> Plan:
         self.tree = os.path.dirname(os.path.realpath(path))
         root = self.read_file(path, None)
         if root is None:
@@ -102,7 +114,7 @@ class PlanLoader(Definitions):
             pos=Pos(path, 1, 1),
             description=self.scalar(root, "description", (str,), "the plan"),
             default_additional_properties=self.default_ap,
-            key_pos=dict(root.keys),
+            key_pos=root.keys,
             extra=self.extras(root),
         )
         # shared properties first (they may use types), then types, then calls
