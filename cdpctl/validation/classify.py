@@ -1,4 +1,9 @@
-"""Turn jsonschema errors against a compiled call schema into violations with codes and folded paths."""
+"""Classifying: jsonschema errors (and the locator's own failures) into findings with codes, folded paths
+and messages.
+
+The third step of a rejected message's explanation (decide, locate, classify, report): pure functions
+of one error each; :mod:`~cdpctl.validation.findings` folds their findings into violations.
+"""
 
 from __future__ import annotations
 
@@ -112,8 +117,7 @@ def classify(
     instance = error.instance
     if not path or path[0] != field_key or (len(path) == 1 and keyword == "type"):
         if keyword == "required" and not path and isinstance(instance, dict) and field_key not in instance:
-            names = ", ".join(required_fields)
-            return [("required_missing", field_key, f"the message has no '{field_key}' object (the plan requires {names})", 1)]
+            return [no_fields(field_key, required_fields)]
         return None
     base = fold_path(path)
     if keyword == "required" and isinstance(instance, dict):
@@ -123,6 +127,12 @@ def classify(
         return [unplanned(base, name) for name in instance if name not in planned]
     code = CODE_OF_KEYWORD.get(keyword, "constraint_failed")
     return [(code, base, error_message(error), KEYWORD_RANK.get(keyword, 1))]
+
+
+def no_fields(field_key: str, required_fields: Iterable[str]) -> Found:
+    """The finding of a message without its ``properties``/``traits`` object when the plan requires some."""
+    names = ", ".join(required_fields)
+    return ("required_missing", field_key, f"the message has no '{field_key}' object (the plan requires {names})", 1)
 
 
 def missing(base: str, name: str) -> Found:
