@@ -10,13 +10,12 @@ the figure beside that of :mod:`validate_corpus` (larger track messages) in ``va
 
 from __future__ import annotations
 
-import argparse
-import json
 import random
 import uuid
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
+
+from validate_corpus import write_corpus
 
 PLAN = """\
 plan: Small Messages
@@ -140,24 +139,7 @@ class Maker:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("out", type=Path)
-    parser.add_argument("--events", type=int, default=200_000)
-    parser.add_argument("--invalid", type=float, default=0.05, help="share of invalid messages")
-    parser.add_argument("--seed", type=int, default=42)
-    args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "plan.yaml").write_text(PLAN, encoding="utf-8")
-    maker = Maker(args.seed)
-    kinds = list(KINDS)
-    weights = [KINDS[k] for k in kinds]
-    with open(args.out / "events.ndjson", "w", encoding="utf-8") as out:
-        for i in range(args.events):
-            message = maker.message(i, maker.rnd.choices(kinds, weights)[0])
-            if maker.rnd.random() < args.invalid:
-                message = maker.break_it(message)
-            out.write(json.dumps(message, separators=(",", ":")) + "\n")
-
+    write_corpus(__doc__ or "", PLAN, Maker, KINDS)
 
 if __name__ == "__main__":
     main()

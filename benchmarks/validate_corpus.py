@@ -12,6 +12,7 @@ import copy
 import json
 import random
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -346,25 +347,30 @@ class Maker:
         return message
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def write_corpus(description: str, plan: str, make: Callable[[int], Any], kinds: dict[str, int]) -> None:
+    """The command line of a corpus generator: ``make(seed)`` gives an object with ``rnd``, ``message(i, kind)``
+    and ``break_it(message)``; ``kinds`` weighs the kinds of message it makes."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out", type=Path)
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--invalid", type=float, default=0.05, help="share of invalid messages")
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "plan.yaml").write_text(PLAN, encoding="utf-8")
-    maker = Maker(args.seed)
-    kinds = list(EVENT_WEIGHTS)
-    weights = [EVENT_WEIGHTS[k] for k in kinds]
+    (args.out / "plan.yaml").write_text(plan, encoding="utf-8")
+    maker = make(args.seed)
+    names = list(kinds)
+    weights = [kinds[k] for k in names]
     with open(args.out / "events.ndjson", "w", encoding="utf-8") as out:
         for i in range(args.events):
-            message = maker.message(i, maker.rnd.choices(kinds, weights)[0])
+            message = maker.message(i, maker.rnd.choices(names, weights)[0])
             if maker.rnd.random() < args.invalid:
                 message = maker.break_it(message)
             out.write(json.dumps(message, separators=(",", ":")) + "\n")
 
+
+def main() -> None:
+    write_corpus(__doc__ or "", PLAN, Maker, EVENT_WEIGHTS)
 
 if __name__ == "__main__":
     main()
