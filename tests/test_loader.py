@@ -10,7 +10,7 @@ import pytest
 from cdpctl.errors import PlanLoadError, Pos
 from cdpctl.loader import load_plan, load_plan_text
 from cdpctl.model import Plan
-from cdpctl.yamlsrc import MAX_ALIAS_NODES, YMap, YScalar, parse_yaml
+from cdpctl.yamlsrc import MAX_ALIAS_NODES, YMap, YScalar, parse_yaml, to_python
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -344,3 +344,24 @@ def test_long_include_chains_are_one_problem_not_a_crash(tmp_path: Path) -> None
     assert [str(issue) for issue in info.value.issues] == [
         f"{last}:1:10: includes nest more than {MAX_INCLUDE_DEPTH} files deep"
     ]
+
+
+def test_an_alias_shares_its_anchor_and_reports_a_problem_inside_once() -> None:
+    root, issues = parse_yaml("a: &x [1, {b: !!int q}]\nb: *x\nc: *x\n", "f.yaml")
+    assert [str(issue) for issue in issues] == ["f.yaml:1:15: 'q' cannot be read as an integer (tag int)"]
+    assert isinstance(root, YMap) and root.values["b"] is root.values["a"]
+
+
+def test_an_anchor_inside_a_refused_key_still_reads_through_its_alias() -> None:
+    root, issues = parse_yaml("? &q [1]\n: v\nw: *q\n", "f.yaml")
+    assert [str(issue) for issue in issues] == ["f.yaml:1:3: a mapping key must be a plain string"]
+    assert isinstance(root, YMap) and list(root.values) == ["w"]
+    assert to_python(root.values["w"]) == [1]
+
+
+def test_the_alias_budget_points_at_the_alias_that_exceeds_it() -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
+    root, issues = parse_yaml("\n".join(lines) + "\n", "bomb.yaml")
+    assert root is None and len(issues) == 1
+    assert str(issues[0]).startswith("bomb.yaml:5:")
