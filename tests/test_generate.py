@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from cdpctl import __version__
 from cdpctl.cli import app
 from cdpctl.codegen import generate_python
+from cdpctl.codegen.package import generate_package
 from cdpctl.loader import load_plan, load_plan_text
 
 ACME = REPO / "plans" / "acme-shop.yaml"
@@ -368,10 +369,18 @@ def test_cli_writes_a_package(tmp_path: Path) -> None:
     out = tmp_path / "tracking"
     assert run("generate", "python", "--plan", str(ACME), "--out", str(out)).exit_code == 0
     assert (out / "py.typed").read_text() == ""
-    assert (out / "__init__.py").read_text(encoding="utf-8") == generate_python(load_plan(ACME))
+    files = generate_package(load_plan(ACME))
+    assert sorted(path.name for path in out.iterdir()) == sorted(files)
+    assert all((out / name).read_text(encoding="utf-8") == text for name, text in files.items())
     assert run("generate", "python", "--plan", str(ACME), "--out", str(out), "--check").exit_code == 0
     (out / "py.typed").unlink()
     assert run("generate", "python", "--plan", str(ACME), "--out", str(out), "--check").exit_code == 1
+    assert run("generate", "python", "--plan", str(ACME), "--out", str(out)).exit_code == 0
+    (out / "_calls_7.py").write_text("# left by a bigger plan\n", encoding="utf-8")  # a group file no longer made
+    obsolete = run("generate", "python", "--plan", str(ACME), "--out", str(out), "--check")
+    assert obsolete.exit_code == 1 and "_calls_7.py: obsolete" in obsolete.output
+    assert run("generate", "python", "--plan", str(ACME), "--out", str(out)).exit_code == 0
+    assert not (out / "_calls_7.py").exists()
 
 
 def test_cli_errors_exit_2_without_traceback(tmp_path: Path) -> None:

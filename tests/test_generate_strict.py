@@ -6,15 +6,12 @@ Enums are named ``Literal`` aliases a user imports and annotates with; tracking 
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
-from test_generate_support import REPO, run_mypy
+from test_generate_support import REPO, run_mypy, run_pyright
 
 from cdpctl.codegen import generate_python
 from cdpctl.loader import load_plan
@@ -109,18 +106,7 @@ def test_pyright_strict_and_mypy_strict_over_generated_modules(tmp_path: Path) -
     pytest.importorskip("pyright")
     modules = write_modules(tmp_path)
     (tmp_path / "usage.py").write_text(textwrap.dedent(USAGE), encoding="utf-8")
-    config = {"typeCheckingMode": "strict", "pythonVersion": "3.11", "reportMissingModuleSource": False}
-    (tmp_path / "pyrightconfig.json").write_text(json.dumps(config), encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "-m", "pyright", "--outputjson", "--pythonpath", sys.executable],
-        cwd=tmp_path, capture_output=True, text=True, timeout=600,
-    )
-    report = json.loads(done.stdout)
-    problems = [
-        f"{Path(d['file']).name}:{d['range']['start']['line'] + 1}: {d['message']}"
-        for d in report["generalDiagnostics"]
-        if d["severity"] in ("error", "warning")
-    ]
+    problems, report = run_pyright(tmp_path)
     assert problems == [], "\n".join(problems[:40])
     assert report["summary"]["filesAnalyzed"] >= len(modules) + 1
     errors = run_mypy(tmp_path, [*modules, tmp_path / "usage.py"])

@@ -157,6 +157,25 @@ def run_mypy(folder: Path, files: Iterable[Path], *extra: str) -> dict[str, list
     return errors
 
 
+def run_pyright(folder: Path) -> tuple[list[str], dict[str, Any]]:
+    """pyright in strict mode over ``folder``: its errors and warnings (``file:line: message``) and its report."""
+    import json
+
+    config = {"typeCheckingMode": "strict", "pythonVersion": "3.11", "reportMissingModuleSource": False}
+    (folder / "pyrightconfig.json").write_text(json.dumps(config), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "pyright", "--outputjson", "--pythonpath", sys.executable],
+        cwd=folder, capture_output=True, text=True, timeout=600,
+    )
+    report: dict[str, Any] = json.loads(done.stdout)
+    problems = [
+        f"{Path(d['file']).name}:{d['range']['start']['line'] + 1}: {d['message']}"
+        for d in report["generalDiagnostics"]
+        if d["severity"] in ("error", "warning")
+    ]
+    return problems, report
+
+
 def run_ruff(files: Iterable[Path]) -> subprocess.CompletedProcess[str]:
     """``ruff check`` with its default rules and with a strict selection, for Python 3.10 to 3.14 targets."""
     names = [str(path) for path in files]

@@ -1,8 +1,10 @@
 """Where generated code goes: one module (``--out tracking.py``) or a package (``--out tracking/``).
 
 A path ending in ``.py`` gets a single module; any other path is a package
-directory holding ``__init__.py`` (the same module text) and a ``py.typed``
-marker, so type checkers use its annotations when it is installed.
+directory (:mod:`cdpctl.codegen.package`) whose calls load on first use, with a
+``py.typed`` marker, so type checkers use its annotations when it is installed.
+Every file name in a package is fixed by cdpctl (never taken from the plan); the
+group files a smaller plan no longer has are removed (``--check`` reports them).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from cdpctl.codegen.package import GROUP_FILE, generate_package
 from cdpctl.codegen.python import generate_python
 from cdpctl.errors import UsageError
 from cdpctl.model import Plan
@@ -20,17 +23,32 @@ from cdpctl.model import Plan
 class GeneratedFile:
     path: Path
     text: str
+    remove: bool = False
+    """A group file of an earlier, larger plan: to delete (its ``text`` is unused)."""
 
 
 def generated_files(plan: Plan, out: str | os.PathLike[str]) -> list[GeneratedFile]:
     """The files ``cdpctl generate python --out out`` writes, with their text."""
     target = Path(out)
-    module = generate_python(plan)
     if target.suffix == ".py":
-        return [GeneratedFile(target, module)]
+        return [GeneratedFile(target, generate_python(plan))]
     if target.suffix:
         raise UsageError(f"--out '{out}' must be a .py module or a package directory (no suffix)")
-    return [GeneratedFile(target / "__init__.py", module), GeneratedFile(target / "py.typed", "")]
+    files = [GeneratedFile(target / name, text) for name, text in generate_package(plan).items()]
+    return files + [GeneratedFile(path, "", remove=True) for path in _obsolete(target, {file.path.name for file in files})]
+
+
+def _obsolete(folder: Path, names: set[str]) -> list[Path]:
+    """Group files in ``folder`` (regular files, not links) that the plan no longer generates."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError:
+        return []
+    return [
+        folder / entry.name
+        for entry in entries
+        if GROUP_FILE.fullmatch(entry.name) and entry.name not in names and entry.is_file(follow_symlinks=False)
+    ]
 
 
 def _current(file: GeneratedFile) -> str | None:
@@ -46,8 +64,8 @@ def _current(file: GeneratedFile) -> str | None:
 
 
 def stale_files(files: list[GeneratedFile]) -> list[GeneratedFile]:
-    """The files whose content on disk differs from what would be generated (missing ones included)."""
-    return [file for file in files if _current(file) != file.text]
+    """The files whose content on disk differs from what would be generated (missing and obsolete ones included)."""
+    return [file for file in files if file.remove or _current(file) != file.text]
 
 
 def write_files(files: list[GeneratedFile]) -> list[GeneratedFile]:
@@ -55,6 +73,9 @@ def write_files(files: list[GeneratedFile]) -> list[GeneratedFile]:
     changed = stale_files(files)
     for file in changed:
         try:
+            if file.remove:
+                file.path.unlink(missing_ok=True)
+                continue
             file.path.parent.mkdir(parents=True, exist_ok=True)
             with open(file.path, "w", encoding="utf-8", newline="") as handle:
                 handle.write(file.text)

@@ -13,17 +13,26 @@ import ast
 import contextlib
 import functools
 import json
-import keyword
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
 from cdpctl import __version__
+from cdpctl.codegen.methods import (
+    describe,
+    docstring,
+    generic_methods,
+    import_line,
+    inline,
+    method_text,
+    str_tuple,
+    typed_dict_text,
+)
 from cdpctl.codegen.naming import allocate, docstring_text, pascal_case, py_str, snake_case
-from cdpctl.codegen.types import ClassKey, TypedDictDef, TypeRenderer
+from cdpctl.codegen.types import ClassKey, TypeRenderer
 from cdpctl.compiler import CompiledSchema, compile_plan
-from cdpctl.model import Call, Plan, Property
+from cdpctl.model import Call, Plan
 
 RUNTIME_MARKER = "# --- runtime ---\n"
 
@@ -40,7 +49,7 @@ CALL_ARGUMENTS = {
 TRACKER_METHODS = ("check", "track", "identify", "group", "page", "screen", "alias", "flush")
 """Method names of ``Tracker`` that no planned call can take."""
 
-EMITTED_NAMES = ("Tracker", "PLAN_NAME", "PLAN_VERSION", "_PLAN_SCHEMAS", "Literal", "TypedDict", "TypeAlias",
+EMITTED_NAMES = ("Tracker", "LazyTracker", "PLAN_NAME", "PLAN_VERSION", "_PLAN_SCHEMAS", "Literal", "TypedDict", "TypeAlias",
                  "TYPE_CHECKING", "deprecated", "cast", "annotations", "typing_extensions", "types", "warnings")
 """Module-level names the emitter itself defines or imports (beside those of the runtime)."""
 
@@ -128,7 +137,9 @@ def argument_names(call_type: str, fields: Iterable[str]) -> dict[str, str]:
     return allocate(requests, reserved, exact=lambda key: requests[key] == key)
 
 
-class _Emitter:
+class Emitter:
+    """The plan's method specs and type definitions, named; renders the single module."""
+
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self.runtime, runtime_names = runtime_source()
@@ -171,36 +182,46 @@ class _Emitter:
                 key = ("call", call.type, call.name or "", original)
                 annotation = renderer.annotation(own, key, base + pascal_case(original, "P"))
                 required = own.required or (rule is not None and rule.required)
-                description = _describe(own) or (_describe(rule) if rule is not None else None)
+                description = describe(own) or (describe(rule) if rule is not None else None)
             else:
                 assert rule is not None
                 key = ("common", call.field_key, original)
                 annotation = renderer.annotation(rule, key, "Common" + pascal_case(original, "P"))
-                required, description = rule.required, _describe(rule)
+                required, description = rule.required, describe(rule)
             params.append(Param(arguments[original], original, annotation, required, description, rule is not None))
         return MethodSpec(method, call, call.type, tuple(params))
 
     # -- output ------------------------------------------------------------
+    @functools.cached_property
+    def compiled(self) -> list[CompiledSchema]:
+        """The plan's compiled call schemas (draft 07, as ``validate=True`` checks them)."""
+        return compile_plan(self.plan, "07").schemas
+
+    @property
+    def deprecated(self) -> bool:
+        """Whether a method carries ``@typing_extensions.deprecated``."""
+        return any(spec.call is not None and spec.call.deprecated for spec in self.specs)
+
     def module(self) -> str:
         plan = self.plan
-        typed_dicts = [self._typed_dict(definition) for definition in self.renderer.definitions]
-        methods = [self._method(spec) for spec in self.specs]
-        methods.extend(self._generic_methods())
-        deprecated = any(spec.call is not None and spec.call.deprecated for spec in self.specs)
+        typed_dicts = [typed_dict_text(definition) for definition in self.renderer.definitions]
+        methods = [method_text(spec) for spec in self.specs]
+        methods.extend(text for _, text in generic_methods(plan))
         parts = [
-            self._header() + "\n\n" + self._imports(deprecated) + ("\n\n" if deprecated else "\n") + self.runtime,
+            self.header() + "\n\n" + self.imports(self.deprecated) + ("\n\n" if self.deprecated else "\n") + self.runtime,
             f"PLAN_NAME: Final = {py_str(plan.name)}\nPLAN_VERSION: Final = {py_str(plan.version)}\n",
             self._schemas(),
-            *([self._aliases()] if self.renderer.aliases else []),
+            *([aliases_text(self.renderer.aliases)] if self.renderer.aliases else []),
             *typed_dicts,
             self._tracker(methods),
         ]
         return "\n\n".join(part.rstrip("\n") + "\n" for part in parts)
 
-    def _header(self) -> str:
+    def header(self, extra: Sequence[str] = ()) -> str:
+        """The generated comment lines and the module docstring (``extra``: lines added at its end)."""
         plan = self.plan
         doc = [
-            f"Typed tracking client for the tracking plan {_inline(plan.name)} (version {_inline(plan.version)}).",
+            f"Typed tracking client for the tracking plan {inline(plan.name)} (version {inline(plan.version)}).",
         ]
         if plan.description:
             doc += ["", *docstring_text(plan.description)]
@@ -212,16 +233,12 @@ class _Emitter:
             "    tracker = Tracker(analytics)",
             "",
             "Generated by cdpctl; do not edit.",
+            *extra,
         ]
-        lines = [
-            f"# Generated by cdpctl {__version__} from the tracking plan {py_str(plan.name)} "
-            f"version {py_str(plan.version)}.",
-            "# Do not edit: regenerate with `cdpctl generate python`.",
-            _docstring(doc, ""),
-        ]
-        return "\n".join(lines)
+        return comment_header(plan) + "\n" + docstring(doc, "")
 
-    def _imports(self, deprecated: bool) -> str:
+    def imports(self, deprecated: bool) -> str:
+        """The import block of the single module (everything the runtime and the plan's part use)."""
         uses = self.renderer.uses
         typing_names = ["Any", "ClassVar", "Final", "cast"]
         if "Literal" in uses:
@@ -231,41 +248,14 @@ class _Emitter:
         if "TypedDict" in uses:
             typing_names.append("TypedDict")
         typing_names.sort(key=lambda name: (not name.isupper(), name.islower(), name))  # isort order
-        lines = [
-            "import importlib",
-            "import json",
-            "import logging",
-            "import os",
-            "from collections.abc import Callable, Mapping, Sequence",
-            "from dataclasses import dataclass",
-            "from datetime import date, datetime, timedelta, timezone",
-            "from enum import Enum",
-            _import_line("typing", typing_names),
-        ]
+        lines = [*RUNTIME_IMPORTS, import_line("typing", typing_names)]
         if deprecated:
-            # typing_extensions.deprecated for type checkers; at run time the standard library alone
-            # is enough (warnings.deprecated on 3.13+, else the decorator does nothing)
-            lines += [
-                "",
-                "if TYPE_CHECKING:",
-                "    import typing_extensions",
-                "else:",
-                "    try:",
-                "        import typing_extensions",
-                "    except ImportError:",
-                "        import types",
-                "        import warnings",
-                "",
-                "        typing_extensions = types.SimpleNamespace(",
-                '            deprecated=getattr(warnings, "deprecated", lambda _message, **_options: lambda function: function)',
-                "        )",
-            ]
+            lines += ["", *DEPRECATED_SHIM]
         return "\n".join(lines) + "\n"
 
     def _schemas(self) -> str:
-        compiled = compile_plan(self.plan, "07")
         lines = ["_PLAN_SCHEMAS: Final[dict[tuple[str, str | None], str]] = {"]
-        for schema in compiled.schemas:
+        for schema in self.compiled:
             text = json.dumps(planned_part(schema), separators=(",", ":"), ensure_ascii=True)
             event = "None" if schema.event is None else py_str(schema.event)
             lines.append(f"    ({py_str(schema.type)}, {event}): {py_str(text)},")
@@ -273,216 +263,102 @@ class _Emitter:
         lines.append('"""The planned part of the compiled JSON Schema of each call (used when ``validate=True``)."""')
         return "\n".join(lines) + "\n"
 
-    def _patterns(self) -> str:
-        """``{pattern: its RE2 form}`` for every pattern of the compiled schemas, as Python source."""
-        from cdpctl.patterns import PatternError, compile_pattern
-
-        found: dict[str, str] = {}
-        stack: list[Any] = [schema.schema for schema in compile_plan(self.plan, "07").schemas]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, dict):
-                value = node.get("pattern")
-                if isinstance(value, str) and value not in found:
-                    # a pattern the engine cannot translate is left to jsonschema's re
-                    with contextlib.suppress(PatternError):
-                        found[value] = compile_pattern(value).translated
-                stack.extend(node.values())
-            elif isinstance(node, list):
-                stack.extend(node)
-        return "{" + ", ".join(f"{py_str(k)}: {py_str(v)}" for k, v in sorted(found.items())) + "}"
-
-    def _aliases(self) -> str:
-        """The plan's enums as named ``Literal`` aliases, to import and annotate with."""
-        return "".join(f"{name} = {text}\n" for name, text in self.renderer.aliases.items())
-
-    def _typed_dict(self, definition: TypedDictDef) -> str:
-        out: list[str] = []
-        bases: list[str] = []
-        for suffix, items, total in (("Required", definition.required, True), ("Optional", definition.optional, False)):
-            if not items:
-                continue
-            base = f"_{definition.name}{suffix}"
-            bases.append(base)
-            if all(_class_key(key) for key, _ in items):
-                out.append(f"class {base}(TypedDict{'' if total else ', total=False'}):")
-                out.extend(f"    {key}: {annotation}" for key, annotation in items)
-                out += ["", ""]
-                continue
-            out.append(f"{base} = TypedDict(")
-            out.append(f"    {py_str(base)},")
-            out.append("    {")
-            out.extend(f"        {py_str(key)}: {annotation}," for key, annotation in items)
-            out.append("    },")
-            if not total:
-                out.append("    total=False,")
-            out += [")", "", ""]
-        out.append(f"class {definition.name}({', '.join(bases)}):")
-        doc = docstring_text(definition.description) if definition.description else []
-        if not doc:
-            doc = ["A planned object."]
-        keys = [*definition.required, *definition.optional]
-        doc += ["", "Keys: " + ", ".join(_inline(key) for key, _ in keys) + "."]
-        out.append(_docstring(doc, "    "))
-        return "\n".join(out) + "\n"
-
-    def _tracker(self, methods: list[str]) -> str:
+    def tracker_doc(self) -> list[str]:
         plan = self.plan
-        governed = sorted(call_type for call_type in ("track", "identify", "group", "page", "screen")
-                          if plan.governs(call_type))
-        deprecated = sorted(name for name, call in plan.events.items() if call.deprecated)
-        doc = [
-            f"Typed tracking client for {_inline(plan.name)} {_inline(plan.version)}: one method per planned call.",
+        return [
+            f"Typed tracking client for {inline(plan.name)} {inline(plan.version)}: one method per planned call.",
             "",
             "Wraps any client with the Segment SDK methods (``segment.analytics``, ``Client``, a RudderStack",
             "client, a test double).  ``validate=True`` checks each message against the compiled plan before",
             "it is sent (needs ``jsonschema``); ``on_violation`` receives the violations.",
         ]
+
+    def class_facts(self) -> tuple[str, str]:
+        """The ``frozenset(...)`` sources of ``_GOVERNED`` and ``_DEPRECATED``."""
+        plan = self.plan
+        governed = sorted(call_type for call_type in ("track", "identify", "group", "page", "screen")
+                          if plan.governs(call_type))
+        deprecated = sorted(name for name, call in plan.events.items() if call.deprecated)
+        return f"frozenset({str_tuple(governed)})", f"frozenset({str_tuple(deprecated)})"
+
+    def _tracker(self, methods: list[str]) -> str:
+        governed, deprecated = self.class_facts()
+        patterns = pattern_forms(schema.schema for schema in self.compiled)
         lines = [
             "class Tracker(_TrackerBase):",
-            _docstring(doc, "    "),
+            docstring(self.tracker_doc(), "    "),
             "",
             "    _SCHEMAS: ClassVar[Mapping[tuple[str, str | None], str]] = _PLAN_SCHEMAS",
-            f"    _GOVERNED: ClassVar[frozenset[str]] = frozenset({_str_tuple(governed)})",
-            f"    _DEPRECATED: ClassVar[frozenset[str]] = frozenset({_str_tuple(deprecated)})",
-            f"    _PATTERNS: ClassVar[Mapping[str, str]] = {self._patterns()}",
+            f"    _GOVERNED: ClassVar[frozenset[str]] = {governed}",
+            f"    _DEPRECATED: ClassVar[frozenset[str]] = {deprecated}",
+            "    _PATTERNS: ClassVar[Mapping[str, str]] = "
+            + "{" + ", ".join(f"{py_str(k)}: {py_str(v)}" for k, v in sorted(patterns.items())) + "}",
         ]
         body = "\n".join(lines) + "\n"
         return body + "".join("\n" + method for method in methods)
 
-    def _method(self, spec: MethodSpec) -> str:
-        call = spec.call
-        assert call is not None
-        call_type = spec.call_type
-        field_key = call.field_key
-        lines: list[str] = []
-        if call.deprecated:
-            lines.append(f"    @typing_extensions.deprecated({py_str(f'{call.label!r} is deprecated in the tracking plan')})")
-        args = ["self", "*", "user_id: str | int | None = None", "anonymous_id: str | int | None = None"]
-        if call_type == "group":
-            args.append("group_id: str | int")
-        for param in spec.params:
-            if param.required:
-                args.append(f"{param.name}: {param.annotation}")
-            else:
-                args.append(f"{param.name}: {_not_sent(param.annotation)} = NOT_SENT")
-        if call_type in ("page", "screen"):
-            args.append("category: str | None = None")
-        extra_name = "extra_traits" if field_key == "traits" else "extra_properties"
-        if call.additional_properties:
-            args.append(f"{extra_name}: Mapping[str, Any] | None = None")
-        if _context_required(call):
-            args += ["context: Mapping[str, Any]", *_ENVELOPE_ARGS[1:]]
-        else:
-            args += _ENVELOPE_ARGS
-        lines.append(f"    def {spec.name}(")
-        lines.extend(f"        {arg}," for arg in args)
-        lines.append("    ) -> object:")
-        lines.append(_docstring(self._method_doc(spec, extra_name if call.additional_properties else None), "        "))
-        name = "None" if call.name is None or call_type in ("identify", "group") else py_str(call.name)
-        lines.append("        return self._send(")
-        lines.append(f"            {py_str(call_type)},")
-        lines.append(f"            {name},")
-        if spec.params:
-            lines.append("            {")
-            lines.extend(f"                {py_str(param.original)}: {param.name}," for param in spec.params)
-            lines.append("            },")
-        else:
-            lines.append("            {},")
-        if call.additional_properties:
-            lines.append(f"            extra={extra_name},")
-        if call_type == "group":
-            lines.append("            group_id=group_id,")
-        if call_type in ("page", "screen"):
-            lines.append("            category=category,")
-        lines.extend(f"            {arg}={arg}," for arg in _SEND_ARGS)
-        lines.append("        )")
-        return "\n".join(lines) + "\n"
 
-    def _method_doc(self, spec: MethodSpec, extra_name: str | None) -> list[str]:
-        call = spec.call
-        assert call is not None
-        what = {"track": "Track", "identify": "Identify", "group": "Group", "page": "Page", "screen": "Screen"}
-        title = f"{what[call.type]} {_inline(call.name)}." if call.name is not None else f"{what[call.type]} a user."
-        if call.type == "group":
-            title = "Group a user with a company or account."
-        doc = [title]
-        if call.description:
-            doc += ["", *docstring_text(call.description)]
-        facts = []
-        if call.owner:
-            facts.append(f"Owner: {_inline(call.owner)}.")
-        if call.tags:
-            facts.append("Tags: " + ", ".join(_inline(tag) for tag in call.tags) + ".")
-        if call.deprecated:
-            facts.append("Deprecated: this call is deprecated in the tracking plan.")
-        if facts:
-            doc += ["", *facts]
-        described = [param for param in spec.params]
-        context_rules = _context_rules(call)
-        if described or extra_name or context_rules:
-            doc += ["", "Args:"]
-            for param in described:
-                sent = f" (sent as {_inline(param.original)})" if param.name != param.original else ""
-                state = "Required" if param.required else "Optional"
-                origin = ", common to every call" if param.common else ""
-                text = f"    {param.name}: {state}{origin}{sent}."
-                description = docstring_text(param.description) if param.description else []
-                if description:
-                    text += " " + description[0]
-                doc.append(text)
-                doc.extend(f"        {line}" if line else "" for line in description[1:])
-            if extra_name:
-                doc.append(f"    {extra_name}: Unplanned {call.field_key}, allowed by the plan for this call.")
-            if context_rules:
-                doc.append(f"    context: {context_rules}")
-        return doc
-
-    def _generic_methods(self) -> list[str]:
-        plan = self.plan
-        out: list[str] = []
-        generic = (
-            ("identify", plan.identify is None, "traits", "Identify a user (identify is not governed by the plan)."),
-            ("group", plan.group is None, "traits", "Group a user (group is not governed by the plan)."),
-            ("page", plan.pages is None, "properties", "Record a page view (pages are not governed by the plan)."),
-            ("screen", plan.screens is None, "properties", "Record a screen view (screens are not governed by the plan)."),
-        )
-        for call_type, wanted, field_key, title in generic:
-            if not wanted:
-                continue
-            args = ["self", "*", "user_id: str | int | None = None", "anonymous_id: str | int | None = None"]
-            if call_type == "group":
-                args.append("group_id: str | int")
-            if call_type in ("page", "screen"):
-                args += ["name: str | None = None", "category: str | None = None"]
-            args.append(f"{field_key}: Mapping[str, Any] | None = None")
-            args += _ENVELOPE_ARGS
-            lines = [f"    def {call_type}("]
-            lines.extend(f"        {arg}," for arg in args)
-            lines.append("    ) -> object:")
-            lines.append(_docstring([title], "        "))
-            lines.append("        return self._send(")
-            lines.append(f"            {py_str(call_type)},")
-            lines.append("            name," if call_type in ("page", "screen") else "            None,")
-            lines.append("            None,")
-            lines.append(f"            extra={field_key},")
-            if call_type == "group":
-                lines.append("            group_id=group_id,")
-            if call_type in ("page", "screen"):
-                lines.append("            category=category,")
-            lines.extend(f"            {arg}={arg}," for arg in _SEND_ARGS)
-            lines.append("        )")
-            out.append("\n".join(lines) + "\n")
-        return out
-
-
-_ENVELOPE_ARGS = (
-    "context: Mapping[str, Any] | None = None",
-    "timestamp: datetime | None = None",
-    "integrations: Mapping[str, Any] | None = None",
-    "message_id: str | None = None",
+RUNTIME_IMPORTS = (
+    "import importlib",
+    "import json",
+    "import logging",
+    "import os",
+    "from collections.abc import Callable, Mapping, Sequence",
+    "from dataclasses import dataclass",
+    "from datetime import date, datetime, timedelta, timezone",
+    "from enum import Enum",
 )
-_SEND_ARGS = ("user_id", "anonymous_id", "context", "timestamp", "integrations", "message_id")
+"""The imports of :mod:`cdpctl.codegen.runtime` (but ``typing``, whose names depend on the plan)."""
+
+DEPRECATED_SHIM = (
+    # typing_extensions.deprecated for type checkers; at run time the standard library alone
+    # is enough (warnings.deprecated on 3.13+, else the decorator does nothing)
+    "if TYPE_CHECKING:",
+    "    import typing_extensions",
+    "else:",
+    "    try:",
+    "        import typing_extensions",
+    "    except ImportError:",
+    "        import types",
+    "        import warnings",
+    "",
+    "        typing_extensions = types.SimpleNamespace(",
+    '            deprecated=getattr(warnings, "deprecated", lambda _message, **_options: lambda function: function)',
+    "        )",
+)
+
+
+def comment_header(plan: Plan) -> str:
+    """The two comment lines every generated file starts with."""
+    return (
+        f"# Generated by cdpctl {__version__} from the tracking plan {py_str(plan.name)} "
+        f"version {py_str(plan.version)}.\n# Do not edit: regenerate with `cdpctl generate python`."
+    )
+
+
+def aliases_text(aliases: Mapping[str, str]) -> str:
+    """The plan's enums as named ``Literal`` aliases, to import and annotate with."""
+    return "".join(f"{name} = {text}\n" for name, text in aliases.items())
+
+
+def pattern_forms(documents: Iterable[Any]) -> dict[str, str]:
+    """``{pattern: its RE2 form}`` for every pattern in ``documents`` (JSON Schemas)."""
+    from cdpctl.patterns import PatternError, compile_pattern
+
+    found: dict[str, str] = {}
+    stack: list[Any] = list(documents)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            value = node.get("pattern")
+            if isinstance(value, str) and value not in found:
+                # a pattern the engine cannot translate is left to jsonschema's re
+                with contextlib.suppress(PatternError):
+                    found[value] = compile_pattern(value).translated
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
 
 
 def planned_part(schema: CompiledSchema) -> dict[str, Any]:
@@ -501,91 +377,6 @@ def planned_part(schema: CompiledSchema) -> dict[str, Any]:
     return part
 
 
-def _context_required(call: Call) -> bool:
-    """Whether the plan's common ``context`` rules require a key (the ``context`` argument is then required)."""
-    return any(prop.required for prop in call.common_context.values())
-
-
-def _context_rules(call: Call) -> str | None:
-    """One docstring line on the common ``context`` rules of ``call``."""
-    if not call.common_context:
-        return None
-    required = [_inline(name) for name, prop in call.common_context.items() if prop.required]
-    optional = [_inline(name) for name, prop in call.common_context.items() if not prop.required]
-    parts = []
-    if required:
-        parts.append("must hold " + ", ".join(required))
-    if optional:
-        parts.append("may hold " + ", ".join(optional))
-    return "Checked against the plan's common context rules: " + "; ".join(parts) + "."
-
-
-def _import_line(module: str, names: list[str]) -> str:
-    """``from module import a, b``, parenthesized one name a line past 88 columns (as isort writes it)."""
-    line = f"from {module} import {', '.join(names)}"
-    if len(line) <= 88:
-        return line
-    return f"from {module} import (\n" + "".join(f"    {name},\n" for name in names) + ")"
-
-
-def _not_sent(annotation: str) -> str:
-    """``X | NotSent``, keeping ``None`` last (``X | NotSent | None``)."""
-    if annotation.endswith(" | None"):
-        return annotation[: -len(" | None")] + " | NotSent | None"
-    return f"{annotation} | NotSent"
-
-
-def _class_key(key: str) -> bool:
-    """Whether ``key`` can be written as a class-syntax ``TypedDict`` field."""
-    return key.isidentifier() and key.isascii() and not keyword.iskeyword(key) and not key.startswith("__")
-
-
-def _describe(prop: Property) -> str | None:
-    """The plan's description of ``prop``, then its constraints and whether it is deprecated."""
-    parts = [prop.description.strip()] if prop.description and prop.description.strip() else []
-    rules = [
-        f"{key} {json.dumps(value, ensure_ascii=False)}"
-        for key, value in prop.constraints.items()
-        if key not in ("enum", "const")  # the Literal type shows those
-    ]
-    if prop.items is not None:
-        rules += [f"items {rule}" for rule in _item_rules(prop.items)]
-    if rules:
-        parts.append("Constraints: " + ", ".join(rules) + ".")
-    raw = prop.extra.get("json_schema")
-    if isinstance(raw, dict):
-        parts.append("JSON Schema: " + json.dumps(raw, ensure_ascii=False, sort_keys=True) + ".")
-    if prop.deprecated:
-        parts.append("Deprecated in the tracking plan.")
-    return " ".join(parts) if parts else None
-
-
-def _item_rules(prop: Property) -> list[str]:
-    return [
-        f"{key} {json.dumps(value, ensure_ascii=False)}" for key, value in prop.constraints.items() if key not in ("enum", "const")
-    ]
-
-
-def _inline(text: str | None) -> str:
-    """Plan text for one docstring line, quoted: its lines joined, everything escaped."""
-    return "'" + " ".join(docstring_text(text or "")) + "'"
-
-
-def _str_tuple(values: list[str]) -> str:
-    if not values:
-        return ""
-    return "(" + ", ".join(py_str(value) for value in values) + ("," if len(values) == 1 else "") + ")"
-
-
-def _docstring(lines: list[str], indent: str) -> str:
-    if len(lines) == 1:
-        return f'{indent}"""{lines[0]}"""'
-    body = [f'{indent}"""{lines[0]}']
-    body.extend(f"{indent}{line}" if line else "" for line in lines[1:])
-    body.append(f'{indent}"""')
-    return "\n".join(body)
-
-
 def generate_python(plan: Plan) -> str:
     """The text of the typed tracking client module for ``plan``."""
-    return _Emitter(plan).module()
+    return Emitter(plan).module()

@@ -318,11 +318,15 @@ class _TrackerBase:
         self._validators: dict[tuple[str, str | None], tuple[Any, Any]] = {}
         self._fast = True
 
+    def _planned(self, key: tuple[str, str | None]) -> dict[str, Any]:
+        """The planned part of one call's schema (what :func:`_call_schema` completes)."""
+        return cast("dict[str, Any]", json.loads(self._SCHEMAS[key]))
+
     def _validator(self, call_type: str, name: str | None) -> tuple[Any, Any]:
         """``(fast, full)``: an optional jsonschema-rs validator that only says yes or no, and jsonschema's."""
         key = (call_type, name)
         if key not in self._validators:
-            schema = _call_schema(call_type, name, json.loads(self._SCHEMAS[key]))
+            schema = _call_schema(call_type, name, self._planned(key))
             validators = importlib.import_module("jsonschema.validators")
             keywords = {"format": _format, **_pattern_keywords(self._PATTERNS)}
             full = validators.extend(validators.validator_for(schema), keywords)(schema)

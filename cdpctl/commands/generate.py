@@ -70,7 +70,7 @@ def python_command(
         if check:
             stale = stale_files(files)
             for file in stale:
-                state = "missing" if not file.path.exists() else "stale"
+                state = "obsolete" if file.remove else "missing" if not file.path.exists() else "stale"
                 sys.stderr.write(f"{file.path}: {state}: not what plan {label} generates\n")
             if stale:
                 again = f" {plan}" if plan else ""
