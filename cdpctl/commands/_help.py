@@ -16,6 +16,8 @@ from typing import Any
 
 from typer.core import TyperCommand, TyperGroup
 
+from cdpctl.commands._params import use_plain_values
+
 _ESCAPED = re.compile(r"\\\[")
 
 
@@ -128,7 +130,11 @@ def format_help(command: Any, ctx: Any, formatter: Any) -> None:
 
 
 def parse_args_naming_the_command(parse: Any, ctx: Any, args: list[str]) -> Any:
-    """``parse(ctx, args)``; a usage error raised without a context (``--jobs`` with no value) gets this one."""
+    """``parse(ctx, args)``; a usage error raised without a context (``--jobs`` with no value) gets this one.
+
+    Plain parameters read their values without pydantic (:func:`~cdpctl.commands._params.use_plain_values`).
+    """
+    use_plain_values(ctx.command.get_params(ctx))
     try:
         return parse(ctx, args)
     except Exception as exc:
