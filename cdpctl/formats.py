@@ -116,6 +116,16 @@ class _Compiled(dict[str, "re.Pattern[str] | None"]):
 
 _COMPILED = _Compiled()
 
+_URI_CHARS = "-A-Za-z0-9._~!$&'()*+,;=:@/"  # '-' first: a literal, never a range
+_QUICK_PATTERNS: dict[str, str] = {
+    "uri": rf"[A-Za-z][A-Za-z0-9+.-]*://[A-Za-z0-9._~-]*(?::[0-9]*)?(?:/[{_URI_CHARS}]*)?(?:\?[{_URI_CHARS}?]*)?"
+    rf"(?:#[{_URI_CHARS}?]*)?",
+}
+"""Strict subsets of a format's grammar that match common values ten times faster than the whole grammar
+(``https://host/path?query#fragment`` without percent-escapes or user info): a value one matches is valid;
+any other value is decided by the format's own pattern."""
+_QUICK = {name: re.compile(pattern) for name, pattern in _QUICK_PATTERNS.items()}
+
 
 def matches_format(name: str, value: str) -> bool:
     """Whether ``value`` is a valid ``name`` (``True`` for a format cdpctl does not check).
@@ -123,9 +133,11 @@ def matches_format(name: str, value: str) -> bool:
     Python's ``$`` also matches before a final newline, ECMA-262's does not: the
     patterns are matched whole (``fullmatch``) without their anchors.
     """
-    regex = _COMPILED[name]
-    if regex is not None and regex.fullmatch(value) is None:
-        return False
+    quick = _QUICK.get(name)
+    if quick is None or quick.fullmatch(value) is None:
+        regex = _COMPILED[name]
+        if regex is not None and regex.fullmatch(value) is None:
+            return False
     extra = _EXTRA_CHECKS.get(name)
     return extra is None or extra(value)
 
