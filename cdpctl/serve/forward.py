@@ -18,9 +18,10 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 from cdpctl import __version__
 
@@ -83,6 +84,13 @@ class _Item:
     raw: bytes
     """The message's JSON, sent as is (never re-encoded: no depth limit to hit)."""
     write_key: str | None
+
+
+def _httpx() -> Any:
+    """httpx, imported when forwarding starts (serve without --forward never needs it: start-up time)."""
+    import httpx
+
+    return httpx
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -176,7 +184,7 @@ class Forwarder:
                 response = await client.post(self.endpoint, content=body, headers=headers)
             except Exception as exc:  # network errors and anything else: the sender task must never die
                 error = f"{type(exc).__name__}: {exc or 'no response'}"
-                retryable = isinstance(exc, httpx.TransportError)
+                retryable = isinstance(exc, _httpx().TransportError)
             else:
                 if 200 <= response.status_code < 300:
                     self.stats.delivered += len(batch)
@@ -196,7 +204,7 @@ class Forwarder:
     async def run(self) -> None:
         """Send the queue until :meth:`drain` is called and the queue is empty."""
         self._wake = asyncio.Event()
-        async with httpx.AsyncClient(timeout=self.timeout) as client:
+        async with _httpx().AsyncClient(timeout=self.timeout) as client:
             while True:
                 if not self._queue:
                     if self._closing:

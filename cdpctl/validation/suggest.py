@@ -16,8 +16,6 @@ from collections import Counter
 from collections.abc import Iterable
 from itertools import chain
 
-from rapidfuzz import fuzz, process
-
 CUTOFF = 60.0
 """The least similarity (percent) of a suggestion (the 0.6 of :func:`cdpctl.loader.did_you_mean`)."""
 
@@ -66,6 +64,8 @@ class Suggester:
             # too long to reach the cut-off with any name (ratio <= 2 * longest / (longest + len(word))):
             # a 30 MB name costs nothing to rule out
             return self.lowered.get(word.lower())
+        from rapidfuzz import fuzz, process  # only when an unplanned name is met: start-up time
+
         match = process.extractOne(word, self.candidates(word), scorer=fuzz.ratio, score_cutoff=CUTOFF)
         if match is not None:
             return str(match[0])
