@@ -42,6 +42,7 @@ class Definitions(ConstraintChecks):
         self.shared_failed: set[str] = set()
         self.default_ap = False
         self.expanded = 0
+        self.expansion_budget: int | None = None
         self.expansion_reported = False
         self.sizes: dict[tuple[str, str], int] = {}
         self.depth = 0
@@ -279,15 +280,19 @@ class Definitions(ConstraintChecks):
         return self.sizes[key]
 
     def spend(self, size: int, pos: Pos) -> bool:
-        """Count a copy of ``size`` properties; false (reported once) when the plan grows past MAX_EXPANDED."""
+        """Count a copy of ``size`` properties; false (reported once) when the plan grows past its budget:
+        :data:`MAX_EXPANDED`, or one property a character of the plan's source where that is more (an
+        expansion bomb multiplies a few lines; a large legitimate plan grows with its text)."""
         self.expanded += size
-        if self.expanded <= MAX_EXPANDED:
+        if self.expansion_budget is None:  # every file is read before definitions are resolved
+            self.expansion_budget = max(MAX_EXPANDED, sum(len(text) for text in self.texts.values()))
+        if self.expanded <= self.expansion_budget:
             return True
         if not self.expansion_reported:
             self.expansion_reported = True
             self.error(
                 pos,
-                f"the plan expands to more than {MAX_EXPANDED} properties once reusable types and shared "
+                f"the plan expands to more than {self.expansion_budget} properties once reusable types and shared "
                 "properties are copied into each use (types nested in types multiply)",
             )
         return False
