@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import os
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -48,8 +49,15 @@ def build_app() -> typer.Typer:
         version: bool = typer.Option(
             False, "--version", callback=_version, is_eager=True, help="Print the version and exit (details: cdpctl version)."
         ),
+        no_cache: bool = typer.Option(
+            False,
+            "--no-cache",
+            help="Load plans afresh, neither reading nor writing the plan cache (also: CDPCTL_NO_CACHE=1).",
+        ),
     ) -> None:
         """Tracking-plan governance as code."""
+        if no_cache:
+            os.environ["CDPCTL_NO_CACHE"] = "1"  # read by cdpctl.plan_cache, in this process and its workers
 
     for name in (*COMMAND_MODULES, "version"):
         importlib.import_module(f"cdpctl.commands.{name}").register(app)

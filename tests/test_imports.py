@@ -93,7 +93,9 @@ def _params() -> dict[Any, Any]:
         command = stack.pop()
         stack.extend(getattr(command, "commands", {}).values())
         for param in command.params:
-            descriptor = param.type_descriptor
+            descriptor = getattr(param, "type_descriptor", None)
+            if descriptor is None:  # a Typer without the coercion layer the plain reading stands in for
+                continue
             info = descriptor.parameter_info
             if info.min is None and info.max is None and info.parser is None:
                 key = (descriptor.annotation, param.param_type_name)

@@ -181,9 +181,20 @@ def load_plan(
     file is size-capped.
     """
     if read is None:
-        policy = policy or default_policy()
-        cap = policy.max_bytes
-        return PlanLoader(lambda file: read_text_file(file, cap), check_patterns, policy).load(os.fspath(path))
+        from cdpctl.plan_cache import cached_load
+
+        file_policy = policy or default_policy()
+        cap = file_policy.max_bytes
+
+        def read_file(file: str) -> str:
+            return read_text_file(file, cap)
+
+        def load() -> tuple[Plan, dict[str, str]]:
+            loader = PlanLoader(read_file, check_patterns, file_policy)
+            return loader.load(os.fspath(path)), loader.texts
+
+        settings = f"check_patterns={check_patterns} policy={file_policy!r}"
+        return cached_load(os.fspath(path), settings, read_file, load)
     return PlanLoader(read, check_patterns, policy).load(os.fspath(path))
 
 

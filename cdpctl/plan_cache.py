@@ -1,0 +1,155 @@
+"""The plan cache: a loaded plan kept on disk, keyed by the content of every file it was read from.
+
+Loading a large plan costs seconds; most runs load a plan that has not changed since
+the last one.  :func:`cached_load` keeps each loaded plan in the cache folder and
+answers the next load of the same plan from it, when, and only when, every file the
+plan was read from (the plan and each include) still has the same bytes, and the
+cdpctl version, the Python version and the load settings (pattern checking, the file
+policy of the project configuration) are the same.
+
+The folder is ``$CDPCTL_CACHE_DIR``, else ``$XDG_CACHE_HOME/cdpctl``, else
+``~/.cache/cdpctl``; ``CDPCTL_NO_CACHE=1`` (the ``--no-cache`` option of the
+command line) turns the cache off.  Entries are never trusted: each one is signed
+with a random key kept in the folder (mode 0600), and an entry whose signature,
+format or content does not match is ignored and rebuilt; nothing of it is
+unpickled before its signature checks.  A folder that cannot be created, read or
+written only means no cache: never an error.  Writes are atomic (a temporary file,
+then a rename) and the folder keeps the newest :data:`MAX_ENTRIES` entries.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import hashlib
+import hmac
+import os
+import pickle
+import sys
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from cdpctl import __version__
+from cdpctl.model import Plan
+
+MAGIC = b"cdpctl-plan-cache-1\n"
+MAX_ENTRIES = 64
+"""Entries kept in the folder (the oldest are removed past this)."""
+NO_CACHE_ENV = "CDPCTL_NO_CACHE"
+DIR_ENV = "CDPCTL_CACHE_DIR"
+
+
+def cache_folder() -> Path | None:
+    """Where entries are kept, or ``None`` when the cache is off."""
+    if os.environ.get(NO_CACHE_ENV, "").strip().lower() in ("1", "true", "yes", "on"):
+        return None
+    explicit = os.environ.get(DIR_ENV)
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "cdpctl"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _secret(folder: Path) -> bytes:
+    """The folder's signing key (created on first use, readable by its owner only)."""
+    key_file = folder / "key"
+    try:
+        data = key_file.read_bytes()
+    except FileNotFoundError:
+        folder.mkdir(parents=True, exist_ok=True)
+        data = os.urandom(32)
+        try:
+            handle = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it meanwhile
+            return key_file.read_bytes()
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+    if len(data) != 32:
+        raise OSError("the cache key is damaged")
+    return data
+
+
+def _entry_name(path: str, settings: str) -> str:
+    # the path as given and the folder it is relative to: positions in the plan name files as given
+    identity = "\0".join([__version__, sys.version, os.getcwd(), path, os.path.realpath(path), settings])
+    return hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest() + ".plan"
+
+
+def _read_entry(file: Path, secret: bytes, read: Callable[[str], str]) -> Plan | None:
+    """The plan of a valid, current entry, else ``None``."""
+    try:
+        data = file.read_bytes()
+    except OSError:
+        return None
+    head = len(MAGIC) + 32
+    if len(data) <= head or not data.startswith(MAGIC):
+        return None
+    signature, payload = data[len(MAGIC) : head], data[head:]
+    if not hmac.compare_digest(signature, hmac.new(secret, payload, hashlib.sha256).digest()):
+        return None  # foreign or damaged: never unpickled
+    collecting = gc.isenabled()
+    gc.disable()  # unpickling makes many objects and no cycles to collect: the collector would only rescan them
+    try:
+        files, plan = pickle.loads(payload)
+        for name, digest in files:
+            if _digest(read(name)) != digest:
+                return None  # a file of the plan changed since
+    except Exception:  # noqa: BLE001 - an entry of an older layout, or a file now unreadable: load afresh
+        return None
+    finally:
+        if collecting:
+            gc.enable()
+    return plan if isinstance(plan, Plan) else None
+
+
+def _write_entry(folder: Path, file: Path, secret: bytes, texts: Mapping[str, str], plan: Plan) -> None:
+    payload = pickle.dumps(([(name, _digest(text)) for name, text in texts.items()], plan), protocol=5)
+    signature = hmac.new(secret, payload, hashlib.sha256).digest()
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".plan")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(MAGIC + signature + payload)
+        os.replace(temporary, file)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    _prune(folder)
+
+
+def _prune(folder: Path) -> None:
+    entries = sorted(folder.glob("*.plan"), key=lambda entry: entry.stat().st_mtime, reverse=True)
+    for stale in entries[MAX_ENTRIES:]:
+        stale.unlink(missing_ok=True)
+
+
+def cached_load(
+    path: str, settings: str, read: Callable[[str], str], load: Callable[[], tuple[Plan, Mapping[str, str]]]
+) -> Plan:
+    """The plan at ``path``: from the cache when an entry for it is current, else ``load()`` (which
+    returns the plan and the text of every file read) with the result kept for the next time.
+
+    ``settings`` names everything besides the files that changes what a load gives; ``read`` reads a
+    file as the loader does (its size cap included)."""
+    folder = cache_folder()
+    secret: bytes | None = None
+    file: Path | None = None
+    if folder is not None:
+        try:
+            secret = _secret(folder)
+            file = folder / _entry_name(path, settings)
+            plan = _read_entry(file, secret, read)
+            if plan is not None:
+                os.utime(file)  # the newest entries are the ones kept
+                return plan
+        except OSError:
+            secret = None
+    plan, texts = load()
+    if folder is not None and secret is not None and file is not None:
+        with contextlib.suppress(OSError, pickle.PicklingError, RecursionError):  # read-only or full: no cache
+            _write_entry(folder, file, secret, texts, plan)
+    return plan

@@ -1,0 +1,135 @@
+"""The plan cache: answers only for unchanged files and settings, never trusts an entry, never fails a run."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cdpctl import plan_cache
+from cdpctl.cli import app
+from cdpctl.loader import load_plan
+from cdpctl.plan_files import PlanFilePolicy
+
+ROOT = Path(__file__).resolve().parent.parent
+runner = CliRunner()
+
+MAIN = """plan: Shop
+version: 1.0.0
+include: [shared.yaml]
+events:
+  Order Completed:
+    properties:
+      total: {type: number}
+      currency: {required: true}
+"""
+SHARED = """properties:
+  currency: {type: string, enum: [USD, EUR]}
+"""
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("CDPCTL_CACHE_DIR", str(folder))
+    monkeypatch.delenv("CDPCTL_NO_CACHE", raising=False)
+    return folder
+
+
+@pytest.fixture
+def plan(tmp_path: Path) -> Path:
+    (tmp_path / "shared.yaml").write_text(SHARED)
+    main = tmp_path / "plan.yaml"
+    main.write_text(MAIN)
+    return main
+
+
+def entries(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.plan"))
+
+
+def currency_enum(path: Path, **options: object) -> list[str]:
+    prop = load_plan(str(path), **options).events["Order Completed"].fields["currency"]  # type: ignore[arg-type]
+    return list(prop.constraints["enum"])
+
+
+def test_a_second_load_comes_from_the_cache_and_equals_the_first(cache: Path, plan: Path) -> None:
+    first = load_plan(str(plan))
+    assert len(entries(cache)) == 1 and (cache / "key").stat().st_mode & 0o077 == 0
+    second = load_plan(str(plan))
+    assert second is not first and pickle.dumps(second) == pickle.dumps(first)
+
+
+def test_a_changed_include_is_read_again(cache: Path, plan: Path) -> None:
+    assert currency_enum(plan) == ["USD", "EUR"]
+    (plan.parent / "shared.yaml").write_text(SHARED.replace("EUR", "GBP"))
+    assert currency_enum(plan) == ["USD", "GBP"]
+
+
+def test_other_settings_and_another_version_make_other_entries(
+    cache: Path, plan: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_plan(str(plan))
+    load_plan(str(plan), check_patterns=False)
+    load_plan(str(plan), policy=PlanFilePolicy(max_bytes=1 << 20))
+    assert len(entries(cache)) == 3
+    monkeypatch.setattr(plan_cache, "__version__", "99.0.0")
+    load_plan(str(plan))
+    assert len(entries(cache)) == 4
+
+
+def test_corrupt_and_foreign_entries_are_ignored_and_rebuilt(cache: Path, plan: Path) -> None:
+    load_plan(str(plan))
+    (entry,) = entries(cache)
+    entry.write_bytes(entry.read_bytes()[:-7])  # truncated
+    assert currency_enum(plan) == ["USD", "EUR"]
+    payload = pickle.dumps(([], "not a plan"))
+    entry.write_bytes(plan_cache.MAGIC + b"\0" * 32 + payload)  # not signed with the folder's key
+    assert currency_enum(plan) == ["USD", "EUR"]
+    assert entry.read_bytes().startswith(plan_cache.MAGIC) and payload not in entry.read_bytes()  # rebuilt
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root writes to read-only folders")
+def test_a_read_only_cache_folder_only_means_no_cache(cache: Path, plan: Path) -> None:
+    cache.mkdir()
+    cache.chmod(0o500)
+    try:
+        assert currency_enum(plan) == ["USD", "EUR"]
+        assert entries(cache) == []
+    finally:
+        cache.chmod(0o700)
+
+
+def test_an_unusable_cache_folder_only_means_no_cache(tmp_path: Path, plan: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("CDPCTL_CACHE_DIR", str(blocker / "cache"))
+    assert currency_enum(plan) == ["USD", "EUR"]
+
+
+def test_no_cache_reads_and_writes_nothing(cache: Path, plan: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CDPCTL_NO_CACHE", "1")  # what --no-cache sets
+    load_plan(str(plan))
+    assert not cache.exists()
+    monkeypatch.delenv("CDPCTL_NO_CACHE")
+    done = runner.invoke(app, ["--no-cache", "lint", str(plan)])
+    assert done.exit_code in (0, 1), done.output
+    assert not cache.exists() and os.environ.get("CDPCTL_NO_CACHE") == "1"
+
+
+def test_lint_and_diff_print_the_same_cold_and_warm(cache: Path, tmp_path: Path) -> None:
+    old = tmp_path / "old.yaml"
+    shutil.copy(ROOT / "plans" / "acme-shop.yaml", old)
+    new = tmp_path / "new.yaml"
+    new.write_text(old.read_text().replace("Order Completed", "Order Finished"))
+    outputs = []
+    for _ in range(2):
+        lint = runner.invoke(app, ["lint", str(new), "--format", "json"])
+        diff = runner.invoke(app, ["diff", str(old), str(new), "--format", "json"])
+        outputs.append((lint.exit_code, lint.stdout, diff.exit_code, diff.stdout))
+    assert len(entries(cache)) == 3  # lint loads with check_patterns off: an entry of its own
+    assert outputs[0] == outputs[1]
