@@ -81,7 +81,11 @@ def test_a_bad_number_still_gets_typers_message(tmp_path: Path) -> None:
         timeout=120,
     )
     assert done.returncode == 2
-    assert done.stderr.startswith("cdpctl: error: invalid value for '--port': Input should be a valid integer")
+    first = done.stderr.splitlines()[0]
+    # Typer's own wording, which changed between releases ("Input should be a valid integer" in the
+    # releases with the coercion layer, click's "'eighty' is not a valid integer" before)
+    assert first.startswith("cdpctl: error: invalid value for '--port': "), first
+    assert "valid integer" in first, first
 
 
 def _params() -> dict[Any, Any]:
