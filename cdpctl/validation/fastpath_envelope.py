@@ -11,6 +11,7 @@ unparsed values (:func:`is_utf8`, :func:`is_object`, :func:`context_traits`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Annotated, Any, Union
 
@@ -23,8 +24,10 @@ from cdpctl.validation.fastpath_source import GeneratedModule, envelope_check
 from cdpctl.validation.fastpath_types import Empty
 
 MAX_STAMP_PARTS_KEPT = 4096
-"""Timestamp heads and tails kept per fast path, once matched (a log repeats its seconds and its fractions)."""
+"""Timestamp days and tails kept per fast path, once matched (a log repeats its seconds and its fractions)."""
 
+STAMP_DAY = 11
+"""``YYYY-MM-DDT``: the day and separator of a ``date-time``."""
 STAMP_HEAD = 19
 """``YYYY-MM-DDTHH:MM:SS``: the fixed-width head of every ``date-time`` (the tail is fraction and offset)."""
 
@@ -55,40 +58,49 @@ class BadEnvelope(Exception):  # noqa: N818 (a signal, not an error of the progr
 REFUSALS = (msgspec.DecodeError, RecursionError, BadEnvelope)
 """What the decoders of the fast path raise for a message they do not accept (nesting too deep included)."""
 
-def stamp_rules() -> tuple[set[str], set[str], Callable[[str], bool]]:
-    """``(heads, tails, stamp_ok)``: the date-time rule of envelope timestamps, with what it remembers.
+CLOCK = re.compile("(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]")
+"""``HH:MM:SS`` of a day without a leap second (a second of 60 is left to the whole rule)."""
 
-    A ``date-time`` is a fixed-width head (date, separator, time to the second)
-    and a tail (fraction, offset): it matches the pattern exactly when its head
-    is the head of a timestamp that matched and its tail the tail of one.  Heads
-    and tails that matched are remembered (bounded sets, one pair per fast path):
-    the timestamps of a log share their seconds and their fractions, so most are
-    two set lookups (written in the generated checks) instead of a regular
-    expression (``stamp_ok``, which remembers the parts of a stamp that matches).
+
+def stamp_rules() -> tuple[set[str], Callable[[str, int], Any], set[str], Callable[[str], bool]]:
+    """``(days, clock, tails, stamp_ok)``: the date-time rule of envelope timestamps, with what it remembers.
+
+    A ``date-time`` is a day with its separator (``YYYY-MM-DDT``, 11 characters), a
+    clock (``HH:MM:SS``) and a tail (fraction, offset).  Without a leap second the
+    three are independent: a timestamp is valid exactly when its day is the day of
+    a timestamp that matched, its clock matches :data:`CLOCK` (``clock(stamp, 11)``)
+    and its tail is the tail of a timestamp that matched.  Days and tails that
+    matched are remembered (bounded sets, one pair per fast path): a log holds few
+    days and few tail shapes but a new second every few messages, so most timestamps
+    take two set lookups and one small match (written in the generated checks)
+    instead of the whole pattern (``stamp_ok``, which remembers the parts of a stamp
+    that matches).
     """
     search = format_search("date-time")
-    heads: set[str] = set()
+    days: set[str] = set()
     tails: set[str] = set()
 
     def stamp_ok(stamp: str) -> bool:
         if search(stamp) is None:
             return False
-        if len(heads) >= MAX_STAMP_PARTS_KEPT:
-            heads.clear()
+        if len(days) >= MAX_STAMP_PARTS_KEPT:
+            days.clear()
         if len(tails) >= MAX_STAMP_PARTS_KEPT:
             tails.clear()
-        if not stamp.endswith("60", 0, STAMP_HEAD):  # a leap second is valid with some offsets only
-            heads.add(stamp[:STAMP_HEAD])
-        tails.add(stamp[STAMP_HEAD:])
+        if not stamp.endswith("60", 0, STAMP_HEAD):  # with a leap second, the tail may be what allows it
+            days.add(stamp[:STAMP_DAY])
+            tails.add(stamp[STAMP_HEAD:])
         return True
 
-    return heads, tails, stamp_ok
+    return days, CLOCK.match, tails, stamp_ok
 
 
 def envelope_module() -> GeneratedModule:
     """A generated module whose namespace holds what envelope checks call (rules of their own)."""
-    heads, tails, stamp_ok = stamp_rules()
-    namespace = {"UNSET": UNSET, "BadEnvelope": BadEnvelope, "heads": heads, "tails": tails, "stamp_ok": stamp_ok}
+    days, clock, tails, stamp_ok = stamp_rules()
+    namespace = {
+        "UNSET": UNSET, "BadEnvelope": BadEnvelope, "days": days, "clock": clock, "tails": tails, "stamp_ok": stamp_ok
+    }
     return GeneratedModule(namespace)
 
 
