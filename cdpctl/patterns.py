@@ -15,10 +15,12 @@ instead of by Python's :mod:`re`.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from cdpctl.ecma_regex import PatternError, UnsupportedPattern, is_ecma_pattern, translate
+from cdpctl.patterns_quick import quick_form
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
@@ -52,12 +54,17 @@ def _options() -> Any:
 class Pattern:
     """A compiled plan pattern: ``search(text)`` is true-ish when the pattern occurs in ``text``, else ``None``."""
 
-    __slots__ = ("search", "source", "translated")
+    __slots__ = ("quick", "search", "source", "translated")
 
     def __init__(self, source: str, translated: str) -> None:
         self.source = source
         self.translated = translated
         self.search: Callable[[str], bool | None] = _searcher(translated)
+        quick = quick_form(translated)
+        self.quick: Callable[[str], object | None] | None = None if quick is None else re.compile(quick).search
+        """For a simple pattern, the same search on Python's ``re`` (:mod:`cdpctl.patterns_quick`): only for
+        values of at most :data:`~cdpctl.patterns_quick.QUICK_MAX_CHARS` characters that hold no lone
+        surrogate (strings decoded from JSON by msgspec); ``None`` for any other pattern."""
 
     def __repr__(self) -> str:
         return f"Pattern({self.source!r})"

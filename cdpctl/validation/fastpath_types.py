@@ -28,6 +28,7 @@ from msgspec import UNSET, Meta, Raw
 from cdpctl.formats import FORMAT_PATTERNS, format_checker, format_search
 from cdpctl.model import Property
 from cdpctl.patterns import compile_pattern
+from cdpctl.patterns_quick import QUICK_MAX_CHARS
 from cdpctl.validation.fastpath_source import Checker, GeneratedModule, Unsupported, post_init, value_checker
 
 if TYPE_CHECKING:
@@ -226,13 +227,22 @@ class TypeBuilder:
     def field_pattern(self, prop: Property) -> tuple[Any, Callable[[str], Any]] | None:
         """For a string field of a struct with a pattern (or a format): its type without the pattern, and
         the pattern, which the struct's ``__post_init__`` matches (cheaper than ``Meta(pattern=...)``,
-        which costs msgspec about twice a plain ``search``).  ``None`` for any other field."""
+        which costs msgspec about twice a plain ``search``).  ``None`` for any other field.
+
+        A simple plan pattern is matched by its ``re`` form (:attr:`cdpctl.patterns.Pattern.quick`, a
+        quarter of a call into RE2), its length bounded in the type: a longer value takes the reference path.
+        """
         constraints = prop.constraints
         if prop.type != "string" or "enum" in constraints or "const" in constraints:
             return None
         meta, pattern = self.string_parts(prop)
         if pattern is None:
             return None
+        if "pattern" in constraints:
+            quick = compile_pattern(str(constraints["pattern"])).quick
+            if quick is not None:  # Python's re, bounded by the value's length (a longer one: reference path)
+                pattern = quick
+                meta["max_length"] = min(meta.get("max_length", QUICK_MAX_CHARS), QUICK_MAX_CHARS)
         annotation: Any = Annotated[str, Meta(**meta)] if meta else str
         return (Optional[annotation] if prop.nullable else annotation), pattern
 
