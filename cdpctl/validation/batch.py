@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from cdpctl.validation.fastpath import REFUSALS, Accepted, Outcome, Partial, Unplanned
+from cdpctl.validation.fastpath_whole import FIRST_LETTERS, TYPE_FIRST, TYPE_HINT
 from cdpctl.validation.jsonread import (
     LONG_RECORD,
     MAX_DEPTH,
@@ -150,23 +151,33 @@ def validate_lines(
     report = Report()
     fast = validator.fast
     examine = validator.examine if fast is None else fast.examine_utf8 if utf8 else fast.examine
-    # the first step of examine_utf8, written out: it runs for every line
-    whole = None
+    # the first steps of examine_utf8, written out: they run for every line
+    routes = None
     if fast is not None and utf8:
-        whole, table, refused = fast.whole_decode, fast.whole_accepted, fast.refused
+        routes, table, refused, general = fast.routes, fast.whole_accepted, fast.refused, fast.general
+        hint, letters = TYPE_HINT.search, FIRST_LETTERS
     counts: dict[Accepted, int] = {}
     # without a sink, lines that need more than a count wait for the end of the batch, in their order:
     # the cold code that looks into them then runs in one stretch, not between two hot decodes
     later: list[tuple[bytes, str, int, Outcome]] = []
     keep = later.append
     for raw, file, line in lines:
-        if whole is None:
+        if routes is None:
             outcome = examine(raw)
         else:
-            try:
-                outcome = table[type(whole(raw))]
-            except REFUSALS as exc:
-                outcome = refused(raw, exc)
+            if raw.startswith(TYPE_FIRST):  # route_index(raw), written out
+                index = letters.get(raw[9], 0)
+            else:
+                found = hint(raw)
+                index = 0 if found is None else found.lastindex or 0
+            decode = routes[index]
+            if decode is None:
+                outcome = general(raw, False)
+            else:
+                try:
+                    outcome = table[type(decode(raw))]
+                except REFUSALS as exc:
+                    outcome = refused(raw, exc, index == 1)
         # a long line may nest deeper than the limit in a part the fast path skips (it cannot unless it holds
         # more [ and { than the limit: two counts, no call): _record looks
         if (

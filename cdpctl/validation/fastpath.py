@@ -1,26 +1,27 @@
 """The fast path: msgspec structs generated from the plan accept valid messages straight from their bytes.
 
-A track message of a planned event is decoded whole, in one pass, by a union of
-structs tagged by ``event`` (envelope fields plus the struct generated for its
-``properties``).  Any other message, and one that union refuses, is decoded into
-a small envelope struct (a tagged union on ``type``; ``properties`` kept as raw
-bytes), then its ``properties``/``traits`` into the struct generated for its
-call (:mod:`~cdpctl.validation.fastpath_types`; the checks ``Meta`` cannot say
-run in generated source, :mod:`~cdpctl.validation.fastpath_source`; the envelope
-is :mod:`~cdpctl.validation.fastpath_envelope`).  Decoding succeeds only for
+A message of a planned call is decoded whole, in one pass, by the union of
+whole-message structs of its call type (:mod:`~cdpctl.validation.fastpath_whole`:
+track events tagged by ``event``, pages and screens by ``name``, identify and
+group by ``type``), each the envelope fields plus the struct generated for the
+call's ``properties`` or ``traits``.  A message no union takes (and one a union
+refuses) takes the general route: it is decoded into a small envelope struct (a
+tagged union on ``type``; ``properties`` kept as raw bytes), then its
+``properties``/``traits`` into the struct generated for its call
+(:mod:`~cdpctl.validation.fastpath_types`; the checks ``Meta`` cannot say run
+in generated source, :mod:`~cdpctl.validation.fastpath_source`; the envelope is
+:mod:`~cdpctl.validation.fastpath_envelope`).  Decoding succeeds only for
 messages that the reference path (envelope check + jsonschema) accepts too; any
 failure, or anything the generator cannot express, sends the message to the
 reference path, which decides and explains.
 
 Setup is lazy: a call's struct and decoder are built when a message of it first
-appears, and the union of whole track messages holds the events seen so far.
-While it has fewer than :data:`EAGER_UNION` members it takes a new event at the
-event's first message; larger, it is rebuilt when events new to it have cost, in
-messages taking the two-step route, about as many decodes as it has members (so
-rebuilding costs a bounded share of the work).  A log of a few events against a
-plan of thousands builds a few structs.  ``FastPath(plan, eager=True)`` builds everything at once (the
-differential tests compare both), and :func:`generated_source` prints the
-generated module of a plan.
+appears, and the unions hold the calls seen so far (see
+:mod:`~cdpctl.validation.fastpath_whole` for when they grow).  A log of a few
+events against a plan of thousands builds a few structs.
+``FastPath(plan, eager=True)`` builds everything at once (the differential
+tests compare both), and :func:`generated_source` prints the generated module
+of a plan.
 
 Where the two paths could read the same bytes differently, the fast path is the
 stricter one: integers outside int64 fall back (orjson reads larger ones as
@@ -30,9 +31,8 @@ checked to be UTF-8 (msgspec does not check strings it skips).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from typing import Any, Literal, Optional, Union
+from typing import Any, Optional, Union
 
 import msgspec
 from msgspec import UNSET, Raw
@@ -48,23 +48,16 @@ from cdpctl.validation.fastpath_envelope import (
     PresentId,
     context_traits,
     envelope_checks,
-    envelope_fields,
     envelope_module,
     is_object,
     is_utf8,
     make_envelope,
 )
-from cdpctl.validation.fastpath_source import envelope_check, refuse_all
 from cdpctl.validation.fastpath_types import Empty, TypeBuilder, Unsupported
 from cdpctl.validation.fastpath_verdicts import Accepted, Entry, Outcome, Partial, Unplanned
+from cdpctl.validation.fastpath_whole import CALL_TYPES, TAGS, WholeUnion, fixed_route, route_index
 
 MAX_CACHED = 10_000
-
-EAGER_UNION = 64
-"""Below this many members, the union of whole messages takes a new event at its first message (cheap)."""
-
-NEVER_TAG = ""
-"""The tag of the placeholder member of the union of whole messages (blank event names have no struct)."""
 
 
 class FastPath:
@@ -80,31 +73,27 @@ class FastPath:
         self._entries: dict[str, dict[str | None, Entry]] = {kind: {} for kind in ("track", "page", "screen", "identify", "group")}
         """The entries built so far, by call type and name (planned calls only: bounded by the plan)."""
         self._accepted: dict[tuple[str, str | None], Accepted] = {}
-        self._lock = threading.Lock()
         self.whole_accepted: dict[Any, Accepted] = {}
-        """The verdict of each struct of the union of whole track messages (filled in place)."""
+        """The verdict of each whole-message struct of the unions (filled in place)."""
         self.whole_entries: dict[Any, Entry] = {}
-        self.whole_decode: Callable[[bytes], Any] | None = None
-        """The decoder of whole track messages (``None`` until a planned track event is seen)."""
-        self._pending: list[Entry] = []
-        self._misses = 0
-        self._placed: set[str | None] = set()
-        self._never = msgspec.defstruct(
-            "Whole_never",
-            [("type", Literal["track"])],
-            kw_only=True,
-            gc=False,
-            namespace={"__post_init__": refuse_all(self.module)},
-            tag_field="event",
-            tag=NEVER_TAG,
-        )
+        self.routes: list[Callable[[bytes], Any] | None] = [None] * (len(CALL_TYPES) + 1)
+        """The decoder of whole messages of each call type, at its :data:`~cdpctl.validation.fastpath_whole.TYPE_HINT` group number (``None``
+        until one is built, and for pages or screens without a plan: then the general route decides)."""
+        tables = (self.whole_accepted, self.whole_entries)
+        self.unions = {kind: WholeUnion(kind, self.module, self.builder, tables, self.routes) for kind in TAGS}
         self._build_envelopes()
         if eager:
             for call in plan.calls():
                 entry = self._entry_of(call.type, call.name)
-                if entry is not None and entry.decoder is not None and call.type == "track":
-                    self._pending.append(entry)
-            self._place()
+                if entry is not None and entry.decoder is not None and call.type in self.unions:
+                    self.unions[call.type].add(entry)
+            for union in self.unions.values():
+                union.place()
+
+    @property
+    def whole_decode(self) -> Callable[[bytes], Any] | None:
+        """The decoder of whole track messages (``None`` until a planned track event is seen)."""
+        return self.routes[1]
 
     # --- setup, lazily -------------------------------------------------------------------------
 
@@ -131,49 +120,6 @@ class FastPath:
         if call.name is not None and not call.name.strip():
             decoder = None
         return Entry(call, decoder, self.builder)
-
-    def _missed(self, entry: Entry) -> None:
-        """A message of a planned track event not yet in the union took the two-step route."""
-        if entry not in self._pending:
-            self._pending.append(entry)
-        self._misses += 1
-        if self._misses > len(self.whole_entries) or len(self.whole_entries) < EAGER_UNION:
-            self._place()
-
-    def _place(self) -> None:
-        """Add the pending events to the union of whole track messages, and rebuild its decoder."""
-        with self._lock:
-            pending, self._pending = self._pending, []
-            self._misses = 0
-            for entry in pending:
-                if entry.whole is None and entry.decoder is not None and entry.call.name not in self._placed:
-                    self._placed.add(entry.call.name)
-                    struct = self._whole_struct(entry)
-                    self.whole_accepted[struct] = entry.accepted
-                    self.whole_entries[struct] = entry
-                    entry.whole = struct
-            if self.whole_entries:
-                union: Any = Union.__getitem__((self._never, *self.whole_entries))
-                self.whole_decode = msgspec.json.Decoder(union).decode
-
-    def _whole_struct(self, entry: Entry) -> Any:
-        """The struct of a whole track message of ``entry``'s event (tagged by it).
-
-        msgspec finds the ``event`` of a message, picks the struct generated for it,
-        and checks the envelope and the properties in the same decode: no
-        Python-level dispatch for most messages of a log.
-        """
-        fields_type = entry.decoder.type if entry.decoder is not None else None
-        properties = ("properties", fields_type) if entry.required else ("properties", fields_type, UNSET)
-        return msgspec.defstruct(
-            f"Whole_{self.builder.name()}",
-            [("type", Literal["track"]), *envelope_fields(), properties, ("traits", Empty, UNSET)],
-            kw_only=True,
-            gc=False,
-            namespace={"__post_init__": envelope_check(self.module)},
-            tag_field="event",
-            tag=entry.call.name,
-        )
 
     def _build_envelopes(self) -> None:
         plan = self.plan
@@ -219,6 +165,11 @@ class FastPath:
             self.group_type: ("group", governed["group"]),
             self.alias_type: ("alias", False),
         }
+        for struct, (kind, planned) in self.single.items():  # one verdict for every right message
+            if not planned:
+                self.routes[CALL_TYPES.index(kind) + 1] = fixed_route(
+                    struct, self._ungoverned(kind, None), module, self.whole_accepted
+                )
 
     # --- what the engine asks ------------------------------------------------------------------
 
@@ -270,27 +221,33 @@ class FastPath:
     def examine_utf8(self, raw: bytes) -> Outcome:
         """:meth:`examine` for bytes known to be UTF-8 (a block checked as a whole: one pass, not one per line).
 
-        The first step (also written out in ``validate_lines``, whose loop runs it
-        for every line) is ``whole_accepted[type(whole_decode(raw))]``; when the
-        decoder refuses the message with one of :data:`REFUSALS`, :meth:`refused`
-        finishes the work.
+        The union of whole messages that the message's ``type`` points to decodes it
+        (``whole_accepted[type(decode(raw))]``: the verdict of the struct that took
+        it); without a union for it, or when the union refuses the message with one
+        of :data:`REFUSALS`, :meth:`refused` and the general route finish the work.
+        ``validate_lines`` writes the same steps out in its loop, which runs them for every line.
         """
-        whole = self.whole_decode
-        if whole is None:
-            return self._general(raw, False)
+        index = route_index(raw)
+        decode = self.routes[index]
+        if decode is None:
+            return self.general(raw, False)
         try:
-            return self.whole_accepted[type(whole(raw))]  # type(), not .__class__: one class per event
+            return self.whole_accepted[type(decode(raw))]  # type(), not .__class__: one class per call
         except REFUSALS as exc:
-            return self.refused(raw, exc)
+            return self.refused(raw, exc, index == 1)
 
-    def refused(self, raw: bytes, exc: BaseException) -> Outcome:
-        """:meth:`examine_utf8` of a message the whole-message decoder refused with ``exc``."""
-        if exc.__class__ is BadEnvelope:  # a planned event with right properties: only the envelope needs a look
+    def refused(self, raw: bytes, exc: BaseException, track: bool) -> Outcome:
+        """:meth:`examine_utf8` of a message a union of whole messages refused with ``exc`` (``track``: the
+        union of track events)."""
+        if exc.__class__ is BadEnvelope:  # a planned call with right fields: only the envelope needs a look
             decoded = exc.args[0]
-            return Partial(self.whole_entries[type(decoded)], UNSET, False, decoded)
-        return self._general(raw, True)  # the general route decides (and finds what is wrong)
+            entry = self.whole_entries.get(type(decoded))
+            if entry is not None:
+                return Partial(entry, UNSET, False, decoded)
+            return self.general(raw, False)
+        return self.general(raw, track)  # the general route decides (and finds what is wrong)
 
-    def _general(self, raw: bytes, rejected: bool) -> Outcome:
+    def general(self, raw: bytes, rejected: bool) -> Outcome:
         """The route of every call through the envelope union (``rejected``: a whole-message decoder of
         track events refused the message)."""
         envelope_ok = True
@@ -328,16 +285,15 @@ class FastPath:
                 fields = context_traits(message.context)
         if entry is None or entry.decoder is None:
             return None
-        if kind is self.track_type and entry.whole is None:  # an event new to the union of whole messages
-            self._missed(entry)
-            whole = self.whole_decode
-            if entry.whole is not None and whole is not None:  # placed now: its first message takes its route
+        if entry.whole is None and self.unions[entry.call.type].missed(entry):  # placed now: take its route
+            decode = self.routes[CALL_TYPES.index(entry.call.type) + 1]
+            if decode is not None:
                 try:
-                    return self.whole_accepted[type(whole(raw))]
+                    return self.whole_accepted[type(decode(raw))]
                 except BadEnvelope as exc:
                     return Partial(self.whole_entries[type(exc.args[0])], UNSET, False, exc.args[0])
                 except (msgspec.DecodeError, RecursionError):
-                    rejected = True
+                    rejected = kind is self.track_type
         if not envelope_ok:
             return Partial(entry, fields, False)
         if fields is UNSET:
