@@ -24,3 +24,22 @@ def test_common_uris_take_the_quick_pattern_and_the_rest_the_whole_grammar() -> 
     assert not matches_format("uri", "https://example.com/a%2")  # a broken percent-escape
     assert not matches_format("uri", "/relative/path")
     assert not matches_format("uri", "https://exa mple.com")
+
+
+SAMPLES = [
+    "", "x", "2024-05-01T10:00:00Z", "2024-05-01T10:00:00Z\n", "2016-12-31T23:59:60Z", "2024-05-01", "10:00:00Z",
+    "a@b.co", "a@xn--bcher-kva.example", "a@xn--ab--c.example", "https://example.com/a?b#c", "https://user@h/a%20b",
+    "urn:isbn:0451450523", "550e8400-e29b-41d4-a716-446655440000", "550E8400-E29B-41D4-A716-44665544000Z",
+    "192.168.0.1", "::1", "example.com", "-bad-.com", "^a+$", "(", "/a/b~0", "P1D", "ü@ex.com",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(SAMPLES), st.text(max_size=12)), min_size=1, max_size=10))
+def test_the_fast_paths_format_search_agrees_with_matches_format(values: list[str]) -> None:
+    from cdpctl.formats import CHECKED_FORMATS, format_search
+
+    for name in CHECKED_FORMATS:
+        search = format_search(name)
+        for value in values:
+            assert (search(value) is not None) == matches_format(name, value), (name, value)
