@@ -151,9 +151,13 @@ def format_search(name: str) -> Callable[[str], object | None]:
         return lambda value: True
     if quick is None and extra is None and regex is not None:
         return regex.fullmatch
-    if extra is None and quick is not None and regex is not None:
-        quick_match, full_match = quick.fullmatch, regex.fullmatch
+    full_match = regex.fullmatch if regex is not None else None
+    quick_match = quick.fullmatch if quick is not None else None
+    if extra is None and quick_match is not None and full_match is not None:
         return lambda value: quick_match(value) or full_match(value)
+    if extra is not None and quick_match is None and full_match is not None:  # date-time, email...
+        rule = extra
+        return lambda value: True if full_match(value) is not None and rule(value) else None
 
     def search(value: str) -> bool | None:
         return True if matches_format(name, value) else None
