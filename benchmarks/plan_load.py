@@ -1,21 +1,25 @@
-"""Cold plan loading next to libyaml composing the same file, on generated big plans.
+"""Plan loading, cold and warm, next to libyaml composing the same file, on generated big plans.
 
 Usage: python benchmarks/plan_load.py [--events 100 1000 5000] [--runs 3]
 
 For each size, a plan of the shape of :mod:`big_plan_generator` is written and, in fresh
-processes (best of ``--runs``), timed two ways:
+processes (best of ``--runs``), timed three ways:
 
 * ``compose``: ``yaml.compose(text, Loader=yaml.CSafeLoader)``, libyaml alone (the baseline);
-* ``load``: ``cdpctl.loader.load_plan`` (read, compose with positions, resolve, check).
+* ``cold``: ``cdpctl.loader.load_plan`` with the plan cache off (read, compose with positions,
+  resolve, check);
+* ``warm``: ``cdpctl.loader.load_plan`` answered by the plan cache (a folder of this run, filled
+  by one load before the timed ones): read and verify the entry and the plan's files, unpickle.
 
-It prints the ratio load / compose and the peak memory each adds (maximum resident set
-size above the process's start), per event.
+It prints each time, the ratios cold / compose and warm / compose, and the peak memory each
+adds (maximum resident set size above the process's start), per event.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -44,11 +48,18 @@ print(json.dumps({"seconds": elapsed, "peak_kb": peak}))
 """
 
 
-def measure(mode: str, plan: str, runs: int) -> tuple[float, int]:
-    """Best time and lowest peak (KB) of ``runs`` fresh processes."""
+def measure(mode: str, plan: str, runs: int, cache: str) -> tuple[float, int]:
+    """Best time and lowest peak (KB) of ``runs`` fresh processes (``warm``: after one untimed load)."""
+    env = {**os.environ, "CDPCTL_CACHE_DIR": cache}
+    env.pop("CDPCTL_NO_CACHE", None)
+    if mode == "cold":
+        env["CDPCTL_NO_CACHE"] = "1"
+    command = [sys.executable, "-c", CHILD, mode, plan]
+    if mode == "warm":
+        subprocess.run(command, capture_output=True, text=True, check=True, env=env)
     samples = []
     for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", CHILD, mode, plan], capture_output=True, text=True, check=True)
+        out = subprocess.run(command, capture_output=True, text=True, check=True, env=env)
         samples.append(json.loads(out.stdout))
     return min(s["seconds"] for s in samples), min(s["peak_kb"] for s in samples)
 
@@ -58,16 +69,22 @@ def main() -> None:
     parser.add_argument("--events", type=int, nargs="+", default=[100, 1000, 5000])
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    print(f"{'events':>7} {'MB':>6} {'compose s':>10} {'load s':>8} {'ratio':>6} {'compose KB/ev':>14} {'load KB/ev':>11}")
+    print(
+        f"{'events':>7} {'MB':>5} {'compose s':>9} {'cold s':>6} {'/comp':>5} {'warm s':>6} {'/comp':>5}"
+        f" {'compose KB/ev':>13} {'cold KB/ev':>10} {'warm KB/ev':>10}"
+    )
     with tempfile.TemporaryDirectory() as folder:
+        cache = str(Path(folder) / "cache")
         for events in args.events:
             plan = write_plan(str(Path(folder) / str(events)), events)
             size = Path(plan).stat().st_size / 1e6
-            compose_s, compose_kb = measure("compose", plan, args.runs)
-            load_s, load_kb = measure("load", plan, args.runs)
+            compose_s, compose_kb = measure("compose", plan, args.runs, cache)
+            cold_s, cold_kb = measure("cold", plan, args.runs, cache)
+            warm_s, warm_kb = measure("warm", plan, args.runs, cache)
             print(
-                f"{events:>7} {size:>6.1f} {compose_s:>10.2f} {load_s:>8.2f} {load_s / compose_s:>6.2f}"
-                f" {compose_kb / events:>14.1f} {load_kb / events:>11.1f}"
+                f"{events:>7} {size:>5.1f} {compose_s:>9.2f} {cold_s:>6.2f} {cold_s / compose_s:>5.2f}"
+                f" {warm_s:>6.2f} {warm_s / compose_s:>5.2f}"
+                f" {compose_kb / events:>13.1f} {cold_kb / events:>10.1f} {warm_kb / events:>10.1f}"
             )
 
 

@@ -14,28 +14,35 @@ with a random key kept in the folder (mode 0600), and an entry whose signature,
 format or content does not match is ignored and rebuilt; nothing of it is
 unpickled before its signature checks.  A folder that cannot be created, read or
 written only means no cache: never an error.  Writes are atomic (a temporary file,
-then a rename) and the folder keeps the newest :data:`MAX_ENTRIES` entries.
+then a rename) and the folder keeps the :data:`MAX_ENTRIES` entries written or
+used last (a use is marked at most once in :data:`TOUCH_AFTER` seconds).
+
+An entry holds, after its signature, the name and digest of each file of the
+plan, then the plan in the lean pickled form of :mod:`cdpctl.plan_pickle`
+(without the text of its files: they are read again to check them anyway).
 """
 
 from __future__ import annotations
 
 import contextlib
-import gc
 import hashlib
 import hmac
 import os
 import pickle
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from cdpctl import __version__
+from cdpctl import __version__, collector, plan_pickle
 from cdpctl.model import Plan
 
-MAGIC = b"cdpctl-plan-cache-1\n"
+MAGIC = b"cdpctl-plan-cache-2\n"
 MAX_ENTRIES = 64
 """Entries kept in the folder (the oldest are removed past this)."""
+TOUCH_AFTER = 3600.0
+"""An entry used again is marked as used now only when its last mark is older than this (seconds)."""
 NO_CACHE_ENV = "CDPCTL_NO_CACHE"
 DIR_ENV = "CDPCTL_CACHE_DIR"
 
@@ -81,34 +88,40 @@ def _entry_name(path: str, settings: str) -> str:
 
 
 def _read_entry(file: Path, secret: bytes, read: Callable[[str], str]) -> Plan | None:
-    """The plan of a valid, current entry, else ``None``."""
+    """The plan of a valid, current entry, else ``None``.
+
+    After the signature: the list of the plan's files with their digests (checked before the plan
+    itself is unpickled, so that a changed file costs no unpickling), then the plan
+    (:mod:`cdpctl.plan_pickle`), without the text of its files when it equals what was just read."""
     try:
         data = file.read_bytes()
     except OSError:
         return None
     head = len(MAGIC) + 32
-    if len(data) <= head or not data.startswith(MAGIC):
+    if len(data) <= head + 4 or not data.startswith(MAGIC):
         return None
-    signature, payload = data[len(MAGIC) : head], data[head:]
+    signature, payload = data[len(MAGIC) : head], memoryview(data)[head:]
     if not hmac.compare_digest(signature, hmac.new(secret, payload, hashlib.sha256).digest()):
         return None  # foreign or damaged: never unpickled
-    collecting = gc.isenabled()
-    gc.disable()  # unpickling makes many objects and no cycles to collect: the collector would only rescan them
     try:
-        files, plan = pickle.loads(payload)
-        for name, digest in files:
-            if _digest(read(name)) != digest:
-                return None  # a file of the plan changed since
+        with collector.paused():  # many objects and no cycles: the collector would only rescan them
+            files_end = 4 + int.from_bytes(payload[:4], "big")
+            files, without_sources = pickle.loads(payload[4:files_end])
+            texts = {}
+            for name, digest in files:
+                texts[name] = read(name)
+                if _digest(texts[name]) != digest:
+                    return None  # a file of the plan changed since
+            return plan_pickle.loads(payload[files_end:], texts if without_sources else None)
     except Exception:  # noqa: BLE001 - an entry of an older layout, or a file now unreadable: load afresh
         return None
-    finally:
-        if collecting:
-            gc.enable()
-    return plan if isinstance(plan, Plan) else None
 
 
 def _write_entry(folder: Path, file: Path, secret: bytes, texts: Mapping[str, str], plan: Plan) -> None:
-    payload = pickle.dumps(([(name, _digest(text)) for name, text in texts.items()], plan), protocol=5)
+    without_sources = list(plan.sources.items()) == list(texts.items())
+    files = pickle.dumps(([(name, _digest(text)) for name, text in texts.items()], without_sources), protocol=5)
+    body = plan_pickle.dumps(plan, without_sources=without_sources)
+    payload = len(files).to_bytes(4, "big") + files + body
     signature = hmac.new(secret, payload, hashlib.sha256).digest()
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".plan")
     try:
@@ -119,6 +132,14 @@ def _write_entry(folder: Path, file: Path, secret: bytes, texts: Mapping[str, st
         Path(temporary).unlink(missing_ok=True)
         raise
     _prune(folder)
+
+
+def _touch(file: Path) -> None:
+    """Mark the entry as used now (the newest entries are the ones kept), unless it was within
+    :data:`TOUCH_AFTER` seconds: changing a file's time can wait for the disk on a busy machine."""
+    with contextlib.suppress(OSError):  # the plan is good all the same
+        if time.time() - file.stat().st_mtime > TOUCH_AFTER:
+            os.utime(file)
 
 
 def _prune(folder: Path) -> None:
@@ -144,12 +165,12 @@ def cached_load(
             file = folder / _entry_name(path, settings)
             plan = _read_entry(file, secret, read)
             if plan is not None:
-                os.utime(file)  # the newest entries are the ones kept
+                _touch(file)
                 return plan
         except OSError:
             secret = None
     plan, texts = load()
     if folder is not None and secret is not None and file is not None:
-        with contextlib.suppress(OSError, pickle.PicklingError, RecursionError):  # read-only or full: no cache
+        with contextlib.suppress(OSError, pickle.PicklingError, RecursionError, ValueError):  # read-only or full: no cache
             _write_entry(folder, file, secret, texts, plan)
     return plan

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -21,3 +22,12 @@ def _plan_cache_folder() -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+@pytest.fixture
+def plan_cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A plan cache folder of the test's own (not made yet), the cache on."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("CDPCTL_CACHE_DIR", str(folder))
+    monkeypatch.delenv("CDPCTL_NO_CACHE", raising=False)
+    return folder

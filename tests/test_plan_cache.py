@@ -33,11 +33,8 @@ SHARED = """properties:
 
 
 @pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("CDPCTL_CACHE_DIR", str(folder))
-    monkeypatch.delenv("CDPCTL_NO_CACHE", raising=False)
-    return folder
+def cache(plan_cache_dir: Path) -> Path:
+    return plan_cache_dir
 
 
 @pytest.fixture
@@ -133,3 +130,13 @@ def test_lint_and_diff_print_the_same_cold_and_warm(cache: Path, tmp_path: Path)
         outputs.append((lint.exit_code, lint.stdout, diff.exit_code, diff.stdout))
     assert len(entries(cache)) == 3  # lint loads with check_patterns off: an entry of its own
     assert outputs[0] == outputs[1]
+
+
+def test_a_use_marks_the_entry_as_new_at_most_once_an_hour(cache: Path, plan: Path) -> None:
+    load_plan(str(plan))
+    (entry,) = entries(cache)
+    now = entry.stat().st_mtime
+    for age, marked in ((600, False), (2 * plan_cache.TOUCH_AFTER, True)):
+        os.utime(entry, (now - age, now - age))
+        assert currency_enum(plan) == ["USD", "EUR"]
+        assert (entry.stat().st_mtime > now - 60) is marked  # kept among the newest when older than the hour

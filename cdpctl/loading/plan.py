@@ -7,10 +7,10 @@ as one :class:`~cdpctl.errors.PlanLoadError`.
 
 from __future__ import annotations
 
-import gc
 import os
 from pathlib import Path
 
+from cdpctl import collector
 from cdpctl.errors import PlanLoadError, Pos
 from cdpctl.loading.definitions import Definitions
 from cdpctl.loading.files import read_text_file
@@ -78,14 +78,10 @@ class PlanLoader(Definitions):
     # -- the plan --------------------------------------------------------
     def load(self, path: str) -> Plan:
         """The plan at ``path``; the cyclic garbage collector is paused meanwhile (it would scan the
-        growing trees again and again, for no garbage: the loader makes no cycles to collect)."""
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        growing trees again and again, for no garbage: the loader makes no cycles to collect), and
+        the plan's objects are made old after (see :mod:`cdpctl.collector`)."""
+        with collector.paused():
             return self._load(path)
-        finally:
-            if collecting:
-                gc.enable()
 
     def _load(self, path: str) -> Plan:
         self.tree = os.path.dirname(os.path.realpath(path))
