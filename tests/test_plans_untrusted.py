@@ -355,3 +355,28 @@ def test_generate_out_never_overwrites_the_plan(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "cdpctl: error:" in done.stderr and "Traceback" not in done.stderr
     assert plan.read_bytes() == before
+
+
+def test_plan_text_in_import_comments_is_escaped_so_the_plan_loads() -> None:
+    document = {
+        "name": "Odd",
+        "rules": [
+            {
+                "key": "Odd Event",
+                "type": "TRACK",
+                "version": 1,
+                "jsonSchema": {
+                    "properties": {
+                        "properties": {
+                            "type": "object",
+                            "properties": {"when": {"type": "string", "format": "\x1b[31m\u2028x\x7f"}},
+                        }
+                    }
+                },
+            }
+        ],
+    }
+    result = import_segment(document, "plan.json")
+    assert "\x1b" not in result.text and "\u2028" not in result.text
+    assert "\\x1b" in result.text  # named, escaped
+    load_plan_text(result.text, "imported.yaml")

@@ -117,7 +117,7 @@ class _Writer:
 
     def comment_lines(self, path: Path, indent: str) -> None:
         for text in self.comments.get(path, []):
-            self.lines.append(f"{indent}# {' '.join(text.split())}")
+            self.lines.append(f"{indent}# {comment_text(text)}")
 
     def block_wanted(self, path: Path, value: Any, indent: str, key_text: str) -> bool:
         forced = len(path) <= 1 or (len(path) == 2 and path[0] in CALL_SECTIONS) or path[-1] in BLOCK_NAMES
@@ -163,13 +163,23 @@ class _Writer:
                 self.lines.append(f"{indent}- {flow(item)}")
 
 
+NOT_IN_COMMENTS = re.compile("[^\t\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""What YAML does not allow in a document (control characters, lone surrogates, U+FFFE, U+FFFF)."""
+
+
+def comment_text(text: str) -> str:
+    """``text`` (plan text among it) as one line of a YAML comment: whitespace runs, line breaks included,
+    become one space; a character YAML does not allow is written as its escape (``\\x1b``)."""
+    return NOT_IN_COMMENTS.sub(lambda found: ascii(found[0])[1:-1], " ".join(text.split()))
+
+
 def dump_plan(
     document: dict[str, Any], comments: dict[Path, list[str]] | None = None, header: list[str] | None = None
 ) -> str:
     """The YAML text of a plan document; ``comments`` are keyed by the path of the key they sit above."""
     writer = _Writer(comments or {})
     for line in header or []:
-        writer.lines.append(f"# {line}" if line else "#")
+        writer.lines.append(f"# {comment_text(line)}" if line else "#")
     for number, (key, item) in enumerate(document.items()):
         if number and isinstance(item, dict) and item:
             writer.lines.append("")
