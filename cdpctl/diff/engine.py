@@ -52,6 +52,7 @@ class DiffReport:
     new_files: list[str] = field(default_factory=list)
     old_missing: bool = False
     """NEW is a plan that does not exist on the OLD side (``--base``)."""
+    _ordered: dict[tuple[str, int], list[Change]] = field(default_factory=dict, repr=False, compare=False)
 
     def counts(self, direction: str = "both") -> dict[str, int]:
         result = dict.fromkeys(SEVERITIES, 0)
@@ -60,8 +61,13 @@ class DiffReport:
         return result
 
     def ordered(self, direction: str = "both") -> list[Change]:
-        """Changes grouped by call, the group with the worst change first, the worst change first in each."""
-        return order_changes(self.changes, direction)
+        """Changes grouped by call, the group with the worst change first, the worst change first in each
+        (worked out once per view: every report format asks several times)."""
+        key = (direction, len(self.changes))
+        found = self._ordered.get(key)
+        if found is None:
+            found = self._ordered[key] = order_changes(self.changes, direction)
+        return list(found)
 
 
 def order_changes(changes: list[Change], direction: str) -> list[Change]:

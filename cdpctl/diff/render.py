@@ -275,4 +275,7 @@ def render_text(reports: Sequence[DiffReport], direction: str, file: IO[str], wi
         text.append("\n")
         text.append(report.version.explain() + "\n", style="green" if report.version.ok else "bold red")
     console = Console(file=file, highlight=False, soft_wrap=True, width=width)
-    console.print(text, end="")
+    if console.is_terminal:
+        console.print(text, end="")
+    else:  # no styles to write: the plain text as it is (rich's line wrapping of a big diff took a second)
+        file.write(text.plain)

@@ -30,8 +30,12 @@ KINDS = ("contract", "docs")
 
 
 def worst(*severities: str) -> str:
-    """The most severe of the given severities."""
-    return max(severities, key=RANK.__getitem__)
+    """The most severe of the given severities (the first of the most severe: as ``max`` would)."""
+    found = severities[0]
+    for severity in severities[1:]:
+        if RANK[severity] > RANK[found]:
+            found = severity
+    return found
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,8 @@ class Change:
             return self.producer
         if direction == "consumer":
             return self.consumer
-        return worst(self.producer, self.consumer)
+        producer, consumer = self.producer, self.consumer  # worst() written out: it runs for every change
+        return producer if RANK[producer] >= RANK[consumer] else consumer
 
     @property
     def call_label(self) -> str:
