@@ -145,18 +145,27 @@ def matches_format(name: str, value: str) -> bool:
 def format_search(name: str) -> Callable[[str], object | None]:
     """For the fast path: a function of a string that is ``None`` when the string is not a valid ``name``
     (:func:`matches_format`, with as few calls as the format needs: a format checked by its pattern alone
-    is that pattern's own ``fullmatch``)."""
-    quick, extra, regex = _QUICK.get(name), _EXTRA_CHECKS.get(name), _COMPILED[name]
-    if regex is None and extra is None:  # a format cdpctl does not check
-        return lambda value: True
-    if quick is None and extra is None and regex is not None:
+    is that pattern's own ``fullmatch``; a format with a quick pattern compiles its whole grammar only
+    when a value needs it)."""
+    quick, extra = _QUICK.get(name), _EXTRA_CHECKS.get(name)
+    if name not in FORMAT_PATTERNS and name not in _OTHER_PATTERNS and extra is None:
+        return lambda value: True  # a format cdpctl does not check
+    if quick is not None and extra is None:
+        quick_match = quick.fullmatch
+
+        def quick_first(value: str) -> object | None:
+            found = quick_match(value)
+            if found is not None:
+                return found
+            regex = _COMPILED[name]
+            return True if regex is None else regex.fullmatch(value)
+
+        return quick_first
+    regex = _COMPILED[name] if quick is None else None
+    if regex is not None and extra is None:
         return regex.fullmatch
-    full_match = regex.fullmatch if regex is not None else None
-    quick_match = quick.fullmatch if quick is not None else None
-    if extra is None and quick_match is not None and full_match is not None:
-        return lambda value: quick_match(value) or full_match(value)
-    if extra is not None and quick_match is None and full_match is not None:  # date-time, email...
-        rule = extra
+    if regex is not None and extra is not None:  # date-time, email...
+        full_match, rule = regex.fullmatch, extra
         return lambda value: True if full_match(value) is not None and rule(value) else None
 
     def search(value: str) -> bool | None:

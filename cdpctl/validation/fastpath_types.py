@@ -110,11 +110,13 @@ class TypeBuilder:
         for index, (key, prop) in enumerate(properties.items()):
             attribute = f"f{index}"
             rename[attribute] = key
-            annotation = self.value_type(prop)  # also refuses what the fast path cannot express
-            patterned = self.field_pattern(prop)
-            if patterned is not None:
+            plain = "json_schema" in prop.extra or bool(prop.properties)  # value_type refuses those
+            patterned = None if plain else self.field_pattern(prop)
+            if patterned is not None:  # value_type would compile a format's whole grammar for nothing
                 annotation = patterned[0]
                 searches.append((attribute, key, patterned[1]))
+            else:
+                annotation = self.value_type(prop)  # also refuses what the fast path cannot express
             if prop.required:
                 fields.append((attribute, annotation))
             else:
