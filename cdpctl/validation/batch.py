@@ -166,7 +166,7 @@ def validate_lines(
             outcome = examine(raw)
         else:
             if raw.startswith(TYPE_FIRST):  # route_index(raw), written out
-                index = letters.get(raw[9], 0)
+                index = letters.get(raw[9:10], 0)
             else:
                 found = hint(raw)
                 index = 0 if found is None else found.lastindex or 0

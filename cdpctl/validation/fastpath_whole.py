@@ -42,8 +42,9 @@ TYPE_HINT = re.compile(rb'"type"\s*:\s*"(?:(track)|(page)|(screen)|(identify)|(g
 TYPE_FIRST = b'{"type":"'
 """How most messages start: then the letter after it names the call type (:data:`FIRST_LETTERS`)."""
 
-FIRST_LETTERS = {ord(kind[0]): index for index, kind in enumerate(CALL_TYPES, 1)}
-"""The :data:`TYPE_HINT` group number of each call type, by its first letter (all six differ)."""
+FIRST_LETTERS = {kind[:1].encode(): index for index, kind in enumerate(CALL_TYPES, 1)}
+"""The :data:`TYPE_HINT` group number of each call type, by its first letter (all six differ; read as
+``raw[9:10]``, a slice: a line may end right after :data:`TYPE_FIRST`)."""
 
 TAGS = {"track": "event", "page": "name", "screen": "name", "identify": "type", "group": "type"}
 """The field that tags the members of each call type's union."""
@@ -172,7 +173,7 @@ def route_index(raw: bytes) -> int:
     letter after :data:`TYPE_FIRST` when the message starts so, else the first ``"type"`` key that names a
     call type.  ``validate_lines`` writes the same steps out in its loop."""
     if raw.startswith(TYPE_FIRST):
-        return FIRST_LETTERS.get(raw[9], 0)
+        return FIRST_LETTERS.get(raw[9:10], 0)
     found = TYPE_HINT.search(raw)
     return 0 if found is None else found.lastindex or 0
 
