@@ -123,6 +123,6 @@ def test_generated_source_parses_and_names_nothing_from_the_plan(tmp_path: Path,
     names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
     names |= {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
     allowed_prefixes = ("post_init_", "envelope_", "refuse_", "search_", "check_")
-    fixed = {"UNSET", "BadEnvelope", "days", "clock", "tails", "stamp_ok", "message", "self", "value", "user", "anonymous",
+    fixed = {"UNSET", "BadEnvelope", "minutes", "seconds", "tails", "stamp_ok", "message", "self", "value", "user", "anonymous",
              "stamp", "other", "previous", "str", "type", "ValueError"}
     assert all(name in fixed or name.startswith(allowed_prefixes) for name in names), names

@@ -11,7 +11,6 @@ unparsed values (:func:`is_utf8`, :func:`is_object`, :func:`context_traits`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Annotated, Any, Union
 
@@ -24,12 +23,15 @@ from cdpctl.validation.fastpath_source import GeneratedModule, envelope_check
 from cdpctl.validation.fastpath_types import Empty
 
 MAX_STAMP_PARTS_KEPT = 4096
-"""Timestamp days and tails kept per fast path, once matched (a log repeats its seconds and its fractions)."""
+"""Timestamp minutes and tails kept per fast path, once matched (a log repeats its minutes and its fractions)."""
 
-STAMP_DAY = 11
-"""``YYYY-MM-DDT``: the day and separator of a ``date-time``."""
+STAMP_MINUTE = 16
+"""``YYYY-MM-DDTHH:MM``: the day, separator, hour and minute of a ``date-time``."""
 STAMP_HEAD = 19
 """``YYYY-MM-DDTHH:MM:SS``: the fixed-width head of every ``date-time`` (the tail is fraction and offset)."""
+
+SECONDS = frozenset(f":{second:02d}" for second in range(60))
+"""``:SS`` of a ``date-time`` without a leap second (a second of 60 is left to the whole rule)."""
 
 OPEN_BRACE = ord("{")
 
@@ -58,48 +60,50 @@ class BadEnvelope(Exception):  # noqa: N818 (a signal, not an error of the progr
 REFUSALS = (msgspec.DecodeError, RecursionError, BadEnvelope)
 """What the decoders of the fast path raise for a message they do not accept (nesting too deep included)."""
 
-CLOCK = re.compile("(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]")
-"""``HH:MM:SS`` of a day without a leap second (a second of 60 is left to the whole rule)."""
 
+def stamp_rules() -> tuple[set[str], frozenset[str], set[str], Callable[[str], bool]]:
+    """``(minutes, seconds, tails, stamp_ok)``: the date-time rule of envelope timestamps, with what it remembers.
 
-def stamp_rules() -> tuple[set[str], Callable[[str, int], Any], set[str], Callable[[str], bool]]:
-    """``(days, clock, tails, stamp_ok)``: the date-time rule of envelope timestamps, with what it remembers.
-
-    A ``date-time`` is a day with its separator (``YYYY-MM-DDT``, 11 characters), a
-    clock (``HH:MM:SS``) and a tail (fraction, offset).  Without a leap second the
-    three are independent: a timestamp is valid exactly when its day is the day of
-    a timestamp that matched, its clock matches :data:`CLOCK` (``clock(stamp, 11)``)
-    and its tail is the tail of a timestamp that matched.  Days and tails that
-    matched are remembered (bounded sets, one pair per fast path): a log holds few
-    days and few tail shapes but a new second every few messages, so most timestamps
-    take two set lookups and one small match (written in the generated checks)
-    instead of the whole pattern (``stamp_ok``, which remembers the parts of a stamp
-    that matches).
+    A ``date-time`` is a minute (``YYYY-MM-DDTHH:MM``, 16 characters: day,
+    separator, hour and minute), a second (``:SS``) and a tail (fraction, offset).
+    Without a leap second the three are independent: a timestamp is valid exactly
+    when its minute is the minute of a timestamp that matched, its second is one of
+    :data:`SECONDS` and its tail is the tail of a timestamp that matched.  Minutes and
+    tails that matched are remembered (bounded sets, one pair per fast path): a log
+    holds few minutes and few tail shapes but a new second every few messages, so
+    most timestamps take three set lookups (written in the generated checks)
+    instead of the whole pattern (``stamp_ok``, which remembers the parts of a
+    stamp that matches).
     """
     search = format_search("date-time")
-    days: set[str] = set()
+    minutes: set[str] = set()
     tails: set[str] = set()
 
     def stamp_ok(stamp: str) -> bool:
         if search(stamp) is None:
             return False
-        if len(days) >= MAX_STAMP_PARTS_KEPT:
-            days.clear()
+        if len(minutes) >= MAX_STAMP_PARTS_KEPT:
+            minutes.clear()
         if len(tails) >= MAX_STAMP_PARTS_KEPT:
             tails.clear()
         if not stamp.endswith("60", 0, STAMP_HEAD):  # with a leap second, the tail may be what allows it
-            days.add(stamp[:STAMP_DAY])
+            minutes.add(stamp[:STAMP_MINUTE])
             tails.add(stamp[STAMP_HEAD:])
         return True
 
-    return days, CLOCK.match, tails, stamp_ok
+    return minutes, SECONDS, tails, stamp_ok
 
 
 def envelope_module() -> GeneratedModule:
     """A generated module whose namespace holds what envelope checks call (rules of their own)."""
-    days, clock, tails, stamp_ok = stamp_rules()
+    minutes, seconds, tails, stamp_ok = stamp_rules()
     namespace = {
-        "UNSET": UNSET, "BadEnvelope": BadEnvelope, "days": days, "clock": clock, "tails": tails, "stamp_ok": stamp_ok
+        "UNSET": UNSET,
+        "BadEnvelope": BadEnvelope,
+        "minutes": minutes,
+        "seconds": seconds,
+        "tails": tails,
+        "stamp_ok": stamp_ok,
     }
     return GeneratedModule(namespace)
 

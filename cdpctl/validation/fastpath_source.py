@@ -145,7 +145,7 @@ def _attribute_ok(attribute: str) -> None:
 def envelope_check(module: GeneratedModule, *, alias: bool = False) -> Callable[[Any], None]:
     """The ``__post_init__`` of one envelope or whole-message struct class: ids present, timestamps
     ISO-8601, and for ``alias`` a non-empty ``previousId`` (one function per class: see the module's
-    docstring).  The namespace holds ``days``, ``clock``, ``tails`` and ``stamp_ok``
+    docstring).  The namespace holds ``minutes``, ``seconds``, ``tails`` and ``stamp_ok``
     (:func:`cdpctl.validation.fastpath_envelope.stamp_rules`).  It runs for every message: straight-line
     code, the same test written out for each timestamp (a loop costs about a sixth more).
     """
@@ -158,10 +158,10 @@ def envelope_check(module: GeneratedModule, *, alias: bool = False) -> Callable[
         "        anonymous = message.anonymousId",
         "        if anonymous is None or anonymous == '':",
         "            raise BadEnvelope(message)",
-        "    # timestamps: a known day, a clock and a known tail, else the date-time pattern (stamp_ok); the",
+        "    # timestamps: a known minute, a second and a known tail, else the date-time pattern (stamp_ok); the",
         "    # others are most often the same string as timestamp",
         "    stamp = message.timestamp",
-        "    if (stamp is not UNSET and not (stamp[:11] in days and clock(stamp, 11) and stamp[19:] in tails)",
+        "    if (stamp is not UNSET and not (stamp[:16] in minutes and stamp[16:19] in seconds and stamp[19:] in tails)",
         "            and not stamp_ok(stamp)):",
         "        raise BadEnvelope(message)",
     ]
@@ -169,7 +169,8 @@ def envelope_check(module: GeneratedModule, *, alias: bool = False) -> Callable[
         lines += [
             f"    other = message.{field}",
             "    if (other is not UNSET and other != stamp",
-            "            and not (other[:11] in days and clock(other, 11) and other[19:] in tails) and not stamp_ok(other)):",
+            "            and not (other[:16] in minutes and other[16:19] in seconds and other[19:] in tails)",
+            "            and not stamp_ok(other)):",
             "        raise BadEnvelope(message)",
         ]
     if alias:
