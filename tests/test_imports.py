@@ -9,6 +9,7 @@ checked against typer's own on the same values.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -41,7 +42,7 @@ sys.argv = ["cdpctl", *sys.argv[2:]]
 """
 
 
-def loaded(tmp_path: Path, body: str, *args: str) -> set[str]:
+def loaded(tmp_path: Path, body: str, *args: str, env: dict[str, str] | None = None) -> set[str]:
     """The heavy modules (of :data:`HEAVY`) imported by ``body`` run in a fresh interpreter with ``args``."""
     listing = tmp_path / "modules.json"
     subprocess.run(
@@ -49,6 +50,7 @@ def loaded(tmp_path: Path, body: str, *args: str) -> set[str]:
         cwd=tmp_path,
         capture_output=True,
         timeout=120,
+        env=env,
     )
     names = json.loads(listing.read_text())
     return {name for name in HEAVY if name in names}
@@ -71,6 +73,16 @@ def test_lint_imports_only_what_loading_a_plan_needs(tmp_path: Path) -> None:
     found = loaded(tmp_path, "from cdpctl.cli import main; main()", "lint", str(PLAN))
     assert found <= {"yaml", "re2", "cdpctl.loader", "orjson", "msgspec"}, found
     assert "pydantic" not in found and "rich" not in found
+
+
+def test_validate_with_the_plan_cache_warm_reads_no_yaml(tmp_path: Path) -> None:
+    log = tmp_path / "events.ndjson"
+    log.write_text('{"type": "alias", "userId": "u1", "previousId": "a1"}\n')
+    env = {**os.environ, "CDPCTL_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("CDPCTL_NO_CACHE", None)
+    command = ("validate", str(log), "--plan", str(PLAN))
+    assert "yaml" in loaded(tmp_path, "from cdpctl.cli import main; main()", *command, env=env)  # fills the cache
+    assert "yaml" not in loaded(tmp_path, "from cdpctl.cli import main; main()", *command, env=env)
 
 
 def test_a_bad_number_still_gets_typers_message(tmp_path: Path) -> None:

@@ -263,11 +263,11 @@ def test_a_large_plan_stays_below_the_expansion_limit() -> None:
 
 
 def test_loading_keeps_no_state_between_plans() -> None:
-    from cdpctl import yamlsrc
+    from cdpctl import yamlcompose
 
     for _ in range(3):
         load_plan(ROOT / "plans" / "insertchat.yaml")
-    assert yamlsrc._SCALAR_CONSTRUCTOR.constructed_objects == {}
+    assert yamlcompose._SCALAR_CONSTRUCTOR.constructed_objects == {}
 
 
 def test_yaml_scalars_resolve_as_yaml_1_1_safe_types() -> None:
