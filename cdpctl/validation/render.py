@@ -7,6 +7,7 @@ GitHub annotations, SARIF and JUnit go through the shared writers of
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
@@ -270,7 +271,17 @@ TEXT_COLUMNS = (
 def render_text(
     report: Report, out: TextIO, color: bool | None = None, verdict: Verdict | None = None, notes: Sequence[str] = ()
 ) -> None:
-    """The rich table people read in a terminal."""
+    """The rich table people read in a terminal (a report without a row to show is its verdict line,
+    written without rich where rich would write plain text: the common valid run in CI)."""
+    judged = verdict if verdict is not None else judge(report, None)
+    if not notes and not report.groups and _plain_text(out, color):
+        out.write(f"{judged.headline}  {summary_line(report)}\n")
+    else:
+        rich_text(report, out, color, judged, notes)
+
+
+def rich_text(report: Report, out: TextIO, color: bool | None, verdict: Verdict, notes: Sequence[str]) -> None:
+    """The text report written by rich: the table of groups, the notes, the verdict line."""
     from rich.console import Console
     from rich.text import Text
 
@@ -297,9 +308,21 @@ def render_text(
         console.print(fitted_table(TEXT_COLUMNS, rows, console.width, title))
     for note in notes:  # inputs not read to the end
         console.print(Text(printable(note), style="red"))
-    judged = verdict if verdict is not None else judge(report, None)
-    word = Text(judged.headline, style="bold green" if judged.ok else "bold red")
+    word = Text(verdict.headline, style="bold green" if verdict.ok else "bold red")
     console.print(Text.assemble(word, "  ", summary_line(report)))
+
+
+_TERMINAL_ENV = ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "PYCHARM_HOSTED", "JUPYTER_COLUMNS")
+"""Environment variables that make rich treat any output as a terminal (and style it)."""
+
+
+def _plain_text(out: TextIO, color: bool | None) -> bool:
+    """Whether rich would write plain text to ``out``: no colour asked for, not a terminal, no variable
+    that makes rich style it anyway."""
+    if color is True or any(os.environ.get(name) for name in _TERMINAL_ENV):
+        return False
+    isatty = getattr(out, "isatty", None)
+    return color is False or isatty is None or not isatty()
 
 
 def render_report(
