@@ -10,6 +10,7 @@ writes; :func:`merge_into` adds what is new to an existing plan without touching
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -228,6 +229,7 @@ def plan_document(inference: Inference, name: str = "Inferred plan", options: Op
     for section in ("pages", "screens"):
         if sections[section]:
             document[section] = sections[section]
+    harmonise(document, options)
     if extract:
         library = extract_shared(document, {})
         if library:
@@ -236,3 +238,52 @@ def plan_document(inference: Inference, name: str = "Inferred plan", options: Op
             ordered.update({k: v for k, v in document.items() if k not in ordered})
             document = ordered
     return document
+
+
+def _type_text(definition: dict[str, Any]) -> str:
+    items = definition.get("items")
+    if definition.get("type") == "array" and isinstance(items, dict):
+        return f"array of {_type_text(items)}"
+    return str(definition.get("type", "json_schema"))
+
+
+def _widen(definition: dict[str, Any]) -> None:
+    """``integer`` becomes ``number`` (down an array's items too)."""
+    if definition.get("type") == "integer":
+        definition["type"] = "number"
+    items = definition.get("items")
+    if definition.get("type") == "array" and isinstance(items, dict):
+        _widen(items)
+
+
+def harmonise(document: dict[str, Any], options: Options) -> None:
+    """One name, one type and one enum across the plan, as lint's ``property-type-conflict`` wants.
+
+    A name whole in one call and fractional in another is a ``number`` everywhere; differing enums of
+    one name become their union (or no enum, beyond ``enum_max`` values).  Both still admit every value
+    seen.  A name seen with truly different types keeps them (lint's finding is suppressed in the file
+    written, and reported).
+    """
+    from cdpctl.interop.extract import _fields, _occurrences
+
+    named: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for path, fields in _fields(document):
+        kind = "trait" if path[0] in ("identify", "group") else "property"
+        for _here, name, definition, _parent in _occurrences(fields, path):
+            named.setdefault((kind, name), []).append(definition)
+    for definitions in named.values():
+        if len(definitions) < 2:
+            continue
+        texts = {_type_text(d) for d in definitions if d.get("type") != "any"}
+        if len(texts) > 1 and len({text.replace("integer", "number") for text in texts}) == 1:
+            for definition in definitions:
+                _widen(definition)
+        enums = [d for d in definitions if "enum" in d]
+        values = {json.dumps(sorted(d["enum"])) for d in enums}
+        if len(values) > 1:
+            union = sorted({value for d in enums for value in d["enum"]})
+            for definition in enums:
+                if len(union) <= options.enum_max:
+                    definition["enum"] = union
+                else:
+                    del definition["enum"]

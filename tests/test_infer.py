@@ -152,3 +152,48 @@ def test_no_messages_is_exit_two(tmp_path: Path) -> None:
     done = _cli("infer", str(tmp_path / "empty.ndjson"))
     assert done.returncode == 2 and "no events read" in done.stderr and "Traceback" not in done.stderr
     assert load_plan_text(_cli("infer", str(tmp_path / "empty.ndjson"), "--allow-empty").stdout)
+
+
+def _write_logs(path: Path, messages: list[dict[str, object]]) -> Path:
+    path.write_text("\n".join(json.dumps(m) for m in messages) + "\n")
+    return path
+
+
+def test_one_name_across_calls_gets_one_type_and_one_enum(tmp_path: Path) -> None:
+    messages: list[dict[str, object]] = []
+    for i in range(40):
+        messages.append({"type": "track", "event": "Order Completed", "userId": "u",
+                         "properties": {"total": i, "currency": ["EUR", "USD"][i % 2], "sizes": [i]}})
+        messages.append({"type": "track", "event": "Order Refunded", "userId": "u",
+                         "properties": {"total": i + 0.5, "currency": ["GBP", "USD"][i % 2], "sizes": [i / 4]}})
+    document = plan_document(infer_records([json.dumps(m).encode() for m in messages]), extract=False)
+    refunded, completed = (document["events"][name]["properties"] for name in ("Order Refunded", "Order Completed"))
+    for props in (refunded, completed):
+        assert props["total"]["type"] == "number"  # whole in one call, fractional in the other
+        assert props["currency"]["enum"] == ["EUR", "GBP", "USD"]
+        assert props["sizes"]["items"] == {"type": "number"}
+    logs = _write_logs(tmp_path / "logs.ndjson", messages)
+    out = tmp_path / "plan.yaml"
+    assert _cli("infer", str(logs), "-o", str(out)).returncode == 0
+    lint = _cli("lint", str(out))
+    assert lint.returncode == 0 and "suppressed" not in lint.stdout, lint.stdout
+    assert _cli("validate", str(logs), "--plan", str(out)).returncode == 0
+
+
+def test_traffic_that_breaks_an_error_rule_is_kept_marked_and_reported(tmp_path: Path) -> None:
+    logs = _write_logs(tmp_path / "logs.ndjson", [
+        {"type": "track", "event": "Order Completed", "userId": "u", "properties": {"id": "x", "price": 3}},
+        {"type": "track", "event": "Cart Viewed", "userId": "u", "properties": {"id": 7, "price": "cheap"}},
+    ])
+    for out in (tmp_path / "plan.yaml", None):
+        done = _cli("infer", str(logs), *(["-o", str(out)] if out else []))
+        assert done.returncode == 0, done.stderr
+        text = out.read_text() if out else done.stdout
+        assert "# cdpctl: disable=property-type-conflict,reserved-property" in text
+        assert "kept as seen" in done.stderr and "reserved-property" in done.stderr and "property-type-conflict" in done.stderr
+        plan = tmp_path / "written.yaml"
+        plan.write_text(text)
+        props = yaml.safe_load(text)["events"]["Cart Viewed"]["properties"]
+        assert props["id"]["type"] == "integer" and props["price"]["type"] == "string"  # as seen
+        assert _cli("lint", str(plan)).returncode == 0
+        assert _cli("validate", str(logs), "--plan", str(plan)).returncode == 0

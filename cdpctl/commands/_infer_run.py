@@ -24,6 +24,7 @@ def run_infer(logs: list[str], out: str | None, update: str | None, name: str, o
     if update is None:
         text = dump_plan(plan_document(inference, name, options, extract), header=[
             "Inferred by cdpctl infer: review every definition, then add descriptions and owners."])
+        text = mark_lint_errors(text, out if out not in (None, "-") else "<stdout>")
         added: list[str] = []
     else:
         import yaml
@@ -53,11 +54,40 @@ def _report(inference: object, text: str, out: str | None, added: list[str]) -> 
     plan = load_plan_text(text, where or "<stdout>")
     report = lint_plan(plan, load_lint_config())
     naming = [f for f in report.findings if f.code in ("CP101", "CP102", "CP103", "CP104")]
-    for finding in naming:
+    for finding in sorted([*naming, *report.suppressed], key=lambda f: f.sort_key()):
         sys.stderr.write(f"cdpctl: note: kept as seen: {finding.pos}: {finding.rule}: {finding.message}\n")
+    if report.suppressed:
+        sys.stderr.write(f"cdpctl: note: {len(report.suppressed):,} lint errors the traffic itself has are kept as seen and "
+                         "marked '# cdpctl: disable=...' in the plan: review them\n")
     skipped = getattr(inference, "skipped", {})
     for reason, count in sorted(skipped.items()):
         sys.stderr.write(f"cdpctl: note: {count:,} messages skipped: {reason}\n")
     calls = sum(1 for _ in plan.calls())
     summary = f"{len(added)} additions" if added else f"{calls} calls"
     sys.stderr.write(f"cdpctl: inferred {summary} from {getattr(inference, 'messages', 0):,} messages to {where}\n")
+
+
+def mark_lint_errors(text: str, where: str) -> str:
+    """``text`` with a ``# cdpctl: disable=RULE`` comment above each line lint finds an error on.
+
+    The inferred plan describes the traffic as seen: a name the Spec reserves, or one name sent with two
+    types, is what the apps send.  Kept as seen, it must not fail ``cdpctl lint``; the comment marks it
+    for review, and :func:`_report` names it.
+    """
+    from cdpctl.lint.config import load_lint_config
+    from cdpctl.lint.runner import lint_plan
+    from cdpctl.loader import load_plan_text
+
+    report = lint_plan(load_plan_text(text, where), load_lint_config())
+    rules: dict[int, set[str]] = {}
+    for finding in report.findings:
+        if finding.severity == "error" and finding.pos.file == where and finding.pos.line > 0:
+            rules.setdefault(finding.pos.line, set()).add(finding.rule)
+    if not rules:
+        return text
+    lines = text.split("\n")
+    for number in sorted(rules, reverse=True):
+        line = lines[number - 1]
+        indent = line[: len(line) - len(line.lstrip(" "))]
+        lines.insert(number - 1, f"{indent}# cdpctl: disable={','.join(sorted(rules[number]))}")
+    return "\n".join(lines)
