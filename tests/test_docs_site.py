@@ -118,3 +118,12 @@ def test_search_finds_a_page_in_a_real_browser(site: Path) -> None:
         results = page.inner_text(".md-search-result")
         assert "split" in results.lower() or "validate" in results.lower()
         screenshot(page, "docs-site-search.png")
+
+
+def test_readme_is_a_short_front_page_linking_every_written_page() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) < 250
+    for page in sorted((ROOT / "docs").rglob("*.md")):
+        link = page.relative_to(ROOT).as_posix()
+        if link != "docs/index.md":  # the site's home page: the README links the folder
+            assert f"]({link})" in readme, link
