@@ -170,3 +170,9 @@ def test_an_output_that_cannot_be_written_is_one_error_line(corpus: Path) -> Non
         done = subprocess.run([sys.executable, "-m", "cdpctl", *command], cwd=corpus, capture_output=True, text=True, timeout=300)
         assert done.returncode == 2, (command, done.stderr)
         assert "cdpctl: error: cannot write to 'blocker/" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_window_that_ends_before_it_starts_is_a_usage_error(corpus: Path) -> None:
+    done = _cli("plan.yaml", ".", "--since", "2024-06-03", "--until", "2024-06-02", cwd=corpus)
+    assert done.returncode == 2 and "--since 2024-06-03 is after --until 2024-06-02" in done.stderr
+    assert _cli("plan.yaml", ".", "--since", "2024-06-02", "--until", "2024-06-02", cwd=corpus).returncode == 0

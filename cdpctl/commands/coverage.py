@@ -71,6 +71,10 @@ def coverage_command(
 
         loaded = load_plan_arg(plan)
         window = Window(_bound(since, "--since", False), _bound(until, "--until", True))
+        if window.since and window.until and window.since > window.until:
+            from cdpctl.errors import UsageError
+
+            raise UsageError(f"--since {since} is after --until {until}: no message could be in the window")
         chosen = window if since or until else None
         if engine == "spark":
             from cdpctl.spark.observe import observe_spark
