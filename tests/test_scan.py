@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from cdpctl.loader import load_plan
 from cdpctl.scan import scan_paths
@@ -197,3 +198,20 @@ def test_deeply_nested_python_is_a_finding_not_a_traceback(tmp_path: Path) -> No
     (tmp_path / "deep.py").write_text("x = " + "[" * 5000 + "]" * 5000 + "\n")
     result = scan_paths([str(tmp_path)])
     assert len(result.failures) == 1 and result.calls == []
+
+
+def test_the_skeleton_lints_without_error_and_the_plan_comes_only_from_the_option(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text(
+        'analytics.track("u", "Order Completed", {"total": 5, "id": "o1", "size": 2})\n'
+        'analytics.track("u", "Order Refunded", {"total": 5.5, "size": "XL"})\n'
+    )
+    (tmp_path / "cdpctl.yaml").write_text(f"plan: {PLAN}\n")
+    done = _cli(".", "--format", "yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr  # the configured plan is not used: no finding
+    props = yaml.safe_load(done.stdout)["events"]
+    assert props["Order Completed"]["properties"]["total"] == {"type": "number"}  # whole here, fractional there
+    assert "# cdpctl: disable=property-type-conflict" in done.stdout  # size: integer and string, kept as seen
+    (tmp_path / "skeleton.yaml").write_text(done.stdout)
+    lint = subprocess.run([sys.executable, "-m", "cdpctl", "lint", "skeleton.yaml"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert lint.returncode == 0, lint.stdout
+    assert "tool.cdpctl" not in _cli("--help", cwd=tmp_path).stdout

@@ -6,7 +6,6 @@ from typing import Optional
 
 import typer
 
-from cdpctl.commands._common import PLAN_HELP
 from cdpctl.commands._help import choices
 
 FORMATS = ("text", "json", "github", "sarif", "markdown", "yaml")
@@ -14,7 +13,8 @@ FORMATS = ("text", "json", "github", "sarif", "markdown", "yaml")
 
 def scan_command(
     sources: Optional[list[str]] = typer.Argument(None, metavar="SRC...", help="Source files and folders (default: the current folder).", show_default=False),
-    plan: Optional[str] = typer.Option(None, "--plan", "-p", help="Check the calls against this plan. " + PLAN_HELP, show_default=False),
+    plan: Optional[str] = typer.Option(None, "--plan", "-p", help="Check the calls against this plan file (only when given: scan reads no plan from the configuration).",
+                                show_default=False),
     call: Optional[list[str]] = typer.Option(
         None, "--call", help="A wrapper function of yours, as 'myTrack(event, props)' (repeat the option; also scan.calls in the config).",
         show_default=False,
@@ -55,6 +55,10 @@ def scan_command(
         result = scan_paths(list(sources or ["."]), wrappers, loaded)
         findings = check_calls(result.calls, result.failures, loaded)
         text = render(fmt, result, findings, skeleton(result) if fmt == "yaml" else None)
+        if fmt == "yaml":
+            from cdpctl.commands._infer_run import mark_lint_errors
+
+            text = mark_lint_errors(text, output if output not in (None, "-") else "<stdout>")
         write_text(output, text)
         errors = sum(1 for f in findings if f.severity == "error")
         if fmt != "text":

@@ -111,4 +111,7 @@ def skeleton(result: ScanResult) -> dict[str, Any]:
     for name in ("events", "identify", "group", "pages", "screens"):
         if sections[name]:
             document[name] = sections[name]
+    from cdpctl.infer import Options, harmonise
+
+    harmonise(document, Options())  # one name, one type across the calls, as infer's plans
     return document
