@@ -211,3 +211,11 @@ def test_phone_width_has_no_horizontal_scroll(site: Path) -> None:
         page.wait_for_selector("main h1")
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         screenshot(page, "catalog-phone.png")
+
+
+def test_a_link_with_a_stray_percent_sign_shows_the_index_not_a_blank_page(site: Path) -> None:
+    with browser() as chromium:
+        page = _open(chromium, (site / "index.html").as_uri() + "#/events/100%")
+        assert "No page 'events/100%' in this catalog." in page.inner_text("main")
+        assert page.locator("main h2").count() > 0  # the index is drawn below the note
+        assert page.errors == []  # type: ignore[attr-defined]

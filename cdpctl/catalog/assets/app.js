@@ -206,7 +206,9 @@
   function route() {
     var main = document.getElementById("main");
     clear(main);
-    var path = decodeURIComponent((location.hash || "#/").replace(/^#\/?/, ""));
+    var raw = (location.hash || "#/").replace(/^#\/?/, "");
+    var path;
+    try { path = decodeURIComponent(raw); } catch (e) { path = raw; }  /* a hand-typed '%' is not an escape */
     var c = byRoute[path];
     if (c) { renderCall(main, c); document.title = c.label + " · " + (data.plan.name || "Tracking plan"); }
     else if (path === "changes") { renderChanges(main); document.title = "Changes · " + (data.plan.name || ""); }
