@@ -136,6 +136,19 @@ def test_cli_writes_the_site_and_reports_bad_input(tmp_path: Path) -> None:
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
 
 
+def test_logs_take_several_paths_after_one_option(tmp_path: Path) -> None:
+    for args in (["--logs", str(DIRTY), str(CLEAN)], ["--logs", str(DIRTY), "--logs", str(CLEAN)]):
+        out = tmp_path / str(len(args))
+        done = _cli("docs", str(PLAN), "--out", str(out), *args)
+        assert done.returncode == 0, done.stderr
+        records = _data(out)["observed"]["records"]  # type: ignore[index]
+        assert records == sum(1 for path in (DIRTY, CLEAN) for line in path.read_text().splitlines() if line.strip())
+    same = _cli("docs", "--plan", str(PLAN), "--out", str(tmp_path / "p"), "--logs", str(DIRTY), str(CLEAN))
+    assert same.returncode == 0 and (tmp_path / "p" / "data.js").read_bytes() == (tmp_path / "3" / "data.js").read_bytes()
+    extra = _cli("docs", str(PLAN), str(CLEAN), "--out", str(tmp_path / "x"))
+    assert extra.returncode == 2 and "unexpected extra argument" in extra.stderr
+
+
 def test_diff_adds_a_changes_page_from_a_git_revision(tmp_path: Path) -> None:
     env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@e"}
     plan = tmp_path / "plan.yaml"

@@ -10,11 +10,13 @@ from cdpctl.commands._common import PLAN_HELP
 
 
 def docs_command(
-    plan_argument: Optional[str] = typer.Argument(None, metavar="PLAN", help=PLAN_HELP, show_default=False),
+    plan_argument: Optional[list[str]] = typer.Argument(
+        None, metavar="PLAN [LOGS...]", help=PLAN_HELP + " Paths after it extend --logs (--logs a.ndjson b.ndjson).", show_default=False,
+    ),
     plan: Optional[str] = typer.Option(None, "--plan", "-p", help=PLAN_HELP, show_default=False),
     out: str = typer.Option("site", "--out", "-o", help="Folder to write the catalog into."),
     logs: Optional[list[str]] = typer.Option(
-        None, "--logs", help="Event logs (as cdpctl validate reads them; repeat the option): adds observed volume, "
+        None, "--logs", help="Event logs (as cdpctl validate reads them; repeat the option, or list them after it): adds observed volume, "
         "first and last seen, violation counts and unplanned events.", show_default=False,
     ),
     diff: Optional[str] = typer.Option(
@@ -30,12 +32,18 @@ def docs_command(
 
     from cdpctl.commands._common import die, handle_errors, load_plan_arg
 
-    if plan_argument is not None and plan is not None and plan_argument != plan:
-        die("give the plan once: as PLAN or as --plan")
+    positional = list(plan_argument or [])
+    if plan is None and positional:
+        plan = positional.pop(0)
+    elif positional and positional[0] == plan:
+        positional.pop(0)
+    if positional and not logs:
+        die(f"got unexpected extra argument(s) ({' '.join(positional)}): give the plan once, as PLAN or as --plan")
+    logs = [*(logs or []), *positional]  # --logs a.ndjson b.ndjson: the paths after the first are positional
     with handle_errors():
         from cdpctl.catalog import build_catalog
 
-        loaded = load_plan_arg(plan_argument or plan)
+        loaded = load_plan_arg(plan)
         written = build_catalog(loaded, out, logs=logs, base=diff)
         calls = sum(1 for _ in loaded.calls())
         sys.stderr.write(f"cdpctl: wrote a catalog of {calls} calls to {written[0].parent}/index.html\n")
