@@ -161,6 +161,10 @@ def test_diff_adds_a_changes_page_from_a_git_revision(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     changes = _data(tmp_path / "site")["changes"]
     assert [c["severity"] for c in changes] == ["breaking"]  # type: ignore[union-attr,index]
+    for base in ("missing.yaml", "no-such-revision"):
+        wrong = _cli("docs", "plan.yaml", "--out", "site2", "--diff", base, cwd=tmp_path)
+        assert wrong.returncode == 2 and "Traceback" not in wrong.stderr
+        assert f"--diff '{base}': no such file, and not a git revision here" in wrong.stderr
 
 
 # --- in a real browser, from file:// --------------------------------------------------------------------

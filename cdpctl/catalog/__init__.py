@@ -17,14 +17,17 @@ from cdpctl.model import Plan
 def diff_changes(plan: Plan, base: str, plan_path: str) -> list[dict[str, Any]]:
     """The changes from ``base`` (a plan file, ``REV:PATH``, or a git revision of this plan) to ``plan``."""
     from cdpctl.diff.engine import compare
-    from cdpctl.diff.git import load_at_revision, load_ref, parse_ref
+    from cdpctl.diff.git import GitError, load_at_revision, load_ref, parse_ref
 
     if os.path.exists(base) or ":" in base:
         ref = parse_ref(base)
         old: Plan | None = load_ref(ref)
         label = ref.label
     else:
-        old = load_at_revision(base, plan_path, missing_ok=True)
+        try:
+            old = load_at_revision(base, plan_path, missing_ok=True)
+        except GitError as exc:  # neither a file nor a revision: say both
+            raise GitError(f"--diff '{base}': no such file, and not a git revision here ({exc})") from exc
         label = f"{base}:{plan_path}"
     report = compare(old, plan, label, plan_path)
     return [
