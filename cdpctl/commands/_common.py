@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, NoReturn
 
@@ -127,6 +127,21 @@ def refuse_overwriting_plan(output: str | None, plan: Plan) -> None:
             continue
         if same:
             die(f"'{output}' is a file of the plan; writing there would destroy it")
+
+
+def refuse_overwriting(output: str | None, protected: Iterable[tuple[str, str]], what: str = "the report (-o)") -> None:
+    """Exit 2 when ``output`` is one of the ``(kind, path)`` files a command reads (its plan, its inputs).
+
+    The same file is found through hard links and symbolic links, and by its case-folded spelling when
+    the output does not exist yet (one file on macOS and Windows).
+    """
+    if not output or output == "-":
+        return
+    from cdpctl.validation.targets import same_file
+
+    for kind, path in protected:
+        if same_file(output, path):
+            die(f"'{output}' is {kind}: writing {what} there would destroy it")
 
 
 def choose_format(requested: str | None, allowed: tuple[str, ...], default: str = "text") -> str:

@@ -2,28 +2,29 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 from cdpctl.commands._common import write_text
 from cdpctl.infer import Options
 
 
-def run_infer(logs: list[str], out: str | None, update: str | None, name: str, options: Options, extract: bool,
-              allow_empty: bool) -> int:
+def run_infer(
+    logs: list[str], out: str | None, update: str | None, name: str, options: Options, extract: bool, allow_empty: bool
+) -> int:
     """Infer and write the plan; 1 when no message was read (and that is not allowed), else 0."""
     from cdpctl.errors import UsageError
     from cdpctl.infer import infer_sources, plan_document
     from cdpctl.interop.yamlwrite import dump_plan
 
-    if out is not None and out != "-" and os.path.exists(out) and any(os.path.exists(log) and os.path.samefile(log, out) for log in logs):
-        raise UsageError(f"'{out}' is one of the logs; writing the plan there would destroy it")
+    _refuse_writing_over_a_log(out, logs)
     inference = infer_sources(logs, options)
     if not inference.calls and not allow_empty:
         return 1
     if update is None:
-        text = dump_plan(plan_document(inference, name, options, extract), header=[
-            "Inferred by cdpctl infer: review every definition, then add descriptions and owners."])
+        text = dump_plan(
+            plan_document(inference, name, options, extract),
+            header=["Inferred by cdpctl infer: review every definition, then add descriptions and owners."],
+        )
         text = mark_lint_errors(text, out if out not in (None, "-") else "<stdout>")
         added: list[str] = []
     else:
@@ -34,7 +35,9 @@ def run_infer(logs: list[str], out: str | None, update: str | None, name: str, o
 
         plan = load_plan(update)  # the plan must load before it is rewritten
         if len(plan.files) > 1:
-            raise UsageError(f"'{update}' includes other files; --update rewrites one file: merge with -o into a new file instead")
+            raise UsageError(
+                f"'{update}' includes other files; --update rewrites one file: merge with -o into a new file instead"
+            )
         with open(update, encoding="utf-8") as handle:
             document = yaml.safe_load(handle) or {}
         merged, comments, added = merge_into(document, plan_document(inference, name, options, extract=False))
@@ -57,8 +60,10 @@ def _report(inference: object, text: str, out: str | None, added: list[str]) -> 
     for finding in sorted([*naming, *report.suppressed], key=lambda f: f.sort_key()):
         sys.stderr.write(f"cdpctl: note: kept as seen: {finding.pos}: {finding.rule}: {finding.message}\n")
     if report.suppressed:
-        sys.stderr.write(f"cdpctl: note: {len(report.suppressed):,} lint errors the traffic itself has are kept as seen and "
-                         "marked '# cdpctl: disable=...' in the plan: review them\n")
+        sys.stderr.write(
+            f"cdpctl: note: {len(report.suppressed):,} lint errors the traffic itself has are kept as seen and "
+            "marked '# cdpctl: disable=...' in the plan: review them\n"
+        )
     skipped = getattr(inference, "skipped", {})
     for reason, count in sorted(skipped.items()):
         sys.stderr.write(f"cdpctl: note: {count:,} messages skipped: {reason}\n")
@@ -91,3 +96,18 @@ def mark_lint_errors(text: str, where: str) -> str:
         indent = line[: len(line) - len(line.lstrip(" "))]
         lines.insert(number - 1, f"{indent}# cdpctl: disable={','.join(sorted(rules[number]))}")
     return "\n".join(lines)
+
+
+def _refuse_writing_over_a_log(out: str | None, logs: list[str]) -> None:
+    """Exit 2 when ``out`` is one of the logs read, given by name, in a folder or through a glob."""
+    from cdpctl.commands._common import refuse_overwriting
+    from cdpctl.validation.inputs import InputError, expand_paths
+
+    if out is None or out == "-":
+        return
+    try:
+        sources = expand_paths(logs)
+    except InputError:  # the run itself names the log it cannot read
+        sources = []
+    read = [*logs, *(source.path for source in sources if not source.is_stdin)]
+    refuse_overwriting(out, [("one of the logs", log) for log in read if log != "-"], "the plan (-o)")

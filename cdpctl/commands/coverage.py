@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
 from cdpctl.commands._common import PLAN_HELP
 from cdpctl.commands._help import choices
+
+if TYPE_CHECKING:
+    from cdpctl.model import Plan
 
 FORMATS = ("text", "json", "markdown")
 
@@ -52,7 +55,7 @@ def coverage_command(
     """
     import sys
 
-    from cdpctl.commands._common import die, exit_with, handle_errors, load_plan_arg, write_text
+    from cdpctl.commands._common import die, exit_with, handle_errors, load_plan_arg, refuse_overwriting, write_text
 
     if output_format not in FORMATS:
         die(f"unknown format '{output_format}'; choose one of: {', '.join(FORMATS)}")
@@ -70,6 +73,7 @@ def coverage_command(
         from cdpctl.observe import Window, observe_sources
 
         loaded = load_plan_arg(plan)
+        refuse_overwriting(output, _read_files(loaded, paths, engine))
         window = Window(_bound(since, "--since", False), _bound(until, "--until", True))
         if window.since and window.until and window.since > window.until:
             from cdpctl.errors import UsageError
@@ -96,6 +100,20 @@ def coverage_command(
         if output or output_format != "text":
             sys.stderr.write(f"cdpctl: {line}\n")
         exit_with(0 if ok else 1)
+
+
+def _read_files(plan: Plan, paths: list[str], engine: str) -> list[tuple[str, str]]:
+    """``(kind, path)`` of every file the run reads: the plan's and the logs' (never written over)."""
+    from cdpctl.validation.inputs import InputError, expand_paths
+
+    files = [("a file of the plan", str(file)) for file in plan.files]
+    if engine == "local":
+        try:
+            sources = expand_paths(paths)
+        except InputError:  # the run itself names the input it cannot read
+            sources = []
+        files += [("one of the logs", source.path) for source in sources if not source.is_stdin]
+    return files
 
 
 def register(app: typer.Typer) -> None:

@@ -8,7 +8,14 @@ from typing import Optional
 
 import typer
 
-from cdpctl.commands._common import PLAN_HELP, handle_errors, load_plan_arg, refuse_overwriting_plan, write_text
+from cdpctl.commands._common import (
+    PLAN_HELP,
+    handle_errors,
+    load_plan_arg,
+    refuse_overwriting,
+    refuse_overwriting_plan,
+    write_text,
+)
 from cdpctl.commands._help import choices
 from cdpctl.interop.templates import TEMPLATES
 
@@ -44,6 +51,8 @@ def import_segment_command(
     from cdpctl.loader import load_plan_text
 
     with handle_errors():
+        if file != "-":
+            refuse_overwriting(out, [("the Segment plan being imported", file)], "the plan (-o)")
         try:
             text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:

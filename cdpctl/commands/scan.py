@@ -29,7 +29,7 @@ def scan_command(
     """
     import sys
 
-    from cdpctl.commands._common import choose_format, exit_with, handle_errors, write_text
+    from cdpctl.commands._common import choose_format, exit_with, handle_errors, refuse_overwriting, write_text
 
     fmt = choose_format(output_format, FORMATS)
     with handle_errors():
@@ -52,7 +52,12 @@ def scan_command(
             from cdpctl.commands._common import load_plan_arg
 
             loaded = load_plan_arg(plan)
-        result = scan_paths(list(sources or ["."]), wrappers, loaded)
+        given = list(sources or ["."])
+        from cdpctl.scan import source_files
+
+        read = [("a file of the plan", str(file)) for file in (loaded.files if loaded is not None else [])]
+        refuse_overwriting(output, [*read, *(("a scanned source file", str(path)) for path in source_files(given))])
+        result = scan_paths(given, wrappers, loaded)
         findings = check_calls(result.calls, result.failures, loaded)
         text = render(fmt, result, findings, skeleton(result) if fmt == "yaml" else None)
         if fmt == "yaml":

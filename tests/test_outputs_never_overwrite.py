@@ -1,0 +1,116 @@
+"""``-o``/``--out`` of coverage, scan, infer and import never write over the plan or a file the run reads.
+
+Each case runs the real command in a real process and checks that the protected
+file is byte for byte what it was, with one error line and exit 2.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PLAN = """\
+plan: Guarded
+version: 1.0.0
+events:
+  Order Completed:
+    description: The customer paid.
+    properties:
+      total: {type: number, minimum: 0, required: true}
+"""
+LINE = json.dumps({"type": "track", "event": "Order Completed", "userId": "u", "properties": {"total": 1}}) + "\n"
+ENV = {**os.environ, "GITHUB_ACTIONS": "", "CI": ""}
+
+
+def cdpctl(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cdpctl", *args],
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=120,
+    )
+
+
+def refused(result: subprocess.CompletedProcess[str], name: str) -> None:
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    assert f"cdpctl: error: '{name}' is " in result.stderr and "would destroy it" in result.stderr
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "plan.yaml").write_text(PLAN)
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "day.ndjson").write_text(LINE * 3)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text('analytics.track("u", "Order Completed", {"total": 1})\n')
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("args", "target"),
+    [
+        (["plan.yaml", "logs/day.ndjson", "-o", "logs/day.ndjson"], "logs/day.ndjson"),
+        (["plan.yaml", "logs", "-o", "logs/day.ndjson"], "logs/day.ndjson"),
+        (["plan.yaml", "logs/*.ndjson", "-o", "logs/day.ndjson"], "logs/day.ndjson"),
+        (["plan.yaml", "logs", "-o", "plan.yaml"], "plan.yaml"),
+        (["--plan", "plan.yaml", "logs", "--output", "PLAN.yaml"], "plan.yaml"),
+    ],
+)
+def test_coverage_output_never_overwrites_the_plan_or_a_log(project: Path, args: list[str], target: str) -> None:
+    before = (project / target).read_bytes()
+    result = cdpctl("coverage", *args, cwd=project)
+    refused(result, args[-1])
+    assert (project / target).read_bytes() == before
+
+
+def test_coverage_output_elsewhere_is_written(project: Path) -> None:
+    result = cdpctl("coverage", "plan.yaml", "logs", "-o", "coverage.txt", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert "Order Completed" in (project / "coverage.txt").read_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "target"),
+    [
+        (["src", "-o", "src/app.py"], "src/app.py"),
+        (["-o", "src/app.py"], "src/app.py"),
+        (["src", "--plan", "plan.yaml", "-o", "plan.yaml"], "plan.yaml"),
+    ],
+)
+def test_scan_output_never_overwrites_a_source_file_or_the_plan(project: Path, args: list[str], target: str) -> None:
+    before = (project / target).read_bytes()
+    result = cdpctl("scan", *args, cwd=project)
+    refused(result, args[-1])
+    assert (project / target).read_bytes() == before
+
+
+@pytest.mark.parametrize("logs", ["logs", "logs/*.ndjson", "logs/day.ndjson"])
+def test_infer_out_never_overwrites_a_log_read_through_a_folder_or_a_glob(project: Path, logs: str) -> None:
+    before = (project / "logs" / "day.ndjson").read_bytes()
+    result = cdpctl("infer", logs, "-o", "logs/day.ndjson", cwd=project)
+    refused(result, "logs/day.ndjson")
+    assert (project / "logs" / "day.ndjson").read_bytes() == before
+    written = cdpctl("infer", logs, "-o", "inferred.yaml", cwd=project)
+    assert written.returncode == 0, written.stderr and (project / "inferred.yaml").is_file()
+
+
+def test_import_out_never_overwrites_the_file_it_imports(project: Path) -> None:
+    exported = cdpctl("export", "segment", "plan.yaml", "-o", "rules.json", cwd=project)
+    assert exported.returncode == 0, exported.stderr
+    before = (project / "rules.json").read_bytes()
+    for name in ("rules.json", "./rules.json"):
+        result = cdpctl("import", "segment", "rules.json", "-o", name, cwd=project)
+        refused(result, name)
+        assert (project / "rules.json").read_bytes() == before
+    imported = cdpctl("import", "segment", "rules.json", "-o", "imported.yaml", cwd=project)
+    assert imported.returncode == 0, imported.stderr
+    assert "Order Completed" in (project / "imported.yaml").read_text()
