@@ -114,3 +114,23 @@ def test_import_out_never_overwrites_the_file_it_imports(project: Path) -> None:
     imported = cdpctl("import", "segment", "rules.json", "-o", "imported.yaml", cwd=project)
     assert imported.returncode == 0, imported.stderr
     assert "Order Completed" in (project / "imported.yaml").read_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-o", "plan.yaml"], "'plan.yaml' is a file of the plan: writing the report (-o) there"),
+        (["--capture", "plan.yaml"], "'plan.yaml' is a file of the plan: writing --capture there"),
+        (["--capture", "./PLAN.yaml"], "'./PLAN.yaml' is a file of the plan: writing --capture there"),
+        (["--capture", "session.ndjson", "-o", "session.ndjson"], "--capture and the report (-o) would both write"),
+    ],
+)
+def test_serve_never_writes_over_the_plan_nor_capture_and_report_to_one_file(
+    project: Path, args: list[str], message: str
+) -> None:
+    before = (project / "plan.yaml").read_bytes()
+    result = cdpctl("serve", "plan.yaml", "--port", "0", "--no-live", *args, cwd=project)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert "listening" not in result.stderr
+    assert (project / "plan.yaml").read_bytes() == before

@@ -20,6 +20,7 @@ def serve_main(plan: Plan, options: ServeOptions, fmt: str, live: bool, output: 
     Exit status: 1 if any error-severity violation, malformed message or refused body, else 0;
     128 + the signal (130, 143) when a second signal interrupted the shutdown (the report is partial).
     """
+    _refuse_writing_over(plan, options.capture, output)
     if output is not None:
         try:
             with open(output, "a", encoding="utf-8"):
@@ -79,3 +80,16 @@ def serve_main(plan: Plan, options: ServeOptions, fmt: str, live: bool, output: 
     if interrupted is not None:
         return 128 + interrupted
     return 1 if collector.has_errors else 0
+
+
+def _refuse_writing_over(plan: Plan, capture: str | None, output: str | None) -> None:
+    """``--capture`` and ``-o`` never write over (or append to) a file of the plan, nor both to one file."""
+    from cdpctl.validation.targets import same_file
+
+    targets = [(what, path) for what, path in (("--capture", capture), ("the report (-o)", output)) if path and path != "-"]
+    for what, target in targets:
+        for file in plan.files:
+            if same_file(target, str(file)):
+                raise UsageError(f"'{target}' is a file of the plan: writing {what} there would destroy it")
+    if len(targets) == 2 and same_file(targets[0][1], targets[1][1]):
+        raise UsageError(f"--capture and the report (-o) would both write '{targets[0][1]}'")
