@@ -256,12 +256,12 @@ def test_unreachable_upstream_never_blocks_intake(plan: Plan) -> None:
 def test_omit_works_on_deeply_nested_unplanned_values(plan: Plan, recorder_factory: Any) -> None:
     upstream, url = recorder_factory()
     nested: Any = 1
-    for _ in range(600):
+    for _ in range(190):  # 192 levels with the message and its properties: within the 200-level limit
         nested = {"a": nested}
     deep = {**VALID, "properties": {**PROPS, "deep": nested}}
     options = ServeOptions(port=0, forward=url, controls=Controls(omit_unplanned_properties=True))
     with BackgroundServer(plan, options) as srv:
-        body = json.dumps({"batch": [deep, VALID]}).encode()  # deeper than orjson encodes
+        body = json.dumps({"batch": [deep, VALID]}).encode()
         assert httpx.post(srv.url + "/v1/batch", content=body, timeout=30).status_code == 200
     altered, valid = upstream.messages
     assert altered["properties"] == PROPS and valid == VALID
@@ -271,13 +271,18 @@ def test_omit_works_on_deeply_nested_unplanned_values(plan: Plan, recorder_facto
 def test_deep_messages_are_relayed_unchanged(plan: Plan, recorder_factory: Any) -> None:
     upstream, url = recorder_factory()
     nested: Any = 1
-    for _ in range(600):
+    for _ in range(198):  # 200 levels with the message and its properties: the most a message may nest
         nested = {"a": nested}
     deep = {**VALID, "properties": {**PROPS, "deep": nested}}
+    too_deep = {**VALID, "properties": {**PROPS, "deep": {"a": nested}}}
     with BackgroundServer(plan, ServeOptions(port=0, forward=url)) as srv:
         body = json.dumps({"batch": [deep, VALID]}).encode()
         assert httpx.post(srv.url + "/v1/batch", content=body, timeout=30).status_code == 200
-    assert upstream.messages == [deep, VALID]
+        # one level more is one malformed message, as cdpctl validate reads it: never forwarded, its neighbour is
+        body = json.dumps({"batch": [too_deep, VALID]}).encode()
+        answer = httpx.post(srv.url + "/v1/batch", content=body, timeout=30)
+        assert answer.status_code == 400 and [m["index"] for m in answer.json()["malformed"]] == [0]
+    assert upstream.messages == [deep, VALID, VALID]
 
 
 def test_command_line_wires_forwarding_and_controls(recorder_factory: Any) -> None:

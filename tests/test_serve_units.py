@@ -210,13 +210,22 @@ def test_settings_merge_cli_over_config_over_defaults() -> None:
 
 
 def test_deeply_nested_messages_are_kept_as_sent_or_malformed_alone() -> None:
-    deep_ok = b'{"type": "track", "event": "A", "properties": {"p": ' + b'{"a":' * 400 + b"1" + b"}" * 400 + b"}}"
-    payload = parse_payload(b'{"batch": [' + deep_ok + b', {"type": "page"}]}', BATCH)
-    assert len(payload.accepted) == 2 and payload.rejected == []
+    # 200 levels (the message, properties, then 198 more) is read as any message
+    at_limit = b'{"type": "track", "event": "A", "properties": {"p": ' + b'{"a":' * 197 + b"[]" + b"}" * 197 + b"}}"
+    payload = parse_payload(b'{"batch": [' + at_limit + b', {"type": "page"}]}', BATCH)
+    assert len(payload.accepted) == 2 and payload.rejected == [] and payload.malformed == 0
     assert orjson.loads(payload.accepted[0].raw) == payload.accepted[0].message
-    deeper = b"[" * 1020 + b"]" * 1020  # too deep to encode again: kept as sent
+    # one level more, as cdpctl validate reads a record: one malformed message kept as sent, the next one read
+    for levels in (198, 400, 1020):
+        deep = b'{"type": "track", "event": "A", "properties": {"p": ' + b'{"a":' * levels + b"[]" + b"}" * levels + b"}}"
+        payload = parse_payload(b'{"batch": [' + deep + b', {"type": "page"}]}', BATCH)
+        assert payload.accepted[0].error == "nests more than 200 levels of arrays and objects"
+        assert payload.accepted[0].raw == deep and payload.accepted[1].message == {"type": "page"}
+        with pytest.raises(NotJson, match="nests more than 200 levels"):
+            parse_payload(deep, "track")
+    deeper = b"[" * 1020 + b"]" * 1020
     payload = parse_payload(b'{"batch": [' + deeper + b', {"type": "page"}]}', BATCH)
-    assert [a.raw for a in payload.accepted] == [deeper, b'{"type": "page"}'] and payload.rejected == []
+    assert [a.raw for a in payload.accepted] == [deeper, b'{"type": "page"}'] and payload.malformed == 1
     too_deep = b"[" * 5000 + b"]" * 5000  # too deep to read: one malformed message, the next one kept
     payload = parse_payload(b'{"batch": [' + too_deep + b', {"type": "page"}]}', BATCH)
     assert payload.accepted[0].error and payload.accepted[0].raw == too_deep
@@ -240,3 +249,26 @@ def test_a_checker_failure_fails_safe_and_keeps_the_rest() -> None:
     assert (counts["events"], counts["valid"], counts["malformed"]) == (3, 2, 1)
     assert collector.counters.internal_errors == 1 and collector.has_errors
     assert "RuntimeError" in collector.events(valid=False)[0]["error"]
+
+
+def test_too_deep_counts_levels_as_validate_does() -> None:
+    import json
+    import random
+
+    from cdpctl.serve.jsonsplit import too_deep
+    from cdpctl.validation.jsonread import MAX_DEPTH, nesting
+
+    chooser = random.Random(3)
+
+    def build(depth: int) -> str:  # strings holding brackets, quotes and backslashes beside the real levels
+        if depth == 0:
+            return chooser.choice(["1", '"]]"', '"\\"[["', '"x\\\\"', '"{"'])
+        if chooser.random() < 0.5:
+            return "[" + build(depth - 1) + "," + chooser.choice(["2", '"]"', '"\\\\"']) + "]"
+        return '{"k\\"]":' + build(depth - 1) + ',"z":"}}"}'
+
+    for _ in range(300):
+        text = build(chooser.randint(190, 210)).encode()
+        json.loads(text)
+        assert too_deep(text) == (nesting(text) > MAX_DEPTH)
+    assert not too_deep(b"[" * 5000)  # does not close: judged by the parser, not here

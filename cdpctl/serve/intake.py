@@ -10,8 +10,8 @@ A message is kept as the exact bytes the client sent whenever possible (only
 line breaks between tokens are folded, and it is re-encoded only when its
 ``writeKey`` or ``type`` changes), so integers beyond 64 bits reach the
 capture and the forward queue unchanged.  One broken message of a batch (a
-``NaN``, ``1e400``, a lone surrogate, nesting deeper than the parser goes) is
-one malformed message: the batch is split at its top-level commas and every
+``NaN``, ``1e400``, a lone surrogate, nesting more than 200 levels, as
+``cdpctl validate`` reads a record) is one malformed message: the batch is split at its top-level commas and every
 other message is still read.
 """
 
@@ -23,7 +23,8 @@ from typing import Any
 
 import orjson
 
-from cdpctl.serve.jsonsplit import compact, load, load_item, split_batch
+from cdpctl.serve.jsonsplit import compact, load, load_item, split_batch, too_deep
+from cdpctl.validation.jsonread import too_deep_message
 
 MESSAGE_LIMIT = 32 * 1024
 """Segment's limit on one message, in bytes (a larger message accepted anyway gets a ``message_too_large`` warning)."""
@@ -213,7 +214,7 @@ def _split_payload(data: bytes, limits: Limits) -> Payload | None:
     payload = Payload()
     texts, payload.write_key = split
     for index, text in enumerate(texts):
-        message, error = load_item(text)
+        message, error = (None, too_deep_message()) if too_deep(text) else load_item(text)
         if error is not None:
             _add(payload, index, Accepted(None, compact(text), error, index), limits)
             continue
@@ -232,6 +233,12 @@ def parse_payload(data: bytes, kind: str, limits: Limits | None = None) -> Paylo
     accepted as malformed, and every other message is still accepted.
     """
     limits = limits or LIMITS["segment"]
+    if too_deep(data):  # a message nesting too deep is malformed, as cdpctl validate reads it
+        split = _split_payload(data, limits) if kind == BATCH else None
+        if split is not None:
+            return split
+        if kind != BATCH or data.lstrip()[:1] not in (b"[", b"{"):
+            raise NotJson(too_deep_message())
     try:
         document = load(data)
     except (ValueError, RecursionError) as exc:

@@ -15,6 +15,8 @@ from typing import Any
 
 import orjson
 
+from cdpctl.validation.jsonread import BRACKETS, MAX_DEPTH, NOT_BRACKETS, STRING
+
 _LONG_DIGITS = re.compile(rb"[0-9]{19}")
 """A run of digits that may be an integer orjson would read as a float (beyond 64 bits)."""
 
@@ -48,6 +50,33 @@ def load_item(text: bytes) -> tuple[Any, str | None]:
         return None, "nested too deeply to read"
     except (ValueError, UnicodeDecodeError) as exc:
         return None, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+_NOT_SHAPE = bytes(code for code in range(256) if code not in b'[]{}"\\')
+_SHAPE = bytes.maketrans(b"[{]}", b"\x01\x01\x02\x02")
+
+
+def too_deep(raw: bytes) -> bool:
+    """Whether a JSON text nests more than ``MAX_DEPTH`` levels, as :func:`cdpctl.validation.jsonread.nesting` counts.
+
+    Made for whole request bodies, which hold thousands of brackets: strings are dropped by splitting
+    the brackets and quotes at the quotes (the regular expression only when a backslash may escape one),
+    then each pass takes out the innermost pairs; a pair left after ``MAX_DEPTH`` passes is one level too
+    many.  A text that does not close is not judged here (it does not parse anyway).
+    """
+    if raw.count(b"[") + raw.count(b"{") <= MAX_DEPTH:
+        return False
+    shape = raw.translate(_SHAPE, _NOT_SHAPE)
+    if b"\\" in shape:
+        marks = STRING.sub(b"", raw).translate(BRACKETS, NOT_BRACKETS)
+    else:
+        marks = b"".join(shape.split(b'"')[0::2])
+    for _ in range(MAX_DEPTH):
+        shorter = marks.replace(b"\x01\x02", b"")
+        if len(shorter) == len(marks):
+            return False
+        marks = shorter
+    return b"\x01\x02" in marks
 
 
 _TOKEN = re.compile(rb'[\[\]{},":]')
