@@ -487,3 +487,20 @@ def test_a_gzip_bomb_of_one_long_line_stays_within_memory(tmp_path: Path) -> Non
     assert peak - baseline < 64 * 1024 * 1024, (peak, baseline)
     status, small = peak_memory_of([str(bomb), "--max-record-bytes", "1048576"])
     assert status == 1 and small - baseline < 16 * 1024 * 1024, (small, baseline)
+
+
+def test_no_records_is_named_in_every_format(tmp_path: Path) -> None:
+    empty = tmp_path / "events.ndjson"
+    empty.write_bytes(b"")
+    named = "no events read: the input holds no records"
+    for fmt in ("text", "markdown", "github"):
+        result = cdpctl(str(empty), "-f", fmt)
+        assert result.returncode == 2 and named in result.stdout, (fmt, result.stdout)
+    junit = cdpctl(str(empty), "-f", "junit")
+    assert junit.returncode == 2 and 'failures="1"' in junit.stdout and named in junit.stdout
+    sarif = cdpctl(str(empty), "-f", "sarif")
+    results = json.loads(sarif.stdout)["runs"][0]["results"]
+    assert sarif.returncode == 2 and [r["ruleId"] for r in results] == ["unread_input"]
+    assert results[0]["message"]["text"].startswith(named)
+    allowed = cdpctl(str(empty), "-f", "junit", "--allow-empty")
+    assert allowed.returncode == 0 and 'failures="0"' in allowed.stdout and named not in allowed.stdout

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, TextIO
 from cdpctl.reporting import Result, RuleInfo, TestCase, github_annotations, junit_xml, markdown_table, sarif_text
 from cdpctl.reporting.table import MESSAGE_WIDTH, NAME_WIDTH, Column, fitted_table
 from cdpctl.validation.report import Group, Report
-from cdpctl.validation.verdict import RunFacts, Verdict, judge, run_notes
+from cdpctl.validation.verdict import NO_EVENTS, RunFacts, Verdict, judge, run_notes
 from cdpctl.validation.violations import CODE_ORDER, CODES, SEVERITY
 
 if TYPE_CHECKING:
@@ -340,6 +340,8 @@ def render_report(
     """
     verdict = judge(report, facts)
     notes = run_notes(facts)
+    if verdict.word == "FAIL" and verdict.reason == NO_EVENTS:  # a failing case in junit, a result in sarif too
+        notes.append(f"{NO_EVENTS}: the input holds no records (--allow-empty accepts an empty input)")
     if fmt == "text":
         render_text(report, out, color, verdict, notes)
     elif fmt == "json":

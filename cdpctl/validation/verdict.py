@@ -18,6 +18,8 @@ from cdpctl.validation.report import Report
 EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_UNREAD = 2
+NO_EVENTS = "no events read"
+"""The reason of the verdict on an input without a record (exit 2 unless ``--allow-empty``)."""
 
 
 @dataclass(frozen=True)
@@ -86,8 +88,8 @@ def judge(report: Report, facts: RunFacts | None) -> Verdict:
         return Verdict("FAIL", f"{count} input{'s' if count != 1 else ''} not read to the end", EXIT_UNREAD)
     if report.events == 0:
         if facts.allow_empty:
-            return Verdict("OK", "no events read (--allow-empty)", EXIT_OK)
-        return Verdict("FAIL", "no events read", EXIT_UNREAD)
+            return Verdict("OK", f"{NO_EVENTS} (--allow-empty)", EXIT_OK)
+        return Verdict("FAIL", NO_EVENTS, EXIT_UNREAD)
     failing = report.invalid + report.malformed
     if not failing:
         return Verdict("OK", "", EXIT_OK)
