@@ -122,7 +122,7 @@ def test_import_out_never_overwrites_the_file_it_imports(project: Path) -> None:
         (["-o", "plan.yaml"], "'plan.yaml' is a file of the plan: writing the report (-o) there"),
         (["--capture", "plan.yaml"], "'plan.yaml' is a file of the plan: writing --capture there"),
         (["--capture", "./PLAN.yaml"], "'./PLAN.yaml' is a file of the plan: writing --capture there"),
-        (["--capture", "session.ndjson", "-o", "session.ndjson"], "--capture and the report (-o) would both write"),
+        (["--capture", "capture.ndjson", "-o", "capture.ndjson"], "--capture and the report (-o) would both write"),
     ],
 )
 def test_serve_never_writes_over_the_plan_nor_capture_and_report_to_one_file(
