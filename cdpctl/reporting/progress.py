@@ -8,7 +8,7 @@ ends, before the report is printed.  The caller decides whether to show it at al
 
 from __future__ import annotations
 
-import shutil
+import os
 import time
 from dataclasses import dataclass, field
 from typing import TextIO
@@ -50,6 +50,43 @@ def progress_text(done: int, total: int | None, events: int, invalid: int, malfo
     return ", ".join(parts)
 
 
+def fitted_progress_text(
+    done: int, total: int | None, events: int, invalid: int, malformed: int, elapsed: float, width: int
+) -> str:
+    """:func:`progress_text` in at most ``width`` characters, every figure kept as long as it can be.
+
+    Too wide (an 80-column terminal), the words go first (``12.3/50.0 MB (25%), 183,000 ev/s,
+    1,234 invalid, ETA 0:04``); only a line that still does not fit is cut.
+    """
+    text = progress_text(done, total, events, invalid, malformed, elapsed)
+    if len(text) <= width:
+        return text
+    short = text.removeprefix("validating ").replace(" events/s", " ev/s")
+    if total:
+        short = short.replace(f"{size_text(done)} of {size_text(total)}", _pair(done, total), 1)
+    return short[:width]
+
+
+def _pair(done: int, total: int) -> str:
+    """``12.3/50.0 MB`` when both sizes have the same unit, else ``840.0 kB/1.2 MB``."""
+    left, right = size_text(done), size_text(total)
+    unit = right.rsplit(" ", 1)[-1]
+    return f"{left.removesuffix(' ' + unit)}/{right}" if left.endswith(" " + unit) else f"{left}/{right}"
+
+
+def terminal_width(out: TextIO) -> int:
+    """Columns of the terminal ``out`` writes to (stderr's own, whatever stdout is), or ``COLUMNS``, else 80."""
+    from cdpctl.reporting.table import columns_from_env
+
+    asked = columns_from_env()
+    if asked is not None:
+        return asked
+    try:
+        return os.get_terminal_size(out.fileno()).columns or 80
+    except (AttributeError, OSError, ValueError):
+        return 80
+
+
 @dataclass
 class ProgressLine:
     """Draws :func:`progress_text` in place on ``out`` (a terminal) after :data:`DELAY` seconds."""
@@ -65,9 +102,9 @@ class ProgressLine:
         if now - self.started < DELAY or now - self.last < INTERVAL:
             return
         self.last = now
-        width = shutil.get_terminal_size((80, 24)).columns - 1  # the last column would wrap on some terminals
-        text = progress_text(done, self.total, events, invalid, malformed, now - self.started)
-        self.out.write("\r" + text[:width] + "\x1b[K")
+        width = terminal_width(self.out) - 1  # the last column would wrap on some terminals
+        text = fitted_progress_text(done, self.total, events, invalid, malformed, now - self.started, width)
+        self.out.write("\r" + text + "\x1b[K")
         self.out.flush()
         self.shown = True
 

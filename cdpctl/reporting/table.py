@@ -32,6 +32,18 @@ GAP = 2
 """Columns between two cells of an unframed table (one space of padding on each side)."""
 
 
+def columns_from_env() -> int | None:
+    """The width the ``COLUMNS`` environment variable asks for (a positive whole number), else ``None``.
+
+    An explicit ``COLUMNS`` wins even when the output is not a terminal (``COLUMNS=80 cdpctl
+    validate ... | less``), as in most command-line tools.
+    """
+    import os
+
+    value = os.environ.get("COLUMNS", "").strip()
+    return int(value) if value.isdigit() and int(value) > 0 else None
+
+
 @dataclass(frozen=True)
 class Column:
     """One column: its header, how it may be shortened, and how soon it gets space (``rank``: lower first)."""

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from cdpctl.reporting import Result, RuleInfo, TestCase, github_annotations, junit_xml, markdown_table, sarif_text
-from cdpctl.reporting.table import MESSAGE_WIDTH, NAME_WIDTH, Column, fitted_table
+from cdpctl.reporting.table import MESSAGE_WIDTH, NAME_WIDTH, Column, columns_from_env, fitted_table
 from cdpctl.validation.report import Group, Report
 from cdpctl.validation.verdict import NO_EVENTS, RunFacts, Verdict, judge, run_notes
 from cdpctl.validation.violations import CODE_ORDER, CODES, SEVERITY
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 FORMATS = ("text", "json", "junit", "github", "sarif", "markdown")
 TEXT_WIDTH = 160
-"""Columns of the text table when not printing to a terminal (logs are wide)."""
+"""Columns of the text table when not printing to a terminal (logs are wide) and ``COLUMNS`` is not set."""
 
 MACHINE_FORMATS = ("json", "junit", "sarif")
 """Formats whose stdout is only the report (notes and figures go to stderr)."""
@@ -289,7 +289,8 @@ def rich_text(report: Report, out: TextIO, color: bool | None, verdict: Verdict,
 
     console = Console(file=out, force_terminal=color, no_color=color is False, highlight=False, soft_wrap=False)
     if not console.is_terminal:
-        console.width = max(console.width, TEXT_WIDTH)
+        asked = columns_from_env()
+        console.width = asked if asked is not None else max(console.width, TEXT_WIDTH)
     groups = by_count(report)
     if groups:
         rows = [
