@@ -46,17 +46,26 @@ def explain_usage_error(exc: Any) -> tuple[str, str | None]:
     ctx = exc.ctx
     command = ctx.command if ctx is not None else None
     where = f"'{ctx.command_path}'" if ctx is not None else "'cdpctl'"
-    see = f"see '{ctx.command_path} --help'" if ctx is not None else "see 'cdpctl --help'"
+    every = f"'{ctx.command_path} --help'" if ctx is not None else "'cdpctl --help'"
+    see = f"see {every}"
     unknown = _UNKNOWN_COMMAND.match(exc.message)
     if unknown and command is not None:
         name = unknown.group(1)
         known = [n for n, sub in getattr(command, "commands", {}).items() if not getattr(sub, "hidden", False)]
         guess = did_you_mean(name, known)
-        return f"unknown command '{name}' for {where}", f"{guess} ({see})" if guess else f"{see} lists every command"
+        return f"unknown command '{name}' for {where}", f"{guess} ({see})" if guess else f"{every} lists every command"
     if isinstance(exc, _click.exceptions.NoSuchOption) and command is not None:
         guess = did_you_mean(exc.option_name, _option_names(command, ctx))
-        return f"unknown option '{exc.option_name}' for {where}", f"{guess} ({see})" if guess else f"{see} lists every option"
+        return f"unknown option '{exc.option_name}' for {where}", f"{guess} ({see})" if guess else f"{every} lists every option"
     return _sentence(exc.format_message()), see
+
+
+def _missing_command(ctx: Any) -> tuple[str, int, str]:
+    """The error of a group run without its command (``cdpctl generate``): the commands it has, and where to read more."""
+    path = ctx.command_path if ctx is not None else "cdpctl"
+    group = getattr(ctx, "command", None)
+    names = [n for n, sub in getattr(group, "commands", {}).items() if not getattr(sub, "hidden", False)]
+    return f"'{path}' needs a command: {', '.join(names)}", 2, f"'{path} --help' lists what each one does"
 
 
 def adopt(command: Any) -> None:
@@ -93,9 +102,10 @@ class RootGroup(HelpGroup):
         except _click.exceptions.ClickException as exc:
             if not standalone:
                 raise
-            if type(exc).__name__ == "NoArgsIsHelpError":  # `cdpctl generate`: the group's help
+            if type(exc).__name__ == "NoArgsIsHelpError":  # `cdpctl generate`: the group's help, and why it failed
                 sys.stdout.write(exc.format_message() + "\n")
-                raise SystemExit(2) from None
+                sys.stdout.flush()
+                die(*_missing_command(exc.ctx))
             if isinstance(exc, _click.exceptions.UsageError):
                 message, hint = explain_usage_error(exc)
                 die(message, exc.exit_code, hint)

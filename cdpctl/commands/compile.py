@@ -10,12 +10,15 @@ from typing import Optional
 
 import typer
 
-from cdpctl.commands._common import PLAN_HELP
+from cdpctl.commands._common import PLAN_HELP, PLAN_OPTION_HELP, one_plan
 from cdpctl.commands._help import choices
 
 
 def compile_command(
-    plan: Optional[str] = typer.Argument(None, help=PLAN_HELP, show_default=False),
+    plan: Optional[str] = typer.Argument(None, metavar="PLAN", help=PLAN_HELP, show_default=False),
+    plan_option: Optional[str] = typer.Option(
+        None, "--plan", "-p", metavar="PLAN", help=PLAN_OPTION_HELP, show_default=False
+    ),
     out: Optional[str] = typer.Option(
         None, "--out", "-o", metavar="DIR", help="Write one schema per call and index.json here (default: one bundle on stdout)."
     ),
@@ -27,7 +30,7 @@ def compile_command(
     """
     from cdpctl.commands._compile_run import run_compile
 
-    run_compile(plan, out, draft)
+    run_compile(one_plan(plan, plan_option), out, draft)
 
 
 def register(app: typer.Typer) -> None:

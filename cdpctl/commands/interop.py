@@ -13,6 +13,11 @@ from cdpctl.commands._common import (
     handle_errors,
     load_plan_arg,
     refuse_overwriting,
+
+    PLAN_OPTION_HELP,
+    handle_errors,
+    load_plan_arg,
+    one_plan,
     refuse_overwriting_plan,
     write_text,
 )
@@ -78,7 +83,10 @@ def import_segment_command(
 
 @export_app.command("segment")
 def export_segment_command(
-    plan: Optional[str] = typer.Argument(None, help=PLAN_HELP, show_default=False),
+    plan: Optional[str] = typer.Argument(None, metavar="PLAN", help=PLAN_HELP, show_default=False),
+    plan_option: Optional[str] = typer.Option(
+        None, "--plan", "-p", metavar="PLAN", help=PLAN_OPTION_HELP, show_default=False
+    ),
     out: Optional[str] = typer.Option(None, "--out", "-o", help="Write the rules JSON here (default: stdout)."),
 ) -> None:
     """Export the plan as Segment Public API rules, ready to upload.
@@ -89,7 +97,7 @@ def export_segment_command(
     from cdpctl.interop.export import export_segment
 
     with handle_errors():
-        loaded = load_plan_arg(plan)
+        loaded = load_plan_arg(one_plan(plan, plan_option))
         refuse_overwriting_plan(out, loaded)
         document, notes = export_segment(loaded)
         for note in notes:
@@ -101,7 +109,10 @@ def export_segment_command(
 
 @export_app.command("jsonschema")
 def export_jsonschema_command(
-    plan: Optional[str] = typer.Argument(None, help=PLAN_HELP, show_default=False),
+    plan: Optional[str] = typer.Argument(None, metavar="PLAN", help=PLAN_HELP, show_default=False),
+    plan_option: Optional[str] = typer.Option(
+        None, "--plan", "-p", metavar="PLAN", help=PLAN_OPTION_HELP, show_default=False
+    ),
     out: Optional[str] = typer.Option(
         None, "--out", "-o", help="Write one schema per call and index.json here (default: one bundle on stdout)."
     ),
@@ -111,9 +122,9 @@ def export_jsonschema_command(
 
     Example: cdpctl export jsonschema plans/acme-shop.yaml --out schemas/
     """
-    from cdpctl.commands.compile import compile_command
+    from cdpctl.commands._compile_run import run_compile
 
-    compile_command(plan, out, draft)
+    run_compile(one_plan(plan, plan_option), out, draft)
 
 
 def init_command(
