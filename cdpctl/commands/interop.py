@@ -159,7 +159,7 @@ def init_command(
 
     Example: cdpctl init --yes --name "Acme Shop" --template ecommerce-v2
     """
-    from cdpctl.interop.scaffold import InitOptions, scaffold_files, write_scaffold
+    from cdpctl.interop.scaffold import InitOptions, configured_ignores, scaffold_files, write_scaffold
 
     root = Path(directory)
     defaults = InitOptions(name=root.resolve().name.replace("-", " ").replace("_", " ").title() or "My Product")
@@ -172,6 +172,7 @@ def init_command(
                 pre_commit=defaults.pre_commit if pre_commit is None else pre_commit,
                 install=install or "",
                 templates=tuple(template or ()),
+                ignore=configured_ignores(root),
             )
         else:
             options = InitOptions(
@@ -183,6 +184,7 @@ def init_command(
                 else typer.confirm("Write a pre-commit configuration?", default=True),
                 install=install or "",
                 templates=tuple(template or ()),
+                ignore=configured_ignores(root),
             )
         files = scaffold_files(options)
         written = write_scaffold(root, files, force)

@@ -45,6 +45,8 @@ class InitOptions:
     """What the workflow passes to ``pip install``: a requirement, git URL, wheel or path (default: this version)."""
     templates: tuple[str, ...] = ()
     """Segment spec plans the plan starts from (``cdpctl.interop.templates``); none: the starter plan."""
+    ignore: tuple[str, ...] = ()
+    """More ``.gitignore`` entries: what the existing configuration has cdpctl write (:func:`configured_ignores`)."""
 
 
 def starter_plan(name: str) -> str:
@@ -100,16 +102,49 @@ repos:
 """
 
 
-def gitignore_block() -> str:
-    return "\n".join((GITIGNORE_HEADER, *GITIGNORE_ENTRIES)) + "\n"
+def configured_ignores(root: Path) -> tuple[str, ...]:
+    """``.gitignore`` entries for what the project's existing configuration tells cdpctl to write.
+
+    The generated client (``generate.python_out``) and the serve capture (``serve.capture``) of a
+    ``cdpctl.yaml`` or ``[tool.cdpctl]`` already in ``root``; a path outside the project is left out.
+    """
+    from cdpctl.config import CONFIG_FILE, _read
+    from cdpctl.errors import CdpctlError
+
+    table = None
+    for name in (CONFIG_FILE, "pyproject.toml"):
+        candidate = root / name
+        if candidate.is_file():
+            try:
+                table = _read(candidate)
+            except CdpctlError:  # an unreadable configuration names nothing to ignore
+                table = None
+            if table is not None:
+                break
+    entries: list[str] = []
+    for section, key in (("generate", "python_out"), ("serve", "capture")):
+        settings = table.get(section) if isinstance(table, dict) else None
+        value = settings.get(key) if isinstance(settings, dict) else None
+        if not isinstance(value, str) or not value.strip():
+            continue
+        path = Path(value.strip())
+        if path.is_absolute() or ".." in path.parts or not path.parts:
+            continue
+        folder = value.strip().endswith(("/", "\\")) or (key == "python_out" and path.suffix != ".py")
+        entries.append("/" + path.as_posix() + ("/" if folder else ""))
+    return tuple(entry for entry in dict.fromkeys(entries) if entry not in GITIGNORE_ENTRIES)
 
 
-def merged_gitignore(existing: str | None) -> str | None:
-    """The ``.gitignore`` text with cdpctl's entries appended once; ``None`` when nothing is missing."""
+def gitignore_block(extra: tuple[str, ...] = ()) -> str:
+    return "\n".join((GITIGNORE_HEADER, *GITIGNORE_ENTRIES, *extra)) + "\n"
+
+
+def merged_gitignore(existing: str | None, extra: tuple[str, ...] = ()) -> str | None:
+    """The ``.gitignore`` text with cdpctl's entries (and ``extra``) appended once; ``None`` when nothing is missing."""
     if existing is None:
-        return gitignore_block()
+        return gitignore_block(extra)
     present = {line.strip() for line in existing.splitlines()}
-    missing = [entry for entry in GITIGNORE_ENTRIES if entry not in present]
+    missing = [entry for entry in (*GITIGNORE_ENTRIES, *extra) if entry not in present]
     if not missing:
         return None
     header = [] if GITIGNORE_HEADER in present else [GITIGNORE_HEADER]
@@ -175,7 +210,7 @@ def scaffold_files(options: InitOptions) -> dict[str, str]:
         files[".pre-commit-config.yaml"] = pre_commit_config()
     if options.ci == "github":
         files[".github/workflows/tracking-plan.yml"] = github_workflow(plan_file, options.install)
-    files[GITIGNORE] = gitignore_block()
+    files[GITIGNORE] = gitignore_block(options.ignore)
     return files
 
 
@@ -194,7 +229,8 @@ def write_scaffold(root: Path, files: dict[str, str], force: bool) -> list[Path]
     gitignore = root / GITIGNORE
     if gitignore in targets and gitignore.is_file():  # appended to, once, never replaced
         try:
-            merged = merged_gitignore(gitignore.read_text(encoding="utf-8"))
+            extra = tuple(line for line in targets[gitignore].splitlines()[1:] if line not in GITIGNORE_ENTRIES)
+            merged = merged_gitignore(gitignore.read_text(encoding="utf-8"), extra)
         except (OSError, UnicodeDecodeError) as exc:
             raise UsageError(f"cannot read '{gitignore}': {exc}") from exc
         if merged is None:

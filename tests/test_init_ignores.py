@@ -1,0 +1,54 @@
+"""``cdpctl init`` ignores what the project's configuration has cdpctl write: the generated client
+(``generate.python_out``) and the serve capture (``serve.capture``), once, beside the usual entries."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from cdpctl.interop.scaffold import GITIGNORE_ENTRIES, configured_ignores
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _init(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "GITHUB_ACTIONS": "", "CI": ""}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
+    return subprocess.run(
+        [sys.executable, "-m", "cdpctl", "init", "--yes", *args], cwd=folder, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_a_configured_client_and_capture_are_ignored_once(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "shop"\n\n[tool.cdpctl.generate]\npython_out = "app/tracking.py"\n\n'
+        '[tool.cdpctl.serve]\ncapture = "out/session.ndjson"\n',
+        encoding="utf-8",
+    )
+    (tmp_path / ".gitignore").write_text("node_modules/\n", encoding="utf-8")
+    done = _init(tmp_path)
+    assert done.returncode == 0, done.stderr
+    text = (tmp_path / ".gitignore").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    assert lines[0] == "node_modules/"
+    assert [line for line in lines if line.startswith("/")] == [*GITIGNORE_ENTRIES, "/app/tracking.py", "/out/session.ndjson"]
+    again = _init(tmp_path, "--force")
+    assert again.returncode == 0, again.stderr
+    assert (tmp_path / ".gitignore").read_text(encoding="utf-8") == text  # appended once
+
+
+def test_a_package_folder_is_ignored_as_a_folder_and_outside_paths_are_not(tmp_path: Path) -> None:
+    (tmp_path / "cdpctl.yaml").write_text("generate:\n  python_out: app/tracking\nserve:\n  capture: ../elsewhere.ndjson\n")
+    assert configured_ignores(tmp_path) == ("/app/tracking/",)
+    (tmp_path / "cdpctl.yaml").write_text("plan: plans/x.yaml\n")
+    assert configured_ignores(tmp_path) == ()
+    (tmp_path / "cdpctl.yaml").write_text("generate: [not, a, table\n")  # unreadable: nothing to add, no failure
+    assert configured_ignores(tmp_path) == ()
+
+
+def test_without_configuration_only_the_usual_entries(tmp_path: Path) -> None:
+    assert _init(tmp_path).returncode == 0
+    lines = (tmp_path / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert lines[1:] == list(GITIGNORE_ENTRIES)
