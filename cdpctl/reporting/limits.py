@@ -64,14 +64,19 @@ def _importance(result: Result) -> tuple[int, int]:
     return _RANK.get(level, 2), -(count if isinstance(count, int) else 0)
 
 
-def capped_annotations(results: Sequence[Result], where: str, cap: int = ANNOTATION_CAP) -> str:
+def capped_annotations(
+    results: Sequence[Result], where: str, cap: int = ANNOTATION_CAP, first: Sequence[Result] = ()
+) -> str:
     """At most ``cap`` annotations of each level (errors first, the most frequent first), then one ``::notice``.
+
+    ``first`` come before every other result and count within the same caps (what was not read
+    or checked: it must not be the annotation GitHub drops).
 
     Notices (info-level results) get ``cap - 1`` places: the last notice says how many
     results were left out and ``where`` every one can be seen (the step summary, an
     artifact, a command).
     """
-    ordered = sorted(results, key=_importance)
+    ordered = [*first, *sorted(results, key=_importance)]
     room = {"error": cap, "warning": cap, "notice": cap - 1}
     shown: list[Result] = []
     left = dict.fromkeys(room, 0)

@@ -11,7 +11,7 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from cdpctl.reporting import Result, RuleInfo, TestCase, github_annotations, junit_xml, markdown_table, sarif_text
+from cdpctl.reporting import Result, RuleInfo, TestCase, junit_xml, markdown_table, sarif_text
 from cdpctl.reporting.table import MESSAGE_WIDTH, NAME_WIDTH, Column, columns_from_env, fitted_table
 from cdpctl.validation.report import Group, Report
 from cdpctl.validation.verdict import NO_EVENTS, RunFacts, Verdict, judge, run_notes
@@ -140,12 +140,12 @@ def render_json(report: Report, facts: RunFacts | None = None) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def render_github(report: Report, all_command: str = ALL_COMMAND) -> str:
-    """At most 10 error and 10 warning annotations (errors first, by count), then a notice of the rest."""
+def render_github(report: Report, all_command: str = ALL_COMMAND, notes: Sequence[str] = ()) -> str:
+    """At most 10 error and 10 warning annotations (what was not read first, then errors by count), then a notice of the rest."""
     from cdpctl.reporting.limits import capped_annotations
 
     where = f"The step summary (--format markdown) has the worst groups; `{all_command}` lists all of them."
-    return capped_annotations(_results(report), where)
+    return capped_annotations(_results(report), where, first=_note_results(notes))
 
 
 def _note_results(notes: Sequence[str]) -> list[Result]:
@@ -350,8 +350,7 @@ def render_report(
     elif fmt == "junit":
         out.write(render_junit(report, plan, notes))
     elif fmt == "github":
-        out.write(render_github(report, all_command))
-        out.write(github_annotations(_note_results(notes)))
+        out.write(render_github(report, all_command, notes))
         out.write(summary_line(report) + (f"  {verdict.headline}" if facts is not None else "") + "\n")
     elif fmt == "sarif":
         out.write(render_sarif(report, notes))
