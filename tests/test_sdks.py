@@ -4,14 +4,15 @@ Four SDKs send the scripted session in ``tests/sdk/session.json`` (every call ty
 planned and violating events, batches large enough to be split, gzip on and off
 where the SDK offers it): ``segment-analytics-python`` and ``rudder-sdk-python``
 in this process, ``@segment/analytics-node`` and ``@rudderstack/rudder-sdk-node``
-through ``node`` (installed by ``npm ci --prefix tests/sdk/node``; those tests
-skip only where node or npm is absent).  The Segment SDKs run against the
+through ``node`` (the tests install them with ``npm ci --prefix tests/sdk/node``
+where they are missing; those tests skip only where node or npm is absent).  The Segment SDKs run against the
 default ``--limits segment``; the RudderStack ones against ``--limits
 rudderstack``, whose batches and messages are larger.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import shutil
 import subprocess
@@ -134,8 +135,34 @@ def test_rudder_sdk_python(gzip: bool) -> None:
     assert errors == []
 
 
-def node_ready() -> bool:
-    return shutil.which("node") is not None and (NODE_DIR / "node_modules").is_dir()
+def node_tools() -> bool:
+    return shutil.which("node") is not None and shutil.which("npm") is not None
+
+
+def install_node_sdks() -> None:
+    """``npm ci --prefix tests/sdk/node`` where its ``node_modules`` is missing (one process at a time)."""
+    with open(NODE_DIR / "package-lock.json", "rb") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if (NODE_DIR / "node_modules").is_dir():
+                return
+            done = subprocess.run(
+                ["npm", "ci", "--prefix", str(NODE_DIR), "--no-audit", "--no-fund", "--ignore-scripts"],
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
+            assert done.returncode == 0, f"npm ci --prefix tests/sdk/node failed:\n{done.stderr}"
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@pytest.fixture(scope="module")
+def node_sdks() -> None:
+    """The Node SDKs of ``tests/sdk/node``, installed from its lock file when node and npm are there."""
+    if not node_tools():
+        pytest.skip("node or npm is absent")
+    install_node_sdks()
 
 
 def run_node(sdk: str, compression: str) -> Callable[[str], None]:
@@ -152,9 +179,7 @@ def run_node(sdk: str, compression: str) -> Callable[[str], None]:
     return send
 
 
-needs_node = pytest.mark.skipif(
-    not node_ready(), reason="node, or the SDKs of tests/sdk/node (npm ci --prefix tests/sdk/node), are absent"
-)
+needs_node = pytest.mark.usefixtures("node_sdks")
 
 
 @needs_node
