@@ -226,5 +226,36 @@ def table() -> str:
     return "\n".join(lines)
 
 
+def part_totals() -> dict[tuple[str, str], list[int]]:
+    """Files, cases and cases passed per engine, by draft and part (required, optional, plan ``format:``)."""
+    totals: dict[tuple[str, str], list[int]] = {}
+    for runs, plan_format in ((FILES, False), (PLAN_FORMAT_FILES, True)):
+        for name in runs:
+            run = run_plan_format(name) if plan_format else run_file(name)
+            draft = "draft-07" if name.startswith("draft7/") else "2020-12"
+            part = "plan format" if plan_format else ("optional" if "/optional/" in name else "required")
+            row = totals.setdefault((draft, part), [0, 0, 0, 0, 0])
+            for index, value in enumerate(
+                (1, len(run.cases), run.passed("fast"), run.passed("reference"), len(run.out_of_scope))
+            ):
+                row[index] += value
+    return totals
+
+
+@pytest.mark.parametrize("page", ["README.md", "docs/conformance.md"])
+def test_the_published_tables_are_the_suite_run(page: str) -> None:
+    """The README and the conformance page show the counts this suite gives, per file and per part."""
+    text = (SUITE.parents[2] / page).read_text(encoding="utf-8")
+    missing = [line for line in table().splitlines() if line not in text]
+    assert not missing, f"{page} is out of date (python tests/test_conformance.py): {missing[:5]}"
+    labels = {"required": "required", "optional": "optional", "plan format": "format files"}
+    for (draft, part), counts in part_totals().items():
+        prefix = f"| {draft}, {labels[part]}"
+        rows = [line for line in text.splitlines() if line.startswith(prefix)]
+        assert len(rows) == 1, (page, prefix)
+        shown = [int(cell) for cell in rows[0].strip("| ").split(" | ")[1:]]
+        assert shown == counts, (page, draft, part)
+
+
 if __name__ == "__main__":
     sys.stdout.write(table() + "\n")

@@ -12,7 +12,9 @@ rudderstack``, whose batches and messages are larger.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import importlib.metadata
 import json
 import shutil
 import subprocess
@@ -191,3 +193,30 @@ def test_segment_analytics_node() -> None:
 @pytest.mark.parametrize("compression", ["plain", "gzip"])
 def test_rudder_sdk_node(compression: str) -> None:
     check_session("rudder-node", run_node("rudder-node", compression), "rudderstack")
+
+
+def matrix(page: str) -> list[list[str]]:
+    """The rows of the SDK matrix of ``page`` (README.md or docs/sdks.md), as cells."""
+    lines = (ROOT / page).read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("| SDK | Version tested |"))
+    rows = []
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip("|").split(" | ")])
+    return rows
+
+
+def test_the_sdk_matrix_names_the_versions_tested() -> None:
+    """README.md and docs/sdks.md show one matrix: each SDK, the version this suite runs, an exact match."""
+    rows = matrix("README.md")
+    assert rows == matrix("docs/sdks.md")
+    node = json.loads((NODE_DIR / "package.json").read_text(encoding="utf-8"))["dependencies"]
+    versions = {name.split(" (")[0]: version for name, version, *_ in rows}
+    assert versions["@segment/analytics-node"] == node["@segment/analytics-node"]
+    assert versions["@rudderstack/rudder-sdk-node"] == node["@rudderstack/rudder-sdk-node"]
+    for package in ("segment-analytics-python", "rudder-sdk-python"):
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):  # its test skips too
+            assert versions[package] == importlib.metadata.version(package)
+    for row in rows:
+        assert row[5] == "yes" and "track, identify" in row[2] and "alias" in row[2], row
