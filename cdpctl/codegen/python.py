@@ -35,6 +35,8 @@ from cdpctl.compiler import CompiledSchema, compile_plan
 from cdpctl.model import Call, Plan
 
 RUNTIME_MARKER = "# --- runtime ---\n"
+_RUNTIME_FILES = ("runtime.py", "runtime_patterns.py")
+"""The runtime modules embedded in a generated client, in this order."""
 
 ENVELOPE_ARGUMENTS = ("self", "user_id", "anonymous_id", "context", "timestamp", "integrations", "message_id")
 CALL_ARGUMENTS = {
@@ -57,10 +59,10 @@ EMITTED_NAMES = ("Tracker", "LazyTracker", "PLAN_NAME", "PLAN_VERSION", "_PLAN_S
 @functools.cache
 def runtime_source() -> tuple[str, frozenset[str]]:
     """The runtime code to embed and the module-level names it (and its imports) define."""
-    text = resources.files("cdpctl.codegen").joinpath("runtime.py").read_text(encoding="utf-8")
-    head, _, body = text.partition(RUNTIME_MARKER)
+    texts = [resources.files("cdpctl.codegen").joinpath(name).read_text(encoding="utf-8") for name in _RUNTIME_FILES]
+    body = "\n\n\n".join(text.partition(RUNTIME_MARKER)[2].strip("\n") for text in texts)
     names: set[str] = set()
-    for node in ast.parse(text).body:
+    for node in (node for text in texts for node in ast.parse(text).body):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
         elif isinstance(node, (ast.ClassDef, ast.FunctionDef)):

@@ -1,7 +1,8 @@
 """Runtime support embedded verbatim in every generated Python tracking client.
 
 This module is real, importable, type-checked code; the emitter copies
-everything below the ``# --- runtime ---`` marker into the generated module,
+everything below the ``# --- runtime ---`` marker (then the same part of
+:mod:`.runtime_patterns`) into the generated module,
 whose import block includes every import listed here.  There is no
 ``from __future__ import annotations`` (here or in the generated module):
 annotations are evaluated once at import, which is much cheaper than the
@@ -24,6 +25,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from enum import Enum
 from typing import Any, ClassVar, Final, cast
+
+from cdpctl.codegen.runtime_patterns import _pattern_keywords
 
 # --- runtime ---
 STRICT_ENV: Final = "CDPCTL_TRACKING_STRICT"
@@ -184,30 +187,6 @@ def _format(_validator: Any, fmt: Any, instance: Any, schema: Any) -> Any:
         yield importlib.import_module("jsonschema").ValidationError(f"{instance!r} is not a valid {fmt}")
 
 
-def _pattern_keywords(translated: Mapping[str, str]) -> dict[str, Any]:
-    """The ``pattern`` keyword on RE2 (the ``google-re2`` package), as ``cdpctl validate`` matches it:
-    ECMA-262, in linear time; ``translated`` maps each plan pattern to its RE2 form.  Without
-    ``google-re2`` installed, jsonschema's own ``re`` matching is kept."""
-    try:
-        re2 = importlib.import_module("re2")
-    except ImportError:
-        return {}
-    options = re2.Options()
-    options.log_errors = False
-    compiled: dict[str, Any] = {}
-
-    def pattern(_validator: Any, patrn: Any, instance: Any, _schema: Any) -> Any:
-        if not isinstance(instance, str) or not isinstance(patrn, str):
-            return
-        search = compiled.get(patrn)
-        if search is None:
-            search = compiled[patrn] = re2.compile(translated.get(patrn, patrn), options).search
-        if search(instance) is None:
-            yield importlib.import_module("jsonschema").ValidationError(f"{instance!r} does not match {patrn!r}")
-
-    return {"pattern": pattern}
-
-
 def _field_key(call_type: str) -> str:
     return "traits" if call_type in ("identify", "group") else "properties"
 
@@ -280,11 +259,9 @@ def _classify(error: Any, field_key: str) -> list[tuple[str, str, str]]:
     schema = cast("dict[str, Any]", raw_schema) if isinstance(raw_schema, dict) else {}
     if keyword == "additionalProperties" and isinstance(instance, dict):
         planned = cast("dict[str, Any]", schema.get("properties", {}))
-        return [
-            ("unplanned_property", f"{base}.{name}", f"'{name}' is not in the tracking plan")
-            for name in cast("dict[str, Any]", instance)
-            if name not in planned
-        ]
+        listed: list[str] | None = getattr(error, "extras", None)
+        extras = listed or [name for name in cast("dict[str, Any]", instance) if name not in planned]
+        return [("unplanned_property", f"{base}.{name}", f"'{name}' is not in the tracking plan") for name in extras]
     if keyword == "pattern" and isinstance(schema.get("format"), str):
         return [("constraint_failed", base, f"{instance!r} is not a valid {schema['format']}")]
     return [(_CODES.get(keyword, "constraint_failed"), base, str(error.message))]
