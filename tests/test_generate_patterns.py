@@ -3,9 +3,10 @@
 ``pattern``, ``patternProperties`` and ``additionalProperties`` of the plan and of
 raw ``json_schema:`` blocks give the verdicts of cdpctl's own engine: ``\\d``,
 ``\\w`` and ``\\b`` are ASCII, ``\\s`` is ECMA's set, ``.`` stops at the four line
-terminators, ECMA named groups and ``\\p{...}`` work.  Without the ``google-re2``
-package the client rewrites the same forms for Python's ``re`` (checked in a
-process where ``re2`` and ``jsonschema_rs`` cannot be imported).
+terminators, ECMA named groups and ``\\p{...}`` work, in a block written in
+another dialect too.  Without the ``google-re2`` package the client rewrites
+the same forms for Python's ``re`` (checked in a process where ``re2`` and
+``jsonschema_rs`` cannot be imported).
 """
 
 from __future__ import annotations
@@ -45,6 +46,11 @@ events:
             '^\p{L}+$': {type: integer}
             '^\d+$': {type: string}
           additionalProperties: false
+      nested:
+        json_schema:
+          $schema: "https://json-schema.org/draft/2020-12/schema"
+          type: string
+          pattern: '^\p{L}\d$'
 """
 
 VALUES: list[tuple[str, Any]] = [
@@ -53,6 +59,7 @@ VALUES: list[tuple[str, Any]] = [
     ("letters", "h1"), ("other", "1"), ("other", "a"), ("control", "\u0001"), ("control", "A"), ("one", "😀"),
     ("one", "\u2028"), ("one", "\n"), ("mixed", "Ä"), ("mixed", "7"), ("mixed", "٣"), ("mixed", "a"),
     ("counts", {"abc": 1, "12": "x"}), ("counts", {"١٢": "x"}), ("counts", {"abc": "x"}), ("counts", {"a1": 1}),
+    ("nested", "a1"), ("nested", "a١"), ("nested", "11"),
 ]  # fmt: skip
 
 CHECK = """

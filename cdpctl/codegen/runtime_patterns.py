@@ -120,3 +120,29 @@ def _pattern_keywords(translated: Mapping[str, str]) -> dict[str, Any]:
             yield error
 
     return {"pattern": pattern, "patternProperties": pattern_properties, "additionalProperties": additional_properties}
+
+
+def _with_keywords(base: Any, keywords: Mapping[str, Any]) -> Any:
+    """``base`` (a jsonschema validator class) with ``keywords``, kept by every subschema that names another
+    dialect in ``$schema`` (a raw ``json_schema:`` block): jsonschema checks it with that dialect's class."""
+    validators, attrs = importlib.import_module("jsonschema.validators"), importlib.import_module("attrs")
+    made: dict[Any, Any] = {}
+
+    def extended(kind: Any) -> Any:
+        if kind not in made:
+            made[kind] = validators.extend(kind, {k: v for k, v in keywords.items() if k in kind.VALIDATORS})
+            made[made[kind]] = made[kind]
+            plain = made[kind].evolve
+
+            def evolve(self: Any, **changes: Any) -> Any:
+                evolved: Any = plain(self, **changes)
+                kind: Any = evolved.__class__
+                if kind in made and made[kind] is kind:
+                    return evolved
+                fields = {field.alias: getattr(evolved, field.name) for field in attrs.fields(kind) if field.init}
+                return extended(kind)(**fields)
+
+            made[kind].evolve = evolve
+        return made[kind]
+
+    return extended(base)
