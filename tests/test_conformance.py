@@ -244,9 +244,10 @@ def part_totals() -> dict[tuple[str, str], list[int]]:
 
 @pytest.mark.parametrize("page", ["README.md", "docs/conformance.md"])
 def test_the_published_tables_are_the_suite_run(page: str) -> None:
-    """The README and the conformance page show the counts this suite gives, per file and per part."""
+    """The README and the conformance page show the counts this suite gives per part; the conformance page
+    per file too (the README, a front page, links to it)."""
     text = (SUITE.parents[2] / page).read_text(encoding="utf-8")
-    missing = [line for line in table().splitlines() if line not in text]
+    missing = [line for line in table().splitlines() if line not in text] if page != "README.md" else []
     assert not missing, f"{page} is out of date (python tests/test_conformance.py): {missing[:5]}"
     labels = {"required": "required", "optional": "optional", "plan format": "format files"}
     for (draft, part), counts in part_totals().items():

@@ -10,14 +10,11 @@ import typer
 
 from cdpctl.commands._common import (
     PLAN_HELP,
-    handle_errors,
-    load_plan_arg,
-    refuse_overwriting,
-
     PLAN_OPTION_HELP,
     handle_errors,
     load_plan_arg,
     one_plan,
+    refuse_overwriting,
     refuse_overwriting_plan,
     write_text,
 )
