@@ -180,6 +180,7 @@ def test_gitignore_is_appended_once_and_other_files_are_never_overwritten(tmp_pa
     (other / ".pre-commit-config.yaml").write_text("repos: []\n", encoding="utf-8")
     refused = cdpctl(other, "init", "--yes")
     assert refused.returncode == 2 and "cdpctl: error: .pre-commit-config.yaml already exists" in refused.stderr
+    assert "--no-pre-commit" in refused.stderr
     assert sorted(path.name for path in other.iterdir()) == [".gitignore", ".pre-commit-config.yaml"]
     assert (other / ".gitignore").read_text(encoding="utf-8") == "*.log"  # nothing written when refused
     assert cdpctl(other, "init", "--yes", "--force").returncode == 0

@@ -240,7 +240,12 @@ def write_scaffold(root: Path, files: dict[str, str], force: bool) -> list[Path]
     existing = [path for path in targets if path.exists() and path != gitignore]
     if existing and not force:
         shown = ", ".join(str(path.relative_to(root)) for path in existing)
-        raise UsageError(f"{shown} already exist{'s' if len(existing) == 1 else ''}; use --force to overwrite")
+        skip = (
+            " (or --no-pre-commit to keep yours)"
+            if any(path.name == ".pre-commit-config.yaml" for path in existing)
+            else ""
+        )
+        raise UsageError(f"{shown} already exist{'s' if len(existing) == 1 else ''}; use --force to overwrite{skip}")
     written: list[Path] = []
     for path, text in targets.items():
         try:
