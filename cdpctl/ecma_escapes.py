@@ -180,9 +180,9 @@ class Reader:
         if letter in "pP":
             ranges_or_name = self.property()
             return self.property_text(ranges_or_name, letter == "P", in_class=False), True
-        if letter.isdigit() and letter != "0":
+        if letter in "123456789":
             end = start + 1
-            while end < len(self.src) and self.src[end].isdigit():
+            while end < len(self.src) and self.src[end] in "0123456789":
                 end += 1
             number = int(self.src[start + 1 : end]) if end - start < 12 else self.groups + 1
             if number > self.groups:
