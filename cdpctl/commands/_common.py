@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, NoReturn
 
-from cdpctl.errors import CdpctlError, PlanLoadError
+from cdpctl.errors import CdpctlError, PlanLoadError, UsageError
 
 if TYPE_CHECKING:
     from cdpctl.model import Plan
@@ -137,11 +137,12 @@ def refuse_overwriting(output: str | None, protected: Iterable[tuple[str, str]],
     """
     if not output or output == "-":
         return
-    from cdpctl.validation.targets import same_file
+    from cdpctl.validation.targets import refuse_writing_over
 
-    for kind, path in protected:
-        if same_file(output, path):
-            die(f"'{output}' is {kind}: writing {what} there would destroy it")
+    try:
+        refuse_writing_over([(what, output)], protected)
+    except UsageError as exc:
+        die(str(exc))
 
 
 def choose_format(requested: str | None, allowed: tuple[str, ...], default: str = "text") -> str:

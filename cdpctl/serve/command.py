@@ -84,12 +84,7 @@ def serve_main(plan: Plan, options: ServeOptions, fmt: str, live: bool, output: 
 
 def _refuse_writing_over(plan: Plan, capture: str | None, output: str | None) -> None:
     """``--capture`` and ``-o`` never write over (or append to) a file of the plan, nor both to one file."""
-    from cdpctl.validation.targets import same_file
+    from cdpctl.validation.targets import refuse_writing_over
 
     targets = [(what, path) for what, path in (("--capture", capture), ("the report (-o)", output)) if path and path != "-"]
-    for what, target in targets:
-        for file in plan.files:
-            if same_file(target, str(file)):
-                raise UsageError(f"'{target}' is a file of the plan: writing {what} there would destroy it")
-    if len(targets) == 2 and same_file(targets[0][1], targets[1][1]):
-        raise UsageError(f"--capture and the report (-o) would both write '{targets[0][1]}'")
+    refuse_writing_over(targets, (("a file of the plan", str(file)) for file in plan.files))

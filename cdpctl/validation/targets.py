@@ -40,9 +40,15 @@ def check_targets(
     output: str | None, split: str | None, sources: Iterable[Source], plan_files: Iterable[str]
 ) -> None:
     """Raise :class:`UsageError` when a file about to be written is the plan, an input, or another output."""
-    targets = written_paths(output, split)
     protected = [("a file of the plan", str(file)) for file in plan_files]
     protected += [("one of the inputs", source.path) for source in sources if not source.is_stdin]
+    refuse_writing_over(written_paths(output, split), protected)
+
+
+def refuse_writing_over(targets: list[tuple[str, str]], protected: Iterable[tuple[str, str]]) -> None:
+    """Raise :class:`UsageError` when a ``(what, path)`` target is one of the ``(kind, path)`` files read,
+    or two targets are one file."""
+    protected = list(protected)
     for what, target in targets:
         for kind, path in protected:
             if same_file(target, path):
