@@ -230,6 +230,7 @@ pages:
         ('"Signed Up 2024-05-01"', "a date", 14),
         ("Order 5f2b1c9e-8d4a-4b6e-9f1a-2c3d4e5f6a7b Viewed", "a UUID", 9),
         ("User usr93x1k2 Deleted", "an id", 8),
+        ("user_deleted_usr93x1k2_done", "an id", 16),
         ("Visited https://acme.com/x", "a URL", 11),
         ("Step 3 Completed", "a number", 8),
     ],
@@ -277,7 +278,16 @@ def test_dynamic_names_concatenated_ids_even_with_allow_numbers(name: str, what:
 
 
 @pytest.mark.parametrize(
-    "name", ["Order Completed", '"Error: Payment Failed"', "Video:Play Clicked", "Checkout Step 2 Viewed", "Version 2.0 Installed"]
+    "name",
+    [
+        "Order Completed",
+        '"Error: Payment Failed"',
+        "Video:Play Clicked",
+        "Checkout Step 2 Viewed",
+        "Version 2.0 Installed",
+        "signup_step_2_done",
+        "checkout-step-10-viewed",
+    ],
 )
 def test_dynamic_names_that_are_fixed_names_pass_with_allow_numbers(name: str) -> None:
     assert run("dynamic-event-name", EVENTS.format(name=name), allow_numbers=True) == []

@@ -137,3 +137,15 @@ def test_github_annotation_of_a_record_without_call_has_no_placeholder(tmp_path:
     annotation = next(line for line in result.stdout.splitlines() if "malformed_json" in line)
     assert f"file={data},line=1,title=malformed_json::does not parse as JSON" in annotation
     assert "-::-" not in result.stdout
+
+
+def test_configured_invalid_rate_may_be_a_percentage(tmp_path: Path, monkeypatch: Any) -> None:
+    data = tmp_path / "events.ndjson"
+    data.write_text(json.dumps(GOOD) + "\n" + json.dumps({**GOOD, "timestamp": "yesterday"}) + "\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    for setting, status in (("'50%'", 0), ("0.5", 0), ("'49%'", 1), ("'half'", 2), ("true", 2)):
+        (tmp_path / "cdpctl.yaml").write_text(f"plan: {PLAN.as_posix()}\nvalidate:\n  max_invalid_rate: {setting}\n", encoding="utf-8")
+        result = CliRunner().invoke(app, ["validate", str(data), "-q"])
+        assert result.exit_code == status, (setting, result.output)
+        if status == 2:
+            assert "validate.max_invalid_rate in the configuration must be" in result.stderr

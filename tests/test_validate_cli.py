@@ -316,6 +316,13 @@ def test_exit_statuses_and_tolerated_rate(tmp_path: Path) -> None:
     assert invoke(str(path), "--max-invalid-rate", "0.01").exit_code == 0
     assert invoke(str(path), "--max-invalid-rate", "0.005").exit_code == 1
     assert invoke(str(path), "--max-invalid-rate", "2").exit_code == 2
+    # a percentage says the same
+    assert invoke(str(path), "--max-invalid-rate", "1%").exit_code == 0
+    assert invoke(str(path), "--max-invalid-rate", "0.5%").exit_code == 1
+    for wrong in ("150%", "one percent", "nan", "%"):
+        result = invoke(str(path), "--max-invalid-rate", wrong)
+        assert result.exit_code == 2 and "--max-invalid-rate must be" in result.output
+        assert "Traceback" not in result.output
     assert invoke(str(tmp_path / "missing.ndjson")).exit_code == 2
     assert invoke(str(path), "--format", "xml").exit_code == 2
     assert invoke(str(path), "--jobs", "0").exit_code == 2

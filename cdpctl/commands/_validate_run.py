@@ -31,7 +31,8 @@ class ValidateArgs:
     fmt: str | None = None
     output: str | None = None
     split: str | None = None
-    max_invalid_rate: float | None = None
+    max_invalid_rate: float | str | None = None
+    """A share (``0.05``) or a percentage (``"5%"``)."""
     jobs: int | None = None
     engine: str = "local"
     spark_master: str | None = None
@@ -56,13 +57,10 @@ def run_validate(args: ValidateArgs) -> None:
         if unknown:
             die(f"validate.{unknown[0]} in the configuration is not a validate setting; known: format, jobs, max_invalid_rate")
         chosen = choose_format(args.fmt if args.fmt is not None else _setting_str(settings, "format"), FORMATS)
-        rate = (
-            args.max_invalid_rate
-            if args.max_invalid_rate is not None
-            else _setting_float(settings, "max_invalid_rate", 0.0)
-        )
-        if not 0.0 <= rate <= 1.0:
-            die("--max-invalid-rate must be between 0 and 1")
+        if args.max_invalid_rate is not None:
+            rate = invalid_rate(args.max_invalid_rate, "--max-invalid-rate")
+        else:
+            rate = invalid_rate(settings.get("max_invalid_rate", 0.0), "validate.max_invalid_rate in the configuration")
         workers = args.jobs if args.jobs is not None else _setting_int(settings, "jobs")
         if workers is not None and workers < 1:
             die("--jobs must be at least 1")
@@ -175,11 +173,22 @@ def _setting_str(settings: dict[str, Any], key: str) -> str | None:
     return value
 
 
-def _setting_float(settings: dict[str, Any], key: str, default: float) -> float:
-    value = settings.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        die(f"validate.{key} in the configuration must be a number")
-    return float(value)
+def invalid_rate(value: object, where: str) -> float:
+    """The share of failing records tolerated: a number from 0 to 1 (``0.05``) or a percentage (``"5%"``)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        die(f"{where} must be a share from 0 to 1 (0.05) or a percentage (5%)")
+    if isinstance(value, str):
+        text = value.strip()
+        percent = text.endswith("%")
+        try:
+            number = float(text[:-1] if percent else text)
+        except ValueError:
+            die(f"{where} must be a share from 0 to 1 (0.05) or a percentage (5%); got '{value}'")
+        value = number / 100 if percent else number
+    rate = float(value)
+    if not 0.0 <= rate <= 1.0:  # NaN fails too
+        die(f"{where} must be between 0 and 1 (or 0% and 100%)")
+    return rate
 
 
 def _setting_int(settings: dict[str, Any], key: str) -> int | None:

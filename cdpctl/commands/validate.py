@@ -38,10 +38,10 @@ def validate_command(
         help="Write valid.ndjson, invalid.ndjson (violations under context.violations) and malformed.txt here.",
         show_default=False,
     ),
-    max_invalid_rate: Optional[float] = typer.Option(
+    max_invalid_rate: Optional[str] = typer.Option(
         None,
         "--max-invalid-rate",
-        help="Exit 0 while the share of invalid and malformed records is at most this (e.g. 0.01). Default 0.",
+        help="Exit 0 while the share of invalid and malformed records is at most this (0.01 or 1%). Default 0.",
         show_default=False,
     ),
     jobs: Optional[int] = typer.Option(

@@ -42,7 +42,9 @@ DETECTORS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     ("a concatenated id", CONCATENATED_ID),
-    ("an id", re.compile(r"\b(?=[A-Za-z_-]*\d)(?=\d*[A-Za-z])[A-Za-z0-9_-]{6,}\b")),
+    # a run of letters and digits mixed, 6 or more long ('usr93x1k2'): separators end it, so the numbered
+    # step of a snake_case or kebab-case name ('signup_step_2_done') is a number, not an id
+    ("an id", re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z0-9]{6,}(?![A-Za-z0-9])")),
     ("a number", re.compile(r"\d+")),
 )
 
@@ -89,7 +91,8 @@ RULE = Rule(
         "turns every value into an event of its own: the plan cannot govern them and analytics tools "
         "drown in event names. The value belongs in a property. Template syntaxes left in a name are "
         "caught too ('Screen Viewed ${name}', '{name}', '{{name}}', '%s', '%(name)s', '<name>', ':name'), "
-        "and so is an id pasted on the end ('Viewed_42', a trailing UUID). The finding points at the first dynamic "
+        "and so is an id pasted on the end ('Viewed_42', a trailing UUID). A numbered step inside a snake_case or "
+        "kebab-case name ('signup_step_2_done') is a number, not an id. The finding points at the first dynamic "
         "part of the name. 'allow' lists regular expressions of names that are fine as written (a product "
         "called 'Web3', say), and 'allow_numbers' accepts plain numbers while still catching ids and dates."
     ),
