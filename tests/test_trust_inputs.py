@@ -96,6 +96,22 @@ def test_truncated_gzip_is_exit_2_in_every_format(tmp_path: Path) -> None:
     assert "FAIL: 1 input not read to the end" in text
 
 
+@pytest.mark.parametrize("compression", ["gzip", "zstd"])
+@pytest.mark.parametrize("tail", [b"this is not compressed", b"\x1f\x8b\x08\x00", b"\x28\xb5\x2f\xfd\x00"])
+def test_junk_after_a_whole_member_keeps_the_lines_before_it(tmp_path: Path, compression: str, tail: bytes) -> None:
+    """A small file whose one whole member (frame) is followed by junk or a cut second one: its lines are
+    all validated and counted, and the input is named as not read to the end (exit 2)."""
+    compress = gzip.compress if compression == "gzip" else zstandard.ZstdCompressor().compress
+    path = tmp_path / ("events.ndjson.gz" if compression == "gzip" else "events.ndjson.zst")
+    path.write_bytes(compress(LINE * 46) + tail)
+    result = cdpctl(str(path), "-f", "json")
+    no_traceback(result)
+    assert result.returncode == 2
+    document = report(result)
+    assert document["summary"]["valid"] == 46 and document["summary"]["unreadable"] == 1
+    assert str(path) in document["input_errors"][0]
+
+
 def test_whole_zstd_with_several_frames_checksums_and_a_skippable_frame_is_ok(tmp_path: Path) -> None:
     skippable = b"\x50\x2a\x4d\x18" + (5).to_bytes(4, "little") + b"12345"
     parts = [

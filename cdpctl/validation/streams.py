@@ -273,14 +273,17 @@ def open_source(source: Source) -> Opened:
     if magic.startswith(GZIP_MAGIC):
         import gzip
 
-        stream: BinaryIO = io.BufferedReader(gzip.GzipFile(fileobj=buffered, mode="rb"), buffer_size=1024 * 1024)
+        # read through GzipFile.read1 (one decompression step a call), never a buffer that fills itself with
+        # many: a damaged member or junk after the last one then raises in a call that returned nothing, and
+        # every line decompressed before it is validated
+        stream: BinaryIO = gzip.GzipFile(fileobj=buffered, mode="rb")  # type: ignore[assignment]
         opened = Opened(source, stream, "gzip", counter, regular)
     elif magic.startswith(ZSTD_MAGIC):
         import zstandard
 
         counter.watch(ZstdFrames())
         reader = zstandard.ZstdDecompressor().stream_reader(buffered, read_across_frames=True)
-        opened = Opened(source, io.BufferedReader(reader, buffer_size=1024 * 1024), "zstd", counter, regular)
+        opened = Opened(source, reader, "zstd", counter, regular)  # read1, one step a call (as gzip above)
     elif magic.startswith(UTF16_BOMS):  # text saved as UTF-16 (PowerShell's '>' does): read it as UTF-8
         stream = io.BufferedReader(_Utf16AsUtf8(buffered), buffer_size=1024 * 1024)
         opened = Opened(source, stream, "utf-16", counter, regular)
