@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import importlib
 import os
+import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -71,4 +72,26 @@ def __getattr__(name: str) -> typer.Typer:
 
 
 def main() -> None:
-    build_app()(prog_name="cdpctl")  # the same name in help and errors under 'python -m cdpctl' too
+    """Run the command line; a report that could not be written to stdout (a full disk) is exit 2, one line."""
+    try:
+        build_app()(prog_name="cdpctl")  # the same name in help and errors under 'python -m cdpctl' too
+        status: object = 0
+    except SystemExit as done:
+        status = done.code
+    except OSError as exc:  # past a command's own checks: a write to stdout on a full disk, a device error
+        status = _failed(f"cannot write the output: {exc.strerror or exc}")
+    try:
+        sys.stdout.flush()
+    except OSError as exc:  # what the command wrote is not all out: the report is cut short
+        status = _failed(f"cannot write the output: {exc.strerror or exc}")
+    raise SystemExit(status)
+
+
+def _failed(message: str) -> int:
+    """Say ``message`` on stderr and silence stdout, which failed.  Exit status 2."""
+    from cdpctl.commands._common import silence_stdout
+
+    silence_stdout()
+    sys.stderr.write(f"cdpctl: error: {message}\n")
+    sys.stderr.flush()
+    return 2

@@ -41,6 +41,17 @@ def die(message: str, code: int = 2, hint: str | None = None) -> NoReturn:
     exit_with(code)
 
 
+def silence_stdout() -> None:
+    """Point stdout, whose writes failed (a full disk), at the null device: what is still buffered is
+    dropped, and leaving does not fail on it again (Python's own message and exit status 120)."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):  # pragma: no cover - stdout without a file descriptor
+        pass
+
+
 @contextmanager
 def handle_errors() -> Iterator[None]:
     """Turn cdpctl's own errors into a clear message on stderr and their exit code, never a traceback."""

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from cdpctl.commands._common import choose_format, die, exit_with, handle_errors, load_plan_arg
+from cdpctl.commands._common import choose_format, die, exit_with, handle_errors, load_plan_arg, silence_stdout
 
 if TYPE_CHECKING:
     from cdpctl.validation.runner import ProgressHook, RunResult
@@ -261,6 +261,7 @@ def _write_report(result: RunResult, fmt: str, output: str | None, plan: Any, ev
         except BrokenPipeError:
             raise  # nobody reads: ends quietly with exit 1, as for every command
         except OSError as exc:
+            silence_stdout()
             die(f"cannot write the report to standard output: {exc.strerror or exc}")
         return
     try:
