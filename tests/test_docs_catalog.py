@@ -145,6 +145,10 @@ def test_logs_take_several_paths_after_one_option(tmp_path: Path) -> None:
         assert records == sum(1 for path in (DIRTY, CLEAN) for line in path.read_text().splitlines() if line.strip())
     same = _cli("docs", "--plan", str(PLAN), "--out", str(tmp_path / "p"), "--logs", str(DIRTY), str(CLEAN))
     assert same.returncode == 0 and (tmp_path / "p" / "data.js").read_bytes() == (tmp_path / "3" / "data.js").read_bytes()
+    # the plan after the logs: the one YAML file among the paths is the plan
+    after = _cli("docs", "--out", str(tmp_path / "after"), "--logs", str(DIRTY), str(CLEAN), str(PLAN))
+    assert after.returncode == 0, after.stderr
+    assert (tmp_path / "after" / "data.js").read_bytes() == (tmp_path / "3" / "data.js").read_bytes()
     extra = _cli("docs", str(PLAN), str(CLEAN), "--out", str(tmp_path / "x"))
     assert extra.returncode == 2 and "unexpected extra argument" in extra.stderr
 

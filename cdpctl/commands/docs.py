@@ -34,7 +34,9 @@ def docs_command(
 
     positional = list(plan_argument or [])
     if plan is None and positional:
-        plan = positional.pop(0)
+        # `--logs a.ndjson b.ndjson plan.yaml`: the one YAML file among the paths is the plan, wherever it is
+        plans = [path for path in positional if path.lower().endswith((".yaml", ".yml"))]
+        plan = positional.pop(positional.index(plans[0]) if logs and len(plans) == 1 else 0)
     elif positional and positional[0] == plan:
         positional.pop(0)
     if positional and not logs:
