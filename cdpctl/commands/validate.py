@@ -45,7 +45,7 @@ def validate_command(
         show_default=False,
     ),
     jobs: Optional[int] = typer.Option(
-        None, "--jobs", "-j", help="Worker processes (default: the number of cores).", show_default=False
+        None, "--jobs", "-j", help="Processes validating at once, this one included (default: the number of cores).", show_default=False
     ),
     engine: str = typer.Option(
         "local",

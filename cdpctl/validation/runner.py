@@ -243,20 +243,36 @@ def _run_pool(
     blocks: Iterator[Block],
     take: Callable[[BlockResult], None],
 ) -> None:
+    """Validate ``blocks`` with ``jobs - 1`` worker processes and this one: every ``jobs``-th block is this
+    process's own (a core of ``jobs`` is not left to a parent that only waits), validated while a worker's
+    result is not ready yet; results are merged in input order."""
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    window: deque[Future[BlockResult]] = deque()
+    window: deque[_Pending] = deque()
     pool = ProcessPoolExecutor(
-        max_workers=jobs, mp_context=_pool_context(), initializer=_init_worker, initargs=(validator,)
+        max_workers=jobs - 1, mp_context=_pool_context(), initializer=_init_worker, initargs=(validator,)
     )
+
+    def take_first() -> None:
+        first = window[0]
+        while first.future is not None and not first.future.done():
+            own = next((item for item in window if item.block is not None), None)
+            if own is None:
+                break
+            own.run(validator, split)  # this process's next block, while the worker's is not ready
+        take(window.popleft().result(validator, split))
+
     try:
-        for block in blocks:
-            window.append(pool.submit(_work, block, split))
+        for index, block in enumerate(blocks):
+            if index % jobs == jobs - 1:
+                window.append(_Pending(block=block))
+            else:
+                window.append(_Pending(future=pool.submit(_work, block, split)))
             if len(window) >= 2 * jobs:
-                take(window.popleft().result())
+                take_first()
         while window:
-            take(window.popleft().result())
+            take_first()
     except BrokenProcessPool as exc:
         _stop_pool(pool)
         raise CdpctlError(f"a worker process died ({exc}); try fewer --jobs or --jobs 1") from exc
@@ -264,6 +280,28 @@ def _run_pool(
         _stop_pool(pool)
         raise
     pool.shutdown(wait=True)
+
+
+@dataclass
+class _Pending:
+    """A block handed out and not merged yet: a worker's (``future``) or this process's own (``block``
+    until validated, then ``done``)."""
+
+    future: Future[BlockResult] | None = None
+    block: Block | None = None
+    done: BlockResult | None = None
+
+    def run(self, validator: Validator, split: bool) -> None:
+        assert self.block is not None
+        self.done, self.block = run_block(validator, self.block, split), None
+
+    def result(self, validator: Validator, split: bool) -> BlockResult:
+        if self.future is not None:
+            return self.future.result()
+        if self.done is None:
+            self.run(validator, split)
+        assert self.done is not None
+        return self.done
 
 
 def _stop_pool(pool: Any) -> None:
