@@ -46,6 +46,9 @@ FIRST_LETTERS = {kind[:1].encode(): index for index, kind in enumerate(CALL_TYPE
 """The :data:`TYPE_HINT` group number of each call type, by its first letter (all six differ; read as
 ``raw[9:10]``, a slice: a line may end right after :data:`TYPE_FIRST`)."""
 
+FIRST_TEN = {TYPE_FIRST + letter: index for letter, index in FIRST_LETTERS.items()}
+"""The same, by the first ten bytes of a message (``raw[:10]``: one slice and one lookup a line)."""
+
 TAGS = {"track": "event", "page": "name", "screen": "name", "identify": "type", "group": "type"}
 """The field that tags the members of each call type's union."""
 
@@ -178,4 +181,4 @@ def route_index(raw: bytes) -> int:
     return 0 if found is None else found.lastindex or 0
 
 
-__all__ = ["CALL_TYPES", "EAGER_UNION", "FIRST_LETTERS", "TYPE_FIRST", "TYPE_HINT", "WholeUnion", "fixed_route", "route_index"]
+__all__ = ["CALL_TYPES", "EAGER_UNION", "FIRST_LETTERS", "FIRST_TEN", "TYPE_FIRST", "TYPE_HINT", "WholeUnion", "fixed_route", "route_index"]
