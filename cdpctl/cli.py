@@ -27,11 +27,13 @@ def _version(value: bool) -> None:
 
 
 @functools.cache
-def build_app() -> typer.Typer:
-    """The typer application with every command of :data:`cdpctl.commands.COMMAND_MODULES` (built once)."""
+def build_app(only: str | None = None) -> typer.Typer:
+    """The typer application with every command of :data:`cdpctl.commands.COMMAND_MODULES` (built once);
+    ``only``: with that command alone (the run of one command; the same definition, none of the others'
+    parameters built)."""
     import typer
 
-    from cdpctl.commands import COMMAND_MODULES
+    from cdpctl.commands import COMMAND_MODULES, COMMANDS
     from cdpctl.commands._usage import RootGroup
 
     app = typer.Typer(
@@ -60,9 +62,27 @@ def build_app() -> typer.Typer:
         if no_cache:
             os.environ["CDPCTL_NO_CACHE"] = "1"  # read by cdpctl.plan_cache, in this process and its workers
 
-    for name in (*COMMAND_MODULES, "version"):
+    for name in (COMMANDS[only],) if only is not None else (*COMMAND_MODULES, "version"):
         importlib.import_module(f"cdpctl.commands.{name}").register(app)
     return app
+
+
+ROOT_FLAGS = ("--no-cache",)
+"""Root options that may come before the command name and leave it the one command run."""
+
+
+def command_named(args: list[str]) -> str | None:
+    """The command ``args`` run, when they name one (``None``: help, the version, a mistyped name, no
+    command: the whole application answers, with every command listed)."""
+    from cdpctl.commands import COMMANDS
+
+    for arg in args:
+        if arg in ROOT_FLAGS:
+            continue
+        if arg == "--version":  # answered by the root option, before any command: the smallest one will do
+            return "version"
+        return arg if arg in COMMANDS else None
+    return None
 
 
 def __getattr__(name: str) -> typer.Typer:
@@ -74,7 +94,8 @@ def __getattr__(name: str) -> typer.Typer:
 def main() -> None:
     """Run the command line; a report that could not be written to stdout (a full disk) is exit 2, one line."""
     try:
-        build_app()(prog_name="cdpctl")  # the same name in help and errors under 'python -m cdpctl' too
+        # the same name in help and errors under 'python -m cdpctl' too
+        build_app(command_named(sys.argv[1:]))(prog_name="cdpctl")
         status: object = 0
     except SystemExit as done:
         status = done.code

@@ -203,3 +203,32 @@ def test_serve_example_runs_as_printed(tmp_path: Path) -> None:
     assert '{"success":true}' in done.stdout
     assert "unplanned_event" in done.stdout and "Signed Up" in done.stdout
     assert (work / "session.ndjson").read_text().count("\n") == 1
+
+
+def test_the_run_of_one_command_builds_that_command_alone_with_the_same_help() -> None:
+    """``cdpctl NAME ...`` builds the application with command NAME alone (start-up): the map of names to
+    modules names every command of the whole application, and the help of each is the same either way."""
+    from cdpctl.cli import build_app, command_named
+    from cdpctl.commands import COMMANDS as MODULES
+
+    top = sorted(path[0] for path in COMMANDS if len(path) == 1)
+    assert sorted(MODULES) == top
+    for name in top:
+        alone = typer.main.get_command(build_app(name))
+        together = {other for other, module in MODULES.items() if module == MODULES[name]}  # import, export, init
+        assert set(alone.commands) == together  # type: ignore[attr-defined]
+        assert CliRunner().invoke(build_app(name), [name, "--help"], env=ENV).stdout == _help([name])
+    assert command_named(["validate", "x.ndjson"]) == "validate"
+    assert command_named(["--no-cache", "lint", "plan.yaml"]) == "lint"
+    assert command_named(["--version"]) == "version"
+    for whole in (["--help"], ["valdate"], [], ["--no-cache"], ["-h", "validate"]):
+        assert command_named(whole) is None
+
+
+def test_one_command_run_as_a_process_answers_as_the_whole_application() -> None:
+    whole_app = "import sys; from cdpctl.cli import build_app; sys.argv[0] = 'cdpctl'; build_app()(prog_name='cdpctl')"
+    for args in (["validate", "--help"], ["generate"], ["lint", "--bogus"], ["--no-cache", "schema", "--help"], ["--version"]):
+        env = {**os.environ, **ENV}
+        done = subprocess.run([sys.executable, "-m", "cdpctl", *args], cwd=ROOT, capture_output=True, text=True, env=env)
+        whole = subprocess.run([sys.executable, "-c", whole_app, *args], cwd=ROOT, capture_output=True, text=True, env=env)
+        assert (done.returncode, done.stdout, done.stderr) == (whole.returncode, whole.stdout, whole.stderr), args

@@ -128,16 +128,14 @@ def plan_hint(path: str) -> str | None:
 
 
 def refuse_overwriting_plan(output: str | None, plan: Plan) -> None:
-    """Exit 2 when ``output`` is one of the plan's files (a report written there would destroy the plan)."""
+    """Exit 2 when ``output`` is one of the plan's files (a report written there would destroy the plan);
+    the same file as :func:`refuse_overwriting` finds it (links, a case-folded spelling)."""
     if not output or output == "-":
         return
-    for file in plan.files:
-        try:
-            same = os.path.samefile(file, output)
-        except OSError:  # the output does not exist yet, or the file came from a git revision
-            continue
-        if same:
-            die(f"'{output}' is a file of the plan; writing there would destroy it")
+    from cdpctl.validation.targets import same_file
+
+    if any(same_file(str(file), output) for file in plan.files):
+        die(f"'{output}' is a file of the plan; writing there would destroy it")
 
 
 def refuse_overwriting(output: str | None, protected: Iterable[tuple[str, str]], what: str = "the report (-o)") -> None:
