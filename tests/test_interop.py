@@ -123,22 +123,6 @@ def test_required_at_every_level_and_additional_properties() -> None:
     assert plan.events["E"].fields["a"].properties["b"].required
 
 
-def test_blank_property_names_are_dropped_with_a_note_and_the_plan_loads() -> None:
-    """A plan cannot name a property '' (nor only spaces): one listed in 'required' or defined in
-    'properties', at any level, is dropped with a lossy note, and what import writes loads."""
-    schema = {
-        "type": "object",
-        "required": ["", "a"],
-        "properties": {"": {"type": "string"}, " ": {}, "a": {"type": "object", "required": [""], "properties": {}}},
-    }
-    for extract in (True, False):
-        document, result = imported({"E": schema, "F": schema}, extract=extract)
-        plan = load_plan_text(result.text)
-        assert set(plan.events["E"].fields) == {"a"} and plan.events["E"].fields["a"].required
-        dropped = [note for note in result.notes if "blank name" in note.message]
-        assert {note.pointer.rsplit("/properties/properties", 1)[-1] for note in dropped} == {"", "/a"}
-
-
 def test_common_rule_becomes_common_section_and_applies_to_every_call() -> None:
     document = {
         "name": "P",

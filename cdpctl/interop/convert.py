@@ -40,8 +40,21 @@ BOOKKEEPING = ("id", "$id", "$schema", "key", "labels", "eventMetadata")
 """Segment's own bookkeeping in rule schemas: no effect on validation, not imported."""
 ANNOTATIONS = ("title", "default", "$comment", "readOnly", "writeOnly", "contentMediaType", "contentEncoding")
 """Annotations without effect on validation that the plan format has no key for (reported, not imported)."""
-HANDLED = {"type", "description", "enum", "const", "items", "properties", "required", "additionalProperties"}
-HANDLED |= {"deprecated", "examples", *CONSTRAINTS, *BOOKKEEPING, *ANNOTATIONS}
+HANDLED = {
+    "type",
+    "description",
+    "enum",
+    "const",
+    "items",
+    "properties",
+    "required",
+    "additionalProperties",
+    "deprecated",
+    "examples",
+    *CONSTRAINTS,
+    *BOOKKEEPING,
+    *ANNOTATIONS,
+}
 JSON_TYPES = ("string", "integer", "number", "boolean", "object", "array", "null")
 SCHEMA_MAPS = ("properties", "patternProperties", "definitions", "$defs", "dependencies")
 SCHEMA_ONE = ("additionalProperties", "additionalItems", "not", "contains", "propertyNames", "if", "then", "else")
@@ -193,10 +206,6 @@ class Converter:
         if required is not None and not (isinstance(required, list) and all(isinstance(n, str) for n in required)):
             self.lossy(path, pointer_join(pointer, "required"), "'required' is not a list of names; ignored")
         names = [name for name in required if isinstance(name, str)] if isinstance(required, list) else []
-        if any(not name.strip() for name in [*names, *(props if isinstance(props, dict) else ())]):
-            self.lossy(path, pointer, "a property with a blank name cannot be planned; dropped")
-            names = [name for name in names if name.strip()]
-            props = {name: sub for name, sub in props.items() if name.strip()} if isinstance(props, dict) else props
         result: dict[str, Any] = {}
         if isinstance(props, dict):
             for name, sub in props.items():
