@@ -123,6 +123,16 @@ def test_required_at_every_level_and_additional_properties() -> None:
     assert plan.events["E"].fields["a"].properties["b"].required
 
 
+def test_a_recurring_blank_property_name_is_not_extracted_and_the_plan_loads() -> None:
+    """A property named '' (or only spaces) may be planned in a call, not in the shared library: import
+    keeps each use where it is, and what it writes loads."""
+    schema = {"type": "object", "required": ["", "a"], "properties": {"": {"type": "string"}, " ": {}, "a": {}}}
+    document, result = imported({"E": schema, "F": schema})
+    plan = load_plan_text(result.text)
+    assert "" not in (document.get("properties") or {}) and " " not in (document.get("properties") or {})
+    assert set(plan.events["E"].fields) == {"", " ", "a"} and plan.events["F"].fields[""].required
+
+
 def test_common_rule_becomes_common_section_and_applies_to_every_call() -> None:
     document = {
         "name": "P",

@@ -67,8 +67,8 @@ def extract_shared(document: dict[str, Any], comments: dict[Path, list[str]]) ->
             keys.setdefault(name, set()).add(_key(definition))
     library: dict[str, Any] = dict(document.get("properties") or {})
     for name, uses in seen.items():
-        if len(uses) < 2 or len(keys[name]) != 1 or name in library:
-            continue
+        if len(uses) < 2 or len(keys[name]) != 1 or name in library or not name.strip():
+            continue  # a blank name stays where it is: the shared library cannot hold one
         first_path, first, _ = uses[0]
         library[name] = copy.deepcopy({k: v for k, v in first.items() if k != "required"})
         if "properties" not in first and "items" not in first and first_path not in comments:
