@@ -118,6 +118,18 @@ def test_plan_that_does_not_load_exits_2_with_every_problem(project: Path) -> No
     assert run("missing.yaml").exit_code == 2
 
 
+def test_a_plan_that_does_not_load_names_its_bad_patterns_too(project: Path) -> None:
+    """CP303 reports a pattern of a plan that loads; when the plan does not load, its bad patterns are
+    among the load problems (they showed only once the other problems were fixed)."""
+    (project / "broken.yaml").write_text(
+        "events:\n  A Viewed:\n    properties:\n      x: {type: strng}\n      y: {type: string, pattern: '(['}\n"
+    )
+    result = run("broken.yaml")
+    assert result.exit_code == 2
+    assert "broken.yaml:4:" in result.output and "unknown type 'strng'" in result.output
+    assert "broken.yaml:5:" in result.output and "not a valid regular expression" in result.output
+
+
 def test_github_format_and_automatic_choice(project: Path) -> None:
     result = run("plan.yaml", env={"GITHUB_ACTIONS": "true"})
     assert result.exit_code == 1

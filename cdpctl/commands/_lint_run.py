@@ -19,6 +19,7 @@ from cdpctl.commands._common import (
     one_plan,
     refuse_overwriting_plan,
 )
+from cdpctl.errors import PlanLoadError
 
 if TYPE_CHECKING:
     from cdpctl.lint.runner import LintReport
@@ -58,7 +59,11 @@ def run_lint(args: LintArgs) -> None:
         from cdpctl.lint.runner import lint_plan
 
         config = load_lint_config()
-        loaded = load_plan_arg(plan, check_patterns=False)  # CP303 reports each pattern construct
+        try:
+            loaded = load_plan_arg(plan, check_patterns=False)  # CP303 reports each pattern construct
+        except PlanLoadError:  # no plan to lint: every load problem at once, the patterns' among them
+            load_plan_arg(plan)
+            raise
         refuse_overwriting_plan(args.output, loaded)
         report = lint_plan(loaded, config, report_unused_disables=args.report_unused_disables)
         threshold = args.fail_on or config.fail_on or "error"
