@@ -106,6 +106,32 @@ def test_json_schema_changes() -> None:
     assert [c.rule for c in flagged] == ["property-became-required", "description-changed"]
 
 
+def test_json_schema_changes_of_known_extent() -> None:
+    """A raw schema that accepts every value or none: the change is decided, and named true or false."""
+
+    def prop(text: str) -> str:
+        return "events:\n  A:\n    properties:\n      v: " + text + "\n"
+
+    def rule_of(old: str, new: str) -> tuple[str, str, str, str]:
+        (change,) = changes(prop(old), prop(new))
+        return change.rule, change.producer, change.consumer, change.message
+
+    closed = rule_of("{json_schema: true}", "{json_schema: false}")
+    assert closed == ("json-schema-narrowed", "breaking", "info", "the raw JSON Schema of property 'v' changed from true to false")
+    assert rule_of("{json_schema: false}", "{json_schema: true}")[:3] == ("json-schema-widened", "info", "breaking")
+    # to or from a schema cdpctl cannot size: decided by the known side
+    assert rule_of("{json_schema: {}}", "{json_schema: {type: string}}")[0] == "json-schema-narrowed"
+    assert rule_of("{json_schema: {type: string}}", "{json_schema: {}}")[0] == "json-schema-widened"
+    assert rule_of("{json_schema: {type: string}}", "{json_schema: false}")[0] == "json-schema-narrowed"
+    assert rule_of("{json_schema: false}", "{json_schema: {type: string}}")[0] == "json-schema-widened"
+    assert rule_of("{type: string}", "{json_schema: true}")[3] == "property 'v' is now defined by a raw JSON Schema: true"
+    # two schemas of unknown extent: still a warning for both sides
+    assert rule_of("{json_schema: {type: string}}", "{json_schema: {type: number}}")[:3] == (
+        "json-schema-changed", "warning", "warning"
+    )
+    assert changes(prop("{json_schema: true}"), prop("{json_schema: {}}")) == []
+
+
 def test_json_schema_in_common_and_renames() -> None:
     old = "common:\n  properties:\n    v: {json_schema: {type: [string, number]}}\n" + EVENTS
     new = "common:\n  properties:\n    v: {json_schema: {type: [string, \"null\"]}}\n" + EVENTS

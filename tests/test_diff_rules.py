@@ -90,6 +90,8 @@ CASES: list[tuple[str, str, str, str, str]] = [
         "json-schema-changed", WARN, WARN,
         props("v: {json_schema: {type: [string, number]}}"), props("v: {json_schema: {type: [string, number, boolean]}}"),
     ),
+    ("json-schema-narrowed", BREAK, INFO, props("v: {json_schema: true}"), props("v: {json_schema: false}")),
+    ("json-schema-widened", INFO, BREAK, props("v: {json_schema: false}"), props("v: {json_schema: true}")),
     # constraints
     ("enum-value-added", INFO, WARN, props("c: {type: string, enum: [USD]}"), props("c: {type: string, enum: [USD, EUR]}")),
     ("enum-value-removed", BREAK, INFO, props("c: {type: string, enum: [USD, EUR]}"), props("c: {type: string, enum: [USD]}")),

@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from cdpctl.diff import constraints, docs
+from cdpctl.diff import constraints, docs, raw
 from cdpctl.diff.rules import Change, Example, Rule, Where, field_name, show
 from cdpctl.errors import Pos
 from cdpctl.model import Property
@@ -129,6 +129,7 @@ RULES: tuple[Rule, ...] = (
     ADDITIONAL_PROPERTIES_CLOSED,
     ADDITIONAL_PROPERTIES_OPENED,
     JSON_SCHEMA_CHANGED,
+    *raw.RULES,
 )
 
 _WIDER = {("integer", "number")}
@@ -296,13 +297,15 @@ def compare_raw_property(where: Where, path: str, old: Property, new: Property) 
     noun = where.noun
     before, after = validation_schema(old), validation_schema(new)
     if show(before) != show(after):
+        was, now = raw.written(before) or show(before), raw.written(after) or show(after)
         if "json_schema" not in old.extra:
-            message = f"{noun} '{name}' is now defined by a raw JSON Schema: {show(after)}"
+            message = f"{noun} '{name}' is now defined by a raw JSON Schema: {now}"
         elif "json_schema" not in new.extra:
-            message = f"{noun} '{name}' is no longer defined by a raw JSON Schema (it was {show(before)})"
+            message = f"{noun} '{name}' is no longer defined by a raw JSON Schema (it was {was})"
         else:
-            message = f"the raw JSON Schema of {noun} '{name}' changed from {show(before)} to {show(after)}"
-        yield where.change(JSON_SCHEMA_CHANGED, path, message, before, after, new.key_pos.get("json_schema", new.pos))
+            message = f"the raw JSON Schema of {noun} '{name}' changed from {was} to {now}"
+        rule = raw.raw_rule(before, after) or JSON_SCHEMA_CHANGED
+        yield where.change(rule, path, message, before, after, new.key_pos.get("json_schema", new.pos))
     yield from _flag_changes(where, path, old, new)
     yield from docs.compare_description(
         where, path, old.description, new.description, new.key_pos.get("description", new.pos)
