@@ -267,3 +267,55 @@ def test_shipped_plans_lint_clean_under_recommended(plan: Path, monkeypatch: pyt
     document = json.loads(result.stdout)
     assert document["findings"] == [], [f"{f['line']}:{f['column']} {f['rule']} {f['message']}" for f in document["findings"]]
     assert result.exit_code == 0
+
+
+UNLOADABLE = "plan: Bad\nversion: 1.0.0\nevents:\n  A:\n    properties:\n      x: {type: strin}\n"
+
+
+def test_a_plan_that_does_not_load_is_reported_in_every_format(project: Path) -> None:
+    """Where CI shows findings (annotations, SARIF, JUnit, JSON, markdown) the load problems show too, as
+    CP000 plan-load errors at their positions; the exit status is 2 and stderr names them as before."""
+    (project / "plan.yaml").write_text(UNLOADABLE)
+    problem = "unknown type 'strin' for property 'x' (did you mean 'string'?)"
+    for fmt in ("json", "github", "sarif", "junit", "markdown", "text"):
+        result = run("plan.yaml", "-f", fmt, "--fail-on", "never")
+        assert result.exit_code == 2, fmt
+        assert f"plan.yaml:6:17: {problem}" in result.stderr, fmt
+        if fmt == "json":
+            document = json.loads(result.stdout)
+            finding = {"rule": "plan-load", "code": "CP000", "severity": "error", "message": problem,
+                       "file": "plan.yaml", "line": 6, "column": 17}  # fmt: skip
+            assert document["findings"] == [finding]
+            assert document["summary"]["failed"] is True and document["summary"]["error"] == 1
+        elif fmt == "github":
+            assert result.stdout == f"::error file=plan.yaml,line=6,col=17,title=plan-load (CP000)::{problem}\n"
+        elif fmt == "sarif":
+            log = json.loads(result.stdout)
+            jsonschema.validate(log, SARIF_SCHEMA)
+            (run_,) = log["runs"]
+            assert [rule["id"] for rule in run_["tool"]["driver"]["rules"]] == ["CP000"]
+            assert [(r["ruleId"], r["level"]) for r in run_["results"]] == [("CP000", "error")]
+        elif fmt == "junit":
+            failures = ET.fromstring(result.stdout).findall(".//failure")
+            assert [f.get("message") for f in failures] == [f"plan.yaml:6:17: {problem}"]
+        elif fmt == "markdown":
+            assert result.stdout.startswith("### cdpctl lint: failed\n")
+            assert "| error | plan.yaml:6:17 | `CP000` plan-load |" in result.stdout
+        else:
+            assert result.stdout == ""
+
+
+def test_a_plan_that_does_not_load_keeps_its_yaml_errors_and_its_files(project: Path) -> None:
+    (project / "plan.yaml").write_text("events:\n  A: [\n")
+    result = run("plan.yaml", "-f", "json", "-o", "report.json")
+    assert result.exit_code == 2
+    document = json.loads((project / "report.json").read_text())
+    (finding,) = document["findings"]
+    assert finding["code"] == "CP000" and finding["file"] == "plan.yaml" and "YAML syntax error" in finding["message"]
+    # a report is never written over the plan that did not load
+    before = (project / "plan.yaml").read_bytes()
+    assert run("plan.yaml", "-f", "json", "-o", "plan.yaml").exit_code == 2
+    assert (project / "plan.yaml").read_bytes() == before
+    explained = run("--explain", "plan-load")
+    assert explained.exit_code == 0 and explained.stdout.startswith("CP000 plan-load\n")
+    assert "disable=" not in explained.stdout

@@ -59,21 +59,39 @@ def run_lint(args: LintArgs) -> None:
         from cdpctl.lint.runner import lint_plan
 
         config = load_lint_config()
+        threshold = args.fail_on or config.fail_on or "error"
         try:
             loaded = load_plan_arg(plan, check_patterns=False)  # CP303 reports each pattern construct
         except PlanLoadError:  # no plan to lint: every load problem at once, the patterns' among them
-            load_plan_arg(plan)
+            try:
+                load_plan_arg(plan)
+            except PlanLoadError as error:
+                if fmt != "text":  # where CI shows findings, the load problems show too (exit 2 all the same)
+                    failing = threshold if threshold != "never" else "error"  # it fails whatever --fail-on says
+                    _write_load_problems(error, plan, fmt, failing, args.output)
+                raise
             raise
         refuse_overwriting_plan(args.output, loaded)
         report = lint_plan(loaded, config, report_unused_disables=args.report_unused_disables)
-        threshold = args.fail_on or config.fail_on or "error"
         _write(report, loaded.sources, fmt, threshold, args.output, all_command(plan))
         if report.failing(threshold):
             exit_with(1)
 
 
+def _write_load_problems(error: PlanLoadError, plan: str | None, fmt: str, threshold: str, output: str | None) -> None:
+    """The report of a plan that does not load (each problem a ``plan-load`` finding); never over a plan file."""
+    from cdpctl.lint.load_problems import load_report
+    from cdpctl.validation.targets import same_file
+
+    files = list(dict.fromkeys([*([plan] if plan else []), *(str(issue.pos.file) for issue in error.issues)]))
+    if output and output != "-" and any(same_file(file, output) for file in files if file):
+        return  # the load error is the answer; a report written there would destroy the plan
+    _write(load_report(error, files), {}, fmt, threshold, output, all_command(plan))
+
+
 def _docs(name: str | None) -> None:
     from cdpctl.lint.explain import explain, list_rules
+    from cdpctl.lint.load_problems import PLAN_LOAD
     from cdpctl.lint.registry import all_rules, find_rule, rule_names
     from cdpctl.lint.suppress import META_RULES
     from cdpctl.loader import did_you_mean
@@ -81,9 +99,10 @@ def _docs(name: str | None) -> None:
     if name is None:
         sys.stdout.write(list_rules((*all_rules(), *META_RULES)))
         return
-    rule = find_rule(name) or next((m for m in META_RULES if name.lower() in (m.slug, m.code.lower())), None)
+    known = (*META_RULES, PLAN_LOAD)  # plan-load is explained, not listed: no configuration reaches it
+    rule = find_rule(name) or next((m for m in known if name.lower() in (m.slug, m.code.lower())), None)
     if rule is None:
-        choices = [*rule_names(), *(m.slug for m in META_RULES)]
+        choices = [*rule_names(), *(m.slug for m in known)]
         die(f"unknown rule '{name}'{did_you_mean(name, choices)}; see cdpctl lint --list-rules")
     sys.stdout.write(explain(rule))
 

@@ -106,6 +106,8 @@ class Rule:
     """Option values the ``strict`` preset uses instead of the defaults."""
     recommended: bool = True
     """Whether the ``recommended`` preset enables the rule (``strict`` enables every rule)."""
+    check_plan: bool = True
+    """Whether the rule looks at a loaded plan (``False``: the load problems of a plan that has none)."""
 
     def default_options(self) -> dict[str, Any]:
         return {name: option.default for name, option in self.options.items()}

@@ -62,7 +62,8 @@ def explain(rule: Rule) -> str:
         lines += ["Failing example:", "", _indent(rule.failing), "", "cdpctl lint reports on it:", ""]
         lines += [f"    {line}" for line in example_findings(rule, rule.failing)]
         lines.append("")
-    lines.append(f"Suppress one finding with a comment on the line or the line above: # cdpctl: disable={rule.slug}")
+    if rule.check_plan:
+        lines.append(f"Suppress one finding with a comment on the line or the line above: # cdpctl: disable={rule.slug}")
     return "\n".join(lines) + "\n"
 
 
