@@ -156,9 +156,13 @@ def init_command(
 
     Example: cdpctl init --yes --name "Acme Shop" --template ecommerce-v2
     """
+    from dataclasses import replace
+
+    from cdpctl.interop.pyproject_config import named_plan, pyproject_config
     from cdpctl.interop.scaffold import InitOptions, configured_ignores, scaffold_files, write_scaffold
 
     root = Path(directory)
+    pyproject = pyproject_config(root)  # [tool.cdpctl] configures the project: the plan is named there
     defaults = InitOptions(name=root.resolve().name.replace("-", " ").replace("_", " ").title() or "My Product")
     with handle_errors():
         if yes:
@@ -170,6 +174,7 @@ def init_command(
                 install=install or "",
                 templates=tuple(template or ()),
                 ignore=configured_ignores(root),
+                pyproject=pyproject,
             )
         else:
             options = InitOptions(
@@ -182,11 +187,28 @@ def init_command(
                 install=install or "",
                 templates=tuple(template or ()),
                 ignore=configured_ignores(root),
+                pyproject=pyproject,
             )
         files = scaffold_files(options)
+        if pyproject is not None and "pyproject.toml" not in files and named_plan(pyproject) is None:
+            # the table cannot take the key safely: cdpctl.yaml, which takes precedence over it, as elsewhere
+            options = replace(options, pyproject=None)
+            files = scaffold_files(options)
+            sys.stderr.write(
+                f"note: {root / 'cdpctl.yaml'} takes precedence over [tool.cdpctl] in pyproject.toml, whose form"
+                " cannot take the plan's name: move its settings to cdpctl.yaml\n"
+            )
         written = write_scaffold(root, files, force)
         for path in written:
-            sys.stderr.write(f"wrote {path}\n")
+            if path == root / "pyproject.toml":
+                sys.stderr.write(f"updated {path}: plan = {options.plan_file!r} in [tool.cdpctl]\n")
+            else:
+                sys.stderr.write(f"wrote {path}\n")
+        kept = named_plan(pyproject) if pyproject is not None else None
+        if kept is not None and kept != options.plan_file:
+            sys.stderr.write(
+                f"note: [tool.cdpctl] in pyproject.toml names the plan {kept!r}: commands without --plan use it\n"
+            )
         sys.stderr.write(f"next: cdpctl lint {root / options.plan_file}\n")
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from cdpctl import __version__
 from cdpctl.errors import UsageError
+from cdpctl.interop.pyproject_config import pyproject_with_plan
 from cdpctl.interop.templates import template_plan
 from cdpctl.interop.yamlwrite import scalar
 
@@ -23,6 +24,8 @@ REPOSITORY = "https://github.com/cdpctl/cdpctl"
 """Where the project's pre-commit hooks (``.pre-commit-hooks.yaml``) and GitHub Action (``action.yml``) live."""
 
 GITIGNORE = ".gitignore"
+CONFIG_NAME = "cdpctl.yaml"
+PYPROJECT = "pyproject.toml"
 
 GITIGNORE_HEADER = "# cdpctl: files it writes (compiled schemas, serve captures, validate --split folders)"
 
@@ -47,6 +50,10 @@ class InitOptions:
     """Segment spec plans the plan starts from (``cdpctl.interop.templates``); none: the starter plan."""
     ignore: tuple[str, ...] = ()
     """More ``.gitignore`` entries: what the existing configuration has cdpctl write (:func:`configured_ignores`)."""
+    pyproject: str | None = None
+    """The text of the project's ``pyproject.toml`` when its ``[tool.cdpctl]`` table is the configuration
+    (:func:`pyproject_config`): the plan is named there, and no ``cdpctl.yaml`` (which would take
+    precedence over the table) is written."""
 
 
 def starter_plan(name: str) -> str:
@@ -90,10 +97,11 @@ lint:
 """
 
 
-def pre_commit_config() -> str:
+def pre_commit_config(config: str = CONFIG_NAME) -> str:
     """cdpctl's own hooks (``.pre-commit-hooks.yaml``) at the tag of this version."""
+    where = "cdpctl.yaml" if config == CONFIG_NAME else "[tool.cdpctl] of pyproject.toml"
     return f"""# Run `pre-commit install` once; the tracking plan is then linted before every commit
-# (the plan named in cdpctl.yaml, with its lint settings).
+# (the plan named in {where}, with its lint settings).
 repos:
   - repo: {REPOSITORY}
     rev: v{__version__}
@@ -152,7 +160,7 @@ def merged_gitignore(existing: str | None, extra: tuple[str, ...] = ()) -> str |
     return existing + separator + "\n".join((*header, *missing)) + "\n"
 
 
-def github_workflow(plan_file: str, install: str = "") -> str:
+def github_workflow(plan_file: str, install: str = "", config: str = CONFIG_NAME) -> str:
     """The workflow: pinned install, lint (annotations), compile, and on pull requests a diff against the base.
 
     ``diff --base`` treats a plan the base branch does not have as new, so the pull request that adds
@@ -165,7 +173,7 @@ def github_workflow(plan_file: str, install: str = "") -> str:
 name: tracking-plan
 on:
   pull_request:
-    paths: [{scalar(plan_file)}, cdpctl.yaml, .github/workflows/tracking-plan.yml]
+    paths: [{scalar(plan_file)}, {config}, .github/workflows/tracking-plan.yml]
   push:
     branches: [main]
 permissions:
@@ -205,11 +213,18 @@ def scaffold_files(options: InitOptions) -> dict[str, str]:
         raise UsageError(f"unknown CI '{options.ci}'; choose one of: {', '.join(CI_CHOICES)}")
     name = options.name.strip() or "My Product"
     plan = template_plan(options.templates, name) if options.templates else starter_plan(name)
-    files = {plan_file: plan, "cdpctl.yaml": project_config(plan_file)}
+    files = {plan_file: plan}
+    if options.pyproject is None:
+        files[CONFIG_NAME] = project_config(plan_file)
+    else:
+        merged = pyproject_with_plan(options.pyproject, plan_file)
+        if merged is not None:
+            files[PYPROJECT] = merged
+    config = CONFIG_NAME if options.pyproject is None else PYPROJECT
     if options.pre_commit:
-        files[".pre-commit-config.yaml"] = pre_commit_config()
+        files[".pre-commit-config.yaml"] = pre_commit_config(config)
     if options.ci == "github":
-        files[".github/workflows/tracking-plan.yml"] = github_workflow(plan_file, options.install)
+        files[".github/workflows/tracking-plan.yml"] = github_workflow(plan_file, options.install, config)
     files[GITIGNORE] = gitignore_block(options.ignore)
     return files
 
@@ -237,7 +252,8 @@ def write_scaffold(root: Path, files: dict[str, str], force: bool) -> list[Path]
             del targets[gitignore]
         else:
             targets[gitignore] = merged
-    existing = [path for path in targets if path.exists() and path != gitignore]
+    # .gitignore is appended to and pyproject.toml gains one key (both merged from their text): never refused
+    existing = [path for path in targets if path.exists() and path not in (gitignore, root / PYPROJECT)]
     if existing and not force:
         shown = ", ".join(str(path.relative_to(root)) for path in existing)
         skip = (
