@@ -316,6 +316,9 @@ def test_a_plan_that_does_not_load_keeps_its_yaml_errors_and_its_files(project: 
     before = (project / "plan.yaml").read_bytes()
     assert run("plan.yaml", "-f", "json", "-o", "plan.yaml").exit_code == 2
     assert (project / "plan.yaml").read_bytes() == before
+    unwritable = run("plan.yaml", "-f", "json", "-o", str(project / "no" / "such" / "dir" / "x.json"))
+    assert unwritable.exit_code == 2
+    assert "cannot write" in unwritable.stderr and "YAML syntax error" in unwritable.stderr  # both said
     explained = run("--explain", "plan-load")
     assert explained.exit_code == 0 and explained.stdout.startswith("CP000 plan-load\n")
     assert "disable=" not in explained.stdout

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from dataclasses import dataclass
@@ -86,7 +87,8 @@ def _write_load_problems(error: PlanLoadError, plan: str | None, fmt: str, thres
     files = list(dict.fromkeys([*([plan] if plan else []), *(str(issue.pos.file) for issue in error.issues)]))
     if output and output != "-" and any(same_file(file, output) for file in files if file):
         return  # the load error is the answer; a report written there would destroy the plan
-    _write(load_report(error, files), {}, fmt, threshold, output, all_command(plan))
+    with contextlib.suppress(SystemExit):  # a report that cannot be written is said; the load problems follow
+        _write(load_report(error, files), {}, fmt, threshold, output, all_command(plan))
 
 
 def _docs(name: str | None) -> None:
