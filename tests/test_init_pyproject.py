@@ -82,3 +82,8 @@ def test_the_edit_is_kept_only_when_the_document_is_the_same_plus_the_key() -> N
     assert pyproject_with_plan("not toml [", PLAN) is None
     quoted = pyproject_with_plan("[tool.cdpctl]\n", 'plans/a "b".yaml')
     assert quoted is not None and tomllib.loads(quoted)["tool"]["cdpctl"]["plan"] == 'plans/a "b".yaml'
+    crlf = pyproject_with_plan('[project]\r\nname = "x"\r\n\r\n[tool.cdpctl]  # here\r\n\r\n[tool.cdpctl.lint]\r\nfail_on = "warning"\r\n', PLAN)
+    assert crlf == f'[project]\r\nname = "x"\r\n\r\n[tool.cdpctl]  # here\r\nplan = "{PLAN}"\r\n\r\n[tool.cdpctl.lint]\r\nfail_on = "warning"\r\n'
+    assert pyproject_with_plan('[tool.cdpctl.lint]\r\nfail_on = "warning"\r\n', PLAN) == (
+        f'[tool.cdpctl.lint]\r\nfail_on = "warning"\r\n\r\n[tool.cdpctl]\r\nplan = "{PLAN}"\r\n'
+    )

@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-HEADER = re.compile(r"^[ \t]*\[[ \t]*tool[ \t]*\.[ \t]*cdpctl[ \t]*\][ \t]*(?:#[^\n]*)?$", re.MULTILINE)
+HEADER = re.compile(r"^[ \t]*\[[ \t]*tool[ \t]*\.[ \t]*cdpctl[ \t]*\][ \t]*(?:#[^\r\n]*)?(?=\r?$)", re.MULTILINE)
 """The ``[tool.cdpctl]`` header line (spaces and a comment allowed)."""
 
 
@@ -62,14 +62,15 @@ def pyproject_with_plan(text: str, plan_file: str) -> str | None:
     table = _table(document) if document is not None else None
     if document is None or not isinstance(table, dict) or "plan" in table:
         return None
+    newline = "\r\n" if "\r\n" in text else "\n"
     line = f"plan = {_toml_string(plan_file)}"
     header = HEADER.search(text)
     if header is not None:
         end = header.end()
-        merged = text[:end] + "\n" + line + text[end:]
+        merged = text[:end] + newline + line + text[end:]
     else:
-        separator = "" if not text or text.endswith("\n\n") else ("\n" if text.endswith("\n") else "\n\n")
-        merged = text + separator + "[tool.cdpctl]\n" + line + "\n"
+        separator = "" if not text or text.endswith(newline * 2) else (newline if text.endswith("\n") else newline * 2)
+        merged = text + separator + "[tool.cdpctl]" + newline + line + newline
     expected = _parse(text)
     if expected is None:
         return None
