@@ -156,8 +156,6 @@ def init_command(
 
     Example: cdpctl init --yes --name "Acme Shop" --template ecommerce-v2
     """
-    from dataclasses import replace
-
     from cdpctl.interop.pyproject_config import named_plan, pyproject_config
     from cdpctl.interop.scaffold import InitOptions, configured_ignores, scaffold_files, write_scaffold
 
@@ -190,10 +188,7 @@ def init_command(
                 pyproject=pyproject,
             )
         files = scaffold_files(options)
-        if pyproject is not None and "pyproject.toml" not in files and named_plan(pyproject) is None:
-            # the table cannot take the key safely: cdpctl.yaml, which takes precedence over it, as elsewhere
-            options = replace(options, pyproject=None)
-            files = scaffold_files(options)
+        if pyproject is not None and "cdpctl.yaml" in files:
             sys.stderr.write(
                 f"note: {root / 'cdpctl.yaml'} takes precedence over [tool.cdpctl] in pyproject.toml, whose form"
                 " cannot take the plan's name: move its settings to cdpctl.yaml\n"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from cdpctl import __version__
 from cdpctl.errors import UsageError
-from cdpctl.interop.pyproject_config import pyproject_with_plan
+from cdpctl.interop.pyproject_config import named_plan, pyproject_with_plan
 from cdpctl.interop.templates import template_plan
 from cdpctl.interop.yamlwrite import scalar
 
@@ -214,13 +214,15 @@ def scaffold_files(options: InitOptions) -> dict[str, str]:
     name = options.name.strip() or "My Product"
     plan = template_plan(options.templates, name) if options.templates else starter_plan(name)
     files = {plan_file: plan}
-    if options.pyproject is None:
-        files[CONFIG_NAME] = project_config(plan_file)
-    else:
+    config = CONFIG_NAME
+    if options.pyproject is not None:  # [tool.cdpctl] configures the project: the plan is named there
         merged = pyproject_with_plan(options.pyproject, plan_file)
         if merged is not None:
             files[PYPROJECT] = merged
-    config = CONFIG_NAME if options.pyproject is None else PYPROJECT
+        if merged is not None or named_plan(options.pyproject) is not None:
+            config = PYPROJECT
+    if config == CONFIG_NAME:  # (beside a table whose form cannot take the key: init says it takes precedence)
+        files[CONFIG_NAME] = project_config(plan_file)
     if options.pre_commit:
         files[".pre-commit-config.yaml"] = pre_commit_config(config)
     if options.ci == "github":
