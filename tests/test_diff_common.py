@@ -91,9 +91,11 @@ def test_json_schema_changes() -> None:
     raw = prop("{json_schema: {type: [string, number]}}")
     assert changes(raw, raw) == []
     wider = changes(raw, prop("{json_schema: {type: [string, number, boolean]}}"))
-    assert summary(wider) == [("json-schema-changed", "track", "A", "properties.v", "warning", "warning")]
+    assert summary(wider) == [("json-schema-widened", "track", "A", "properties.v", "info", "breaking")]
     assert wider[0].old == {"type": ["string", "number"]}
     assert wider[0].new == {"type": ["string", "number", "boolean"]}
+    other = changes(raw, prop("{json_schema: {type: [string, number], minLength: 1}}"))  # not sized: a warning
+    assert summary(other) == [("json-schema-changed", "track", "A", "properties.v", "warning", "warning")]
     # a plan definition and a raw schema that compile to the same JSON Schema: no change
     assert changes(prop("{type: string, max_length: 5}"), prop("{json_schema: {type: string, maxLength: 5}}")) == []
     switched = changes(prop("{type: string}"), prop("{json_schema: {type: string, minLength: 1}}"))
@@ -125,10 +127,18 @@ def test_json_schema_changes_of_known_extent() -> None:
     assert rule_of("{json_schema: {type: string}}", "{json_schema: false}")[0] == "json-schema-narrowed"
     assert rule_of("{json_schema: false}", "{json_schema: {type: string}}")[0] == "json-schema-widened"
     assert rule_of("{type: string}", "{json_schema: true}")[3] == "property 'v' is now defined by a raw JSON Schema: true"
-    # two schemas of unknown extent: still a warning for both sides
+    # schemas that say only `type`: sized by their types (an integer is a number)
+    assert rule_of("{json_schema: {type: [string, number]}}", "{json_schema: {type: string}}")[:3] == (
+        "json-schema-narrowed", "breaking", "info"
+    )
+    assert rule_of("{json_schema: {type: integer}}", "{json_schema: {type: [number, 'null']}}")[0] == "json-schema-widened"
+    assert rule_of("{type: string}", "{json_schema: {type: [string, 'null']}}")[0] == "json-schema-widened"
+    assert rule_of("{json_schema: {type: [number, integer]}}", "{json_schema: {type: number}}")[0] == "json-schema-changed"
+    # types gone and types new, or anything beside `type`: still a warning for both sides
     assert rule_of("{json_schema: {type: string}}", "{json_schema: {type: number}}")[:3] == (
         "json-schema-changed", "warning", "warning"
     )
+    assert rule_of("{json_schema: {type: string}}", "{json_schema: {type: string, minLength: 1}}")[0] == "json-schema-changed"
     assert changes(prop("{json_schema: true}"), prop("{json_schema: {}}")) == []
 
 

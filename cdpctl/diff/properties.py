@@ -98,9 +98,10 @@ ADDITIONAL_PROPERTIES_CLOSED = Rule(
 )
 JSON_SCHEMA_CHANGED = Rule(
     "json-schema-changed", WARN, WARN,
-    "The raw JSON Schema of a `json_schema:` escape hatch changed (or a property switched to or from one): "
-    "cdpctl cannot tell whether it got stricter or looser, so review it for both sides.",
-    Example("value: {json_schema: {type: [string, number]}}", "value: {json_schema: {type: [string, number, boolean]}}"),
+    "The raw JSON Schema of a `json_schema:` escape hatch changed (or a property switched to or from one) in a "
+    "way cdpctl cannot size (see `json-schema-narrowed` and `json-schema-widened` for those it can): review it "
+    "for both sides.",
+    Example("value: {json_schema: {type: string, maxLength: 10}}", "value: {json_schema: {type: string, pattern: '^[a-z]+$'}}"),
 )
 ADDITIONAL_PROPERTIES_OPENED = Rule(
     "additional-properties-opened", INFO, WARN, "An object (or a call's properties) now accepts unplanned keys.",

@@ -2,11 +2,13 @@
 
 An arbitrary raw schema is compared as a whole and any change is a warning
 (``json-schema-changed``, in :mod:`cdpctl.diff.properties`): whether one JSON
-Schema accepts more than another is not decidable in general.  Two cases are:
-a schema that accepts every value (``true``, ``{}``) and one that accepts none
-(``false``, ``{"not": {}}``).  A change to "none" or away from "every value"
-narrows what producers may send; a change to "every value" or away from "none"
-widens what consumers may receive.
+Schema accepts more than another is not decidable in general.  Three cases are:
+a schema that accepts every value (``true``, ``{}``), one that accepts none
+(``false``, ``{"not": {}}``), and one that says nothing but ``type`` (the
+common escape hatch for a union of types, ``{type: [string, number]}``).  A
+change to fewer values (to ``false``, away from ``true``, fewer types)
+narrows what producers may send; a change to more values widens what
+consumers may receive.
 """
 
 from __future__ import annotations
@@ -19,14 +21,14 @@ BREAK, INFO = "breaking", "info"
 
 JSON_SCHEMA_NARROWED = Rule(
     "json-schema-narrowed", BREAK, INFO,
-    "A raw JSON Schema now accepts no value (`false`), or no longer accepts every value (it was `true`): "
-    "producers sending the property fail.",
+    "A raw JSON Schema accepts less: no value now (`false`), no longer every value (it was `true`), or fewer "
+    "types where it says only `type`: producers sending what it dropped fail.",
     Example("meta: {json_schema: true}", "meta: {json_schema: false}"),
 )
 JSON_SCHEMA_WIDENED = Rule(
     "json-schema-widened", INFO, BREAK,
-    "A raw JSON Schema now accepts every value (`true`), or no longer accepts none (it was `false`): "
-    "consumers may receive anything there.",
+    "A raw JSON Schema accepts more: every value now (`true`), no longer none (it was `false`), or more types "
+    "where it says only `type`: consumers may receive what they did not before.",
     Example("meta: {json_schema: {type: string}}", "meta: {json_schema: true}"),
 )
 
@@ -51,14 +53,42 @@ def written(schema: Any) -> str | None:
     return {"all": "true", "none": "false"}.get(extent(schema) or "")
 
 
+JSON_TYPES = frozenset(("array", "boolean", "integer", "null", "number", "object", "string"))
+
+
+def type_set(schema: Any) -> frozenset[str] | None:
+    """The types a schema that says nothing but ``type`` accepts (``None`` for any other schema)."""
+    if not isinstance(schema, dict) or set(schema) != {"type"}:
+        return None
+    value = schema["type"]
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, list) or not names or not all(isinstance(name, str) and name in JSON_TYPES for name in names):
+        return None
+    return frozenset(names)
+
+
+def _within(inner: frozenset[str], outer: frozenset[str]) -> bool:
+    """Whether every value of the types ``inner`` is of a type of ``outer`` (an integer is a number)."""
+    return all(name in outer or (name == "integer" and "number" in outer) for name in inner)
+
+
 def raw_rule(before: Any, after: Any) -> Rule | None:
-    """The rule of a change between two different compiled schemas, when it can be decided."""
+    """The rule of a change between two different compiled schemas, when it can be decided (``None``:
+    undecided, or two spellings of the same types)."""
     old, new = extent(before), extent(after)
     if new == "none" or (old == "all" and new is None):
         return JSON_SCHEMA_NARROWED
     if new == "all" or (old == "none" and new is None):
         return JSON_SCHEMA_WIDENED
-    return None
+    old_types, new_types = type_set(before), type_set(after)
+    if old_types is None or new_types is None:
+        return None
+    fewer, more = _within(new_types, old_types), _within(old_types, new_types)
+    if fewer and not more:
+        return JSON_SCHEMA_NARROWED
+    if more and not fewer:
+        return JSON_SCHEMA_WIDENED
+    return None  # some types gone and others new: producers and consumers both review it
 
 
-__all__ = ["JSON_SCHEMA_NARROWED", "JSON_SCHEMA_WIDENED", "RULES", "extent", "raw_rule", "written"]
+__all__ = ["JSON_SCHEMA_NARROWED", "JSON_SCHEMA_WIDENED", "JSON_TYPES", "RULES", "extent", "raw_rule", "type_set", "written"]
