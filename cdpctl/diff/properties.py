@@ -297,7 +297,7 @@ def compare_raw_property(where: Where, path: str, old: Property, new: Property) 
     name = field_name(path)
     noun = where.noun
     before, after = validation_schema(old), validation_schema(new)
-    if show(before) != show(after):
+    if show(before) != show(after) and not raw.equivalent(before, after):
         was, now = raw.written(before) or show(before), raw.written(after) or show(after)
         if "json_schema" not in old.extra:
             message = f"{noun} '{name}' is now defined by a raw JSON Schema: {now}"

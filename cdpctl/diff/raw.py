@@ -72,9 +72,15 @@ def _within(inner: frozenset[str], outer: frozenset[str]) -> bool:
     return all(name in outer or (name == "integer" and "number" in outer) for name in inner)
 
 
+def equivalent(before: Any, after: Any) -> bool:
+    """Whether two schemas that say only ``type`` accept the same values (``[number, integer]``, ``number``)."""
+    old_types, new_types = type_set(before), type_set(after)
+    return old_types is not None and new_types is not None and _within(old_types, new_types) and _within(new_types, old_types)
+
+
 def raw_rule(before: Any, after: Any) -> Rule | None:
     """The rule of a change between two different compiled schemas, when it can be decided (``None``:
-    undecided, or two spellings of the same types)."""
+    undecided)."""
     old, new = extent(before), extent(after)
     if new == "none" or (old == "all" and new is None):
         return JSON_SCHEMA_NARROWED
@@ -91,4 +97,4 @@ def raw_rule(before: Any, after: Any) -> Rule | None:
     return None  # some types gone and others new: producers and consumers both review it
 
 
-__all__ = ["JSON_SCHEMA_NARROWED", "JSON_SCHEMA_WIDENED", "JSON_TYPES", "RULES", "extent", "raw_rule", "type_set", "written"]
+__all__ = ["JSON_SCHEMA_NARROWED", "JSON_SCHEMA_WIDENED", "JSON_TYPES", "RULES", "equivalent", "extent", "raw_rule", "type_set", "written"]
