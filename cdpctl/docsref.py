@@ -51,11 +51,10 @@ def lint_rules_page() -> str:
             out += ["Failing example:", "", "```yaml", rule.failing.rstrip("\n"), "```", "", "What `cdpctl lint` reports on it:",
                     "", "```text", *example_findings(rule, rule.failing), "```", ""]
         out.append(f"Suppress one finding with `# cdpctl: disable={rule.slug}` on the line or the line above.")
-    from cdpctl.lint.load_problems import PLAN_LOAD
-    from cdpctl.lint.suppress import META_RULES
+    from cdpctl.lint.load_problems import OUTSIDE_RULES
 
     out += ["", "## Codes outside the rules", "", "Always on, not configured by `lint.rules`:", ""]
-    out += [f"- **{r.code} `{r.slug}`** ({r.severity}): {_cell(r.description)}" for r in (PLAN_LOAD, *META_RULES)]
+    out += [f"- **{r.code} `{r.slug}`** ({r.severity}): {_cell(r.description)}" for r in sorted(OUTSIDE_RULES, key=lambda r: r.code)]
     return "\n".join(out) + "\n"
 
 

@@ -13,7 +13,7 @@ from cdpctl.interop.scaffold import GITIGNORE_ENTRIES, configured_ignores
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _init(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run_init(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "GITHUB_ACTIONS": "", "CI": ""}
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
     return subprocess.run(
@@ -28,13 +28,13 @@ def test_a_configured_client_and_capture_are_ignored_once(tmp_path: Path) -> Non
         encoding="utf-8",
     )
     (tmp_path / ".gitignore").write_text("node_modules/\n", encoding="utf-8")
-    done = _init(tmp_path)
+    done = run_init(tmp_path)
     assert done.returncode == 0, done.stderr
     text = (tmp_path / ".gitignore").read_text(encoding="utf-8")
     lines = text.splitlines()
     assert lines[0] == "node_modules/"
     assert [line for line in lines if line.startswith("/")] == [*GITIGNORE_ENTRIES, "/app/tracking.py", "/out/session.ndjson"]
-    again = _init(tmp_path, "--force")
+    again = run_init(tmp_path, "--force")
     assert again.returncode == 0, again.stderr
     assert (tmp_path / ".gitignore").read_text(encoding="utf-8") == text  # appended once
 
@@ -49,6 +49,6 @@ def test_a_package_folder_is_ignored_as_a_folder_and_outside_paths_are_not(tmp_p
 
 
 def test_without_configuration_only_the_usual_entries(tmp_path: Path) -> None:
-    assert _init(tmp_path).returncode == 0
+    assert run_init(tmp_path).returncode == 0
     lines = (tmp_path / ".gitignore").read_text(encoding="utf-8").splitlines()
     assert lines[1:] == list(GITIGNORE_ENTRIES)

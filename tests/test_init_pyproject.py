@@ -3,31 +3,21 @@ there, and no ``cdpctl.yaml`` (which would take precedence over the table) is wr
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
+
+from test_init_ignores import run_init
 
 from cdpctl.config import find_config
 from cdpctl.interop.pyproject_config import pyproject_with_plan
 
-ROOT = Path(__file__).resolve().parents[1]
 PLAN = "plans/tracking-plan.yaml"
-
-
-def _init(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "GITHUB_ACTIONS": "", "CI": ""}
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
-    return subprocess.run(
-        [sys.executable, "-m", "cdpctl", "init", "--yes", *args], cwd=folder, env=env, capture_output=True, text=True, timeout=120
-    )
 
 
 def test_the_table_gains_the_plan_and_keeps_its_settings(tmp_path: Path) -> None:
     original = '[project]\nname = "shop"\n\n[tool.cdpctl]  # settings\n\n[tool.cdpctl.lint]\nfail_on = "warning"\n'
     (tmp_path / "pyproject.toml").write_text(original, encoding="utf-8")
-    done = _init(tmp_path)
+    done = run_init(tmp_path)
     assert done.returncode == 0, done.stderr
     assert not (tmp_path / "cdpctl.yaml").exists()
     text = (tmp_path / "pyproject.toml").read_text(encoding="utf-8")
@@ -39,10 +29,10 @@ def test_the_table_gains_the_plan_and_keeps_its_settings(tmp_path: Path) -> None
     workflow = (tmp_path / ".github" / "workflows" / "tracking-plan.yml").read_text(encoding="utf-8")
     assert f"paths: [{PLAN}, pyproject.toml, .github/workflows/tracking-plan.yml]" in workflow
     assert "[tool.cdpctl] of pyproject.toml" in (tmp_path / ".pre-commit-config.yaml").read_text(encoding="utf-8")
-    again = _init(tmp_path, "--force")  # the plan is named now: nothing more to change
+    again = run_init(tmp_path, "--force")  # the plan is named now: nothing more to change
     assert again.returncode == 0, again.stderr
     assert (tmp_path / "pyproject.toml").read_text(encoding="utf-8") == text
-    other = _init(tmp_path, "--force", "--plan-file", "plans/other.yaml")
+    other = run_init(tmp_path, "--force", "--plan-file", "plans/other.yaml")
     assert other.returncode == 0, other.stderr
     assert (tmp_path / "pyproject.toml").read_text(encoding="utf-8") == text  # the project's choice stands
     assert f"names the plan '{PLAN}': commands without --plan use it" in other.stderr
@@ -51,7 +41,7 @@ def test_the_table_gains_the_plan_and_keeps_its_settings(tmp_path: Path) -> None
 def test_a_table_made_of_sub_tables_gets_its_header_at_the_end(tmp_path: Path) -> None:
     original = '[project]\nname = "shop"\n\n[tool.cdpctl.generate]\npython_out = "app/tracking.py"\n'
     (tmp_path / "pyproject.toml").write_text(original, encoding="utf-8")
-    assert _init(tmp_path).returncode == 0
+    assert run_init(tmp_path).returncode == 0
     text = (tmp_path / "pyproject.toml").read_text(encoding="utf-8")
     assert text == original + f'\n[tool.cdpctl]\nplan = "{PLAN}"\n'
     assert tomllib.loads(text)["tool"]["cdpctl"] == {"plan": PLAN, "generate": {"python_out": "app/tracking.py"}}
@@ -61,7 +51,7 @@ def test_a_table_made_of_sub_tables_gets_its_header_at_the_end(tmp_path: Path) -
 def test_an_inline_table_is_left_alone_and_cdpctl_yaml_is_written_with_a_note(tmp_path: Path) -> None:
     original = '[project]\nname = "x"\n[tool]\ncdpctl = { lint = { fail_on = "warning" } }\n'
     (tmp_path / "pyproject.toml").write_text(original, encoding="utf-8")
-    done = _init(tmp_path)
+    done = run_init(tmp_path)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "pyproject.toml").read_text(encoding="utf-8") == original
     assert (tmp_path / "cdpctl.yaml").is_file()
@@ -71,7 +61,7 @@ def test_an_inline_table_is_left_alone_and_cdpctl_yaml_is_written_with_a_note(tm
 def test_without_a_table_or_beside_cdpctl_yaml_nothing_changes(tmp_path: Path) -> None:
     plain = '[project]\nname = "x"\n'
     (tmp_path / "pyproject.toml").write_text(plain, encoding="utf-8")
-    assert _init(tmp_path).returncode == 0
+    assert run_init(tmp_path).returncode == 0
     assert (tmp_path / "pyproject.toml").read_text(encoding="utf-8") == plain
     assert (tmp_path / "cdpctl.yaml").is_file()
 

@@ -93,7 +93,7 @@ def _write_load_problems(error: PlanLoadError, plan: str | None, fmt: str, thres
 
 def _docs(name: str | None) -> None:
     from cdpctl.lint.explain import explain, list_rules
-    from cdpctl.lint.load_problems import PLAN_LOAD
+    from cdpctl.lint.load_problems import OUTSIDE_RULES
     from cdpctl.lint.registry import all_rules, find_rule, rule_names
     from cdpctl.lint.suppress import META_RULES
     from cdpctl.loader import did_you_mean
@@ -101,10 +101,10 @@ def _docs(name: str | None) -> None:
     if name is None:
         sys.stdout.write(list_rules((*all_rules(), *META_RULES)))
         return
-    known = (*META_RULES, PLAN_LOAD)  # plan-load is explained, not listed: no configuration reaches it
-    rule = find_rule(name) or next((m for m in known if name.lower() in (m.slug, m.code.lower())), None)
+    # plan-load is explained, not listed: no configuration reaches it
+    rule = find_rule(name) or next((m for m in OUTSIDE_RULES if name.lower() in (m.slug, m.code.lower())), None)
     if rule is None:
-        choices = [*rule_names(), *(m.slug for m in known)]
+        choices = [*rule_names(), *(m.slug for m in OUTSIDE_RULES)]
         die(f"unknown rule '{name}'{did_you_mean(name, choices)}; see cdpctl lint --list-rules")
     sys.stdout.write(explain(rule))
 

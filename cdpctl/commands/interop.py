@@ -157,7 +157,14 @@ def init_command(
     Example: cdpctl init --yes --name "Acme Shop" --template ecommerce-v2
     """
     from cdpctl.interop.pyproject_config import named_plan, pyproject_config
-    from cdpctl.interop.scaffold import InitOptions, configured_ignores, scaffold_files, write_scaffold
+    from cdpctl.interop.scaffold import (
+        CONFIG_NAME,
+        PYPROJECT,
+        InitOptions,
+        configured_ignores,
+        scaffold_files,
+        write_scaffold,
+    )
 
     root = Path(directory)
     pyproject = pyproject_config(root)  # [tool.cdpctl] configures the project: the plan is named there
@@ -188,14 +195,14 @@ def init_command(
                 pyproject=pyproject,
             )
         files = scaffold_files(options)
-        if pyproject is not None and "cdpctl.yaml" in files:
+        if pyproject is not None and CONFIG_NAME in files:
             sys.stderr.write(
-                f"note: {root / 'cdpctl.yaml'} takes precedence over [tool.cdpctl] in pyproject.toml, whose form"
+                f"note: {root / CONFIG_NAME} takes precedence over [tool.cdpctl] in pyproject.toml, whose form"
                 " cannot take the plan's name: move its settings to cdpctl.yaml\n"
             )
         written = write_scaffold(root, files, force)
         for path in written:
-            if path == root / "pyproject.toml":
+            if path == root / PYPROJECT:
                 sys.stderr.write(f"updated {path}: plan = {options.plan_file!r} in [tool.cdpctl]\n")
             else:
                 sys.stderr.write(f"wrote {path}\n")

@@ -62,6 +62,7 @@ def pyproject_with_plan(text: str, plan_file: str) -> str | None:
     table = _table(document) if document is not None else None
     if document is None or not isinstance(table, dict) or "plan" in table:
         return None
+    table["plan"] = plan_file  # the document the edited text must parse to
     newline = "\r\n" if "\r\n" in text else "\n"
     line = f"plan = {_toml_string(plan_file)}"
     header = HEADER.search(text)
@@ -71,11 +72,7 @@ def pyproject_with_plan(text: str, plan_file: str) -> str | None:
     else:
         separator = "" if not text or text.endswith(newline * 2) else (newline if text.endswith("\n") else newline * 2)
         merged = text + separator + "[tool.cdpctl]" + newline + line + newline
-    expected = _parse(text)
-    if expected is None:
-        return None
-    expected["tool"]["cdpctl"]["plan"] = plan_file
-    return merged if _parse(merged) == expected else None
+    return merged if _parse(merged) == document else None
 
 
 def _toml_string(value: str) -> str:

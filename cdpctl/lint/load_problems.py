@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from cdpctl.errors import PlanLoadError
 from cdpctl.lint.base import Finding, Rule
 from cdpctl.lint.runner import LintReport, printable
+from cdpctl.lint.suppress import META_RULES
 
 PLAN_LOAD = Rule(
     code="CP000",
@@ -33,6 +34,9 @@ PLAN_LOAD = Rule(
     check_plan=False,
 )
 
+OUTSIDE_RULES: tuple[Rule, ...] = (*META_RULES, PLAN_LOAD)
+"""The codes no lint configuration reaches: the suppression comments' own and ``plan-load``."""
+
 
 def load_report(error: PlanLoadError, files: Sequence[str]) -> LintReport:
     """The report of a plan that did not load: one ``plan-load`` error per load problem, in source order."""
@@ -42,4 +46,4 @@ def load_report(error: PlanLoadError, files: Sequence[str]) -> LintReport:
     return LintReport(files=list(files), settings=(), findings=findings)
 
 
-__all__ = ["PLAN_LOAD", "load_report"]
+__all__ = ["OUTSIDE_RULES", "PLAN_LOAD", "load_report"]

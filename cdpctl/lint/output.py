@@ -143,12 +143,11 @@ def render_markdown(report: LintReport, fail_on: str, all_command: str = ALL_COM
 
 def described_rules(report: LintReport) -> list[Rule]:
     """Every rule of the run (and the suppression meta rules that reported), by code."""
-    from cdpctl.lint.load_problems import PLAN_LOAD
-    from cdpctl.lint.suppress import META_RULES
+    from cdpctl.lint.load_problems import OUTSIDE_RULES
 
     rules = [setting.rule for setting in report.settings]
     seen = {rule.code for rule in rules}
-    for meta in (*META_RULES, PLAN_LOAD):
+    for meta in OUTSIDE_RULES:
         if meta.code not in seen and any(f.code == meta.code for f in report.findings):
             rules.append(meta)
     return sorted(rules, key=lambda rule: rule.code)
