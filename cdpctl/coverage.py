@@ -73,10 +73,12 @@ def coverage_report(plan: Plan, seen: Observations, since: str | None = None, un
             "coverage": round(100.0 * seen_count / total, 2) if total else 100.0,
             "unplanned_calls": len(unplanned),
             "other_bucket": any(name == OTHER for (_kind, name) in seen.calls),
+            "unreadable": len(seen.unreadable),
         },
         "calls": calls,
         "never_seen": never_seen,
         "unplanned": unplanned,
+        "input_errors": list(seen.unreadable),
     }
 
 
@@ -105,14 +107,25 @@ def _property_notes(call: dict[str, Any]) -> str:
 
 
 def verdict(report: dict[str, Any], fail_under: float | None) -> tuple[bool, str]:
-    """Whether the run passes ``--fail-under``, and the line that says so."""
+    """Whether the run passes (every input read to its end, and ``--fail-under``), and the line that says so."""
     summary = report["summary"]
+    left_out = [f"{count:,} {what}" for count, what in
+                ((summary["malformed"], "malformed"), (summary["outside_window"], "outside the window")) if count]
     line = (f"{summary['coverage']:.1f}% of planned calls seen ({summary['planned_calls_seen']} of "
-            f"{summary['planned_calls']}); {summary['unplanned_calls']} unplanned calls; {summary['records']} records read")
+            f"{summary['planned_calls']}); {summary['unplanned_calls']} unplanned calls; {summary['records']} records read"
+            + (f" ({', '.join(left_out)})" if left_out else ""))
+    unread = summary.get("unreadable", 0)
+    if unread:
+        line = f"{unread} input{'s' if unread != 1 else ''} not read to the end; " + line
     if fail_under is None:
-        return True, "COVERAGE " + line
+        return not unread, ("FAIL: " if unread else "COVERAGE ") + line
     ok = summary["coverage"] >= fail_under
-    return ok, ("OK: " if ok else "FAIL: ") + line + (f", {'at least' if ok else 'under'} --fail-under {fail_under:g}%")
+    line += f", {'at least' if ok else 'under'} --fail-under {fail_under:g}%"
+    return ok and not unread, ("OK: " if ok and not unread else "FAIL: ") + line
+
+
+def _unread_lines(report: dict[str, Any], bullet: str) -> list[str]:
+    return [f"{bullet}not read to the end: {error}" for error in report.get("input_errors", [])]
 
 
 def render_text(report: dict[str, Any], fail_under: float | None = None) -> str:
@@ -134,7 +147,8 @@ def render_text(report: dict[str, Any], fail_under: float | None = None) -> str:
         more = len(report["unplanned"]) - len(shown)
         lines += ["", "Unplanned calls by volume: " + ", ".join(f"{u['label']} ({u['volume']:,})" for u in shown)
                   + (f" and {more} more (--format json lists all)" if more else "")]
-    lines += ["", verdict(report, fail_under)[1]]
+    unread = _unread_lines(report, "")
+    lines += ["", *unread, verdict(report, fail_under)[1]] if unread else ["", verdict(report, fail_under)[1]]
     return "\n".join(lines) + "\n"
 
 
@@ -148,7 +162,8 @@ def render_markdown(report: dict[str, Any], fail_under: float | None = None, com
     rows = sorted(report["calls"], key=lambda c: (-c["volume"], c["label"]))
 
     def render(shown: int) -> str:
-        out = ["## Tracking plan coverage", "", verdict(report, fail_under)[1], ""]
+        unread = _unread_lines(report, "- ")
+        out = ["## Tracking plan coverage", "", verdict(report, fail_under)[1], "", *unread, *([""] if unread else [])]
         out += ["| call | volume | valid | first and last seen | properties |", "|---|---:|---:|---|---|"]
         out += [f"| {cell(c['label'])} | {c['volume']:,} | {_share(c['valid_share'])} | {_seen(c)} | {cell(_property_notes(c))} |"
                 for c in rows[:shown]]

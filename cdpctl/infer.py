@@ -136,13 +136,17 @@ def add_message(inference: Inference, message: Any, options: Options) -> None:
     sketch.add_object(fields_of(message) or {}, options)
 
 
-def infer_records(records: Iterable[bytes | None], options: Options | None = None) -> Inference:
-    """Sketches of every message of raw records (NDJSON lines, or documents; ``None``: a record not read)."""
-    from cdpctl.observe import Unread, read_messages
+def infer_records(records: Iterable[Any], options: Options | None = None) -> Inference:
+    """Sketches of every message of raw records (NDJSON lines, or documents; ``None``: a record not read);
+    an input that broke part-way (:class:`~cdpctl.observe.InputFailure`) raises ``InputError``."""
+    from cdpctl.observe import InputFailure, Unread, read_messages
+    from cdpctl.validation.inputs import InputError
 
     options = options or Options()
     inference = Inference()
     for message in read_messages(records):
+        if isinstance(message, InputFailure):  # a plan describes all the traffic given, or is not written
+            raise InputError(message.message)
         if isinstance(message, Unread):
             inference.skip(message.reason)
         else:

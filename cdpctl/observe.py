@@ -85,6 +85,8 @@ class Observations:
     records: int = 0
     malformed: int = 0
     outside: int = 0
+    unreadable: list[str] = field(default_factory=list)
+    """Inputs not read to their end (a damaged compressed stream), each as its error: what came before counts."""
 
     def stats(self, key: CallKey) -> CallStats:
         found = self.calls.get(key)
@@ -100,6 +102,7 @@ class Observations:
         self.records += other.records
         self.malformed += other.malformed
         self.outside += other.outside
+        self.unreadable += other.unreadable
         for key, stats in other.calls.items():
             self.stats(key).merge(stats)
         return self
@@ -110,6 +113,7 @@ class Observations:
             "records": self.records,
             "malformed": self.malformed,
             "outside_window": self.outside,
+            "unreadable": list(self.unreadable),
             "calls": [{"type": key[0], "name": key[1], **stats.to_json()} for key, stats in ordered],
         }
 
@@ -202,15 +206,26 @@ class Unread:
     reason: str
 
 
-def read_messages(records: Iterable[bytes | None]) -> Iterator[Any]:
+@dataclass(frozen=True)
+class InputFailure:
+    """An input that could not be read to its end (a gzip stream without its end, a zstd stream cut inside a
+    frame): ``message`` names it.  The records read before the damage are kept; the run must not say OK."""
+
+    message: str
+
+
+def read_messages(records: Iterable[bytes | None | InputFailure]) -> Iterator[Any]:
     """Every message of raw records (NDJSON lines, or whole documents: arrays and batch payloads give
-    each of their messages), and an :class:`Unread` for each record that was not read (``None``) or does
-    not parse; blank records are skipped."""
+    each of their messages), an :class:`Unread` for each record that was not read (``None``) or does
+    not parse, and each :class:`InputFailure` as it comes; blank records are skipped."""
     from cdpctl.validation.engine import _batch_items, parse_json
 
     for raw in records:
         if raw is None:
             yield Unread("record over the size cap")
+            continue
+        if isinstance(raw, InputFailure):
+            yield raw
             continue
         if not raw.strip():
             continue
@@ -224,15 +239,19 @@ def read_messages(records: Iterable[bytes | None]) -> Iterator[Any]:
 
 
 def observe_records(
-    plan: Plan, records: Iterable[bytes | None], validator: Any = None, window: Window | None = None
+    plan: Plan, records: Iterable[bytes | None | InputFailure], validator: Any = None, window: Window | None = None
 ) -> Observations:
     """Observations of raw records (NDJSON lines, or whole JSON documents); blank records are skipped,
-    ``None`` stands for a record that was not read (over the record size cap) and counts as malformed."""
+    ``None`` stands for a record that was not read (over the record size cap) and counts as malformed,
+    an :class:`InputFailure` is kept in ``unreadable``."""
     from cdpctl.validation import Validator
 
     validator = validator or Validator(plan)
     observations = Observations()
     for message in read_messages(records):
+        if isinstance(message, InputFailure):
+            observations.unreadable.append(message.message)
+            continue
         observations.records += 1
         if isinstance(message, Unread):
             observations.malformed += 1
@@ -251,7 +270,9 @@ def observe_records(
     return observations
 
 
-def _records_of_source(source: Any) -> Iterator[bytes | None]:
+def _records_of_source(source: Any) -> Iterator[bytes | None | InputFailure]:
+    """The records of one input; an input that cannot be opened raises (the run stops before it reads on), one
+    that breaks part-way (a damaged compressed stream) ends with an :class:`InputFailure`, as ``validate`` does."""
     from cdpctl.validation import inputs
 
     opened = inputs.open_source(source)
@@ -265,6 +286,8 @@ def _records_of_source(source: Any) -> Iterator[bytes | None]:
                 yield from block.data.split(b"\n")
             else:  # a record over the size cap, skipped unread
                 yield None
+    except inputs.InputError as exc:
+        yield InputFailure(str(exc))
     finally:
         close = getattr(opened, "close", None) or getattr(getattr(opened, "stream", None), "close", None)
         if callable(close):
@@ -275,22 +298,23 @@ _WORKER: tuple[Plan, Any, Window | None] | None = None
 """The plan, validator and window a forked worker inherits."""
 
 
-def _observe_chunk(records: list[bytes | None]) -> Observations:
+def _observe_chunk(records: list[bytes | None | InputFailure]) -> Observations:
     assert _WORKER is not None
     plan, validator, window = _WORKER
     return observe_records(plan, records, validator, window)
 
 
-def records_of_paths(paths: list[str]) -> Iterator[bytes | None]:
-    """Every record of the inputs ``cdpctl validate`` would read for ``paths`` (``None``: one not read)."""
+def records_of_paths(paths: list[str]) -> Iterator[bytes | None | InputFailure]:
+    """Every record of the inputs ``cdpctl validate`` would read for ``paths`` (``None``: one not read; an
+    :class:`InputFailure`: the end of an input that broke part-way)."""
     from cdpctl.validation import inputs
 
     for source in inputs.expand_paths(paths or [inputs.STDIN]):
         yield from _records_of_source(source)
 
 
-def _chunks(paths: list[str], size: int = 20_000) -> Iterator[list[bytes | None]]:
-    chunk: list[bytes | None] = []
+def _chunks(paths: list[str], size: int = 20_000) -> Iterator[list[bytes | None | InputFailure]]:
+    chunk: list[bytes | None | InputFailure] = []
     for record in records_of_paths(paths):
         chunk.append(record)
         if len(chunk) >= size:

@@ -176,3 +176,30 @@ def test_a_window_that_ends_before_it_starts_is_a_usage_error(corpus: Path) -> N
     done = _cli("plan.yaml", ".", "--since", "2024-06-03", "--until", "2024-06-02", cwd=corpus)
     assert done.returncode == 2 and "--since 2024-06-03 is after --until 2024-06-02" in done.stderr
     assert _cli("plan.yaml", ".", "--since", "2024-06-02", "--until", "2024-06-02", cwd=corpus).returncode == 0
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_an_input_broken_part_way_keeps_what_was_read_and_fails(corpus: Path, jobs: str) -> None:
+    """A gzip log without its end: the report counts every record read (the other logs and the part before
+    the damage), names the input in each format and on stderr, and the exit is 2, even without --fail-under."""
+    whole = gzip.compress((corpus / "a.ndjson").read_bytes())
+    (corpus / "cut.ndjson.gz").write_bytes(whole[: len(whole) // 2])
+    full = json.loads(_cli("plan.yaml", "b.ndjson.gz", "-f", "json", cwd=corpus).stdout)["summary"]
+    answers = {fmt: _cli("plan.yaml", "cut.ndjson.gz", "b.ndjson.gz", "-f", fmt, "-j", jobs, cwd=corpus)
+               for fmt in ("json", "text", "markdown")}
+    for fmt, answer in answers.items():
+        assert answer.returncode == 2, (fmt, answer.stderr)
+        assert "cannot read 'cut.ndjson.gz'" in answer.stdout and "cannot read 'cut.ndjson.gz'" in answer.stderr
+        assert "Traceback" not in answer.stderr
+    report = json.loads(answers["json"].stdout)
+    assert report["summary"]["unreadable"] == 1 and len(report["input_errors"]) == 1
+    assert full["records"] < report["summary"]["records"] < full["records"] + 501
+    assert "FAIL: 1 input not read to the end" in answers["text"].stdout
+    assert "FAIL: 1 input not read to the end" in answers["markdown"].stdout
+    lenient = _cli("plan.yaml", "cut.ndjson.gz", "b.ndjson.gz", "--fail-under", "0", cwd=corpus)
+    assert lenient.returncode == 2 and "FAIL: 1 input not read to the end" in lenient.stdout
+
+
+def test_malformed_and_windowed_records_are_named_in_the_verdict(corpus: Path) -> None:
+    text = _cli("plan.yaml", "a.ndjson", "--until", "2024-06-01", cwd=corpus).stdout
+    assert "501 records read (1 malformed, " in text and "outside the window)" in text

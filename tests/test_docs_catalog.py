@@ -134,6 +134,12 @@ def test_cli_writes_the_site_and_reports_bad_input(tmp_path: Path) -> None:
     assert blocked.returncode == 2 and "cdpctl: error:" in blocked.stderr and "Traceback" not in blocked.stderr
     missing = _cli("docs", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "x"))
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
+    import gzip
+
+    whole = gzip.compress(CLEAN.read_bytes() * 50)
+    (tmp_path / "cut.ndjson.gz").write_bytes(whole[: len(whole) // 2])  # a log broken part-way: no site
+    cut = _cli("docs", str(PLAN), "--out", str(tmp_path / "cut"), "--logs", str(tmp_path / "cut.ndjson.gz"))
+    assert cut.returncode == 2 and "cut.ndjson.gz" in cut.stderr and not (tmp_path / "cut").exists()
 
 
 def test_logs_take_several_paths_after_one_option(tmp_path: Path) -> None:

@@ -154,6 +154,18 @@ def test_no_messages_is_exit_two(tmp_path: Path) -> None:
     assert load_plan_text(_cli("infer", str(tmp_path / "empty.ndjson"), "--allow-empty").stdout)
 
 
+def test_an_input_broken_part_way_is_exit_two_and_writes_nothing(tmp_path: Path) -> None:
+    """A plan describes all the traffic given: a gzip log without its end stops infer, named, before -o is written."""
+    import gzip
+
+    line = json.dumps({"type": "track", "event": "Song Played", "userId": "u", "properties": {"n": 1}}) + "\n"
+    whole = gzip.compress(line.encode() * 2000)
+    (tmp_path / "cut.ndjson.gz").write_bytes(whole[: len(whole) // 2])
+    done = _cli("infer", str(tmp_path / "cut.ndjson.gz"), "-o", str(tmp_path / "plan.yaml"))
+    assert done.returncode == 2 and "cannot read" in done.stderr and "cut.ndjson.gz" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "plan.yaml").exists()
+
+
 def _write_logs(path: Path, messages: list[dict[str, object]]) -> Path:
     path.write_text("\n".join(json.dumps(m) for m in messages) + "\n")
     return path

@@ -52,6 +52,10 @@ def build_catalog(plan: Plan, out: str, *, logs: list[str] | None = None, base: 
         from cdpctl.observe import observe_sources
 
         observations = observe_sources(plan, logs)
+        if observations.unreadable:  # a catalog's figures cover all the logs given, or it is not written
+            from cdpctl.validation.inputs import InputError
+
+            raise InputError(observations.unreadable[0])
     changes = diff_changes(plan, base, plan.files[0]) if base else None
     collecting = gc.isenabled()
     gc.disable()  # building the data allocates many small objects and frees none: no garbage to find

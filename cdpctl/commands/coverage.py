@@ -97,9 +97,11 @@ def coverage_command(
             text = render_text(report, fail_under)
         write_text(output, text)
         ok, line = verdict(report, fail_under)
+        for error in seen.unreadable:
+            sys.stderr.write(f"cdpctl: error: {error}\n")
         if output or output_format != "text":
             sys.stderr.write(f"cdpctl: {line}\n")
-        exit_with(0 if ok else 1)
+        exit_with(2 if seen.unreadable else 0 if ok else 1)
 
 
 def _read_files(plan: Plan, paths: list[str], engine: str) -> list[tuple[str, str]]:
