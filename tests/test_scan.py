@@ -157,6 +157,37 @@ def test_plan_findings_exactly(tree: Path) -> None:
     ]
 
 
+BROWSER_PAGES = """\
+analytics.page('Pricing')
+analytics.page('Docs', 'Pricing', { path: '/p' })
+analytics.page()
+analytics.page({ userId: 'u', category: 'Docs', name: 'Pricing', properties: { path: '/p' } })
+rudderanalytics.page('Pricing')
+"""
+
+
+def test_page_properties_analytics_js_adds_count_as_sent(tmp_path: Path) -> None:
+    """analytics.js adds path, referrer, search, title and url (and name, category) to every page call: a
+    page call that sends no path in code still sends one, so the plan's required path is no finding; they are
+    never unplanned (that is traffic's business, at validate); the Node SDK's object form adds only category."""
+    (tmp_path / "web.js").write_text(BROWSER_PAGES)
+    result = scan_paths([str(tmp_path / "web.js")])
+    added = [[p.name for p in c.properties if p.by_sdk] for c in result.calls]
+    assert added == [
+        ["path", "referrer", "search", "title", "url", "name"],
+        ["referrer", "search", "title", "url", "name", "category"],  # path is the code's own
+        ["path", "referrer", "search", "title", "url"],
+        ["category"],
+        [],  # RudderStack's browser SDK is not modelled: only what the code sends
+    ]
+    assert result.calls[1].properties[0].to_json() == {"name": "path", "type": "string", "value": "/p"}
+    assert result.calls[0].to_json()["properties"][0] == {"name": "path", "type": "string", "by_sdk": True}
+    findings = [(f.line, f.code) for f in check_calls(result.calls, [], load_plan(PLAN)) if f.code != "no_call_site"]
+    assert findings == [(5, "required_missing")]  # acme-shop requires path; no unplanned_property for the SDK's
+    done = _cli("web.js", cwd=tmp_path)
+    assert "segment page 'Pricing' {} + path, referrer, search, title, url, name (added by the SDK)" in done.stdout
+
+
 def test_generated_client_calls_are_recognised_with_the_plan(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text(
         "def f(tracker):\n    tracker.order_completed(order_id='o', total=1.0, currency='XXX', products=[])\n    tracker.chatbot_created(chatbot_id=3)\n"

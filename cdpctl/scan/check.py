@@ -69,12 +69,13 @@ def _check_properties(call: FoundCall, planned: Call) -> list[Finding]:
     for found in call.properties:
         prop = fields.get(found.name)
         if prop is None:
-            if not planned.additional_properties:
+            if not planned.additional_properties and not found.by_sdk:  # the SDK's own: the plan's business at validate
                 out.append(_finding("unplanned_property", f"{noun} '{found.name}' of {planned.label} is not in the tracking plan", call))
             continue
         if not _type_ok(found, prop):
             expected = prop.type + (" or null" if prop.nullable else "")
-            out.append(_finding("type_mismatch", f"{noun} '{found.name}' of {planned.label}: expected {expected}, got {found.type}", call))
+            added = " (the SDK adds it to the call)" if found.by_sdk else ""
+            out.append(_finding("type_mismatch", f"{noun} '{found.name}' of {planned.label}: expected {expected}, got {found.type}{added}", call))
             continue
         if found.value is NOT_LITERAL or found.value is None:
             continue

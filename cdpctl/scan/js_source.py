@@ -15,7 +15,7 @@ import functools
 from typing import Any
 
 from cdpctl.scan.model import NOT_LITERAL, FoundCall, FoundProperty, ParseFailure, Wrapper
-from cdpctl.scan.sdks import METHODS, SNOWPLOW_CALLS, iglu_name, sdk_of
+from cdpctl.scan.sdks import BROWSER_PAGE, METHODS, SNOWPLOW_CALLS, iglu_name, sdk_of
 
 FUNCTIONS = ("function_declaration", "function_expression", "arrow_function", "method_definition", "generator_function_declaration")
 TS_TYPES = {"number": "number", "string": "string", "boolean": "boolean", "object": "object"}
@@ -217,7 +217,8 @@ class _File:
             if call_type in ("identify", "group"):
                 self._add(node, sdk, call_type, None, fields.get("traits"))
             elif call_type in ("page", "screen") or "event" in fields:  # the Node SDKs' object form
-                self._add(node, sdk, call_type, fields.get("event") or fields.get("name"), fields.get("properties"))
+                added: tuple[str, ...] = ("category",) if sdk == "segment" and call_type == "page" and "category" in fields else ()
+                self._add(node, sdk, call_type, fields.get("event") or fields.get("name"), fields.get("properties"), added)
             else:  # identify-style traits object
                 self._add(node, sdk, call_type, None, first)
             return
@@ -227,13 +228,21 @@ class _File:
         elif call_type == "group":
             self._add(node, sdk, call_type, None, _at(args, 1))
         elif call_type == "page" and len(args) >= 2 and _string(_unwrap(args[1])) is not None:
-            self._add(node, sdk, call_type, args[1], _at(args, 2))  # page(category, name, properties)
+            added = (*BROWSER_PAGE, "name", "category") if sdk == "segment" else ()
+            self._add(node, sdk, call_type, args[1], _at(args, 2), added)  # page(category, name, properties)
+        elif call_type == "page" and sdk == "segment":  # analytics.js: page([name], [properties])
+            named = first is not None and first.type != "object"
+            self._add(node, sdk, call_type, first if named else None, _at(args, 1) if named else first,
+                      (*BROWSER_PAGE, "name") if named else BROWSER_PAGE)
         else:
             self._add(node, sdk, call_type, _at(args, 0), _at(args, 1))
 
-    def _add(self, node: Any, sdk: str, call_type: str, event_node: Any, props_node: Any) -> None:
+    def _add(self, node: Any, sdk: str, call_type: str, event_node: Any, props_node: Any, added: tuple[str, ...] = ()) -> None:
+        """One call; ``added``: the properties its SDK adds (as strings) unless the code sends them."""
         name, dynamic, text = self._event(event_node) if call_type not in ("identify", "group") else (None, False, "")
         props, complete = self._properties(props_node)
+        sent = {p.name for p in props}
+        props += [FoundProperty(key, "string", by_sdk=True) for key in added if key not in sent]
         row, column = node.start_point
         self.calls.append(FoundCall(self.file, row + 1, column + 1, sdk, call_type, name, dynamic, text, props, complete))
 

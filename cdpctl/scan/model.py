@@ -23,11 +23,15 @@ class FoundProperty:
     """``string``, ``integer``, ``number``, ``boolean``, ``null``, ``object``, ``array``; None when unknown."""
     value: Any = NOT_LITERAL
     """The literal value (strings, numbers, booleans, None), else :data:`NOT_LITERAL`."""
+    by_sdk: bool = False
+    """Not in the code: the SDK adds it to the call (analytics.js adds ``path``, ``url``... to every page call)."""
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "type": self.type}
         if self.value is not NOT_LITERAL:
             out["value"] = self.value
+        if self.by_sdk:
+            out["by_sdk"] = True
         return out
 
 

@@ -24,11 +24,18 @@ def _line(f: Finding) -> str:
     return f"{where}{f.severity}: {f.message} [{f.code}]"
 
 
+def _call_line(c: Any) -> str:
+    """``FILE:LINE:COL: SDK TYPE 'Name' {prop: type, ...}`` (``...``: properties the scan cannot see)."""
+    fields = [p.name + (": " + p.type if p.type else "") for p in c.properties if not p.by_sdk] + ([] if c.complete else ["..."])
+    name = repr(c.event) if c.event is not None else "<dynamic>" if c.dynamic else ""
+    added = [p.name for p in c.properties if p.by_sdk]
+    parts = (f"{c.file}:{c.line}:{c.column}:", c.sdk, c.call_type, name, f"{{{', '.join(fields)}}}",
+             f"+ {', '.join(added)} (added by the SDK)" if added else "")
+    return " ".join(part for part in parts if part)
+
+
 def render_text(result: ScanResult, findings: list[Finding]) -> str:
-    lines = [f"{c.file}:{c.line}:{c.column}: {c.sdk} {c.call_type} "
-             f"{repr(c.event) if c.event is not None else ('<dynamic>' if c.dynamic else '')} "
-             f"{{{', '.join(p.name + (': ' + p.type if p.type else '') for p in c.properties)}{'' if c.complete else ', ...'}}}"
-             for c in result.calls]
+    lines = [_call_line(c) for c in result.calls]
     if findings:
         lines += ["", *(_line(f) for f in findings)]
     s = summary(result, findings)

@@ -29,6 +29,11 @@ METHODS = {
 }
 """Per SDK, the methods that send a call, and the call type each sends."""
 
+BROWSER_PAGE = ("path", "referrer", "search", "title", "url")
+"""The properties analytics.js (Segment's browser SDK) adds to every page call, taken from the page it runs
+on, unless the call sends them; it adds ``name`` (and ``category``) too when the call names them.  Segment's
+Node SDK (the object form) adds only ``category``."""
+
 SNOWPLOW_CALLS = ("trackSelfDescribingEvent", "track_self_describing_event")
 
 SDK_NAMES = ("segment", "rudderstack", "amplitude", "mixpanel", "posthog", "snowplow", "cdpctl", "wrapper")
