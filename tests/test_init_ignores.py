@@ -52,3 +52,35 @@ def test_without_configuration_only_the_usual_entries(tmp_path: Path) -> None:
     assert run_init(tmp_path).returncode == 0
     lines = (tmp_path / ".gitignore").read_text(encoding="utf-8").splitlines()
     assert lines[1:] == list(GITIGNORE_ENTRIES)
+
+
+def test_a_question_without_an_answer_is_exit_two_and_ctrl_c_is_130(tmp_path: Path) -> None:
+    """``init`` asks questions: with standard input closed it cannot do its job (2, not 1: that is "violations");
+    Ctrl-C at a question is 130, as for every command."""
+    import pty
+    import select
+    import signal
+    import time
+
+    env = {**os.environ, "GITHUB_ACTIONS": "", "CI": ""}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
+    closed = subprocess.run([sys.executable, "-m", "cdpctl", "init"], cwd=tmp_path, env=env, stdin=subprocess.DEVNULL,
+                            capture_output=True, text=True, timeout=120)
+    assert closed.returncode == 2 and "pass the options, or --yes" in closed.stderr and "Traceback" not in closed.stderr
+    main, child = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "cdpctl", "init"], cwd=tmp_path, env=env, stdin=child, stdout=child,
+                               stderr=child, start_new_session=True)
+    os.close(child)
+    shown = b""
+    deadline = time.monotonic() + 60
+    while b"Product name" not in shown and time.monotonic() < deadline:
+        if select.select([main], [], [], 1)[0]:
+            try:
+                shown += os.read(main, 4096)
+            except OSError:
+                break
+    assert b"Product name" in shown
+    os.killpg(process.pid, signal.SIGINT)
+    assert process.wait(timeout=60) == 130
+    os.close(main)
+    assert not any(tmp_path.iterdir())  # nothing written

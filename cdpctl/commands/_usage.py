@@ -110,11 +110,15 @@ class RootGroup(HelpGroup):
                 message, hint = explain_usage_error(exc)
                 die(message, exc.exit_code, hint)
             die(_sentence(exc.format_message()), exc.exit_code)
-        except _ABORT:
+        except _ABORT as exc:
             if not standalone:
                 raise
+            if isinstance(exc.__context__, KeyboardInterrupt):  # Ctrl-C at a question: 130, as every command
+                sys.stderr.write("\ncdpctl: interrupted\n")
+                raise SystemExit(130) from None
+            # no answer (standard input closed or not a terminal): the command could not do its job
             sys.stderr.write("\ncdpctl: error: aborted (no answer to a question: pass the options, or --yes)\n")
-            raise SystemExit(1) from None
+            raise SystemExit(2) from None
         if not standalone:
             return outcome
         raise SystemExit(outcome if isinstance(outcome, int) else 0)
