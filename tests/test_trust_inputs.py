@@ -71,6 +71,30 @@ def zstd_truncated(tmp_path: Path, cut: int) -> Path:
     return path
 
 
+@pytest.mark.parametrize("kind", ["broken link", "link loop", "fifo"])
+@pytest.mark.parametrize("how", ["folder", "glob"])
+def test_a_folder_or_glob_never_skips_a_data_file_it_cannot_read(tmp_path: Path, kind: str, how: str) -> None:
+    """A log named like data in a folder (or matched by a glob) that is a broken link, a loop of links or a
+    FIFO was skipped in silence and the rest said OK: it stops the run before it starts, named (exit 2)."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "good.ndjson").write_bytes(LINE)
+    odd = logs / "odd.ndjson"
+    if kind == "broken link":
+        odd.symlink_to(tmp_path / "gone.ndjson")
+    elif kind == "link loop":
+        odd.symlink_to(odd)
+    else:
+        os.mkfifo(odd)
+    (logs / "a-folder.ndjson").mkdir()  # a folder named like data is walked, not refused
+    result = cdpctl(str(logs) if how == "folder" else str(logs / "*.ndjson"))
+    no_traceback(result)
+    assert result.returncode == 2, result.stderr
+    assert f"cannot read '{odd}'" in result.stderr
+    named = cdpctl(str(odd)) if kind != "fifo" else None  # named on its own: the same error (a FIFO is read)
+    assert named is None or (named.returncode == 2 and f"cannot read '{odd}'" in named.stderr)
+
+
 @pytest.mark.parametrize("cut", [-1, -4, -40, 40])
 def test_truncated_zstd_is_exit_2_and_named(tmp_path: Path, cut: int) -> None:
     path = zstd_truncated(tmp_path, cut)

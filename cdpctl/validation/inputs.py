@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import glob
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,24 +94,52 @@ def expand_paths(paths: list[str]) -> list[Source]:
             continue
         path = Path(given)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and _is_data_file(p))
-            sources.extend(Source(str(p)) for p in found)
+            sources.extend(Source(p) for p in _data_files(path))
             continue
         if path.exists():
             sources.append(Source(given))
             continue
         if glob.has_magic(given):
-            matches = sorted(glob.glob(given, recursive=True))
-            files = [m for m in matches if os.path.isfile(m)]
-            for match in matches:
+            files: list[str] = []
+            for match in sorted(glob.glob(given, recursive=True)):
                 if os.path.isdir(match):
-                    files.extend(str(p) for p in sorted(Path(match).rglob("*")) if p.is_file() and _is_data_file(p))
+                    files.extend(_data_files(Path(match)))
+                elif os.path.isfile(match):
+                    files.append(match)
+                else:  # a broken link, a FIFO: matched, so never skipped in silence
+                    raise InputError(_unreadable(Path(match)))
             if not files:
                 raise InputError(f"no file matches '{given}'")
             sources.extend(Source(f) for f in files)
             continue
+        if os.path.lexists(given):  # a link to nothing, or a loop of links
+            raise InputError(_unreadable(path))
         raise InputError(f"cannot read '{given}': no such file or directory")
     return sources
+
+
+def _data_files(folder: Path) -> list[str]:
+    """The data files of ``folder`` and its subfolders, sorted; one named like data that is not a readable
+    regular file (a broken link, a loop of links, a FIFO) raises: a folder is read whole, or not at all."""
+    found: list[str] = []
+    for entry in sorted(folder.rglob("*")):
+        if not _is_data_file(entry) or entry.is_dir():
+            continue
+        if not entry.is_file():
+            raise InputError(_unreadable(entry))
+        found.append(str(entry))
+    return found
+
+
+def _unreadable(path: Path) -> str:
+    """Why ``path``, found in a folder or through a glob, is not read: a broken link, or not a regular file."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        return f"cannot read '{path}': {reason[:1].lower()}{reason[1:]}"
+    kind = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+    return f"cannot read '{path}': not a regular file ({kind}); name it on its own to read it"
 
 
 def overwritten_input(sources: list[Source], targets: list[str]) -> str | None:
