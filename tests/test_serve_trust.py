@@ -12,6 +12,7 @@ import gzip
 import json
 import resource
 import signal
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -112,6 +113,31 @@ def test_second_signal_interrupts_shutdown_partial_report(sig: int, code: int) -
     report = json.loads(out)
     assert report["summary"]["partial"] is True and report["summary"]["events"] == 2
     assert "the report is partial" in err and "2 failed" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("signals", [1, 2])
+def test_an_upload_still_arriving_at_shutdown_is_aborted_without_a_traceback(signals: int) -> None:
+    """A client that sent headers and half its body, then stalls: the graceful shutdown waits for it, then cuts
+    it short (counted as aborted: nothing was acknowledged); a second signal cuts the wait. Never a traceback:
+    every line on stderr is cdpctl's own."""
+    with serve_process("--format", "json") as start:
+        served = start()
+        assert served.post([VALID]).status_code == 200
+        host, port = served.url.removeprefix("http://").rsplit(":", 1)
+        stalled = socket.create_connection((host, int(port)), timeout=30)
+        try:
+            stalled.sendall(b"POST /v1/identify HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"type\":")
+            time.sleep(0.5)
+            served.send(signal.SIGTERM)
+            if signals == 2:
+                time.sleep(1)
+                served.send(signal.SIGTERM)
+            returncode, out, err = served.wait()
+        finally:
+            stalled.close()
+    assert returncode == (0 if signals == 1 else 143), err
+    assert "Traceback" not in err and all(line.startswith("cdpctl") for line in err.splitlines() if line.strip()), err
+    assert json.loads(out)["summary"]["events"] == 1
 
 
 # --- bodies that used to give a server error or a wrong count -----------------------------------

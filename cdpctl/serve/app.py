@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+from contextlib import suppress
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -109,6 +110,12 @@ class CollectorApp:
             await send_error(send, 400, "invalid_query", str(exc))
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
+        try:
+            await self._lifespan_steps(receive, send)
+        except asyncio.CancelledError:  # a second signal cut the shutdown short: the run reports it as partial
+            return
+
+    async def _lifespan_steps(self, receive: Receive, send: Send) -> None:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
@@ -172,6 +179,11 @@ class CollectorApp:
             raw = await read_body(receive, limit, request.headers.get("content-length"))
         except ClientAborted:
             counters.aborted += 1  # nobody is left to answer
+            return
+        except asyncio.CancelledError:  # the shutdown's grace ran out while the body was still arriving
+            counters.aborted += 1  # nothing of it was read or acknowledged: a 503 tells the client to retry
+            with suppress(Exception):
+                await send_error(send, 503, "shutting_down", "the collector stopped before the body arrived; retry", retry=True)
             return
         except BodyTooLarge:
             counters.rejected_too_large += 1

@@ -13,6 +13,7 @@ and the benchmark.
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 import socket
 import threading
@@ -199,10 +200,36 @@ def base_url(sock: socket.socket) -> str:
     return f"http://{host}:{address[1]}"
 
 
+class _LogLine(logging.Formatter):
+    """uvicorn's warnings and errors as cdpctl's one-line messages (an exception by its type and text)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        level = "error" if record.levelno >= logging.ERROR else "warning"
+        text = record.getMessage().strip().replace("\n", " ")
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            text += f": {type(exc).__name__}" + (f": {exc}" if str(exc) else "")
+        return f"cdpctl: {level}: {text}"
+
+
+LOG_CONFIG: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"line": {"()": _LogLine}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "line", "stream": "ext://sys.stderr"}},
+    "loggers": {
+        "uvicorn": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
+        "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
+    },
+}
+"""uvicorn's logging: warnings and errors only, each one line on stderr (no traceback)."""
+
+
 def make_server(app: CollectorApp, options: ServeOptions) -> _Server:
     config = uvicorn.Config(
         app,
         lifespan="on",
+        log_config=LOG_CONFIG,
         log_level="warning",
         access_log=False,
         http="h11",
