@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-from contextlib import suppress
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
