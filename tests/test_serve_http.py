@@ -285,6 +285,32 @@ def test_capture_replays_to_the_same_report(plan: Plan, tmp_path: Path) -> None:
     assert served["violations"] == replayed["violations"]
 
 
+def test_capture_replays_odd_members_and_numbers_to_the_same_summary(plan: Plan, tmp_path: Path) -> None:
+    """Batch members that are arrays or batch payloads themselves (validate would expand such a line), numbers
+    beyond a double, exact decimals and duplicate keys: the capture holds each message as sent (wrapped in
+    ``[...]`` where a line would read as several), and the replay gives serve's summary and violation groups."""
+    capture = tmp_path / "session.ndjson"
+    order = orjson.dumps(VALID_ORDER)
+    huge = order.replace(b'"currency"', b'"note":1e400,"currency"', 1)
+    exact = order.replace(b'"currency"', b'"ratio":0.1000000000000000055511151231257827,"n":1E2,"z":-0,"currency"', 1)
+    body = b'{"batch":[[],[' + order + b'],{"batch":[' + order + b"]}," + huge + b"," + exact + b"," + order + b"]}"
+    with BackgroundServer(plan, ServeOptions(port=0, capture=str(capture))) as srv:
+        assert httpx.post(srv.url + "/v1/batch", content=body, timeout=30).status_code in (200, 400)
+        single = b'{"userId":"u1","traits":{"email":"a@b.co","n":1e400}}'
+        httpx.post(srv.url + "/v1/identify", content=single, timeout=30)
+        served = httpx.get(srv.url + "/report").json()
+    lines = capture.read_bytes().splitlines()
+    assert lines[0] == b"[[]]" and lines[1] == b"[[" + order + b"]]" and lines[2] == b'[{"batch":[' + order + b"]}]"
+    assert lines[3] == huge and lines[4] == exact  # as sent, digits and all
+    assert lines[6] == b'{"type":"identify","userId":"u1","traits":{"email":"a@b.co","n":1e400}}'
+    replayed = validate_json(capture)
+    keys = ("events", "valid", "invalid", "malformed")
+    assert {k: replayed["summary"][k] for k in keys} == {k: served["summary"][k] for k in keys}
+    assert served["summary"]["malformed"] == 0 and served["summary"]["valid"] == 1  # the last order alone
+    groups = sorted((v["code"], v["count"]) for v in served["violations"])
+    assert sorted((v["code"], v["count"]) for v in replayed["violations"]) == groups
+
+
 def test_live_view_and_status_line_show_counts_and_violations(server: BackgroundServer) -> None:
     import io
 
@@ -316,14 +342,16 @@ def test_hostile_messages_are_answered_and_never_lose_the_rest(server: Backgroun
     assert response.status_code == 400, response.text
     answer = response.json()
     assert answer["code"] == "invalid_message" and answer["accepted"] == 7
-    assert [m["index"] for m in answer["malformed"]] == [0, 1, 2, 4, 5, 6]  # 400, 1,020, 15,000 levels: malformed
+    # 400, 1,020, 15,000 levels, NaN and -Infinity: malformed; 1e400 is JSON (a number, so not a message)
+    assert [m["index"] for m in answer["malformed"]] == [0, 1, 2, 4, 6]
     after = summary(server.url)
-    assert (after["events"], after["valid"], after["malformed"], after["refused"]) == (7, 1, 6, 0)
+    assert (after["events"], after["valid"], after["malformed"], after["refused"]) == (7, 1, 5, 0)
     # the deeply nested messages are answered by /events as they were sent, never a server error
     events = httpx.get(server.url + "/events", timeout=30)
     assert events.status_code == 200
-    newest = orjson.loads(events.content)
-    assert [e["message"] for e in newest[:3]] == ["-Infinity", "1e400", junk[0].decode()]
+    newest = json.loads(events.content)  # 1e400 is sent as sent: JSON, an infinite number
+    assert [e["message"] for e in newest[:3]] == ["-Infinity", float("inf"), junk[0].decode()]
+    assert newest[1]["error"] is None and newest[1]["violations"]
     assert [e["error"] is None for e in newest[3:7]] == [True, False, False, False]
     assert newest[4]["message"] == deepest[:1024].decode() and newest[5]["message"] == deeper[:1024].decode()
     # a lone surrogate makes its one message malformed; a body that is no batch at all is one malformed body
@@ -331,11 +359,11 @@ def test_hostile_messages_are_answered_and_never_lose_the_rest(server: Backgroun
     assert httpx.post(server.url + "/v1/batch", content=lone, timeout=30).json()["accepted"] == 2
     assert httpx.post(server.url + "/v1/batch", content=b"[1e400", timeout=30).status_code == 400
     after = summary(server.url)
-    assert (after["events"], after["valid"], after["malformed"]) == (10, 2, 8)
+    assert (after["events"], after["valid"], after["malformed"]) == (10, 2, 7)
     # a single call nesting 255 levels is one malformed message, as cdpctl validate reads it, never refused
     single = b'{"event":"Order Completed","userId":"u","properties":{"p":' + b"[" * 253 + b"]" * 253 + b"}}"
     answer = httpx.post(server.url + "/v1/track", content=single, timeout=30)
     assert answer.status_code == 400 and "nests more than 200 levels" in answer.json()["message"]
     after = summary(server.url)
-    assert (after["events"], after["malformed"], after["refused"]) == (11, 9, 0)
+    assert (after["events"], after["malformed"], after["refused"]) == (11, 8, 0)
     assert httpx.get(server.url + "/healthz").status_code == 200

@@ -192,10 +192,10 @@ def test_non_finite_and_huge_numbers_never_fail_the_batch(server: BackgroundServ
     body = b'{"batch":[' + b",".join([orjson.dumps(VALID), *bad, huge, orjson.dumps(VALID)]) + b"]}"
     response = post_raw(server.url, body)
     assert response.status_code == 400 and response.json()["accepted"] == 7
-    assert [m["index"] for m in response.json()["malformed"]] == [1, 2, 3, 4]
+    assert [m["index"] for m in response.json()["malformed"]] == [1, 2, 3]  # 1e400 is JSON: an infinite number
     got = summary(server.url)
-    assert (got["events"], got["malformed"]) == (7, 4)
-    assert got["valid"] + got["invalid"] == 3
+    assert (got["events"], got["malformed"]) == (7, 3)
+    assert got["valid"] + got["invalid"] == 4
     # the big integer is kept exactly as it was sent
     events = httpx.get(server.url + "/events", params={"event": "Order Completed"}, timeout=30)
     assert b"18446744073709551617" in events.content

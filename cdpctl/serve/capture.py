@@ -1,6 +1,7 @@
 """``--capture FILE``: every received message appended to an NDJSON file ``cdpctl validate`` reads.
 
-One message a line, compact JSON, in the order received.  A body that is not
+One message a line, compact JSON, in the order received (one that is not an object, or that reads as a
+batch payload, inside ``[...]``: the replay reads it as the one message it was).  A body that is not
 JSON is written as one line too (its line breaks replaced by NUL bytes, which
 keeps it unparseable), so replaying the file gives the same summary: the
 same events, valid, invalid and malformed counts.
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 
 class CaptureFailed(Exception):
@@ -29,6 +30,16 @@ def malformed_line(raw: bytes) -> bytes:
     if not line.strip() or line.startswith(COMPRESSED_MAGIC):
         line = b"\x00" + line
     return line
+
+
+def message_line(message: Any, raw: bytes) -> bytes:
+    """A message's capture line: its bytes; wrapped in ``[...]`` when ``cdpctl validate`` would otherwise read
+    the line as several messages or none (a JSON array, a batch payload), so the replay sees this one message."""
+    if isinstance(message, list) or (
+        isinstance(message, dict) and "type" not in message and isinstance(message.get("batch"), list)
+    ):
+        return b"[" + raw + b"]"
+    return raw
 
 
 def _count_lines(path: Path) -> int:

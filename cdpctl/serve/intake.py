@@ -10,7 +10,7 @@ A message is kept as the exact bytes the client sent whenever possible (only
 line breaks between tokens are folded, and it is re-encoded only when its
 ``writeKey`` or ``type`` changes), so integers beyond 64 bits reach the
 capture and the forward queue unchanged.  One broken message of a batch (a
-``NaN``, ``1e400``, a lone surrogate, nesting more than 200 levels, as
+``NaN``, a lone surrogate, nesting more than 200 levels, as
 ``cdpctl validate`` reads a record) is one malformed message: the batch is split at its top-level commas and every
 other message is still read.
 """
@@ -21,6 +21,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 import orjson
 
 from cdpctl.serve.jsonsplit import compact, load, load_item, split_batch, too_deep
@@ -225,6 +226,36 @@ def _split_payload(data: bytes, limits: Limits) -> Payload | None:
     return payload
 
 
+class _BatchTexts(msgspec.Struct):
+    """A batch body's messages as their own bytes (the other keys of the body skipped)."""
+
+    batch: list[msgspec.Raw] = msgspec.field(default_factory=list)
+
+
+_BATCH_TEXTS = msgspec.json.Decoder(_BatchTexts)
+_ARRAY_TEXTS = msgspec.json.Decoder(list[msgspec.Raw])
+
+
+def message_texts(data: bytes, array: bool, count: int) -> list[bytes] | None:
+    """The bytes of each of the ``count`` messages of a batch body that parsed whole (``array``: a bare JSON
+    array), as sent; None when they cannot be told apart (then the messages are encoded again)."""
+    try:
+        texts = _ARRAY_TEXTS.decode(data) if array else _BATCH_TEXTS.decode(data).batch
+    except (msgspec.DecodeError, RecursionError):
+        return None
+    return [compact(bytes(text)) for text in texts] if len(texts) == count else None
+
+
+def _typed_text(data: bytes, kind: str) -> bytes | None:
+    """The body of a single call with ``"type":kind`` written in, its other bytes as sent (None: not an object)."""
+    text = compact(data)
+    if text[:1] != b"{":
+        return None
+    rest = text[1:].lstrip()
+    head = b'{"type":' + orjson.dumps(kind)
+    return head + (b"}" if rest[:1] == b"}" else b"," + rest)
+
+
 def parse_payload(data: bytes, kind: str, limits: Limits | None = None) -> Payload:
     """Parse a decoded request body for an endpoint of ``kind`` (a call type or ``batch``).
 
@@ -248,10 +279,14 @@ def parse_payload(data: bytes, kind: str, limits: Limits | None = None) -> Paylo
         raise NotJson(str(exc).splitlines()[0] if str(exc) else "nested too deeply") from None
     payload = Payload()
     if kind != BATCH:
+        sent_key = isinstance(document, dict) and "writeKey" in document
         payload.write_key = _take_key(document)
+        raw: bytes | None = None if sent_key else compact(data)
         if isinstance(document, dict) and document.get("type") is None:
+            typed = "type" not in document and raw is not None
             document["type"] = kind
-        raw = encode(document)
+            raw = _typed_text(data, kind) if typed else None
+        raw = raw if raw is not None else encode(document)
         if raw is None:
             raise BadPayload("the message cannot be encoded again (nested too deeply or not UTF-8)")
         payload.accepted.append(Accepted(document, raw))
@@ -265,11 +300,12 @@ def parse_payload(data: bytes, kind: str, limits: Limits | None = None) -> Paylo
         items = document
     else:
         raise BadPayload("a batch payload is an object with a 'batch' array of messages")
+    texts = message_texts(data, isinstance(document, list), len(items))
     for index, message in enumerate(items):
         key = message.get("writeKey") if isinstance(message, dict) else None
         if payload.write_key is None and isinstance(key, str):
             payload.write_key = key
-        item = _item(message, None)
+        item = _item(message, texts[index] if texts is not None else None)
         if item.error is not None:  # read the body again message by message, to keep this one's own text
             return _split_payload(data, limits) or payload
         _add(payload, index, item, limits)

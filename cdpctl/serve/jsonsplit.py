@@ -1,7 +1,8 @@
 """Reading JSON bodies exactly, and a batch message by message when the whole body does not parse.
 
-:func:`load` keeps integers beyond 64 bits exact (orjson would read them as
-floats) and refuses ``NaN``, ``Infinity`` and out-of-range numbers.
+:func:`load` reads numbers as ``cdpctl validate`` does: integers beyond 64 bits stay exact (orjson
+would read them as floats), a number beyond a double's range (``1e400``) and an integer of more than
+4,300 digits are infinite numbers (JSON all the same), and ``NaN``, ``Infinity`` are refused.
 :func:`split_batch` finds the text of each message of a batch by scanning its
 top-level commas (strings skipped a jump at a time, linear in the body), so one
 message that does not parse never costs the others.
@@ -15,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from cdpctl.validation.jsonread import BRACKETS, MAX_DEPTH, NOT_BRACKETS, STRING
+from cdpctl.validation.jsonread import BRACKETS, MAX_DEPTH, NOT_BRACKETS, STRING, read_integer
 
 _LONG_DIGITS = re.compile(rb"[0-9]{19}")
 """A run of digits that may be an integer orjson would read as a float (beyond 64 bits)."""
@@ -29,18 +30,15 @@ def _reject_constant(name: str) -> Any:
     raise _NonFinite(f"{name} is not a JSON number")
 
 
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if value in (float("inf"), float("-inf")):
-        raise _NonFinite(f"the number {text[:40]} is out of range")
-    return value
-
-
 def load(data: bytes) -> Any:
     """Parse JSON exactly (integers beyond 64 bits stay integers); ValueError (or RecursionError) if it is not JSON."""
     if _LONG_DIGITS.search(data) is None:
-        return orjson.loads(data)
-    return json.loads(data, parse_constant=_reject_constant, parse_float=_finite_float)
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            if "infinity" not in str(exc).lower():  # not a number beyond a double: not JSON
+                raise
+    return json.loads(data, parse_constant=_reject_constant, parse_int=read_integer)
 
 
 def load_item(text: bytes) -> tuple[Any, str | None]:

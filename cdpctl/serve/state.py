@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from cdpctl.serve.capture import CaptureWriter, malformed_line
+from cdpctl.serve.capture import CaptureWriter, malformed_line, message_line
 from cdpctl.serve.controls import Controls, apply_controls
 from cdpctl.serve.forward import Forwarder, ForwardStats
 from cdpctl.serve.intake import MESSAGE_LIMIT, Accepted, encode
@@ -103,7 +103,7 @@ class Collector:
         """Capture (all or none), record and forward checked messages; raises :class:`CaptureFailed`."""
         if not checked:
             return 0
-        lines = [c.item.raw if c.error is None else malformed_line(c.item.raw) for c in checked]
+        lines = [message_line(c.item.message, c.item.raw) if c.error is None else malformed_line(c.item.raw) for c in checked]
         first = self._numbers(lines)
         report = self.report
         stamp = _now_iso()

@@ -107,13 +107,13 @@ def parse_record(raw: bytes) -> tuple[Any, bool]:
 
         try:
             # decoded first: json.loads of bytes would skip a byte order mark that orjson refuses
-            return json.loads(raw.decode("utf-8"), parse_constant=constant, parse_int=_integer), bool(constants)
+            return json.loads(raw.decode("utf-8"), parse_constant=constant, parse_int=read_integer), bool(constants)
         except ValueError:
             raise exc from None
     if deeper_than_limit(raw):
         raise Malformed(too_deep_message())
     if LONG_DIGITS in raw.translate(DIGITS_AS_ZERO):  # maybe an integer beyond 64 bits: read it exactly
-        value = json.loads(raw, parse_int=_integer)
+        value = json.loads(raw, parse_int=read_integer)
     return value, False
 
 
@@ -121,7 +121,7 @@ MAX_DIGITS = 4300
 """Python's default limit on the digits of an integer read from text."""
 
 
-def _integer(text: str) -> int | float:
+def read_integer(text: str) -> int | float:
     """An integer literal, exactly; beyond :data:`MAX_DIGITS` digits, an infinite number (as orjson reads it)."""
     if len(text) <= MAX_DIGITS:
         return int(text)
