@@ -80,3 +80,14 @@ def test_a_valid_run_prints_its_verdict_without_importing_rich(tmp_path: Path) -
     )  # fmt: skip
     assert done.stdout == "OK  1 events: 1 valid, 0 invalid, 0 malformed, 0 warnings\n", done
     assert done.stderr.endswith("NO-RICH"), done.stderr
+
+
+def test_a_partial_report_without_run_facts_is_interrupted_never_ok() -> None:
+    """A serve session stopped by a second signal renders its report without a validate run's facts: the
+    verdict says INTERRUPTED, never OK (it exits 130 or 143)."""
+    from cdpctl.validation.report import Report
+
+    report = Report()
+    report.partial = True
+    assert judge(report, None).word == "INTERRUPTED" and not judge(report, None).ok
+    assert judge(Report(), None).word == "OK"

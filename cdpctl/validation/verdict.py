@@ -80,6 +80,8 @@ def percent(share: float) -> str:
 def judge(report: Report, facts: RunFacts | None) -> Verdict:
     """The verdict; without ``facts`` (a report not from a validate run), OK unless any record fails."""
     if facts is None:
+        if report.partial:  # interrupted (a serve session stopped by a second signal): never OK
+            return Verdict("INTERRUPTED", "stopped by a signal, partial report", EXIT_INVALID)
         return Verdict("FAIL", "", EXIT_INVALID) if report.has_errors else Verdict("OK", "", EXIT_OK)
     if facts.signal is not None:
         return Verdict("INTERRUPTED", f"stopped by {facts.signal}, partial report", facts.signal_exit)
