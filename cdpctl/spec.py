@@ -29,7 +29,7 @@ def _present_id(value: Any) -> bool:
 def envelope_problems(message: Any) -> list[tuple[str, str]]:
     """Every Segment Spec envelope problem of ``message``, as ``(path, message)`` pairs."""
     if not isinstance(message, dict):
-        return [("", f"a message must be a JSON object, not {type(message).__name__}")]
+        return [("", "a message must be a JSON object (not an array, a string, a number, a boolean or null)")]
     problems: list[tuple[str, str]] = []
     get = message.get
     call_type = get("type")

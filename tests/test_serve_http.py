@@ -237,6 +237,9 @@ def test_query_endpoints_reset_and_caps(server: BackgroundServer) -> None:
     assert httpx.get(server.url + "/nowhere").status_code == 404
     assert httpx.get(server.url + "/v1/batch").status_code == 405
     assert httpx.get(server.url + "/reset").status_code == 405
+    wrong = httpx.post(server.url + "/summary", timeout=30)  # a query endpoint takes GET
+    assert wrong.status_code == 405 and wrong.json()["code"] == "method_not_allowed"
+    assert httpx.post(server.url + "/nowhere", timeout=30).json()["code"] == "not_found"
     assert httpx.options(server.url + "/v1/batch").status_code == 204
     assert summary(server.url)["events"] == 62
     assert httpx.post(server.url + "/reset").json() == {"success": True}

@@ -236,7 +236,7 @@ class CollectorApp:
             413 if too_large else 400,
             "message_too_large" if too_large else "invalid_message",
             f"{len(payload.rejected)} message(s) refused over the size limit, {len(broken)} malformed; "
-            f"the other {accepted - len(broken)} accepted",
+            f"{accepted} accepted and recorded, the malformed ones included",
             {"accepted": accepted, "rejected": [r.to_json() for r in payload.rejected], "malformed": broken},
         )
 
@@ -288,7 +288,10 @@ class CollectorApp:
             await send_json(send, 200, {"success": True})
             return
         if method not in ("GET", "HEAD"):
-            await send_error(send, 405 if path in GET_PATHS else 404, "not_found", f"no {method} {path}")
+            if path in GET_PATHS:
+                await send_error(send, 405, "method_not_allowed", f"{path} takes GET")
+            else:
+                await send_error(send, 404, "not_found", f"no {method} {path}")
             return
         if path == "/healthz":
             await send_json(send, 200, {"status": "ok"})
