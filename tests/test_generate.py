@@ -281,7 +281,7 @@ def test_validation_is_off_by_default_and_jsonschema_is_not_needed(acme: ModuleT
         for alias in node.names
     } | {node.module.split(".")[0] for node in tree.body if isinstance(node, ast.ImportFrom) and node.module}
     assert "jsonschema" not in top_imports
-    assert top_imports <= {"__future__", "importlib", "json", "logging", "os", "collections", "dataclasses",
+    assert top_imports <= {"__future__", "importlib", "json", "logging", "math", "os", "collections", "dataclasses",
                            "datetime", "enum", "typing", "Callable", "Mapping", "Sequence", "dataclass", "date", "timedelta",
                            "timezone", "Enum", "Any", "ClassVar", "Final", "Literal", "TypedDict", "TYPE_CHECKING",
                            "cast",
@@ -495,3 +495,34 @@ def test_generated_module_runs_on_the_standard_library_alone(minor: int, tmp_pat
     result = subprocess.run([command, "-S", "-c", STDLIB_ONLY_SCRIPT, str(tmp_path)], env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"(3, {minor})")
+
+
+DATES_PLAN = """\
+plan: Dates
+version: 1.0.0
+events:
+  Visit Booked:
+    properties:
+      day: {type: string, format: date, required: true}
+      score: {type: number}
+"""
+
+
+def test_a_datetime_for_a_date_is_sent_as_its_date_and_non_finite_numbers_are_flagged(tmp_path: Path) -> None:
+    """A ``date`` property is typed ``str | date``, and a datetime is a date to the type checker: it is sent as
+    its date (``YYYY-MM-DD``, as the format asks), not as a timestamp the plan refuses. A NaN or infinite number
+    is no JSON number (an SDK writes ``NaN``, ``Infinity``, which ``cdpctl validate`` reads as malformed):
+    ``validate=True`` reports it as ``malformed_json``."""
+    module = load_module(generate_to(DATES_PLAN, "dates.yaml", tmp_path / "dates_client.py"), "dates_client")
+    sent: list[dict[str, Any]] = []
+    seen: list[Any] = []
+
+    class Client:
+        def track(self, **kwargs: Any) -> None:
+            sent.append(kwargs)
+
+    tracker = module.Tracker(Client(), validate=True, on_violation=seen.extend)
+    tracker.visit_booked(user_id="u", day=datetime(2024, 5, 1, 23, 30, tzinfo=timezone.utc))
+    assert sent[-1]["properties"] == {"day": "2024-05-01"} and seen == []
+    tracker.visit_booked(user_id="u", day="2024-05-02", score=float("nan"))
+    assert [(v.code, v.path, v.message) for v in seen] == [("malformed_json", "properties.score", "NaN is not a JSON number")]

@@ -17,7 +17,7 @@ from cdpctl.codegen.types import TypedDictDef
 from cdpctl.model import Call, Plan, Property
 
 if TYPE_CHECKING:
-    from cdpctl.codegen.python import MethodSpec
+    from cdpctl.codegen.python import MethodSpec, Param
 
 _ENVELOPE_ARGS = (
     "context: Mapping[str, Any] | None = None",
@@ -97,7 +97,7 @@ def method_text(spec: MethodSpec) -> str:
     lines.append(f"            {name},")
     if spec.params:
         lines.append("            {")
-        lines.extend(f"                {py_str(param.original)}: {param.name}," for param in spec.params)
+        lines.extend(f"                {py_str(param.original)}: {_sent_value(param)}," for param in spec.params)
         lines.append("            },")
     else:
         lines.append("            {},")
@@ -272,3 +272,10 @@ def docstring(lines: list[str], indent: str) -> str:
     body.append(f'{indent}"""')
     return "\n".join(body)
 
+
+def _sent_value(param: Param) -> str:
+    """The expression a method sends for ``param``: the argument; for a ``date`` property given a datetime
+    (a date to the type checker), its date, so it is sent as ``YYYY-MM-DD`` as the format asks."""
+    if "date" in param.annotation.split(" | "):
+        return f"{param.name}.date() if isinstance({param.name}, datetime) else {param.name}"
+    return param.name

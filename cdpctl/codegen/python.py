@@ -304,6 +304,7 @@ RUNTIME_IMPORTS = (
     "import importlib",
     "import json",
     "import logging",
+    "import math",
     "import os",
     "from collections.abc import Callable, Mapping, Sequence",
     "from dataclasses import dataclass",

@@ -19,6 +19,7 @@ Violation codes are those ``cdpctl validate`` reports: ``invalid_envelope``,
 import importlib
 import json
 import logging
+import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -122,6 +123,23 @@ def _jsonable(value: object) -> Any:
     if isinstance(value, tuple):  # lists were handled above
         return [_jsonable(item) for item in cast("tuple[object, ...]", value)]
     return value
+
+
+def _non_finite(value: object) -> list[tuple[str, str]]:
+    """``(path, token)`` of each NaN or infinite float in a message (JSON has no such number)."""
+    found: list[tuple[str, str]] = []
+    stack: list[tuple[object, str]] = [(value, "")]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, float):
+            if not math.isfinite(item):
+                found.append((path, "NaN" if math.isnan(item) else "Infinity" if item > 0 else "-Infinity"))
+        elif isinstance(item, Mapping):
+            mapping = cast("Mapping[object, object]", item)
+            stack.extend((child, f"{path}.{key}" if path else str(key)) for key, child in mapping.items())
+        elif isinstance(item, (list, tuple)):
+            stack.extend((child, f"{path}[]") for child in cast("Sequence[object]", item))
+    return sorted(found)
 
 
 def _fold(path: Sequence[object]) -> str:
@@ -333,6 +351,9 @@ class _TrackerBase:
         if call_type == "track" and event in self._DEPRECATED:
             text = f"'{event}' is deprecated in the tracking plan"
             found[("deprecated_event", "event")] = Violation("deprecated_event", "warning", call_type, event, "event", text)
+        for path, token in _non_finite(message):  # an SDK writes NaN or Infinity: not JSON, a malformed record
+            text = f"{token} is not a JSON number"
+            found[("malformed_json", path)] = Violation("malformed_json", "error", call_type, event, path, text)
         fast, full = self._validator(call_type, event)
         document = dict(message)
         if self._fast and fast is not None and fast.is_valid(document):
