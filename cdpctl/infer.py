@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cdpctl.formats import matches_format
-from cdpctl.interop.convert import json_type
+from cdpctl.interop.json_values import json_type
 
 DETECTED_FORMATS = ("date-time", "date", "uuid", "email", "ipv4", "uri")
 """Formats looked for, most specific first: a property gets the first that every string matched."""

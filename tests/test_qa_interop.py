@@ -108,3 +108,20 @@ def test_init_force_never_replaces_a_folder(tmp_path: Path) -> None:
     assert result.exit_code == 2, result.output
     assert "a folder of that name exists" in result.stderr
     assert (tmp_path / "plans" / "kept").is_dir() and not (tmp_path / "cdpctl.yaml").exists()
+
+
+def test_integers_written_as_floats_import_as_integers(tmp_path: Path) -> None:
+    """``1.0`` and ``1e2`` are integers in JSON Schema: an integer property's enum or const written so imports
+    (as ``1``, ``100``; ``1`` and ``1.0`` are one value) instead of a plan that does not load (exit 2)."""
+    from cdpctl.loader import load_plan
+
+    properties = {"x": {"type": "integer", "enum": [1.0, 2.0, 1]}, "y": {"type": "integer", "const": 5.0},
+                  "z": {"type": "integer", "enum": [1e2]}, "w": {"type": "number", "enum": [1.5, 2.0]}}
+    rule = {"key": "A", "type": "TRACK", "jsonSchema": {"properties": {"properties": {"properties": properties}}}}
+    source = tmp_path / "plan.json"
+    source.write_text(json.dumps({"name": "P", "rules": [rule]}))
+    result = run(source, "-o", str(tmp_path / "plan.yaml"))
+    assert result.exit_code == 0, result.output
+    fields = load_plan(str(tmp_path / "plan.yaml")).events["A"].fields
+    assert fields["x"].constraints["enum"] == [1, 2] and fields["y"].constraints["const"] == 5
+    assert fields["z"].constraints["enum"] == [100] and fields["w"].constraints["enum"] == [1.5, 2.0]

@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from cdpctl.interop.json_values import json_type, matches_type, unique, whole
 from cdpctl.interop.notes import Note, pointer_join
 from cdpctl.model import APPLIES_TO, CONSTRAINT_KEYS, FORMATS, JSON_SCHEMA_KEYWORD
 
@@ -69,29 +70,6 @@ def draft_of(schema: Any) -> int:
             if f"draft-0{number}" in uri:
                 return number
     return 7
-
-
-def json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
-
-def matches_type(value: Any, type_name: str) -> bool:
-    kind = json_type(value)
-    if type_name == "integer" and isinstance(value, float):
-        return value.is_integer()
-    return kind == type_name or (type_name == "number" and kind == "integer")
 
 
 def ordered(definition: dict[str, Any]) -> dict[str, Any]:
@@ -318,8 +296,10 @@ class Converter:
             plan_type = non_null[0]
         else:
             return self.raw(schema, pointer, path, f"a union type ({', '.join(types)})")
+        if plan_type == "integer" and "enum" in definition:  # 1.0 is an integer in JSON Schema: written 1
+            definition["enum"] = unique([whole(v) for v in definition["enum"]])
         if "const" in schema:
-            value = schema["const"]
+            value = whole(schema["const"]) if plan_type == "integer" else schema["const"]
             if plan_type != "any" and not matches_type(value, plan_type) and value is not None:
                 return self.raw(schema, pointer, path, "a 'const' of another type than the property")
             if "enum" in definition and value not in definition["enum"]:
