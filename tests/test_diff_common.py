@@ -174,3 +174,36 @@ def test_cli_json_reports_common_type(tmp_path: object) -> None:
     ]
     text = CliRunner().invoke(app, ["diff", str(base / "old.yaml"), str(base / "new.yaml"), "--fail-on", "never"])
     assert "common\n" in text.output and "property 'platform' was added, required" in text.output
+
+
+def test_edits_that_admit_the_same_values_are_no_change() -> None:
+    """Spellings of the same rule, which compile to schemas admitting the same values, are no change (they were
+    breaking changes, and failed --fail-on breaking): nullable on `any`, zero minimum lengths and counts,
+    `multiple_of: 1` on an integer, an enum of both booleans, `enum: [x]` and `const: x`, integer and number
+    under an enum of integers; a real change beside them is still found."""
+    head = "events:\n  E:\n    properties:\n"
+    old = head + """\
+      a: {type: any}
+      b: {type: string}
+      c: {type: array, items: string}
+      d: {type: integer}
+      e: {type: boolean}
+      f: {type: string, enum: [web]}
+      g: {type: integer, enum: [1, 2]}
+      h: {type: string, enum: [x, y]}
+"""
+    new = head + """\
+      a: {type: any, nullable: true}
+      b: {type: string, min_length: 0}
+      c: {type: array, items: string, min_items: 0}
+      d: {type: integer, multiple_of: 1}
+      e: {type: boolean, enum: [true, false]}
+      f: {type: string, const: web}
+      g: {type: number, enum: [1, 2]}
+      h: {type: string, enum: [x]}
+"""
+    for before, after in ((old, new), (new, old)):
+        found = changes(before, after)
+        assert [c.rule for c in found] == (["enum-value-removed"] if before is old else ["enum-value-added"]), found
+    fractional = old.replace("{type: integer, enum: [1, 2]}", "{type: number, enum: [1, 2.5]}")
+    assert sorted(c.rule for c in changes(old, fractional)) == ["enum-value-added", "enum-value-removed", "type-widened"]

@@ -211,13 +211,33 @@ def _key(value: Any) -> str:
     return show(value)
 
 
+def _effective(prop: Property, other: Property) -> dict[str, Any]:
+    """The constraints of ``prop`` that restrict its values: ``min_length: 0``, ``min_items: 0``, ``multiple_of: 1``
+    on an integer and an enum of both booleans on a boolean say nothing; an enum of one value beside a ``const``
+    on the other side is that const (``enum: [web]`` and ``const: web`` admit the same value)."""
+    found = dict(prop.constraints)
+    for key in ("min_length", "min_items"):
+        if found.get(key) == 0:
+            del found[key]
+    if prop.type == "integer" and found.get("multiple_of") == 1:
+        del found["multiple_of"]
+    enum = found.get("enum")
+    if prop.type == "boolean" and isinstance(enum, list) and {_key(v) for v in enum} == {"true", "false"}:
+        del found["enum"]
+    elif (isinstance(enum, list) and len(enum) == 1 and "const" not in found
+          and "const" in other.constraints and "enum" not in other.constraints):
+        found["const"] = enum[0]
+        del found["enum"]
+    return found
+
+
 def compare_constraints(where: Where, path: str, old: Property, new: Property, pos: Pos) -> Iterator[Change]:
     """Every constraint change between two versions of one property; ``pos`` is where to point in NEW."""
     if old.type == new.type != "any" and old.constraints == new.constraints:
         return  # the common case; values of one builtin type compare exactly (no True == 1 across types)
     name = field_name(path)
     noun = where.noun
-    oc, nc = old.constraints, new.constraints
+    oc, nc = _effective(old, new), _effective(new, old)
 
     def at(*keys: str) -> Pos:
         for key in keys:

@@ -209,6 +209,19 @@ def _any_items(parent: Property) -> Property:
     return Property(name=f"{parent.name}[]", pos=parent.pos, type="any")
 
 
+def _whole_values_only(prop: Property) -> bool:
+    """A number whose enum (or const) holds integers only: it admits no more than an integer would."""
+    values = prop.constraints.get("enum", [prop.constraints["const"]] if "const" in prop.constraints else None)
+    return prop.type == "number" and isinstance(values, list) and all(
+        v is None or (isinstance(v, (int, float)) and not isinstance(v, bool) and float(v).is_integer()) for v in values
+    )
+
+
+def _admits_null(prop: Property) -> bool:
+    """``any`` without an enum or const admits null whether it says ``nullable`` or not."""
+    return prop.type == "any" and "enum" not in prop.constraints and "const" not in prop.constraints
+
+
 def compare_property(where: Where, path: str, old: Property, new: Property) -> Iterator[Change]:
     """Every change between two versions of the property at ``path``."""
     name = field_name(path)
@@ -222,6 +235,8 @@ def compare_property(where: Where, path: str, old: Property, new: Property) -> I
         yield from compare_raw_property(where, path, old, new)
         return
     relation = type_relation(old.type, new.type)
+    if {old.type, new.type} == {"integer", "number"} and _whole_values_only(old if old.type == "number" else new):
+        relation = None  # an enum or const of integers admits no fraction: the same values either way
     if relation is not None:
         rule = {"widened": TYPE_WIDENED, "narrowed": TYPE_NARROWED, "changed": TYPE_CHANGED}[relation]
         yield where.change(
@@ -231,7 +246,7 @@ def compare_property(where: Where, path: str, old: Property, new: Property) -> I
         rule = PROPERTY_BECAME_REQUIRED if new.required else PROPERTY_BECAME_OPTIONAL
         state = "required" if new.required else "optional"
         yield where.change(rule, path, f"{noun} '{name}' became {state}", old.required, new.required, at("required"))
-    if old.nullable != new.nullable:
+    if old.nullable != new.nullable and not (_admits_null(old) and _admits_null(new)):
         rule = PROPERTY_BECAME_NULLABLE if new.nullable else PROPERTY_BECAME_NON_NULLABLE
         state = "nullable" if new.nullable else "non-nullable"
         yield where.change(rule, path, f"{noun} '{name}' became {state}", old.nullable, new.nullable, at("nullable"))
