@@ -181,3 +181,33 @@ def test_json_schema_test_suite_regex_format() -> None:
         pytest.skip("the JSON-Schema-Test-Suite is not vendored here")
     cases = [test for group in json.loads(path.read_text(encoding="utf-8")) for test in group["tests"]]
     assert cases and all(is_ecma_pattern(test["data"]) == test["valid"] for test in cases)
+
+
+U_FLAG_CASES = [
+    "^[a-z]{2,3}$", "[\\-a]", "[a\\-z]", "\\.\\/\\$", "\\p{L}+", "[-\\d]", "[\\d-]", "^\\d{3}-\\d{4}$",
+    "[\\w.-]+@[\\w.-]+", "\\u{1F600}", "^(?<year>\\d{4})-(?<month>\\d{2})$", "[^]", "[]", "a|b{1,}", "x{0}",
+    # what only Annex B (no u flag) reads: refused by JavaScript validators that use the u flag
+    "^[\\d-x]$", "}", "\\-", "(?<a>x)(?<a>y)", "a{1", "^[]a]$", "[\\p{L}-z]", "a{,3}", "]", "{", "\\@", "[\\w-\\d]",
+]
+
+
+@pytest.mark.parametrize("pattern", U_FLAG_CASES)
+def test_lint_agrees_with_javascript_u_flag(pattern: str) -> None:
+    """A pattern passes CP303 exactly when JavaScript compiles it with the u flag (``new RegExp(p, "u")``, as
+    ajv does): the Annex B leniencies cdpctl reads (a lone brace, a needless escape) are findings."""
+    import shutil
+
+    from cdpctl.lint.rules.invalid_pattern import dialect_problems, u_flag_problems
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    script = "try { new RegExp(process.argv[1], 'u'); console.log('ok') } catch (e) { console.log('error') }"
+    javascript = subprocess.run([node, "-e", script, pattern], capture_output=True, text=True, timeout=60).stdout.strip()
+    try:
+        compile_pattern(pattern)
+        compiles = True
+    except PatternError:
+        compiles = False
+    ours = compiles and not dialect_problems(pattern) and not u_flag_problems(pattern)
+    assert ours == (javascript == "ok"), (pattern, javascript, u_flag_problems(pattern))

@@ -120,6 +120,71 @@ def dialect_problems(pattern: str, dialect: str = "ecma-262") -> list[Problem]:
     return problems
 
 
+_SYNTAX = frozenset("^$\\.*+?()[]{}|/")
+"""What the ``u`` flag lets be escaped (and ``-`` inside a class); any other punctuation escaped is an error."""
+_CLASS_ESCAPES = frozenset("dDwWsSpP")
+_QUANTIFIER = re.compile(r"\{\d+(?:,\d*)?\}")
+_U_FLAG = "with the u flag JSON Schema asks for (ajv and other JavaScript validators refuse it)"
+
+
+def u_flag_problems(pattern: str) -> list[Problem]:
+    """What ECMA-262 reads only without the ``u`` flag (Annex B): a lone ``{``, ``}`` or ``]``, an escaped
+    character that needs none, a range with ``\\d``-like ends, a group name given twice."""
+    problems: list[Problem] = []
+    names: set[str] = set()
+    items: list[tuple[str, int]] = []  # inside a class: ("class" | "char" | "-", offset)
+    in_class = False
+    index, length = 0, len(pattern)
+    while index < length:
+        char, start = pattern[index], index
+        if char == "\\":
+            escaped = pattern[index + 1 : index + 2]
+            if escaped and not (escaped.isalnum() or escaped == "_") and escaped not in _SYNTAX and not (in_class and escaped == "-"):
+                problems.append(Problem(start, f"'\\{escaped}' is not an escape {_U_FLAG}; write '{escaped}'"))
+            index += 2
+            if escaped in ("p", "P", "u") and pattern[index : index + 1] == "{":
+                close = pattern.find("}", index)
+                index = length if close == -1 else close + 1
+            if in_class:
+                items.append(("class" if escaped in _CLASS_ESCAPES else "char", start))
+            continue
+        if in_class:
+            if char == "]":
+                in_class = False
+                problems += _class_ranges(items)
+            else:
+                items.append(("-" if char == "-" else "char", start))
+            index += 1
+            continue
+        if char == "[":
+            in_class, items = True, []
+            index += 2 if pattern[index + 1 : index + 2] == "^" else 1
+            continue
+        if char == "{" and not _QUANTIFIER.match(pattern, index):
+            problems.append(Problem(start, f"a lone '{{' is not a literal {_U_FLAG}; write '\\{{'"))
+        elif char in "}]":
+            problems.append(Problem(start, f"a lone '{char}' is not a literal {_U_FLAG}; write '\\{char}'"))
+        elif char == "{":
+            index = pattern.index("}", index)
+        elif pattern.startswith("(?<", index) and pattern[index + 3 : index + 4] not in ("=", "!"):
+            name = pattern[index + 3 : pattern.find(">", index)] if ">" in pattern[index:] else ""
+            if name in names:
+                problems.append(Problem(start, f"the group name '{name}' is given twice (ECMA-262 refuses it)"))
+            names.add(name)
+        index += 1
+    return problems
+
+
+def _class_ranges(items: list[tuple[str, int]]) -> list[Problem]:
+    """Ranges of a class with a class escape (``\\d``, ``\\w``, ``\\p{...}``) at an end: an error with ``u``."""
+    problems = []
+    for at in range(1, len(items) - 1):
+        if items[at][0] == "-" and "class" in (items[at - 1][0], items[at + 1][0]) and items[at - 1][0] != "-":
+            problems.append(Problem(items[at][1], f"a range with a class escape at an end is an error {_U_FLAG}; "
+                                                  "write the '-' first or last, or escape it"))
+    return problems
+
+
 def check(plan: Plan, options: Mapping[str, Any], source: SourceIndex) -> Iterator[Hit]:
     dialect = options["dialect"]
     for definition in source.definitions(plan):
@@ -129,7 +194,7 @@ def check(plan: Plan, options: Mapping[str, Any], source: SourceIndex) -> Iterat
         if key_pos is None or not isinstance(pattern, str):
             continue  # inherited patterns are reported where they are written
         label = f"pattern of {definition.kind} '{definition.path}' in {definition.where}"
-        found = dialect_problems(pattern, dialect)
+        found = dialect_problems(pattern, dialect) or (u_flag_problems(pattern) if dialect == "ecma-262" else [])
         if not found:
             try:
                 compile_pattern(pattern)
@@ -159,7 +224,10 @@ RULE = Rule(
         "JSON Schema says 'pattern' is an ECMA-262 regular expression, and the validators of other "
         "languages (ajv, Go and Rust validators on RE2, Java) reject or silently misread constructs that "
         "Python accepts: lookbehind, possessive quantifiers, atomic groups, inline flags such as '(?i)', "
-        "Python's '(?P<name>...)' groups, and the '\\A' and '\\Z' anchors. A plan whose patterns pass here "
+        "Python's '(?P<name>...)' groups, and the '\\A' and '\\Z' anchors; and what ECMA-262 reads only "
+        "without the u flag JSON Schema asks for (ajv compiles with it): a lone '{', '}' or ']', an escaped "
+        "character that needs no escape ('\\-' outside a class), a range with '\\d' at an end, a group name "
+        "given twice. A plan whose patterns pass here "
         "but fail in the collector's validator is a broken contract. cdpctl itself matches patterns on a "
         "linear-time engine (RE2), so constructs that need backtracking (lookahead, lookbehind, "
         "back-references) and repetition counts over 1000 are reported too: the other commands refuse a plan "
