@@ -598,3 +598,37 @@ def test_extension_keys_are_kept_both_ways() -> None:
     exported, _ = export_segment(plan)
     assert exported["rules"][0]["jsonSchema"]["properties"]["properties"]["properties"]["p"]["x-pii"] is True
     assert import_segment(exported, "e.json").document == result.document
+
+
+RAW_BLOCKS = """\
+plan: Raw
+version: 1.0.0
+events:
+  R:
+    properties:
+      a: {json_schema: {definitions: {pos: {type: integer, minimum: 1}}, type: array, items: {$ref: "#/definitions/pos"}}}
+      b: {json_schema: {$schema: "https://json-schema.org/draft/2020-12/schema", prefixItems: [{type: string}], items: false}}
+      c: {json_schema: {type: object, properties: {child: {$ref: "#"}}, additionalProperties: false}}
+      d: {json_schema: {$ref: "#/definitions/s", definitions: {s: {type: string, maxLength: 3}}}}
+"""
+
+
+def test_raw_blocks_export_as_resources_and_import_back() -> None:
+    """A raw block's ``$ref``s and dialect mean in the exported rule what they mean in the plan (each block is a
+    schema resource of its own, as in a compiled schema: it was copied in, so ``#`` meant the whole message);
+    importing the export gives the blocks back as written."""
+    from cdpctl.diff import diff_plans
+    from cdpctl.validation import Validator
+
+    plan = load_plan_text(RAW_BLOCKS, "raw.yaml")
+    document, _ = export_segment(plan)
+    rule = next(r for r in document["rules"] if r.get("key") == "R")
+    exported = Draft7Validator(rule["jsonSchema"], format_checker=format_checker())
+    validator = Validator(plan)
+    for properties in ({"a": [1, 2]}, {"a": [0]}, {"b": ["x"]}, {"b": ["x", 1]}, {"c": {"child": {}}},
+                       {"c": {"child": {"zz": 1}}}, {"d": "abc"}, {"d": "abcd"}):
+        message = {"type": "track", "event": "R", "userId": "u", "properties": properties}
+        planned = not [v for v in validator.check(message) if v.severity == "error"]
+        assert exported.is_valid({"properties": properties}) == planned, properties
+    back = import_segment(json.loads(json.dumps(document)), "export.json")
+    assert diff_plans(plan, load_plan_text(back.text, "back.yaml")) == []

@@ -17,6 +17,7 @@ from typing import Any
 
 from cdpctl.interop.json_values import json_type, matches_type, unique, whole
 from cdpctl.interop.notes import Note, pointer_join
+from cdpctl.interop.refs import DRAFT_07_URI, has_ref, own_id
 from cdpctl.model import APPLIES_TO, CONSTRAINT_KEYS, FORMATS, JSON_SCHEMA_KEYWORD
 
 Path = tuple[str, ...]
@@ -114,51 +115,6 @@ def clean_schema(schema: Any, draft: int) -> Any:
     return result
 
 
-def resolve_local_refs(root: Any, notes: list[Note], base: str) -> Any:
-    """``root`` with every local ``$ref`` (``#/definitions/x``) replaced by its target (non-recursive ones)."""
-
-    def target(ref: str) -> Any:
-        node: Any = root
-        for token in ref[2:].split("/") if ref != "#" else []:
-            token = token.replace("~1", "/").replace("~0", "~")
-            if isinstance(node, dict) and token in node:
-                node = node[token]
-            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-                node = node[int(token)]
-            else:
-                raise KeyError(ref)
-        return node
-
-    def walk(node: Any, pointer: str, stack: tuple[str, ...]) -> Any:
-        if isinstance(node, list):
-            return [walk(item, pointer_join(pointer, index), stack) for index, item in enumerate(node)]
-        if not isinstance(node, dict):
-            return node
-        ref = node.get("$ref")
-        if isinstance(ref, str):
-            if not ref.startswith("#") or ref in stack:
-                why = "recursive" if ref in stack else "remote"
-                notes.append(Note(pointer_join(pointer, "$ref"), f"{why} $ref '{ref}' cannot be inlined; kept as is"))
-                return node
-            try:
-                found = target(ref)
-            except KeyError:
-                notes.append(Note(pointer_join(pointer, "$ref"), f"$ref '{ref}' points nowhere; kept as is"))
-                return node
-            return walk(copy.deepcopy(found), pointer, (*stack, ref))
-        return {key: walk(value, pointer_join(pointer, key), stack) for key, value in node.items()}
-
-    return walk(root, base, ())
-
-
-def has_ref(schema: Any) -> bool:
-    if isinstance(schema, dict):
-        return "$ref" in schema or any(has_ref(value) for value in schema.values())
-    if isinstance(schema, list):
-        return any(has_ref(item) for item in schema)
-    return False
-
-
 @dataclass
 class Converter:
     """Converts property schemas, collecting notes (with pointers) and YAML comments (by plan path)."""
@@ -226,6 +182,20 @@ class Converter:
         self.comment(path, f"{why}: kept as raw JSON Schema")
         return definition
 
+    def resource(self, schema: dict[str, Any], pointer: str, path: Path) -> dict[str, Any]:
+        """A property schema that is a schema resource of its own (it names its ``$schema``): the raw block, with
+        the wrapping ``export segment`` gives a block (a content ``$id``, an ``allOf`` around a root ``$ref``) undone."""
+        body = {key: copy.deepcopy(value) for key, value in schema.items() if not own_id(key, value)}
+        uri = body.pop("$schema")
+        inner = body.get("allOf")
+        if set(body) <= {"allOf", "definitions"} and isinstance(inner, list) and len(inner) == 1 and isinstance(inner[0], dict):
+            body = {key: value for key, value in inner[0].items() if not own_id(key, value)}
+        block = body if isinstance(uri, str) and uri.rstrip("#") == DRAFT_07_URI else {"$schema": uri, **body}
+        why = "a schema resource of its own ($schema)"
+        self.notes.append(Note(pointer, f"{why}: kept as raw JSON Schema", "info"))
+        self.comment(path, f"{why}: kept as raw JSON Schema")
+        return {"json_schema": block}
+
     def property(self, schema: Any, pointer: str, path: Path) -> dict[str, Any]:
         """The plan definition of one property schema."""
         if schema is True:
@@ -235,6 +205,8 @@ class Converter:
         if not isinstance(schema, dict):
             self.lossy(path, pointer, f"{json_type(schema)} is not a JSON Schema; the property accepts any value")
             return {"type": "any"}
+        if "$schema" in schema:  # a schema resource of its own (as cdpctl exports a raw block): kept whole
+            return self.resource(schema, pointer, path)
         schema = clean_schema(schema, self.draft)
         if self.draft == 4 and "const" in schema:
             self.lossy(path, pointer_join(pointer, "const"), "'const' is not a draft-04 keyword (it had no effect)")

@@ -19,12 +19,14 @@ RULE_TYPE = {"track": "TRACK", "identify": "IDENTIFY", "group": "GROUP", "page":
 
 
 def property_rule(prop: Property) -> dict[str, Any]:
-    """The Segment JSON Schema of one property (``format`` kept as is; ``nullable`` as a ``null`` type)."""
-    return property_schema(prop, format_patterns=False, extensions=True)
+    """The Segment JSON Schema of one property (``format`` kept as is; ``nullable`` as a ``null`` type); a raw
+    ``json_schema:`` block that refers inside itself or names another dialect is a schema resource of its own,
+    as in a compiled schema, so its ``$ref``s and dialect mean in the rule what they mean in the plan."""
+    return property_schema(prop, format_patterns=False, extensions=True, resource="07")
 
 
 def object_rule(properties: dict[str, Property], additional_properties: bool) -> dict[str, Any]:
-    return object_schema(properties, additional_properties, format_patterns=False, extensions=True)
+    return object_schema(properties, additional_properties, format_patterns=False, extensions=True, resource="07")
 
 
 def _fields(properties: dict[str, Property], additional_properties: bool) -> dict[str, Any]:

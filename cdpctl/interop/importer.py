@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cdpctl.errors import CdpctlError
-from cdpctl.interop.convert import Converter, Path, draft_of, resolve_local_refs
+from cdpctl.interop.convert import Converter, Path, draft_of
 from cdpctl.interop.extract import extract_shared
 from cdpctl.interop.notes import Note, pointer_join
+from cdpctl.interop.refs import resolve_local_refs
 from cdpctl.interop.segment_read import FORMS, SegmentPlan, SegmentRule, read_segment
 from cdpctl.interop.yamlwrite import dump_plan
 
