@@ -632,3 +632,18 @@ def test_raw_blocks_export_as_resources_and_import_back() -> None:
         assert exported.is_valid({"properties": properties}) == planned, properties
     back = import_segment(json.loads(json.dumps(document)), "export.json")
     assert diff_plans(plan, load_plan_text(back.text, "back.yaml")) == []
+
+
+def test_labels_written_twice_are_named_not_dropped_in_silence() -> None:
+    """Segment labels hold one value a key: of ``area:x`` and ``area:y`` (or ``owner:`` beside the owner) the
+    rule keeps the last, and the export says which was replaced."""
+    plan = load_plan_text(
+        "plan: T\nversion: 1.0.0\nevents:\n  E:\n    owner: growth\n    tags: ['area:x', 'area:y', plain, 'owner:other']\n",
+        "tags.yaml",
+    )
+    document, notes = export_segment(plan)
+    assert document["rules"][0]["jsonSchema"]["labels"] == {"owner": "other", "area": "y", "plain": ""}
+    assert [(n.pointer, n.message) for n in notes] == [
+        ("/rules/0/jsonSchema/labels", "E: 'area:x' is replaced by the tag 'area:y' (labels hold one value a key)"),
+        ("/rules/0/jsonSchema/labels", "E: the owner 'growth' is replaced by the tag 'owner:other' (labels hold one value a key)"),
+    ]

@@ -43,6 +43,20 @@ def _labels(call: Call) -> dict[str, str]:
     return labels
 
 
+def _lost_labels(call: Call) -> list[str]:
+    """What of a call's owner and tags Segment's labels (one value a key) cannot hold: the earlier value of a
+    key written twice (``area:x``, ``area:y``; ``owner:`` beside the owner) is lost."""
+    lost: list[str] = []
+    seen: dict[str, str] = {"owner": call.owner} if call.owner else {}
+    for tag in call.tags:
+        key, _, value = tag.partition(":")
+        if key in seen and seen[key] != value:
+            before = f"the owner '{seen[key]}'" if key == "owner" and seen[key] == call.owner else f"'{key}:{seen[key]}'"
+            lost.append(f"{before} is replaced by the tag '{tag}'")
+        seen[key] = value
+    return lost
+
+
 def call_rule(call: Call) -> dict[str, Any]:
     """The Public API rule of one call."""
     fields = _fields(call.fields, call.additional_properties)
@@ -89,8 +103,10 @@ def export_segment(plan: Plan) -> tuple[dict[str, Any], list[Note]]:
     rules: list[dict[str, Any]] = []
     if plan.common is not None:
         rules.append(common_rule(plan.common))
-    for call in plan.calls():
+    for index, call in enumerate(plan.calls(), len(rules)):
         rules.append(call_rule(call))
+        for label in _lost_labels(call):
+            notes.append(Note(f"/rules/{index}/jsonSchema/labels", f"{call.label}: {label} (labels hold one value a key)"))
     if plan.version not in ("0.0.0", "1.0.0"):
         notes.append(Note("/", f"the plan version {plan.version} has no place in a Segment plan", "info"))
     document: dict[str, Any] = {"name": plan.name}
