@@ -125,3 +125,16 @@ def test_integers_written_as_floats_import_as_integers(tmp_path: Path) -> None:
     fields = load_plan(str(tmp_path / "plan.yaml")).events["A"].fields
     assert fields["x"].constraints["enum"] == [1, 2] and fields["y"].constraints["const"] == 5
     assert fields["z"].constraints["enum"] == [100] and fields["w"].constraints["enum"] == [1.5, 2.0]
+
+
+def test_required_and_forbidden_is_a_lossy_warning_and_raw_counts_only_raw(tmp_path: Path) -> None:
+    """A name required but absent from 'properties' under 'additionalProperties: false' makes the rule accept no
+    message, which the plan cannot say: a warning, not only a comment. The summary counts raw blocks only."""
+    schema = {"properties": {"properties": {"additionalProperties": False, "required": ["ghost"],
+                                            "properties": {"x": {"type": "string"}}}}}
+    source = tmp_path / "plan.json"
+    source.write_text(json.dumps({"name": "P", "rules": [{"key": "A", "type": "TRACK", "jsonSchema": schema}]}))
+    result = run(source, "-o", str(tmp_path / "plan.yaml"))
+    assert result.exit_code == 0, result.output
+    assert "warning:" in result.stderr and "'ghost' is required but not in 'properties'" in result.stderr
+    assert "0 kept as raw JSON Schema, 1 lossy notes" in result.stderr

@@ -147,11 +147,15 @@ class Converter:
                 if name in names:
                     definition["required"] = True
                 result[name] = ordered(definition)
+        ap = schema.get("additionalProperties", True)
         for name in names:
             if name not in result:
                 result[name] = {"type": "any", "required": True}
                 self.comment((*path, name), "listed in 'required' but not defined in 'properties'")
-        ap = schema.get("additionalProperties", True)
+                if ap is False:  # required and forbidden: the source accepts nothing here; the plan cannot say so
+                    self.lossy((*path, name), pointer_join(pointer, "required"), f"'{name}' is required but not in "
+                               "'properties', which 'additionalProperties: false' forbids: the rule accepts no message; "
+                               "imported as a required property of any type")
         return result, ap is not False
 
     # -- properties ------------------------------------------------------

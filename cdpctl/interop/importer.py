@@ -118,7 +118,7 @@ def import_segment(document: Any, source: str, *, extract: bool = True) -> Impor
     result = ImportResult(plan, comments, notes, segment.form)
     result.events = len(plan.get("events", {}))
     result.shared = len(plan.get("properties", {}))
-    result.raw = sum(1 for note in notes if note.severity == "info")
+    result.raw = sum(1 for note in notes if note.severity == "info" and note.message.endswith("kept as raw JSON Schema"))
     header = [
         f"Imported from {source} ({FORMS[segment.form]} form) by cdpctl import segment.",
         "Unplanned properties are allowed by default, as in JSON Schema; comments mark what was",
