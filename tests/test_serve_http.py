@@ -241,6 +241,8 @@ def test_query_endpoints_reset_and_caps(server: BackgroundServer) -> None:
     assert wrong.status_code == 405 and wrong.json()["code"] == "method_not_allowed"
     assert httpx.post(server.url + "/nowhere", timeout=30).json()["code"] == "not_found"
     assert httpx.options(server.url + "/v1/batch").status_code == 204
+    asked = httpx.options(server.url + "/v1/batch", headers={"Access-Control-Request-Headers": "content-type, x-sdk-id"})
+    assert asked.headers["access-control-allow-headers"] == "content-type, x-sdk-id"  # what the page's SDK asks for
     assert summary(server.url)["events"] == 62
     assert httpx.post(server.url + "/reset").json() == {"success": True}
     cleared = summary(server.url)

@@ -72,6 +72,8 @@ def test_decode_body_gzip_deflate_and_limits() -> None:
     data = b'{"batch": []}'
     assert decode_body(gzip.compress(data), "gzip", 1000) == data
     assert decode_body(zlib.compress(data), "deflate", 1000) == data
+    raw = zlib.compressobj(wbits=-zlib.MAX_WBITS)  # raw deflate, as some clients send it: read too
+    assert decode_body(raw.compress(data) + raw.flush(), "deflate", 1000) == data
     assert decode_body(data, None, 1000) == data
     assert decode_body(data, "identity", 1000) == data
     bomb = gzip.compress(b" " * 10_000_000)

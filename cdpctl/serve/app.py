@@ -27,7 +27,6 @@ from typing import Any
 
 from cdpctl.serve.capture import CaptureFailed
 from cdpctl.serve.http import (
-    PREFLIGHT_HEADERS,
     BadAuthorization,
     BadEncoding,
     BodyTooLarge,
@@ -38,6 +37,7 @@ from cdpctl.serve.http import (
     Send,
     basic_auth_user,
     decode_body,
+    preflight_headers,
     query_flag,
     read_body,
     send_bytes,
@@ -97,12 +97,12 @@ class CollectorApp:
             if request.method == "POST":
                 await self._intake(request, kind, receive, send)
             elif request.method == "OPTIONS":
-                await send_empty(send, 204, PREFLIGHT_HEADERS)
+                await send_empty(send, 204, preflight_headers(request.headers.get("access-control-request-headers")))
             else:
                 await send_error(send, 405, "method_not_allowed", f"{request.path} takes POST")
             return
         if request.method == "OPTIONS":
-            await send_empty(send, 204, PREFLIGHT_HEADERS)
+            await send_empty(send, 204, preflight_headers(request.headers.get("access-control-request-headers")))
             return
         try:
             await self._query(request, send)

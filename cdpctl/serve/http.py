@@ -32,6 +32,16 @@ PREFLIGHT_HEADERS: list[tuple[bytes, bytes]] = [
 ]
 
 
+def preflight_headers(requested: str | None) -> list[tuple[bytes, bytes]]:
+    """A CORS preflight answer that allows the headers the browser asks for (``Access-Control-Request-Headers``:
+    a page's SDK may add its own), else Authorization, Content-Type and Content-Encoding."""
+    if not requested or not requested.strip():
+        return PREFLIGHT_HEADERS
+    names = ", ".join(part.strip() for part in requested.split(",") if part.strip().replace("-", "").isalnum())
+    return [(key, names.encode("latin-1") if key == b"access-control-allow-headers" else value)
+            for key, value in PREFLIGHT_HEADERS] if names else PREFLIGHT_HEADERS
+
+
 class BodyTooLarge(Exception):
     """The request body (raw or decoded) is larger than the endpoint accepts."""
 
@@ -115,8 +125,8 @@ def decode_body(body: bytes, encoding: str | None, limit: int) -> bytes:
             continue
         if coding in ("gzip", "x-gzip"):
             wbits = 16 + zlib.MAX_WBITS
-        elif coding == "deflate":
-            wbits = zlib.MAX_WBITS
+        elif coding == "deflate":  # zlib-wrapped, as HTTP says; raw deflate, as some clients send (browsers read both)
+            wbits = zlib.MAX_WBITS if body[:1] and (body[0] & 0x0F) == 8 and int.from_bytes(body[:2], "big") % 31 == 0 else -zlib.MAX_WBITS
         else:
             raise BadEncoding(f"unsupported Content-Encoding '{coding}'; use gzip or none")
         body = _decompress(body, coding, wbits, limit)
