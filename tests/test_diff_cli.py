@@ -207,11 +207,11 @@ def test_project_settings(plans: Path) -> None:
 
 def test_text_output_prints_hostile_names_literally(plans: Path) -> None:
     (plans / "a.yaml").write_text("plan: T\nversion: 1.0.0\nevents: {}\n")
-    (plans / "b.yaml").write_text('plan: T\nversion: 1.1.0\nevents:\n  "[bold red]Evil[/] \\u001b[2J": {}\n')
+    (plans / "b.yaml").write_text('plan: T\nversion: 1.1.0\nevents:\n  "[bold red]Evil[/] \\u001b[2J\\u202e": {}\n')
     result = run("a.yaml", "b.yaml")
     assert result.exit_code == 0
-    assert "[bold red]Evil[/] \\x1b[2J" in result.stdout  # markup printed as is, control characters escaped
-    assert "\x1b" not in result.stdout
+    assert "[bold red]Evil[/] \\x1b[2J\\u202e" in result.stdout  # markup as is, control and bidi characters escaped
+    assert "\x1b" not in result.stdout and "\u202e" not in result.stdout
     github = run("a.yaml", "b.yaml", "-f", "github").stdout
     assert "\x1b" not in github and "Evil" in github
 

@@ -138,3 +138,16 @@ def test_required_and_forbidden_is_a_lossy_warning_and_raw_counts_only_raw(tmp_p
     assert result.exit_code == 0, result.output
     assert "warning:" in result.stderr and "'ghost' is required but not in 'properties'" in result.stderr
     assert "0 kept as raw JSON Schema, 1 lossy notes" in result.stderr
+
+
+def test_rule_versions_as_strings_and_two_rules_without_a_version(tmp_path: Path) -> None:
+    schema = {"properties": {"traits": {"properties": {"email": {"type": "string"}}}}}
+    rules = [{"type": "IDENTIFY", "jsonSchema": schema}, {"type": "IDENTIFY", "jsonSchema": schema},
+             {"key": "A", "type": "TRACK", "version": "2", "jsonSchema": {}}]
+    source = tmp_path / "plan.json"
+    source.write_text(json.dumps({"name": "P", "rules": rules}))
+    result = run(source, "-o", str(tmp_path / "plan.yaml"))
+    assert result.exit_code == 0, result.output
+    assert "'identify' has two rules without a version: the later one is kept" in result.stderr
+    assert "version None" not in result.stderr
+    assert "version: 2" in (tmp_path / "plan.yaml").read_text()

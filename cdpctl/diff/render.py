@@ -16,10 +16,12 @@ ICONS = {"breaking": ":x:", "warning": ":warning:", "info": ":information_source
 
 
 _CONTROL = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))}
+_CONTROL.update({code: f"\\u{code:04x}" for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))})  # bidi controls
 
 
 def safe(text: str) -> str:
-    """Text with control characters shown as escapes (a plan's names must not drive the terminal)."""
+    """Text with control characters and bidi overrides shown as escapes (a plan's names must not drive the
+    terminal, nor reorder what a reviewer reads)."""
     return text.translate(_CONTROL)
 
 

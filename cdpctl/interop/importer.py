@@ -166,7 +166,10 @@ class _Importer:
                     (chosen[slot], rule) if (rule.version or 0) >= (chosen[slot].version or 0) else (rule, chosen[slot])
                 )
                 label = rule.name or rule.kind.lower()
-                self.note(older.pointer, f"version {older.version} of {label!r} is replaced by version {newer.version}")
+                if older.version is None and newer.version is None:
+                    self.note(older.pointer, f"{label!r} has two rules without a version: the later one is kept")
+                else:
+                    self.note(older.pointer, f"version {older.version} of {label!r} is replaced by version {newer.version}")
                 chosen[slot] = newer
             else:
                 chosen[slot] = rule

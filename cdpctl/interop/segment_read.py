@@ -76,6 +76,9 @@ def _text(value: Any) -> str | None:
 
 
 def _version(value: Any) -> int | None:
+    """A rule's version: an integer, or a string of digits (``"2"``, as some exports write it); else none."""
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
