@@ -137,7 +137,7 @@ def _non_finite(value: object) -> list[tuple[str, str]]:
         elif isinstance(item, Mapping):
             mapping = cast("Mapping[object, object]", item)
             stack.extend((child, f"{path}.{key}" if path else str(key)) for key, child in mapping.items())
-        elif isinstance(item, (list, tuple)):
+        elif isinstance(item, list | tuple):
             stack.extend((child, f"{path}[]") for child in cast("Sequence[object]", item))
     return sorted(found)
 
