@@ -57,6 +57,7 @@ def test_without_configuration_only_the_usual_entries(tmp_path: Path) -> None:
 def test_a_question_without_an_answer_is_exit_two_and_ctrl_c_is_130(tmp_path: Path) -> None:
     """``init`` asks questions: with standard input closed it cannot do its job (2, not 1: that is "violations");
     Ctrl-C at a question is 130, as for every command."""
+    import contextlib
     import pty
     import select
     import signal
@@ -85,10 +86,8 @@ def test_a_question_without_an_answer_is_exit_two_and_ctrl_c_is_130(tmp_path: Pa
     deadline = time.monotonic() + 60
     while process.poll() is None and time.monotonic() < deadline:  # keep reading: a full terminal blocks its writer
         if select.select([main], [], [], 0.2)[0]:
-            try:
+            with contextlib.suppress(OSError):
                 shown += os.read(main, 4096)
-            except OSError:
-                pass
     os.close(main)
     if process.poll() is None:
         process.kill()
