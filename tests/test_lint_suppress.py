@@ -142,3 +142,32 @@ def test_directives_in_included_files(tmp_path: Path, monkeypatch: pytest.Monkey
     ]
     assert document["summary"]["suppressed"] == 1
     assert result.exit_code == 1
+
+
+def test_a_directive_inside_a_multiline_value_is_text() -> None:
+    """``# cdpctl: disable=...`` inside a ``|`` or ``>`` block or a quoted value spanning lines is part of the
+    value, not a comment: it suppresses nothing (it hid real findings). A comment after a value still counts."""
+    text = """\
+plan: Sup
+version: 1.0.0
+events:
+  Order Shipped:
+    description: |
+      Shipped.
+      # cdpctl: disable=all
+  bad_one: {}
+  Other Thing Done:
+    description: >-
+      Folded.
+      # cdpctl: disable=all
+  bad_two: {}
+  Third Thing Done:
+    description: "two
+      # cdpctl: disable=all lines"
+  bad_three: {}
+  bad_four: {}  # cdpctl: disable=all
+"""
+    report = lint(text)
+    lines = {line for _code, line, _column in found(report)}
+    assert {8, 13, 17} <= lines and 18 not in lines
+    assert len(report.suppressed) == 2 and [d.pos.line for d in parse_directives({"plan.yaml": text})] == [18]

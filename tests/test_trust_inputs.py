@@ -544,3 +544,27 @@ def test_no_records_is_named_in_every_format(tmp_path: Path) -> None:
     assert results[0]["message"]["text"].startswith(named)
     allowed = cdpctl(str(empty), "-f", "junit", "--allow-empty")
     assert allowed.returncode == 0 and 'failures="0"' in allowed.stdout and named not in allowed.stdout
+
+
+def test_a_file_name_that_is_not_utf8_is_escaped_in_every_report(tmp_path: Path) -> None:
+    """A file system allows names that are not UTF-8: reports name such a file with ``\\xNN`` escapes (a
+    traceback and an empty report, exit 1, before)."""
+    name = os.fsdecode(b"bad\xffname.ndjson")
+    (tmp_path / name).write_bytes(LINE + BAD_LINE)
+    for fmt in ("json", "text", "sarif", "github", "markdown", "junit"):
+        out = tmp_path / f"report.{fmt}"
+        result = cdpctl(name, "-f", fmt, "-o", str(out), cwd=tmp_path)
+        no_traceback(result)
+        assert result.returncode == 1, (fmt, result.stderr)
+        assert "xffname.ndjson" in out.read_text(encoding="utf-8"), fmt  # \xff, escaped again in JSON
+
+
+def test_a_file_named_twice_is_read_once(tmp_path: Path) -> None:
+    """Overlapping folders, globs and names (``logs ./logs``, ``'logs/*' 'logs/**/*'``) read each file once:
+    counting a record twice changes the invalid share the gate judges."""
+    (tmp_path / "logs" / "sub").mkdir(parents=True)
+    (tmp_path / "logs" / "a.ndjson").write_bytes(LINE + BAD_LINE)
+    (tmp_path / "logs" / "sub" / "b.ndjson").write_bytes(LINE)
+    for args in (("logs", "./logs"), ("logs/*.ndjson", "logs/**/*.ndjson"), ("logs/a.ndjson", "logs")):
+        result = cdpctl(*args, "-f", "json", cwd=tmp_path)
+        assert report(result)["summary"]["events"] == 3, args

@@ -180,11 +180,13 @@ def invalid_rate(value: object, where: str) -> float:
     if isinstance(value, str):
         text = value.strip()
         percent = text.endswith("%")
-        try:
-            number = float(text[:-1] if percent else text)
-        except ValueError:
+        from fractions import Fraction
+
+        try:  # exactly: 0.7% is the share 0.007 (not 0.7 / 100, which a float makes 0.006999...)
+            exact = Fraction(text[:-1].strip() if percent else text)
+        except (ValueError, ZeroDivisionError):
             die(f"{where} must be a share from 0 to 1 (0.05) or a percentage (5%); got '{value}'")
-        value = number / 100 if percent else number
+        value = float(exact / 100 if percent else exact)
     rate = float(value)
     if not 0.0 <= rate <= 1.0:  # NaN fails too
         die(f"{where} must be between 0 and 1 (or 0% and 100%)")

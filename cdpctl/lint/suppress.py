@@ -83,6 +83,7 @@ def parse_directives(sources: Mapping[str, str]) -> list[Directive]:
         if "cdpctl:" not in text:
             continue
         lines = text.splitlines()
+        scalars: list[tuple[tuple[int, int], tuple[int, int]]] | None = None
         for index, line in enumerate(lines):
             if "cdpctl:" not in line:
                 continue
@@ -91,6 +92,10 @@ def parse_directives(sources: Mapping[str, str]) -> list[Directive]:
                 continue
             match = DIRECTIVE.search(line, start)
             if match is None:
+                continue
+            if scalars is None:
+                scalars = multiline_scalars(text)
+            if any(begin <= (index, start) < end for begin, end in scalars):  # text of a value, not a comment
                 continue
             target = index + 1
             if not line[:start].strip():
@@ -103,6 +108,21 @@ def parse_directives(sources: Mapping[str, str]) -> list[Directive]:
                 pos = Pos(file, index + 1, offset + part.start() + 1)
                 directives.append(Directive(name, pos, (file, target), slug))
     return directives
+
+
+def multiline_scalars(text: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """``((line, column), (line, column))`` spans (0-based, end excluded) of the scalars of ``text`` that span
+    lines (``|`` and ``>`` blocks, quoted values): a ``#`` inside one is text, never a directive."""
+    import yaml
+
+    spans: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    try:
+        for token in yaml.scan(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            if isinstance(token, yaml.ScalarToken) and token.end_mark.line > token.start_mark.line:
+                spans.append(((token.start_mark.line, token.start_mark.column), (token.end_mark.line, token.end_mark.column)))
+    except yaml.YAMLError:  # a plan that does not scan does not lint either; its directives do not matter
+        pass
+    return spans
 
 
 def comment_start(line: str) -> int:

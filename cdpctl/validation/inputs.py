@@ -115,7 +115,22 @@ def expand_paths(paths: list[str]) -> list[Source]:
         if os.path.lexists(given):  # a link to nothing, or a loop of links
             raise InputError(_unreadable(path))
         raise InputError(f"cannot read '{given}': no such file or directory")
-    return sources
+    return _once(sources)
+
+
+def _once(sources: list[Source]) -> list[Source]:
+    """``sources`` with each file once (the first way it was named): overlapping folders, globs and names
+    (``logs logs/a.ndjson``, ``'*.ndjson' '**/*.ndjson'``) must not count a record twice; stdin stays."""
+    seen: set[str] = set()
+    kept: list[Source] = []
+    for source in sources:
+        if not source.is_stdin:
+            real = os.path.realpath(source.path)
+            if real in seen:
+                continue
+            seen.add(real)
+        kept.append(source)
+    return kept
 
 
 def _data_files(folder: Path) -> list[str]:

@@ -45,8 +45,13 @@ class Source:
 
     @property
     def name(self) -> str:
-        """How reports name it."""
-        return STDIN_NAME if self.path == STDIN else self.path
+        """How reports name it: bytes of the path that are not UTF-8 (a file system allows them) shown as
+        ``\\xNN``, so every report can be written."""
+        if self.path == STDIN:
+            return STDIN_NAME
+        if self.path.isascii():
+            return self.path
+        return self.path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
     @property
     def is_stdin(self) -> bool:

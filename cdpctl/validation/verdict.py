@@ -100,6 +100,7 @@ def judge(report: Report, facts: RunFacts | None) -> Verdict:
     if not rate:
         return Verdict("FAIL", "", EXIT_INVALID)
     if share > rate:
-        shown = percent(share) if percent(share) != percent(rate) else f"{share * 100:.9g}%"
-        return Verdict("FAIL", f"{shown} invalid, over --max-invalid-rate {percent(rate)}", EXIT_INVALID)
+        shown, limit = (percent(share), percent(rate)) if percent(share) != percent(rate) else (
+            f"{share * 100:.9g}%", f"{rate * 100:.9g}%")  # close: enough digits to tell them apart
+        return Verdict("FAIL", f"{shown} invalid, over --max-invalid-rate {limit}", EXIT_INVALID)
     return Verdict("OK", f"{percent(share)} invalid, within --max-invalid-rate {percent(rate)}", EXIT_OK)
