@@ -82,6 +82,14 @@ def coverage_report(plan: Plan, seen: Observations, since: str | None = None, un
     }
 
 
+def _shown(text: str) -> str:
+    """A name from the logs or the plan as it may be printed: control characters, line breaks and bidi overrides
+    escaped (logs are untrusted: a name must not drive a terminal or break a line)."""
+    from cdpctl.reporting.formats import printable
+
+    return printable(text).replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+
+
 def _share(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.0f}%"
 
@@ -111,7 +119,13 @@ def verdict(report: dict[str, Any], fail_under: float | None) -> tuple[bool, str
     summary = report["summary"]
     left_out = [f"{count:,} {what}" for count, what in
                 ((summary["malformed"], "malformed"), (summary["outside_window"], "outside the window")) if count]
-    line = (f"{summary['coverage']:.1f}% of planned calls seen ({summary['planned_calls_seen']} of "
+    seen, total = summary["planned_calls_seen"], summary["planned_calls"]
+    exact = 100.0 * seen / total if total else 100.0
+    ok = fail_under is None or seen * 100 >= fail_under * total  # the exact share, not its rounding
+    shown = f"{exact:.1f}"
+    if not ok and float(shown) >= (fail_under or 0):  # rounded up to the threshold: enough digits to differ
+        shown = f"{exact:.6g}"
+    line = (f"{shown}% of planned calls seen ({summary['planned_calls_seen']} of "
             f"{summary['planned_calls']}); {summary['unplanned_calls']} unplanned calls; {summary['records']} records read"
             + (f" ({', '.join(left_out)})" if left_out else ""))
     unread = summary.get("unreadable", 0)
@@ -119,7 +133,6 @@ def verdict(report: dict[str, Any], fail_under: float | None) -> tuple[bool, str
         line = f"{unread} input{'s' if unread != 1 else ''} not read to the end; " + line
     if fail_under is None:
         return not unread, ("FAIL: " if unread else "COVERAGE ") + line
-    ok = summary["coverage"] >= fail_under
     line += f", {'at least' if ok else 'under'} --fail-under {fail_under:g}%"
     return ok and not unread, ("OK: " if ok and not unread else "FAIL: ") + line
 
@@ -135,17 +148,18 @@ def render_text(report: dict[str, Any], fail_under: float | None = None) -> str:
     width = min(width, 40)
     lines = [f"{'Call':<{width}}  {'Volume':>9}  {'Valid':>5}  Seen", "-" * (width + 60)]
     for call in rows:
-        label = call["label"] if len(call["label"]) <= width else call["label"][: width - 1] + "…"
+        label = _shown(call["label"])
+        label = label if len(label) <= width else label[: width - 1] + "…"
         lines.append(f"{label:<{width}}  {call['volume']:>9,}  {_share(call['valid_share']):>5}  {_seen(call)}")
-        notes = _property_notes(call)
+        notes = _shown(_property_notes(call))
         if notes:
             lines.append(f"{'':<{width}}  {notes}")
     if report["never_seen"]:
-        lines += ["", f"Planned but never seen ({len(report['never_seen'])}): " + ", ".join(report["never_seen"])]
+        lines += ["", f"Planned but never seen ({len(report['never_seen'])}): " + ", ".join(map(_shown, report["never_seen"]))]
     if report["unplanned"]:
         shown = report["unplanned"][:20]
         more = len(report["unplanned"]) - len(shown)
-        lines += ["", "Unplanned calls by volume: " + ", ".join(f"{u['label']} ({u['volume']:,})" for u in shown)
+        lines += ["", "Unplanned calls by volume: " + ", ".join(f"{_shown(u['label'])} ({u['volume']:,})" for u in shown)
                   + (f" and {more} more (--format json lists all)" if more else "")]
     unread = _unread_lines(report, "")
     lines += ["", *unread, verdict(report, fail_under)[1]] if unread else ["", verdict(report, fail_under)[1]]
@@ -157,7 +171,7 @@ def render_markdown(report: dict[str, Any], fail_under: float | None = None, com
     from cdpctl.reporting.limits import fit_markdown, left_out_line
 
     def cell(text: str) -> str:
-        return text.replace("|", "\\|").replace("\n", " ")
+        return _shown(text).replace("|", "\\|")
 
     rows = sorted(report["calls"], key=lambda c: (-c["volume"], c["label"]))
 

@@ -22,6 +22,8 @@ MAX_KEYS = 10_000
 
 OTHER = "(other)"
 
+PLANNABLE = frozenset(("track", "page", "screen", "identify", "group"))
+
 CallKey = tuple[str, str | None]
 """``(type, name)``: the event of a track call, the name of a page or screen, ``None`` otherwise."""
 
@@ -39,6 +41,8 @@ class CallStats:
     """How many messages sent each field (top level of properties or traits), null or not."""
     null: dict[str, int] = field(default_factory=dict)
     """How many messages sent each field as null."""
+    planned: bool = False
+    """A call of the plan (never counted under :data:`OTHER`)."""
 
     def merge(self, other: CallStats) -> None:
         self.volume += other.volume
@@ -88,14 +92,16 @@ class Observations:
     unreadable: list[str] = field(default_factory=list)
     """Inputs not read to their end (a damaged compressed stream), each as its error: what came before counts."""
 
-    def stats(self, key: CallKey) -> CallStats:
+    def stats(self, key: CallKey, planned: bool = False) -> CallStats:
+        """The statistics of ``key``; beyond :data:`MAX_KEYS` calls, an unplanned one is counted under
+        :data:`OTHER` (a planned call is always counted as itself: the plan bounds them)."""
         found = self.calls.get(key)
         if found is None:
-            if len(self.calls) >= MAX_KEYS:
+            if len(self.calls) >= MAX_KEYS and not planned:
                 key = (key[0], OTHER)
                 found = self.calls.get(key)
             if found is None:
-                found = self.calls[key] = CallStats()
+                found = self.calls[key] = CallStats(planned=planned)
         return found
 
     def merge(self, other: Observations) -> Observations:
@@ -104,7 +110,7 @@ class Observations:
         self.outside += other.outside
         self.unreadable += other.unreadable
         for key, stats in other.calls.items():
-            self.stats(key).merge(stats)
+            self.stats(key, stats.planned).merge(stats)
         return self
 
     def to_json(self) -> dict[str, Any]:
@@ -178,7 +184,7 @@ def observe_message(observations: Observations, plan: Plan, message: Any, violat
         key: CallKey = ("(unknown)", None)
     else:
         key = call_key(plan, message) or ("(unknown)", None)
-    stats = observations.stats(key)
+    stats = observations.stats(key, plan.find_call(key[0], key[1]) is not None if key[0] in PLANNABLE else False)
     stats.volume += 1
     errors = [v for v in violations if v.severity == "error"]
     if not errors:

@@ -203,3 +203,29 @@ def test_an_input_broken_part_way_keeps_what_was_read_and_fails(corpus: Path, jo
 def test_malformed_and_windowed_records_are_named_in_the_verdict(corpus: Path) -> None:
     text = _cli("plan.yaml", "a.ndjson", "--until", "2024-06-01", cwd=corpus).stdout
     assert "501 records read (1 malformed, " in text and "outside the window)" in text
+
+
+def test_fail_under_is_exact_and_names_are_escaped(tmp_path: Path) -> None:
+    """2 of 3 planned calls is 66.666...%: under --fail-under 66.67 (the rounded 66.67 passed it). Names from
+    the logs are printed with control characters, line breaks and bidi overrides escaped."""
+    (tmp_path / "plan.yaml").write_text("plan: P\nversion: 1.0.0\nevents:\n  A Done: {}\n  B Done: {}\n  C Done: {}\n")
+    lines = [{"type": "track", "event": name, "userId": "u"} for name in ("A Done", "B Done", "x\u001b]0;pwn\u0007\ny\u202e")]
+    (tmp_path / "l.ndjson").write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    failed = _cli("plan.yaml", "l.ndjson", "--fail-under", "66.67", cwd=tmp_path)
+    assert failed.returncode == 1 and "FAIL: 66.6667% of planned calls seen" in failed.stdout
+    assert _cli("plan.yaml", "l.ndjson", "--fail-under", "66.66", cwd=tmp_path).returncode == 0
+    for fmt in ("text", "markdown"):
+        out = _cli("plan.yaml", "l.ndjson", "-f", fmt, cwd=tmp_path).stdout
+        assert "\x1b" not in out and "\u202e" not in out and "x\\x1b]0;pwn\\x07\\ny\\u202e" in out, fmt
+
+
+def test_planned_calls_are_never_counted_under_other() -> None:
+    """Beyond 10,000 distinct calls the unplanned ones go to '(other)'; a planned call is always itself (a plan
+    of 10,001 events, each sent once, is 100% covered)."""
+    text = "plan: P\nversion: 1.0.0\nevents:\n" + "".join(f"  E{i} Happened: {{}}\n" for i in range(10_001))
+    plan = load_plan_text(text, "big.yaml")
+    records = [json.dumps({"type": "track", "event": f"E{i} Happened", "userId": "u"}).encode() for i in range(10_001)]
+    from cdpctl.observe import observe_records
+
+    report = coverage_report(plan, observe_records(plan, records))
+    assert report["summary"]["coverage"] == 100.0 and report["summary"]["other_bucket"] is False
