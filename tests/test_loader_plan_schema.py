@@ -133,3 +133,16 @@ def test_the_wheel_carries_the_schema(tmp_path: Path) -> None:
     (wheel,) = tmp_path.glob("cdpctl-*.whl")
     with zipfile.ZipFile(wheel) as archive:
         assert archive.read("cdpctl/schemas/plan.schema.json").decode("utf-8") == plan_format_schema_text()
+
+
+def test_schema_out_never_writes_over_a_plan_or_a_configuration(tmp_path: Path) -> None:
+    """``schema -o`` replaces an earlier schema, never a file that is not one (a plan, ``cdpctl.yaml``)."""
+    plan = tmp_path / "plan.yaml"
+    plan.write_text("plan: P\nversion: 1.0.0\nevents: {}\n")
+    refused = CliRunner().invoke(app, ["schema", "-o", str(plan)])
+    assert refused.exit_code == 2 and "is a file that is not a JSON Schema" in refused.stderr
+    assert plan.read_text().startswith("plan: P")
+    target = tmp_path / "plan.schema.json"
+    for _ in range(2):  # written, then replaced
+        assert CliRunner().invoke(app, ["schema", "-o", str(target)]).exit_code == 0
+    assert "$schema" in json.loads(target.read_text())

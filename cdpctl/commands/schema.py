@@ -32,6 +32,7 @@ def schema_command(
         if out is None:
             sys.stdout.write(text)
             return
+        _refuse_writing_over_other_files(Path(out))
         try:
             target = Path(out)
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -43,6 +44,24 @@ def schema_command(
                 raise UsageError(f"cannot write to '{out}': '{exc.filename}' is a file, not a folder") from exc
             raise UsageError(f"cannot write to '{out}': {exc.strerror or exc}") from exc
         sys.stderr.write(f"wrote the plan format schema to {out}\n")
+
+
+def _refuse_writing_over_other_files(target: Path) -> None:
+    """Exit 2 when ``target`` is a file that is not a JSON Schema (a plan, ``cdpctl.yaml``, ``pyproject.toml``):
+    only an earlier schema is replaced."""
+    import json
+
+    from cdpctl.errors import UsageError
+
+    if not target.is_file():
+        return
+    try:
+        earlier = json.loads(target.read_bytes())
+    except (OSError, ValueError):
+        earlier = None
+    if not (isinstance(earlier, dict) and "$schema" in earlier):
+        raise UsageError(f"'{target}' is a file that is not a JSON Schema (a plan, a configuration?); "
+                         "writing there would destroy it: choose another path, or remove it first")
 
 
 def register(app: typer.Typer) -> None:
