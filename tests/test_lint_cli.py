@@ -322,3 +322,13 @@ def test_a_plan_that_does_not_load_keeps_its_yaml_errors_and_its_files(project: 
     explained = run("--explain", "plan-load")
     assert explained.exit_code == 0 and explained.stdout.startswith("CP000 plan-load\n")
     assert "disable=" not in explained.stdout
+
+
+def test_sarif_uris_are_percent_encoded_and_stdin_has_no_location() -> None:
+    from cdpctl.reporting import Result
+    from cdpctl.reporting.formats import sarif_log
+
+    log = sarif_log([], [Result("r", "error", "m", "my logs #1 100% é.ndjson", 2, 3), Result("r", "error", "m", "<stdin>", 1, 1)])
+    results = log["runs"][0]["results"]
+    assert results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "my%20logs%20%231%20100%25%20%C3%A9.ndjson"
+    assert "locations" not in results[1] and log["runs"][0]["columnKind"] == "unicodeCodePoints"

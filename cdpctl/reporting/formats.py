@@ -99,9 +99,14 @@ def github_annotations(results: Iterable[Result]) -> str:
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-def _uri(path: str) -> str:
-    """A SARIF artifact URI: relative paths stay relative (resolved against the checkout), with slashes."""
-    return path.replace(os.sep, "/")
+def _uri(path: str) -> str | None:
+    """A SARIF artifact URI reference: relative paths stay relative (resolved against the checkout), with
+    slashes, percent-encoded (``#``, ``%``, spaces, non-ASCII); ``None`` for what is no file (``<stdin>``)."""
+    if path.startswith("<") and path.endswith(">"):
+        return None
+    from urllib.parse import quote
+
+    return quote(path.replace(os.sep, "/"), safe="/")
 
 
 def sarif_log(rules: Sequence[RuleInfo], results: Iterable[Result], tool_name: str = "cdpctl") -> dict[str, Any]:
@@ -116,8 +121,9 @@ def sarif_log(rules: Sequence[RuleInfo], results: Iterable[Result], tool_name: s
         }
         if result.rule_id in rule_index:
             item["ruleIndex"] = rule_index[result.rule_id]
-        if result.file:
-            physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(result.file)}}
+        uri = _uri(result.file) if result.file else None
+        if uri is not None:
+            physical: dict[str, Any] = {"artifactLocation": {"uri": uri}}
             if result.line:
                 region: dict[str, Any] = {"startLine": result.line}
                 if result.column:
@@ -153,6 +159,7 @@ def sarif_log(rules: Sequence[RuleInfo], results: Iterable[Result], tool_name: s
                         "rules": driver_rules,
                     }
                 },
+                "columnKind": "unicodeCodePoints",  # columns count characters, as every other report does
                 "results": sarif_results,
             }
         ],
