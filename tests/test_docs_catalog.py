@@ -246,3 +246,14 @@ def test_a_link_with_a_stray_percent_sign_shows_the_index_not_a_blank_page(site:
         assert "No page 'events/100%' in this catalog." in page.inner_text("main")
         assert page.locator("main h2").count() > 0  # the index is drawn below the note
         assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_a_route_named_like_a_javascript_builtin_is_no_page(site: Path) -> None:
+    """``#/constructor`` or ``#/__proto__`` found an inherited property of the route table and drew an empty
+    page titled 'undefined'; it is a page the catalog does not have, like any other."""
+    with browser() as chromium:
+        for route in ("constructor", "__proto__", "toString"):
+            page = _open(chromium, (site / "index.html").as_uri() + "#/" + route)
+            assert f"No page '{route}' in this catalog." in page.inner_text("main"), route
+            assert "undefined" not in page.inner_text("main")
+            assert page.errors == []  # type: ignore[attr-defined]

@@ -6,7 +6,7 @@
   "use strict";
   var data = window.CDPCTL_CATALOG || { plan: {}, calls: [] };
   var calls = data.calls || [];
-  var byRoute = {};
+  var byRoute = Object.create(null); // no inherited names: '#/constructor' is no call
   calls.forEach(function (c) { byRoute[c.route] = c; });
   var MAX_LINKS = 300;
   var MAX_ROWS = 200;
@@ -55,7 +55,7 @@
     values.forEach(function (v) { select.appendChild(el("option", { value: v, text: v })); });
   }
   function unique(list) {
-    var seen = {};
+    var seen = Object.create(null);
     list.forEach(function (v) { if (v) { seen[v] = true; } });
     return Object.keys(seen).sort();
   }
