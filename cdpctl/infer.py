@@ -61,7 +61,12 @@ class Sketch:
             return
         kind = json_type(value)  # not None: counted above
         self.types[kind] = self.types.get(kind, 0) + 1
-        if depth >= MAX_DEPTH:
+        if depth >= MAX_DEPTH:  # not looked into: an object here admits whatever it holds
+            if kind == "object":
+                self.open = True
+            elif kind == "string":
+                self.formats = dict.fromkeys(self.formats, False)
+                self.values = None
             return
         if kind == "string":
             self.strings += 1

@@ -209,3 +209,16 @@ def test_traffic_that_breaks_an_error_rule_is_kept_marked_and_reported(tmp_path:
         assert props["id"]["type"] == "integer" and props["price"]["type"] == "string"  # as seen
         assert _cli("lint", str(plan)).returncode == 0
         assert _cli("validate", str(logs), "--plan", str(plan)).returncode == 0
+
+
+def test_objects_deeper_than_the_sketch_admit_what_they_hold(tmp_path: Path) -> None:
+    """Objects nesting past the depth infer looks into are written as objects admitting any property, so the
+    plan still validates the logs it came from (an empty closed object refused them)."""
+    deep: dict[str, object] = {"l8": 1, "s": "a@b.co"}
+    for level in range(7, 0, -1):
+        deep = {f"l{level}": deep}
+    log = _write_logs(tmp_path / "deep.ndjson", [{"type": "track", "event": "Deep Thing Happened", "userId": "u", "properties": deep}])
+    plan = tmp_path / "plan.yaml"
+    assert _cli("infer", str(log), "-o", str(plan)).returncode == 0
+    checked = _cli("validate", "--plan", str(plan), str(log))
+    assert checked.returncode == 0, checked.stdout
