@@ -568,3 +568,10 @@ def test_a_file_named_twice_is_read_once(tmp_path: Path) -> None:
     for args in (("logs", "./logs"), ("logs/*.ndjson", "logs/**/*.ndjson"), ("logs/a.ndjson", "logs")):
         result = cdpctl(*args, "-f", "json", cwd=tmp_path)
         assert report(result)["summary"]["events"] == 3, args
+
+
+def test_output_dash_is_standard_output(tmp_path: Path) -> None:
+    (tmp_path / "a.ndjson").write_bytes(LINE)
+    result = cdpctl("a.ndjson", "-f", "json", "-o", "-", cwd=tmp_path)
+    assert result.returncode == 0 and report(result)["summary"]["events"] == 1
+    assert not (tmp_path / "-").exists()

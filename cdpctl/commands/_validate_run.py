@@ -255,7 +255,7 @@ def _write_report(result: RunResult, fmt: str, output: str | None, plan: Any, ev
     """The report on stdout or in ``output``; a write that fails (a full disk) ends with exit 2 and one line."""
     from cdpctl.validation.render import render_report
 
-    if output is None:
+    if output is None or output == "-":  # "-": standard output, as for every other command
         color = None if fmt == "text" and sys.stdout.isatty() else False
         try:
             render_report(result.report, fmt, sys.stdout, plan, color=color, all_command=every, facts=facts)
