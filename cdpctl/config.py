@@ -81,8 +81,26 @@ def _read(path: Path) -> dict[str, Any] | None:
 def _read_yaml(path: Path) -> dict[str, Any]:
     import yaml
 
+    class UniqueKeys(yaml.SafeLoader):
+        """Safe YAML that refuses a key written twice in one mapping (YAML would keep the last one in silence)."""
+
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            seen: set[Any] = set()
+            for key_node, _value in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                if isinstance(key, (list, dict)):  # not hashable: YAML's own error follows
+                    continue
+                if key in seen:
+                    mark = key_node.start_mark
+                    raise ConfigError(f"{_display(path)}:{mark.line + 1}:{mark.column + 1}: duplicate key '{key}' "
+                                      "(YAML would keep only the last one)")
+                seen.add(key)
+            return super().construct_mapping(node, deep=deep)
+
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=UniqueKeys)  # noqa: S506 - a safe loader
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{_display(path)}: cannot read the configuration: {exc}") from exc
     except yaml.YAMLError as exc:

@@ -156,3 +156,12 @@ def test_the_repository_config_names_the_acme_plan(monkeypatch: pytest.MonkeyPat
     config = find_config()
     assert config.source == ROOT / "pyproject.toml"
     assert config.plan == os.path.join("plans", "acme-shop.yaml")
+
+
+def test_a_key_written_twice_in_cdpctl_yaml_is_an_error(tmp_path: Path) -> None:
+    """YAML keeps the last of two equal keys in silence; the project configuration refuses them, as plans do."""
+    (tmp_path / "cdpctl.yaml").write_text("plan: a.yaml\nlint:\n  rules:\n    event-name-casing: off\n    event-name-casing: error\n")
+    with pytest.raises(ConfigError, match=r"cdpctl.yaml:5:5: duplicate key 'event-name-casing'"):
+        find_config(tmp_path)
+    (tmp_path / "cdpctl.yaml").write_text("plan: a.yaml\nlint: &l {extends: strict}\ndiff:\n  <<: {fail_on: never}\n")
+    find_config(tmp_path)  # a merge key is no repeat

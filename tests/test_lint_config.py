@@ -83,6 +83,8 @@ def test_options_table_by_slug_or_code_and_directly_under_lint() -> None:
         ({"rules": {"dynamic-event-name": {"allow": [3]}}}, "must list strings"),
         ({"rules": {"event-name-casing": 3}}, "must be off, error, warning, info or a table of options"),
         ({"rules": {"event-name-casing": "off", "CP101": "error"}}, "configured twice"),
+        ({"rules": {"event-name-casing": None}}, "has no value; write off, error, warning or info"),
+        ({"rules": {"event-name-casing": {"severity": None}}}, "has no value"),
         ({"rules": ["event-name-casing"]}, "'rules' must be a table"),
         ({"fail_on": "warnings"}, "'fail_on' must be one of error, warning, info, never"),
     ],

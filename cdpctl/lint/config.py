@@ -131,8 +131,10 @@ def check_option(option: Option, value: Any, what: str) -> Any:
 
 def _severity(value: Any, what: str) -> str | None:
     """A severity from the configuration: None means off."""
-    if value is False or value is None:
+    if value is False:
         return None
+    if value is None:  # `rule:` with nothing after it: a slip, not a way to switch it off
+        raise ConfigError(f"{what} has no value; write off, error, warning or info")
     if not isinstance(value, str):
         raise ConfigError(f"{what} must be off, error, warning, info or a table of options, not {value!r}")
     lowered = value.strip().lower()
