@@ -83,11 +83,11 @@ def coverage_report(plan: Plan, seen: Observations, since: str | None = None, un
 
 
 def _shown(text: str) -> str:
-    """A name from the logs or the plan as it may be printed: control characters, line breaks and bidi overrides
-    escaped (logs are untrusted: a name must not drive a terminal or break a line)."""
-    from cdpctl.reporting.formats import printable
+    """A name from the logs or the plan as it may be printed (logs are untrusted: a name must not drive a
+    terminal or break a line)."""
+    from cdpctl.reporting.formats import one_line
 
-    return printable(text).replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    return one_line(text)
 
 
 def _share(value: float | None) -> str:

@@ -91,3 +91,21 @@ def test_a_partial_report_without_run_facts_is_interrupted_never_ok() -> None:
     report.partial = True
     assert judge(report, None).word == "INTERRUPTED" and not judge(report, None).ok
     assert judge(Report(), None).word == "OK"
+
+
+def test_a_line_break_in_a_name_stays_in_its_row() -> None:
+    """One line per group: a line break or tab in an event name or a path is shown as ``\\n``, ``\\t``."""
+    import io
+
+    from cdpctl.loader import load_plan_text
+    from cdpctl.validation import Validator
+    from cdpctl.validation.batch import validate_lines
+    from cdpctl.validation.render import render_text
+
+    plan = load_plan_text("plan: P\nversion: 1.0.0\nevents: {}\n", "p.yaml")
+    line = b'{"type":"track","event":"g\\r\\nh\\ti","userId":"u"}\n'
+    report = validate_lines(Validator(plan), [(line, "f", 1)])
+    out = io.StringIO()
+    render_text(report, out, color=False)
+    rows = [row for row in out.getvalue().splitlines() if "unplanned_event" in row]
+    assert len(rows) == 1 and "g\\r\\nh\\ti" in rows[0]

@@ -285,7 +285,7 @@ def rich_text(report: Report, out: TextIO, color: bool | None, verdict: Verdict,
     from rich.console import Console
     from rich.text import Text
 
-    from cdpctl.reporting import printable
+    from cdpctl.reporting import one_line, printable
 
     console = Console(file=out, force_terminal=color, no_color=color is False, highlight=False, soft_wrap=False)
     if not console.is_terminal:
@@ -297,11 +297,11 @@ def rich_text(report: Report, out: TextIO, color: bool | None, verdict: Verdict,
             (
                 f"{group.count:,}",
                 share_text(report, group),
-                Text(printable(call_label(group))),
+                Text(one_line(call_label(group))),
                 Text(group.code, style="yellow" if group.severity == "warning" else "red"),
-                Text(printable(group.path)),
-                Text(printable(group.message)),
-                Text(printable(example_text(group)), style="dim"),
+                Text(one_line(group.path)),
+                Text(one_line(group.message)),
+                Text(one_line(example_text(group)), style="dim"),
             )
             for group in groups
         ]
