@@ -188,11 +188,15 @@ def _example(path: list[str]) -> list[str]:
 
 
 def test_serve_example_runs_as_printed(tmp_path: Path) -> None:
-    with socket.socket() as probe:
-        if probe.connect_ex(("127.0.0.1", 8088)) == 0:
-            pytest.skip("port 8088 (the example's) is taken on this machine")
+    """The example as printed, on a free port instead of the default 8088: two runs of the suite at once (CI
+    runs one per Python version side by side) must not talk to each other's collector."""
     commands = _example(["serve"])
-    assert commands[0].startswith("cdpctl serve plans/acme-shop.yaml")
+    assert commands[0].startswith("cdpctl serve plans/acme-shop.yaml") and "--port" not in commands[0]
+    assert all("8088" in command for command in commands[1:3])
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
+    commands = [commands[0].replace(" &", f" --port {port} &"), *(c.replace("8088", port) for c in commands[1:])]
     work = tmp_path / "project"
     (work / "plans").mkdir(parents=True)
     (work / "plans" / "acme-shop.yaml").write_text(PLAN.read_text())
