@@ -109,3 +109,15 @@ def test_a_line_break_in_a_name_stays_in_its_row() -> None:
     render_text(report, out, color=False)
     rows = [row for row in out.getvalue().splitlines() if "unplanned_event" in row]
     assert len(rows) == 1 and "g\\r\\nh\\ti" in rows[0]
+
+
+def test_markdown_lists_twenty_unread_inputs_then_counts_the_rest() -> None:
+    """Hundreds of damaged inputs filled the whole comment with bullets and cut the table off: the first 20
+    are listed, then how many more and the command that lists them all."""
+    from cdpctl.validation.render import render_markdown
+    from cdpctl.validation.report import Report
+
+    notes = [f"not read to the end: cannot read 'f{i:03d}.ndjson.gz': truncated" for i in range(600)]
+    text = render_markdown(Report(), "cdpctl validate logs --format json", None, notes)
+    assert text.count("- not read to the end") == 20
+    assert "- and 580 more not shown: `cdpctl validate logs --format json` lists them" in text

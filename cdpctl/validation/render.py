@@ -225,6 +225,17 @@ def _markdown_rows(report: Report, groups: Sequence[Group]) -> list[Sequence[obj
     ]
 
 
+MAX_NOTES = 20
+"""Inputs not read to the end listed in a markdown report (the rest counted): the table keeps its room."""
+
+
+def markdown_note(note: str) -> str:
+    """A note (it names files: untrusted text) as one markdown line."""
+    from cdpctl.reporting import markdown_escape
+
+    return markdown_escape(note)
+
+
 def render_markdown(
     report: Report, all_command: str = ALL_COMMAND, verdict: Verdict | None = None, notes: Sequence[str] = ()
 ) -> str:
@@ -233,8 +244,11 @@ def render_markdown(
 
     status = verdict_text(report, verdict, "passed", "failed")
     head = [f"### cdpctl validate: {status}", "", summary_line(report), ""]
-    if notes:  # inputs not read to the end, a run stopped early
-        head += [*(f"- {note}" for note in notes), ""]
+    if notes:  # inputs not read to the end, a run stopped early: the first ones, then how many more
+        head += [f"- {markdown_note(note)}" for note in notes[:MAX_NOTES]]
+        if len(notes) > MAX_NOTES:
+            head.append(f"- and {len(notes) - MAX_NOTES:,} more not shown: `{all_command}` lists them (`input_errors`)")
+        head.append("")
     groups = worst_first(report)
     if not groups:
         return "\n".join([*head, "No violations.\n"])
