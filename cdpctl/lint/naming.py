@@ -49,11 +49,25 @@ def example(style: str) -> str:
     return _EXAMPLES[style]
 
 
+def _shape(name: str, caseless: str) -> str:
+    """``name`` with each letter written ``A`` (upper case), ``a`` (lower case) or ``caseless`` (a letter
+    without case: CJK, Arabic...) and each digit ``0``: the ASCII patterns of the styles then judge any script
+    (``Café Réservé`` is Title Case)."""
+    return "".join(
+        ("A" if char.isupper() else "a" if char.islower() else caseless) if char.isalpha()
+        else "0" if char.isdigit() else char if char.isascii() else "?"
+        for char in name
+    )
+
+
 def split_words(name: str) -> list[str]:
-    """The words of a name in any style: ``orderID_value`` -> ``['order', 'ID', 'value']``."""
+    """The words of a name in any style and script: ``orderID_value`` -> ``['order', 'ID', 'value']``."""
     words: list[str] = []
-    for chunk in re.split(r"[^A-Za-z0-9]+", name):
-        words.extend(re.findall(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+", chunk))
+    shape = _shape(name, "a")
+    for chunk in re.finditer(r"[Aa0]+", shape):
+        start = chunk.start()
+        for word in re.finditer(r"A+(?=Aa)|A?a+|A+|0+", chunk.group()):
+            words.append(name[start + word.start() : start + word.end()])
     return words
 
 
@@ -86,7 +100,8 @@ def convert(name: str, style: str) -> str:
 
 def matches(name: str, style: str) -> bool:
     """Whether ``name`` follows ``style``; minor words of Title Case must be lower case inside a name."""
-    if not _STYLE_PATTERNS[style].match(name):
+    pattern = _STYLE_PATTERNS[style]
+    if not (pattern.match(_shape(name, "a")) or pattern.match(_shape(name, "A"))):
         return False
     if style in ("Object Action", "Title Case"):
         words = name.split(" ")
