@@ -211,7 +211,9 @@ def init_command(
             sys.stderr.write(
                 f"note: [tool.cdpctl] in pyproject.toml names the plan {kept!r}: commands without --plan use it\n"
             )
-        sys.stderr.write(f"next: cdpctl lint {root / options.plan_file}\n")
+        import shlex
+
+        sys.stderr.write(f"next: cdpctl lint {shlex.quote(str(root / options.plan_file))}\n")  # as a shell takes it
 
 
 def register(app: typer.Typer) -> None:
