@@ -92,17 +92,15 @@ class CollectorApp:
         if scope["type"] != "http":
             return
         request = Request.from_scope(scope)
+        if request.method == "OPTIONS":  # a CORS preflight, whatever the path
+            await send_empty(send, 204, preflight_headers(request.headers.get("access-control-request-headers")))
+            return
         kind = ENDPOINTS.get(request.path)
         if kind is not None:
             if request.method == "POST":
                 await self._intake(request, kind, receive, send)
-            elif request.method == "OPTIONS":
-                await send_empty(send, 204, preflight_headers(request.headers.get("access-control-request-headers")))
             else:
                 await send_error(send, 405, "method_not_allowed", f"{request.path} takes POST")
-            return
-        if request.method == "OPTIONS":
-            await send_empty(send, 204, preflight_headers(request.headers.get("access-control-request-headers")))
             return
         try:
             await self._query(request, send)

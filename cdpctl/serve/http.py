@@ -35,11 +35,11 @@ PREFLIGHT_HEADERS: list[tuple[bytes, bytes]] = [
 def preflight_headers(requested: str | None) -> list[tuple[bytes, bytes]]:
     """A CORS preflight answer that allows the headers the browser asks for (``Access-Control-Request-Headers``:
     a page's SDK may add its own), else Authorization, Content-Type and Content-Encoding."""
-    if not requested or not requested.strip():
+    names = ", ".join(part.strip() for part in (requested or "").split(",") if part.strip().replace("-", "").isalnum())
+    if not names:
         return PREFLIGHT_HEADERS
-    names = ", ".join(part.strip() for part in requested.split(",") if part.strip().replace("-", "").isalnum())
-    return [(key, names.encode("latin-1") if key == b"access-control-allow-headers" else value)
-            for key, value in PREFLIGHT_HEADERS] if names else PREFLIGHT_HEADERS
+    allowed = (b"access-control-allow-headers", names.encode("latin-1"))
+    return [allowed if key == allowed[0] else (key, value) for key, value in PREFLIGHT_HEADERS]
 
 
 class BodyTooLarge(Exception):
@@ -126,13 +126,18 @@ def decode_body(body: bytes, encoding: str | None, limit: int) -> bytes:
         if coding in ("gzip", "x-gzip"):
             wbits = 16 + zlib.MAX_WBITS
         elif coding == "deflate":  # zlib-wrapped, as HTTP says; raw deflate, as some clients send (browsers read both)
-            wbits = zlib.MAX_WBITS if body[:1] and (body[0] & 0x0F) == 8 and int.from_bytes(body[:2], "big") % 31 == 0 else -zlib.MAX_WBITS
+            wbits = zlib.MAX_WBITS if _zlib_header(body) else -zlib.MAX_WBITS
         else:
             raise BadEncoding(f"unsupported Content-Encoding '{coding}'; use gzip or none")
         body = _decompress(body, coding, wbits, limit)
     if len(body) > limit:
         raise BodyTooLarge(limit)
     return body
+
+
+def _zlib_header(body: bytes) -> bool:
+    """Whether ``body`` opens with a zlib header (RFC 1950: deflate method, and a check that divides by 31)."""
+    return len(body) >= 2 and body[0] & 0x0F == 8 and int.from_bytes(body[:2], "big") % 31 == 0
 
 
 def _decompress(body: bytes, coding: str, wbits: int, limit: int) -> bytes:

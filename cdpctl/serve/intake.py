@@ -279,13 +279,12 @@ def parse_payload(data: bytes, kind: str, limits: Limits | None = None) -> Paylo
         raise NotJson(str(exc).splitlines()[0] if str(exc) else "nested too deeply") from None
     payload = Payload()
     if kind != BATCH:
-        sent_key = isinstance(document, dict) and "writeKey" in document
+        as_sent = not (isinstance(document, dict) and "writeKey" in document)  # else its key is taken out
         payload.write_key = _take_key(document)
-        raw: bytes | None = None if sent_key else compact(data)
-        if isinstance(document, dict) and document.get("type") is None:
-            typed = "type" not in document and raw is not None
+        raw: bytes | None = compact(data) if as_sent else None
+        if isinstance(document, dict) and document.get("type") is None:  # the path says the type
+            raw = _typed_text(data, kind) if as_sent and "type" not in document else None  # else encoded again
             document["type"] = kind
-            raw = _typed_text(data, kind) if typed else None
         raw = raw if raw is not None else encode(document)
         if raw is None:
             raise BadPayload("the message cannot be encoded again (nested too deeply or not UTF-8)")

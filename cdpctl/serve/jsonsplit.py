@@ -36,8 +36,15 @@ def load(data: bytes) -> Any:
         try:
             return orjson.loads(data)
         except orjson.JSONDecodeError as exc:
-            if "infinity" not in str(exc).lower():  # not a number beyond a double: not JSON
+            # as cdpctl validate reads a record (``parse_record``): a number beyond a double (1e400) is JSON,
+            # which the standard parser reads; orjson's wording differs between versions, so every error but a
+            # lone surrogate (which the standard parser lets through) tries it
+            if "surrogate" in str(exc):
                 raise
+            try:  # decoded first: json.loads of bytes would skip a byte order mark that orjson refuses
+                return json.loads(data.decode("utf-8"), parse_constant=_reject_constant, parse_int=read_integer)
+            except ValueError:
+                raise exc from None
     return json.loads(data, parse_constant=_reject_constant, parse_int=read_integer)
 
 
