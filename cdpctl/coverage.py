@@ -11,6 +11,7 @@ from typing import Any
 
 from cdpctl.model import Call, Plan
 from cdpctl.observe import OTHER, Observations
+from cdpctl.reporting.formats import one_line
 
 UNPLANNED_TYPES = ("track", "page", "screen")
 
@@ -82,14 +83,6 @@ def coverage_report(plan: Plan, seen: Observations, since: str | None = None, un
     }
 
 
-def _shown(text: str) -> str:
-    """A name from the logs or the plan as it may be printed (logs are untrusted: a name must not drive a
-    terminal or break a line)."""
-    from cdpctl.reporting.formats import one_line
-
-    return one_line(text)
-
-
 def _share(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.0f}%"
 
@@ -125,8 +118,8 @@ def verdict(report: dict[str, Any], fail_under: float | None) -> tuple[bool, str
     shown = f"{exact:.1f}"
     if not ok and float(shown) >= (fail_under or 0):  # rounded up to the threshold: enough digits to differ
         shown = f"{exact:.6g}"
-    line = (f"{shown}% of planned calls seen ({summary['planned_calls_seen']} of "
-            f"{summary['planned_calls']}); {summary['unplanned_calls']} unplanned calls; {summary['records']} records read"
+    line = (f"{shown}% of planned calls seen ({seen} of {total}); {summary['unplanned_calls']} unplanned calls; "
+            f"{summary['records']} records read"
             + (f" ({', '.join(left_out)})" if left_out else ""))
     unread = summary.get("unreadable", 0)
     if unread:
@@ -148,21 +141,20 @@ def render_text(report: dict[str, Any], fail_under: float | None = None) -> str:
     width = min(width, 40)
     lines = [f"{'Call':<{width}}  {'Volume':>9}  {'Valid':>5}  Seen", "-" * (width + 60)]
     for call in rows:
-        label = _shown(call["label"])
+        label = one_line(call["label"])
         label = label if len(label) <= width else label[: width - 1] + "…"
         lines.append(f"{label:<{width}}  {call['volume']:>9,}  {_share(call['valid_share']):>5}  {_seen(call)}")
-        notes = _shown(_property_notes(call))
+        notes = one_line(_property_notes(call))
         if notes:
             lines.append(f"{'':<{width}}  {notes}")
     if report["never_seen"]:
-        lines += ["", f"Planned but never seen ({len(report['never_seen'])}): " + ", ".join(map(_shown, report["never_seen"]))]
+        lines += ["", f"Planned but never seen ({len(report['never_seen'])}): " + ", ".join(map(one_line, report["never_seen"]))]
     if report["unplanned"]:
         shown = report["unplanned"][:20]
         more = len(report["unplanned"]) - len(shown)
-        lines += ["", "Unplanned calls by volume: " + ", ".join(f"{_shown(u['label'])} ({u['volume']:,})" for u in shown)
+        lines += ["", "Unplanned calls by volume: " + ", ".join(f"{one_line(u['label'])} ({u['volume']:,})" for u in shown)
                   + (f" and {more} more (--format json lists all)" if more else "")]
-    unread = _unread_lines(report, "")
-    lines += ["", *unread, verdict(report, fail_under)[1]] if unread else ["", verdict(report, fail_under)[1]]
+    lines += ["", *_unread_lines(report, ""), verdict(report, fail_under)[1]]
     return "\n".join(lines) + "\n"
 
 
@@ -171,7 +163,7 @@ def render_markdown(report: dict[str, Any], fail_under: float | None = None, com
     from cdpctl.reporting.limits import fit_markdown, left_out_line
 
     def cell(text: str) -> str:
-        return _shown(text).replace("|", "\\|")
+        return one_line(text).replace("|", "\\|")
 
     rows = sorted(report["calls"], key=lambda c: (-c["volume"], c["label"]))
 

@@ -64,9 +64,6 @@ class Sketch:
         if depth >= MAX_DEPTH:  # not looked into: an object here admits whatever it holds
             if kind == "object":
                 self.open = True
-            elif kind == "string":
-                self.formats = dict.fromkeys(self.formats, False)
-                self.values = None
             return
         if kind == "string":
             self.strings += 1

@@ -22,8 +22,6 @@ MAX_KEYS = 10_000
 
 OTHER = "(other)"
 
-PLANNABLE = frozenset(("track", "page", "screen", "identify", "group"))
-
 CallKey = tuple[str, str | None]
 """``(type, name)``: the event of a track call, the name of a page or screen, ``None`` otherwise."""
 
@@ -184,7 +182,7 @@ def observe_message(observations: Observations, plan: Plan, message: Any, violat
         key: CallKey = ("(unknown)", None)
     else:
         key = call_key(plan, message) or ("(unknown)", None)
-    stats = observations.stats(key, plan.find_call(key[0], key[1]) is not None if key[0] in PLANNABLE else False)
+    stats = observations.stats(key, plan.find_call(*key) is not None)
     stats.volume += 1
     errors = [v for v in violations if v.severity == "error"]
     if not errors:

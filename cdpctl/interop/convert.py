@@ -17,8 +17,9 @@ from typing import Any
 
 from cdpctl.interop.json_values import json_type, matches_type, unique, whole
 from cdpctl.interop.notes import Note, pointer_join
-from cdpctl.interop.refs import DRAFT_07_URI, has_ref, own_id
+from cdpctl.interop.refs import has_ref, own_id
 from cdpctl.model import APPLIES_TO, CONSTRAINT_KEYS, FORMATS, JSON_SCHEMA_KEYWORD
+from cdpctl.rawschema import dialect
 
 Path = tuple[str, ...]
 
@@ -194,7 +195,7 @@ class Converter:
         inner = body.get("allOf")
         if set(body) <= {"allOf", "definitions"} and isinstance(inner, list) and len(inner) == 1 and isinstance(inner[0], dict):
             body = {key: value for key, value in inner[0].items() if not own_id(key, value)}
-        block = body if isinstance(uri, str) and uri.rstrip("#") == DRAFT_07_URI else {"$schema": uri, **body}
+        block = body if dialect({"$schema": uri}) == "draft-07" else {"$schema": uri, **body}  # a block's default
         why = "a schema resource of its own ($schema)"
         self.notes.append(Note(pointer, f"{why}: kept as raw JSON Schema", "info"))
         self.comment(path, f"{why}: kept as raw JSON Schema")

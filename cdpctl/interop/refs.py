@@ -47,9 +47,6 @@ def resolve_local_refs(root: Any, notes: list[Note], base: str) -> Any:
     return walk(root, base, ())
 
 
-DRAFT_07_URI = "http://json-schema.org/draft-07/schema"
-
-
 def own_id(key: str, value: Any) -> bool:
     """Whether ``key: value`` is the content ``$id`` cdpctl gives an exported raw block."""
     from cdpctl.rawschema import URN_PREFIX

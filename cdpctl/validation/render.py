@@ -11,7 +11,7 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from cdpctl.reporting import Result, RuleInfo, TestCase, junit_xml, markdown_table, sarif_text
+from cdpctl.reporting import Result, RuleInfo, TestCase, junit_xml, markdown_escape, markdown_table, sarif_text
 from cdpctl.reporting.table import MESSAGE_WIDTH, NAME_WIDTH, Column, columns_from_env, fitted_table
 from cdpctl.validation.report import Group, Report
 from cdpctl.validation.verdict import NO_EVENTS, RunFacts, Verdict, judge, run_notes
@@ -229,13 +229,6 @@ MAX_NOTES = 20
 """Inputs not read to the end listed in a markdown report (the rest counted): the table keeps its room."""
 
 
-def markdown_note(note: str) -> str:
-    """A note (it names files: untrusted text) as one markdown line."""
-    from cdpctl.reporting import markdown_escape
-
-    return markdown_escape(note)
-
-
 def render_markdown(
     report: Report, all_command: str = ALL_COMMAND, verdict: Verdict | None = None, notes: Sequence[str] = ()
 ) -> str:
@@ -245,7 +238,7 @@ def render_markdown(
     status = verdict_text(report, verdict, "passed", "failed")
     head = [f"### cdpctl validate: {status}", "", summary_line(report), ""]
     if notes:  # inputs not read to the end, a run stopped early: the first ones, then how many more
-        head += [f"- {markdown_note(note)}" for note in notes[:MAX_NOTES]]
+        head += [f"- {markdown_escape(note)}" for note in notes[:MAX_NOTES]]  # notes name files: untrusted
         if len(notes) > MAX_NOTES:
             head.append(f"- and {len(notes) - MAX_NOTES:,} more not shown: `{all_command}` lists them (`input_errors`)")
         head.append("")

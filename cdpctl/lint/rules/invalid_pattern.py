@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cdpctl.ecma_escapes import NOT_ECMA_ESCAPES
+from cdpctl.ecma_escapes import NOT_ECMA_ESCAPES, SYNTAX_CHARS
 from cdpctl.errors import Pos
 from cdpctl.lint.base import Hit, Option, Rule
 from cdpctl.lint.source import SourceIndex
@@ -120,8 +120,6 @@ def dialect_problems(pattern: str, dialect: str = "ecma-262") -> list[Problem]:
     return problems
 
 
-_SYNTAX = frozenset("^$\\.*+?()[]{}|/")
-"""What the ``u`` flag lets be escaped (and ``-`` inside a class); any other punctuation escaped is an error."""
 _CLASS_ESCAPES = frozenset("dDwWsSpP")
 _QUANTIFIER = re.compile(r"\{\d+(?:,\d*)?\}")
 _U_FLAG = "with the u flag JSON Schema asks for (ajv and other JavaScript validators refuse it)"
@@ -139,7 +137,7 @@ def u_flag_problems(pattern: str) -> list[Problem]:
         char, start = pattern[index], index
         if char == "\\":
             escaped = pattern[index + 1 : index + 2]
-            if escaped and not (escaped.isalnum() or escaped == "_") and escaped not in _SYNTAX and not (in_class and escaped == "-"):
+            if escaped and not (escaped.isalnum() or escaped == "_") and escaped not in SYNTAX_CHARS and not (in_class and escaped == "-"):
                 problems.append(Problem(start, f"'\\{escaped}' is not an escape {_U_FLAG}; write '{escaped}'"))
             index += 2
             if escaped in ("p", "P", "u") and pattern[index : index + 1] == "{":
