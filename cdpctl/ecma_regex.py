@@ -191,8 +191,14 @@ def translate(source: str, script_ok: Callable[[str], bool] = str.isidentifier) 
     return _Parser(source, script_ok).run()
 
 
-def is_ecma_pattern(source: str) -> bool:
-    """Whether ``source`` is ECMA-262 (the ``regex`` format), runnable in linear time or not."""
+def is_ecma_pattern(source: object) -> bool:
+    """Whether ``source`` is ECMA-262 (the ``regex`` format), runnable in linear time or not.
+
+    A value that is not a string passes, as in every format checker: ``type`` judges it, and
+    some ``jsonschema`` releases call format checkers before (or without) the type check.
+    """
+    if not isinstance(source, str):
+        return True
     try:
         translate(source, lambda name: True)
     except UnsupportedPattern:

@@ -65,7 +65,7 @@ def check(raw: Any) -> str | None:
     from cdpctl.patterns import is_ecma_pattern
 
     checker = FormatChecker(formats=())
-    checker.checks("regex")(lambda value: not isinstance(value, str) or is_ecma_pattern(value))
+    checker.checks("regex")(is_ecma_pattern)
     cls = validators.validator_for(raw, default=validators.Draft7Validator)
     try:
         cls.check_schema(raw, format_checker=checker)  # type: ignore[call-arg]  # (the stubs lag: jsonschema >= 4.18 has it)
