@@ -13,6 +13,7 @@ from typing import Any
 from cdpctl.interop.yamlwrite import Path
 
 NOT_OBSERVED = "not observed in the logs"
+ADDED = "added by cdpctl infer"
 
 SECTIONS = (("events", "properties"), ("pages", "properties"), ("screens", "properties"))
 
@@ -22,7 +23,7 @@ def _merge_fields(planned: dict[str, Any], inferred: dict[str, Any], path: Path,
     for name, definition in inferred.items():
         if name not in planned:
             planned[name] = definition
-            comments.setdefault((*path, name), []).append("added by cdpctl infer")
+            comments.setdefault((*path, name), []).append(ADDED)
             added.append(f"{label}: {name}")
     for name in planned:
         if name not in inferred:
@@ -43,7 +44,7 @@ def merge_into(document: dict[str, Any], inferred: dict[str, Any]) -> tuple[dict
         for name, body in seen_calls.items():
             if name not in planned_calls:
                 planned_calls[name] = body
-                comments.setdefault((section, name), []).append("added by cdpctl infer")
+                comments.setdefault((section, name), []).append(ADDED)
                 added.append(f"{section}: {name}")
                 continue
             call = dict(planned_calls[name] or {})

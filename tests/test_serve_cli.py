@@ -133,3 +133,27 @@ def test_busy_port_and_bad_options_exit_2() -> None:
     result = runner.invoke(app, ["serve", "--plan", "no-such-plan.yaml", "--port", "0"])
     assert result.exit_code == 2
     assert "no-such-plan.yaml" in result.stderr and "Traceback" not in result.output
+
+
+def test_a_session_without_events_is_exit_two_unless_allowed(serve: Any) -> None:
+    """An SDK that never reached the collector is not a pass: ``no events read``, exit 2, as ``validate``."""
+    served = serve("--format", "json")
+    assert httpx.get(served.url + "/healthz", timeout=30).status_code == 200  # up, its signal handlers set
+    code, out, err = served.stop(signal.SIGTERM)
+    assert code == 2, err
+    assert json.loads(out)["summary"]["events"] == 0
+    assert "no events read" in err and "--allow-empty" in err and "Traceback" not in err
+    served = serve("--format", "markdown")
+    assert httpx.get(served.url + "/healthz", timeout=30).status_code == 200
+    code, out, err = served.stop(signal.SIGINT)
+    assert code == 2 and "no events read" in out
+    served = serve("--allow-empty", "--format", "json")
+    assert httpx.get(served.url + "/healthz", timeout=30).status_code == 200
+    code, out, err = served.stop(signal.SIGTERM)
+    assert code == 0, err
+    assert "no events read" not in err
+    served = serve("--format", "json")  # a body that is not JSON: a failure, not an empty session
+    assert httpx.post(served.url + "/v1/batch", content=b"{", timeout=30).status_code == 400
+    code, out, err = served.stop()
+    summary = json.loads(out)["summary"]
+    assert code == 1 and summary["malformed"] + summary["refused"] == 1 and "no events read" not in err

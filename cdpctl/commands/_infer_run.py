@@ -6,6 +6,7 @@ import sys
 
 from cdpctl.commands._common import write_text
 from cdpctl.infer import Options
+from cdpctl.infer_update import ADDED
 
 
 def run_infer(
@@ -31,6 +32,8 @@ def run_infer(
         import yaml
 
         from cdpctl.infer_update import merge_into
+        from cdpctl.interop.yamlcomments import file_comments
+        from cdpctl.interop.yamlwrite import comment_text
         from cdpctl.loader import load_plan
 
         plan = load_plan(update)  # the plan must load before it is rewritten
@@ -39,16 +42,24 @@ def run_infer(
                 f"'{update}' includes other files; --update rewrites one file: merge with -o into a new file instead"
             )
         with open(update, encoding="utf-8") as handle:
-            document = yaml.safe_load(handle) or {}
+            original = handle.read()
+        document = yaml.safe_load(original) or {}
         merged, comments, added = merge_into(document, plan_document(inference, name, options, extract=False))
-        text = dump_plan(merged, comments)
+        kept = file_comments(original)  # the comments people wrote, right above the keys they belong to
+        for path, notes in comments.items():
+            kept.by_key[path] = [*notes, *kept.by_key.get(path, [])]
+        text = dump_plan(merged, kept.by_key, header=kept.header)
+        text += "".join(f"# {comment_text(line)}\n" if line else "#\n" for line in kept.trailer)
+        # what the traffic added is kept as seen (marked as without --update); what people wrote is theirs
+        text = mark_lint_errors(text, out if out not in (None, "-") else "<stdout>", only=added_lines(text))
     write_text(out, text, whole=True)  # a plan is never left half written
-    _report(inference, text, out, added)
+    _report(inference, text, out, added, None if update is None else added_lines(text))
     return 0
 
 
-def _report(inference: object, text: str, out: str | None, added: list[str]) -> None:
-    """Load and lint what was written; name what lint says of the names (they are kept as seen)."""
+def _report(inference: object, text: str, out: str | None, added: list[str], only: set[int] | None) -> None:
+    """Load and lint what was written; name what lint says of the names it added (they are kept as seen;
+    ``only``: the lines added to a plan, whose other lines are what people wrote)."""
     from cdpctl.lint.config import load_lint_config
     from cdpctl.lint.runner import lint_plan
     from cdpctl.loader import load_plan_text
@@ -57,11 +68,15 @@ def _report(inference: object, text: str, out: str | None, added: list[str]) -> 
     plan = load_plan_text(text, where or "<stdout>")
     report = lint_plan(plan, load_lint_config())
     naming = [f for f in report.findings if f.code in ("CP101", "CP102", "CP103", "CP104")]
-    for finding in sorted([*naming, *report.suppressed], key=lambda f: f.sort_key()):
+    suppressed = report.suppressed
+    if only is not None:
+        naming = [f for f in naming if f.pos.line in only]
+        suppressed = [f for f in suppressed if f.pos.line in only]
+    for finding in sorted([*naming, *suppressed], key=lambda f: f.sort_key()):
         sys.stderr.write(f"cdpctl: note: kept as seen: {finding.pos}: {finding.rule}: {finding.message}\n")
-    if report.suppressed:
+    if suppressed:
         sys.stderr.write(
-            f"cdpctl: note: {len(report.suppressed):,} lint errors the traffic itself has are kept as seen and "
+            f"cdpctl: note: {len(suppressed):,} lint errors the traffic itself has are kept as seen and "
             "marked '# cdpctl: disable=...' in the plan: review them\n"
         )
     skipped = getattr(inference, "skipped", {})
@@ -72,8 +87,9 @@ def _report(inference: object, text: str, out: str | None, added: list[str]) -> 
     sys.stderr.write(f"cdpctl: inferred {summary} from {getattr(inference, 'messages', 0):,} messages to {where}\n")
 
 
-def mark_lint_errors(text: str, where: str) -> str:
-    """``text`` with a ``# cdpctl: disable=RULE`` comment above each line lint finds an error on.
+def mark_lint_errors(text: str, where: str, only: set[int] | None = None) -> str:
+    """``text`` with a ``# cdpctl: disable=RULE`` comment above each line lint finds an error on (of the
+    lines ``only`` numbers, when given).
 
     The inferred plan describes the traffic as seen: a name the Spec reserves, or one name sent with two
     types, is what the apps send.  Kept as seen, it must not fail ``cdpctl lint``; the comment marks it
@@ -86,8 +102,9 @@ def mark_lint_errors(text: str, where: str) -> str:
     report = lint_plan(load_plan_text(text, where), load_lint_config())
     rules: dict[int, set[str]] = {}
     for finding in report.findings:
-        if finding.severity == "error" and finding.pos.file == where and finding.pos.line > 0:
-            rules.setdefault(finding.pos.line, set()).add(finding.rule)
+        at = finding.pos.line
+        if finding.severity == "error" and finding.pos.file == where and at > 0 and (only is None or at in only):
+            rules.setdefault(at, set()).add(finding.rule)
     if not rules:
         return text
     lines = text.split("\n")
@@ -96,6 +113,31 @@ def mark_lint_errors(text: str, where: str) -> str:
         indent = line[: len(line) - len(line.lstrip(" "))]
         lines.insert(number - 1, f"{indent}# cdpctl: disable={','.join(sorted(rules[number]))}")
     return "\n".join(lines)
+
+
+def added_lines(text: str) -> set[int]:
+    """The numbers (from 1) of the lines ``infer --update`` added to a plan: each key under an
+    ``# added by cdpctl infer`` comment, and every line nested under it."""
+    marked: set[int] = set()
+    block: int | None = None  # the indentation of the added key whose block is being read
+    pending = False
+    for number, line in enumerate(text.split("\n"), 1):
+        body = line.lstrip(" ")
+        if not body:
+            continue
+        indent = len(line) - len(body)
+        if block is not None and indent > block:
+            marked.add(number)
+            continue
+        if body.startswith("#"):
+            block = None
+            pending = pending or body[1:].strip() == ADDED
+            continue
+        block = indent if pending else None
+        if pending:
+            marked.add(number)
+        pending = False
+    return marked
 
 
 def _refuse_writing_over_a_log(out: str | None, logs: list[str]) -> None:

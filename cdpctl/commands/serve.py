@@ -81,6 +81,12 @@ def serve_command(
     keep: Optional[int] = typer.Option(
         None, "--keep", help="Recent messages kept for GET /events (default 1000).", show_default=False
     ),
+    allow_empty: bool = typer.Option(
+        False,
+        "--allow-empty",
+        help="Exit 0 when no event arrived (default: exit 2, 'no events read': the SDKs never reached it).",
+        show_default=False,
+    ),
     live: Optional[bool] = typer.Option(
         None, "--live/--no-live", help="Live view (default: on when stderr is a terminal).", show_default=False
     ),
@@ -100,7 +106,7 @@ def serve_command(
 
     Point an SDK's host at it, run your tests, then stop it (Ctrl+C or SIGTERM):
     it prints the validate report and exits 1 if any error-severity violation
-    was seen.  Query endpoints: /summary, /violations, /events, /reset, /healthz,
+    was seen, 2 if no event arrived.  Query endpoints: /summary, /violations, /events, /reset, /healthz,
     /openapi.json.
 
     Example:
@@ -133,6 +139,7 @@ def serve_command(
             "max_batch_bytes": max_batch_bytes,
             "drain_timeout": drain_timeout,
             "keep": keep,
+            "allow_empty": allow_empty or None,
             "format": output_format,
             "output": output,
         }

@@ -117,7 +117,7 @@ class _Writer:
 
     def comment_lines(self, path: Path, indent: str) -> None:
         for text in self.comments.get(path, []):
-            self.lines.append(f"{indent}# {comment_text(text)}")
+            self.lines.append(f"{indent}# {comment_text(text)}" if text else f"{indent}#")
 
     def block_wanted(self, path: Path, value: Any, indent: str, key_text: str) -> bool:
         forced = len(path) <= 1 or (len(path) == 2 and path[0] in CALL_SECTIONS) or path[-1] in BLOCK_NAMES

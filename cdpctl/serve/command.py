@@ -9,6 +9,7 @@ from cdpctl.errors import UsageError
 from cdpctl.serve.live import live_view, status_line, status_lines
 from cdpctl.serve.report import write_report
 from cdpctl.serve.runner import ServeError, ServeOptions, _Server, base_url, bind, build, run
+from cdpctl.validation.verdict import EXIT_UNREAD
 
 if TYPE_CHECKING:
     from cdpctl.model import Plan
@@ -17,8 +18,8 @@ if TYPE_CHECKING:
 def serve_main(plan: Plan, options: ServeOptions, fmt: str, live: bool, output: str | None = None) -> int:
     """Serve until SIGINT/SIGTERM; print the validate report in ``fmt``.
 
-    Exit status: 1 if any error-severity violation, malformed message or refused body, else 0;
-    128 + the signal (130, 143) when a second signal interrupted the shutdown (the report is partial).
+    Exit status: 1 if any error-severity violation, malformed message or refused body; 2 when no event
+    arrived (unless ``options.allow_empty``); else 0; 128 + the signal (130, 143) when a second signal interrupted the shutdown (the report is partial).
     """
     _refuse_writing_over(plan, options.capture, output)
     if output is not None:
@@ -69,16 +70,22 @@ def serve_main(plan: Plan, options: ServeOptions, fmt: str, live: bool, output: 
         if stats.last_error and (stats.failed or stats.dropped):
             line += f"; last error: {stats.last_error}"
         err.write(line + "\n")
+    report = collector.report
+    empty = interrupted is None and report.events == 0 and not report.refused and not options.allow_empty
+    if empty:
+        err.write("cdpctl serve: no events read: no event arrived (exit 2; --allow-empty accepts it)\n")
     err.flush()
     if output is None:
-        write_report(collector.report, fmt, sys.stdout, plan, options.capture)
+        write_report(report, fmt, sys.stdout, plan, options.capture, empty)
         sys.stdout.flush()
     else:
         with open(output, "w", encoding="utf-8") as handle:
-            write_report(collector.report, fmt, handle, plan, options.capture)
+            write_report(report, fmt, handle, plan, options.capture, empty)
         err.write(f"cdpctl serve: report written to {output}\n")
     if interrupted is not None:
         return 128 + interrupted
+    if empty:
+        return EXIT_UNREAD
     return 1 if collector.has_errors else 0
 
 

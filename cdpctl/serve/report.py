@@ -18,8 +18,16 @@ def all_command(capture: str | None) -> str:
     return "cdpctl serve --format json --output violations.json"
 
 
-def write_report(report: Report, fmt: str, out: TextIO, plan: Plan | None = None, capture: str | None = None) -> None:
-    """Write ``report`` to ``out`` in ``fmt`` (text, json, junit, github, sarif, markdown)."""
-    from cdpctl.validation.render import render_report
+EMPTY_HINT = "the collector received no event (are the SDKs pointed at it? --allow-empty accepts a session without events)"
 
-    render_report(report, fmt, out, plan, all_command=all_command(capture))
+
+def write_report(
+    report: Report, fmt: str, out: TextIO, plan: Plan | None = None, capture: str | None = None, empty: bool = False
+) -> None:
+    """Write ``report`` to ``out`` in ``fmt`` (text, json, junit, github, sarif, markdown); ``empty``: the
+    session received no event and that is not allowed (the report says ``FAIL: no events read``)."""
+    from cdpctl.validation.render import render_report
+    from cdpctl.validation.verdict import RunFacts
+
+    facts = RunFacts(empty_hint=EMPTY_HINT) if empty else None
+    render_report(report, fmt, out, plan, all_command=all_command(capture), facts=facts)

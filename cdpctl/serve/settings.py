@@ -35,6 +35,7 @@ KEYS: dict[str, type | tuple[type, ...]] = {
     "max_batch_bytes": int,
     "drain_timeout": (int, float),
     "keep": int,
+    "allow_empty": bool,
     "format": str,
     "output": str,
 }
@@ -48,6 +49,7 @@ DEFAULTS: dict[str, Any] = {
     "limits": "segment",
     "drain_timeout": 10.0,
     "keep": 1000,
+    "allow_empty": False,
 }
 
 
@@ -136,5 +138,6 @@ def resolve(cli: Mapping[str, Any], section: Mapping[str, Any]) -> Settings:
         forward_queue_bytes=int(values["forward_queue_bytes"]),
         limits=limits,
         drain_timeout=float(values["drain_timeout"]),
+        allow_empty=bool(values["allow_empty"]),
     )
     return Settings(options, values.get("format"), values.get("output"))

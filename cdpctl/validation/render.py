@@ -349,7 +349,8 @@ def render_report(
     verdict = judge(report, facts)
     notes = run_notes(facts)
     if verdict.word == "FAIL" and verdict.reason == NO_EVENTS:  # a failing case in junit, a result in sarif too
-        notes.append(f"{NO_EVENTS}: the input holds no records (--allow-empty accepts an empty input)")
+        assert facts is not None  # judge says NO_EVENTS only of a run's report
+        notes.append(f"{NO_EVENTS}: {facts.empty_hint}")
     if fmt == "text":
         render_text(report, out, color, verdict, notes)
     elif fmt == "json":

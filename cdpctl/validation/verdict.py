@@ -34,6 +34,8 @@ class RunFacts:
     max_invalid_rate: float = 0.0
     allow_empty: bool = False
     warnings: tuple[str, ...] = field(default=())
+    empty_hint: str = "the input holds no records (--allow-empty accepts an empty input)"
+    """What the report adds to ``no events read`` (``serve`` says no event arrived)."""
 
     @property
     def partial(self) -> bool:
