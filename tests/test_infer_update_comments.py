@@ -113,6 +113,11 @@ def test_comments_of_lists_and_flow_collections_go_with_a_key() -> None:
     assert not found.header and not found.trailer
 
 
+def test_a_byte_order_mark_and_crlf_lines_lose_no_comment() -> None:
+    found = file_comments("\ufeff# head\r\nplan: x  # the name\r\n# last\r\n")
+    assert found.by_key == {("plan",): ["head", "the name"]} and found.trailer == ["last"]
+
+
 NAMES = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), min_size=1, max_size=12)
 COMMENTS = st.lists(st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=20), max_size=2)
 

@@ -31,6 +31,7 @@ def file_comments(text: str) -> FileComments:
     """The comments of ``text`` (a YAML file that loads), tied to their keys; empty when it does not scan."""
     import yaml
 
+    text = text.removeprefix("\ufeff")  # a byte order mark is no part of the first line's text
     lines = text.split("\n")
     inside: set[int] = set()  # lines (from 0) that a multi-line scalar runs over
     ends: dict[int, int] = {}  # line -> where the last token ending on it ends
