@@ -120,6 +120,60 @@ def test_truncated_gzip_is_exit_2_in_every_format(tmp_path: Path) -> None:
     assert "FAIL: 1 input not read to the end" in text
 
 
+def _readable_prefix(data: bytes, compression: str) -> bytes:
+    """What a streaming reader gives of a truncated stream before its error."""
+    import io
+
+    parts: list[bytes] = []
+    if compression == "gzip":
+        reader: Any = gzip.GzipFile(fileobj=io.BytesIO(data))
+    else:
+        reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data))
+    try:
+        while chunk := reader.read1(65536):
+            parts.append(chunk)
+    except (EOFError, OSError, zstandard.ZstdError):
+        pass
+    return b"".join(parts)
+
+
+@pytest.mark.parametrize("compression", ["gzip", "zstd"])
+def test_a_line_cut_by_a_truncated_stream_is_not_a_record(tmp_path: Path, compression: str) -> None:
+    """The lines before the cut are checked; the line the cut runs through is no record (not malformed):
+    the error names it, and the run is exit 2."""
+    compress = gzip.compress if compression == "gzip" else zstandard.ZstdCompressor().compress
+    lines = [json.dumps({**GOOD, "messageId": os.urandom(24).hex()}).encode() + b"\n" for _ in range(3000)]
+    data = compress(b"".join(lines))
+    path = tmp_path / ("events.ndjson.gz" if compression == "gzip" else "events.ndjson.zst")
+    path.write_bytes(data[: len(data) * 3 // 4])
+    readable = _readable_prefix(path.read_bytes(), compression)
+    assert readable and not readable.endswith(b"\n")  # the cut runs through a line
+    result = cdpctl(str(path), "-f", "json")
+    no_traceback(result)
+    assert result.returncode == 2
+    summary = report(result)["summary"]
+    assert summary["malformed"] == 0 and summary["invalid"] == 0
+    assert summary["valid"] == summary["events"] == readable.count(b"\n")
+    assert "was not checked" in report(result)["input_errors"][0] and "cut short" in result.stderr
+
+
+def test_a_long_line_cut_by_a_read_error_is_not_a_record(tmp_path: Path) -> None:
+    """The same for a line longer than a block (read on past the block until the error)."""
+    from cdpctl.validation.inputs import InputError, LineBlock, iter_blocks
+    from cdpctl.validation.streams import Source, open_source
+
+    path = tmp_path / "events.ndjson.gz"
+    long_line = b'{"type": "track", "event": "' + os.urandom(4000).hex().encode() + b'"}\n'
+    path.write_bytes(gzip.compress(LINE + long_line)[:-1000])
+    opened = open_source(Source(str(path)))
+    blocks: list[bytes] = []
+    with pytest.raises(InputError, match="cut short"):
+        for block in iter_blocks(opened, block_size=256):
+            assert isinstance(block, LineBlock)
+            blocks.append(block.data)
+    assert b"".join(blocks) == LINE
+
+
 @pytest.mark.parametrize("compression", ["gzip", "zstd"])
 @pytest.mark.parametrize("tail", [b"this is not compressed", b"\x1f\x8b\x08\x00", b"\x28\xb5\x2f\xfd\x00"])
 def test_junk_after_a_whole_member_keeps_the_lines_before_it(tmp_path: Path, compression: str, tail: bytes) -> None:

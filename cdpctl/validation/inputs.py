@@ -250,12 +250,18 @@ def _stream_lines(
     opened: Opened, pending: bytes, eof: bool, error: BaseException | None, block_size: int, max_record: int
 ) -> Iterator[Block]:
     name = opened.source.name
+    unchecked = 0  # the bytes of a line a read error cut: not a record, never checked
     while True:
         if not eof and len(pending) < block_size:
             pending, eof, error = _fill(opened, pending, block_size)
             continue
         last = eof and len(pending) <= block_size
         cut = -1 if last else pending.rfind(b"\n", 0, block_size)
+        if last and error is not None:  # the lines before the error are whole; what follows the last one is cut
+            cut = pending.rfind(b"\n")
+            unchecked += len(pending[cut + 1 :].strip())
+            pending = pending[: cut + 1]
+            last = cut < 0
         if cut >= 0:
             yield LineBlock(name, pending[: cut + 1])
             pending = pending[cut + 1 :]
@@ -266,9 +272,13 @@ def _stream_lines(
             break
         # the first line is longer than a block: read on to its end (or skip it, past max_record)
         record, pending, eof, error = _long_line(opened, pending, eof, error, max_record)
+        if error is not None and isinstance(record, LineBlock) and not record.data.endswith(b"\n"):
+            unchecked = len(record.data.strip())
+            continue
         yield record
     if error is not None:
-        raise InputError(f"cannot read '{name}': {error}") from error
+        cut_short = f"; its last line, cut short ({unchecked:,} bytes), was not checked" if unchecked else ""
+        raise InputError(f"cannot read '{name}': {error}{cut_short}") from error
 
 
 def _long_line(
