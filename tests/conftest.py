@@ -1,4 +1,6 @@
-"""Suite-wide settings: the plan cache lives in a folder of this test session, never the user's."""
+"""Suite-wide settings: the plan cache lives in a folder of this test session, never the user's; the
+property tests run derandomized under ``HYPOTHESIS_PROFILE=ci`` (the same examples every run, as CI
+needs), and explore new examples at every run elsewhere."""
 
 from __future__ import annotations
 
@@ -8,6 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(autouse=True, scope="session")
