@@ -101,9 +101,30 @@ def test_what_it_adds_is_marked_and_what_people_wrote_is_not(tmp_path: Path) -> 
     assert all("Song Skipped" in f["message"] for f in findings if f["severity"] == "error")
 
 
+def test_a_directive_inside_an_anchor_covers_every_copy_of_an_alias(tmp_path: Path) -> None:
+    """``properties: *ad`` is written out as a copy: the directive the anchor's key carried goes with each."""
+    plan = (
+        "plan: Video\nversion: 1.0.0\nevents:\n  Ad Started:\n    description: x\n    properties: &ad\n"
+        "      type: {type: string}  # cdpctl: disable=reserved-property\n"
+        "  Ad Ended:\n    description: y\n    properties: *ad\n"
+    )
+    (tmp_path / "before.yaml").write_text(plan)
+    assert _cli("lint", str(tmp_path / "before.yaml")).returncode == 0
+    done, text = _update(tmp_path, plan)
+    assert done.returncode == 0, done.stderr
+    assert text.count("# cdpctl: disable=reserved-property") >= 2
+    lint = _cli("lint", str(tmp_path / "plan.yaml"))
+    assert lint.returncode == 0 and "'type' in event" not in lint.stdout, lint.stdout
+
+
 def test_added_lines_are_the_marked_keys_and_their_blocks() -> None:
     text = "events:\n  A:\n    x: 1\n  # added by cdpctl infer\n  B:\n    properties:\n      p: {}\n  C: {}\n"
     assert added_lines(text) == {5, 6, 7}
+
+
+def test_a_key_an_alias_repeats_has_its_comments_at_each_path() -> None:
+    found = file_comments("a: &x\n  k: 1  # c\nb: *x\n")
+    assert found.by_key == {("a", "k"): ["c"], ("b", "k"): ["c"]}
 
 
 def test_comments_of_lists_and_flow_collections_go_with_a_key() -> None:

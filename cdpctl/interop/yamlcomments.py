@@ -6,7 +6,8 @@ comment at the end of a line, to the first key of that line (it is written above
 ``# cdpctl: disable=...`` directive still covers the key's line), or, on a line without a key (a list
 item, the end of a flow collection), to the last key before it.  Comments after the last key are the
 file's trailer.  So no comment is lost, though one may move to its key.  Text inside quoted and block
-scalars is never taken for a comment: the lines are read along PyYAML's tokens.
+scalars is never taken for a comment: the lines are read along PyYAML's tokens.  A key an alias repeats
+(``properties: *ad``) has its comments at each of its paths, since the plan writer writes each copy out.
 """
 
 from __future__ import annotations
@@ -57,8 +58,11 @@ def file_comments(text: str) -> FileComments:
         if rest.startswith("#"):
             found.append((number, _text(rest), True))
     root, _ = parse_yaml(text, "<plan>")
-    keys = sorted(_keys(root, ()))  # (line from 0, column, path), in the order of the file
-    lines_of_keys = [line for line, _, _ in keys]
+    places: dict[tuple[int, int], list[Path]] = {}  # a key reached through aliases has several paths
+    for line, column, path in _keys(root, ()):
+        places.setdefault((line, column), []).append(path)
+    keys = sorted(places)  # (line from 0, column), in the order of the file
+    lines_of_keys = [line for line, _ in keys]
     out = FileComments()
     for number, comment, at_end in found:
         if at_end:  # the first key of its line, else the last key before it
@@ -72,8 +76,9 @@ def file_comments(text: str) -> FileComments:
                 continue
         if index < 0:
             out.header.append(comment)
-        else:
-            out.by_key.setdefault(keys[index][2], []).append(comment)
+            continue
+        for path in places[keys[index]]:  # every path of the key: an alias's copy keeps its directives
+            out.by_key.setdefault(path, []).append(comment)
     return out
 
 
