@@ -59,10 +59,10 @@ def file_comments(text: str) -> FileComments:
             found.append((number, _text(rest), True))
     root, _ = parse_yaml(text, "<plan>")
     places: dict[tuple[int, int], list[Path]] = {}  # a key reached through aliases has several paths
-    for line, column, path in _keys(root, ()):
-        places.setdefault((line, column), []).append(path)
+    for row, column, path in _keys(root, ()):
+        places.setdefault((row, column), []).append(path)
     keys = sorted(places)  # (line from 0, column), in the order of the file
-    lines_of_keys = [line for line, _ in keys]
+    lines_of_keys = [row for row, _ in keys]
     out = FileComments()
     for number, comment, at_end in found:
         if at_end:  # the first key of its line, else the last key before it
