@@ -121,12 +121,14 @@ def test_search_finds_a_page_in_a_real_browser(site: Path) -> None:
 
 
 def _search(page: Any, query: str) -> None:
-    """Type ``query`` into the search box until results show. The search index loads in a web worker; a
-    query typed before it is ready gets no answer, so on a busy machine the query is typed again."""
+    """Type ``query`` into the search box, key by key as a person does, until results show. The search
+    index loads in a web worker; a query typed before it is ready gets no answer, so on a busy machine the
+    query is typed again. (Setting the box's value at once, without key events, was sometimes never
+    searched at all on a loaded machine.)"""
     box = "input[data-md-component='search-query']"
     for _ in range(12):
         page.fill(box, "")
-        page.fill(box, query)
+        page.locator(box).press_sequentially(query, delay=20)
         try:
             page.wait_for_selector(".md-search-result__item", timeout=5_000)
             return
