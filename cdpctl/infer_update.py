@@ -67,6 +67,7 @@ def merge_into(document: dict[str, Any], inferred: dict[str, Any]) -> tuple[dict
             continue
         if existing is None:
             merged[section] = seen
+            comments.setdefault((section,), []).append(ADDED)
             added.append(section)
             continue
         traits = dict(existing.get("traits") or {})

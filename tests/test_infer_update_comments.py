@@ -117,6 +117,17 @@ def test_a_directive_inside_an_anchor_covers_every_copy_of_an_alias(tmp_path: Pa
     assert lint.returncode == 0 and "'type' in event" not in lint.stdout, lint.stdout
 
 
+def test_a_section_the_plan_lacked_is_marked_added_whole() -> None:
+    from cdpctl.infer_update import merge_into
+
+    plan = {"plan": "P", "version": "1.0.0", "events": {}}
+    merged, comments, added = merge_into(plan, {"identify": {"traits": {"email": {"type": "string"}}}})
+    text = dump_plan(merged, comments)
+    assert added == ["identify"] and "# added by cdpctl infer\nidentify:" in text
+    lines = text.split("\n")
+    assert {number for number, line in enumerate(lines, 1) if "identify" in line or "email" in line} <= added_lines(text)
+
+
 def test_added_lines_are_the_marked_keys_and_their_blocks() -> None:
     text = "events:\n  A:\n    x: 1\n  # added by cdpctl infer\n  B:\n    properties:\n      p: {}\n  C: {}\n"
     assert added_lines(text) == {5, 6, 7}
