@@ -135,24 +135,29 @@ def test_busy_port_and_bad_options_exit_2() -> None:
     assert "no-such-plan.yaml" in result.stderr and "Traceback" not in result.output
 
 
-def test_a_session_without_events_is_exit_two_unless_allowed(serve: Any) -> None:
-    """An SDK that never reached the collector is not a pass: ``no events read``, exit 2, as ``validate``."""
+def test_a_session_without_events_is_named_and_exit_two_when_events_are_required(serve: Any) -> None:
+    """An SDK that never reached the collector: exit 0 as the contract says (no violation seen), with a note
+    on stderr; with ``--require-events`` it is ``no events read``, exit 2, in the report as ``validate``."""
     served = serve("--format", "json")
     assert httpx.get(served.url + "/healthz", timeout=30).status_code == 200  # up, its signal handlers set
     code, out, err = served.stop(signal.SIGTERM)
-    assert code == 2, err
+    assert code == 0, err
     assert json.loads(out)["summary"]["events"] == 0
-    assert "no events read" in err and "--allow-empty" in err and "Traceback" not in err
-    served = serve("--format", "markdown")
+    assert "no event arrived" in err and "--require-events" in err and "Traceback" not in err
+    served = serve("--require-events", "--format", "json")
+    assert httpx.get(served.url + "/healthz", timeout=30).status_code == 200
+    code, out, err = served.stop(signal.SIGTERM)
+    assert code == 2, err
+    assert json.loads(out)["summary"]["events"] == 0 and "no events read" in err
+    served = serve("--require-events", "--format", "markdown")
     assert httpx.get(served.url + "/healthz", timeout=30).status_code == 200
     code, out, err = served.stop(signal.SIGINT)
     assert code == 2 and "no events read" in out
-    served = serve("--allow-empty", "--format", "json")
-    assert httpx.get(served.url + "/healthz", timeout=30).status_code == 200
-    code, out, err = served.stop(signal.SIGTERM)
-    assert code == 0, err
-    assert "no events read" not in err
-    served = serve("--format", "json")  # a body that is not JSON: a failure, not an empty session
+    served = serve("--require-events", "--format", "json")  # one event: the usual verdict
+    assert post(served.url, [VALID]).status_code == 200
+    code, out, err = served.stop()
+    assert code == 0 and "no event" not in err, err
+    served = serve("--require-events", "--format", "json")  # a body that is not JSON: a failure, not an empty session
     assert httpx.post(served.url + "/v1/batch", content=b"{", timeout=30).status_code == 400
     code, out, err = served.stop()
     summary = json.loads(out)["summary"]

@@ -81,10 +81,10 @@ def serve_command(
     keep: Optional[int] = typer.Option(
         None, "--keep", help="Recent messages kept for GET /events (default 1000).", show_default=False
     ),
-    allow_empty: bool = typer.Option(
+    require_events: bool = typer.Option(
         False,
-        "--allow-empty",
-        help="Exit 0 when no event arrived (default: exit 2, 'no events read': the SDKs never reached it).",
+        "--require-events",
+        help="Exit 2 ('no events read') when no event arrived: the SDKs never reached it (default: exit 0, with a note).",
         show_default=False,
     ),
     live: Optional[bool] = typer.Option(
@@ -106,7 +106,7 @@ def serve_command(
 
     Point an SDK's host at it, run your tests, then stop it (Ctrl+C or SIGTERM):
     it prints the validate report and exits 1 if any error-severity violation
-    was seen, 2 if no event arrived.  Query endpoints: /summary, /violations, /events, /reset, /healthz,
+    was seen (with --require-events, 2 if no event arrived).  Query endpoints: /summary, /violations, /events, /reset, /healthz,
     /openapi.json.
 
     Example:
@@ -139,7 +139,7 @@ def serve_command(
             "max_batch_bytes": max_batch_bytes,
             "drain_timeout": drain_timeout,
             "keep": keep,
-            "allow_empty": allow_empty or None,
+            "require_events": require_events or None,
             "format": output_format,
             "output": output,
         }

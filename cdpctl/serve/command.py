@@ -19,7 +19,7 @@ def serve_main(plan: Plan, options: ServeOptions, fmt: str, live: bool, output: 
     """Serve until SIGINT/SIGTERM; print the validate report in ``fmt``.
 
     Exit status: 1 if any error-severity violation, malformed message or refused body; 2 when no event
-    arrived (unless ``options.allow_empty``); else 0; 128 + the signal (130, 143) when a second signal interrupted the shutdown (the report is partial).
+    arrived and ``options.require_events``; else 0; 128 + the signal (130, 143) when a second signal interrupted the shutdown (the report is partial).
     """
     _refuse_writing_over(plan, options.capture, output)
     if output is not None:
@@ -71,9 +71,12 @@ def serve_main(plan: Plan, options: ServeOptions, fmt: str, live: bool, output: 
             line += f"; last error: {stats.last_error}"
         err.write(line + "\n")
     report = collector.report
-    empty = interrupted is None and report.events == 0 and not report.refused and not options.allow_empty
+    nothing = interrupted is None and report.events == 0 and not report.refused
+    empty = nothing and options.require_events
     if empty:
-        err.write("cdpctl serve: no events read: no event arrived (exit 2; --allow-empty accepts it)\n")
+        err.write("cdpctl serve: no events read: no event arrived (exit 2, --require-events)\n")
+    elif nothing:
+        err.write(f"cdpctl serve: note: no event arrived: are the SDKs pointed at {url}? (--require-events makes it exit 2)\n")
     err.flush()
     if output is None:
         write_report(report, fmt, sys.stdout, plan, options.capture, empty)

@@ -18,14 +18,14 @@ def all_command(capture: str | None) -> str:
     return "cdpctl serve --format json --output violations.json"
 
 
-EMPTY_HINT = "the collector received no event (are the SDKs pointed at it? --allow-empty accepts a session without events)"
+EMPTY_HINT = "the collector received no event (are the SDKs pointed at it?), and --require-events asks for one"
 
 
 def write_report(
     report: Report, fmt: str, out: TextIO, plan: Plan | None = None, capture: str | None = None, empty: bool = False
 ) -> None:
     """Write ``report`` to ``out`` in ``fmt`` (text, json, junit, github, sarif, markdown); ``empty``: the
-    session received no event and that is not allowed (the report says ``FAIL: no events read``)."""
+    session received no event and ``--require-events`` asked for one (the report says ``FAIL: no events read``)."""
     from cdpctl.validation.render import render_report
     from cdpctl.validation.verdict import RunFacts
 

@@ -60,8 +60,8 @@ class ServeOptions:
     limits: Limits = field(default_factory=lambda: LIMITS["segment"])
     drain_timeout: float = 10.0
     graceful_timeout: int = 10
-    allow_empty: bool = False
-    """Exit 0, not 2, when the session received no event."""
+    require_events: bool = False
+    """Exit 2, not 0, when the session received no event."""
 
 
 @dataclass

@@ -35,7 +35,7 @@ KEYS: dict[str, type | tuple[type, ...]] = {
     "max_batch_bytes": int,
     "drain_timeout": (int, float),
     "keep": int,
-    "allow_empty": bool,
+    "require_events": bool,
     "format": str,
     "output": str,
 }
@@ -49,7 +49,7 @@ DEFAULTS: dict[str, Any] = {
     "limits": "segment",
     "drain_timeout": 10.0,
     "keep": 1000,
-    "allow_empty": False,
+    "require_events": False,
 }
 
 
@@ -138,6 +138,6 @@ def resolve(cli: Mapping[str, Any], section: Mapping[str, Any]) -> Settings:
         forward_queue_bytes=int(values["forward_queue_bytes"]),
         limits=limits,
         drain_timeout=float(values["drain_timeout"]),
-        allow_empty=bool(values["allow_empty"]),
+        require_events=bool(values["require_events"]),
     )
     return Settings(options, values.get("format"), values.get("output"))
