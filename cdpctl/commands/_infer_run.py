@@ -33,7 +33,6 @@ def run_infer(
 
         from cdpctl.infer_update import merge_into
         from cdpctl.interop.yamlcomments import file_comments
-        from cdpctl.interop.yamlwrite import comment_text
         from cdpctl.loader import load_plan
 
         plan = load_plan(update)  # the plan must load before it is rewritten
@@ -48,8 +47,7 @@ def run_infer(
         kept = file_comments(original)  # the comments people wrote, right above the keys they belong to
         for path, notes in comments.items():
             kept.by_key[path] = [*notes, *kept.by_key.get(path, [])]
-        text = dump_plan(merged, kept.by_key, header=kept.header)
-        text += "".join(f"# {comment_text(line)}\n" if line else "#\n" for line in kept.trailer)
+        text = dump_plan(merged, kept.by_key, header=kept.header, trailer=kept.trailer)
         # what the traffic added is kept as seen (marked as without --update); what people wrote is theirs
         text = mark_lint_errors(text, out if out not in (None, "-") else "<stdout>", only=added_lines(text))
     write_text(out, text, whole=True)  # a plan is never left half written

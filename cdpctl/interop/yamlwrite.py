@@ -117,7 +117,7 @@ class _Writer:
 
     def comment_lines(self, path: Path, indent: str) -> None:
         for text in self.comments.get(path, []):
-            self.lines.append(f"{indent}# {comment_text(text)}" if text else f"{indent}#")
+            self.lines.append(comment_line(text, indent))
 
     def block_wanted(self, path: Path, value: Any, indent: str, key_text: str) -> bool:
         forced = len(path) <= 1 or (len(path) == 2 and path[0] in CALL_SECTIONS) or path[-1] in BLOCK_NAMES
@@ -173,15 +173,25 @@ def comment_text(text: str) -> str:
     return NOT_IN_COMMENTS.sub(lambda found: ascii(found[0])[1:-1], " ".join(text.split()))
 
 
+def comment_line(text: str, indent: str = "") -> str:
+    """One YAML comment line saying ``text`` (``#`` alone for an empty text)."""
+    return f"{indent}# {comment_text(text)}" if text else f"{indent}#"
+
+
 def dump_plan(
-    document: dict[str, Any], comments: dict[Path, list[str]] | None = None, header: list[str] | None = None
+    document: dict[str, Any],
+    comments: dict[Path, list[str]] | None = None,
+    header: list[str] | None = None,
+    trailer: list[str] | None = None,
 ) -> str:
-    """The YAML text of a plan document; ``comments`` are keyed by the path of the key they sit above."""
+    """The YAML text of a plan document; ``comments`` are keyed by the path of the key they sit above,
+    ``header`` and ``trailer`` are comment lines before and after the document."""
     writer = _Writer(comments or {})
     for line in header or []:
-        writer.lines.append(f"# {comment_text(line)}" if line else "#")
+        writer.lines.append(comment_line(line))
     for number, (key, item) in enumerate(document.items()):
         if number and isinstance(item, dict) and item:
             writer.lines.append("")
         writer.mapping({key: item}, (), "")
+    writer.lines.extend(comment_line(line) for line in trailer or [])
     return "\n".join(writer.lines) + "\n"

@@ -19,7 +19,8 @@ def serve_main(plan: Plan, options: ServeOptions, fmt: str, live: bool, output: 
     """Serve until SIGINT/SIGTERM; print the validate report in ``fmt``.
 
     Exit status: 1 if any error-severity violation, malformed message or refused body; 2 when no event
-    arrived and ``options.require_events``; else 0; 128 + the signal (130, 143) when a second signal interrupted the shutdown (the report is partial).
+    arrived and ``options.require_events``; else 0; 128 + the signal (130, 143) when a second signal
+    interrupted the shutdown (the report is partial).
     """
     _refuse_writing_over(plan, options.capture, output)
     if output is not None:

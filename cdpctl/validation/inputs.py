@@ -273,7 +273,7 @@ def _stream_lines(
         # the first line is longer than a block: read on to its end (or skip it, past max_record)
         record, pending, eof, error = _long_line(opened, pending, eof, error, max_record)
         if error is not None and isinstance(record, LineBlock) and not record.data.endswith(b"\n"):
-            unchecked = len(record.data.strip())
+            unchecked += len(record.data.strip())
             continue
         yield record
     if error is not None:
