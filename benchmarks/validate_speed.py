@@ -23,6 +23,10 @@ For each corpus it prints events per second (whole processes: start-up, reading 
                           `is_valid` for every message (the Rust validator; "not installed" without the
                           `jsonschema-rs` package);
 * `cdpctl -j1` / `-j2`  : `cdpctl validate --jobs 1|2 --format json`;
+* `two orjson loops`    : two copies of the orjson loop started at once, the pair's events over the time until
+                          both end: what two independent processes get out of this machine's cores, so the
+                          most any `--jobs 2` can reach here (on a VM whose two cores share a physical one, or
+                          a host that is busy, it is well under 2x);
 
 both by wall-clock time and by CPU time (user + system, workers included: the fair figure on a busy machine),
 then the ratios the project tracks, the two corpora in two columns.  Then, inside one process (start-up
@@ -156,7 +160,7 @@ print(len(lines) / best[parse], len(lines) / best[check])
 
 HAS_RUST = importlib.util.find_spec("jsonschema_rs") is not None
 
-ORJSON, PLAIN, TUNED, RUST, ONE, TWO = "orjson", "plain", "tuned", "rust", "j1", "j2"
+ORJSON, PLAIN, TUNED, RUST, ONE, TWO, PAIR = "orjson", "plain", "tuned", "rust", "j1", "j2", "pair"
 LABELS = {
     ORJSON: "orjson parse only",
     PLAIN: "plain jsonschema.validate loop",
@@ -164,6 +168,7 @@ LABELS = {
     RUST: "jsonschema-rs + orjson loop",
     ONE: "cdpctl validate --jobs 1",
     TWO: "cdpctl validate --jobs 2",
+    PAIR: "two orjson loops at once (both together)",
 }
 
 Timing = tuple[float, float, int]
@@ -203,10 +208,13 @@ class Corpus:
         runs = self.rounds.get(key)
         if not runs:
             return None
-        return self.events / min(run[index] for run in runs)
+        return self.events * (2 if key == PAIR else 1) / min(run[index] for run in runs)
 
     def round_ratios(self, mine: str, theirs: str, index: int) -> list[float]:
-        return [other[index] / own[index] for own, other in zip(self.rounds[mine], self.rounds[theirs], strict=True)]
+        scale = (2 if mine == PAIR else 1) / (2 if theirs == PAIR else 1)
+        return [
+            scale * other[index] / own[index] for own, other in zip(self.rounds[mine], self.rounds[theirs], strict=True)
+        ]
 
 
 def prefix_file(corpus: Path, target: Path, lines: int) -> Path:
@@ -228,6 +236,15 @@ def run(command: list[str]) -> Timing:
     if code not in (0, 1):
         raise SystemExit(f"failed ({code}): {' '.join(command)}")
     return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
+
+
+def run_pair(command: list[str]) -> Timing:
+    """Two copies of ``command`` started at once: wall seconds until both end, their CPU seconds, the larger RSS."""
+    started = time.perf_counter()
+    processes = [subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(2)]
+    usages = [os.wait4(process.pid, 0)[2] for process in processes]
+    elapsed = time.perf_counter() - started
+    return elapsed, sum(u.ru_utime + u.ru_stime for u in usages), max(u.ru_maxrss for u in usages)
 
 
 def best(command: list[str], repeat: int) -> Timing:
@@ -265,8 +282,14 @@ class Bench:
         args, python = self.args, self.python
         tuned_prefix = prefix_file(corpus.lines, corpus.work / "prefix.ndjson", args.baseline_events)
         plain_prefix = prefix_file(corpus.lines, corpus.work / "plain.ndjson", args.plain_events)
-        corpus.once[PLAIN] = (best([python, "-c", PLAIN_LOOP, str(plain_prefix), str(corpus.bundle)], 1), args.plain_events)
-        corpus.once[TUNED] = (best([python, "-c", JSONSCHEMA_LOOP, str(tuned_prefix), str(corpus.bundle)], 1), args.baseline_events)
+        corpus.once[PLAIN] = (
+            best([python, "-c", PLAIN_LOOP, str(plain_prefix), str(corpus.bundle)], 1),
+            args.plain_events,
+        )
+        corpus.once[TUNED] = (
+            best([python, "-c", JSONSCHEMA_LOOP, str(tuned_prefix), str(corpus.bundle)], 1),
+            args.baseline_events,
+        )
         self.loads.append(os.getloadavg()[0])
         # the fast ones interleaved, round after round: they see the same load (a shared machine has slow
         # spells lasting longer than one run), and each round gives ratios of neighbouring runs
@@ -278,6 +301,7 @@ class Bench:
         for _ in range(args.repeat):
             for key, command in commands.items():
                 corpus.rounds.setdefault(key, []).append(run(command))
+            corpus.rounds.setdefault(PAIR, []).append(run_pair(commands[ORJSON]))
             self.loads.append(os.getloadavg()[0])
         rounds = str(max(5, args.repeat))
         output = subprocess.run(
@@ -320,6 +344,7 @@ def report(corpora: list[Corpus], args: argparse.Namespace) -> None:
         ("cdpctl -j1 / jsonschema-rs", ONE, RUST, ""),
         ("jsonschema-rs / orjson parsing", RUST, ORJSON, ""),
         ("cdpctl -j2 / cdpctl -j1", TWO, ONE, ">= 1.8x on 2 cores (wall)"),
+        ("two orjson loops at once / one (the ceiling)", PAIR, ORJSON, "what the machine gives -j2"),
     ):
         row = "".join(f"  {cell(ratio(c, mine, theirs, 0)):>13} {cell(ratio(c, mine, theirs, 1)):>11}" for c in corpora)
         print(f"{label:<{width}}{row}   {target}")
@@ -328,11 +353,24 @@ def report(corpora: list[Corpus], args: argparse.Namespace) -> None:
         for label, (mine, theirs), index in (
             ("-j1 / orjson of each round (CPU)", (ONE, ORJSON), 1),
             ("-j2 / -j1 of each round (wall)", (TWO, ONE), 0),
+            ("two orjson loops / one, each round (wall)", (PAIR, ORJSON), 0),
         ):
             ratios = corpus.round_ratios(mine, theirs, index)
             shown = ", ".join(f"{r:.2f}x" for r in ratios)
             print(f"  {corpus.name:>6} {label}: {shown}; median {statistics.median(ratios):.2f}x")
-    print(f"\nin one process, start-up excluded ({args.in_process_events:,} lines, CPU, best of {max(5, args.repeat)}):")
+        shares = [
+            speedup / ceiling
+            for speedup, ceiling in zip(
+                corpus.round_ratios(TWO, ONE, 0), corpus.round_ratios(PAIR, ORJSON, 0), strict=True
+            )
+        ]
+        shown = ", ".join(f"{share:.0%}" for share in shares)
+        print(
+            f"  {corpus.name:>6} -j2 speed-up as a share of the ceiling, each round: {shown}; median {statistics.median(shares):.0%}"
+        )
+    print(
+        f"\nin one process, start-up excluded ({args.in_process_events:,} lines, CPU, best of {max(5, args.repeat)}):"
+    )
     for corpus in corpora:
         parse_rate, check_rate = corpus.in_process
         print(
@@ -368,22 +406,30 @@ def main() -> None:
             corpora.append(bench.make("small", "small_corpus.py", args.small_events))
         for corpus in corpora:
             size = corpus.lines.stat().st_size
-            print(f"{corpus.name} corpus: {corpus.events:,} events, {size / 1e6:.1f} MB ({size / corpus.events:.0f} bytes a line), ~{args.invalid:.0%} invalid")
-        print(f"cores: {os.cpu_count()}, best of {args.repeat} runs each (CPU: user + system time of the process and its workers)")
+            print(
+                f"{corpus.name} corpus: {corpus.events:,} events, {size / 1e6:.1f} MB ({size / corpus.events:.0f} bytes a line), ~{args.invalid:.0%} invalid"
+            )
+        print(
+            f"cores: {os.cpu_count()}, best of {args.repeat} runs each (CPU: user + system time of the process and its workers)"
+        )
         if not HAS_RUST:
             print("jsonschema-rs: not installed (pip install jsonschema-rs)")
         print()
         for corpus in corpora:
             bench.measure(corpus)
         first = corpora[0]
-        startup = best(bench.validate(first, prefix_file(first.lines, first.work / "one.ndjson", 1), jobs=1), args.repeat)
+        startup = best(
+            bench.validate(first, prefix_file(first.lines, first.work / "one.ndjson", 1), jobs=1), args.repeat
+        )
         _, _, rss4 = run(bench.validate(first, *[first.lines] * 4, jobs=1))
         bench.loads.append(os.getloadavg()[0])
         report(corpora, args)
         rss1 = max(r[2] for r in first.rounds[ONE])
         print(f"start-up of cdpctl validate (a one-line file): {startup[0]:.2f} s wall, {startup[1]:.2f} s CPU")
         size = first.lines.stat().st_size
-        print(f"peak memory of -j1 ({first.name} corpus): {rss1 / 1024:.0f} MiB on {size / 1e6:.0f} MB, {rss4 / 1024:.0f} MiB on 4x that")
+        print(
+            f"peak memory of -j1 ({first.name} corpus): {rss1 / 1024:.0f} MiB on {size / 1e6:.0f} MB, {rss4 / 1024:.0f} MiB on 4x that"
+        )
         loads = bench.loads
         print(
             f"load average during the run: {min(loads):.1f} to {max(loads):.1f} on {os.cpu_count()} cores (CPU figures are the fair ones when it exceeds the cores)"
