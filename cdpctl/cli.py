@@ -94,8 +94,15 @@ def __getattr__(name: str) -> typer.Typer:
 def main() -> None:
     """Run the command line; a report that could not be written to stdout (a full disk) is exit 2, one line."""
     try:
+        command = command_named(sys.argv[1:])
         # the same name in help and errors under 'python -m cdpctl' too
-        build_app(command_named(sys.argv[1:]))(prog_name="cdpctl")
+        if command == "validate":  # signals are noted from here to the end of the run (cdpctl.interrupts)
+            from cdpctl.interrupts import Interrupts, noting_from_start
+
+            with noting_from_start(Interrupts()):
+                _build_noting_signals(command)(prog_name="cdpctl")
+        else:
+            _build_noting_signals(command)(prog_name="cdpctl")
         status: object = 0
     except SystemExit as done:
         status = done.code
@@ -106,6 +113,23 @@ def main() -> None:
     except OSError as exc:  # what the command wrote is not all out: the report is cut short
         status = _failed(f"cannot write the output: {exc.strerror or exc}")
     raise SystemExit(status)
+
+
+def _build_noting_signals(command: str | None) -> typer.Typer:
+    """:func:`build_app`, with SIGINT and SIGTERM noted while the modules of the command are imported, then
+    one line and exit 130 / 143: raised in the middle of an import, the signal printed a traceback, and
+    could crash an extension module half set up."""
+    from cdpctl.interrupts import Interrupted, Interrupts, interruptible
+
+    interrupts = Interrupts()
+    try:
+        with interruptible(interrupts):
+            app = build_app(command)
+        interrupts.check()  # after the handlers are restored: a signal noted up to then is not lost
+    except Interrupted as stop:
+        sys.stderr.write(f"cdpctl: error: stopped by {stop.name} before the command started\n")
+        raise SystemExit(stop.exit_code) from None
+    return app
 
 
 def _failed(message: str) -> int:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from cdpctl.commands._common import choose_format, die, exit_with, handle_errors, load_plan_arg, silence_stdout
 
 if TYPE_CHECKING:
+    from cdpctl.interrupts import Interrupts
     from cdpctl.validation.runner import ProgressHook, RunResult
     from cdpctl.validation.verdict import RunFacts
 
@@ -45,7 +46,11 @@ class ValidateArgs:
 
 def run_validate(args: ValidateArgs) -> None:
     """Validate, write the report, and exit as its verdict says (:func:`cdpctl.validation.verdict.judge`)."""
-    with handle_errors(), _interrupt_is_exit_130():
+    from cdpctl.interrupts import Interrupts, default_signals, noted_since_start
+
+    # signals are noted (since the command line started, or from here on), and raised where it is safe
+    interrupts = noted_since_start() or Interrupts()
+    with handle_errors(), _interrupt_is_exit_130(interrupts):
         from cdpctl.config import find_config
         from cdpctl.validation.inputs import MAX_RECORD_BYTES, InputError, expand_paths
         from cdpctl.validation.targets import check_targets
@@ -73,17 +78,19 @@ def run_validate(args: ValidateArgs) -> None:
         if args.engine not in ("local", "spark"):
             die(f"unknown engine '{args.engine}'; choose local or spark")
         validator_plan = load_plan_arg(args.plan)
+        interrupts.check()
         if args.engine == "spark":
             from cdpctl.spark.command import run_command
 
-            result = run_command(
-                given,
-                validator_plan,
-                master=args.spark_master,
-                split=args.split,
-                fast=args.fast_path,
-                progress=_show_progress(args.progress, args.quiet),
-            )
+            with default_signals():  # Spark's run: Ctrl-C raises KeyboardInterrupt as in any Python program
+                result = run_command(
+                    given,
+                    validator_plan,
+                    master=args.spark_master,
+                    split=args.split,
+                    fast=args.fast_path,
+                    progress=_show_progress(args.progress, args.quiet),
+                )
         else:
             try:
                 sources = expand_paths(given)
@@ -91,7 +98,7 @@ def run_validate(args: ValidateArgs) -> None:
                 die(str(exc))
             check_targets(args.output, args.split, sources, [str(file) for file in validator_plan.files])
             show = _show_progress(args.progress, args.quiet)
-            result = _run(validator_plan, sources, workers, args.split, show, args.fast_path, max_record)
+            result = _run(validator_plan, sources, workers, args.split, show, args.fast_path, max_record, interrupts)
         _finish(result, args, chosen, rate, validator_plan)
 
 
@@ -126,10 +133,17 @@ def _finish(result: RunResult, args: ValidateArgs, fmt: str, rate: float, plan: 
 
 
 @contextmanager
-def _interrupt_is_exit_130() -> Iterator[None]:
-    """Ctrl-C outside the run itself (loading the plan, listing the inputs): one line and exit 130."""
+def _interrupt_is_exit_130(interrupts: Interrupts) -> Iterator[None]:
+    """SIGINT or SIGTERM before the run (loading the plan, listing the inputs): noted by ``interrupts``,
+    raised at its next check, then one line and exit 130 / 143 (a KeyboardInterrupt too: Spark's run)."""
+    from cdpctl.interrupts import Interrupted, interruptible
+
     try:
-        yield
+        with interruptible(interrupts):
+            yield
+    except Interrupted as stop:
+        sys.stderr.write("cdpctl: error: interrupted before the run started\n")
+        exit_with(stop.exit_code)
     except KeyboardInterrupt:
         sys.stderr.write("cdpctl: error: interrupted before the run started\n")
         exit_with(130)
@@ -212,7 +226,14 @@ def _show_progress(requested: bool | None, quiet: bool) -> bool:
 
 
 def _run(
-    plan: Any, sources: list[Any], jobs: int | None, split: str | None, show_progress: bool, fast: bool, max_record: int
+    plan: Any,
+    sources: list[Any],
+    jobs: int | None,
+    split: str | None,
+    show_progress: bool,
+    fast: bool,
+    max_record: int,
+    interrupts: Interrupts,
 ) -> RunResult:
     from cdpctl.validation import Validator
     from cdpctl.validation.runner import default_jobs, validate_sources
@@ -221,7 +242,7 @@ def _run(
     workers = jobs if jobs is not None else default_jobs()
     with _progress_bar(show_progress, sum(s.size() or 0 for s in sources) or None) as hook:
         return validate_sources(
-            validator, sources, jobs=workers, split_dir=split, progress=hook, max_record=max_record
+            validator, sources, jobs=workers, split_dir=split, progress=hook, max_record=max_record, interrupts=interrupts
         )
 
 

@@ -19,6 +19,7 @@ from itertools import count, repeat
 from typing import TYPE_CHECKING, Any
 
 from cdpctl.errors import CdpctlError
+from cdpctl.interrupts import Interrupted, Interrupts, interruptible, kept_from_new_threads, worker_signals
 from cdpctl.validation.engine import Validator, check_parsed, parse_json, validate_lines
 from cdpctl.validation.fastpath import is_utf8
 from cdpctl.validation.inputs import (
@@ -34,7 +35,6 @@ from cdpctl.validation.inputs import (
     iter_blocks,
     open_source,
 )
-from cdpctl.validation.interrupts import Interrupted, Interrupts, interruptible, worker_signals
 from cdpctl.validation.report import Report
 from cdpctl.validation.split import BufferSink, SplitParts, SplitWriter
 
@@ -148,13 +148,16 @@ def validate_sources(
     progress: ProgressHook | None = None,
     block_size: int = BLOCK_SIZE,
     max_record: int = MAX_RECORD_BYTES,
+    interrupts: Interrupts | None = None,
 ) -> RunResult:
     """Validate every source in order; partial reports merge in input order whatever ``jobs`` is.
 
     A source that cannot be read is noted in ``input_errors`` (exit status 2) and the
     run goes on with the others; whatever was read from it before the error counts.
     SIGINT or SIGTERM ends the run early: ``interrupted`` says so, the report holds
-    the blocks merged before it, and no worker process is left running.
+    the blocks merged before it, and no worker process is left running.  A command that
+    notes signals before the run passes its :class:`Interrupts` (a signal noted before
+    then stops the run at once).
     """
     started = time.perf_counter()
     result = RunResult(Report())
@@ -165,18 +168,26 @@ def validate_sources(
     """For each block handed out (and not yet merged): whether it is the first of its source."""
     line_offset = 0
 
+    signals = interrupts if interrupts is not None else Interrupts()
+
     def blocks() -> Iterator[Block]:
         nonlocal consumed_before
         for source in sources:
             try:
-                opened = open_source(source)
+                with signals.raising():  # opening a FIFO waits for its writer
+                    opened = open_source(source, wait=signals.wait_readable)
             except InputError as exc:
                 result.input_errors.append(str(exc))
                 continue
             result.warnings.extend(opened.warnings)
             try:
                 first = True
-                for block in iter_blocks(opened, block_size, by_range=True, max_record=max_record):
+                read = iter_blocks(opened, block_size, by_range=True, max_record=max_record)
+                while True:
+                    with signals.raising():  # a pipe or a FIFO may wait for ever
+                        block = next(read, None)
+                    if block is None:
+                        break
                     if progress is not None:
                         progress(consumed_before + opened.consumed(), result.report)
                     starts.append(first)
@@ -191,21 +202,21 @@ def validate_sources(
             if progress is not None:
                 progress(consumed_before, result.report)
 
-    interrupts = Interrupts()
-
     def take(outcome: BlockResult) -> None:
         nonlocal line_offset
-        with interrupts.held():  # a block is merged (and its --split lines written) whole, or not at all
-            report, parts, newlines = outcome
-            if starts.popleft():
-                line_offset = 0
-            result.report.update(report, line_offset)
-            line_offset += newlines
-            if writer is not None and parts is not None:
-                writer.write(parts)
+        # a signal does not break into this (it raises in reads and here, between blocks): a block is
+        # merged (and its --split lines written) whole, or not at all
+        report, parts, newlines = outcome
+        if starts.popleft():
+            line_offset = 0
+        result.report.update(report, line_offset)
+        line_offset += newlines
+        if writer is not None and parts is not None:
+            writer.write(parts)
+        signals.check()
 
     try:
-        with interruptible(interrupts):
+        with interruptible(signals):
             iterator = blocks()
             first = next(iterator, None)
             second = next(iterator, None) if first is not None else None
@@ -216,6 +227,7 @@ def validate_sources(
             else:
                 result.jobs_used = jobs
                 _run_pool(validator, jobs, split, _chain(first, second, iterator), take)
+            signals.check()  # a signal during the last block: the run was stopped all the same
     except Interrupted as stop:
         result.interrupted = stop
         result.report.partial = True
@@ -254,6 +266,12 @@ def _run_pool(
         max_workers=jobs - 1, mp_context=_pool_context(), initializer=_init_worker, initargs=(validator,)
     )
 
+    def submit(block: Block) -> Future[BlockResult]:
+        # the pool starts its threads and worker processes in submit: they must not take this
+        # process's signals (a signal is the main thread's, which may be waiting on a FIFO)
+        with kept_from_new_threads():
+            return pool.submit(_work, block, split)
+
     def take_first() -> None:
         first = window[0]
         while first.future is not None and not first.future.done():
@@ -268,7 +286,7 @@ def _run_pool(
             if index % jobs == jobs - 1:
                 window.append(_Pending(block=block))
             else:
-                window.append(_Pending(future=pool.submit(_work, block, split)))
+                window.append(_Pending(future=submit(block)))
             if len(window) >= 2 * jobs:
                 take_first()
         while window:

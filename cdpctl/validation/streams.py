@@ -15,8 +15,9 @@ import os
 import stat
 import sys
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from cdpctl.errors import CdpctlError
 
@@ -144,11 +145,13 @@ class _Counting(io.RawIOBase):
     :class:`ZstdFrames`.
     """
 
-    def __init__(self, raw: BinaryIO) -> None:
+    def __init__(self, raw: BinaryIO, wait: Callable[[], None] | None = None) -> None:
         self.raw = raw
         self.count = 0
         self.frames: ZstdFrames | None = None
         self._prefix = b""
+        self._wait = wait
+        """Called before each read of a pipe or FIFO: returns when it can be read (see :func:`open_source`)."""
 
     def readable(self) -> bool:
         return True
@@ -158,6 +161,8 @@ class _Counting(io.RawIOBase):
         parts = []
         size = 0
         while size < want:
+            if self._wait is not None:
+                self._wait()
             chunk = self.raw.read(want - size)
             if not chunk:
                 break
@@ -177,6 +182,8 @@ class _Counting(io.RawIOBase):
             buffer[:size] = self._prefix[:size]
             self._prefix = self._prefix[size:]
             return size
+        if self._wait is not None:
+            self._wait()
         n: int = self.raw.readinto(buffer) or 0  # type: ignore[attr-defined]  # straight into the caller's buffer
         self.count += n
         if self.frames is not None and n:
@@ -252,6 +259,17 @@ def _raw_stream(source: Source) -> tuple[BinaryIO, bool]:
     return raw, regular
 
 
+def _unbuffered(raw: BinaryIO, stdin: bool) -> BinaryIO | None:
+    """The raw file under ``raw``, nothing read from it yet (``None``: there is none, or it is not a file)."""
+    inner = getattr(raw, "raw", None)
+    if not isinstance(inner, io.FileIO):
+        return None
+    if stdin:
+        return cast(BinaryIO, inner)  # sys.stdin keeps its own (empty) buffer
+    detach = getattr(raw, "detach")  # noqa: B009  # a BufferedReader's, not in BinaryIO
+    return cast(BinaryIO, detach())
+
+
 def name_warning(source: Source, compression: str | None) -> str | None:
     """The warning for a file whose name says another compression than its bytes (``None``: they agree)."""
     if source.is_stdin:
@@ -266,10 +284,20 @@ def name_warning(source: Source, compression: str | None) -> str | None:
     return f"'{source.path}' is {found}-compressed although its name does not say so: decompressed"
 
 
-def open_source(source: Source) -> Opened:
-    """Open a source, decompressing gzip or zstd when its first bytes say so."""
+def open_source(source: Source, wait: Callable[[int], None] | None = None) -> Opened:
+    """Open a source, decompressing gzip or zstd when its first bytes say so.
+
+    ``wait(fd)``, when given, is called before each read of a pipe, a FIFO or standard input and returns
+    when the descriptor can be read (a run's :meth:`~cdpctl.interrupts.Interrupts.wait_readable`: a read
+    that may wait for ever stays interruptible); such a source is then read without a buffer of its own."""
     raw, regular = _raw_stream(source)
-    counter = _Counting(raw)
+    waiting: Callable[[], None] | None = None
+    if wait is not None and not regular:
+        unbuffered = _unbuffered(raw, source.is_stdin)
+        if unbuffered is not None:
+            raw, fd = unbuffered, unbuffered.fileno()
+            waiting = lambda: wait(fd)  # noqa: E731
+    counter = _Counting(raw, waiting)
     try:
         magic = counter.prime(4)
     except (OSError, ValueError) as exc:

@@ -1,0 +1,180 @@
+"""Ctrl-C and SIGTERM during a run: stop reading, keep what was merged, end the worker processes.
+
+While :func:`interruptible` is active, SIGINT and SIGTERM are noted by
+:class:`Interrupts`, and :class:`Interrupted` is raised where that is safe: at
+once inside :meth:`Interrupts.raising` (a read that may wait for ever: a FIFO, a
+pipe, standard input), else at the next :meth:`Interrupts.check` (between two
+blocks).  An exception raised by a signal handler lands in whatever Python code
+runs at that moment: in an import's lock callback or a finalizer it is printed
+and lost (the run then went on, and could wait on a FIFO for ever), and in the
+set-up of a C extension being imported it crashed the process.  So a block is
+merged (and its ``--split`` lines written) whole, or not at all, and a signal
+stops the run within a block's time.  Two more ways a signal could be left
+unhandled while the main thread waited on a FIFO: taken by a worker pool's
+thread (:func:`kept_from_new_threads`), or arriving just before the read
+(:meth:`Interrupts.wait_readable`).  Worker processes ignore SIGINT (the terminal
+sends it to the whole process group; the parent decides) and die with their
+parent.
+"""
+
+from __future__ import annotations
+
+import select
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class Interrupted(BaseException):
+    """A run was stopped by a signal (a BaseException: nothing on the way catches it as an error)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def name(self) -> str:
+        return signal.Signals(self.signum).name
+
+    @property
+    def exit_code(self) -> int:
+        """128 plus the signal's number, as a shell reports a process the signal ended: 130, 143."""
+        return 128 + self.signum
+
+
+class Interrupts:
+    """The signal handler of one run: it notes the first signal, and raises it only where that is safe."""
+
+    def __init__(self) -> None:
+        self.received: int | None = None
+        """The first signal received (``None``: none yet)."""
+        self._raising = 0
+
+    def handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.received is None:
+            self.received = signum
+        if self._raising:
+            raise Interrupted(self.received)
+
+    @contextmanager
+    def raising(self) -> Iterator[None]:
+        """A read that may wait for ever: a signal (or one noted before) stops it at once."""
+        self.check()
+        self._raising += 1
+        try:
+            yield
+        finally:
+            self._raising -= 1
+
+    def wait_readable(self, fd: int) -> None:
+        """Return when ``fd`` can be read; raise :class:`Interrupted` once a signal was received.
+
+        Python runs a signal's handler between two steps of Python code: a signal that arrives just
+        before a blocking read (a FIFO whose writer is idle) would wait in its handler until the read
+        returns.  Polled a quarter of a second at a time, the read is never entered before it can return."""
+        try:
+            poller = select.poll()
+        except AttributeError:  # pragma: no cover - no poll(): read as before
+            return
+        poller.register(fd, select.POLLIN | select.POLLPRI | select.POLLHUP | select.POLLERR)
+        while not poller.poll(250):
+            self.check()
+        self.check()
+
+    def check(self) -> None:
+        """Raise :class:`Interrupted` when a signal was received."""
+        if self.received is not None:
+            raise Interrupted(self.received)
+
+
+@contextmanager
+def interruptible(interrupts: Interrupts) -> Iterator[Interrupts]:
+    """SIGINT and SIGTERM are noted by ``interrupts`` in this block (only in the main thread; elsewhere a
+    no-op), and one noted before it raises :class:`Interrupted` at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield interrupts
+        return
+    previous = {signum: signal.signal(signum, interrupts.handle) for signum in SIGNALS}
+    try:
+        interrupts.check()
+        yield interrupts
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def worker_signals() -> None:
+    """In a worker process: ignore SIGINT, die on SIGTERM, and get SIGTERM when the parent dies (Linux).
+    The worker was started with both blocked (:func:`kept_from_new_threads`): they are let through here."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # pragma: no cover - no libc prctl
+            pass
+
+
+@contextmanager
+def kept_from_new_threads() -> Iterator[None]:
+    """SIGINT and SIGTERM blocked in this (the main) thread for the block: the threads it starts (a worker
+    pool's) inherit the mask and never receive them.  The kernel hands a signal sent to the process to any
+    thread that does not block it; received by a pool's thread, it left the main thread in its read of a
+    FIFO until data came.  A signal sent meanwhile waits, and reaches the main thread when the block ends."""
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+@contextmanager
+def default_signals() -> Iterator[None]:
+    """Python's own handling in this block: SIGINT raises ``KeyboardInterrupt``, SIGTERM ends the process
+    (for a run that handles them itself: Spark's).  Only in the main thread; elsewhere a no-op."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {
+        signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
+        signal.SIGTERM: signal.signal(signal.SIGTERM, signal.SIG_DFL),
+    }
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+_PROCESS: list[Interrupts] = []
+"""The :class:`Interrupts` that noted signals since the command line started (one at most), for the
+command that takes them over (``validate``)."""
+
+
+def noted_since_start() -> Interrupts | None:
+    """The :class:`Interrupts` the command line installed at its start for this command, if it did."""
+    return _PROCESS[-1] if _PROCESS else None
+
+
+@contextmanager
+def noting_from_start(interrupts: Interrupts) -> Iterator[Interrupts]:
+    """:func:`interruptible`, with ``interrupts`` handed to the command (:func:`noted_since_start`)."""
+    _PROCESS.append(interrupts)
+    try:
+        with interruptible(interrupts):
+            yield interrupts
+    finally:
+        _PROCESS.pop()
