@@ -66,9 +66,7 @@ def main() -> None:
 
     python = sys.executable
     subprocess.run([python, "-m", "compileall", "-q", str(Path(package.__file__).parent)], check=True)
-    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
-    os.environ.clear()
-    os.environ.update(env)
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # the runs use the bytecode compiled above
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         corpus = args.corpus

@@ -6,6 +6,7 @@ every command is declared once, in typer (each command module imports its heavy 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import os
@@ -14,6 +15,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import typer
+
+    from cdpctl.interrupts import Interrupts
 
 
 def _version(value: bool) -> None:
@@ -94,15 +97,14 @@ def __getattr__(name: str) -> typer.Typer:
 def main() -> None:
     """Run the command line; a report that could not be written to stdout (a full disk) is exit 2, one line."""
     try:
-        command = command_named(sys.argv[1:])
-        # the same name in help and errors under 'python -m cdpctl' too
-        if command == "validate":  # signals are noted from here to the end of the run (cdpctl.interrupts)
-            from cdpctl.interrupts import Interrupts, noting_from_start
+        from cdpctl.interrupts import Interrupts, noting_from_start
 
-            with noting_from_start(Interrupts()):
-                _build_noting_signals(command)(prog_name="cdpctl")
-        else:
-            _build_noting_signals(command)(prog_name="cdpctl")
+        command = command_named(sys.argv[1:])
+        interrupts = Interrupts()
+        # validate takes over the signals noted from here to the end of its run (cdpctl.interrupts)
+        with noting_from_start(interrupts) if command == "validate" else contextlib.nullcontext():
+            # the same name in help and errors under 'python -m cdpctl' too
+            _build_noting_signals(command, interrupts)(prog_name="cdpctl")
         status: object = 0
     except SystemExit as done:
         status = done.code
@@ -115,13 +117,12 @@ def main() -> None:
     raise SystemExit(status)
 
 
-def _build_noting_signals(command: str | None) -> typer.Typer:
-    """:func:`build_app`, with SIGINT and SIGTERM noted while the modules of the command are imported, then
-    one line and exit 130 / 143: raised in the middle of an import, the signal printed a traceback, and
-    could crash an extension module half set up."""
-    from cdpctl.interrupts import Interrupted, Interrupts, interruptible
+def _build_noting_signals(command: str | None, interrupts: Interrupts) -> typer.Typer:
+    """:func:`build_app`, with SIGINT and SIGTERM noted by ``interrupts`` while the modules of the command
+    are imported, then one line and exit 130 / 143: raised in the middle of an import, the signal printed
+    a traceback, and could crash an extension module half set up."""
+    from cdpctl.interrupts import Interrupted, interruptible
 
-    interrupts = Interrupts()
     try:
         with interruptible(interrupts):
             app = build_app(command)

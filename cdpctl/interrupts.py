@@ -23,9 +23,10 @@ import select
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import Any
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -96,16 +97,9 @@ class Interrupts:
 def interruptible(interrupts: Interrupts) -> Iterator[Interrupts]:
     """SIGINT and SIGTERM are noted by ``interrupts`` in this block (only in the main thread; elsewhere a
     no-op), and one noted before it raises :class:`Interrupted` at once."""
-    if threading.current_thread() is not threading.main_thread():
-        yield interrupts
-        return
-    previous = {signum: signal.signal(signum, interrupts.handle) for signum in SIGNALS}
-    try:
+    with _handlers({signum: interrupts.handle for signum in SIGNALS}):
         interrupts.check()
         yield interrupts
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
 
 
 def worker_signals() -> None:
@@ -145,13 +139,21 @@ def kept_from_new_threads() -> Iterator[None]:
 def default_signals() -> Iterator[None]:
     """Python's own handling in this block: SIGINT raises ``KeyboardInterrupt``, SIGTERM ends the process
     (for a run that handles them itself: Spark's).  Only in the main thread; elsewhere a no-op."""
+    with _handlers({signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL}):
+        yield
+
+
+Handler = Callable[[int, FrameType | None], Any] | int
+
+
+@contextmanager
+def _handlers(handlers: dict[int, Handler]) -> Iterator[None]:
+    """These signal handlers in this block, the previous ones after it (only in the main thread, the one
+    Python lets set them; elsewhere a no-op)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {
-        signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
-        signal.SIGTERM: signal.signal(signal.SIGTERM, signal.SIG_DFL),
-    }
+    previous = {signum: signal.signal(signum, handler) for signum, handler in handlers.items()}
     try:
         yield
     finally:

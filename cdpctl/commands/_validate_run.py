@@ -141,12 +141,9 @@ def _interrupt_is_exit_130(interrupts: Interrupts) -> Iterator[None]:
     try:
         with interruptible(interrupts):
             yield
-    except Interrupted as stop:
+    except (Interrupted, KeyboardInterrupt) as stop:
         sys.stderr.write("cdpctl: error: interrupted before the run started\n")
-        exit_with(stop.exit_code)
-    except KeyboardInterrupt:
-        sys.stderr.write("cdpctl: error: interrupted before the run started\n")
-        exit_with(130)
+        exit_with(stop.exit_code if isinstance(stop, Interrupted) else 130)
 
 
 def _file_size_limit_is_an_error() -> None:
