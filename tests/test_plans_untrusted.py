@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import subprocess
@@ -270,7 +271,8 @@ def test_import_of_odd_segment_plans_never_raises_a_traceback(data: st.DataObjec
         node = document
         for key in path[:-1]:
             node = node[key]
-        node[path[-1]] = data.draw(ODD)
+        # a copy: st.just hands out one shared object, and placing it inside itself made a cycle
+        node[path[-1]] = copy.deepcopy(data.draw(ODD))
     try:
         result = import_segment(document, "plan.json")
     except CdpctlError:
