@@ -285,56 +285,63 @@ def test_deep_messages_are_relayed_unchanged(plan: Plan, recorder_factory: Any) 
     assert upstream.messages == [deep, VALID, VALID]
 
 
-def test_command_line_wires_forwarding_and_controls(recorder_factory: Any) -> None:
+def _serve_once(arguments: list[str], messages: list[Any]) -> tuple[int, str, str]:
+    """Run ``cdpctl serve`` with ``arguments``, send ``messages``, stop it with SIGTERM: (exit, stdout, stderr)."""
     import signal
     import subprocess
     import sys
 
-    upstream, url = recorder_factory()
-    blocked, blocked_url = recorder_factory()
-    root = PLAN_PATH.parents[1]
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "cdpctl",
-            "serve",
-            "--plan",
-            str(PLAN_PATH),
-            "--port",
-            "0",
-            "--no-live",
-            "--format",
-            "json",
-            "--forward",
-            url,
-            "--forward-blocked",
-            blocked_url,
-            "--block",
-            "unplanned",
-            "--omit-unplanned-properties",
-            "--forward-write-key",
-            "upstream-key",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        cwd=root,
-    )
+    command = [sys.executable, "-m", "cdpctl", "serve", "--plan", str(PLAN_PATH), "--port", "0", "--no-live"]
+    process = subprocess.Popen([*command, *arguments], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         assert process.stderr is not None
         line = ""
         while "listening on " not in line:
             line = process.stderr.readline().decode()
             assert line, "serve exited early"
-        serve_url = line.split("listening on ", 1)[1].split()[0]
-        send(serve_url, [VALID, UNPLANNED, EXTRA])
+        send(line.split("listening on ", 1)[1].split()[0], messages)
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
             process.kill()
-    assert process.returncode == 1, err.decode()
+    return process.returncode, out.decode(), line + err.decode()
+
+
+def test_command_line_wires_forwarding_and_controls(recorder_factory: Any) -> None:
+    upstream, url = recorder_factory()
+    blocked, blocked_url = recorder_factory()
+    arguments = ["--format", "json", "--forward", url, "--forward-blocked", blocked_url, "--block", "unplanned"]
+    arguments += ["--omit-unplanned-properties", "--forward-write-key", "upstream-key"]
+    code, out, err = _serve_once(arguments, [VALID, UNPLANNED, EXTRA])
+    assert code == 1, err
     assert upstream.messages[0] == VALID and "secret" not in upstream.messages[1]["properties"]
     assert blocked.messages == [UNPLANNED]
     assert upstream.keys == {"upstream-key"} == blocked.keys
-    assert b"forward " in err and b"2 delivered" in err
+    assert "forward " in err and "2 delivered" in err
+
+
+def test_messages_not_forwarded_fail_the_session_and_are_named_in_the_report(recorder_factory: Any) -> None:
+    upstream, url = recorder_factory([400])  # the destination refuses the first batch: no retry
+    code, out, err = _serve_once(["--format", "json", "--forward", url], [VALID, VALID])
+    assert code == 1, err  # every message was valid: only the lost delivery fails the session
+    assert "error: 2 messages not forwarded to" in err and "exit 1" in err
+    report = json.loads(out)
+    assert report["summary"]["invalid"] == 0 and report["summary"]["partial"] is False
+    assert len(report["not_forwarded"]) == 1 and report["not_forwarded"][0].startswith(f"2 messages to {url}")
+    assert "HTTP 400" in report["not_forwarded"][0]
+    code, out, err = _serve_once(["--format", "markdown", "--forward", url], [VALID])
+    assert code == 0, err  # delivered: the same session is OK
+    assert "not forwarded" not in out + err and "FAIL" not in out
+
+
+def test_messages_not_forwarded_are_named_in_every_report_format(recorder_factory: Any) -> None:
+    dead = bind("127.0.0.1", 0)
+    url = base_url(dead)
+    dead.close()  # nothing listens there
+    for fmt in ("text", "markdown", "junit", "sarif", "github"):
+        code, out, err = _serve_once(
+            ["--format", fmt, "--forward", url, "--forward-retries", "0", "--drain-timeout", "5"], [VALID]
+        )
+        assert code == 1, (fmt, err)
+        assert "not forwarded: 1 message to" in out, (fmt, out)

@@ -106,7 +106,8 @@ def serve_command(
 
     Point an SDK's host at it, run your tests, then stop it (Ctrl+C or SIGTERM):
     it prints the validate report and exits 1 if any error-severity violation
-    was seen (with --require-events, 2 if no event arrived).  Query endpoints:
+    was seen or a message was not forwarded (with --require-events, 2 if no
+    event arrived).  Query endpoints:
     /summary, /violations, /events, /reset, /healthz, /openapi.json.
 
     Example:

@@ -18,8 +18,9 @@ if TYPE_CHECKING:
 def serve_main(plan: Plan, options: ServeOptions, fmt: str, live: bool, output: str | None = None) -> int:
     """Serve until SIGINT/SIGTERM; print the validate report in ``fmt``.
 
-    Exit status: 1 if any error-severity violation, malformed message or refused body; 2 when no event
-    arrived and ``options.require_events``; else 0; 128 + the signal (130, 143) when a second signal
+    Exit status: 1 if any error-severity violation, malformed message or refused body, or any message a
+    ``--forward`` destination did not take (failed or dropped); 2 when no event arrived and
+    ``options.require_events``; else 0; 128 + the signal (130, 143) when a second signal
     interrupted the shutdown (the report is partial).
     """
     _refuse_writing_over(plan, options.capture, output)
@@ -62,6 +63,7 @@ def serve_main(plan: Plan, options: ServeOptions, fmt: str, live: bool, output: 
     if interrupted is not None:
         err.write("cdpctl serve: interrupted while shutting down: the report is partial\n")
     err.write(f"cdpctl serve: stopped: {status_line(collector)}\n")
+    not_forwarded: list[str] = []
     for label, forwarder in (("forward", collector.forwarder), ("forward-blocked", collector.blocked_forwarder)):
         if forwarder is None:
             continue
@@ -71,6 +73,11 @@ def serve_main(plan: Plan, options: ServeOptions, fmt: str, live: bool, output: 
         if stats.last_error and (stats.failed or stats.dropped):
             line += f"; last error: {stats.last_error}"
         err.write(line + "\n")
+        if stats.failed or stats.dropped:
+            lost = stats.failed + stats.dropped
+            problem = f"{lost:,} message{'s' if lost != 1 else ''} to {forwarder.endpoint} (--{label})"
+            not_forwarded.append(problem + (f", last error: {stats.last_error}" if stats.last_error else ""))
+            err.write(f"cdpctl serve: error: {lost:,} message{'s' if lost != 1 else ''} not forwarded to {forwarder.endpoint}: exit 1\n")
     report = collector.report
     nothing = interrupted is None and report.events == 0 and not report.refused
     empty = nothing and options.require_events
@@ -80,17 +87,17 @@ def serve_main(plan: Plan, options: ServeOptions, fmt: str, live: bool, output: 
         err.write(f"cdpctl serve: note: no event arrived: are the SDKs pointed at {url}? (--require-events makes it exit 2)\n")
     err.flush()
     if output is None:
-        write_report(report, fmt, sys.stdout, plan, options.capture, empty)
+        write_report(report, fmt, sys.stdout, plan, options.capture, empty, tuple(not_forwarded))
         sys.stdout.flush()
     else:
         with open(output, "w", encoding="utf-8") as handle:
-            write_report(report, fmt, handle, plan, options.capture, empty)
+            write_report(report, fmt, handle, plan, options.capture, empty, tuple(not_forwarded))
         err.write(f"cdpctl serve: report written to {output}\n")
     if interrupted is not None:
         return 128 + interrupted
     if empty:
         return EXIT_UNREAD
-    return 1 if collector.has_errors else 0
+    return 1 if collector.has_errors or not_forwarded else 0
 
 
 def _refuse_writing_over(plan: Plan, capture: str | None, output: str | None) -> None:

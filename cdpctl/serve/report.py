@@ -22,12 +22,21 @@ EMPTY_HINT = "the collector received no event (are the SDKs pointed at it?), and
 
 
 def write_report(
-    report: Report, fmt: str, out: TextIO, plan: Plan | None = None, capture: str | None = None, empty: bool = False
+    report: Report,
+    fmt: str,
+    out: TextIO,
+    plan: Plan | None = None,
+    capture: str | None = None,
+    empty: bool = False,
+    not_forwarded: tuple[str, ...] = (),
 ) -> None:
     """Write ``report`` to ``out`` in ``fmt`` (text, json, junit, github, sarif, markdown); ``empty``: the
-    session received no event and ``--require-events`` asked for one (the report says ``FAIL: no events read``)."""
+    session received no event and ``--require-events`` asked for one (the report says ``FAIL: no events read``);
+    ``not_forwarded``: one line per ``--forward`` destination that did not take every message (``FAIL``)."""
     from cdpctl.validation.render import render_report
     from cdpctl.validation.verdict import RunFacts
 
-    facts = RunFacts(empty_hint=EMPTY_HINT) if empty else None
+    facts = None
+    if empty or not_forwarded:
+        facts = RunFacts(empty_hint=EMPTY_HINT, not_forwarded=not_forwarded, allow_empty=not empty)
     render_report(report, fmt, out, plan, all_command=all_command(capture), facts=facts)

@@ -136,7 +136,10 @@ def render_json(report: Report, facts: RunFacts | None = None) -> str:
     document = report.to_json()
     if facts is not None:
         document["summary"].update(facts.summary())
+        document["summary"]["partial"] = facts.partial or report.partial
         document["input_errors"] = list(facts.input_errors)
+        if facts.not_forwarded:
+            document["not_forwarded"] = list(facts.not_forwarded)
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -2,7 +2,7 @@
 
 What was not read or not checked is never OK: an input not read to its end
 (exit 2), a run stopped by a signal (exit 130 / 143), no records at all (exit 2,
-unless ``--allow-empty``).  Otherwise the share of failing records (invalid and
+unless ``--allow-empty``), and for ``serve``, messages its ``--forward`` destinations did not take (exit 1).  Otherwise the share of failing records (invalid and
 malformed) decides: over ``--max-invalid-rate`` is exit 1.  Every report format
 shows :attr:`Verdict.headline`, and the command exits with :attr:`Verdict.exit_code`,
 so the two always agree.
@@ -36,6 +36,8 @@ class RunFacts:
     warnings: tuple[str, ...] = field(default=())
     empty_hint: str = "the input holds no records (--allow-empty accepts an empty input)"
     """What the report adds to ``no events read`` (``serve`` says no event arrived)."""
+    not_forwarded: tuple[str, ...] = ()
+    """One line per ``serve`` destination that did not deliver every message it was handed (exit 1)."""
 
     @property
     def partial(self) -> bool:
@@ -71,6 +73,7 @@ def run_notes(facts: RunFacts | None) -> list[str]:
     notes = [f"not read to the end: {problem}" for problem in facts.input_errors]
     if facts.signal is not None:
         notes.append(f"stopped by {facts.signal}: this report covers only the data read before it")
+    notes += [f"not forwarded: {problem}" for problem in facts.not_forwarded]
     return notes
 
 
@@ -90,10 +93,14 @@ def judge(report: Report, facts: RunFacts | None) -> Verdict:
     if facts.input_errors:
         count = len(facts.input_errors)
         return Verdict("FAIL", f"{count} input{'s' if count != 1 else ''} not read to the end", EXIT_UNREAD)
-    if report.events == 0:
-        if facts.allow_empty:
-            return Verdict("OK", f"{NO_EVENTS} (--allow-empty)", EXIT_OK)
+    if report.partial:  # a serve session whose shutdown a second signal interrupted
+        return Verdict("INTERRUPTED", "stopped by a signal, partial report", EXIT_INVALID)
+    if report.events == 0 and not facts.allow_empty:
         return Verdict("FAIL", NO_EVENTS, EXIT_UNREAD)
+    if facts.not_forwarded:
+        return Verdict("FAIL", "messages received but not forwarded", EXIT_INVALID)
+    if report.events == 0:
+        return Verdict("OK", f"{NO_EVENTS} (--allow-empty)", EXIT_OK)
     failing = report.invalid + report.malformed
     if not failing:
         return Verdict("OK", "", EXIT_OK)
