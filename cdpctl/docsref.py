@@ -14,7 +14,7 @@ EXIT_CODES: tuple[tuple[str, str], ...] = (
     ("0", "Nothing at error severity: no violation, finding or breaking change at or above the threshold "
      "(`--fail-on`, `--max-invalid-rate`), or the work asked for was done."),
     ("1", "Something at error severity was found: violations in the data, lint findings, breaking changes, "
-     "a stale generated client with `--check`, bodies `serve` refused."),
+     "a stale generated client with `--check`, bodies `serve` refused, messages `serve --forward` did not deliver."),
     ("2", "The command could not do its job: a usage error, a plan or configuration that does not load, "
      "input that could not be read or checked (a missing, truncated or damaged file; no events at all "
      "without `--allow-empty`), an output that could not be written."),
