@@ -178,3 +178,29 @@ def test_a_wait_for_input_returns_when_it_can_be_read_and_ends_once_a_signal_is_
     finally:
         os.close(reader)
         os.close(writer)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+@pytest.mark.parametrize(
+    "arguments",
+    [["infer", "FIFO"], ["coverage", str(PLAN), "FIFO"], ["docs", str(PLAN), "--logs", "FIFO", "-o", "site"]],
+    ids=["infer", "coverage", "docs"],
+)
+def test_ctrl_c_while_another_command_reads_a_log_ends_it_with_one_line(tmp_path: Path, arguments: list[str]) -> None:
+    fifo = tmp_path / "events.fifo"
+    os.mkfifo(fifo)
+    command = [sys.executable, "-m", "cdpctl", *[str(fifo) if part == "FIFO" else part for part in arguments]]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV, cwd=tmp_path)
+    try:
+        with open(fifo, "wb") as writer:  # returns once the command has opened the log: it is past start-up
+            writer.write(LINE)
+            writer.flush()
+            time.sleep(0.5)  # the command has read the line and waits for more
+            process.send_signal(signal.SIGINT)
+            _, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 130, err
+    assert err.strip() == "cdpctl: interrupted", err

@@ -24,6 +24,8 @@ _click: Any = getattr(typer.core, "_click", None) or __import__("click")
 
 _ABORT: type[BaseException] = getattr(typer.core, "Abort", None) or _click.exceptions.Abort
 """What the parser raises on Ctrl+C or end of input at a prompt (typer's own class in recent releases)."""
+INTERRUPTED = 130
+"""The exit status of a command stopped by Ctrl-C (SIGINT), as a shell reports it."""
 
 _UNKNOWN_COMMAND = re.compile(r"No such command '?\"?([^'\"]+)'?\"?")
 
@@ -115,10 +117,12 @@ class RootGroup(HelpGroup):
                 raise
             if isinstance(exc.__context__, KeyboardInterrupt):  # Ctrl-C at a question: 130, as every command
                 sys.stderr.write("\ncdpctl: interrupted\n")
-                raise SystemExit(130) from None
+                raise SystemExit(INTERRUPTED) from None
             # no answer (standard input closed or not a terminal): the command could not do its job
             sys.stderr.write("\ncdpctl: error: aborted (no answer to a question: pass the options, or --yes)\n")
             raise SystemExit(2) from None
         if not standalone:
             return outcome
+        if outcome == INTERRUPTED:  # Typer ends a command Ctrl-C stopped with a silent 130: one line, as above
+            sys.stderr.write("\ncdpctl: interrupted\n")
         raise SystemExit(outcome if isinstance(outcome, int) else 0)
