@@ -134,3 +134,58 @@ def test_serve_never_writes_over_the_plan_nor_capture_and_report_to_one_file(
     assert message in result.stderr and "Traceback" not in result.stderr
     assert "listening" not in result.stderr
     assert (project / "plan.yaml").read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("args", "given"),
+    [
+        (["validate", "-", "--plan", "plan.yaml", "--split", "logs"], "logs/valid.ndjson"),
+        (["validate", "--plan", "plan.yaml", "-o", "logs/day.ndjson"], "logs/day.ndjson"),
+        (["coverage", "--plan", "plan.yaml", "-o", "logs/day.ndjson"], "logs/day.ndjson"),
+        (["infer", "-o", "logs/day.ndjson"], "logs/day.ndjson"),
+    ],
+    ids=["validate-split", "validate-output", "coverage", "infer"],
+)
+def test_no_output_overwrites_the_file_standard_input_is_redirected_from(project: Path, args: list[str], given: str) -> None:
+    log = project / given
+    log.write_text(LINE * 3)
+    before = log.read_bytes()
+    with open(log, "rb") as redirected:  # cdpctl ... < the log
+        done = subprocess.run(
+            [sys.executable, "-m", "cdpctl", *args], cwd=project, stdin=redirected, capture_output=True, text=True, env=ENV, timeout=120
+        )
+    assert done.returncode == 2, done.stderr
+    assert "is standard input, read by this run" in done.stderr
+    assert log.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["validate", "logs/day.ndjson", "--plan", "plan.yaml", "--split", ""],
+        ["validate", "logs/day.ndjson", "--plan", "plan.yaml", "-o", ""],
+        ["compile", "plan.yaml", "-o", ""],
+        ["docs", "plan.yaml", "-o", ""],
+        ["serve", "--plan", "plan.yaml", "--port", "0", "--capture", ""],
+    ],
+    ids=["split", "validate-output", "compile", "docs", "serve-capture"],
+)
+def test_an_empty_output_path_is_a_usage_error_and_writes_nothing(project: Path, args: list[str]) -> None:
+    before = sorted(path.name for path in project.iterdir())
+    log = (project / "logs/day.ndjson").read_bytes()
+    done = cdpctl(*args, cwd=project)
+    assert done.returncode == 2, done.stderr
+    assert "an empty path names no file or folder" in done.stderr and "Traceback" not in done.stderr
+    assert sorted(path.name for path in project.iterdir()) == before
+    assert (project / "logs/day.ndjson").read_bytes() == log
+
+
+def test_the_split_guard_of_the_library_covers_an_empty_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cdpctl.errors import UsageError
+    from cdpctl.validation.streams import Source
+    from cdpctl.validation.targets import check_targets
+
+    (tmp_path / "valid.ndjson").write_text(LINE, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(UsageError, match="one of the inputs"):
+        check_targets(None, "", [Source("valid.ndjson")], [])

@@ -14,6 +14,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
+import typer.core
 from typer.core import TyperCommand, TyperGroup
 
 from cdpctl.commands._params import use_plain_values
@@ -129,18 +130,28 @@ def format_help(command: Any, ctx: Any, formatter: Any) -> None:
                 formatter.write_dl(listed)
 
 
+PATH_OPTIONS = frozenset({"output", "out", "split", "capture"})
+"""The options that name a file or folder the command writes (an empty value is refused)."""
+
+
 def parse_args_naming_the_command(parse: Any, ctx: Any, args: list[str]) -> Any:
     """``parse(ctx, args)``; a usage error raised without a context (``--jobs`` with no value) gets this one.
 
     Plain parameters read their values without pydantic (:func:`~cdpctl.commands._params.use_plain_values`).
     """
-    use_plain_values(ctx.command.get_params(ctx))
+    params = ctx.command.get_params(ctx)
+    use_plain_values(params)
     try:
-        return parse(ctx, args)
+        rest = parse(ctx, args)
     except Exception as exc:
         if getattr(exc, "ctx", False) is None:
             exc.ctx = ctx  # type: ignore[attr-defined]
         raise
+    for param in params:  # '' names no file: a folder option would write into the current folder
+        if param.name in PATH_OPTIONS and param.param_type_name == "option" and ctx.params.get(param.name) == "":
+            click: Any = getattr(typer.core, "_click", None) or __import__("click")  # typer's own copy, if any
+            raise click.exceptions.BadParameter("an empty path names no file or folder", ctx=ctx, param=param)
+    return rest
 
 
 class HelpCommand(TyperCommand):

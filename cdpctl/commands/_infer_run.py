@@ -149,5 +149,7 @@ def _refuse_writing_over_a_log(out: str | None, logs: list[str]) -> None:
         sources = expand_paths(logs)
     except InputError:  # the run itself names the log it cannot read
         sources = []
-    read = [*logs, *(source.path for source in sources if not source.is_stdin)]
-    refuse_overwriting(out, [("one of the logs", log) for log in read if log != "-"], "the plan (-o)")
+    read = [("one of the logs", log) for log in [*logs, *(source.path for source in sources)] if log != "-"]
+    if any(source.is_stdin for source in sources):
+        read.append(("standard input, read by this run", "-"))
+    refuse_overwriting(out, read, "the plan (-o)")

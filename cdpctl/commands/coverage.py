@@ -115,6 +115,7 @@ def _read_files(plan: Plan, paths: list[str], engine: str) -> list[tuple[str, st
         except InputError:  # the run itself names the input it cannot read
             sources = []
         files += [("one of the logs", source.path) for source in sources if not source.is_stdin]
+        files += [("standard input, read by this run", "-")] if any(source.is_stdin for source in sources) else []
     return files
 
 

@@ -9,17 +9,18 @@ in case are one file on macOS and Windows.  The ``--split`` file names are fixed
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable
 
 from cdpctl.errors import UsageError
 from cdpctl.validation.split import INVALID_FILE, MALFORMED_FILE, VALID_FILE
-from cdpctl.validation.streams import Source
+from cdpctl.validation.streams import STDIN, Source
 
 
 def written_paths(output: str | None, split: str | None) -> list[tuple[str, str]]:
     """``(what, path)`` of every file the run writes."""
     paths = [("the report (-o)", output)] if output and output != "-" else []
-    if split:
+    if split is not None:  # '' too: the files would go to the current folder
         paths += [("--split", os.path.join(split, name)) for name in (VALID_FILE, INVALID_FILE, MALFORMED_FILE)]
     return paths
 
@@ -28,8 +29,21 @@ def _spelling(path: str) -> str:
     return os.path.normcase(os.path.realpath(path)).casefold()
 
 
+def _is_standard_input(path: str) -> bool:
+    """Whether ``path`` is the file standard input was redirected from (``cdpctl validate - < log``)."""
+    try:
+        given = os.fstat(0)
+        target = os.stat(path)
+    except OSError:  # no standard input, or the file does not exist yet
+        return False
+    return stat.S_ISREG(given.st_mode) and (given.st_dev, given.st_ino) == (target.st_dev, target.st_ino)
+
+
 def same_file(one: str, other: str) -> bool:
-    """Whether two paths name one file (the same inode when both exist, else the same resolved spelling)."""
+    """Whether two paths name one file (the same inode when both exist, else the same resolved spelling);
+    ``other`` may be ``-``: standard input, when it is a file redirected into it."""
+    if other == STDIN:
+        return _is_standard_input(one)
     try:
         return os.path.samefile(one, other)
     except OSError:  # one of them does not exist yet
@@ -42,6 +56,8 @@ def check_targets(
     """Raise :class:`UsageError` when a file about to be written is the plan, an input, or another output."""
     protected = [("a file of the plan", str(file)) for file in plan_files]
     protected += [("one of the inputs", source.path) for source in sources if not source.is_stdin]
+    if any(source.is_stdin for source in sources):
+        protected.append(("standard input, read by this run", STDIN))
     refuse_writing_over(written_paths(output, split), protected)
 
 
