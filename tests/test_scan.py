@@ -4,6 +4,7 @@ files that fail to parse are named and never stop the scan; ``--plan`` findings 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -246,3 +247,34 @@ def test_the_skeleton_lints_without_error_and_the_plan_comes_only_from_the_optio
     lint = subprocess.run([sys.executable, "-m", "cdpctl", "lint", "skeleton.yaml"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert lint.returncode == 0, lint.stdout
     assert "tool.cdpctl" not in _cli("--help", cwd=tmp_path).stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_or_a_device_among_the_sources_is_named_never_read(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "ok.js").write_text('analytics.track("Order Completed", {order_id: "1"});\n')
+    os.mkfifo(tmp_path / "src" / "pipe.js")  # read, it would wait for ever
+    (tmp_path / "src" / "zero.js").symlink_to("/dev/zero")  # read, it would fill the memory
+    done = _cli("src", "--format", "json", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    failures = {f["file"]: f["message"] for f in report["findings"] if f["code"] == "parse_error"}
+    assert failures == {
+        str(Path("src") / "pipe.js"): "cannot read: not a regular file (a FIFO)",
+        str(Path("src") / "zero.js"): "cannot read: not a regular file (a device)",
+    }
+    assert [call["event"] for call in report["calls"]] == ["Order Completed"]  # the good file is still scanned
+    named = _cli(str(Path("src") / "pipe.js"), cwd=tmp_path)
+    assert named.returncode == 2 and "not a regular file (a FIFO)" in named.stderr, named.stderr
+
+
+def test_a_source_over_the_size_limit_named_on_the_command_line_fails_and_one_in_a_folder_is_named(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    call = 'analytics.track("Order Completed", {' + ",".join(f"p{i}: {i}" for i in range(200_000)) + "});\n"
+    (tmp_path / "src" / "bundle.js").write_text(call)
+    named = _cli(str(Path("src") / "bundle.js"), cwd=tmp_path)
+    assert named.returncode == 1, named.stdout  # asked for and not scanned: never an OK
+    assert "not scanned: larger than 2 MB" in named.stdout
+    walked = _cli("src", cwd=tmp_path)
+    assert walked.returncode == 0, walked.stdout  # a bundle in a folder: skipped and named, as documented
+    assert "skipped: " in walked.stdout and "larger than 2 MB" in walked.stdout

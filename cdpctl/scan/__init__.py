@@ -8,6 +8,7 @@ and :mod:`cdpctl.scan.render` prints it in the shared formats.
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,9 +45,31 @@ def source_files(paths: list[str]) -> list[Path]:
             for root, folders, files in os.walk(path):
                 folders[:] = sorted(f for f in folders if f not in SKIPPED_FOLDERS and not f.startswith("."))
                 found.extend(Path(root) / name for name in sorted(files) if Path(name).suffix.lower() in LANGUAGES)
+        elif path.exists():  # a FIFO, socket or device: source code is never read from one
+            raise UsageError(f"cannot read '{given}': {_not_regular(path)}")
         else:
             raise UsageError(f"cannot read '{given}': no such file or folder")
     return found
+
+
+def _not_regular(path: Path) -> str:
+    """Why ``path`` is not read: it is not a regular file (empty when it is one)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return ""
+    if stat.S_ISREG(mode):
+        return ""
+    kind = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+    return f"not a regular file ({kind})"
+
+
+def read_source(path: Path) -> bytes | None:
+    """The bytes of a source file, read up to :data:`MAX_FILE_BYTES` (``None`` when it is larger): a file
+    that grows while it is read, or a device that never ends, is never read whole into memory."""
+    with open(path, "rb") as handle:
+        data = handle.read(MAX_FILE_BYTES + 1)
+    return None if len(data) > MAX_FILE_BYTES else data
 
 
 def generated_methods(plan: Plan | None) -> dict[str, tuple[str, str | None, dict[str, str]]] | None:
@@ -75,15 +98,24 @@ def scan_paths(paths: list[str], wrappers: list[Wrapper] | None = None, plan: Pl
     result = ScanResult()
     wrappers = wrappers or []
     generated = generated_methods(plan)
+    named = {Path(given) for given in paths}
     for path in source_files(paths):
         name = str(path)
+        odd = _not_regular(path)
+        if odd:  # found in a folder: a FIFO would wait for ever, a device never end
+            result.failures.append(ParseFailure(name, 1, 1, f"cannot read: {odd}"))
+            continue
         try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                result.skipped.append(f"{name}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
-                continue
-            data = path.read_bytes()
+            data = read_source(path)
         except OSError as exc:
             result.failures.append(ParseFailure(name, 1, 1, f"cannot read: {exc.strerror or exc}"))
+            continue
+        if data is None:
+            too_large = f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB"
+            if path in named:  # asked for by name and not scanned: never an OK
+                result.failures.append(ParseFailure(name, 1, 1, f"not scanned: {too_large}"))
+            else:  # a bundle found in a folder: named, as documented
+                result.skipped.append(f"{name}: {too_large}")
             continue
         result.files += 1
         language = LANGUAGES[path.suffix.lower()]
