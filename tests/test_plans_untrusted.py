@@ -226,6 +226,28 @@ def test_import_a_huge_integer_is_an_error_at_its_position(tmp_path: Path) -> No
     assert "plan.json:2:13: an integer of more than 4,000 digits" in done.stderr
 
 
+def test_import_writes_numbers_beyond_a_double_as_the_largest_one_and_keeps_the_rest(tmp_path: Path) -> None:
+    text = json.dumps(segment_plan({"n": {"type": "number", "maximum": 1, "enum": [2, 1]}, "m": {"type": "integer"}}))
+    text = text.replace('"maximum": 1', '"maximum": 1e400').replace('"enum": [2, 1]', '"enum": [-1e400, 1]')
+    (tmp_path / "plan.json").write_text(text, encoding="utf-8")
+    done = cdpctl("import", "segment", "plan.json", "-o", "plan.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr  # JSON allows 1e400: it was "the imported plan does not load"
+    assert done.stderr.count("a number beyond a double (JSON has no infinity)") == 2
+    plan = load_plan(tmp_path / "plan.yaml", policy=PlanFilePolicy())
+    call = plan.find_call("track", "Signed Up")
+    assert call is not None
+    n = call.fields["n"].constraints
+    assert n["maximum"] == sys.float_info.max and n["enum"] == [-sys.float_info.max, 1]
+    assert call.fields["m"].type == "integer"
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_import_reads_a_bounded_amount_of_an_endless_input(tmp_path: Path) -> None:
+    done = cdpctl("import", "segment", "/dev/zero", cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip() == "cdpctl: error: cannot read '/dev/zero': larger than 256 MiB, the most a Segment plan is read to"
+
+
 def test_import_keeps_patterns_the_engine_cannot_run_out_of_the_plan(tmp_path: Path) -> None:
     document = segment_plan(
         {

@@ -56,7 +56,7 @@ def import_segment_command(
         if file != "-":
             refuse_overwriting(out, [("the Segment plan being imported", file)], "the plan (-o)")
         try:
-            text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+            text = read_import(file).decode("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise UsageError(f"cannot read '{file}': {reason}") from exc
@@ -76,6 +76,23 @@ def import_segment_command(
         )
         if strict and lossy:
             raise typer.Exit(1)
+
+
+MAX_IMPORT_BYTES = 256 * 1024 * 1024
+"""The largest Segment plan read (a plan of 5,000 events exports to well under 100 MiB): ``/dev/zero`` or an
+endless pipe is refused at this size, never read into memory whole."""
+
+
+def read_import(file: str) -> bytes:
+    """The bytes of the Segment plan ``file`` (``-``: standard input), at most :data:`MAX_IMPORT_BYTES`."""
+    if file == "-":
+        data = sys.stdin.buffer.read(MAX_IMPORT_BYTES + 1)
+    else:
+        with open(file, "rb") as handle:
+            data = handle.read(MAX_IMPORT_BYTES + 1)
+    if len(data) > MAX_IMPORT_BYTES:
+        raise OSError(0, f"larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MiB, the most a Segment plan is read to")
+    return data
 
 
 @export_app.command("segment")

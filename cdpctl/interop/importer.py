@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,10 +103,30 @@ def _too_deep(document: Any, limit: int) -> bool:
     return False
 
 
+def _clamp_numbers_beyond_doubles(document: Any) -> list[Note]:
+    """Write (in place) every number beyond a double (``1e400``: JSON allows it, Python reads it as infinity,
+    and a plan holds no infinity) as the largest double of its sign, each with a note at its pointer.
+    For a bound, an ``enum`` or a ``const`` this keeps the meaning for every number a message can hold."""
+    notes: list[Note] = []
+    stack: list[tuple[Any, str]] = [(document, "")]
+    while stack:
+        node, pointer = stack.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, value in list(items):
+            where = pointer_join(pointer, str(key))
+            if isinstance(value, float) and math.isinf(value):
+                node[key] = math.copysign(sys.float_info.max, value)
+                notes.append(Note(where, f"a number beyond a double (JSON has no infinity): written as {node[key]!r}"))
+            else:
+                stack.append((value, where))
+    return sorted(notes, key=lambda note: note.pointer)
+
+
 def import_segment(document: Any, source: str, *, extract: bool = True) -> ImportResult:
     """Convert a parsed Segment plan document into a cdpctl plan (document, comments, notes, YAML text)."""
     if _too_deep(document, MAX_DEPTH):
         raise SegmentImportError(f"{source}: the JSON nests more than {MAX_DEPTH} levels deep; no plan nests so far")
+    beyond = _clamp_numbers_beyond_doubles(document)
     segment = read_segment(document)
     importer = _Importer(segment)
     plan = importer.build()
@@ -114,7 +136,7 @@ def import_segment(document: Any, source: str, *, extract: bool = True) -> Impor
         if shared:
             plan = _with_shared(plan, shared)
     _finalize_ap(plan)
-    notes = [*segment.notes, *importer.converter.notes]
+    notes = [*beyond, *segment.notes, *importer.converter.notes]
     result = ImportResult(plan, comments, notes, segment.form)
     result.events = len(plan.get("events", {}))
     result.shared = len(plan.get("properties", {}))
