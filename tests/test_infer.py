@@ -222,3 +222,17 @@ def test_objects_deeper_than_the_sketch_admit_what_they_hold(tmp_path: Path) -> 
     assert _cli("infer", str(log), "-o", str(plan)).returncode == 0
     checked = _cli("validate", "--plan", str(plan), str(log))
     assert checked.returncode == 0, checked.stdout
+
+
+def test_a_blank_name_is_skipped_and_the_good_traffic_around_it_still_inferred(tmp_path: Path) -> None:
+    blank = [{"type": "track", "event": name, "userId": "u"} for name in ("  ", "\t", "\n", "\u3000")]
+    good = {"type": "track", "event": "Order Completed", "userId": "u", "properties": {"total": 1}}
+    logs = tmp_path / "logs.ndjson"
+    lines = [*blank, {"type": "page", "name": " ", "userId": "u"}, good]
+    logs.write_text("".join(json.dumps(message) + "\n" for message in lines))
+    done = _cli("infer", str(logs), "-o", str(tmp_path / "p.yaml"))
+    assert done.returncode == 0, done.stderr  # it was exit 2: "a name in 'events' must not be empty"
+    assert "4 messages skipped: track with a blank name" in done.stderr
+    assert "1 messages skipped: page with a blank name" in done.stderr
+    plan = load_plan(str(tmp_path / "p.yaml"))
+    assert sorted(plan.events) == ["Order Completed"]

@@ -278,3 +278,10 @@ def test_a_source_over_the_size_limit_named_on_the_command_line_fails_and_one_in
     walked = _cli("src", cwd=tmp_path)
     assert walked.returncode == 0, walked.stdout  # a bundle in a folder: skipped and named, as documented
     assert "skipped: " in walked.stdout and "larger than 2 MB" in walked.stdout
+
+
+def test_the_skeleton_leaves_out_a_blank_name_and_loads(tmp_path: Path) -> None:
+    (tmp_path / "a.js").write_text('analytics.track("  ", {a: 1});\nanalytics.track("Good Thing", {a: 1});\n')
+    done = _cli("a.js", "--format", "yaml", "-o", "skeleton.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr  # it was exit 2: the skeleton held a blank event name
+    assert sorted(load_plan(str(tmp_path / "skeleton.yaml")).events) == ["Good Thing"]

@@ -105,6 +105,8 @@ def skeleton(result: ScanResult) -> dict[str, Any]:
     for call in sorted(result.calls, key=lambda c: (c.call_type, c.event or "")):
         if call.dynamic or (call.event is None and call.call_type not in ("identify", "group")):
             continue
+        if call.event is not None and not call.event.strip():  # a plan has no blank name (lint names the call)
+            continue
         section = sections[key[call.call_type]]
         fields_key = "traits" if call.call_type in ("identify", "group") else "properties"
         body = section if call.call_type in ("identify", "group") else section.setdefault(call.event or "", {})
