@@ -37,7 +37,8 @@ def uncapped(render: object) -> tuple[str, str]:
     """What ``render()`` gives with the limits lifted (the size it would have without them)."""
     saved = limits.fit_markdown.__defaults__, limits.capped_annotations.__defaults__
     limits.fit_markdown.__defaults__ = (10**12,)
-    limits.capped_annotations.__defaults__ = (10**9,)
+    # Only ``cap`` (the first default) is lifted: the others (``first``) keep their values.
+    limits.capped_annotations.__defaults__ = (10**9, *(saved[1] or ())[1:])
     try:
         return render()  # type: ignore[operator, no-any-return]
     finally:
