@@ -128,7 +128,7 @@ def add_message(inference: Inference, message: Any, options: Options) -> None:
     if kind in ("track", "page", "screen") and (not isinstance(name, str) or not name):
         inference.skip(f"{kind} without a name")
         return
-    if kind in ("track", "page", "screen") and not name.strip():  # a plan has no blank name: never written
+    if isinstance(name, str) and not name.strip():  # a plan has no blank name: never written
         inference.skip(f"{kind} with a blank name")
         return
     key = (kind, name)

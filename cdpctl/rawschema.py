@@ -71,7 +71,32 @@ def check(raw: Any) -> str | None:
         cls.check_schema(raw, format_checker=checker)  # type: ignore[call-arg]  # (the stubs lag: jsonschema >= 4.18 has it)
     except SchemaError as exc:
         return f"is not a valid JSON Schema: {exc.message}"
-    return _pattern_problem(raw) or _reference_problem(raw)
+    return _pattern_problem(raw) or _reference_problem(raw) or _endless_problem(raw)
+
+
+PROBES: tuple[Any, ...] = (None, True, 0, 0.5, "", [], {})
+"""A value of each JSON type: a block that recurses for ever on one of them checks no value of that type."""
+
+
+def _endless_problem(raw: dict[str, Any]) -> str | None:
+    """Why a block with references cannot check a value: a reference that leads back to itself without
+    descending into the value (``x: {anyOf: [{$ref: x}, ...]}``) recurses for ever, in every validator."""
+    if not _refers(raw):
+        return None
+    # embedded as a compiled schema embeds it: a property of a draft-07 schema
+    validator = reference_validator({"$schema": DRAFT_07, "properties": {"value": as_resource(raw, DRAFT_07)}})
+    for probe in PROBES:
+        try:
+            for _ in validator.iter_errors({"value": probe}):
+                pass
+        except RecursionError:
+            return (
+                f"refers back to itself without descending into the value (checking {json.dumps(probe)} never "
+                "ends): a $ref cycle through allOf, anyOf, oneOf, not or if must pass through properties or items"
+            )
+        except Exception:  # noqa: BLE001 (a reference pointing nowhere: the loader's own check names it)
+            return None
+    return None
 
 
 def _pattern_problem(raw: dict[str, Any]) -> str | None:

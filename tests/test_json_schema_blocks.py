@@ -131,6 +131,14 @@ def test_a_block_without_references_compiles_verbatim(plan: Plan) -> None:
         ({"$schema": "http://example.com/my-dialect"}, "is not a dialect cdpctl knows"),
         ({"type": "string", "pattern": "(?<=a)b"}, "has a pattern cdpctl cannot run"),
         ({"type": 3}, "is not a valid JSON Schema"),
+        (  # x is "x or a string": checking a value never ends (it failed every message with a Python error)
+            {"$ref": "#/definitions/x", "definitions": {"x": {"anyOf": [{"$ref": "#/definitions/x"}, {"type": "string"}]}}},
+            "refers back to itself without descending into the value (checking null never ends)",
+        ),
+        (
+            {"definitions": {"a": {"$ref": "#/definitions/b"}, "b": {"not": {"$ref": "#/definitions/a"}}}, "$ref": "#/definitions/a"},
+            "refers back to itself",
+        ),
     ],
 )
 def test_a_block_cdpctl_cannot_apply_is_a_plan_error(block: Any, reason: str) -> None:
@@ -246,3 +254,15 @@ def test_generated_clients_check_plan_formats_as_cdpctl_does(format_plan: Plan, 
         assert sorted((v.code, v.path) for v in found) == sorted((v.code, v.path) for v in reference.check(line))
     late = {**message("f0", "23:59:60Z"), "timestamp": "2016-12-31T22:59:60Z"}
     assert [v.code for v in tracker.check(late)] == ["invalid_envelope"]
+
+
+def test_a_block_that_refers_to_itself_through_a_value_loads_and_checks_a_tree() -> None:
+    node = {"type": "object", "properties": {"children": {"type": "array", "items": {"$ref": "#/definitions/node"}}}}
+    plan = load_plan_text(plan_text({"tree": {"$ref": "#/definitions/node", "definitions": {"node": node}}}))
+    tree = {"children": [{"children": [{"children": []}]}]}
+    good = {"type": "track", "event": "tree", "userId": "u", "properties": {"v": tree}}
+    bad = {"type": "track", "event": "tree", "userId": "u", "properties": {"v": {"children": [3]}}}
+    for fast in (True, False):
+        validator = Validator(plan, fast=fast)
+        assert validator.check(good) == []
+        assert [v.code for v in validator.check(bad)] == ["type_mismatch"]
