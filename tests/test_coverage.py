@@ -229,3 +229,10 @@ def test_planned_calls_are_never_counted_under_other() -> None:
 
     report = coverage_report(plan, observe_records(plan, records))
     assert report["summary"]["coverage"] == 100.0 and report["summary"]["other_bucket"] is False
+
+
+def test_a_window_no_message_is_in_measures_nothing_and_is_never_an_ok(corpus: Path) -> None:
+    done = _cli("plan.yaml", ".", "--since", "2999-01-01", cwd=corpus)
+    assert done.returncode == 2, done.stderr  # it was exit 0 with every record left out
+    assert "cdpctl: error: no events in the window: the " in done.stderr and "are all outside --since/--until" in done.stderr
+    assert _cli("plan.yaml", ".", "--since", "2999-01-01", "--allow-empty", cwd=corpus).returncode == 0

@@ -88,6 +88,11 @@ def coverage_command(
             seen = observe_sources(loaded, paths, jobs=jobs, window=chosen)
         if seen.records == 0 and not allow_empty:
             die("no events read: the input holds no records (--allow-empty accepts that)")
+        if chosen is not None and seen.outside and seen.outside + seen.malformed == seen.records and not allow_empty:
+            die(  # every message left out: nothing was measured, never an OK
+                f"no events in the window: the {seen.outside:,} messages read are all outside --since/--until "
+                "or have no timestamp (--allow-empty accepts that)"
+            )
         report = coverage_report(loaded, seen, window.since, window.until)
         if output_format == "json":
             text = orjson.dumps(report, option=orjson.OPT_INDENT_2).decode() + "\n"
