@@ -359,3 +359,13 @@ def test_hostile_event_names_stay_data(tmp_path: Path, hostile: str) -> None:
         assert result.exit_code == 1, result.output
     github = invoke(str(path), "--format", "github").stdout
     assert all(line.startswith("::") or line.startswith("1 events") for line in github.splitlines())
+
+
+def test_spark_master_without_the_spark_engine_is_a_usage_error(tmp_path: Path) -> None:
+    for command in ("validate", "coverage"):
+        done = subprocess.run(
+            [sys.executable, "-m", "cdpctl", command, str(CLEAN), "--plan", str(PLAN), "--spark-master", "local"],
+            capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        )  # fmt: skip
+        assert done.returncode == 2, (command, done.stderr)
+        assert "--spark-master applies to --engine spark" in done.stderr

@@ -77,6 +77,8 @@ def run_validate(args: ValidateArgs) -> None:
             die("no input: pass files, directories or globs, or '-' to read standard input")
         if args.engine not in ("local", "spark"):
             die(f"unknown engine '{args.engine}'; choose local or spark")
+        if args.spark_master is not None and args.engine != "spark":
+            die("--spark-master applies to --engine spark: add it, or leave --spark-master out")
         validator_plan = load_plan_arg(args.plan)
         interrupts.check()
         if args.engine == "spark":

@@ -61,6 +61,8 @@ def coverage_command(
         die(f"unknown format '{output_format}'; choose one of: {', '.join(FORMATS)}")
     if engine not in ("local", "spark"):
         die(f"unknown engine '{engine}'; choose one of: local, spark")
+    if spark_master is not None and engine != "spark":
+        die("--spark-master applies to --engine spark: add it, or leave --spark-master out")
     paths = list(arguments or [])
     if plan is None:
         if not paths:
