@@ -29,6 +29,7 @@ import hashlib
 import hmac
 import os
 import pickle
+import stat
 import sys
 import tempfile
 import time
@@ -58,6 +59,23 @@ def cache_folder() -> Path | None:
     return Path(base) / "cdpctl"
 
 
+MAX_ENTRY_BYTES = 1 << 30
+"""The largest entry read (a 5,000-event plan's entry is a few MB): a damaged folder never fills the memory."""
+
+
+def _read_regular(file: Path, limit: int) -> bytes:
+    """The bytes of ``file``, only when it is a regular file of at most ``limit`` bytes (else ``OSError``):
+    a FIFO or device put in the cache folder is never waited on, nor read without end."""
+    handle = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # opening a FIFO does not wait
+    with os.fdopen(handle, "rb") as opened:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            raise OSError(f"'{file}' is not a regular file")
+        data = opened.read(limit + 1)
+    if len(data) > limit:
+        raise OSError(f"'{file}' is larger than {limit} bytes")
+    return data
+
+
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -66,14 +84,14 @@ def _secret(folder: Path) -> bytes:
     """The folder's signing key (created on first use, readable by its owner only)."""
     key_file = folder / "key"
     try:
-        data = key_file.read_bytes()
+        data = _read_regular(key_file, 32)
     except FileNotFoundError:
         folder.mkdir(parents=True, exist_ok=True)
         data = os.urandom(32)
         try:
             handle = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:  # another process made it meanwhile
-            return key_file.read_bytes()
+            return _read_regular(key_file, 32)
         with os.fdopen(handle, "wb") as out:
             out.write(data)
     if len(data) != 32:
@@ -94,7 +112,7 @@ def _read_entry(file: Path, secret: bytes, read: Callable[[str], str]) -> Plan |
     itself is unpickled, so that a changed file costs no unpickling), then the plan
     (:mod:`cdpctl.plan_pickle`), without the text of its files when it equals what was just read."""
     try:
-        data = file.read_bytes()
+        data = _read_regular(file, MAX_ENTRY_BYTES)
     except OSError:
         return None
     head = len(MAGIC) + 32
@@ -155,7 +173,8 @@ def cached_load(
     returns the plan and the text of every file read) with the result kept for the next time.
 
     ``settings`` names everything besides the files that changes what a load gives; ``read`` reads a
-    file as the loader does (its size cap included)."""
+    file as the loader does, with every check the loader makes (its size cap, a regular file, an include
+    inside the plan's tree): an entry whose file fails one is not used, and the load afresh reports it."""
     folder = cache_folder()
     secret: bytes | None = None
     file: Path | None = None

@@ -140,3 +140,35 @@ def test_a_use_marks_the_entry_as_new_at_most_once_an_hour(cache: Path, plan: Pa
         os.utime(entry, (now - age, now - age))
         assert currency_enum(plan) == ["USD", "EUR"]
         assert (entry.stat().st_mtime > now - 60) is marked  # kept among the newest when older than the hour
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_cached_plan_is_used_only_when_the_loader_would_read_its_files_now(cache: Path, plan: Path, tmp_path: Path) -> None:
+    from cdpctl.errors import PlanLoadError
+
+    assert currency_enum(plan) == ["USD", "EUR"]  # cached
+    shared = plan.parent / "shared.yaml"
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.yaml"
+    outside.write_text(SHARED)  # the same bytes, out of the plan's folder tree
+    shared.unlink()
+    shared.symlink_to(outside)
+    with pytest.raises(PlanLoadError, match="leads \\(through a symbolic link\\) out of"):
+        load_plan(str(plan))  # cached, it gave a verdict where a fresh load refuses the include
+    shared.unlink()
+    os.mkfifo(shared)  # read, it would wait for ever (and no signal stopped the wait)
+    with pytest.raises(PlanLoadError, match="is a FIFO, not a regular file"):
+        load_plan(str(plan))
+    outside.unlink()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo") or not os.path.exists("/dev/zero"), reason="needs FIFOs and /dev/zero")
+def test_a_fifo_or_a_device_in_the_cache_folder_only_means_no_cache(cache: Path, plan: Path) -> None:
+    assert currency_enum(plan) == ["USD", "EUR"]
+    for file in [cache / "key", *entries(cache)]:
+        file.unlink()
+        os.mkfifo(file)
+    assert currency_enum(plan) == ["USD", "EUR"]  # it waited for ever on the FIFO
+    for file in [cache / "key", *entries(cache)]:
+        file.unlink()
+        file.symlink_to("/dev/zero")
+    assert currency_enum(plan) == ["USD", "EUR"]  # it read without end, then a MemoryError

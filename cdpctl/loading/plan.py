@@ -8,6 +8,7 @@ as one :class:`~cdpctl.errors.PlanLoadError`.
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from cdpctl import collector
@@ -16,7 +17,7 @@ from cdpctl.loading.definitions import Definitions
 from cdpctl.loading.files import read_text_file
 from cdpctl.loading.keys import COMMON_KEYS, DEFAULTS_KEYS, EVENT_KEYS, SEMVER, TRAITS_KEYS, Reader
 from cdpctl.model import Call, Common, Plan
-from cdpctl.plan_files import PlanFilePolicy, default_policy
+from cdpctl.plan_files import PlanFilePolicy, default_policy, include_problem
 from cdpctl.yamlsrc import YNode, to_python
 
 
@@ -189,8 +190,20 @@ def load_plan(
             loader = PlanLoader(read_file, check_patterns, file_policy)
             return loader.load(os.fspath(path)), loader.texts
 
+        root = os.fspath(path)
+        tree = os.path.dirname(os.path.realpath(root))
+
+        def read_checked(file: str) -> str:
+            """A file of a cached plan, read only when the loader would read it now."""
+            problem = include_problem(file, tree, file_policy) if file != root else None
+            if problem is None and not stat.S_ISREG(os.stat(file).st_mode):  # the plan itself: a FIFO waits
+                problem = "is not a regular file"
+            if problem is not None:
+                raise OSError(f"'{file}' {problem}")
+            return read_file(file)
+
         settings = f"check_patterns={check_patterns} policy={file_policy!r}"
-        return cached_load(os.fspath(path), settings, read_file, load)
+        return cached_load(root, settings, read_checked, load)
     return PlanLoader(read, check_patterns, policy).load(os.fspath(path))
 
 
