@@ -189,3 +189,33 @@ def test_the_split_guard_of_the_library_covers_an_empty_folder(tmp_path: Path, m
     monkeypatch.chdir(tmp_path)
     with pytest.raises(UsageError, match="one of the inputs"):
         check_targets(None, "", [Source("valid.ndjson")], [])
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["lint", "plan.yaml", "-o", "cdpctl.yaml"],
+        ["validate", "logs/day.ndjson", "--plan", "plan.yaml", "-o", "cdpctl.yaml"],
+        ["coverage", "plan.yaml", "logs/day.ndjson", "-o", "cdpctl.yaml"],
+        ["export", "segment", "plan.yaml", "-o", "cdpctl.yaml"],
+        ["scan", "src", "-o", "pyproject.toml"],
+        ["infer", "logs/day.ndjson", "-o", "pyproject.toml"],
+        ["lint", "plan.yaml", "-o", "../pyproject.toml"],
+    ],
+    ids=["lint", "validate", "coverage", "export", "scan", "infer", "lint-parent-folder"],
+)
+def test_no_output_overwrites_the_project_configuration(project: Path, args: list[str]) -> None:
+    (project / "cdpctl.yaml").write_text("plan: plan.yaml\n")
+    (project / "pyproject.toml").write_text("[tool.black]\nline-length = 100\n")
+    parent = project / "sub"
+    parent.mkdir()
+    (parent / "plan.yaml").write_text(PLAN)
+    (parent / "logs").mkdir()
+    (parent / "logs" / "day.ndjson").write_text(LINE)
+    (parent / "src").mkdir()
+    where = parent if args[-1].startswith("..") else project
+    before = {name: (project / name).read_bytes() for name in ("cdpctl.yaml", "pyproject.toml")}
+    done = cdpctl(*args, cwd=where)
+    assert done.returncode == 2, done.stderr
+    assert "is the project configuration: writing" in done.stderr and "Traceback" not in done.stderr
+    assert {name: (project / name).read_bytes() for name in before} == before

@@ -136,6 +136,7 @@ def refuse_overwriting_plan(output: str | None, plan: Plan) -> None:
 
     if any(same_file(str(file), output) for file in plan.files):
         die(f"'{output}' is a file of the plan; writing there would destroy it")
+    refuse_overwriting(output, [])  # nor the project configuration
 
 
 def refuse_overwriting(output: str | None, protected: Iterable[tuple[str, str]], what: str = "the report (-o)") -> None:

@@ -61,10 +61,29 @@ def check_targets(
     refuse_writing_over(written_paths(output, split), protected)
 
 
+CONFIGURATION_FILES = ("cdpctl.yaml", "pyproject.toml")
+
+
+def project_configuration() -> list[tuple[str, str]]:
+    """``(kind, path)`` of the project configuration files in the current folder and above it: every
+    command reads them (the nearest one that holds a cdpctl table), so no output is written over one."""
+    here = os.path.abspath(os.getcwd())
+    found = []
+    while True:
+        for name in CONFIGURATION_FILES:
+            candidate = os.path.join(here, name)
+            if os.path.isfile(candidate):
+                found.append(("the project configuration", candidate))
+        parent = os.path.dirname(here)
+        if parent == here:
+            return found
+        here = parent
+
+
 def refuse_writing_over(targets: list[tuple[str, str]], protected: Iterable[tuple[str, str]]) -> None:
-    """Raise :class:`UsageError` when a ``(what, path)`` target is one of the ``(kind, path)`` files read,
-    or two targets are one file."""
-    protected = list(protected)
+    """Raise :class:`UsageError` when a ``(what, path)`` target is one of the ``(kind, path)`` files read
+    (the project configuration always among them), or two targets are one file."""
+    protected = [*protected, *project_configuration()] if targets else []
     for what, target in targets:
         for kind, path in protected:
             if same_file(target, path):
