@@ -182,3 +182,45 @@ def test_base_outside_a_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     result = run("--base", "main", "plan.yaml")
     assert result.exit_code == 2
     assert "is not inside a git repository" in result.stderr
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "symlink"), reason="needs symbolic links")
+def test_base_reads_a_plan_that_is_a_symbolic_link_as_the_link_was_at_the_revision(repo: Path) -> None:
+    write(repo / "plans" / "v1.yaml", ROOT)
+    (repo / "plans" / "current.yaml").symlink_to("v1.yaml")
+    write(repo / "cdpctl.yaml", "plan: plans/current.yaml\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "the plan is a link")
+    git(repo, "checkout", "-q", "-b", "pr")
+    write(repo / "plans" / "v2.yaml", ROOT.replace(", google]", "]"))
+    (repo / "plans" / "current.yaml").unlink()
+    (repo / "plans" / "current.yaml").symlink_to("v2.yaml")
+    result = run("--base", "main", "-f", "json")
+    assert result.exit_code == 1, result.output  # it read the base at v2.yaml, found it absent, and said OK
+    assert [rule for rule, _, _ in rules(result)] == ["enum-value-removed"]
+    (repo / "plans" / "current.yaml").unlink()
+    (repo / "plans" / "current.yaml").symlink_to("/etc/hostname")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "a link out")
+    result = run("pr:plans/current.yaml", "plans/v1.yaml")
+    assert result.exit_code == 2 and "symbolic link out of the repository" in result.output
+
+
+def test_base_never_takes_a_plan_whose_content_git_cannot_give_for_absent(repo: Path, tmp_path: Path) -> None:
+    origin = repo
+    git(origin, "config", "uploadpack.allowFilter", "true")  # else the clone ignores --filter and is whole
+    clone = tmp_path / "partial"
+    git(tmp_path, "clone", "-q", "--filter=blob:none", "--no-checkout", f"file://{origin}", str(clone))
+    git(clone, "checkout", "-q", "main")
+    git(clone, "remote", "set-url", "origin", f"file://{tmp_path / 'gone'}")  # the missing blobs cannot be fetched
+    write(clone / "plans" / "shop.yaml", ROOT.replace(", google]", "]"))
+    import os
+
+    here = os.getcwd()
+    os.chdir(clone)
+    try:
+        result = run("--base", "HEAD~1")
+    finally:
+        os.chdir(here)
+    assert result.exit_code == 2, result.output  # it said "(absent)", listed every event as added, and exit 0
+    assert "exists at git revision 'HEAD~1' but its content cannot be read" in result.output

@@ -79,7 +79,10 @@ def repo_path(path: str, cwd: Path, root: Path) -> str:
     """``path`` relative to the repository root, with forward slashes (git's ``REV:PATH`` convention)."""
     relative_to_cwd = path.startswith(("./", "../", ".\\", "..\\")) or os.path.isabs(path) or path in (".", "..")
     if relative_to_cwd:
-        absolute = (cwd / path).resolve()
+        # the folders resolved, the file itself not: a plan that is a symbolic link is read as the link
+        # at the revision too (followed there, to what it named then), never as what it names today
+        joined = os.path.normpath(os.path.join(cwd, path))
+        absolute = Path(os.path.realpath(os.path.dirname(joined))) / os.path.basename(joined)
         try:
             path = os.path.relpath(absolute, root.resolve())
         except ValueError as exc:  # pragma: no cover - another drive on Windows
@@ -89,22 +92,63 @@ def repo_path(path: str, cwd: Path, root: Path) -> str:
     return posixpath.normpath(path.replace(os.sep, "/"))
 
 
+MAX_LINKS = 40
+"""Symbolic links followed in a row at a revision (as the kernel's limit: more is a loop)."""
+SYMLINK_MODE = b"120000"
+
+
+def _entry(rev: str, path: str, cwd: Path) -> tuple[bytes, bytes] | None:
+    """``(mode, type)`` of ``path`` in the tree of ``rev`` (read from the trees alone: a partial clone
+    without the file's content still answers), ``None`` when the revision has no such path."""
+    result = _git(["--literal-pathspecs", "ls-tree", "-z", rev, "--", path], cwd)
+    if result.returncode != 0 or not result.stdout:
+        return None
+    mode, kind = result.stdout.split(b"\t", 1)[0].split(b" ")[:2]
+    return mode, kind
+
+
+def _content(rev: str, path: str, cwd: Path) -> bytes:
+    """The bytes of the blob ``rev:path``; :class:`GitError` when git cannot give them (an object a partial
+    or damaged clone lacks): never mistaken for an absent file."""
+    result = _git(["cat-file", "blob", f"{rev}:{path}"], cwd)
+    if result.returncode != 0:
+        said = result.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(
+            f"'{path}' exists at git revision '{rev}' but its content cannot be read (a partial clone without "
+            f"it? fetch it, or clone with its blobs): {said[-1] if said else 'git cat-file failed'}"
+        )
+    return result.stdout
+
+
+def resolve_at(rev: str, path: str, cwd: Path) -> tuple[str, tuple[bytes, bytes] | None]:
+    """``path`` with the symbolic links stored at ``rev`` followed, and its ``(mode, type)`` there (``None``:
+    absent).  A link that leads out of the repository, or a loop, is a :class:`GitError`."""
+    for _ in range(MAX_LINKS):
+        entry = _entry(rev, path, cwd)
+        if entry is None or entry[0] != SYMLINK_MODE:
+            return path, entry
+        target = _content(rev, path, cwd).decode("utf-8", "surrogateescape")
+        followed = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
+        if posixpath.isabs(target) or followed == ".." or followed.startswith("../"):
+            raise GitError(f"'{path}' is a symbolic link out of the repository at git revision '{rev}' ({target})")
+        path = followed
+    raise GitError(f"'{path}' is in a loop of symbolic links at git revision '{rev}'")
+
+
 def exists_at(rev: str, path: str, cwd: Path) -> bool:
-    return _git(["cat-file", "-e", f"{rev}:{path}"], cwd).returncode == 0
+    return resolve_at(rev, path, cwd)[1] is not None
 
 
 def revision_reader(rev: str, cwd: Path) -> Reader:
     """A loader ``read`` function returning a file's text at ``rev`` (paths relative to the repository root)."""
 
     def read(path: str) -> str:
-        git_path = posixpath.normpath(path.replace(os.sep, "/"))
-        result = _git(["cat-file", "blob", f"{rev}:{git_path}"], cwd)
-        if result.returncode != 0:
-            kind = _git(["cat-file", "-t", f"{rev}:{git_path}"], cwd).stdout.strip()
-            if kind == b"tree":
-                raise IsADirectoryError(errno.EISDIR, f"a folder, not a file, at git revision '{rev}'", path)
+        git_path, entry = resolve_at(rev, posixpath.normpath(path.replace(os.sep, "/")), cwd)
+        if entry is None:
             raise FileNotFoundError(errno.ENOENT, f"no such file at git revision '{rev}'", path)
-        return decode_plan_bytes(result.stdout)
+        if entry[1] == b"tree":
+            raise IsADirectoryError(errno.EISDIR, f"a folder, not a file, at git revision '{rev}'", path)
+        return decode_plan_bytes(_content(rev, git_path, cwd))
 
     return read
 
