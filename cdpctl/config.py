@@ -26,6 +26,8 @@ from typing import Any
 from cdpctl.errors import ConfigError, UsageError
 
 CONFIG_FILE = "cdpctl.yaml"
+MAX_PLAN_BYTES_SETTING = 1 << 30
+"""The largest ``max_plan_bytes`` accepted (1 GiB): a plan file is read whole into memory up to the cap."""
 KNOWN_KEYS = ("plan", "plans", "lint", "validate", "diff", "generate", "serve", "scan", "include_roots", "max_plan_bytes")
 
 
@@ -130,22 +132,26 @@ def find_config(start: Path | None = None) -> ProjectConfig:
 def _build(table: dict[str, Any], root: Path, source: Path) -> ProjectConfig:
     where = _display(source)
     for key in table:
+        if not isinstance(key, str):  # YAML allows any key: `1: 2`
+            raise ConfigError(f"{where}: a configuration key must be a name, not {key!r}")
         if key not in KNOWN_KEYS:
             from cdpctl.loader import did_you_mean
 
             raise ConfigError(f"{where}: unknown configuration key '{key}'{did_you_mean(key, KNOWN_KEYS)}")
     plan = table.get("plan")
-    if plan is not None and not isinstance(plan, str):
+    if plan is not None and (not isinstance(plan, str) or "\x00" in plan):
         raise ConfigError(f"{where}: 'plan' must be a file path")
     plans = table.get("plans", [plan] if plan else [])
-    if not isinstance(plans, list) or not all(isinstance(p, str) for p in plans):
+    if not isinstance(plans, list) or not all(isinstance(p, str) and p and "\x00" not in p for p in plans):
         raise ConfigError(f"{where}: 'plans' must be a list of file paths")
     roots = table.get("include_roots", [])
     if not isinstance(roots, list) or not all(isinstance(p, str) and p and "\x00" not in p for p in roots):
         raise ConfigError(f"{where}: 'include_roots' must be a list of folder paths")
     cap = table.get("max_plan_bytes")
-    if cap is not None and (not isinstance(cap, int) or isinstance(cap, bool) or cap < 1):
-        raise ConfigError(f"{where}: 'max_plan_bytes' must be a whole number of bytes above 0")
+    if cap is not None and (not isinstance(cap, int) or isinstance(cap, bool) or not 1 <= cap <= MAX_PLAN_BYTES_SETTING):
+        raise ConfigError(
+            f"{where}: 'max_plan_bytes' must be a whole number of bytes from 1 to {MAX_PLAN_BYTES_SETTING:,} (1 GiB)"
+        )
     return ProjectConfig(
         root=root,
         source=source,

@@ -100,6 +100,12 @@ def test_no_config_and_no_plan_is_a_usage_error(project: Path) -> None:
         ("cdpctl.yaml", "plan: [unclosed\n", "invalid configuration"),
         ("pyproject.toml", "[tool.cdpctl\n", "invalid configuration"),
         ("pyproject.toml", "[tool]\ncdpctl = 3\n", "[tool.cdpctl] must be a table"),
+        # each was a traceback: OverflowError or MemoryError reading a plan, TypeError in did-you-mean, ValueError in git
+        ("cdpctl.yaml", "max_plan_bytes: 100000000000000000000000000\n", "'max_plan_bytes' must be a whole number of bytes from 1"),
+        ("pyproject.toml", "[tool.cdpctl]\nmax_plan_bytes = 9223372036854775807\n", "'max_plan_bytes' must be a whole number"),
+        ("cdpctl.yaml", "{1: 2}\n", "a configuration key must be a name, not 1"),
+        ("cdpctl.yaml", 'plans: ["plans/shop\\0.yaml"]\n', "'plans' must be a list of file paths"),
+        ("cdpctl.yaml", 'plan: "shop\\0.yaml"\n', "'plan' must be a file path"),
     ],
 )
 def test_invalid_configurations(project: Path, name: str, content: str, message: str) -> None:
