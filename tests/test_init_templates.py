@@ -173,3 +173,16 @@ def test_the_wheel_carries_the_spec_plans_and_init_reads_them_from_it(tmp_path: 
     assert done.returncode == 0, done.stderr
     plan = load_plan(project / "plans" / "tracking-plan.yaml")
     assert list(plan.events)[0] == "Application Installed" and list(plan.events)[-1] == "Unsubscribed"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX shell")
+def test_init_with_standard_input_closed_asks_nothing_and_writes_nothing(tmp_path: Path) -> None:
+    done = subprocess.run(  # `cdpctl init project <&-`: input() had no stdin and raised a RuntimeError traceback
+        ["sh", "-c", 'exec "$0" -m cdpctl init project <&-', sys.executable],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip() == (
+        "cdpctl: error: aborted (no answer to a question: standard input is closed; pass the options, or --yes)"
+    )
+    assert not (tmp_path / "project").exists()

@@ -11,6 +11,7 @@ import typer
 from cdpctl.commands._common import (
     PLAN_HELP,
     PLAN_OPTION_HELP,
+    die,
     handle_errors,
     load_plan_arg,
     one_plan,
@@ -199,6 +200,8 @@ def init_command(
                 pyproject=pyproject,
             )
         else:
+            if sys.stdin is None or sys.stdin.closed:  # `cdpctl init <&-`: input() would fail with a traceback
+                die("aborted (no answer to a question: standard input is closed; pass the options, or --yes)")
             options = InitOptions(
                 name=name or typer.prompt("Product name", default=defaults.name),
                 plan_file=plan_file or typer.prompt("Plan file", default=defaults.plan_file),
