@@ -257,3 +257,13 @@ def test_a_route_named_like_a_javascript_builtin_is_no_page(site: Path) -> None:
             assert f"No page '{route}' in this catalog." in page.inner_text("main"), route
             assert "undefined" not in page.inner_text("main")
             assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_logs_without_a_record_are_an_error_not_a_catalog_of_calls_never_seen(tmp_path: Path) -> None:
+    (tmp_path / "empty.ndjson").write_text("")
+    (tmp_path / "broken.ndjson").write_text("not json\n{\n")
+    for log, what in (("empty.ndjson", "no records"), ("broken.ndjson", "only 2 malformed records")):
+        out = tmp_path / f"site-{log}"
+        done = _cli("docs", str(PLAN), "--out", str(out), "--logs", str(tmp_path / log))
+        assert done.returncode == 2, done.stderr  # it was exit 0, every call shown as never seen
+        assert f"no events read: the logs hold {what}" in done.stderr and not out.exists()

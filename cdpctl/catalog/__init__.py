@@ -56,6 +56,11 @@ def build_catalog(plan: Plan, out: str, *, logs: list[str] | None = None, base: 
             from cdpctl.validation.inputs import InputError
 
             raise InputError(observations.unreadable[0])
+        if observations.records == observations.malformed:  # nothing observed: every call would read "never seen"
+            from cdpctl.validation.inputs import InputError
+
+            what = "no records" if not observations.records else f"only {observations.malformed:,} malformed records"
+            raise InputError(f"no events read: the logs hold {what}, so the catalog would show every call as never seen")
     changes = diff_changes(plan, base, plan.files[0]) if base else None
     collecting = gc.isenabled()
     gc.disable()  # building the data allocates many small objects and frees none: no garbage to find
