@@ -115,6 +115,21 @@ def _engine_message(error: Any) -> str:
     return f"the linear-time engine cannot run this pattern: {text}"
 
 
+def fullmatcher(source: str) -> Callable[[str], bool]:
+    """A configuration's regular expression (Python syntax, as in ``lint`` rule options) as a linear-time
+    full match on RE2: ``^(a+)+$`` against a long name never backtracks.  Raises ``ValueError`` (its
+    message says why) for what RE2 cannot run: lookaround, back-references."""
+    import re2
+
+    try:
+        compiled = re2.compile(source, _options())
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else exc
+        text = reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
+        raise ValueError(f"{text} (linear-time regular expressions have no lookaround or back-references)") from None
+    return lambda text: compiled.fullmatch(text) is not None
+
+
 @functools.lru_cache(maxsize=4096)
 def _known_script(name: str) -> bool:
     import re2

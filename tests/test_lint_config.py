@@ -81,6 +81,8 @@ def test_options_table_by_slug_or_code_and_directly_under_lint() -> None:
         ({"rules": {"event-name-casing": {"severity": "fatal"}}}, "unknown severity 'fatal'"),
         ({"rules": {"event-name-casing": {"pattern": "([a-z"}}}, "is not a valid regular expression"),
         ({"rules": {"dynamic-event-name": {"allow": [3]}}}, "must list strings"),
+        ({"rules": {"event-name-casing": {"pattern": "(?<=a)b"}}}, "no lookaround or back-references"),
+        ({"rules": {"dynamic-event-name": {"allow": ["(a)\\1"]}}}, "no lookaround or back-references"),
         ({"rules": {"event-name-casing": 3}}, "must be off, error, warning, info or a table of options"),
         ({"rules": {"event-name-casing": "off", "CP101": "error"}}, "configured twice"),
         ({"rules": {"event-name-casing": None}}, "has no value; write off, error, warning or info"),
@@ -143,3 +145,11 @@ def test_invalid_configuration_exits_2_before_linting(tmp_path: Path, monkeypatc
     (tmp_path / "cdpctl.yaml").write_text("plan: plan.yaml\nlint: [1, 2]\n")
     code, output = run_in(tmp_path, monkeypatch)
     assert code == 2 and "'lint' must be a table" in output
+
+
+def test_a_configured_pattern_runs_in_linear_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "cdpctl.yaml").write_text('lint:\n  rules:\n    event-name-casing: {pattern: "^(a+)+$"}\n')
+    name = "a" * 60 + "!"  # Python's re backtracks on this for longer than anyone waits (2 ** 60 steps)
+    (tmp_path / "plan.yaml").write_text(f"plan: P\nversion: 1.0.0\nevents:\n  {name}:\n    description: d\n")
+    code, output = run_in(tmp_path, monkeypatch, "plan.yaml")
+    assert code == 0 and "does not match the configured pattern '^(a+)+$'" in output

@@ -86,9 +86,12 @@ def _choice(value: str, choices: tuple[str, ...], what: str) -> str:
 
 
 def _check_regex(value: str, what: str) -> None:
+    from cdpctl.patterns import fullmatcher
+
     try:
         re.compile(value)
-    except re.error as exc:
+        fullmatcher(value)  # run on RE2 (linear time): a configuration is no more trusted than a plan
+    except (re.error, ValueError) as exc:
         raise ConfigError(f"{what}: '{value}' is not a valid regular expression: {exc}") from exc
 
 

@@ -11,6 +11,7 @@ from cdpctl.lint.base import Hit, Option, Rule
 from cdpctl.lint.source import SourceIndex
 from cdpctl.lint.walk import call_kind, named_calls
 from cdpctl.model import Plan
+from cdpctl.patterns import fullmatcher
 
 _UUID = r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}"
 
@@ -65,10 +66,10 @@ def find_dynamic_part(name: str, allow_numbers: bool) -> tuple[str, int, str] | 
 
 
 def check(plan: Plan, options: Mapping[str, Any], source: SourceIndex) -> Iterator[Hit]:
-    allowed = [re.compile(item) for item in options["allow"]]
+    allowed = [fullmatcher(item) for item in options["allow"]]
     for call in named_calls(plan):
         assert call.name is not None
-        if any(pattern.fullmatch(call.name) for pattern in allowed):
+        if any(matches(call.name) for matches in allowed):
             continue
         found = find_dynamic_part(call.name, options["allow_numbers"])
         if found is None:

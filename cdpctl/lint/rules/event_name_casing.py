@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -11,21 +10,22 @@ from cdpctl.lint.base import Hit, Option, Rule
 from cdpctl.lint.source import SourceIndex
 from cdpctl.lint.walk import call_kind
 from cdpctl.model import Plan
+from cdpctl.patterns import fullmatcher
 
 CALL_TYPES = ("track", "page", "screen")
 
 
 def check(plan: Plan, options: Mapping[str, Any], source: SourceIndex) -> Iterator[Hit]:
     style = naming.canonical_style(options["style"]) or "Object Action"
-    custom = re.compile(options["pattern"]) if options["pattern"] else None
+    custom = fullmatcher(options["pattern"]) if options["pattern"] else None
     types = set(options["calls"])
     for call in plan.calls():
         if call.type not in types or call.name is None:
             continue
         name = call.name
         if custom is not None:
-            if not custom.fullmatch(name):
-                yield Hit(call.pos, f"{call_kind(call)} name '{name}' does not match the configured pattern '{custom.pattern}'")
+            if not custom(name):
+                yield Hit(call.pos, f"{call_kind(call)} name '{name}' does not match the configured pattern '{options['pattern']}'")
             continue
         if not naming.matches(name, style):
             fixed = naming.convert(name, style)
