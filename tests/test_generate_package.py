@@ -211,3 +211,34 @@ def test_packages_pass_pyright_strict(tmp_path: Path) -> None:
     write_packages(tmp_path)
     problems, _ = run_pyright(tmp_path)
     assert problems == [], "\n".join(problems[:40])
+
+
+def _generate(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    plan = str(REPO / "plans" / "acme-shop.yaml")
+    command = [sys.executable, "-m", "cdpctl", "generate", "python", "--plan", plan, *args]
+    return subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+
+
+def test_a_link_in_the_output_folder_is_replaced_never_written_through(tmp_path: Path) -> None:
+    assert _generate(tmp_path, "--out", "pkg").returncode == 0
+    precious = tmp_path / "precious.txt"
+    precious.write_text("not yours\n")
+    runtime = tmp_path / "pkg" / "_runtime.py"
+    runtime.unlink()
+    runtime.symlink_to(precious)
+    checked = _generate(tmp_path, "--out", "pkg", "--check")
+    assert checked.returncode == 1 and "pkg/_runtime.py: stale" in checked.stderr.replace("\\", "/")
+    assert _generate(tmp_path, "--out", "pkg").returncode == 0
+    assert precious.read_text() == "not yours\n"  # it was overwritten with the runtime, out of the folder
+    assert not runtime.is_symlink() and "def " in runtime.read_text()
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo") or not Path("/dev/zero").exists(), reason="needs FIFOs")
+def test_check_never_reads_a_fifo_or_a_device_where_the_module_goes(tmp_path: Path) -> None:
+    import os
+
+    os.mkfifo(tmp_path / "fifo.py")  # it waited for ever
+    (tmp_path / "zero.py").symlink_to("/dev/zero")  # it read until a MemoryError traceback
+    for name in ("fifo.py", "zero.py"):
+        done = _generate(tmp_path, "--out", name, "--check")
+        assert done.returncode == 1 and f"{name}: stale" in done.stderr and "Traceback" not in done.stderr

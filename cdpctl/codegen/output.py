@@ -10,6 +10,7 @@ group files a smaller plan no longer has are removed (``--check`` reports them).
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,11 +53,20 @@ def _obsolete(folder: Path, names: set[str]) -> list[Path]:
 
 
 def _current(file: GeneratedFile) -> str | None:
+    """What ``file`` holds now (``None``: nothing generated there yet).  A symbolic link or anything but a
+    regular file is never generated code: it is stale (written over, the link replaced, never followed);
+    a file far larger than any generated one is stale too, never read whole."""
+    try:
+        info = os.lstat(file.path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise UsageError(f"cannot read '{file.path}': {exc.strerror or exc}") from exc
+    if not stat.S_ISREG(info.st_mode) or info.st_size > 4 * len(file.text.encode("utf-8")) + 4096:
+        return f"\0not generated code: {info.st_mode:o}"  # differs from any text cdpctl writes
     try:
         with open(file.path, encoding="utf-8", newline="") as handle:
             return handle.read()
-    except FileNotFoundError:
-        return None
     except OSError as exc:
         raise UsageError(f"cannot read '{file.path}': {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:
@@ -77,6 +87,10 @@ def write_files(files: list[GeneratedFile]) -> list[GeneratedFile]:
                 file.path.unlink(missing_ok=True)
                 continue
             file.path.parent.mkdir(parents=True, exist_ok=True)
+            if file.path.is_symlink() or (file.path.exists() and not file.path.is_file()):
+                if file.path.is_dir() and not file.path.is_symlink():
+                    raise UsageError(f"cannot write '{file.path}': a folder stands there")
+                file.path.unlink()  # the link (or FIFO) itself: what it points at is never written
             with open(file.path, "w", encoding="utf-8", newline="") as handle:
                 handle.write(file.text)
         except OSError as exc:
