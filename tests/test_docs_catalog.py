@@ -267,3 +267,12 @@ def test_logs_without_a_record_are_an_error_not_a_catalog_of_calls_never_seen(tm
         done = _cli("docs", str(PLAN), "--out", str(out), "--logs", str(tmp_path / log))
         assert done.returncode == 2, done.stderr  # it was exit 0, every call shown as never seen
         assert f"no events read: the logs hold {what}" in done.stderr and not out.exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_where_a_site_file_goes_is_replaced_never_waited_on(tmp_path: Path) -> None:
+    (tmp_path / "site").mkdir()
+    os.mkfifo(tmp_path / "site" / "style.css")  # writing it waited for a reader for ever
+    done = _cli("docs", str(PLAN), "--out", str(tmp_path / "site"))
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "site" / "style.css").is_file()

@@ -109,8 +109,8 @@ def write_site(data: dict[str, Any], out: str | os.PathLike[str], protected: lis
         folder.mkdir(parents=True, exist_ok=True)
         for name in FILES:
             target = folder / name
-            if target.is_symlink():
-                target.unlink()
+            if target.is_symlink() or (target.exists() and not target.is_file() and not target.is_dir()):
+                target.unlink()  # a link, FIFO or socket: replaced (writing a FIFO waits for a reader for ever)
             target.write_text(files[name], encoding="utf-8", newline="\n")
             written.append(target)
     except OSError as exc:
