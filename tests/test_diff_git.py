@@ -224,3 +224,13 @@ def test_base_never_takes_a_plan_whose_content_git_cannot_give_for_absent(repo: 
         os.chdir(here)
     assert result.exit_code == 2, result.output  # it said "(absent)", listed every event as added, and exit 0
     assert "exists at git revision 'HEAD~1' but its content cannot be read" in result.output
+
+
+def test_a_plan_at_a_revision_is_size_capped_as_in_the_working_tree(repo: Path) -> None:
+    write(repo / "cdpctl.yaml", "plan: plans/shop.yaml\nmax_plan_bytes: 4096\n")
+    git(repo, "checkout", "-q", "-b", "big")
+    write(repo / "plans" / "shop.yaml", ROOT + "".join(f"# padding line {n}\n" for n in range(400)))
+    git(repo, "commit", "-q", "-am", "a plan over the cap")
+    result = run("big:plans/shop.yaml", "main:plans/shop.yaml")
+    assert result.exit_code == 2, result.output  # it was read whole, whatever its size
+    assert "larger than 4096 bytes at git revision 'big'" in result.output

@@ -18,6 +18,7 @@ from pathlib import Path
 from cdpctl.errors import CdpctlError, PlanIssue, PlanLoadError, Pos
 from cdpctl.loader import Reader, decode_plan_bytes, load_plan
 from cdpctl.model import Plan
+from cdpctl.plan_files import PlanFileTooLarge, default_policy
 
 GIT_TIMEOUT = 60.0
 
@@ -140,7 +141,9 @@ def exists_at(rev: str, path: str, cwd: Path) -> bool:
 
 
 def revision_reader(rev: str, cwd: Path) -> Reader:
-    """A loader ``read`` function returning a file's text at ``rev`` (paths relative to the repository root)."""
+    """A loader ``read`` function returning a file's text at ``rev`` (paths relative to the repository root),
+    each file capped as the working tree's are (``max_plan_bytes``)."""
+    cap = default_policy().max_bytes
 
     def read(path: str) -> str:
         git_path, entry = resolve_at(rev, posixpath.normpath(path.replace(os.sep, "/")), cwd)
@@ -148,6 +151,9 @@ def revision_reader(rev: str, cwd: Path) -> Reader:
             raise FileNotFoundError(errno.ENOENT, f"no such file at git revision '{rev}'", path)
         if entry[1] == b"tree":
             raise IsADirectoryError(errno.EISDIR, f"a folder, not a file, at git revision '{rev}'", path)
+        size = _git(["cat-file", "-s", f"{rev}:{git_path}"], cwd).stdout.strip()
+        if size.isdigit() and int(size) > cap:  # as from the working tree: never read whole into memory
+            raise PlanFileTooLarge(0, f"the file is larger than {cap} bytes at git revision '{rev}' (max_plan_bytes in cdpctl.yaml)")
         return decode_plan_bytes(_content(rev, git_path, cwd))
 
     return read
