@@ -171,3 +171,18 @@ events:
     lines = {line for _code, line, _column in found(report)}
     assert {8, 13, 17} <= lines and 18 not in lines
     assert len(report.suppressed) == 2 and [d.pos.line for d in parse_directives({"plan.yaml": text})] == [18]
+
+
+def test_a_directive_naming_no_rule_is_reported_never_ignored() -> None:
+    text = (
+        "plan: P\nversion: 1.0.0\nevents:\n"
+        "  Signed Up:  # cdpctl: disable=\n    description: d\n"
+        "  Logged In:  # cdpctl: disable=,,,\n    description: d\n"
+        "  Logged Out:\n    description: 'text # cdpctl: disable='\n"  # inside a value: not a comment
+    )
+    report = lint(text)
+    nameless = [f for f in report.findings if f.code == "CP002"]
+    assert [(f.pos.line, f.message) for f in nameless] == [
+        (4, "suppression comment names no rule: write 'disable=RULE' (a slug, a code or 'all')"),
+        (6, "suppression comment names no rule: write 'disable=RULE' (a slug, a code or 'all')"),
+    ]

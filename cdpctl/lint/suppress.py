@@ -19,6 +19,9 @@ from cdpctl.lint.registry import find_rule, rule_names
 from cdpctl.loader import did_you_mean
 
 DIRECTIVE = re.compile(r"#\s*cdpctl:\s*disable\s*=\s*([A-Za-z0-9_-]+(?:\s*,\s*[A-Za-z0-9_-]+)*)")
+NAMELESS = re.compile(r"#\s*cdpctl:\s*disable\b[\s=,]*(?:$|#)")
+"""A directive that names no rule (``# cdpctl: disable=``, ``disable=,,``): it suppresses nothing, so it is
+reported as an unknown rule (CP002), never silently ignored."""
 ALL = "all"
 
 
@@ -91,10 +94,16 @@ def parse_directives(sources: Mapping[str, str]) -> list[Directive]:
             if start < 0:
                 continue
             match = DIRECTIVE.search(line, start)
-            if match is None:
+            nameless = NAMELESS.search(line, start) if match is None else None
+            if match is None and nameless is None:
                 continue
             if scalars is None:
                 scalars = multiline_scalars(text)
+            if nameless is not None:
+                if not any(begin <= (index, start) < end for begin, end in scalars):
+                    directives.append(Directive("", Pos(file, index + 1, nameless.start() + 1), (file, index + 1), None))
+                continue
+            assert match is not None
             if any(begin <= (index, start) < end for begin, end in scalars):  # text of a value, not a comment
                 continue
             target = index + 1
@@ -191,7 +200,9 @@ def directive_findings(directives: Iterable[Directive], report_unused: bool) -> 
                     UNKNOWN_DISABLE.slug,
                     UNKNOWN_DISABLE.code,
                     UNKNOWN_DISABLE.severity,
-                    f"suppression comment names unknown rule '{directive.name}'{hint}",
+                    f"suppression comment names unknown rule '{directive.name}'{hint}"
+                    if directive.name
+                    else "suppression comment names no rule: write 'disable=RULE' (a slug, a code or 'all')",
                     directive.pos,
                 )
             )
