@@ -195,7 +195,7 @@ def test_settings_merge_cli_over_config_over_defaults() -> None:
     assert options.controls == Controls(block_unplanned=True)
     both = resolve({"block": ["unplanned", "invalid"], "forward": "https://x"}, {}).options.controls
     assert both.block_unplanned and both.block_invalid
-    for bad_section in ({"port": "80"}, {"nope": 1}, {"keep": True}):
+    for bad_section in ({"port": "80"}, {"nope": 1}, {"keep": True}, {"capture": ""}, {"output": ""}):
         with pytest.raises(ConfigError):
             resolve({}, bad_section)
     for bad_cli in (

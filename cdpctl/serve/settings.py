@@ -84,6 +84,8 @@ def _checked(section: Mapping[str, Any]) -> dict[str, Any]:
             raise ConfigError(f"serve.{key} must not be true/false")
         if not isinstance(value, expected):
             raise ConfigError(f"serve.{key} has the wrong type ({type(value).__name__})")
+        if key in ("capture", "output") and not value:  # as --capture '' and -o '': no file is named
+            raise ConfigError(f"serve.{key} is empty: an empty path names no file (leave the setting out)")
         out[key] = value
     return out
 
