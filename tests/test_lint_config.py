@@ -89,6 +89,7 @@ def test_options_table_by_slug_or_code_and_directly_under_lint() -> None:
         ({"rules": {"event-name-casing": {"severity": None}}}, "has no value"),
         ({"rules": ["event-name-casing"]}, "'rules' must be a table"),
         ({"fail_on": "warnings"}, "'fail_on' must be one of error, warning, info, never"),
+        ({"fail_on": None}, "'fail_on' has no value; write one of error, warning, info, never"),
     ],
 )
 def test_configuration_errors_are_clear(section: dict[str, Any], message: str) -> None:

@@ -160,6 +160,8 @@ def build_config(section: Mapping[str, Any], where: str = "lint configuration") 
         hint = did_you_mean(extends, PRESETS) if isinstance(extends, str) else ""
         raise ConfigError(f"{where}: 'extends' must be one of {', '.join(PRESETS)}, not {extends!r}{hint}")
     fail_on = section.get("fail_on")
+    if "fail_on" in section and fail_on is None:  # `fail_on:` alone: a value forgotten, not the default
+        raise ConfigError(f"{where}: 'fail_on' has no value; write one of {', '.join(FAIL_ON)}")
     if fail_on is not None and (not isinstance(fail_on, str) or fail_on not in FAIL_ON):
         hint = did_you_mean(fail_on, FAIL_ON) if isinstance(fail_on, str) else ""
         raise ConfigError(f"{where}: 'fail_on' must be one of {', '.join(FAIL_ON)}, not {fail_on!r}{hint}")
