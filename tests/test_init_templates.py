@@ -186,3 +186,11 @@ def test_init_with_standard_input_closed_asks_nothing_and_writes_nothing(tmp_pat
         "cdpctl: error: aborted (no answer to a question: standard input is closed; pass the options, or --yes)"
     )
     assert not (tmp_path / "project").exists()
+
+
+@pytest.mark.parametrize("plan_file", ["cdpctl.yaml", ".gitignore", "pyproject.toml", ".github/workflows/tracking-plan.yml"])
+def test_the_plan_file_cannot_be_a_file_init_writes_itself(tmp_path: Path, plan_file: str) -> None:
+    result = CliRunner().invoke(app, ["init", str(tmp_path / "p"), "--yes", "--plan-file", plan_file])
+    assert result.exit_code == 2, result.output  # it was exit 0, one file written over the other
+    assert f"the plan file cannot be '{plan_file}': init writes its own file there" in result.output
+    assert not (tmp_path / "p").exists()

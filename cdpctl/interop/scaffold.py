@@ -8,6 +8,7 @@ unless ``--force``.
 
 from __future__ import annotations
 
+import os
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
@@ -209,6 +210,12 @@ def scaffold_files(options: InitOptions) -> dict[str, str]:
     plan_file = options.plan_file.strip()
     if not plan_file or Path(plan_file).is_absolute() or ".." in Path(plan_file).parts:
         raise UsageError(f"the plan file must be a relative path inside the project, not {options.plan_file!r}")
+    own = (CONFIG_NAME, PYPROJECT, ".pre-commit-config.yaml", ".github/workflows/tracking-plan.yml", GITIGNORE)
+    if os.path.normpath(plan_file).replace(os.sep, "/").casefold() in {name.casefold() for name in own}:
+        raise UsageError(  # one of them would replace the plan (or the plan them): init wrote one, said OK
+            f"the plan file cannot be '{plan_file}': init writes its own file there; choose another name, "
+            "such as plans/tracking-plan.yaml"
+        )
     if options.ci not in CI_CHOICES:
         raise UsageError(f"unknown CI '{options.ci}'; choose one of: {', '.join(CI_CHOICES)}")
     name = options.name.strip() or "My Product"
