@@ -215,6 +215,38 @@ def _additional_properties(validator: Any, ap: Any, instance: Any, schema: Any) 
 _EXTENDED: set[type[Any]] = set()
 
 
+def _json_key(value: Any) -> Any:
+    """A hashable form of a JSON value that two values share exactly when JSON Schema calls them equal:
+    ``true`` is not ``1`` (Python says it is), ``1`` is ``1.0``, objects ignore their key order."""
+    if value is True or value is False:
+        return ("bool", value)
+    if isinstance(value, float) and value.is_integer():
+        return ("number", int(value))
+    if isinstance(value, (int, float)):
+        return ("number", value)
+    if isinstance(value, list):
+        return ("array", tuple(_json_key(item) for item in value))
+    if isinstance(value, dict):
+        return ("object", frozenset((key, _json_key(item)) for key, item in value.items()))
+    return (type(value).__name__, value)
+
+
+def _unique_items(validator: Any, unique: Any, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    """``uniqueItems`` by JSON equality in linear time: jsonschema's own sorts the items with Python's
+    comparison, where ``true == 1``, and then compares neighbours only, so ``[[true], [1], [true]]``
+    passed as unique."""
+    from jsonschema.exceptions import ValidationError
+
+    if unique and validator.is_type(instance, "array"):
+        seen: set[Any] = set()
+        for item in instance:
+            key = _json_key(item)
+            if key in seen:
+                yield ValidationError(f"{instance!r} has non-unique elements")
+                return
+            seen.add(key)
+
+
 @functools.cache
 def with_patterns(base: type[Any]) -> type[Any]:
     """``base`` (a jsonschema validator class) with patterns matched by this module's engine.
@@ -229,6 +261,7 @@ def with_patterns(base: type[Any]) -> type[Any]:
         "pattern": _pattern,
         "patternProperties": _pattern_properties,
         "additionalProperties": _additional_properties,
+        "uniqueItems": _unique_items,
     }
     if base in _EXTENDED:
         return base

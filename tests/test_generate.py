@@ -526,3 +526,19 @@ def test_a_datetime_for_a_date_is_sent_as_its_date_and_non_finite_numbers_are_fl
     assert sent[-1]["properties"] == {"day": "2024-05-01"} and seen == []
     tracker.visit_booked(user_id="u", day="2024-05-02", score=float("nan"))
     assert [(v.code, v.path, v.message) for v in seen] == [("malformed_json", "properties.score", "NaN is not a JSON number")]
+
+
+def test_the_generated_client_checks_unique_items_by_json_equality(tmp_path: Path) -> None:
+    text = (
+        "plan: Uniq\nversion: 1.0.0\nevents:\n  Tags Set:\n    properties:\n"
+        "      tags: {type: array, items: any, unique_items: true}\n"
+    )
+    module = load_module(generate_to(text, "uniq.yaml", tmp_path / "uniq_client.py"), "uniq_client")
+    tracker = module.Tracker(FakeClient(), validate=True)
+
+    def codes(tags: list[Any]) -> list[str]:
+        message = {"type": "track", "event": "Tags Set", "userId": "u", "properties": {"tags": tags}}
+        return [violation.code for violation in tracker.check(message)]
+
+    assert codes([[True], [1], [True]]) == ["constraint_failed"]  # jsonschema's own check let it pass
+    assert codes([True, 1]) == [] and codes([[0], [False]]) == []

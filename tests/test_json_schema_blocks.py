@@ -266,3 +266,38 @@ def test_a_block_that_refers_to_itself_through_a_value_loads_and_checks_a_tree()
         validator = Validator(plan, fast=fast)
         assert validator.check(good) == []
         assert [v.code for v in validator.check(bad)] == ["type_mismatch"]
+
+
+UNIQUE_PLAN = """\
+plan: Uniq
+version: 1.0.0
+events:
+  Tags Set:
+    properties:
+      tags: {type: array, items: any, unique_items: true}
+      raw: {json_schema: {type: array, uniqueItems: true}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("items", "unique"),
+    [
+        ([[True], [1], [True]], False),  # jsonschema sorts with Python's True == 1: the two [true] never met
+        ([[{"a": False}], [{"a": 0}], [{"a": False}]], False),
+        ([[0], [False], [0]], False),
+        ([["a", True], ["a", 1], ["a", True]], False),
+        ([[1], [1.0]], False),  # JSON: 1 and 1.0 are one number
+        ([{"a": 1, "b": 2}, {"b": 2, "a": 1}], False),  # key order does not count
+        ([True, 1], True),  # JSON: true is not 1
+        ([[0], [False]], True),
+        ([None, False, 0, "", [], {}], True),
+    ],
+)
+def test_unique_items_follows_json_equality_on_every_route(items: list[Any], unique: bool) -> None:
+    plan = load_plan_text(UNIQUE_PLAN)
+    for field in ("tags", "raw"):
+        message = {"type": "track", "event": "Tags Set", "userId": "u", "properties": {field: items}}
+        raw = json.dumps(message).encode()
+        for fast in (True, False):
+            codes = [v.code for v in Validator(plan, fast=fast).check_bytes(raw)]
+            assert codes == ([] if unique else ["constraint_failed"]), (field, fast, items)

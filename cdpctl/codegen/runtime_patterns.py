@@ -122,6 +122,29 @@ def _pattern_keywords(translated: Mapping[str, str]) -> dict[str, Any]:
     return {"pattern": pattern, "patternProperties": pattern_properties, "additionalProperties": additional_properties}
 
 
+def _json_key(value: Any) -> Any:
+    """A hashable form of a JSON value, shared by two values exactly when JSON Schema calls them equal
+    (``true`` is not ``1``; ``1`` is ``1.0``; key order does not count): ``cdpctl validate``'s rule."""
+    if value is True or value is False:
+        return ("bool", value)
+    if isinstance(value, (int, float)):
+        return ("number", int(value) if isinstance(value, float) and value.is_integer() else value)
+    if isinstance(value, list):
+        return ("array", tuple(_json_key(item) for item in cast("list[object]", value)))
+    if isinstance(value, dict):
+        return ("object", frozenset((key, _json_key(item)) for key, item in cast("dict[str, object]", value).items()))
+    return (value.__class__.__name__, value)
+
+
+def _unique_items(validator: Any, unique: Any, instance: Any, _schema: Any) -> Any:
+    """``uniqueItems`` by JSON equality (jsonschema's own sorts with Python's ``True == 1`` and let
+    ``[[true], [1], [true]]`` pass)."""
+    if unique and validator.is_type(instance, "array"):
+        keys = [_json_key(item) for item in instance]
+        if len(set(keys)) != len(keys):
+            yield importlib.import_module("jsonschema").ValidationError(f"{instance!r} has non-unique elements")
+
+
 def _with_keywords(base: Any, keywords: Mapping[str, Any]) -> Any:
     """``base`` (a jsonschema validator class) with ``keywords``, kept by every subschema that names another
     dialect in ``$schema`` (a raw ``json_schema:`` block): jsonschema checks it with that dialect's class."""
