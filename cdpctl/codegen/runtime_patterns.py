@@ -127,7 +127,7 @@ def _json_key(value: Any) -> Any:
     (``true`` is not ``1``; ``1`` is ``1.0``; key order does not count): ``cdpctl validate``'s rule."""
     if value is True or value is False:
         return ("bool", value)
-    if isinstance(value, (int, float)):
+    if isinstance(value, int | float):
         return ("number", int(value) if isinstance(value, float) and value.is_integer() else value)
     if isinstance(value, list):
         return ("array", tuple(_json_key(item) for item in cast("list[object]", value)))
