@@ -130,6 +130,9 @@ def format_help(command: Any, ctx: Any, formatter: Any) -> None:
                 formatter.write_dl(listed)
 
 
+_click: Any = getattr(typer.core, "_click", None) or __import__("click")
+"""The click that typer uses: its own copy in recent typer releases, the click package before."""
+
 PATH_OPTIONS = frozenset({"output", "out", "split", "capture"})
 """The options that name a file or folder the command writes (an empty value is refused)."""
 
@@ -149,8 +152,7 @@ def parse_args_naming_the_command(parse: Any, ctx: Any, args: list[str]) -> Any:
         raise
     for param in params:  # '' names no file: a folder option would write into the current folder
         if param.name in PATH_OPTIONS and param.param_type_name == "option" and ctx.params.get(param.name) == "":
-            click: Any = getattr(typer.core, "_click", None) or __import__("click")  # typer's own copy, if any
-            raise click.exceptions.BadParameter("an empty path names no file or folder", ctx=ctx, param=param)
+            raise _click.exceptions.BadParameter("an empty path names no file or folder", ctx=ctx, param=param)
     return rest
 
 

@@ -142,6 +142,7 @@ def _refuse_writing_over_a_log(out: str | None, logs: list[str]) -> None:
     """Exit 2 when ``out`` is one of the logs read, given by name, in a folder or through a glob."""
     from cdpctl.commands._common import refuse_overwriting
     from cdpctl.validation.inputs import InputError, expand_paths
+    from cdpctl.validation.targets import inputs_read
 
     if out is None or out == "-":
         return
@@ -149,7 +150,5 @@ def _refuse_writing_over_a_log(out: str | None, logs: list[str]) -> None:
         sources = expand_paths(logs)
     except InputError:  # the run itself names the log it cannot read
         sources = []
-    read = [("one of the logs", log) for log in [*logs, *(source.path for source in sources)] if log != "-"]
-    if any(source.is_stdin for source in sources):
-        read.append(("standard input, read by this run", "-"))
-    refuse_overwriting(out, read, "the plan (-o)")
+    named = [("one of the logs", log) for log in logs if log != "-"]
+    refuse_overwriting(out, [*named, *inputs_read(sources, "one of the logs")], "the plan (-o)")

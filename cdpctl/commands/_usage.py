@@ -16,11 +16,8 @@ from typing import Any
 import typer.core
 
 from cdpctl.commands._common import die
-from cdpctl.commands._help import HelpCommand, HelpGroup
+from cdpctl.commands._help import HelpCommand, HelpGroup, _click
 from cdpctl.errors import did_you_mean
-
-_click: Any = getattr(typer.core, "_click", None) or __import__("click")
-"""The click that typer uses: its own copy in recent typer releases, the click package before."""
 
 _ABORT: type[BaseException] = getattr(typer.core, "Abort", None) or _click.exceptions.Abort
 """What the parser raises on Ctrl+C or end of input at a prompt (typer's own class in recent releases)."""

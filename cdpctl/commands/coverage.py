@@ -114,6 +114,7 @@ def coverage_command(
 def _read_files(plan: Plan, paths: list[str], engine: str) -> list[tuple[str, str]]:
     """``(kind, path)`` of every file the run reads: the plan's and the logs' (never written over)."""
     from cdpctl.validation.inputs import InputError, expand_paths
+    from cdpctl.validation.targets import inputs_read
 
     files = [("a file of the plan", str(file)) for file in plan.files]
     if engine == "local":
@@ -121,8 +122,7 @@ def _read_files(plan: Plan, paths: list[str], engine: str) -> list[tuple[str, st
             sources = expand_paths(paths)
         except InputError:  # the run itself names the input it cannot read
             sources = []
-        files += [("one of the logs", source.path) for source in sources if not source.is_stdin]
-        files += [("standard input, read by this run", "-")] if any(source.is_stdin for source in sources) else []
+        files += inputs_read(sources, "one of the logs")
     return files
 
 

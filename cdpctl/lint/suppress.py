@@ -99,12 +99,11 @@ def parse_directives(sources: Mapping[str, str]) -> list[Directive]:
                 continue
             if scalars is None:
                 scalars = multiline_scalars(text)
-            if nameless is not None:
-                if not any(begin <= (index, start) < end for begin, end in scalars):
-                    directives.append(Directive("", Pos(file, index + 1, nameless.start() + 1), (file, index + 1), None))
-                continue
-            assert match is not None
             if any(begin <= (index, start) < end for begin, end in scalars):  # text of a value, not a comment
+                continue
+            if match is None:  # names no rule: reported (CP002), it suppresses nothing
+                assert nameless is not None
+                directives.append(Directive("", Pos(file, index + 1, nameless.start() + 1), (file, index + 1), None))
                 continue
             target = index + 1
             if not line[:start].strip():

@@ -73,11 +73,12 @@ def serve_main(plan: Plan, options: ServeOptions, fmt: str, live: bool, output: 
         if stats.last_error and (stats.failed or stats.dropped):
             line += f"; last error: {stats.last_error}"
         err.write(line + "\n")
-        if stats.failed or stats.dropped:
-            lost = stats.failed + stats.dropped
-            problem = f"{lost:,} message{'s' if lost != 1 else ''} to {forwarder.endpoint} (--{label})"
+        lost = stats.failed + stats.dropped
+        if lost:
+            messages = f"{lost:,} message{'s' if lost != 1 else ''}"
+            problem = f"{messages} to {forwarder.endpoint} (--{label})"
             not_forwarded.append(problem + (f", last error: {stats.last_error}" if stats.last_error else ""))
-            err.write(f"cdpctl serve: error: {lost:,} message{'s' if lost != 1 else ''} not forwarded to {forwarder.endpoint}: exit 1\n")
+            err.write(f"cdpctl serve: error: {messages} not forwarded to {forwarder.endpoint}: exit 1\n")
     report = collector.report
     nothing = interrupted is None and report.events == 0 and not report.refused
     empty = nothing and options.require_events

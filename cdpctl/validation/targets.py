@@ -55,10 +55,17 @@ def check_targets(
 ) -> None:
     """Raise :class:`UsageError` when a file about to be written is the plan, an input, or another output."""
     protected = [("a file of the plan", str(file)) for file in plan_files]
-    protected += [("one of the inputs", source.path) for source in sources if not source.is_stdin]
+    refuse_writing_over(written_paths(output, split), [*protected, *inputs_read(sources)])
+
+
+def inputs_read(sources: Iterable[Source], kind: str = "one of the inputs") -> list[tuple[str, str]]:
+    """``(kind, path)`` of each source a run reads, and of standard input when one of them is ``-`` (the
+    file it is redirected from, if any: :func:`same_file`)."""
+    sources = list(sources)
+    found = [(kind, source.path) for source in sources if not source.is_stdin]
     if any(source.is_stdin for source in sources):
-        protected.append(("standard input, read by this run", STDIN))
-    refuse_writing_over(written_paths(output, split), protected)
+        found.append(("standard input, read by this run", STDIN))
+    return found
 
 
 CONFIGURATION_FILES = ("cdpctl.yaml", "pyproject.toml")
