@@ -186,3 +186,46 @@ def test_a_directive_naming_no_rule_is_reported_never_ignored() -> None:
         (4, "suppression comment names no rule: write 'disable=RULE' (a slug, a code or 'all')"),
         (6, "suppression comment names no rule: write 'disable=RULE' (a slug, a code or 'all')"),
     ]
+
+
+STALE_AND_MISSPELT = BASE.replace(
+    "  order_completed:", "  order_completed:  # cdpctl: disable=event-name-casng"
+).replace("      order_id:", "      # cdpctl: disable=missing-description\n      order_id:")
+
+
+@pytest.mark.parametrize(
+    ("section", "unused", "expected"),
+    [
+        ({}, False, [("unknown-disable", "warning")]),
+        ({}, True, [("unknown-disable", "warning"), ("unused-disable", "warning")]),
+        ({"unknown-disable": "error", "CP001": "info"}, False, [("unknown-disable", "error"), ("unused-disable", "info")]),
+        ({"rules": {"CP002": "off", "unused-disable": {"severity": "error"}}}, False, [("unused-disable", "error")]),
+        ({"rules": {"unknown-disable": "off", "unused-disable": "off"}}, False, []),
+        ({"unused-disable": "off"}, True, [("unknown-disable", "warning"), ("unused-disable", "warning")]),
+        ({"unused-disable": True}, False, [("unknown-disable", "warning"), ("unused-disable", "warning")]),
+    ],
+)
+def test_the_rules_about_directives_are_configured_like_any_rule(
+    section: dict[str, object], unused: bool, expected: list[tuple[str, str]]
+) -> None:
+    report = lint(STALE_AND_MISSPELT, unused=unused, section=section)
+    meta = [(f.rule, f.severity) for f in report.findings if f.code.startswith("CP00")]
+    assert meta == expected
+    assert [f.rule for f in report.findings if not f.code.startswith("CP00")] == ["event-name-casing"]
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        ({"unused-disabl": "off"}, "unknown lint rule or setting 'unused-disabl' (did you mean 'unused-disable'?)"),
+        ({"unused-disable": {"severity": "warning", "style": "x"}}, "rule 'unused-disable': unknown option 'style'"),
+        ({"unknown-disable": "loud"}, "rule 'unknown-disable': unknown severity 'loud'"),
+        ({"unknown-disable": None}, "rule 'unknown-disable' has no value"),
+        ({"CP002": "off", "rules": {"unknown-disable": "error"}}, "rule 'unknown-disable' is configured twice"),
+    ],
+)
+def test_bad_settings_of_the_rules_about_directives_are_errors(section: dict[str, object], message: str) -> None:
+    from cdpctl.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)").replace("?", r"\?")):
+        build_config(section)

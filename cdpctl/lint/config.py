@@ -25,6 +25,7 @@ from typing import Any
 from cdpctl.errors import ConfigError
 from cdpctl.lint.base import SEVERITIES, Option, Rule
 from cdpctl.lint.registry import all_rules, find_rule, rule_names
+from cdpctl.lint.suppress import META_RULES
 from cdpctl.loader import did_you_mean
 
 PRESETS = ("recommended", "strict")
@@ -49,6 +50,9 @@ class LintConfig:
     fail_on: str | None = None
     disabled: frozenset[str] = field(default_factory=frozenset)
     """Slugs of the rules switched off (by the preset or the configuration)."""
+    meta: Mapping[str, str | None] = field(default_factory=dict)
+    """The severity configured for a rule about suppression comments (``unused-disable``,
+    ``unknown-disable``), by slug; ``None``: off.  Unconfigured ones keep their defaults."""
 
     def setting(self, slug: str) -> RuleSetting | None:
         for item in self.settings:
@@ -173,11 +177,19 @@ def build_config(section: Mapping[str, Any], where: str = "lint configuration") 
     if not isinstance(rules_table, Mapping):
         raise ConfigError(f"{where}: 'rules' must be a table of rule settings")
     direct = {key: value for key, value in section.items() if key not in SECTION_KEYS}
+    meta: dict[str, str | None] = {}
     for table in (direct, rules_table):
         for key, value in table.items():
             rule = find_rule(str(key))
+            meta_rule = find_meta_rule(str(key)) if rule is None else None
+            if meta_rule is not None:
+                if meta_rule.slug in meta:
+                    raise ConfigError(f"{where}: rule '{meta_rule.slug}' is configured twice")
+                meta[meta_rule.slug] = _meta_severity(meta_rule, value, f"{where}: rule '{meta_rule.slug}'")
+                continue
             if rule is None:
-                choices = [*rule_names(), *SECTION_KEYS] if table is direct else rule_names()
+                names = [*rule_names(), *(name for item in META_RULES for name in (item.slug, item.code))]
+                choices = [*names, *SECTION_KEYS] if table is direct else names
                 label = "unknown lint rule or setting" if table is direct else "unknown lint rule"
                 raise ConfigError(f"{where}: {label} '{key}'{did_you_mean(str(key), choices)}")
             if rule.slug in entries:
@@ -217,7 +229,28 @@ def build_config(section: Mapping[str, Any], where: str = "lint configuration") 
             disabled.add(rule.slug)
             continue
         settings.append(RuleSetting(rule, severity, options))
-    return LintConfig(extends=extends, settings=tuple(settings), fail_on=fail_on, disabled=frozenset(disabled))
+    return LintConfig(
+        extends=extends, settings=tuple(settings), fail_on=fail_on, disabled=frozenset(disabled), meta=meta
+    )
+
+
+def find_meta_rule(name: str) -> Rule | None:
+    """A rule about suppression comments (CP001, CP002) by slug or code (case-insensitive)."""
+    wanted = name.strip().lower()
+    return next((rule for rule in META_RULES if wanted in (rule.slug, rule.code.lower())), None)
+
+
+def _meta_severity(rule: Rule, value: Any, what: str) -> str | None:
+    """The severity configured for a rule about suppression comments: a severity, ``off``, ``true`` or
+    ``{severity: ...}`` (they have no options)."""
+    if value is True:
+        return rule.severity
+    if isinstance(value, Mapping):
+        for name in value:
+            if name != "severity":
+                raise ConfigError(f"{what}: unknown option '{name}'; its only setting is severity")
+        return _severity(value.get("severity", rule.severity), f"{what} severity")
+    return _severity(value, what)
 
 
 def load_lint_config() -> LintConfig:

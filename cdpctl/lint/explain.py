@@ -35,7 +35,7 @@ def explain(rule: Rule) -> str:
         enabled = "enabled" if base[rule.slug] is not None else "disabled"
         where = f"{enabled} in 'recommended', enabled in 'strict'"
     else:
-        where = "always enabled"
+        where = "enabled in every preset (configure its severity, or off, in the lint section)"
     lines = [
         f"{rule.code} {rule.slug}",
         "",

@@ -77,7 +77,7 @@ def lint_plan(plan: Plan, config: LintConfig, report_unused_disables: bool = Fal
         raw.extend(run_rule(setting, plan, source))
     directives = parse_directives(plan.sources)
     split = apply(raw, directives)
-    findings = split.kept + directive_findings(split.directives, report_unused_disables)
+    findings = split.kept + directive_findings(split.directives, report_unused_disables, config.meta)
     findings.sort(key=Finding.sort_key)
     split.suppressed.sort(key=Finding.sort_key)
     return LintReport(files=list(plan.files), settings=config.settings, findings=findings, suppressed=split.suppressed)

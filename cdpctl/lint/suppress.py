@@ -42,10 +42,11 @@ def _meta(code: str, slug: str, summary: str, description: str) -> Rule:
 UNUSED_DISABLE = _meta(
     "CP001",
     "unused-disable",
-    "A suppression comment that suppresses nothing (reported with --report-unused-disables).",
+    "A suppression comment that suppresses nothing (reported with --report-unused-disables, or when configured).",
     "A '# cdpctl: disable=...' comment whose rule reports nothing on the line it covers is stale: the "
     "problem was fixed, or the comment sits on the wrong line. Remove it so that it cannot hide a future "
-    "finding. Reported only with --report-unused-disables.",
+    "finding. Reported with --report-unused-disables, or when the lint configuration gives it a severity "
+    "('unused-disable: warning').",
 )
 UNKNOWN_DISABLE = _meta(
     "CP002",
@@ -188,29 +189,41 @@ def apply(findings: Iterable[Finding], directives: list[Directive]) -> Suppressi
     return result
 
 
-def directive_findings(directives: Iterable[Directive], report_unused: bool) -> list[Finding]:
-    """Findings about the directives themselves: unknown rule names, and (when asked) unused ones."""
+def directive_findings(
+    directives: Iterable[Directive], report_unused: bool, severities: Mapping[str, str | None] | None = None
+) -> list[Finding]:
+    """Findings about the directives themselves: unknown rule names, and unused ones when asked
+    (``report_unused``) or configured.  ``severities``: the configured severity of ``unknown-disable`` and
+    ``unused-disable`` by slug (``None``: off); ``--report-unused-disables`` reports unused ones even when
+    the configuration switches them off, at their default severity."""
+    configured = severities or {}
+    unknown_severity = configured.get(UNKNOWN_DISABLE.slug, UNKNOWN_DISABLE.severity)
+    unused_severity = configured.get(UNUSED_DISABLE.slug)
+    if UNUSED_DISABLE.slug not in configured:
+        unused_severity = UNUSED_DISABLE.severity if report_unused else None
+    elif unused_severity is None and report_unused:
+        unused_severity = UNUSED_DISABLE.severity
     out: list[Finding] = []
     for directive in directives:
-        if directive.slug is None:
+        if directive.slug is None and unknown_severity is not None:
             hint = did_you_mean(directive.name, [*rule_names(), ALL])
             out.append(
                 Finding(
                     UNKNOWN_DISABLE.slug,
                     UNKNOWN_DISABLE.code,
-                    UNKNOWN_DISABLE.severity,
+                    unknown_severity,
                     f"suppression comment names unknown rule '{directive.name}'{hint}"
                     if directive.name
                     else "suppression comment names no rule: write 'disable=RULE' (a slug, a code or 'all')",
                     directive.pos,
                 )
             )
-        elif report_unused and not directive.used:
+        elif directive.slug is not None and unused_severity is not None and not directive.used:
             out.append(
                 Finding(
                     UNUSED_DISABLE.slug,
                     UNUSED_DISABLE.code,
-                    UNUSED_DISABLE.severity,
+                    unused_severity,
                     f"suppression of '{directive.name}' is unused: nothing on line {directive.target[1]} "
                     "is reported by it; remove the comment",
                     directive.pos,
