@@ -43,7 +43,7 @@ _LOCAL = rf"({_ATEXT}+(\.{_ATEXT}+)*|\"([ !#-\[\]-~]|\\[ -~])*\")"
 _MAIL_DOMAIN = rf"({_LABEL}(\.{_LABEL})*|\[{_IPV4}\]|\[IPv6:{_IPV6}\])"
 
 FORMAT_PATTERNS: dict[str, str] = {
-    "date-time": rf"^{_DATE}[Tt ]{_TIME}$",
+    "date-time": rf"^{_DATE}[Tt]{_TIME}$",
     "date": rf"^{_DATE}$",
     "time": rf"^{_TIME}$",
     "email": rf"^{_LOCAL}@{_MAIL_DOMAIN}$",

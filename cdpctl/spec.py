@@ -16,6 +16,8 @@ TIMESTAMP_FIELDS = ("timestamp", "sentAt", "originalTimestamp", "receivedAt")
 """The Spec's timestamps: ISO-8601 date strings ("Spec: Common fields", Timestamps)."""
 ID_FIELDS = ("userId", "anonymousId")
 OBJECT_FIELDS = ("properties", "traits", "context", "integrations")
+ABSENT: Any = object()
+"""What ``dict.get`` gives for a field the message does not have (``null`` is a value, and not a valid one)."""
 MESSAGE_ID_MAX = 100
 """The Spec's limit on ``messageId``: a string of at most 100 characters ("Spec: Common fields")."""
 
@@ -53,18 +55,18 @@ def envelope_problems(message: Any) -> list[tuple[str, str]]:
     if not (_present_id(get("userId")) or _present_id(get("anonymousId"))):
         problems.append(("userId", "a message needs a 'userId' or an 'anonymousId'"))
     matched = None  # the timestamps of a message are often the same text: match it once
-    for name in TIMESTAMP_FIELDS:
-        value = get(name)
-        if value is None or (matched is not None and value == matched):
+    for name in TIMESTAMP_FIELDS:  # null is not a date-time: only an absent field is let through
+        value = get(name, ABSENT)
+        if value is ABSENT or (matched is not None and value == matched):
             continue
         if isinstance(value, str) and matches_format("date-time", value):
             matched = value
         else:
-            problems.append((name, f"'{name}' must be an ISO-8601 date-time, not {value!r}"))
+            problems.append((name, f"'{name}' must be an RFC 3339 date-time, not {'null' if value is None else repr(value)}"))
     for name in OBJECT_FIELDS:
-        value = get(name)
-        if value is not None and not isinstance(value, dict):
-            problems.append((name, f"'{name}' must be an object"))
+        value = get(name, ABSENT)
+        if value is not ABSENT and not isinstance(value, dict):
+            problems.append((name, f"'{name}' must be an object, not {'null' if value is None else type(value).__name__}"))
     if "messageId" in message:
         value = get("messageId")
         if not isinstance(value, str) or len(value) > MESSAGE_ID_MAX:

@@ -159,6 +159,42 @@ def test_each_timestamp_is_an_iso_8601_date_time(field: str, check: Any, envelop
     assert codes(envelope_only({**example(PAGE), field: "yesterday"})) == [("invalid_envelope", field)]
 
 
+# RFC 3339, which JSON Schema's date-time names: a T between date and time (a space is an application's
+# choice that jsonschema-rs and Go's RFC 3339 parser refuse); null is not a date string.
+@pytest.mark.parametrize("field", ["timestamp", "sentAt", "originalTimestamp", "receivedAt"])
+def test_a_timestamp_with_a_space_or_null_is_refused_whatever_the_plan_governs(
+    field: str, check: Any, envelope_only: Any
+) -> None:
+    for page in (TRACK, IDENTIFY, GROUP, PAGE, SCREEN, ALIAS):
+        for bad in ("2015-12-12 20:11:01.266Z", None):
+            message = {**full_example(page), field: bad}
+            assert codes(check(message)) == [("invalid_envelope", field)], (page, bad)
+            assert envelope_codes(envelope_only(message)) == [("invalid_envelope", field)], (page, bad)
+        assert check({**full_example(page), field: "2015-12-12t20:11:01.266z"}) == []
+
+
+# null is not an object: the verdict on a null context, traits or properties is the same whether or not
+# the plan has a section for the call (it was accepted when the plan had none).
+@pytest.mark.parametrize("field", ["context", "integrations", "properties", "traits"])
+@pytest.mark.parametrize("page", [IDENTIFY, GROUP, PAGE, SCREEN, ALIAS, TRACK])
+def test_a_null_object_field_is_refused_whatever_the_plan_governs(
+    page: str, field: str, check: Any, envelope_only: Any
+) -> None:
+    message = {**full_example(page), field: None}
+    assert codes(check(message)) == [("invalid_envelope", field)]
+    assert envelope_codes(envelope_only(message)) == [("invalid_envelope", field)]
+
+
+def full_example(page: str) -> dict[str, Any]:
+    """The complete example of a page (the alias page titles it "Examples")."""
+    return example(page, "Examples" if page == ALIAS else "Example")
+
+
+def envelope_codes(found: list[Any]) -> list[tuple[str, str]]:
+    """The envelope's violations (a plan without the call's event also reports it unplanned)."""
+    return [item for item in codes(found) if item[0] == "invalid_envelope"]
+
+
 # The common fields' table: context and integrations are objects; the call pages: properties and traits too.
 @pytest.mark.parametrize(("page", "field"), [(TRACK, "context"), (TRACK, "integrations"), (TRACK, "properties"),
                                               (IDENTIFY, "traits"), (GROUP, "traits"), (PAGE, "properties"),
