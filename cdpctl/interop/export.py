@@ -2,7 +2,8 @@
 
 Each governed call becomes a rule ``{"key", "type", "version", "jsonSchema"}`` whose schema validates the
 whole message (``properties.properties`` for track, page and screen; ``properties.traits`` for identify and
-group), as the Public API returns and accepts it.  The ``common:`` rules become one ``COMMON`` rule.
+group), as the Public API returns and accepts it.  The ``common:`` rules become one ``COMMON`` rule (and are
+copied into the rules of calls that forbid unplanned fields, :func:`call_rule`).
 Formats are written as ``format`` only (no compiled ``pattern``), so importing the file gives the plan back.
 """
 
@@ -58,8 +59,16 @@ def _lost_labels(call: Call) -> list[str]:
 
 
 def call_rule(call: Call) -> dict[str, Any]:
-    """The Public API rule of one call."""
-    fields = _fields(call.fields, call.additional_properties)
+    """The Public API rule of one call.
+
+    A call that forbids unplanned fields lists the ``common:`` ones it does not define too: Segment checks
+    the ``COMMON`` rule and the call's rule each against the whole message, so the call's
+    ``additionalProperties: false`` would refuse a common property that cdpctl admits (``import segment``
+    drops such copies again)."""
+    own = call.fields
+    if not call.additional_properties and call.common_fields:
+        own = {**own, **{name: prop for name, prop in call.common_fields.items() if name not in own}}
+    fields = _fields(own, call.additional_properties)
     parts: dict[str, Any] = {"context": {}, "traits": {}, "properties": {}}
     parts[call.field_key] = fields
     schema: dict[str, Any] = {"$schema": DRAFT_07, "type": "object"}

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cdpctl.errors import CdpctlError
+from cdpctl.interop.common_reach import drop_copies, reach_notes
 from cdpctl.interop.convert import Converter, Path, draft_of
 from cdpctl.interop.extract import extract_shared
 from cdpctl.interop.notes import Note, pointer_join
@@ -168,6 +169,7 @@ class _Importer:
         self.notes = segment.notes
         self.wrapper_required = 0
         self.first_required: str | None = None
+        self.common_pointer = ""
 
     def note(self, pointer: str, message: str) -> None:
         self.converter.notes.append(Note(pointer, message))
@@ -214,6 +216,7 @@ class _Importer:
         for key in ("events", "pages", "screens"):
             if key in sections:
                 plan[key] = sections[key]
+        self.converter.notes.extend(drop_copies(plan, self.common_pointer))
         if "events" not in plan:
             plan["events"] = {}
         if self.wrapper_required:
@@ -324,6 +327,8 @@ class _Importer:
 
     def common(self, rule: SegmentRule, schema: dict[str, Any]) -> dict[str, Any]:
         parts = self.unwrap(rule, schema, ("common",), ("properties", "traits", "context"))
+        self.common_pointer = rule.pointer
+        self.converter.notes.extend(reach_notes(rule.pointer, parts, schema.get("required") if rule.wrapped else None))
         common: dict[str, Any] = {}
         if rule.description:
             common["description"] = rule.description
