@@ -105,7 +105,7 @@ def test_a_directive_inside_an_anchor_covers_every_copy_of_an_alias(tmp_path: Pa
     """``properties: *ad`` is written out as a copy: the directive the anchor's key carried goes with each."""
     plan = (
         "plan: Video\nversion: 1.0.0\nevents:\n  Ad Started:\n    description: x\n    properties: &ad\n"
-        "      type: {type: string}  # cdpctl: disable=reserved-property\n"
+        "      event: {type: string}  # cdpctl: disable=reserved-property\n"
         "  Ad Ended:\n    description: y\n    properties: *ad\n"
     )
     (tmp_path / "before.yaml").write_text(plan)
@@ -114,7 +114,7 @@ def test_a_directive_inside_an_anchor_covers_every_copy_of_an_alias(tmp_path: Pa
     assert done.returncode == 0, done.stderr
     assert text.count("# cdpctl: disable=reserved-property") >= 2
     lint = _cli("lint", str(tmp_path / "plan.yaml"))
-    assert lint.returncode == 0 and "'type' in event" not in lint.stdout, lint.stdout
+    assert lint.returncode == 0 and "'event' in event" not in lint.stdout, lint.stdout
 
 
 def test_a_section_the_plan_lacked_is_marked_added_whole() -> None:

@@ -504,11 +504,53 @@ pages:
       url: {type: integer}
 group:
   traits:
-    employees: {type: string}
+    employees: {type: boolean}
 """
     findings = run("reserved-property", text)
     assert positions(findings) == [(2, 11), (8, 7), (12, 19), (18, 13), (21, 17)]
     assert positions(run("reserved-property", text, forbidden_names=[])) == [(2, 11), (12, 19), (18, 13), (21, 17)]
+
+
+def test_reserved_names_and_traits_follow_the_spec_pages_each_for_its_own_call() -> None:
+    """Spec: Identify and Spec: Group each have their own reserved traits; Spec events name properties
+    'type' (B2B SaaS Signed Up, the video ad events); page and screen calls define 'name'."""
+    text = """\
+events:
+  Signed Up:
+    description: a
+    properties:
+      type: {type: string}
+group:
+  traits:
+    employees: {type: string}
+    title: {type: integer}
+    plan: {type: integer}
+identify:
+  traits:
+    plan: {type: integer}
+    industry: {type: integer}
+    title: {type: integer}
+pages:
+  Docs:
+    properties:
+      name: {type: integer}
+      keywords: {type: array, items: {type: integer}}
+screens:
+  Home:
+    properties:
+      name: {type: boolean}
+      keywords: {type: array, items: {type: integer}}
+"""
+    findings = run("reserved-property", text)
+    assert [(f.pos.line, f.message.split(" but ")[0]) for f in findings] == [
+        (10, "trait 'plan' in group traits is integer,"),
+        (15, "trait 'title' in identify traits is integer,"),
+        (19, "property 'name' in page 'Docs' is integer,"),
+        (20, "the items of property 'keywords' in page 'Docs' are integer,"),
+        (24, "property 'name' in screen 'Home' is boolean,"),
+    ]
+    assert "defines 'keywords' as an array of strings" in findings[3].message
+    assert run("reserved-property", "common:\n  traits:\n    employees: {type: boolean}\nevents: {}\n")
 
 
 # -- unused-definition ------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ ITEM_LEVEL = frozenset({"price", "quantity"})
 """... and, for these, at any depth too (a product's price and quantity in ``products[]``)."""
 
 PAGE_PROPERTY_TYPES: dict[str, tuple[str, ...]] = {
+    "name": ("string",),
     "path": ("string",),
     "referrer": ("string",),
     "search": ("string",),
@@ -38,34 +39,56 @@ PAGE_PROPERTY_TYPES: dict[str, tuple[str, ...]] = {
     "url": ("string",),
     "keywords": ("array",),
 }
-"""Properties the Spec defines for page calls."""
+"""Properties the Spec defines for page calls (Spec: Page, Properties; ``keywords`` is Array[String])."""
 
-TRAIT_TYPES: dict[str, tuple[str, ...]] = {
+SCREEN_PROPERTY_TYPES: dict[str, tuple[str, ...]] = {"name": ("string",)}
+"""Properties the Spec defines for screen calls (Spec: Screen, Properties)."""
+
+STRING_ITEMS = frozenset({"keywords"})
+"""Arrays the Spec defines as arrays of strings."""
+
+SHARED_TRAITS: dict[str, tuple[str, ...]] = {
+    "address": ("object",),
+    "avatar": ("string",),
+    "created_at": ("string",),
+    "createdAt": ("string",),
+    "description": ("string",),
     "email": ("string",),
     "id": ("string", "integer"),
     "name": ("string",),
+    "phone": ("string",),
+    "website": ("string",),
+}
+"""Reserved traits that Spec: Identify and Spec: Group both define, with their type."""
+
+IDENTIFY_TRAITS: dict[str, tuple[str, ...]] = {
+    **SHARED_TRAITS,
+    "age": NUMERIC,
+    "birthday": ("string",),
+    "company": ("object",),
     "first_name": ("string",),
     "firstName": ("string",),
+    "gender": ("string",),
     "last_name": ("string",),
     "lastName": ("string",),
-    "username": ("string",),
-    "phone": ("string",),
     "title": ("string",),
-    "website": ("string",),
-    "avatar": ("string",),
-    "description": ("string",),
-    "gender": ("string",),
+    "username": ("string",),
+}
+"""Spec: Identify's reserved traits (its table; the snake_case forms too, as the page allows)."""
+
+GROUP_TRAITS: dict[str, tuple[str, ...]] = {
+    **SHARED_TRAITS,
+    "employees": ("string", *NUMERIC),  # the page's table says String, its examples send 329
     "industry": ("string",),
     "plan": ("string",),
-    "age": NUMERIC,
-    "employees": NUMERIC,
-    "birthday": ("string",),
-    "created_at": ("string",),
-    "createdAt": ("string",),
-    "address": ("object",),
-    "company": ("object",),
 }
-"""Segment Spec reserved traits (identify and group) with a defined type."""
+"""Spec: Group's reserved traits."""
+
+TRAIT_TABLES: dict[str | None, dict[str, tuple[str, ...]]] = {
+    "identify": IDENTIFY_TRAITS,
+    "group": GROUP_TRAITS,
+    None: {**GROUP_TRAITS, **IDENTIFY_TRAITS},  # the common traits: they apply to both calls
+}
 
 
 def _expected(types: tuple[str, ...]) -> str:
@@ -73,6 +96,8 @@ def _expected(types: tuple[str, ...]) -> str:
              "array": "an array"}
     if types == NUMERIC:
         return "numeric"
+    if types[1:] == NUMERIC:
+        return f"{names[types[0]]} or a number"
     return " or ".join(names[t] for t in types)
 
 
@@ -84,13 +109,15 @@ def check(plan: Plan, options: Mapping[str, Any], source: SourceIndex) -> Iterat
             continue
         call_type = definition.call.type if definition.call is not None else None
         if definition.kind == "trait":
-            table = TRAIT_TYPES if definition.top_level else {}
+            table = TRAIT_TABLES.get(call_type, {}) if definition.top_level else {}
         else:
             table = dict(PROPERTY_TYPES) if definition.top_level else {
                 name: PROPERTY_TYPES[name] for name in ITEM_LEVEL
             }
             if call_type == "page" and definition.top_level:
                 table.update(PAGE_PROPERTY_TYPES)
+            elif call_type == "screen" and definition.top_level:
+                table.update(SCREEN_PROPERTY_TYPES)
             if definition.top_level and prop.name in forbidden:
                 yield Hit(
                     prop.pos,
@@ -113,6 +140,13 @@ def check(plan: Plan, options: Mapping[str, Any], source: SourceIndex) -> Iterat
             )
             continue
         if prop.type == "any" or prop.type in expected:
+            items = prop.items
+            if prop.name in STRING_ITEMS and items is not None and items.type not in ("any", "string"):
+                yield Hit(
+                    type_pos(plan, items) if "type" in items.key_pos else prop.pos,
+                    f"the items of {definition.kind} '{definition.path}' in {definition.where} are {items.type}, "
+                    f"but the Segment Spec defines '{prop.name}' as an array of strings",
+                )
             continue
         inherited = "type" not in prop.key_pos and prop.shared is not None
         if inherited and definition.kind == "property":
@@ -153,18 +187,22 @@ RULE = Rule(
         "'value', 'tax', 'shipping', 'discount' and 'subtotal' are numbers and 'currency' a string at the top "
         "level of a call's properties, and 'price' and 'quantity' are numbers wherever they appear (a "
         "product in 'products' has them); revenue reporting in Google Analytics, Amplitude and others reads "
-        "them. Page calls reserve 'path', 'referrer', 'search', 'title' and 'url' as strings; reserved traits "
-        "such as 'email', 'name', 'phone', 'created_at'/'createdAt' are strings, 'age' and 'employees' "
-        "numbers, 'address' and 'company' objects. A different type silently breaks those integrations. "
-        "Top-level properties named like fields of the message envelope ('id', 'event', 'type' by default, "
-        "see 'forbidden_names') are confused with the envelope by SDKs and destinations. The plan's common "
+        "them. Page calls reserve 'name', 'path', 'referrer', 'search', 'title' and 'url' as strings and "
+        "'keywords' as an array of strings, screen calls 'name' as a string. Reserved traits follow the "
+        "tables of the Identify and Group pages, each for its own call: 'email', 'name', 'phone', "
+        "'created_at'/'createdAt' are strings for both, 'age' a number and 'company' an object for identify, "
+        "'plan' and 'industry' strings for group and 'employees' a string or a number (the page's table "
+        "says String, its examples send 329). A different type silently breaks those integrations. "
+        "Top-level properties named like fields of the message envelope ('id' and 'event' by default, "
+        "see 'forbidden_names'; not 'type', which Spec events such as Signed Up and the video ad events "
+        "define) are confused with the envelope by SDKs and destinations. The plan's common "
         "properties and traits ('common:') are checked like a call's; a 'json_schema:' property is checked by "
         "the types its raw schema's 'type' names (none of them the Spec's type is reported). The finding "
         "points at the 'type' of the definition (or its name, or its 'json_schema' key)."
     ),
     check=check,
     options={
-        "forbidden_names": Option(["id", "event", "type"], "top-level property names that are reported",
+        "forbidden_names": Option(["id", "event"], "top-level property names that are reported",
                                   item_type=str),
     },
     passing="""\
@@ -185,7 +223,7 @@ events:
     properties:
       revenue: {type: string}
       currency: {type: integer}
-      type: {type: string}
+      event: {type: string}
 identify:
   traits:
     email: {type: boolean}
