@@ -682,6 +682,37 @@ events:
     assert "the common properties" in conflict[0].message
 
 
+def test_semantic_event_key_properties_have_the_types_of_the_ecommerce_page() -> None:
+    """ecommerce/v2: order_id and the other ids are strings, products an array of product objects, step a
+    number, query a string or an object."""
+    text = """\
+events:
+  Order Completed:
+    description: a
+    properties:
+      order_id: {type: boolean}
+      products: {type: array, items: {type: string}}
+  Products Searched:
+    description: b
+    properties:
+      query: {type: object}
+  Checkout Step Viewed:
+    description: c
+    properties:
+      step: {json_schema: {type: [string, "null"]}}
+  Product Viewed:
+    description: d
+    properties:
+      product_id: {json_schema: {type: [string, integer]}}
+"""
+    findings = run("semantic-event", text)
+    assert [(f.pos.line, f.message.split(";")[0]) for f in findings] == [
+        (5, "key property 'order_id' of semantic event 'Order Completed' is boolean"),
+        (6, "the items of key property 'products' of semantic event 'Order Completed' are string"),
+        (14, "key property 'step' of semantic event 'Checkout Step Viewed' is string by its JSON Schema"),
+    ]
+
+
 def test_semantic_event_counts_common_properties() -> None:
     common = """\
 common:

@@ -7,8 +7,10 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from cdpctl.lint.base import Hit, Option, Rule
+from cdpctl.lint.rules.reserved_property import json_schema_types
 from cdpctl.lint.source import SourceIndex
-from cdpctl.model import Plan
+from cdpctl.lint.walk import type_pos
+from cdpctl.model import Plan, Property
 
 KEY_PROPERTIES: dict[str, tuple[str, ...]] = {
     "Products Searched": ("query",),
@@ -43,6 +45,19 @@ KEY_PROPERTIES: dict[str, tuple[str, ...]] = {
 """Segment e-commerce v2 semantic events and the properties without which they are not that event."""
 
 
+KEY_TYPES: dict[str, tuple[str, ...]] = {
+    "query": ("string", "object"),
+    "products": ("array",),
+    "promotion_id": ("string",),
+    "product_id": ("string",),
+    "order_id": ("string",),
+    "step": ("integer", "number"),
+    "coupon_id": ("string",),
+    "wishlist_id": ("string",),
+}
+"""The type the e-commerce v2 page gives each key property (``query``: String or Object; ``step``: Number)."""
+
+
 def _norm(name: str) -> str:
     return re.sub(r"[\W_]+", "", name.casefold())
 
@@ -70,6 +85,7 @@ def check(plan: Plan, options: Mapping[str, Any], source: SourceIndex) -> Iterat
                 "destinations that map the event need them",
             )
             continue
+        yield from _wrong_types(plan, call.name, [(name, fields[name]) for name in wanted])
         if required:
             optional = [
                 name for name in wanted
@@ -84,6 +100,34 @@ def check(plan: Plan, options: Mapping[str, Any], source: SourceIndex) -> Iterat
                 )
 
 
+def _wrong_types(plan: Plan, event: str, props: list[tuple[str, Property]]) -> Iterator[Hit]:
+    """The key properties whose type is not the Spec's (``products`` items too: product objects)."""
+    for name, prop in props:
+        expected = KEY_TYPES[name]
+        raw_types = json_schema_types(prop.extra.get("json_schema"))
+        if raw_types is not None:
+            shown = " or ".join(sorted(raw_types))
+            if raw_types and not raw_types & set(expected):
+                yield Hit(
+                    prop.key_pos.get("json_schema", prop.pos),
+                    f"key property '{name}' of semantic event '{event}' is {shown} by its JSON Schema; "
+                    f"the e-commerce v2 Spec types it {' or '.join(expected)}",
+                )
+            continue
+        if prop.type not in ("any", *expected):
+            yield Hit(
+                type_pos(plan, prop),
+                f"key property '{name}' of semantic event '{event}' is {prop.type}; the e-commerce v2 Spec types it "
+                f"{' or '.join(expected)}",
+            )
+        elif name == "products" and prop.items is not None and prop.items.type not in ("any", "object"):
+            yield Hit(
+                type_pos(plan, prop.items) if "type" in prop.items.key_pos else prop.pos,
+                f"the items of key property 'products' of semantic event '{event}' are {prop.items.type}; "
+                "the e-commerce v2 Spec makes them product objects",
+            )
+
+
 RULE = Rule(
     code="CP402",
     slug="semantic-event",
@@ -94,7 +138,10 @@ RULE = Rule(
         "an 'Order Completed' without 'order_id' or 'products' is accepted by the plan but breaks revenue "
         "reporting downstream. Each e-commerce v2 event has its key properties (Order Completed: order_id "
         "and products; Product Viewed: product_id; Products Searched: query; Checkout Step Viewed: step; "
-        "...). A property of the plan's common rules ('common:') counts as one of the event's. Names in another "
+        "...), and each has the type the e-commerce v2 page gives it (order_id, product_id and the other "
+        "ids strings, products an array of objects, step a number, query a string or an object). The v2 page "
+        "marks no property required; these are the ones the e-commerce overview says some destinations "
+        "require. A property of the plan's common rules ('common:') counts as one of the event's. Names in another "
         "casing ('order_completed') are matched too unless 'match_other_casing' is false; with 'required' "
         "the key properties must also be required (by the event or by the common rule)."
     ),
@@ -118,6 +165,10 @@ events:
     description: The customer paid.
     properties:
       total: {type: number}
+  Product Viewed:
+    description: The customer looked at a product.
+    properties:
+      product_id: {type: integer}
 """,
-    failing_at=[(2, 3)],
+    failing_at=[(2, 3), (9, 20)],
 )
