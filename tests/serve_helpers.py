@@ -130,3 +130,24 @@ def raw_request(url: str, head: bytes, body: bytes = b"", close_early: bool = Fa
         while chunk := sock.recv(65536):
             chunks.append(chunk)
     return b"".join(chunks)
+
+
+@contextmanager
+def held_checker(srv: Any) -> Iterator[tuple[threading.Event, threading.Event]]:
+    """``(entered, release)``: the checker stops on an event named ``Hold`` until ``release`` is set."""
+    release = threading.Event()
+    entered = threading.Event()
+    validator = srv.collector.validator
+
+    class Held:
+        def check(self, message: Any) -> Any:
+            if isinstance(message, dict) and message.get("event") == "Hold":
+                entered.set()
+                release.wait(60)
+            return validator.check(message)
+
+    srv.collector.validator = Held()  # type: ignore[assignment]
+    try:
+        yield entered, release
+    finally:
+        release.set()

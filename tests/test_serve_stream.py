@@ -139,6 +139,8 @@ async def _call(app: CollectorApp, method: str, path: str, headers: list[tuple[b
     sent: list[dict[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
+        if not chunks:  # as a server does: the next message is the client's disconnect, whenever it comes
+            await asyncio.Event().wait()
         chunk = chunks.pop(0)
         return {"type": "http.request", "body": chunk, "more_body": bool(chunks)}
 

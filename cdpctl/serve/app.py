@@ -10,9 +10,11 @@ and stops the background work (forwarders, the live view) that
 
 Every body is accounted for: checked (valid, invalid or malformed), ``refused``
 unchecked (400, 401, 413: what makes the shutdown exit 1), ``aborted`` by the
-client, or answered 503 (retry later) when the capture cannot be written or
-the forward queue is full; a 200 always means counted, captured and queued for
-forwarding.
+client (before the end of its body, or before its answer: an SDK that timed out
+sends it again, so it is not recorded twice), or answered 503 (retry later) when
+the capture cannot be written (the run fails), the forward queue is full, or the
+collector stops before the body arrived or was checked (the run fails); a 200
+always means counted, captured and queued for forwarding.
 """
 
 from __future__ import annotations
@@ -179,7 +181,7 @@ class CollectorApp:
             counters.aborted += 1  # nobody is left to answer
             return
         except asyncio.CancelledError:  # the shutdown's grace ran out while the body was still arriving
-            counters.aborted += 1  # nothing of it was read or acknowledged: a 503 tells the client to retry
+            counters.cut_at_stop += 1  # nothing of it was read: the run fails, and a 503 tells the client to retry
             with suppress(Exception):
                 await send_error(send, 503, "shutting_down", "the collector stopped before the body arrived; retry", retry=True)
             return
@@ -191,7 +193,19 @@ class CollectorApp:
             self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cdpctl-check")
         loop = asyncio.get_running_loop()
         encoding = request.headers.get("content-encoding")
-        prepared = await loop.run_in_executor(self._worker, self._prepare, raw, encoding, kind)
+        gone = asyncio.ensure_future(receive())  # completes when the client goes away before its answer
+        try:
+            prepared = await loop.run_in_executor(self._worker, self._prepare, raw, encoding, kind)
+        except asyncio.CancelledError:  # the shutdown's grace ran out while the body waited for the checker
+            gone.cancel()
+            counters.unchecked_at_stop += 1
+            with suppress(Exception):
+                await send_error(send, 503, "shutting_down", "the collector stopped before checking the body; retry", retry=True)
+            return
+        if _client_gone(gone):
+            counters.aborted += 1  # the client gave up waiting (an SDK's timeout) and sends it again: never twice
+            return
+        gone.cancel()
         payload = prepared.payload
         if prepared.error is not None or payload is None:
             await self._bad_body(send, prepared.error, header_ok, prepared.data, what, limit)
@@ -212,6 +226,7 @@ class CollectorApp:
             accepted = collector.commit(prepared.checked, header_key or payload.write_key)
         except CaptureFailed as failed:
             counters.unavailable += 1
+            counters.capture_failed += 1
             await send_error(send, 503, "capture_failed", f"{failed}; nothing of this request was kept", retry=True)
             return
         if payload.rejected or payload.malformed:
@@ -253,6 +268,7 @@ class CollectorApp:
                 self.collector.ingest_malformed(data, str(exc))
             except CaptureFailed as failed:
                 counters.unavailable += 1
+                counters.capture_failed += 1
                 await send_error(send, 503, "capture_failed", str(failed), retry=True)
                 return
             counters.rejected_not_json += 1
@@ -355,3 +371,11 @@ def _limit(query: dict[str, str]) -> int:
     if limit < 0:
         raise QueryError("'limit' must not be negative")
     return min(limit, MAX_EVENTS_LIMIT)
+
+
+def _client_gone(waiting: asyncio.Future[Any]) -> bool:
+    """Whether ``receive()``, awaited once the body was read, said the client disconnected."""
+    if not waiting.done() or waiting.cancelled() or waiting.exception() is not None:
+        return False
+    message = waiting.result()
+    return isinstance(message, dict) and message.get("type") == "http.disconnect"

@@ -18,8 +18,9 @@ if TYPE_CHECKING:
 def serve_main(plan: Plan, options: ServeOptions, fmt: str, live: bool, output: str | None = None) -> int:
     """Serve until SIGINT/SIGTERM; print the validate report in ``fmt``.
 
-    Exit status: 1 if any error-severity violation, malformed message or refused body, or any message a
-    ``--forward`` destination did not take (failed or dropped); 2 when no event arrived and
+    Exit status: 1 if any error-severity violation, malformed message or refused body, any message a
+    ``--forward`` destination did not take (failed or dropped), or any body received but not recorded (the
+    capture could not be written, or the collector stopped before it arrived whole or was checked); 2 when no event arrived and
     ``options.require_events``; else 0; 128 + the signal (130, 143) when a second signal
     interrupted the shutdown (the report is partial).
     """
@@ -79,8 +80,11 @@ def serve_main(plan: Plan, options: ServeOptions, fmt: str, live: bool, output: 
             problem = f"{messages} to {forwarder.endpoint} (--{label})"
             not_forwarded.append(problem + (f", last error: {stats.last_error}" if stats.last_error else ""))
             err.write(f"cdpctl serve: error: {messages} not forwarded to {forwarder.endpoint}: exit 1\n")
+    not_recorded = collector.counters.not_recorded()
+    for problem in not_recorded:
+        err.write(f"cdpctl serve: error: {problem}: exit 1\n")
     report = collector.report
-    nothing = interrupted is None and report.events == 0 and not report.refused
+    nothing = interrupted is None and report.events == 0 and not report.refused and not not_recorded
     empty = nothing and options.require_events
     if empty:
         err.write("cdpctl serve: no events read: no event arrived (exit 2, --require-events)\n")
@@ -88,17 +92,17 @@ def serve_main(plan: Plan, options: ServeOptions, fmt: str, live: bool, output: 
         err.write(f"cdpctl serve: note: no event arrived: are the SDKs pointed at {url}? (--require-events makes it exit 2)\n")
     err.flush()
     if output is None:
-        write_report(report, fmt, sys.stdout, plan, options.capture, empty, tuple(not_forwarded))
+        write_report(report, fmt, sys.stdout, plan, options.capture, empty, tuple(not_forwarded), not_recorded)
         sys.stdout.flush()
     else:
         with open(output, "w", encoding="utf-8") as handle:
-            write_report(report, fmt, handle, plan, options.capture, empty, tuple(not_forwarded))
+            write_report(report, fmt, handle, plan, options.capture, empty, tuple(not_forwarded), not_recorded)
         err.write(f"cdpctl serve: report written to {output}\n")
     if interrupted is not None:
         return 128 + interrupted
     if empty:
         return EXIT_UNREAD
-    return 1 if collector.has_errors or not_forwarded else 0
+    return 1 if collector.has_errors or not_forwarded or not_recorded else 0
 
 
 def _refuse_writing_over(plan: Plan, capture: str | None, output: str | None) -> None:

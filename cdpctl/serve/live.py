@@ -42,6 +42,8 @@ def status_line(collector: Collector) -> str:
         parts.append(_plural(c.rejected_messages, "message") + " of batches refused")
     if c.aborted:
         parts.append(_plural(c.aborted, "upload") + " aborted by the client")
+    if c.cut_at_stop + c.unchecked_at_stop:
+        parts.append(_plural(c.cut_at_stop + c.unchecked_at_stop, "request") + " cut by the stop")
     if c.unavailable:
         parts.append(_plural(c.unavailable, "request") + " answered 503 (retry)")
     if collector.forwarder is not None:

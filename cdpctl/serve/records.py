@@ -119,6 +119,14 @@ def too_large_warning(item: Accepted, call: tuple[str, str | None] | None) -> Vi
     )
 
 
+NOT_RECORDED = (
+    ("capture_failed", "not captured (the capture could not be written; answered 503)"),
+    ("cut_at_stop", "still uploading when the collector stopped (answered 503)"),
+    ("unchecked_at_stop", "received but not yet checked when the collector stopped (answered 503)"),
+)
+"""The :class:`Counters` of requests received but not recorded, and how the report names them."""
+
+
 @dataclass
 class Counters:
     """Request and control counts shown beside the validation summary."""
@@ -131,9 +139,16 @@ class Counters:
     rejected_encoding: int = 0
     rejected_messages: int = 0
     aborted: int = 0
-    """Uploads the client abandoned before the end of the body (nothing of them was read)."""
+    """Uploads the client abandoned before the end of the body, or before its answer (nothing of them was
+    recorded: the client retries)."""
     unavailable: int = 0
     """Bodies answered 503 (retry later): the capture could not be written or the forward queue is full."""
+    capture_failed: int = 0
+    """Of ``unavailable``: bodies not recorded because the capture could not be written (the run fails)."""
+    cut_at_stop: int = 0
+    """Uploads still arriving when the collector stopped (answered 503 if the client was still there)."""
+    unchecked_at_stop: int = 0
+    """Bodies received whole but not yet checked when the collector stopped (answered 503)."""
     forwarded: int = 0
     altered: int = 0
     omitted_properties: int = 0
@@ -141,6 +156,10 @@ class Counters:
     blocked_invalid: int = 0
     blocked_forwarded: int = 0
     internal_errors: int = 0
+
+    def not_recorded(self) -> tuple[str, ...]:
+        """One line per kind of request received but never checked or recorded (the run fails)."""
+        return tuple(f"{_requests(getattr(self, name))} {what}" for name, what in NOT_RECORDED if getattr(self, name))
 
     @property
     def rejected_requests(self) -> int:
@@ -151,3 +170,7 @@ class Counters:
             + self.rejected_unauthorized
             + self.rejected_encoding
         )
+
+
+def _requests(count: int) -> str:
+    return f"{count:,} request{'' if count == 1 else 's'}"

@@ -29,14 +29,18 @@ def write_report(
     capture: str | None = None,
     empty: bool = False,
     not_forwarded: tuple[str, ...] = (),
+    not_recorded: tuple[str, ...] = (),
 ) -> None:
     """Write ``report`` to ``out`` in ``fmt`` (text, json, junit, github, sarif, markdown); ``empty``: the
     session received no event and ``--require-events`` asked for one (the report says ``FAIL: no events read``);
-    ``not_forwarded``: one line per ``--forward`` destination that did not take every message (``FAIL``)."""
+    ``not_forwarded``: one line per ``--forward`` destination that did not take every message (``FAIL``);
+    ``not_recorded``: one line per kind of request received but never checked or recorded (``FAIL``)."""
     from cdpctl.validation.render import render_report
     from cdpctl.validation.verdict import RunFacts
 
     facts = None
-    if empty or not_forwarded:
-        facts = RunFacts(empty_hint=EMPTY_HINT, not_forwarded=not_forwarded, allow_empty=not empty)
+    if empty or not_forwarded or not_recorded:
+        facts = RunFacts(
+            empty_hint=EMPTY_HINT, not_forwarded=not_forwarded, not_recorded=not_recorded, allow_empty=not empty
+        )
     render_report(report, fmt, out, plan, all_command=all_command(capture), facts=facts)

@@ -140,6 +140,8 @@ def render_json(report: Report, facts: RunFacts | None = None) -> str:
         document["input_errors"] = list(facts.input_errors)
         if facts.not_forwarded:
             document["not_forwarded"] = list(facts.not_forwarded)
+        if facts.not_recorded:
+            document["not_recorded"] = list(facts.not_recorded)
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 

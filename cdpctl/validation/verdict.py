@@ -38,6 +38,9 @@ class RunFacts:
     """What the report adds to ``no events read`` (``serve`` says no event arrived)."""
     not_forwarded: tuple[str, ...] = ()
     """One line per ``serve`` destination that did not deliver every message it was handed (exit 1)."""
+    not_recorded: tuple[str, ...] = ()
+    """One line per kind of ``serve`` request whose body was received but never checked or recorded: cut or
+    left unchecked when the collector stopped, or not captured (exit 1)."""
 
     @property
     def partial(self) -> bool:
@@ -73,6 +76,7 @@ def run_notes(facts: RunFacts | None) -> list[str]:
     notes = [f"not read to the end: {problem}" for problem in facts.input_errors]
     if facts.signal is not None:
         notes.append(f"stopped by {facts.signal}: this report covers only the data read before it")
+    notes += [f"not recorded: {problem}" for problem in facts.not_recorded]
     notes += [f"not forwarded: {problem}" for problem in facts.not_forwarded]
     return notes
 
@@ -97,6 +101,8 @@ def judge(report: Report, facts: RunFacts | None) -> Verdict:
         return Verdict("INTERRUPTED", "stopped by a signal, partial report", EXIT_INVALID)
     if report.events == 0 and not facts.allow_empty:
         return Verdict("FAIL", NO_EVENTS, EXIT_UNREAD)
+    if facts.not_recorded:
+        return Verdict("FAIL", "requests received but not recorded", EXIT_INVALID)
     if facts.not_forwarded:
         return Verdict("FAIL", "messages received but not forwarded", EXIT_INVALID)
     if report.events == 0:
