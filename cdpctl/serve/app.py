@@ -102,7 +102,7 @@ class CollectorApp:
             if request.method == "POST":
                 await self._intake(request, kind, receive, send)
             else:
-                await send_error(send, 405, "method_not_allowed", f"{request.path} takes POST")
+                await send_error(send, 405, "method_not_allowed", f"{request.path} takes POST", allow="POST, OPTIONS")
             return
         try:
             await self._query(request, send)
@@ -296,14 +296,14 @@ class CollectorApp:
             return
         if path == "/reset":
             if method != "POST":
-                await send_error(send, 405, "method_not_allowed", "/reset takes POST")
+                await send_error(send, 405, "method_not_allowed", "/reset takes POST", allow="POST, OPTIONS")
                 return
             collector.reset()
             await send_json(send, 200, {"success": True})
             return
         if method not in ("GET", "HEAD"):
             if path in GET_PATHS:
-                await send_error(send, 405, "method_not_allowed", f"{path} takes GET")
+                await send_error(send, 405, "method_not_allowed", f"{path} takes GET", allow="GET, HEAD, OPTIONS")
             else:
                 await send_error(send, 404, "not_found", f"no {method} {path}")
             return

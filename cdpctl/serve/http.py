@@ -35,11 +35,19 @@ PREFLIGHT_HEADERS: list[tuple[bytes, bytes]] = [
 def preflight_headers(requested: str | None) -> list[tuple[bytes, bytes]]:
     """A CORS preflight answer that allows the headers the browser asks for (``Access-Control-Request-Headers``:
     a page's SDK may add its own), else Authorization, Content-Type and Content-Encoding."""
-    names = ", ".join(part.strip() for part in (requested or "").split(",") if part.strip().replace("-", "").isalnum())
+    names = ", ".join(part.strip() for part in (requested or "").split(",") if _token(part.strip()))
     if not names:
         return PREFLIGHT_HEADERS
     allowed = (b"access-control-allow-headers", names.encode("latin-1"))
     return [allowed if key == allowed[0] else (key, value) for key, value in PREFLIGHT_HEADERS]
+
+
+TOKEN_CHARACTERS = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+"""The characters of an HTTP token (RFC 9110 ``tchar``), which a header name is."""
+
+
+def _token(name: str) -> bool:
+    return bool(name) and all(char in TOKEN_CHARACTERS for char in name)
 
 
 class BodyTooLarge(Exception):
@@ -158,8 +166,10 @@ def _decompress(body: bytes, coding: str, wbits: int, limit: int) -> bytes:
             raise BadEncoding(f"the body is truncated {coding} data")
         parts.append(out)
         rest = decompressor.unused_data
-        if coding == "deflate" or not rest.strip(b"\x00"):  # gzip -d ignores trailing zero padding
+        if not rest.strip(b"\x00"):  # gzip -d ignores trailing zero padding
             return b"".join(parts)
+        if coding == "deflate":  # one stream: bytes after its end are not part of the body (a second batch...)
+            raise BadEncoding(f"the body has {len(rest):,} bytes after the end of its deflate data")
 
 
 def basic_auth_user(header: str | None) -> str | None:
@@ -219,12 +229,17 @@ async def send_error(
     message: str,
     extra_fields: dict[str, Any] | None = None,
     retry: bool = False,
+    allow: str | None = None,
 ) -> None:
-    """A Segment-style JSON error: ``{"success": false, "code": ..., "message": ...}``; ``retry`` adds Retry-After."""
+    """A Segment-style JSON error: ``{"success": false, "code": ..., "message": ...}``; ``retry`` adds Retry-After,
+    ``allow`` an ``Allow`` header (the methods a 405's path takes, as RFC 9110 asks)."""
     body: dict[str, Any] = {"success": False, "code": code, "message": message}
     if extra_fields:
         body.update(extra_fields)
-    await send_json(send, status, body, [(b"retry-after", b"1")] if retry else ())
+    headers = [(b"retry-after", b"1")] if retry else []
+    if allow is not None:
+        headers.append((b"allow", allow.encode("ascii")))
+    await send_json(send, status, body, headers)
 
 
 async def send_empty(send: Send, status: int, extra: Iterable[tuple[bytes, bytes]] = ()) -> None:

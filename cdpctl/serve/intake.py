@@ -35,6 +35,8 @@ SAFETY_LIMIT = 64 * 1024 * 1024
 """The largest body read even with ``--limits none``: memory stays bounded whatever a client sends."""
 
 BATCH = "batch"
+GZIP_MAGIC = b"\x1f\x8b"
+"""How gzip data starts (RFC 1952): a body that is gzip without its Content-Encoding is named as such."""
 
 ENDPOINTS: dict[str, str] = {
     "/v1/batch": BATCH,
@@ -276,6 +278,10 @@ def parse_payload(data: bytes, kind: str, limits: Limits | None = None) -> Paylo
         split = _split_payload(data, limits) if kind == BATCH else None
         if split is not None:
             return split
+        if isinstance(exc, RecursionError):
+            raise NotJson(too_deep_message()) from None
+        if data[:2] == GZIP_MAGIC:
+            raise NotJson("the body is gzip data: send it with 'Content-Encoding: gzip'") from None
         raise NotJson(str(exc).splitlines()[0] if str(exc) else "nested too deeply") from None
     payload = Payload()
     if kind != BATCH:

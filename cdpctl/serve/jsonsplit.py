@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from cdpctl.validation.jsonread import BRACKETS, MAX_DEPTH, NOT_BRACKETS, STRING, read_integer
+from cdpctl.validation.jsonread import BRACKETS, MAX_DEPTH, NOT_BRACKETS, STRING, not_utf8_message, read_integer
 
 _LONG_DIGITS = re.compile(rb"[0-9]{19}")
 """A run of digits that may be an integer orjson would read as a float (beyond 64 bits)."""
@@ -40,9 +40,11 @@ def load(data: bytes) -> Any:
             # which the standard parser reads; orjson's wording differs between versions, so every error but a
             # lone surrogate (which the standard parser lets through) tries it
             if "surrogate" in str(exc):
-                raise
+                raise ValueError(not_utf8_message(data) or str(exc)) from None
             try:  # decoded first: json.loads of bytes would skip a byte order mark that orjson refuses
                 return json.loads(data.decode("utf-8"), parse_constant=_reject_constant, parse_int=read_integer)
+            except _NonFinite:  # "NaN is not a JSON number", as cdpctl validate says
+                raise
             except ValueError:
                 raise exc from None
     return json.loads(data, parse_constant=_reject_constant, parse_int=read_integer)

@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from rich.console import Console, RenderableType
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+def _plural(count: int, noun: str, nouns: str | None = None) -> str:
+    return f"{count} {noun if count == 1 else nouns or noun + 's'}"
 
 
 def status_line(collector: Collector) -> str:
@@ -28,7 +28,7 @@ def status_line(collector: Collector) -> str:
     summary = collector.counts()
     rate = collector.rate.rate()
     parts = [
-        f"{summary['events']} events",
+        _plural(summary["events"], "event"),
         f"{summary['valid']} valid",
         f"{summary['invalid']} invalid",
         f"{summary['malformed']} malformed",
@@ -36,8 +36,11 @@ def status_line(collector: Collector) -> str:
         f"{rate:.0f}/s",
     ]
     c = collector.counters
-    if c.rejected_requests:
-        parts.append(_plural(c.rejected_requests, "request") + " refused")
+    refused = c.rejected_requests - c.rejected_not_json  # a body that is not JSON is a malformed record
+    if refused:
+        parts.append(_plural(refused, "request") + " refused")
+    if c.rejected_not_json:
+        parts.append(_plural(c.rejected_not_json, "body", "bodies") + " not JSON")
     if c.rejected_messages:
         parts.append(_plural(c.rejected_messages, "message") + " of batches refused")
     if c.aborted:

@@ -113,6 +113,8 @@ def resolve(cli: Mapping[str, Any], section: Mapping[str, Any]) -> Settings:
     for name, url in (("--forward", forward), ("--forward-blocked", forward_blocked)):
         if url is not None and not _http_url(str(url)):
             raise UsageError(f"{name} takes an http:// or https:// URL with a host, not '{url}'")
+    for name in ("write_key", "forward_write_key"):
+        _check_write_key(f"--{name.replace('_', '-')}", values.get(name))
     port = int(values["port"])
     if not 0 <= port <= 65535:
         raise UsageError(f"--port must be between 0 and 65535, not {port}")
@@ -143,3 +145,16 @@ def resolve(cli: Mapping[str, Any], section: Mapping[str, Any]) -> Settings:
         require_events=bool(values["require_events"]),
     )
     return Settings(options, values.get("format"), values.get("output"))
+
+
+def _check_write_key(option: str, key: object) -> None:
+    """A write key the SDKs can send: the user name of HTTP basic credentials, so not empty and without ':'."""
+    if key is None:
+        return
+    if key == "":
+        raise UsageError(f"{option} is empty: leave it out to accept any key")
+    if ":" in str(key) or not str(key).isprintable():
+        raise UsageError(
+            f"{option} cannot hold ':' or control characters: the SDKs send the key as the user name of basic "
+            "auth, which ends at the first ':'"
+        )

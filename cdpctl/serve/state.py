@@ -78,7 +78,7 @@ class Collector:
         out: list[Checked] = []
         for item in accepted:
             if item.error is not None:
-                out.append(Checked(item, [], error=f"does not parse: {item.error}"))
+                out.append(Checked(item, [], error=item.error))  # the report says "does not parse as JSON: ..."
                 continue
             try:
                 fast = check_raw(item.raw) if check_raw is not None else None

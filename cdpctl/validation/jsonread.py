@@ -83,6 +83,15 @@ class Malformed(ValueError):
     """A record that breaks one of the rules above (its text says which)."""
 
 
+def not_utf8_message(raw: bytes) -> str | None:
+    """What is wrong with a text that is not UTF-8 (orjson calls any bad byte "surrogates not allowed"), else None."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"not UTF-8: byte 0x{raw[exc.start]:02X} at offset {exc.start} (JSON text is UTF-8)"
+    return None
+
+
 def parse_record(raw: bytes) -> tuple[Any, bool]:
     """One record's value and whether it holds a ``NaN``/``Infinity`` (:class:`NotJson`) somewhere.
 
@@ -96,7 +105,7 @@ def parse_record(raw: bytes) -> tuple[Any, bool]:
         # surrogate (which the standard parser would let through) tries it
         text = str(exc)
         if "surrogate" in text:
-            raise
+            raise Malformed(not_utf8_message(raw) or text) from None
         if text.startswith("depth limit") or deeper_than_limit(raw):
             raise Malformed(too_deep_message()) from None
         constants: list[str] = []
