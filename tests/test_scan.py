@@ -285,3 +285,31 @@ def test_the_skeleton_leaves_out_a_blank_name_and_loads(tmp_path: Path) -> None:
     done = _cli("a.js", "--format", "yaml", "-o", "skeleton.yaml", cwd=tmp_path)
     assert done.returncode == 0, done.stderr  # it was exit 2: the skeleton held a blank event name
     assert sorted(load_plan(str(tmp_path / "skeleton.yaml")).events) == ["Good Thing"]
+
+
+JS_ESCAPES = (
+    'analytics.track("Party \\ud83c\\udf89 Started", {});\n'  # an emoji as a transpiler writes it
+    'analytics.track("A\\bB\\fC\\vD", {});\n'
+    'analytics.track("Order \\\nDone", {});\n'  # a line continuation: no character
+    'analytics.track("lone \\ud800", {"k\\ud800": "\\udc00"});\n'
+)
+
+
+def test_javascript_escapes_read_as_the_sdk_sends_them(tmp_path: Path) -> None:
+    (tmp_path / "app.js").write_text(JS_ESCAPES)
+    (tmp_path / "a.py").write_text('analytics.track("u", "Party \\ud83c\\udf89", {"k\\ud800": 1})\n')
+    result = scan_paths([str(tmp_path)])
+    events = sorted(call.event or "" for call in result.calls)
+    assert events == ["A\bB\fC\vD", "Order Done", "Party 🎉", "Party 🎉 Started", "lone \\ud800"]
+    lone = next(call for call in result.calls if call.event == "lone \\ud800")
+    assert [(p.name, p.value) for p in lone.properties] == [("k\\ud800", "\\udc00")]
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github", "sarif", "markdown", "yaml"])
+def test_surrogate_escapes_in_source_never_give_a_traceback(tmp_path: Path, fmt: str) -> None:
+    (tmp_path / "app.js").write_text(JS_ESCAPES)
+    done = _cli(str(tmp_path / "app.js"), "--format", fmt, cwd=tmp_path)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    if fmt == "yaml":
+        (tmp_path / "skeleton.yaml").write_text(done.stdout)
+        assert "Party 🎉 Started" in load_plan(str(tmp_path / "skeleton.yaml")).events

@@ -59,9 +59,14 @@ def _string(node: Any) -> str | None:
 
 
 def _unescape(sequence: str) -> str:
-    simple = {"\\n": "\n", "\\t": "\t", "\\r": "\r", "\\'": "'", '\\"': '"', "\\\\": "\\", "\\0": "\0"}
+    simple = {
+        "\\n": "\n", "\\t": "\t", "\\r": "\r", "\\b": "\b", "\\f": "\f", "\\v": "\v",
+        "\\'": "'", '\\"': '"', "\\\\": "\\", "\\0": "\0",
+    }  # fmt: skip
     if sequence in simple:
         return simple[sequence]
+    if sequence[1:].lstrip("\r") in ("\n", "", "\u2028", "\u2029"):  # a line continuation: no character
+        return ""
     if sequence.startswith(("\\u", "\\x")):
         digits = sequence[2:].strip("{}")
         try:

@@ -14,6 +14,30 @@ NOT_LITERAL = object()
 """A property value whose value is not known statically."""
 
 
+def as_sent(text: str) -> str:
+    """A string of the source as an SDK sends it: a surrogate pair written as two escapes (``"\\ud83c\\udf89"``,
+    as transpilers write an emoji) is the one character JSON reads back; a lone surrogate, which no UTF-8
+    text can hold, is kept as its escape (``\\ud800``)."""
+    if not any("\ud800" <= char <= "\udfff" for char in text):
+        return text
+    out: list[str] = []
+    index = 0
+    while index < len(text):
+        char = text[index]
+        after = text[index + 1] if index + 1 < len(text) else ""
+        if "\ud800" <= char <= "\udbff" and "\udc00" <= after <= "\udfff":
+            out.append(chr(0x10000 + ((ord(char) - 0xD800) << 10) + ord(after) - 0xDC00))
+            index += 2
+            continue
+        out.append(f"\\u{ord(char):04x}" if "\ud800" <= char <= "\udfff" else char)
+        index += 1
+    return "".join(out)
+
+
+def _sent(value: Any) -> Any:
+    return as_sent(value) if isinstance(value, str) else value
+
+
 @dataclass(frozen=True)
 class FoundProperty:
     """One property key at a call site, with its value's type and value where they are known."""
@@ -25,6 +49,10 @@ class FoundProperty:
     """The literal value (strings, numbers, booleans, None), else :data:`NOT_LITERAL`."""
     by_sdk: bool = False
     """Not in the code: the SDK adds it to the call (analytics.js adds ``path``, ``url``... to every page call)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", as_sent(self.name))
+        object.__setattr__(self, "value", _sent(self.value))
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "type": self.type}
@@ -54,6 +82,10 @@ class FoundCall:
     properties: list[FoundProperty] = field(default_factory=list)
     complete: bool = True
     """False when some keys are not known (a spread of something unknown, a variable, a call)."""
+
+    def __post_init__(self) -> None:
+        self.event = _sent(self.event)
+        self.expression = as_sent(self.expression)
 
     def to_json(self) -> dict[str, Any]:
         return {
