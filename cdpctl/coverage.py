@@ -131,7 +131,7 @@ def verdict(report: dict[str, Any], fail_under: float | None) -> tuple[bool, str
 
 
 def _unread_lines(report: dict[str, Any], bullet: str) -> list[str]:
-    return [f"{bullet}not read to the end: {error}" for error in report.get("input_errors", [])]
+    return [f"{bullet}not read to the end: {one_line(error)}" for error in report.get("input_errors", [])]
 
 
 def render_text(report: dict[str, Any], fail_under: float | None = None) -> str:
@@ -160,15 +160,17 @@ def render_text(report: dict[str, Any], fail_under: float | None = None) -> str:
 
 def render_markdown(report: dict[str, Any], fail_under: float | None = None, command: str = "cdpctl coverage --format json") -> str:
     """A pull-request comment: the verdict, the calls by volume, never-seen and unplanned calls; under the cap."""
+    from cdpctl.reporting.formats import CELL_LIMIT, markdown_escape, shorten
     from cdpctl.reporting.limits import fit_markdown, left_out_line
 
     def cell(text: str) -> str:
-        return one_line(text).replace("|", "\\|")
+        return markdown_escape(shorten(text, CELL_LIMIT))
 
     rows = sorted(report["calls"], key=lambda c: (-c["volume"], c["label"]))
 
     def render(shown: int) -> str:
-        unread = _unread_lines(report, "- ")
+        unread = [markdown_escape(line) for line in _unread_lines(report, "")]
+        unread = [f"- {line}" for line in unread]
         out = ["## Tracking plan coverage", "", verdict(report, fail_under)[1], "", *unread, *([""] if unread else [])]
         out += ["| call | volume | valid | first and last seen | properties |", "|---|---:|---:|---|---|"]
         out += [f"| {cell(c['label'])} | {c['volume']:,} | {_share(c['valid_share'])} | {_seen(c)} | {cell(_property_notes(c))} |"

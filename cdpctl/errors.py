@@ -35,7 +35,10 @@ class PlanIssue:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.pos}: {self.message}"
+        """One line: newlines and control characters in the position's file or the message are escaped."""
+        from cdpctl.reporting.formats import one_line
+
+        return one_line(f"{self.pos}: {self.message}")
 
 
 class CdpctlError(Exception):

@@ -53,5 +53,27 @@ def test_terminal_escapes_and_bidi_overrides_never_reach_the_reader(tmp_path: Pa
         result = CliRunner().invoke(app, ["validate", "--plan", str(plan), str(data), "-q", "--format", fmt])
         assert result.exit_code == 1, result.output
         assert not any(char in result.stdout for char in ("\x1b", "\u202e", "\x07")), fmt
-        assert "\\x1b[31mRed" in result.stdout and "\\u202eevil" in result.stdout, fmt
-        assert "[red]Markup[/red]" in result.stdout, fmt
+        markdown = fmt == "markdown"  # where brackets are escaped: they stay text
+        assert ("\\x1b\\[31mRed" if markdown else "\\x1b[31mRed") in result.stdout, fmt
+        assert "\\u202eevil" in result.stdout, fmt
+        assert ("\\[red\\]Markup\\[/red\\]" if markdown else "[red]Markup[/red]") in result.stdout, fmt
+
+
+def test_markdown_keeps_data_as_text_no_mention_image_html_or_code_break(tmp_path: Path) -> None:
+    """A PR comment must not ping people, show images, render HTML or close a code span early, whatever the
+    event names and property paths hold."""
+    data = tmp_path / "events.ndjson"
+    name = "@octocat ![x](https://evil.example/p.png) <img src=x> &lt;b&gt; *bold* ~~s~~ see #12"
+    messages = [
+        {"type": "track", "event": name, "userId": "u"},
+        {"type": "track", "event": "Order Completed", "userId": "u", "properties": {"a`b|c": 1}},
+    ]
+    data.write_text("".join(json.dumps(m) + "\n" for m in messages), encoding="utf-8")
+    plan = Path(__file__).resolve().parents[1] / "plans" / "acme-shop.yaml"
+    result = CliRunner().invoke(app, ["validate", "--plan", str(plan), str(data), "-q", "--format", "markdown"])
+    out = result.stdout
+    assert "@&#8203;octocat" in out and "#&#8203;12" in out  # nobody is notified, no issue is linked
+    assert "!\\[x\\](https://evil.example/p.png)" in out  # text, not an image
+    assert "&lt;img src=x&gt;" in out and "&amp;lt;b&amp;gt;" in out and "<img" not in out
+    assert "\\*bold\\*" in out and "\\~\\~s\\~\\~" in out
+    assert "`` properties.a`b\\|c ``" in out  # the code span holds the backtick; the pipe stays in the cell

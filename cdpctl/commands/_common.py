@@ -32,11 +32,11 @@ def exit_with(code: int) -> NoReturn:
 
 def die(message: str, code: int = 2, hint: str | None = None) -> NoReturn:
     """Print ``cdpctl: error: message`` (and ``cdpctl: hint: hint``) to stderr and exit with ``code``."""
-    from cdpctl.reporting.formats import printable
+    from cdpctl.reporting.formats import one_line
 
-    sys.stderr.write(f"cdpctl: error: {printable(message)}\n")
+    sys.stderr.write(f"cdpctl: error: {one_line(message)}\n")
     if hint:
-        sys.stderr.write(f"cdpctl: hint: {printable(hint)}\n")
+        sys.stderr.write(f"cdpctl: hint: {one_line(hint)}\n")
     sys.stderr.flush()  # before the exit: a test runner of click < 8.2 reads its stderr buffer unflushed
     exit_with(code)
 

@@ -106,7 +106,7 @@ def run_validate(args: ValidateArgs) -> None:
 
 def _finish(result: RunResult, args: ValidateArgs, fmt: str, rate: float, plan: Any) -> None:
     """Write the report and the notes, then exit with the verdict's status."""
-    from cdpctl.reporting.formats import printable
+    from cdpctl.reporting.formats import one_line
     from cdpctl.validation.verdict import RunFacts, judge
 
     stop = result.interrupted
@@ -122,9 +122,9 @@ def _finish(result: RunResult, args: ValidateArgs, fmt: str, rate: float, plan: 
     if not args.quiet:
         _notes(result)
     for warning in result.warnings:
-        sys.stderr.write(f"cdpctl: warning: {printable(warning)}\n")
+        sys.stderr.write(f"cdpctl: warning: {one_line(warning)}\n")
     for problem in result.input_errors:
-        sys.stderr.write(f"cdpctl: error: {printable(problem)}\n")
+        sys.stderr.write(f"cdpctl: error: {one_line(problem)}\n")
     verdict = judge(result.report, facts)
     if stop is not None:
         sys.stderr.write(f"cdpctl: error: stopped by {stop.name}: the report covers only the data read before it\n")

@@ -56,6 +56,7 @@ def coverage_command(
     import sys
 
     from cdpctl.commands._common import die, exit_with, handle_errors, load_plan_arg, refuse_overwriting, write_text
+    from cdpctl.reporting.formats import one_line
 
     if output_format not in FORMATS:
         die(f"unknown format '{output_format}'; choose one of: {', '.join(FORMATS)}")
@@ -105,7 +106,7 @@ def coverage_command(
         write_text(output, text)
         ok, line = verdict(report, fail_under)
         for error in seen.unreadable:
-            sys.stderr.write(f"cdpctl: error: {error}\n")
+            sys.stderr.write(f"cdpctl: error: {one_line(error)}\n")
         if output or output_format != "text":
             sys.stderr.write(f"cdpctl: {line}\n")
         exit_with(2 if seen.unreadable else 0 if ok else 1)

@@ -58,6 +58,7 @@ def python_command(
     from cdpctl.codegen import generated_files, stale_files, write_files
     from cdpctl.commands._common import refuse_overwriting_plan
     from cdpctl.errors import UsageError
+    from cdpctl.reporting.formats import one_line
 
     with handle_errors():
         plan = one_plan(plan_argument, plan_option)
@@ -66,24 +67,24 @@ def python_command(
             raise UsageError("no output given: pass --out PATH, or set generate.python_out in the project config")
         loaded = load_plan_arg(plan)
         files = generated_files(loaded, target)
-        label = f"'{loaded.name}' {loaded.version}"
+        label = one_line(f"'{loaded.name}' {loaded.version}")
         if check:
             stale = stale_files(files)
             for file in stale:
                 state = "obsolete" if file.remove else "missing" if not file.path.exists() else "stale"
-                sys.stderr.write(f"{file.path}: {state}: not what plan {label} generates\n")
+                sys.stderr.write(f"{one_line(str(file.path))}: {state}: not what plan {label} generates\n")
             if stale:
                 again = f" {plan}" if plan else ""
                 sys.stderr.write(f"cdpctl: to update, run: cdpctl generate python{again} --out {target}\n")
                 raise typer.Exit(1)
-            sys.stderr.write(f"{target}: up to date with plan {label}\n")
+            sys.stderr.write(f"{one_line(target)}: up to date with plan {label}\n")
             return
         for file in files:  # a generated file never replaces a file of the plan
             refuse_overwriting_plan(str(file.path), loaded)
         written = write_files(files)
         calls = sum(1 for _ in loaded.calls())
         state = "wrote" if written else "unchanged:"
-        sys.stderr.write(f"{state} {target} from plan {label} ({calls} planned calls)\n")
+        sys.stderr.write(f"{state} {one_line(target)} from plan {label} ({calls} planned calls)\n")
 
 
 def register(app: typer.Typer) -> None:

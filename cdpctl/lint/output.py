@@ -122,6 +122,7 @@ def render_github(report: LintReport, all_command: str = ALL_COMMAND) -> str:
 def render_markdown(report: LintReport, fail_on: str, all_command: str = ALL_COMMAND) -> str:
     """A PR comment or step summary under GitHub's size limit: the most severe findings first."""
     from cdpctl.reporting import markdown_escape, markdown_table
+    from cdpctl.reporting.formats import Markdown
     from cdpctl.reporting.limits import fit_markdown, left_out_line
 
     status = "failed" if report.failing(fail_on) else "passed"
@@ -132,7 +133,7 @@ def render_markdown(report: LintReport, fail_on: str, all_command: str = ALL_COM
     headers = ("Severity", "Where", "Rule", "Message")
 
     def render(shown: int) -> str:
-        rows = [(f.severity, str(f.pos), f"`{f.code}` {f.rule}", f.message) for f in findings[:shown]]
+        rows = [(f.severity, str(f.pos), Markdown(f"`{f.code}` {markdown_escape(f.rule)}"), f.message) for f in findings[:shown]]
         lines = [*head, markdown_table(headers, rows)]
         if shown < len(findings):
             lines.append(left_out_line(len(findings) - shown, len(findings), "findings", all_command) + "\n")

@@ -222,16 +222,46 @@ def junit_xml(suite_name: str, cases: Sequence[TestCase]) -> str:
     return "\n".join(out) + "\n"
 
 
+MARKDOWN_PUNCTUATION = re.compile(r"([`*~\[\]]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
+"""Characters that make markdown of plain text (code, emphasis, strikethrough, links and images; an ``_``
+inside a word never does): escaped."""
+REFERENCE = re.compile(r"([@#])(?=[\w-])")
+"""A mention (``@octocat``, which notifies people in a PR comment) or an issue reference (``#123``)."""
+
+
+class Markdown(str):
+    """A table cell that is markdown already (written by cdpctl, not data): :func:`markdown_table` keeps it."""
+
+    __slots__ = ()
+
+
 def markdown_escape(text: str) -> str:
-    """Text safe inside a markdown table cell."""
-    return (
+    """Text safe inside a markdown table cell or line: it stays text, whatever it holds.
+
+    No HTML (``<``, ``>``, ``&`` as entities), no formatting, links or images (their punctuation
+    escaped), no mention or issue reference (a zero-width space after the ``@``/``#``: nobody is
+    notified), one line, and pipes escaped.
+    """
+    escaped = (
         printable(text.replace("\\", "\\\\"))
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
         .replace("|", "\\|")
         .replace("\r", " ")
         .replace("\n", " ")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
     )
+    return REFERENCE.sub(r"\1&#8203;", MARKDOWN_PUNCTUATION.sub(r"\\\1", escaped))
+
+
+def markdown_code(text: str) -> str:
+    """``text`` as an inline code span in a table cell: fenced with more backticks than it holds in a row,
+    one line, pipes escaped (GitHub reads ``\\|`` in a cell's code as a pipe)."""
+    inner = printable(text).replace("\r", " ").replace("\n", " ").replace("|", "\\|")
+    longest = max((len(run) for run in re.findall("`+", inner)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if inner.startswith("`") or inner.endswith("`") or longest else ""
+    return f"{fence}{pad}{inner}{pad}{fence}"
 
 
 CELL_LIMIT = 200
@@ -246,9 +276,11 @@ def shorten(text: str, limit: int) -> str:
 
 
 def _cell(text: str, limit: int) -> str:
-    if len(text) > limit and len(text) > 2 and text[0] == text[-1] == "`":  # code stays code
-        return f"`{shorten(text[1:-1], limit - 2)}`"
-    return shorten(text, limit)
+    if isinstance(text, Markdown):
+        return text
+    if len(text) > 2 and text[0] == text[-1] == "`":  # code stays code (a value of the data inside)
+        return markdown_code(shorten(text[1:-1], limit - 2))
+    return markdown_escape(shorten(text, limit))
 
 
 def markdown_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], cell_limit: int = CELL_LIMIT) -> str:
@@ -258,6 +290,6 @@ def markdown_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], cell_l
         "| " + " | ".join("---" for _ in headers) + " |",
     ]
     for row in rows:
-        cells = (markdown_escape(_cell("" if cell is None else str(cell), cell_limit)) for cell in row)
+        cells = (_cell(cell if isinstance(cell, Markdown) else "" if cell is None else str(cell), cell_limit) for cell in row)
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

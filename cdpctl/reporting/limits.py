@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from cdpctl.reporting.formats import GITHUB_LEVELS, Result, github_annotations
+from cdpctl.reporting.formats import GITHUB_LEVELS, Result, github_annotations, markdown_code
 
 MARKDOWN_LIMIT = 60_000
 """Characters a markdown report may take (GitHub's limit is 65,536: room left for a wrapper)."""
@@ -54,7 +54,7 @@ def left_out_line(left: int, total: int, noun: str, command: str) -> str:
     """The markdown line under a shortened table: how many rows are missing and the command that lists them."""
     return (
         f"_{left:,} of {total:,} {noun} not shown (the report stays under {MARKDOWN_LIMIT:,} characters); "
-        f"`{command}` lists all of them._"
+        f"{markdown_code(command)} lists all of them._"
     )
 
 
