@@ -411,3 +411,20 @@ def test_did_you_mean() -> None:
     assert did_you_mean("requird", ["required", "nullable"]) == " (did you mean 'required'?)"
     assert did_you_mean("ORDER_ID", ["order_id"]) == " (did you mean 'order_id'?)"
     assert did_you_mean("zzz", ["required"]) == ""
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github", "sarif", "markdown", "junit"])
+def test_a_plan_file_name_that_is_not_utf8_is_a_load_problem_in_every_format(tmp_path: Path, fmt: str) -> None:
+    """A file system allows such names; no report can write them: one clear problem, never a traceback nor a
+    raw byte in the output (the report is UTF-8)."""
+    import os
+
+    name = b"bad\xff.yaml"
+    with open(os.path.join(os.fsencode(tmp_path), name), "wb") as handle:
+        handle.write(b"plan: P\nversion: 1.0.0\nevents:\n  Order Completed: {}\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "cdpctl", "--no-cache", "lint", name, "--format", fmt], cwd=tmp_path, capture_output=True, timeout=60
+    )
+    assert done.returncode == 2 and b"Traceback" not in done.stderr, done.stderr
+    done.stdout.decode("utf-8")  # the report is text
+    assert b"bad\\xff.yaml:1:1: cannot read plan file 'bad\\xff.yaml': its name is not UTF-8; rename it" in done.stderr

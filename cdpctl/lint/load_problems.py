@@ -43,7 +43,8 @@ def load_report(error: PlanLoadError, files: Sequence[str]) -> LintReport:
     findings = [
         Finding(PLAN_LOAD.slug, PLAN_LOAD.code, PLAN_LOAD.severity, printable(issue.message), issue.pos) for issue in error.issues
     ]
-    return LintReport(files=list(files), settings=(), findings=findings)
+    shown = [file.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace") for file in files]  # names as text
+    return LintReport(files=list(dict.fromkeys(shown)), settings=(), findings=findings)
 
 
 __all__ = ["OUTSIDE_RULES", "PLAN_LOAD", "load_report"]

@@ -45,6 +45,10 @@ class PlanFiles(Collector):
         self.non_finite: list[Pos] = []
 
     def read_file(self, path: str, pos: Pos | None) -> YMap | None:
+        if not utf8_name(path):  # every report names the file: its name must be text
+            shown = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            self.error(Pos(shown, 1, 1) if pos is None else pos, f"cannot read plan file '{shown}': its name is not UTF-8; rename it")
+            return None
         try:
             text = self.read(path)
         except (OSError, UnicodeDecodeError) as exc:
@@ -133,6 +137,16 @@ class PlanFiles(Collector):
                 self.error(pos, f"'{name}' is already defined in '{section}' at {target[name][1]}")
                 continue
             target[name] = (node, pos)
+
+
+def utf8_name(path: str) -> bool:
+    """Whether a file name is text (a file system allows bytes that are not UTF-8: Python keeps them as
+    lone surrogates, which no report can write)."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def decode_plan_bytes(data: bytes) -> str:

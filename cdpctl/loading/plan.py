@@ -14,7 +14,7 @@ from pathlib import Path
 from cdpctl import collector
 from cdpctl.errors import PlanLoadError, Pos
 from cdpctl.loading.definitions import Definitions
-from cdpctl.loading.files import read_text_file
+from cdpctl.loading.files import read_text_file, utf8_name
 from cdpctl.loading.keys import COMMON_KEYS, DEFAULTS_KEYS, EVENT_KEYS, SEMVER, TRAITS_KEYS, Reader
 from cdpctl.model import Call, Common, Plan
 from cdpctl.plan_files import PlanFilePolicy, default_policy, include_problem
@@ -196,6 +196,8 @@ def load_plan(
         def read_checked(file: str) -> str:
             """A file of a cached plan, read only when the loader would read it now."""
             problem = include_problem(file, tree, file_policy) if file != root else None
+            if problem is None and not utf8_name(file):
+                problem = "has a name that is not UTF-8"
             if problem is None and not stat.S_ISREG(os.stat(file).st_mode):  # the plan itself: a FIFO waits
                 problem = "is not a regular file"
             if problem is not None:
