@@ -225,6 +225,25 @@ pages:
 
 
 @pytest.mark.parametrize(
+    ("name", "found"),
+    [
+        ("L" * 100_000, None),
+        ("a" * 100_000 + "@", None),  # every start of the run tried to reach an '@': quadratic, 30 s a run
+        ("a." * 50_000 + "@acme.com", ("an email address", 0)),
+        ("1" * 100_000, ("a concatenated id", 100_000 - 32)),  # its last 32 digits read as a UUID
+        ("a-" + "1" * 100_000, ("a concatenated id", 2)),
+    ],
+    ids=["letters", "no-at", "email", "digits", "digits-after-dash"],
+)
+def test_dynamic_name_detectors_read_a_huge_name_once(name: str, found: tuple[str, int] | None) -> None:
+    """A plan is untrusted: the detectors start a match only where one can start (linear time)."""
+    from cdpctl.lint.rules.dynamic_event_name import find_dynamic_part
+
+    result = find_dynamic_part(name, False)
+    assert (result[:2] if result else None) == found
+
+
+@pytest.mark.parametrize(
     ("name", "what", "column"),
     [
         ('"Signed Up 2024-05-01"', "a date", 14),

@@ -32,7 +32,7 @@ Reported even with ``allow_numbers`` (which accepts 'Checkout Step 2 Viewed').""
 
 DETECTORS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("a template placeholder", PLACEHOLDER),
-    ("an email address", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
+    ("an email address", re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),  # from a run's start: linear
     ("a URL", re.compile(r"\bhttps?://\S+|\bwww\.\S+", re.IGNORECASE)),
     ("a UUID", re.compile(rf"\b{_UUID}\b", re.IGNORECASE)),
     (
