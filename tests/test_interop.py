@@ -648,3 +648,24 @@ def test_labels_written_twice_are_named_not_dropped_in_silence() -> None:
         ("/rules/0/jsonSchema/labels", "E: 'area:x' is replaced by the tag 'area:y' (labels hold one value a key)"),
         ("/rules/0/jsonSchema/labels", "E: the owner 'growth' is replaced by the tag 'owner:other' (labels hold one value a key)"),
     ]
+
+
+def test_keys_longer_than_yaml_allows_implicitly_are_written_as_explicit_keys() -> None:
+    """YAML reads an implicit key of at most 1024 characters: a longer event or property name is written
+    ``? name`` / ``: value`` (scan, infer and import wrote a plan that did not load)."""
+    long_event, long_property, nested = "A" * 1100, "p" * 1100, "r" * 2000
+    document = {
+        "plan": "P",
+        "version": "1.0.0",
+        "events": {
+            long_event: {"description": "x", "properties": {long_property: {"type": "string"}, "q": {
+                "type": "object", "properties": {nested: {"type": "integer"}}}}},
+            "Short": {"properties": {long_property: {"type": "boolean"}}},
+        },
+    }  # fmt: skip
+    text = dump_plan(document)
+    assert f"  ? {long_event}\n  :\n" in text
+    plan = load_plan_text(text)
+    assert plan.events[long_event].fields["q"].properties[nested].type == "integer"
+    assert plan.events["Short"].fields[long_property].type == "boolean"
+    assert yaml.safe_load(text) == document

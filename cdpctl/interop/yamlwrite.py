@@ -91,10 +91,19 @@ def flow(value: Any) -> str:
     if isinstance(value, dict):
         if not value:
             return "{}"
-        return "{" + ", ".join(f"{scalar(key)}: {flow(item)}" for key, item in value.items()) + "}"
+        return "{" + ", ".join(f"{_flow_key(scalar(key))}: {flow(item)}" for key, item in value.items()) + "}"
     if isinstance(value, list):
         return "[" + ", ".join(flow(item) for item in value) + "]"
     return scalar(value)
+
+
+IMPLICIT_KEY_LIMIT = 1000
+"""Longer key texts are written as explicit keys (``? key``): YAML reads an implicit key of at most 1024
+characters."""
+
+
+def _flow_key(text: str) -> str:
+    return f"? {text} " if len(text) > IMPLICIT_KEY_LIMIT else text
 
 
 def _depth(value: Any) -> int:
@@ -136,16 +145,20 @@ class _Writer:
                 self.lines.append("")
             self.comment_lines(child, indent)
             key_text = scalar(key)
+            head = f"{indent}{key_text}:"
+            if len(key_text) > IMPLICIT_KEY_LIMIT:  # an explicit key: ``? key`` then ``: value``
+                self.lines.append(f"{indent}? {key_text}")
+                head = f"{indent}:"
             if isinstance(item, dict) and item and self.block_wanted(child, item, indent, key_text):
-                self.lines.append(f"{indent}{key_text}:")
+                self.lines.append(head)
                 self.mapping(
                     item, child, indent + "  ", gap=len(child) == 1 and child[0] in ("events", "pages", "screens")
                 )
             elif isinstance(item, list) and item and self.block_wanted(child, item, indent, key_text):
-                self.lines.append(f"{indent}{key_text}:")
+                self.lines.append(head)
                 self.sequence(item, child, indent + "  ")
             else:
-                self.lines.append(f"{indent}{key_text}: {flow(item)}")
+                self.lines.append(f"{head} {flow(item)}")
 
     def sequence(self, value: list[Any], path: Path, indent: str) -> None:
         for index, item in enumerate(value):
