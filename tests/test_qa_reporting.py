@@ -77,3 +77,15 @@ def test_markdown_keeps_data_as_text_no_mention_image_html_or_code_break(tmp_pat
     assert "&lt;img src=x&gt;" in out and "&amp;lt;b&amp;gt;" in out and "<img" not in out
     assert "\\*bold\\*" in out and "\\~\\~s\\~\\~" in out
     assert "`` properties.a`b\\|c ``" in out  # the code span holds the backtick; the pipe stays in the cell
+
+
+def test_scan_and_lint_text_show_names_from_code_and_file_names_escaped(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text('import analytics\nanalytics.track("u", "Order Completed", {"k\\x1b[2J": 1, "a\\rb": 2})\n')
+    plan = Path(__file__).resolve().parents[1] / "plans" / "acme-shop.yaml"
+    scanned = CliRunner().invoke(app, ["scan", str(tmp_path / "a.py"), "--plan", str(plan)])
+    assert "\x1b" not in scanned.stdout and "\r" not in scanned.stdout
+    assert "property 'k\\x1b[2J' of Order Completed" in scanned.stdout and "a\\rb" in scanned.stdout
+    hostile = tmp_path / "e\x1b[31m.yaml"
+    hostile.write_text("plan: P\nversion: 1.0.0\nevents:\n  order completed: {}\n")
+    linted = CliRunner().invoke(app, ["lint", str(hostile)])
+    assert "\x1b" not in linted.stdout and "e\\x1b[31m.yaml:4:3:" in linted.stdout

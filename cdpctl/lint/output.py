@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from cdpctl.lint.base import SEVERITY_RANK, Finding, Rule
 from cdpctl.lint.runner import LintReport, printable
 from cdpctl.lint.source import SourceIndex
+from cdpctl.reporting.formats import one_line
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -50,7 +51,7 @@ def render_text(report: LintReport, sources: dict[str, str], fail_on: str, conso
         pos = finding.pos
         style = STYLES.get(finding.severity, "bold")
         console.print(
-            f"[bold]{escape(str(pos))}:[/bold] [{style}]{escape(finding.rule)}[/{style}] {escape(finding.message)}",
+            f"[bold]{escape(one_line(str(pos)))}:[/bold] [{style}]{escape(finding.rule)}[/{style}] {escape(one_line(finding.message))}",
             soft_wrap=True,
             highlight=False,
         )
@@ -69,7 +70,7 @@ def render_text(report: LintReport, sources: dict[str, str], fail_on: str, conso
         console.print()
     failed = bool(report.failing(fail_on))
     style = "bold red" if failed else ("bold yellow" if report.findings else "bold green")
-    console.print(f"[{style}]{escape(summary_line(report, fail_on))}[/{style}]", soft_wrap=True, highlight=False)
+    console.print(f"[{style}]{escape(one_line(summary_line(report, fail_on)))}[/{style}]", soft_wrap=True, highlight=False)
 
 
 SNIPPET_WIDTH = 160

@@ -35,13 +35,16 @@ def _call_line(c: Any) -> str:
 
 
 def render_text(result: ScanResult, findings: list[Finding]) -> str:
-    lines = [_call_line(c) for c in result.calls]
+    """One line a call, then one a finding (names from the code shown escaped: no terminal escapes, one line)."""
+    from cdpctl.reporting.formats import one_line
+
+    lines = [one_line(_call_line(c)) for c in result.calls]
     if findings:
-        lines += ["", *(_line(f) for f in findings)]
+        lines += ["", *(one_line(_line(f)) for f in findings)]
     s = summary(result, findings)
     lines += ["", f"{'FAIL' if s['errors'] else 'OK'}  {s['calls']} calls in {s['files']} files: {s['errors']} errors, "
               f"{s['warnings']} warnings, {s['parse_errors']} files did not parse"]
-    lines += [f"skipped: {note}" for note in result.skipped]
+    lines += [f"skipped: {one_line(note)}" for note in result.skipped]
     return "\n".join(lines) + "\n"
 
 
