@@ -89,3 +89,14 @@ def test_scan_and_lint_text_show_names_from_code_and_file_names_escaped(tmp_path
     hostile.write_text("plan: P\nversion: 1.0.0\nevents:\n  order completed: {}\n")
     linted = CliRunner().invoke(app, ["lint", str(hostile)])
     assert "\x1b" not in linted.stdout and "e\\x1b[31m.yaml:4:3:" in linted.stdout
+
+
+def test_a_github_annotation_is_bounded_whatever_the_name(tmp_path: Path) -> None:
+    from cdpctl.reporting.formats import ANNOTATION_MESSAGE, ANNOTATION_TITLE
+
+    data = tmp_path / "events.ndjson"
+    data.write_text(json.dumps({"type": "track", "event": "E" * 100_000, "userId": "u"}) + "\n", encoding="utf-8")
+    plan = Path(__file__).resolve().parents[1] / "plans" / "acme-shop.yaml"
+    result = CliRunner().invoke(app, ["validate", "--plan", str(plan), str(data), "-q", "--format", "github"])
+    lines = [line for line in result.stdout.splitlines() if line.startswith("::")]
+    assert lines and all(len(line) < ANNOTATION_MESSAGE + 3 * ANNOTATION_TITLE + 1000 for line in lines)

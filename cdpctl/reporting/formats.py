@@ -87,6 +87,12 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+ANNOTATION_TITLE = 200
+"""Characters of an annotation's title (GitHub shows about 255); longer ones end with an ellipsis."""
+ANNOTATION_MESSAGE = 4000
+"""Characters of an annotation's message: a 100,000-character name made one line of 300 KB."""
+
+
 def github_annotations(results: Iterable[Result]) -> str:
     """GitHub Actions workflow commands (``::error file=…,line=…::message``), one per line."""
     lines = []
@@ -98,9 +104,9 @@ def github_annotations(results: Iterable[Result]) -> str:
             props.append(f"line={result.line}")
         if result.column:
             props.append(f"col={result.column}")
-        props.append(f"title={_escape_property(result.title or result.rule_id)}")
+        props.append(f"title={_escape_property(shorten(result.title or result.rule_id, ANNOTATION_TITLE))}")
         level = GITHUB_LEVELS.get(result.level, "error")
-        lines.append(f"::{level} {','.join(props)}::{_escape_data(result.message)}")
+        lines.append(f"::{level} {','.join(props)}::{_escape_data(shorten(result.message, ANNOTATION_MESSAGE))}")
     return "\n".join(lines) + ("\n" if lines else "")
 
 
