@@ -85,3 +85,26 @@ def test_bodies_still_waiting_for_the_checker_when_the_collector_stops_are_answe
     assert counters.not_recorded() == (
         "2 requests received but not yet checked when the collector stopped (answered 503)",
     )
+
+
+def test_bodies_waiting_for_the_checker_are_bounded_in_bytes() -> None:
+    """Past the budget a new request is answered 503 (retry) before its body is read; one request at a time
+    is always taken, whatever its size."""
+    with BackgroundServer(load_plan(PLAN), ServeOptions(port=0)) as srv, held_checker(srv) as (entered, release):
+        srv.built.app.in_flight_budget = 2_000
+        first = connect(srv.url)
+        first.sendall(request([{**VALID, "event": "Hold"}] + [VALID] * 20))  # over the budget alone: taken
+        assert entered.wait(30)
+        second = connect(srv.url)
+        second.sendall(request([VALID] * 20))
+        refused = answer(second)
+        assert refused.startswith(b"HTTP/1.1 503 ") and b'"collector_busy"' in refused and b"retry-after: 1" in refused.lower()
+        release.set()
+        assert answer(first).startswith(b"HTTP/1.1 200 ")
+        third = connect(srv.url)
+        third.sendall(request([VALID] * 20))
+        assert answer(third).startswith(b"HTTP/1.1 200 ")
+        for sock in (first, second, third):
+            sock.close()
+        wait_for(lambda: srv.collector.report.events == 41)
+        assert srv.collector.counters.unavailable == 1 and srv.collector.counters.not_recorded() == ()

@@ -54,6 +54,10 @@ from cdpctl.serve.state import Collector
 
 Hook = Callable[[], Awaitable[None]]
 MAX_EVENTS_LIMIT = 10_000
+IN_FLIGHT_BYTES = 32 * 1024 * 1024
+"""Bodies received and waiting for the checker, in bytes: past it, a new request is answered 503 (retry)
+before its body is read, so memory stays bounded however many clients post at once (one request at a
+time is always taken, whatever its size within the limits)."""
 
 
 class QueryError(Exception):
@@ -79,7 +83,10 @@ class CollectorApp:
     on_startup: list[Hook] = field(default_factory=list)
     on_shutdown: list[Hook] = field(default_factory=list)
     limits: Limits = field(default_factory=lambda: LIMITS["segment"])
+    in_flight_budget: int = IN_FLIGHT_BYTES
     _worker: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
+    _in_flight: int = field(default=0, init=False, repr=False)
+    """Bytes of bodies read and not yet answered (only the event loop changes it)."""
 
     def close(self) -> None:
         """Stop the worker thread (after the last request)."""
@@ -175,6 +182,11 @@ class CollectorApp:
             return
         limit = self.limits.body(kind)
         what = "a batch" if kind == BATCH else "a message"
+        declared = request.headers.get("content-length") or ""
+        if not self._room(int(declared) if declared.strip().isdigit() else 1):
+            counters.unavailable += 1
+            await send_error(send, 503, "collector_busy", "the collector holds too many bodies waiting to be checked; retry", retry=True)
+            return
         try:
             raw = await read_body(receive, limit, request.headers.get("content-length"))
         except ClientAborted:
@@ -189,6 +201,23 @@ class CollectorApp:
             counters.rejected_too_large += 1
             await self._refuse(send, 1, 413, "payload_too_large", f"{what} may be at most {limit:,} bytes")
             return
+        self._in_flight += len(raw)
+        try:
+            await self._check_and_record(request, kind, receive, send, raw, header_key, header_ok)
+        finally:
+            self._in_flight -= len(raw)
+
+    def _room(self, size: int) -> bool:
+        """Whether a body of ``size`` bytes may be read now (:data:`IN_FLIGHT_BYTES`)."""
+        return self._in_flight == 0 or self._in_flight + size <= self.in_flight_budget
+
+    async def _check_and_record(
+        self, request: Request, kind: str, receive: Receive, send: Send, raw: bytes, header_key: str | None, header_ok: bool
+    ) -> None:
+        """The rest of :meth:`_intake` once the body is read: check it off the loop, then record and answer."""
+        counters = self.collector.counters
+        limit = self.limits.body(kind)
+        what = "a batch" if kind == BATCH else "a message"
         if self._worker is None:
             self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cdpctl-check")
         loop = asyncio.get_running_loop()
