@@ -116,7 +116,7 @@ def serve_command(
       curl -s http://127.0.0.1:8088/v1/track -H 'Content-Type: application/json' -d '{"userId": "u1", "event": "Signed Up"}'
       kill $!; wait $!  # prints the report; exit status 1: 'Signed Up' is not in the plan
     """
-    from cdpctl.commands._common import choose_format
+    from cdpctl.commands._common import choose_format, exit_with
 
     with handle_errors():
         from cdpctl.config import find_config
@@ -149,7 +149,7 @@ def serve_command(
         loaded = load_plan_arg(one_plan(plan_argument, plan))
         show_live = sys.stderr.isatty() if live is None else live
         code = serve_main(loaded, settings.options, fmt, show_live, settings.output)
-    raise typer.Exit(code)
+    exit_with(code)  # 130 and 143 (a second signal) included: the report said it, no "interrupted" line after
 
 
 def register(app: typer.Typer) -> None:
