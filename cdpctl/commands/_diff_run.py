@@ -33,6 +33,7 @@ class DiffArgs:
 def run_diff(args: DiffArgs) -> NoReturn:
     """Compare, write the report, and exit 1 when a change at or above the threshold exists (or the version is short)."""
     import os
+    import posixpath
     from pathlib import Path
 
     from cdpctl.config import find_config
@@ -75,7 +76,12 @@ def run_diff(args: DiffArgs) -> NoReturn:
                 # a working-tree path is relative to the working directory ("./"), not to the repository root
                 at_base = path if os.path.isabs(path) else os.path.join(".", path)
                 old_plan = load_at_revision(args.base, at_base, Path.cwd(), missing_ok=True)
-                reports.append(compare(old_plan, new_plan, f"{args.base}:{path}", path))
+                label = f"{args.base}:{path}"
+                read = str(old_plan.files[0]) if old_plan is not None and old_plan.files else None
+                written = posixpath.normpath(path.replace(os.sep, "/"))
+                if read is not None and read != written and not read.endswith("/" + written.lstrip("./")):
+                    label = f"{args.base}:{read} (renamed since)"  # git pairs the two as a rename
+                reports.append(compare(old_plan, new_plan, label, path))
         else:
             if args.old is None or args.new is None:
                 die("give OLD and NEW plans (files or REV:PATH), or --base REV to compare the project's plans")
