@@ -428,3 +428,19 @@ def test_a_plan_file_name_that_is_not_utf8_is_a_load_problem_in_every_format(tmp
     assert done.returncode == 2 and b"Traceback" not in done.stderr, done.stderr
     done.stdout.decode("utf-8")  # the report is text
     assert b"bad\\xff.yaml:1:1: cannot read plan file 'bad\\xff.yaml': its name is not UTF-8; rename it" in done.stderr
+
+
+def test_a_plan_that_is_a_link_reads_its_includes_from_the_links_folder(tmp_path: Path) -> None:
+    """Includes are read from, and confined to, the folder the plan is named in (as at a git revision,
+    where the loader reads the same paths); the check used the target's folder, so such a plan never loaded."""
+    (tmp_path / "real").mkdir()
+    (tmp_path / "plans" / "parts").mkdir(parents=True)
+    (tmp_path / "real" / "main.yaml").write_text("plan: L\nversion: 1.0.0\ninclude: parts/events.yaml\n")
+    (tmp_path / "plans" / "parts" / "events.yaml").write_text("events:\n  Order Completed: {}\n")
+    (tmp_path / "plans" / "shop.yaml").symlink_to("../real/main.yaml")
+    assert list(load_plan(str(tmp_path / "plans" / "shop.yaml")).events) == ["Order Completed"]
+    (tmp_path / "plans" / "parts" / "events.yaml").unlink()
+    (tmp_path / "plans" / "parts" / "events.yaml").symlink_to("../../real/events.yaml")  # out of the tree
+    (tmp_path / "real" / "events.yaml").write_text("events:\n  Order Completed: {}\n")
+    with pytest.raises(PlanLoadError, match="out of the plan's folder tree"):
+        load_plan(str(tmp_path / "plans" / "shop.yaml"))

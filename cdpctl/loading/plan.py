@@ -85,7 +85,7 @@ class PlanLoader(Definitions):
             return self._load(path)
 
     def _load(self, path: str) -> Plan:
-        self.tree = os.path.dirname(os.path.realpath(path))
+        self.tree = plan_tree(path)
         root = self.read_file(path, None)
         if root is None:
             raise PlanLoadError(self.issues)
@@ -191,7 +191,7 @@ def load_plan(
             return loader.load(os.fspath(path)), loader.texts
 
         root = os.fspath(path)
-        tree = os.path.dirname(os.path.realpath(root))
+        tree = plan_tree(root)
 
         def read_checked(file: str) -> str:
             """A file of a cached plan, read only when the loader would read it now."""
@@ -207,6 +207,12 @@ def load_plan(
         settings = f"check_patterns={check_patterns} policy={file_policy!r}"
         return cached_load(root, settings, read_checked, load)
     return PlanLoader(read, check_patterns, policy).load(os.fspath(path))
+
+
+def plan_tree(path: str) -> str:
+    """The folder tree a plan's includes must stay in: the plan's folder as named (its links resolved), where
+    relative includes are read from too; a plan that is itself a link is not taken to its target's folder."""
+    return os.path.realpath(os.path.dirname(os.path.abspath(path)))
 
 
 def load_plan_text(text: str, file: str = "plan.yaml", *, check_patterns: bool = True) -> Plan:
