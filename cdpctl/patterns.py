@@ -215,7 +215,7 @@ def _additional_properties(validator: Any, ap: Any, instance: Any, schema: Any) 
 _EXTENDED: set[type[Any]] = set()
 
 
-def _json_key(value: Any) -> Any:
+def json_key(value: Any) -> Any:
     """A hashable form of a JSON value that two values share exactly when JSON Schema calls them equal:
     ``true`` is not ``1`` (Python says it is), ``1`` is ``1.0``, objects ignore their key order."""
     if value is True or value is False:
@@ -225,9 +225,9 @@ def _json_key(value: Any) -> Any:
     if isinstance(value, (int, float)):
         return ("number", value)
     if isinstance(value, list):
-        return ("array", tuple(_json_key(item) for item in value))
+        return ("array", tuple(json_key(item) for item in value))
     if isinstance(value, dict):
-        return ("object", frozenset((key, _json_key(item)) for key, item in value.items()))
+        return ("object", frozenset((key, json_key(item)) for key, item in value.items()))
     return (type(value).__name__, value)
 
 
@@ -240,7 +240,7 @@ def _unique_items(validator: Any, unique: Any, instance: Any, schema: Any) -> It
     if unique and validator.is_type(instance, "array"):
         seen: set[Any] = set()
         for item in instance:
-            key = _json_key(item)
+            key = json_key(item)
             if key in seen:
                 yield ValidationError(f"{instance!r} has non-unique elements")
                 return

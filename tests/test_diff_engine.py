@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from cdpctl.diff import compare, diff_plans
 from cdpctl.diff.rules import Change
 from cdpctl.loader import load_plan, load_plan_text
@@ -272,3 +274,19 @@ def test_new_plan_against_nothing() -> None:
     report = compare(None, new, "main:new.yaml", "new.yaml")
     assert [c.rule for c in report.changes] == ["event-added", "section-added"]
     assert report.version.ok and report.version.old is None
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("{type: string, nullable: true}", "{type: any}", [("properties.a", "type-widened")]),  # any admits null
+        ("{type: any}", "{type: string, nullable: true}", [("properties.a", "type-narrowed")]),
+        ("{type: integer, enum: [1, 2]}", "{type: number, enum: [1.0, 2.0]}", []),  # the same values
+        ("{type: number, enum: [1, 2, 3]}", "{type: number, enum: [1.0, 2]}", [("properties.a", "enum-value-removed")]),
+        ("{type: string, nullable: true}", "{type: string}", [("properties.a", "property-became-non-nullable")]),
+    ],
+)
+def test_null_and_enum_values_compare_by_what_they_admit(old: str, new: str, expected: list[tuple[str, str]]) -> None:
+    plan = "plan: T\nversion: 1.0.0\nevents:\n  A:\n    properties:\n      a: PROP\n"
+    found = changes(plan.replace("PROP", old), plan.replace("PROP", new))
+    assert [(c.path, c.rule) for c in found] == expected

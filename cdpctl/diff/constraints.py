@@ -207,8 +207,11 @@ def _step_relation(old: Any, new: Any) -> str | None:
     return "changed"
 
 
-def _key(value: Any) -> str:
-    return show(value)
+def _key(value: Any) -> Any:
+    """Values JSON Schema calls equal share a key (``1`` and ``1.0``; never ``true`` and ``1``)."""
+    from cdpctl.patterns import json_key
+
+    return json_key(value)
 
 
 def _effective(prop: Property, other: Property) -> dict[str, Any]:
@@ -222,7 +225,7 @@ def _effective(prop: Property, other: Property) -> dict[str, Any]:
     if prop.type == "integer" and found.get("multiple_of") == 1:
         del found["multiple_of"]
     enum = found.get("enum")
-    if prop.type == "boolean" and isinstance(enum, list) and {_key(v) for v in enum} == {"true", "false"}:
+    if prop.type == "boolean" and isinstance(enum, list) and {_key(v) for v in enum} == {_key(True), _key(False)}:
         del found["enum"]
     elif (isinstance(enum, list) and len(enum) == 1 and "const" not in found
           and "const" in other.constraints and "enum" not in other.constraints):

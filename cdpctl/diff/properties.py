@@ -246,10 +246,12 @@ def compare_property(where: Where, path: str, old: Property, new: Property) -> I
         rule = PROPERTY_BECAME_REQUIRED if new.required else PROPERTY_BECAME_OPTIONAL
         state = "required" if new.required else "optional"
         yield where.change(rule, path, f"{noun} '{name}' became {state}", old.required, new.required, at("required"))
-    if old.nullable != new.nullable and not (_admits_null(old) and _admits_null(new)):
-        rule = PROPERTY_BECAME_NULLABLE if new.nullable else PROPERTY_BECAME_NON_NULLABLE
-        state = "nullable" if new.nullable else "non-nullable"
-        yield where.change(rule, path, f"{noun} '{name}' became {state}", old.nullable, new.nullable, at("nullable"))
+    old_null, new_null = old.nullable or _admits_null(old), new.nullable or _admits_null(new)
+    said_by_type = relation is not None and "any" in (old.type, new.type)  # widened to or narrowed from any
+    if old_null != new_null and not said_by_type:  # what admits null, whether said by nullable or by any
+        rule = PROPERTY_BECAME_NULLABLE if new_null else PROPERTY_BECAME_NON_NULLABLE
+        state = "nullable" if new_null else "non-nullable"
+        yield where.change(rule, path, f"{noun} '{name}' became {state}", old_null, new_null, at("nullable"))
     if old.deprecated != new.deprecated:
         rule = PROPERTY_DEPRECATED if new.deprecated else PROPERTY_UNDEPRECATED
         state = "is now deprecated" if new.deprecated else "is no longer deprecated"
