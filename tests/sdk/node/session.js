@@ -61,6 +61,22 @@ async function rudderNode() {
     await new Promise((resolve) => client.flush((err) => { if (err) errors.push(String(err)); resolve(); }));
   }
   await new Promise((resolve) => client.flush(() => resolve()));
+  // a flush the SDK started by itself (the queue reached flushAt, or its timer) may still be in flight:
+  // leaving now would cut it off, so wait until the collector has them all (or a minute went by)
+  await arrived(calls().length, 60000);
+}
+
+async function arrived(count, timeout) {
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    try {
+      const summary = await (await fetch(`${url}/summary`)).json();
+      if (summary.events >= count) return;
+    } catch (err) {
+      // the collector is busy: ask again
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 (sdk === "segment-node" ? segmentNode() : rudderNode())
