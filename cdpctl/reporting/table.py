@@ -59,6 +59,8 @@ class Column:
     optional: bool = False
     """Left out when the table cannot fit otherwise (the highest ``rank`` first)."""
     justify: str = "left"
+    keep_end: bool = False
+    """Shortened at its start (``…ations.ndjson:42``): the end says the most (a file's line)."""
 
 
 def _width(cell: Any) -> int:
@@ -120,5 +122,16 @@ def fitted_table(
         column = columns[i]
         table.add_column(column.header, width=widths[i], no_wrap=True, overflow="ellipsis", justify=column.justify)  # type: ignore[arg-type]
     for row in rows:
-        table.add_row(*(row[i] for i in kept))
+        table.add_row(*(_end_kept(row[i], widths[i]) if columns[i].keep_end else row[i] for i in kept))
     return table
+
+
+def _end_kept(cell: Any, width: int | None) -> Any:
+    """A text cell wider than ``width`` cut at its start, with an ellipsis there."""
+    text = cell if isinstance(cell, str) else getattr(cell, "plain", None)
+    if not isinstance(text, str) or width is None or _width(text) <= width or width < 2:
+        return cell
+    tail = text[-(width - 1) :]
+    while _width(tail) > width - 1:  # wide characters
+        tail = tail[1:]
+    return "…" + tail

@@ -270,12 +270,12 @@ def verdict_text(report: Report, verdict: Verdict | None, ok: str, failed: str) 
 
 TEXT_COLUMNS = (
     Column("Count", rank=0, whole=True, justify="right"),
-    Column("Share", rank=5, whole=True, justify="right", optional=True),
+    Column("Share", rank=6, whole=True, justify="right", optional=True),
     Column("Call", rank=1, want=NAME_WIDTH, floor=10),
     Column("Code", rank=0, whole=True),
     Column("Path", rank=2, want=NAME_WIDTH, floor=10),
     Column("Message", rank=3, want=MESSAGE_WIDTH, floor=12),
-    Column("Example", rank=6, floor=12, optional=True),
+    Column("Example", rank=5, floor=12, optional=True, keep_end=True),  # "…ndjson:42": the line stays
 )
 """The text table: counts and codes whole, names before messages, examples and shares left out first."""
 
