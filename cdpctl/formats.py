@@ -187,3 +187,27 @@ def format_checker() -> FormatChecker:
 
         checker.checks(name)(check)
     return checker
+
+
+_NO_ZONE = re.compile(r"^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d(:\d\d(\.\d+)?)?$")
+_ZONE_WITHOUT_COLON = re.compile(r"[+-]\d{4}$")
+
+
+def date_time_hint(value: object) -> str:
+    """Why a value is not an RFC 3339 ``date-time``, for the common mistakes (``""`` when none fits):
+    no zone, a space for the ``T``, an offset without its colon, an epoch number."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return ""
+    if not isinstance(value, str):
+        return " (a number, maybe epoch time: a date-time is a string such as 2024-06-05T10:00:00Z)"
+    if len(value) > 40:
+        return ""
+    if _NO_ZONE.match(value):
+        if len(value) > 10 and value[10] == " ":
+            return " (write a T between date and time, and add its zone: Z or +00:00)"
+        return " (no zone: add Z or an offset such as +00:00)"
+    if len(value) > 10 and value[10] == " ":
+        return " (write a T between date and time, not a space)"
+    if _ZONE_WITHOUT_COLON.search(value):
+        return " (write the offset with a colon: +02:00)"
+    return ""

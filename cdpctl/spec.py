@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cdpctl.formats import FORMAT_PATTERNS, matches_format
+from cdpctl.formats import FORMAT_PATTERNS, date_time_hint, matches_format
 from cdpctl.model import SPEC_CALL_TYPES
 
 TIMESTAMP_FIELDS = ("timestamp", "sentAt", "originalTimestamp", "receivedAt")
@@ -62,7 +62,7 @@ def envelope_problems(message: Any) -> list[tuple[str, str]]:
         if isinstance(value, str) and matches_format("date-time", value):
             matched = value
         else:
-            problems.append((name, f"'{name}' must be an RFC 3339 date-time, not {'null' if value is None else repr(value)}"))
+            problems.append((name, f"'{name}' must be an RFC 3339 date-time, not {'null' if value is None else repr(value)}{date_time_hint(value)}"))
     for name in OBJECT_FIELDS:
         value = get(name, ABSENT)
         if value is not ABSENT and not isinstance(value, dict):

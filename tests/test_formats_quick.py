@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -43,3 +44,26 @@ def test_the_fast_paths_format_search_agrees_with_matches_format(values: list[st
         search = format_search(name)
         for value in values:
             assert (search(value) is not None) == matches_format(name, value), (name, value)
+
+
+@pytest.mark.parametrize(
+    ("value", "hint"),
+    [
+        ("2024-06-05T10:00:00", "no zone: add Z or an offset such as +00:00"),
+        ("2024-06-05 10:00:00", "write a T between date and time, and add its zone"),
+        ("2024-06-05 10:00:00Z", "write a T between date and time, not a space"),
+        ("2024-06-05T10:00:00+0200", "write the offset with a colon: +02:00"),
+        (1717581600, "a number, maybe epoch time"),
+        ("yesterday", ""),
+        (True, ""),
+    ],
+)
+def test_a_date_time_mistake_is_named(value: object, hint: str) -> None:
+    from cdpctl.formats import date_time_hint
+
+    found = date_time_hint(value)
+    assert (hint in found) if hint else found == ""
+    from cdpctl.spec import envelope_problems
+
+    message = {"type": "track", "event": "E", "userId": "u", "timestamp": value}
+    assert [text for _, text in envelope_problems(message)][0].endswith(found)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from cdpctl.formats import date_time_hint
+
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
 
@@ -93,7 +95,8 @@ def keyword_message(keyword: str, expected: Any, value: Any) -> str | None:
     if keyword == "const":
         return f"{short_repr(value)} is not the allowed value {short_repr(expected, 30)}"
     if keyword == "format":
-        return f"{short_repr(value)} is not a valid {expected}"
+        hint = date_time_hint(value) if expected == "date-time" else ""
+        return f"{short_repr(value)} is not a valid {expected}{hint}"
     if keyword == "pattern":
         return f"{short_repr(value)} does not match the pattern {expected}"
     if keyword == "uniqueItems":
