@@ -237,3 +237,15 @@ def test_a_window_no_message_is_in_measures_nothing_and_is_never_an_ok(corpus: P
     assert done.returncode == 2, done.stderr  # it was exit 0 with every record left out
     assert "cdpctl: error: no events in the window: the " in done.stderr and "are all outside --since/--until" in done.stderr
     assert _cli("plan.yaml", ".", "--since", "2999-01-01", "--allow-empty", cwd=corpus).returncode == 0
+
+
+def test_logs_alone_are_measured_against_the_projects_plan(tmp_path: Path) -> None:
+    (tmp_path / "plan.yaml").write_text("plan: P\nversion: 1.0.0\nevents:\n  A Done: {}\n  B Done: {}\n")
+    (tmp_path / "cdpctl.yaml").write_text("plan: plan.yaml\n")
+    (tmp_path / "l.ndjson").write_text(json.dumps({"type": "track", "event": "A Done", "userId": "u"}) + "\n")
+    done = _cli("l.ndjson", cwd=tmp_path)
+    assert done.returncode == 0 and "50.0% of planned calls seen (1 of 2)" in done.stdout, done.stderr
+    assert _cli("plan.yaml", "l.ndjson", cwd=tmp_path).stdout == done.stdout
+    (tmp_path / "cdpctl.yaml").unlink()
+    missing = _cli("l.ndjson", cwd=tmp_path)
+    assert missing.returncode == 2 and "give the plan and the logs" in missing.stderr

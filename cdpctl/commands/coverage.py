@@ -33,8 +33,8 @@ def _bound(value: str | None, flag: str, end_of_day: bool) -> str | None:
 
 def coverage_command(
     arguments: Optional[list[str]] = typer.Argument(
-        None, metavar="PLAN LOGS...", help="The plan (unless --plan is given), then event logs: files, folders, globs, "
-        "or - for standard input (as cdpctl validate reads them).", show_default=False,
+        None, metavar="[PLAN] LOGS...", help="The plan (a .yaml file; default: --plan, else the project's), then event "
+        "logs: files, folders, globs, or - for standard input (as cdpctl validate reads them).", show_default=False,
     ),
     plan: Optional[str] = typer.Option(None, "--plan", "-p", help=PLAN_HELP, show_default=False),
     output_format: str = typer.Option("text", "--format", "-f", metavar=choices(FORMATS), help="Report format."),
@@ -65,10 +65,11 @@ def coverage_command(
     if spark_master is not None and engine != "spark":
         die("--spark-master applies to --engine spark: add it, or leave --spark-master out")
     paths = list(arguments or [])
-    if plan is None:
-        if not paths:
-            die("give the plan and the logs: cdpctl coverage PLAN LOGS...")
-        plan, paths = paths[0], paths[1:]
+    if plan is None:  # the first argument when it is a YAML file, else the project's plan (as validate reads it)
+        if paths and paths[0].lower().endswith((".yaml", ".yml")):
+            plan, paths = paths[0], paths[1:]
+        elif not _configured_plan():
+            die("give the plan and the logs: cdpctl coverage PLAN LOGS... (or --plan PLAN, or plan: in cdpctl.yaml)")
     with handle_errors():
         import orjson
 
@@ -110,6 +111,13 @@ def coverage_command(
         if output or output_format != "text":
             sys.stderr.write(f"cdpctl: {line}\n")
         exit_with(2 if seen.unreadable else 0 if ok else 1)
+
+
+def _configured_plan() -> bool:
+    """Whether the project configuration names a default plan."""
+    from cdpctl.config import find_config
+
+    return bool(find_config().plan)
 
 
 def _read_files(plan: Plan, paths: list[str], engine: str) -> list[tuple[str, str]]:
