@@ -99,3 +99,8 @@ def test_a_renamed_plan_is_compared_with_what_it_was_at_the_base(repo: Path) -> 
     assert result.exit_code == 1, result.output
     assert ("enum-value-removed", "Signed Up", "properties.method") in rules(result)
     assert run("--base", "HEAD~1").output.startswith("HEAD~1:plans/shop.yaml (renamed since) -> plans/acme.yaml")
+
+
+def test_a_revision_that_does_not_exist_names_the_branches(repo: Path) -> None:
+    assert "git revision 'mian' does not exist in this repository (did you mean 'main'?)" in run("--base", "mian").output
+    assert "git revision 'develop' does not exist in this repository; its branches: main" in run("--base", "develop").output

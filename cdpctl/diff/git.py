@@ -96,7 +96,19 @@ def verify_revision(rev: str, cwd: Path) -> None:
         raise GitError(f"'{rev}' is not a git revision")
     result = _git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], cwd)
     if result.returncode != 0:
-        raise GitError(f"git revision '{rev}' does not exist in this repository")
+        raise GitError(f"git revision '{rev}' does not exist in this repository{_branches_hint(rev, cwd)}")
+
+
+def _branches_hint(rev: str, cwd: Path) -> str:
+    """``; its branches: master, origin/main`` (a few, the likeliest first) for a revision that does not exist."""
+    from cdpctl.errors import did_you_mean
+
+    listed = _git(["for-each-ref", "--format=%(refname:short)", "refs/heads", "refs/remotes"], cwd)
+    names = [name for name in listed.stdout.decode("utf-8", "replace").split() if not name.endswith("/HEAD")]
+    if not names:
+        return "; it has no branch yet (commit first)"
+    hint = did_you_mean(rev, names)
+    return f" ({hint})" if hint else f"; its branches: {', '.join(names[:5])}{', ...' if len(names) > 5 else ''}"
 
 
 def repo_path(path: str, cwd: Path, root: Path) -> str:
