@@ -28,10 +28,11 @@ GITIGNORE = ".gitignore"
 CONFIG_NAME = "cdpctl.yaml"
 PYPROJECT = "pyproject.toml"
 
-GITIGNORE_HEADER = "# cdpctl: files it writes (compiled schemas, serve captures, validate --split folders)"
+GITIGNORE_HEADER = "# cdpctl: files it writes (compiled schemas, serve captures, validate --split folders, the docs site)"
 
-GITIGNORE_ENTRIES = ("/build/schemas/", "/captures/", "/split/")
-"""``compile --out build/schemas`` (the workflow), ``serve --capture captures/...``, ``validate --split split/``."""
+GITIGNORE_ENTRIES = ("/build/schemas/", "/captures/", "/split/", "/site/")
+"""``compile --out build/schemas`` (the workflow), ``serve --capture captures/...``, ``validate --split split/``,
+``cdpctl docs`` (it writes ``site/`` by default)."""
 
 
 def default_install() -> str:
