@@ -106,9 +106,9 @@ def serve_command(
 
     Point an SDK's host at it, run your tests, then stop it (Ctrl+C or SIGTERM):
     it prints the validate report and exits 1 if any error-severity violation
-    was seen or a message was not forwarded (with --require-events, 2 if no
-    event arrived).  Query endpoints:
-    /summary, /violations, /events, /reset, /healthz, /openapi.json.
+    was seen, a request was not recorded or a message was not forwarded (with
+    --require-events, 2 if no event arrived).  Query endpoints: /summary,
+    /violations, /events, /report, /reset, /healthz, /openapi.json.
 
     Example:
       cdpctl serve plans/acme-shop.yaml --capture session.ndjson &
