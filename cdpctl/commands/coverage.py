@@ -38,8 +38,8 @@ def coverage_command(
     ),
     plan: Optional[str] = typer.Option(None, "--plan", "-p", help=PLAN_HELP, show_default=False),
     output_format: str = typer.Option("text", "--format", "-f", metavar=choices(FORMATS), help="Report format."),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout.", show_default=False),
-    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Worker processes."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE", help="Write the report here instead of stdout.", show_default=False),
+    jobs: int = typer.Option(1, "--jobs", "-j", metavar="N", min=1, help="Worker processes."),
     since: Optional[str] = typer.Option(None, "--since", help="Only messages whose timestamp is at or after this date or date-time.", show_default=False),
     until: Optional[str] = typer.Option(None, "--until", help="Only messages whose timestamp is at or before this date or date-time.", show_default=False),
     fail_under: Optional[float] = typer.Option(
@@ -47,7 +47,7 @@ def coverage_command(
     ),
     allow_empty: bool = typer.Option(False, "--allow-empty", help="Exit 0 (not 2) when the input holds no records."),
     engine: str = typer.Option("local", "--engine", metavar=choices(("local", "spark")), help="Where to read the logs: this machine, or Spark (files and URIs a cluster reads)."),
-    spark_master: Optional[str] = typer.Option(None, "--spark-master", help="Spark master URL (default: the environment's, or local[*]).", show_default=False),
+    spark_master: Optional[str] = typer.Option(None, "--spark-master", metavar="URL", help="Spark master URL (default: the environment's, or local[*]).", show_default=False),
 ) -> None:
     """Report which planned calls and properties the logs use, which never appear, and what is unplanned.
 

@@ -40,7 +40,7 @@ def lint_command(
         False, "--report-unused-disables", help="Report '# cdpctl: disable=...' comments that suppress nothing."
     ),
     output: Optional[str] = typer.Option(
-        None, "--output", "-o", help="Write the report to this file instead of standard output.", show_default=False
+        None, "--output", "-o", metavar="FILE", help="Write the report to this file instead of standard output.", show_default=False
     ),
     explain: Optional[str] = typer.Option(
         None, "--explain", help="Print the documentation of a rule (slug or code) and exit.", show_default=False

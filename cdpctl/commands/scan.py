@@ -21,7 +21,7 @@ def scan_command(
     ),
     output_format: Optional[str] = typer.Option(None, "--format", "-f", metavar=choices(FORMATS),
                                                 help="Report format (default: text; github under GitHub Actions).", show_default=False),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout.", show_default=False),
+    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE", help="Write the report here instead of stdout.", show_default=False),
 ) -> None:
     """Find the tracking calls in Python and JavaScript/TypeScript code; with --plan, check them against the plan.
 

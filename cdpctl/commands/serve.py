@@ -23,13 +23,13 @@ def serve_command(
         None, "--port", help="Port to listen on (default 8088; 0 picks a free one).", show_default=False
     ),
     write_key: Optional[str] = typer.Option(
-        None, "--write-key", help="Accept only this write key (basic auth user or 'writeKey'); others get 401."
+        None, "--write-key", metavar="KEY", help="Accept only this write key (basic auth user or 'writeKey'); others get 401."
     ),
     capture: Optional[str] = typer.Option(
-        None, "--capture", help="Append every received message to this NDJSON file (replay with cdpctl validate)."
+        None, "--capture", metavar="FILE", help="Append every received message to this NDJSON file (replay with cdpctl validate)."
     ),
     forward: Optional[str] = typer.Option(
-        None, "--forward", help="Relay messages to this Segment-compatible API (posted to URL/v1/batch)."
+        None, "--forward", metavar="URL", help="Relay messages to this Segment-compatible API (posted to URL/v1/batch)."
     ),
     block: Optional[list[str]] = typer.Option(
         None,
@@ -44,17 +44,17 @@ def serve_command(
         show_default=False,
     ),
     forward_blocked: Optional[str] = typer.Option(
-        None, "--forward-blocked", help="Send blocked messages to this API instead of dropping them."
+        None, "--forward-blocked", metavar="URL", help="Send blocked messages to this API instead of dropping them."
     ),
     forward_write_key: Optional[str] = typer.Option(
-        None, "--forward-write-key", help="Write key to forward with (default: the key each message came with)."
+        None, "--forward-write-key", metavar="KEY", help="Write key to forward with (default: the key each message came with)."
     ),
     forward_retries: Optional[int] = typer.Option(
-        None, "--forward-retries", help="Retries of a failed forward, with backoff (default 5).", show_default=False
+        None, "--forward-retries", metavar="N", help="Retries of a failed forward, with backoff (default 5).", show_default=False
     ),
     forward_queue_bytes: Optional[int] = typer.Option(
         None,
-        "--forward-queue-bytes",
+        "--forward-queue-bytes", metavar="BYTES",
         help="Bytes of messages waiting to be forwarded before intake answers 503 (retry) (default 64 MiB).",
         show_default=False,
     ),
@@ -67,19 +67,19 @@ def serve_command(
         show_default=False,
     ),
     max_message_bytes: Optional[int] = typer.Option(
-        None, "--max-message-bytes", help="Largest message accepted, in bytes (over --limits).", show_default=False
+        None, "--max-message-bytes", metavar="BYTES", help="Largest message accepted, in bytes (over --limits).", show_default=False
     ),
     max_batch_bytes: Optional[int] = typer.Option(
-        None, "--max-batch-bytes", help="Largest batch request accepted, in bytes (over --limits).", show_default=False
+        None, "--max-batch-bytes", metavar="BYTES", help="Largest batch request accepted, in bytes (over --limits).", show_default=False
     ),
     drain_timeout: Optional[float] = typer.Option(
         None,
-        "--drain-timeout",
+        "--drain-timeout", metavar="SECONDS",
         help="Seconds to finish forwarding at shutdown before giving up (default 10).",
         show_default=False,
     ),
     keep: Optional[int] = typer.Option(
-        None, "--keep", help="Recent messages kept for GET /events (default 1000).", show_default=False
+        None, "--keep", metavar="N", help="Recent messages kept for GET /events (default 1000).", show_default=False
     ),
     require_events: bool = typer.Option(
         False,
@@ -99,7 +99,7 @@ def serve_command(
         show_default=False,
     ),
     output: Optional[str] = typer.Option(
-        None, "--output", "-o", help="Write the shutdown report to this file instead of stdout.", show_default=False
+        None, "--output", "-o", metavar="FILE", help="Write the shutdown report to this file instead of stdout.", show_default=False
     ),
 ) -> None:
     """Run a local Segment-compatible collector that validates every message against the plan.

@@ -30,22 +30,22 @@ def validate_command(
         show_default=False,
     ),
     output: Optional[str] = typer.Option(
-        None, "--output", "-o", help="Write the report to this file instead of stdout.", show_default=False
+        None, "--output", "-o", metavar="FILE", help="Write the report to this file instead of stdout.", show_default=False
     ),
     split: Optional[str] = typer.Option(
         None,
-        "--split",
+        "--split", metavar="FOLDER",
         help="Write valid.ndjson, invalid.ndjson (violations under context.violations) and malformed.txt here.",
         show_default=False,
     ),
     max_invalid_rate: Optional[str] = typer.Option(
         None,
-        "--max-invalid-rate",
+        "--max-invalid-rate", metavar="RATE",
         help="Exit 0 while the share of invalid and malformed records is at most this (0.01 or 1%). Default 0.",
         show_default=False,
     ),
     jobs: Optional[int] = typer.Option(
-        None, "--jobs", "-j", help="Processes validating at once, this one included (default: the number of cores).", show_default=False
+        None, "--jobs", "-j", metavar="N", help="Processes validating at once, this one included (default: the number of cores).", show_default=False
     ),
     engine: str = typer.Option(
         "local",
@@ -56,7 +56,7 @@ def validate_command(
     ),
     spark_master: Optional[str] = typer.Option(
         None,
-        "--spark-master",
+        "--spark-master", metavar="URL",
         help="Spark master for --engine spark (default: what spark-submit or the environment provides, else local[*]).",
         show_default=False,
     ),
@@ -71,7 +71,7 @@ def validate_command(
     ),
     max_record_bytes: Optional[int] = typer.Option(
         None,
-        "--max-record-bytes",
+        "--max-record-bytes", metavar="BYTES",
         help="Longest line or document read (default 32 MB); a longer one is one malformed record "
         "(record_too_large), skipped unread.",
         show_default=False,
