@@ -266,9 +266,9 @@ def write_scaffold(root: Path, files: dict[str, str], force: bool) -> list[Path]
     existing = [path for path in targets if path.exists() and path not in (gitignore, root / PYPROJECT)]
     if existing and not force:
         shown = ", ".join(str(path.relative_to(root)) for path in existing)
-        skip = (
+        skip = (  # the hint helps only when the pre-commit configuration is all that exists
             " (or --no-pre-commit to keep yours)"
-            if any(path.name == ".pre-commit-config.yaml" for path in existing)
+            if [path.name for path in existing] == [".pre-commit-config.yaml"]
             else ""
         )
         raise UsageError(f"{shown} already exist{'s' if len(existing) == 1 else ''}; use --force to overwrite{skip}")
