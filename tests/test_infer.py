@@ -233,6 +233,6 @@ def test_a_blank_name_is_skipped_and_the_good_traffic_around_it_still_inferred(t
     done = _cli("infer", str(logs), "-o", str(tmp_path / "p.yaml"))
     assert done.returncode == 0, done.stderr  # it was exit 2: "a name in 'events' must not be empty"
     assert "4 messages skipped: track with a blank name" in done.stderr
-    assert "1 messages skipped: page with a blank name" in done.stderr
+    assert "1 message skipped: page with a blank name" in done.stderr
     plan = load_plan(str(tmp_path / "p.yaml"))
     assert sorted(plan.events) == ["Order Completed"]
