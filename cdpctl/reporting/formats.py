@@ -188,8 +188,9 @@ def _xml_invalid() -> re.Pattern[str]:
 
 
 def _xml_safe(text: str) -> str:
-    """``text`` without the characters XML 1.0 forbids (control characters, lone surrogates), shown as ``\\xNN``."""
-    return _xml_invalid().sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+    """``text`` without the characters XML 1.0 forbids (control characters, lone surrogates), shown as ``\\xNN``,
+    and with bidi overrides shown escaped too (:func:`printable`: a CI page must not reorder what it shows)."""
+    return printable(_xml_invalid().sub(lambda match: f"\\x{ord(match.group()):02x}", text))
 
 
 def _attr(text: str) -> str:
