@@ -18,7 +18,7 @@ def test_junit_xml_with_control_characters_parses_and_keeps_them_visible() -> No
     cases = [TestCase(name=name, classname=f"cls.{name}", failures=[(name, name * 2)]) for name in HOSTILE]
     root = ET.fromstring(junit_xml("suite\x00name", cases).encode())
     names = [case.get("name") for case in root.iter("testcase")]
-    assert names == [name.replace("\x01", "\\x01").replace("\x07", "\\x07").replace("\x1b", "\\x1b") for name in HOSTILE]
+    assert names == [name.replace("\x01", "\\x01").replace("\x07", "\\x07").replace("\x1b", "\\x1b").replace("\u202e", "\\u202e") for name in HOSTILE]
     messages = [failure.get("message") for failure in root.iter("failure")]
     assert messages[0] == "Ctl\\x01\\x07char" and messages[1] == "Line\nBreak"
     assert [failure.text for failure in root.iter("failure")][2] == "</testcase><x>" * 2
