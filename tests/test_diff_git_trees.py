@@ -104,3 +104,11 @@ def test_a_renamed_plan_is_compared_with_what_it_was_at_the_base(repo: Path) -> 
 def test_a_revision_that_does_not_exist_names_the_branches(repo: Path) -> None:
     assert "git revision 'mian' does not exist in this repository (did you mean 'main'?)" in run("--base", "mian").output
     assert "git revision 'develop' does not exist in this repository; its branches: main" in run("--base", "develop").output
+
+
+def test_annotations_of_a_revision_point_at_the_file_from_any_folder(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (repo / "sub").mkdir()
+    monkeypatch.chdir(repo / "sub")
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(repo))
+    result = run("HEAD~1:plans/shop.yaml", "HEAD:plans/shop.yaml", "-f", "github")
+    assert "file=plans/events/orders.yaml," in result.output and "file=sub/" not in result.output, result.output

@@ -88,7 +88,12 @@ def run_diff(args: DiffArgs) -> NoReturn:
             old_ref, new_ref = parse_ref(args.old), parse_ref(args.new)
             old_plan = load_ref(old_ref)
             new_plan = load_ref(new_ref)
-            reports.append(compare(old_plan, new_plan, old_ref.label, new_ref.label))
+            report = compare(old_plan, new_plan, old_ref.label, new_ref.label)
+            if new_ref.rev is not None:  # NEW's file names are relative to the repository root
+                from cdpctl.diff.git import repo_root
+
+                report.files_root = str(repo_root(Path.cwd()))
+            reports.append(report)
 
         if fmt == "json":
             sys.stdout.write(render_json(reports, direction))

@@ -52,6 +52,9 @@ class DiffReport:
     new_files: list[str] = field(default_factory=list)
     old_missing: bool = False
     """NEW is a plan that does not exist on the OLD side (``--base``)."""
+    files_root: str | None = None
+    """The folder NEW's file names are relative to when not the working directory (a git revision's: the
+    repository root), so annotations point at the right file from any folder."""
     _ordered: dict[tuple[str, int], list[Change]] = field(default_factory=dict, repr=False, compare=False)
 
     def counts(self, direction: str = "both") -> dict[str, int]:

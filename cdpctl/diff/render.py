@@ -209,13 +209,20 @@ def github_results(reports: Sequence[DiffReport], direction: str, workspace: str
                     level="error" if severity == "breaking" else severity,
                     message=f"{safe(change.call_label)}: {safe(change.message)} "
                     f"(producers: {change.producer}, consumers: {change.consumer})",
-                    file=_file(pos.file if pos else (report.new_files[0] if report.new_files else None), workspace),
+                    file=_file(_rooted(pos.file if pos else (report.new_files[0] if report.new_files else None), report), workspace),
                     line=pos.line if pos else None,
                     column=pos.column if pos else None,
                     title=f"{severity} plan change: {change.rule}",
                 )
             )
     return results
+
+
+def _rooted(path: str | None, report: DiffReport) -> str | None:
+    """``path`` as the working directory names it (a revision's paths are relative to the repository root)."""
+    if path is None or report.files_root is None or os.path.isabs(path):
+        return path
+    return os.path.join(report.files_root, path)
 
 
 def _file(path: str | None, workspace: str | None) -> str | None:
