@@ -247,6 +247,33 @@ def _unique_items(validator: Any, unique: Any, instance: Any, schema: Any) -> It
             seen.add(key)
 
 
+def exact_number(value: Any) -> Any:
+    """A JSON number as the exact decimal its text says (a float by its shortest repr: ``19.99`` is 1999/100,
+    not the binary fraction nearest it), as a ``Fraction``."""
+    from decimal import Decimal
+    from fractions import Fraction
+
+    return Fraction(value) if isinstance(value, int) else Fraction(Decimal(repr(value)))
+
+
+def multiple_of(instance: Any, divisor: Any) -> bool:
+    """Whether a number is a multiple of ``divisor`` read as the decimals JSON writes (``19.99`` of ``0.01``
+    is; Python's float division says 1998.9999999999998); an infinity is no multiple."""
+    try:
+        return bool((exact_number(instance) / exact_number(divisor)).denominator == 1)
+    except (ArithmeticError, ValueError, OverflowError):
+        return False
+
+
+def _multiple_of(validator: Any, divisor: Any, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    """``multipleOf`` on the decimals JSON numbers are: jsonschema divides floats, so ``19.99`` was no
+    multiple of ``0.01`` (jsonschema-rs and the generated client said it was)."""
+    from jsonschema.exceptions import ValidationError
+
+    if validator.is_type(instance, "number") and not multiple_of(instance, divisor):
+        yield ValidationError(f"{instance!r} is not a multiple of {divisor}")
+
+
 @functools.cache
 def with_patterns(base: type[Any]) -> type[Any]:
     """``base`` (a jsonschema validator class) with patterns matched by this module's engine.
@@ -262,6 +289,7 @@ def with_patterns(base: type[Any]) -> type[Any]:
         "patternProperties": _pattern_properties,
         "additionalProperties": _additional_properties,
         "uniqueItems": _unique_items,
+        "multipleOf": _multiple_of,
     }
     if base in _EXTENDED:
         return base

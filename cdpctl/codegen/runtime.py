@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta, timezone
 from enum import Enum
 from typing import Any, ClassVar, Final, cast
 
-from cdpctl.codegen.runtime_patterns import _pattern_keywords, _unique_items, _with_keywords
+from cdpctl.codegen.runtime_patterns import _multiple_of, _pattern_keywords, _unique_items, _with_keywords
 
 # --- runtime ---
 STRICT_ENV: Final = "CDPCTL_TRACKING_STRICT"
@@ -323,7 +323,10 @@ class _TrackerBase:
         if key not in self._validators:
             schema = _call_schema(call_type, name, self._planned(key))
             validators = importlib.import_module("jsonschema.validators")
-            keywords = {"format": _format, "uniqueItems": _unique_items, **_pattern_keywords(self._PATTERNS)}
+            keywords = {
+                "format": _format, "uniqueItems": _unique_items, "multipleOf": _multiple_of,
+                **_pattern_keywords(self._PATTERNS),
+            }  # fmt: skip
             full = _with_keywords(validators.validator_for(schema), keywords)(schema)
             try:  # the format rules beyond the patterns as custom formats (an older jsonschema-rs: no shortcut)
                 fast = importlib.import_module("jsonschema_rs").validator_for(

@@ -145,6 +145,26 @@ def _unique_items(validator: Any, unique: Any, instance: Any, _schema: Any) -> A
             yield importlib.import_module("jsonschema").ValidationError(f"{instance!r} has non-unique elements")
 
 
+def _multiple_of(validator: Any, divisor: Any, instance: Any, _schema: Any) -> Any:
+    """``multipleOf`` on the decimals JSON numbers are (``19.99`` is a multiple of ``0.01``; jsonschema divides
+    floats and says no): ``cdpctl validate``'s rule."""
+    if validator.is_type(instance, "number") and not _decimal_multiple(instance, divisor):
+        yield importlib.import_module("jsonschema").ValidationError(f"{instance!r} is not a multiple of {divisor}")
+
+
+def _decimal_multiple(instance: Any, divisor: Any) -> bool:
+    from decimal import Decimal
+    from fractions import Fraction
+
+    def exact(value: Any) -> Fraction:
+        return Fraction(value) if isinstance(value, int) else Fraction(Decimal(repr(value)))
+
+    try:
+        return (exact(instance) / exact(divisor)).denominator == 1
+    except (ArithmeticError, ValueError, OverflowError):
+        return False
+
+
 def _with_keywords(base: Any, keywords: Mapping[str, Any]) -> Any:
     """``base`` (a jsonschema validator class) with ``keywords``, kept by every subschema that names another
     dialect in ``$schema`` (a raw ``json_schema:`` block): jsonschema checks it with that dialect's class."""
