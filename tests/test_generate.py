@@ -542,3 +542,20 @@ def test_the_generated_client_checks_unique_items_by_json_equality(tmp_path: Pat
 
     assert codes([[True], [1], [True]]) == ["constraint_failed"]  # jsonschema's own check let it pass
     assert codes([True, 1]) == [] and codes([[0], [False]]) == []
+
+
+def test_the_generated_client_reads_surrogates_as_the_json_it_sends(tmp_path: Path) -> None:
+    """A surrogate pair is the one character its JSON escapes decode to (a pattern sees one character, never a
+    crash in the app); a lone surrogate makes malformed JSON, named as validate names it."""
+    text = "plan: S\nversion: 1.0.0\nevents:\n  E Done:\n    properties:\n      s: {type: string, pattern: '^.$'}\n      t: {type: string}\n"
+    module = load_module(generate_to(text, "s.yaml", tmp_path / "s_client.py"), "s_client")
+    tracker = module.Tracker(FakeClient(), validate=True)
+
+    def found(properties: dict[str, Any]) -> list[tuple[str, str]]:
+        message = {"type": "track", "event": "E Done", "userId": "u", "properties": properties}
+        return [(violation.code, violation.path) for violation in tracker.check(message)]
+
+    assert found({"s": "\ud83d\ude00"}) == []
+    assert found({"s": "\U0001f600"}) == []
+    assert found({"t": "\ud800"}) == [("malformed_json", "properties.t")]
+    assert found({"s": "x\udc00"}) == [("malformed_json", "properties.s"), ("constraint_failed", "properties.s")]

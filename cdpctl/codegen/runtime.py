@@ -142,6 +142,39 @@ def _non_finite(value: object) -> list[tuple[str, str]]:
     return sorted(found)
 
 
+def _surrogates(value: object) -> tuple[object, list[str]]:
+    """``value`` as a JSON reader gets it back from the SDK (a surrogate pair in a string is the one character
+    its JSON escapes decode to), and the paths of strings that hold a lone surrogate (no JSON text can: the
+    message is malformed; each is replaced by U+FFFD in what the checks see)."""
+    lone: list[str] = []
+
+    def text(item: str, path: str) -> str:
+        if item.isascii():
+            return item
+        try:
+            item.encode("utf-8")
+            return item
+        except UnicodeEncodeError:
+            paired = item.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+            if paired.count("\ufffd") > item.count("\ufffd"):
+                lone.append(path)
+            return paired
+
+    def walk(item: object, path: str) -> object:
+        if isinstance(item, str):
+            return text(item, path)
+        if isinstance(item, Mapping):
+            mapping = cast("Mapping[object, object]", item)
+            return {
+                text(str(key), path): walk(child, f"{path}.{key}" if path else str(key)) for key, child in mapping.items()
+            }
+        if isinstance(item, list | tuple):
+            return [walk(child, f"{path}[]") for child in cast("Sequence[object]", item)]
+        return item
+
+    return walk(value, ""), sorted(set(lone))
+
+
 def _fold(path: Sequence[object]) -> str:
     text = ""
     for part in path:
@@ -357,8 +390,12 @@ class _TrackerBase:
         for path, token in _non_finite(message):  # an SDK writes NaN or Infinity: not JSON, a malformed record
             text = f"{token} is not a JSON number"
             found[("malformed_json", path)] = Violation("malformed_json", "error", call_type, event, path, text)
+        read, lone = _surrogates(message)
+        for path in lone:  # a lone surrogate: no JSON text holds one, a malformed record
+            text = "a lone surrogate is not text: the JSON would be malformed"
+            found[("malformed_json", path)] = Violation("malformed_json", "error", call_type, event, path, text)
         fast, full = self._validator(call_type, event)
-        document = dict(message)
+        document = dict(cast("Mapping[str, Any]", read))
         if self._fast and fast is not None and fast.is_valid(document):
             return list(found.values())
         for error in full.iter_errors(document):
