@@ -216,7 +216,9 @@ def import_line(module: str, names: list[str], indent: str = "") -> str:
 
 
 def not_sent(annotation: str) -> str:
-    """``X | NotSent``, keeping ``None`` last (``X | NotSent | None``)."""
+    """``X | NotSent``, keeping ``None`` last (``X | NotSent | None``; ``NotSent | None`` for ``None`` alone)."""
+    if annotation == "None":
+        return "NotSent | None"
     if annotation.endswith(" | None"):
         return annotation[: -len(" | None")] + " | NotSent | None"
     return f"{annotation} | NotSent"

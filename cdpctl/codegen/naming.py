@@ -60,10 +60,12 @@ def words(name: str) -> list[str]:
     return [word for word in _WORD_SPLIT.split(ascii_name) if word]
 
 
-def _limit(identifier: str, original: str) -> str:
+def _limit(identifier: str, original: str, separator: str = "_") -> str:
+    """``identifier`` cut to :data:`MAX_IDENTIFIER` with a hash of ``original`` (after ``separator``: none in a
+    class name, which stays CapWords)."""
     if len(identifier) <= MAX_IDENTIFIER:
         return identifier
-    return identifier[: MAX_IDENTIFIER - 9].rstrip("_") + "_" + _short_hash(original)
+    return identifier[: MAX_IDENTIFIER - 8 - len(separator)].rstrip("_") + separator + _short_hash(original)
 
 
 def snake_case(name: str, prefix: str) -> str:
@@ -88,7 +90,7 @@ def pascal_case(name: str, prefix: str) -> str:
         result = f"{prefix}{_short_hash(name)}"
     elif result[0].isdigit():
         result = f"{prefix}{result}"
-    return _limit(result, name)
+    return _limit(result, name, separator="")
 
 
 def allocate(
