@@ -276,3 +276,29 @@ def test_a_fifo_where_a_site_file_goes_is_replaced_never_waited_on(tmp_path: Pat
     done = _cli("docs", str(PLAN), "--out", str(tmp_path / "site"))
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "site" / "style.css").is_file()
+
+
+def test_a_hard_link_in_the_output_is_replaced_and_one_to_an_input_refused(tmp_path: Path) -> None:
+    """A hard link was written through: one named ``out/index.html`` to the plan overwrote the plan."""
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(PLAN.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "out").mkdir()
+    os.link(plan, tmp_path / "out" / "index.html")
+    done = _cli("docs", str(plan), "--out", str(tmp_path / "out"))
+    assert done.returncode == 2 and "would overwrite an input" in done.stderr
+    assert plan.read_text(encoding="utf-8").startswith("plan:")
+    (tmp_path / "out" / "index.html").unlink()
+    (tmp_path / "victim.txt").write_text("kept")
+    os.link(tmp_path / "victim.txt", tmp_path / "out" / "data.js")
+    done = _cli("docs", str(plan), "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "victim.txt").read_text() == "kept" and (tmp_path / "out" / "data.js").stat().st_nlink == 1
+
+
+def test_a_log_named_through_a_glob_is_never_written_over(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    log = tmp_path / "out" / "index.html"
+    log.write_text('{"type":"track","event":"Order Completed","userId":"u","properties":{}}\n')
+    done = _cli("docs", str(PLAN), "--logs", str(tmp_path / "out" / "*.html"), "--out", str(tmp_path / "out"))
+    assert done.returncode == 2 and "would overwrite an input" in done.stderr
+    assert log.read_text().startswith('{"type"')

@@ -99,20 +99,38 @@ def write_site(data: dict[str, Any], out: str | os.PathLike[str], protected: lis
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise CatalogError(f"'{folder}' exists and is not a folder")
-    guarded = {os.path.realpath(p) for p in protected or []}
+    from cdpctl.validation.targets import same_file
+
     written = []
     files = site_files(data)
-    for name in FILES:
-        if os.path.realpath(folder / name) in guarded:
+    for name in FILES:  # the same file, not only the same name: a hard link in --out names the plan too
+        if any(same_file(str(folder / name), str(path)) for path in protected or []):
             raise CatalogError(f"writing '{folder / name}' would overwrite an input; choose another --out")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        for name in FILES:
-            target = folder / name
-            if target.is_symlink() or (target.exists() and not target.is_file() and not target.is_dir()):
-                target.unlink()  # a link, FIFO or socket: replaced (writing a FIFO waits for a reader for ever)
-            target.write_text(files[name], encoding="utf-8", newline="\n")
-            written.append(target)
     except OSError as exc:
         raise CatalogError(f"cannot write the catalog to '{folder}': {exc.strerror or exc}") from exc
+    for name in FILES:
+        target = folder / name
+        try:
+            _replace(target, files[name])
+        except OSError as exc:
+            raise CatalogError(f"cannot write '{target}': {exc.strerror or exc}") from exc
+        written.append(target)
     return written
+
+
+def _replace(target: Path, text: str) -> None:
+    """Write ``target`` as a new file renamed into place: a link, a hard link, a FIFO or a socket that was
+    there is replaced, never written through (and a reader never sees half a file)."""
+    import tempfile
+
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
