@@ -242,3 +242,30 @@ def test_check_never_reads_a_fifo_or_a_device_where_the_module_goes(tmp_path: Pa
     for name in ("fifo.py", "zero.py"):
         done = _generate(tmp_path, "--out", name, "--check")
         assert done.returncode == 1 and f"{name}: stale" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_hard_link_in_the_output_is_replaced_never_written_through(tmp_path: Path) -> None:
+    """A generated file stood where a hard link to another file was: that file was overwritten."""
+    import os
+    import subprocess
+    import sys
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("kept")
+    os.link(victim, tmp_path / "tracking.py")
+    plan = Path(__file__).resolve().parents[1] / "plans" / "acme-shop.yaml"
+    done = subprocess.run(
+        [sys.executable, "-m", "cdpctl", "generate", "python", "--plan", str(plan), "--out", str(tmp_path / "tracking.py")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert victim.read_text() == "kept" and (tmp_path / "tracking.py").stat().st_nlink == 1
+    assert (tmp_path / "tracking.py").stat().st_mode & 0o777 == 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

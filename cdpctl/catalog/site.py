@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 
+from cdpctl.atomic import replace_file
 from cdpctl.errors import CdpctlError
 
 FILES = ("index.html", "app.js", "style.css", "data.js")
@@ -113,24 +114,8 @@ def write_site(data: dict[str, Any], out: str | os.PathLike[str], protected: lis
     for name in FILES:
         target = folder / name
         try:
-            _replace(target, files[name])
+            replace_file(target, files[name])
         except OSError as exc:
             raise CatalogError(f"cannot write '{target}': {exc.strerror or exc}") from exc
         written.append(target)
     return written
-
-
-def _replace(target: Path, text: str) -> None:
-    """Write ``target`` as a new file renamed into place: a link, a hard link, a FIFO or a socket that was
-    there is replaced, never written through (and a reader never sees half a file)."""
-    import tempfile
-
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -14,6 +14,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from cdpctl.atomic import replace_file
 from cdpctl.codegen.package import GROUP_FILE, generate_package
 from cdpctl.codegen.python import generate_python
 from cdpctl.errors import UsageError
@@ -87,12 +88,9 @@ def write_files(files: list[GeneratedFile]) -> list[GeneratedFile]:
                 file.path.unlink(missing_ok=True)
                 continue
             file.path.parent.mkdir(parents=True, exist_ok=True)
-            if file.path.is_symlink() or (file.path.exists() and not file.path.is_file()):
-                if file.path.is_dir() and not file.path.is_symlink():
-                    raise UsageError(f"cannot write '{file.path}': a folder stands there")
-                file.path.unlink()  # the link (or FIFO) itself: what it points at is never written
-            with open(file.path, "w", encoding="utf-8", newline="") as handle:
-                handle.write(file.text)
+            if file.path.is_dir() and not file.path.is_symlink():
+                raise UsageError(f"cannot write '{file.path}': a folder stands there")
+            replace_file(file.path, file.text, newline="")  # a link, hard link or FIFO there: replaced, never written through
         except OSError as exc:
             raise UsageError(f"cannot write '{file.path}': {exc.strerror or exc}") from exc
     return changed

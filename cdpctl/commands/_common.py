@@ -174,7 +174,6 @@ def write_text(out: str | None, text: str, *, whole: bool = False) -> None:
     ``whole``: write a temporary file beside it and rename it into place, so the file is never left
     half written.  Any failure is a :class:`UsageError` naming the file (exit 2), never a traceback.
     """
-    import tempfile
     from pathlib import Path
 
     from cdpctl.errors import UsageError
@@ -188,15 +187,9 @@ def write_text(out: str | None, text: str, *, whole: bool = False) -> None:
         if not whole:
             target.write_text(text, encoding="utf-8")
             return
-        handle, temporary = tempfile.mkstemp(prefix=".cdpctl-", suffix=target.suffix, dir=target.parent)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-                stream.write(text)
-            os.replace(temporary, target)
-        except BaseException:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
-            raise
+        from cdpctl.atomic import replace_file
+
+        replace_file(target, text)
     except FileExistsError as exc:  # mkdir: a file stands where a parent folder should be
         raise UsageError(f"cannot write to '{out}': '{target.parent}' is a file, not a folder") from exc
     except OSError as exc:
