@@ -50,7 +50,10 @@ def _data(site: Path) -> dict[str, object]:
     text = (site / "data.js").read_text(encoding="utf-8")
     prefix = "window.CDPCTL_CATALOG = "
     assert text.startswith(prefix) and text.endswith(";\n")
-    loaded: dict[str, object] = json.loads(text[len(prefix) : -2])
+    body = text[len(prefix) : -2]
+    if body.startswith("JSON.parse("):  # the form for data holding a "__proto__" key
+        body = json.loads(body[len("JSON.parse(") : -1])
+    loaded: dict[str, object] = json.loads(body)
     return loaded
 
 
@@ -216,6 +219,10 @@ def test_search_filter_and_deep_link_in_chromium(site: Path) -> None:
         screenshot(page, "catalog-event.png")
         page.keyboard.press("Tab")  # the skip link is the first stop
         assert page.evaluate("document.activeElement.className") == "skip"
+        page.keyboard.press("Enter")  # it moves focus to the content and stays on the page (it routed to "#main")
+        assert page.evaluate("location.hash") == "#/events/order-completed"
+        assert page.evaluate("document.activeElement.id") == "main"
+        assert page.inner_text("main h1").startswith("Order Completed")
         assert page.errors == []  # type: ignore[attr-defined]
 
 
@@ -302,3 +309,23 @@ def test_a_log_named_through_a_glob_is_never_written_over(tmp_path: Path) -> Non
     done = _cli("docs", str(PLAN), "--logs", str(tmp_path / "out" / "*.html"), "--out", str(tmp_path / "out"))
     assert done.returncode == 2 and "would overwrite an input" in done.stderr
     assert log.read_text().startswith('{"type"')
+
+
+def test_empty_pages_and_screens_sections_govern_and_a_proto_key_stays_a_key(tmp_path: Path) -> None:
+    """``pages: {}`` governs pages (validate reports an unplanned page; the catalog listed none), and a
+    ``__proto__`` key in a raw schema is shown, not taken for the object's prototype."""
+    text = (
+        "plan: Shop\nversion: 1.0.0\nevents:\n  Order Completed:\n    properties:\n"
+        "      raw: {json_schema: {type: object, properties: {__proto__: {type: string}, a: {type: string}}}}\n"
+        "pages: {}\nscreens: {}\n"
+    )
+    log = tmp_path / "l.ndjson"
+    log.write_text('{"type":"page","name":"Checkout","userId":"u"}\n{"type":"screen","name":"Settings","userId":"u"}\n')
+    build_catalog(load_plan_text(text, "shop.yaml"), str(tmp_path / "site"), logs=[str(log)])
+    data = _data(tmp_path / "site")
+    assert [(u["type"], u["name"]) for u in data["observed"]["unplanned"]] == [("page", "Checkout"), ("screen", "Settings")]  # type: ignore[index]
+    with browser() as chromium:
+        page = _open(chromium, (tmp_path / "site" / "index.html").as_uri() + "#/events/order-completed")
+        page.wait_for_selector("main h1")
+        assert "__proto__" in page.inner_text("main")
+        assert page.errors == []  # type: ignore[attr-defined]

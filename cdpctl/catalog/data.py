@@ -121,7 +121,8 @@ def catalog_data(plan: Plan, observations: Observations | None = None, changes: 
     }
     if observations is not None:
         planned = {(c.type, c.name) for c in calls}
-        governed = {c.type for c in calls}
+        governed = {"page"} if plan.pages is not None else set()  # a section, even empty, governs its calls
+        governed |= {"screen"} if plan.screens is not None else set()
         unplanned = [
             {"type": key[0], "name": key[1] or key[0], "volume": stats.volume}
             for key, stats in observations.calls.items()

@@ -71,14 +71,18 @@ class CatalogError(CdpctlError):
 
 
 def data_script(data: dict[str, Any]) -> str:
-    """The data file: ``window.CDPCTL_CATALOG = {...};`` with markup characters escaped."""
+    """The data file: ``window.CDPCTL_CATALOG = {...};`` with markup characters escaped (through ``JSON.parse``
+    when a key is ``__proto__``, which an object literal would take for the object's prototype)."""
     try:
         raw = orjson.dumps(data, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str)
     except (TypeError, orjson.JSONEncodeError):  # integers beyond 64 bits
         raw = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode()
     for char, escape in ((b"<", b"\\u003c"), (b">", b"\\u003e"), (b"&", b"\\u0026"), ("\u2028".encode(), b"\\u2028"), ("\u2029".encode(), b"\\u2029")):
         raw = raw.replace(char, escape)
-    return "window.CDPCTL_CATALOG = " + raw.decode("utf-8") + ";\n"
+    text = raw.decode("utf-8")
+    if '"__proto__"' in text:  # an object literal reads that key as the prototype; JSON.parse keeps it a key
+        return "window.CDPCTL_CATALOG = JSON.parse(" + json.dumps(text) + ");\n"
+    return "window.CDPCTL_CATALOG = " + text + ";\n"
 
 
 def _asset(name: str) -> str:

@@ -234,6 +234,15 @@
     });
   });
   window.addEventListener("hashchange", function () { route(); var m = document.getElementById("main"); if (m) { m.focus(); } });
+  // the skip link moves focus to the content; its "#main" is no route, so it must not change the address
+  var skip = document.querySelector("a.skip");
+  if (skip) {
+    skip.addEventListener("click", function (e) {
+      e.preventDefault();
+      var m = document.getElementById("main");
+      if (m) { m.focus(); }
+    });
+  }
   renderLinks();
   route();
 }());
