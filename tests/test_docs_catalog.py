@@ -329,3 +329,19 @@ def test_empty_pages_and_screens_sections_govern_and_a_proto_key_stays_a_key(tmp
         page.wait_for_selector("main h1")
         assert "__proto__" in page.inner_text("main")
         assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_bidi_overrides_show_as_escapes_and_long_words_wrap_on_a_phone(tmp_path: Path) -> None:
+    text = (
+        "plan: AcmeEnterpriseCommercePlatformTrackingPlanWithAVeryLongName\nversion: 1.0.0\nevents:\n  Order Completed:\n"
+        "    owner: checkout_platform_team_emea_north_region_payments\n    tags: [\"\\u202efinance\", billing]\n"
+    )
+    build_catalog(load_plan_text(text, "shop.yaml"), str(tmp_path / "site"))
+    with browser() as chromium:
+        page = _open(chromium, (tmp_path / "site" / "index.html").as_uri() + "#/events/order-completed")
+        page.set_viewport_size({"width": 375, "height": 800})
+        page.wait_for_selector("main h1")
+        shown = page.inner_text("main")
+        assert "\u202e" not in shown and "\\u202efinance" in shown
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375  # no sideways scrolling
+        assert page.errors == []  # type: ignore[attr-defined]

@@ -13,17 +13,24 @@
   var showAll = {};
   var SECTIONS = [["track", "Track events"], ["page", "Pages"], ["screen", "Screens"], ["identify", "Identify"], ["group", "Group"]];
 
+  // bidi embedding and override characters are shown as escapes: one in a tag or an owner would reorder
+  // the text around it ("billing, ecnanif"), so a plan could make the page say what it does not
+  var BIDI = /[\u202a-\u202e\u2066-\u2069]/g;
+  function shown(text) {
+    return String(text).replace(BIDI, function (c) { return "\\u" + c.charCodeAt(0).toString(16); });
+  }
+
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
     if (attrs) {
       Object.keys(attrs).forEach(function (key) {
-        if (key === "text") { node.textContent = attrs[key]; }
+        if (key === "text") { node.textContent = shown(attrs[key]); }
         else { node.setAttribute(key, attrs[key]); }
       });
     }
     (children || []).forEach(function (child) {
       if (child === null || child === undefined) { return; }
-      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+      node.appendChild(typeof child === "string" ? document.createTextNode(shown(child)) : child);
     });
     return node;
   }
@@ -210,20 +217,20 @@
     var path;
     try { path = decodeURIComponent(raw); } catch (e) { path = raw; }  /* a hand-typed '%' is not an escape */
     var c = byRoute[path];
-    if (c) { renderCall(main, c); document.title = c.label + " · " + (data.plan.name || "Tracking plan"); }
-    else if (path === "changes") { renderChanges(main); document.title = "Changes · " + (data.plan.name || ""); }
-    else if (path === "unplanned") { renderUnplanned(main); document.title = "Unplanned events · " + (data.plan.name || ""); }
+    if (c) { renderCall(main, c); document.title = shown(c.label + " · " + (data.plan.name || "Tracking plan")); }
+    else if (path === "changes") { renderChanges(main); document.title = shown("Changes · " + (data.plan.name || "")); }
+    else if (path === "unplanned") { renderUnplanned(main); document.title = shown("Unplanned events · " + (data.plan.name || "")); }
     else {
       if (path) { main.appendChild(el("p", { "class": "note", role: "alert", text: "No page '" + path + "' in this catalog." })); }
       renderIndex(main);
-      document.title = data.plan.name || "Tracking plan";
+      document.title = shown(data.plan.name || "Tracking plan");
     }
     Array.prototype.forEach.call(document.querySelectorAll("#links a"), function (a) {
       if (a.getAttribute("data-route") === path) { a.setAttribute("aria-current", "page"); } else { a.removeAttribute("aria-current"); }
     });
   }
 
-  document.getElementById("plan-name").textContent = data.plan.name || "Tracking plan";
+  document.getElementById("plan-name").textContent = shown(data.plan.name || "Tracking plan");
   document.getElementById("plan-version").textContent = data.plan.version ? "v" + data.plan.version : "";
   document.getElementById("search-form").addEventListener("submit", function (e) { e.preventDefault(); });
   [q, tag, owner, status].forEach(function (input) {
