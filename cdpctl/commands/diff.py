@@ -45,7 +45,7 @@ def diff_command(
         help="Exit 1 when a change at or above this severity exists (default: breaking).",
     ),
     check_version: Optional[bool] = typer.Option(
-        None, "--check-version/--no-check-version", help="Exit 1 when NEW's version is not bumped enough for the changes."
+        None, "--check-version/--no-check-version", help="Exit 1 when NEW's version is not bumped enough for the changes (default: off, or diff.check_version in the configuration)."
     ),
 ) -> None:
     """Compare two versions of a plan and name every breaking change.
