@@ -345,3 +345,15 @@ def test_bidi_overrides_show_as_escapes_and_long_words_wrap_on_a_phone(tmp_path:
         assert "\u202e" not in shown and "\\u202efinance" in shown
         assert page.evaluate("document.documentElement.scrollWidth") <= 375  # no sideways scrolling
         assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_show_all_keeps_the_place_of_a_keyboard_user(tmp_path: Path) -> None:
+    events = "".join(f"  Event {n:03d} Done: {{}}\n" for n in range(205))
+    build_catalog(load_plan_text(f"plan: Many\nversion: 1.0.0\nevents:\n{events}", "many.yaml"), str(tmp_path / "site"))
+    with browser() as chromium:
+        page = _open(chromium, (tmp_path / "site" / "index.html").as_uri())
+        page.wait_for_selector("button.more")
+        page.focus("button.more")
+        page.keyboard.press("Enter")  # focus landed on <body>, the top of the page
+        assert page.evaluate("document.activeElement.textContent") == "Event 200 Done"
+        assert page.errors == []  # type: ignore[attr-defined]

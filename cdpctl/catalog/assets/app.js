@@ -123,9 +123,16 @@
         if (data.observed) { row.push(String(c.observed ? c.observed.volume : 0)); }
         return row;
       })));
+      main.lastChild.id = "calls-" + section[0];
       if (rows.length < group.length) {
         var more = el("button", { type: "button", "class": "more", text: "Show all " + group.length + " " + section[1].toLowerCase() });
-        more.addEventListener("click", function () { showAll[section[0]] = true; route(); });
+        more.addEventListener("click", function () {
+          showAll[section[0]] = true;
+          route();
+          // focus the first row that was not shown before, not the top of the page
+          var links = document.querySelectorAll("#calls-" + section[0] + " a");
+          if (links[MAX_ROWS]) { links[MAX_ROWS].focus(); }
+        });
         main.appendChild(more);
       }
     });
