@@ -547,7 +547,10 @@ def test_the_generated_client_checks_unique_items_by_json_equality(tmp_path: Pat
 def test_the_generated_client_reads_surrogates_as_the_json_it_sends(tmp_path: Path) -> None:
     """A surrogate pair is the one character its JSON escapes decode to (a pattern sees one character, never a
     crash in the app); a lone surrogate makes malformed JSON, named as validate names it."""
-    text = "plan: S\nversion: 1.0.0\nevents:\n  E Done:\n    properties:\n      s: {type: string, pattern: '^.$'}\n      t: {type: string}\n"
+    text = (
+        "plan: S\nversion: 1.0.0\nevents:\n  E Done:\n    properties:\n      s: {type: string, pattern: '^.$'}\n"
+        "      t: {type: string}\n      u: {type: any}\n"
+    )
     module = load_module(generate_to(text, "s.yaml", tmp_path / "s_client.py"), "s_client")
     tracker = module.Tracker(FakeClient(), validate=True)
 
@@ -559,3 +562,7 @@ def test_the_generated_client_reads_surrogates_as_the_json_it_sends(tmp_path: Pa
     assert found({"s": "\U0001f600"}) == []
     assert found({"t": "\ud800"}) == [("malformed_json", "properties.t")]
     assert found({"s": "x\udc00"}) == [("malformed_json", "properties.s"), ("constraint_failed", "properties.s")]
+    deep: list[Any] = []
+    for _ in range(3000):  # read back without recursion, as deep as the message nests
+        deep = [deep]
+    assert found({"u": deep, "s": "\ud83d\ude00"}) == []

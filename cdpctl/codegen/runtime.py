@@ -125,28 +125,15 @@ def _jsonable(value: object) -> Any:
     return value
 
 
-def _non_finite(value: object) -> list[tuple[str, str]]:
-    """``(path, token)`` of each NaN or infinite float in a message (JSON has no such number)."""
-    found: list[tuple[str, str]] = []
-    stack: list[tuple[object, str]] = [(value, "")]
-    while stack:
-        item, path = stack.pop()
-        if isinstance(item, float):
-            if not math.isfinite(item):
-                found.append((path, "NaN" if math.isnan(item) else "Infinity" if item > 0 else "-Infinity"))
-        elif isinstance(item, Mapping):
-            mapping = cast("Mapping[object, object]", item)
-            stack.extend((child, f"{path}.{key}" if path else str(key)) for key, child in mapping.items())
-        elif isinstance(item, list | tuple):
-            stack.extend((child, f"{path}[]") for child in cast("Sequence[object]", item))
-    return sorted(found)
+def _read_back(value: object) -> tuple[object, list[tuple[str, str]]]:
+    """``value`` as a JSON reader gets it back from the SDK, and ``(path, problem)`` of what no JSON text holds.
 
-
-def _surrogates(value: object) -> tuple[object, list[str]]:
-    """``value`` as a JSON reader gets it back from the SDK (a surrogate pair in a string is the one character
-    its JSON escapes decode to), and the paths of strings that hold a lone surrogate (no JSON text can: the
-    message is malformed; each is replaced by U+FFFD in what the checks see)."""
-    lone: list[str] = []
+    A surrogate pair in a string is the one character its JSON escapes decode to; a lone surrogate is a
+    problem (replaced by U+FFFD in what the checks see), and so is a NaN or infinite float.  Iterative, as
+    deep as the message nests.  The NaN problems come first, each kind sorted by path.
+    """
+    numbers: list[tuple[str, str]] = []
+    lone: set[str] = set()
 
     def text(item: str, path: str) -> str:
         if item.isascii():
@@ -157,22 +144,31 @@ def _surrogates(value: object) -> tuple[object, list[str]]:
         except UnicodeEncodeError:
             paired = item.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
             if paired.count("\ufffd") > item.count("\ufffd"):
-                lone.append(path)
+                lone.add(path)
             return paired
 
-    def walk(item: object, path: str) -> object:
-        if isinstance(item, str):
-            return text(item, path)
-        if isinstance(item, Mapping):
-            mapping = cast("Mapping[object, object]", item)
-            return {
-                text(str(key), path): walk(child, f"{path}.{key}" if path else str(key)) for key, child in mapping.items()
-            }
-        if isinstance(item, list | tuple):
-            return [walk(child, f"{path}[]") for child in cast("Sequence[object]", item)]
-        return item
-
-    return walk(value, ""), sorted(set(lone))
+    root: list[object] = [value]
+    stack: list[tuple[Any, Any, object, str]] = [(root, 0, value, "")]  # (holder, slot, item, path)
+    while stack:
+        holder, slot, item, path = stack.pop()
+        if isinstance(item, float):
+            if not math.isfinite(item):
+                numbers.append((path, f"{'NaN' if math.isnan(item) else 'Infinity' if item > 0 else '-Infinity'} is not a JSON number"))
+        elif isinstance(item, str):
+            holder[slot] = text(item, path)
+        elif isinstance(item, Mapping):
+            copy: dict[str, object] = {}
+            holder[slot] = copy
+            for key, child in cast("Mapping[object, object]", item).items():
+                name = text(str(key), path)
+                copy[name] = child
+                stack.append((copy, name, child, f"{path}.{key}" if path else str(key)))
+        elif isinstance(item, list | tuple):
+            items = list(cast("Sequence[object]", item))
+            holder[slot] = items
+            stack.extend((items, index, child, f"{path}[]") for index, child in enumerate(items))
+    lone_text = "a lone surrogate is not text: the JSON would be malformed"
+    return root[0], [*sorted(numbers), *((path, lone_text) for path in sorted(lone))]
 
 
 def _fold(path: Sequence[object]) -> str:
@@ -387,15 +383,11 @@ class _TrackerBase:
         if call_type == "track" and event in self._DEPRECATED:
             text = f"'{event}' is deprecated in the tracking plan"
             found[("deprecated_event", "event")] = Violation("deprecated_event", "warning", call_type, event, "event", text)
-        for path, token in _non_finite(message):  # an SDK writes NaN or Infinity: not JSON, a malformed record
-            text = f"{token} is not a JSON number"
-            found[("malformed_json", path)] = Violation("malformed_json", "error", call_type, event, path, text)
-        read, lone = _surrogates(message)
-        for path in lone:  # a lone surrogate: no JSON text holds one, a malformed record
-            text = "a lone surrogate is not text: the JSON would be malformed"
+        read, problems = _read_back(message)
+        for path, text in problems:  # NaN, Infinity or a lone surrogate: not JSON, a malformed record
             found[("malformed_json", path)] = Violation("malformed_json", "error", call_type, event, path, text)
         fast, full = self._validator(call_type, event)
-        document = dict(cast("Mapping[str, Any]", read))
+        document = cast("dict[str, Any]", read)  # a copy already (a message is a mapping)
         if self._fast and fast is not None and fast.is_valid(document):
             return list(found.values())
         for error in full.iter_errors(document):
