@@ -61,7 +61,7 @@ def _report(inference: object, text: str, out: str | None, added: list[str], onl
     from cdpctl.lint.config import load_lint_config
     from cdpctl.lint.runner import lint_plan
     from cdpctl.loader import load_plan_text
-    from cdpctl.reporting.formats import one_line
+    from cdpctl.reporting.formats import counted, one_line
 
     where = out if out not in (None, "-") else "<stdout>"
     plan = load_plan_text(text, where or "<stdout>")
@@ -75,21 +75,17 @@ def _report(inference: object, text: str, out: str | None, added: list[str], onl
         sys.stderr.write(f"cdpctl: note: kept as seen: {finding.pos}: {finding.rule}: {one_line(finding.message)}\n")
     if suppressed:
         sys.stderr.write(
-            f"cdpctl: note: {_count(len(suppressed), 'lint error')} the traffic itself has "
+            f"cdpctl: note: {counted(len(suppressed), 'lint error')} the traffic itself has "
             f"{'is' if len(suppressed) == 1 else 'are'} kept as seen and marked '# cdpctl: disable=...' in the plan: "
             "review them\n"
         )
     skipped = getattr(inference, "skipped", {})
     for reason, count in sorted(skipped.items()):
-        sys.stderr.write(f"cdpctl: note: {_count(count, 'message')} skipped: {reason}\n")
+        sys.stderr.write(f"cdpctl: note: {counted(count, 'message')} skipped: {reason}\n")
     calls = sum(1 for _ in plan.calls())
-    summary = _count(len(added), "addition") if added else _count(calls, "call")
-    read = _count(getattr(inference, "messages", 0), "message")
+    summary = counted(len(added), "addition") if added else counted(calls, "call")
+    read = counted(getattr(inference, "messages", 0), "message")
     sys.stderr.write(f"cdpctl: inferred {summary} from {read} to {one_line(where)}\n")
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def mark_lint_errors(text: str, where: str, only: set[int] | None = None) -> str:

@@ -63,6 +63,11 @@ class TestCase:
 _UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
+def counted(number: int, noun: str) -> str:
+    """``1 message``, ``1,200 messages``: a count with thousands separators and its noun."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
 def one_line(text: str) -> str:
     """:func:`printable`, with line breaks and tabs shown as ``\\n``, ``\\r``, ``\\t`` too: a table cell, one line."""
     return printable(text).replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")

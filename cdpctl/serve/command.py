@@ -6,6 +6,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from cdpctl.errors import UsageError
+from cdpctl.reporting.formats import counted
 from cdpctl.serve.live import live_view, status_line, status_lines
 from cdpctl.serve.report import write_report
 from cdpctl.serve.runner import ServeError, ServeOptions, _Server, base_url, bind, build, run
@@ -76,7 +77,7 @@ def serve_main(plan: Plan, options: ServeOptions, fmt: str, live: bool, output: 
         err.write(line + "\n")
         lost = stats.failed + stats.dropped
         if lost:
-            messages = f"{lost:,} message{'s' if lost != 1 else ''}"
+            messages = counted(lost, "message")
             problem = f"{messages} to {forwarder.endpoint} (--{label})"
             not_forwarded.append(problem + (f", last error: {stats.last_error}" if stats.last_error else ""))
             err.write(f"cdpctl serve: error: {messages} not forwarded to {forwarder.endpoint}: exit 1\n")

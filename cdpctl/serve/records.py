@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from cdpctl.reporting.formats import counted
 from cdpctl.serve.intake import MESSAGE_LIMIT, Accepted
 
 if TYPE_CHECKING:
@@ -159,7 +160,7 @@ class Counters:
 
     def not_recorded(self) -> tuple[str, ...]:
         """One line per kind of request received but never checked or recorded (the run fails)."""
-        return tuple(f"{_requests(getattr(self, name))} {what}" for name, what in NOT_RECORDED if getattr(self, name))
+        return tuple(f"{counted(getattr(self, name), 'request')} {what}" for name, what in NOT_RECORDED if getattr(self, name))
 
     @property
     def rejected_requests(self) -> int:
@@ -170,7 +171,3 @@ class Counters:
             + self.rejected_unauthorized
             + self.rejected_encoding
         )
-
-
-def _requests(count: int) -> str:
-    return f"{count:,} request{'' if count == 1 else 's'}"
