@@ -165,10 +165,9 @@ def _content(rev: str, path: str, cwd: Path) -> bytes:
     or damaged clone lacks): never mistaken for an absent file."""
     result = _git(["cat-file", "blob", f"{rev}:{path}"], cwd)
     if result.returncode != 0:
-        said = result.stderr.decode("utf-8", "replace").strip().splitlines()
         raise GitError(
             f"'{path}' exists at git revision '{rev}' but its content cannot be read (a partial clone without "
-            f"it? fetch it, or clone with its blobs): {said[-1] if said else 'git cat-file failed'}"
+            f"it? fetch it, or clone with its blobs): {_said(result) or 'git cat-file failed'}"
         )
     return result.stdout
 
