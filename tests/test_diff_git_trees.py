@@ -112,3 +112,11 @@ def test_annotations_of_a_revision_point_at_the_file_from_any_folder(repo: Path,
     monkeypatch.setenv("GITHUB_WORKSPACE", str(repo))
     result = run("HEAD~1:plans/shop.yaml", "HEAD:plans/shop.yaml", "-f", "github")
     assert "file=plans/events/orders.yaml," in result.output and "file=sub/" not in result.output, result.output
+
+
+def test_a_plan_in_a_dot_folder_is_not_taken_for_a_renamed_one(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    git(repo, "mv", "plans", ".tracking")
+    git(repo, "commit", "-q", "-m", "plans in a dot folder")
+    (repo / "docs").mkdir()
+    monkeypatch.chdir(repo / "docs")  # named from a sibling folder: ../.tracking/shop.yaml
+    assert run("--base", "HEAD", "../.tracking/shop.yaml").output.startswith("HEAD:../.tracking/shop.yaml -> ../.tracking/shop.yaml")

@@ -33,12 +33,11 @@ class DiffArgs:
 def run_diff(args: DiffArgs) -> NoReturn:
     """Compare, write the report, and exit 1 when a change at or above the threshold exists (or the version is short)."""
     import os
-    import posixpath
     from pathlib import Path
 
     from cdpctl.config import find_config
     from cdpctl.diff.engine import DiffReport, compare
-    from cdpctl.diff.git import load_at_revision, load_ref, parse_ref
+    from cdpctl.diff.git import load_at_revision, load_ref, parse_ref, repo_path, repo_root
     from cdpctl.diff.render import render_github, render_json, render_markdown, render_text
     from cdpctl.diff.rules import RANK
     from cdpctl.loader import load_plan
@@ -78,8 +77,7 @@ def run_diff(args: DiffArgs) -> NoReturn:
                 old_plan = load_at_revision(args.base, at_base, Path.cwd(), missing_ok=True)
                 label = f"{args.base}:{path}"
                 read = str(old_plan.files[0]) if old_plan is not None and old_plan.files else None
-                written = posixpath.normpath(path.replace(os.sep, "/"))
-                if read is not None and read != written and not read.endswith("/" + written.lstrip("./")):
+                if read is not None and read != repo_path(at_base, Path.cwd(), repo_root(Path.cwd())):
                     label = f"{args.base}:{read} (renamed since)"  # git pairs the two as a rename
                 reports.append(compare(old_plan, new_plan, label, path))
         else:
@@ -90,8 +88,6 @@ def run_diff(args: DiffArgs) -> NoReturn:
             new_plan = load_ref(new_ref)
             report = compare(old_plan, new_plan, old_ref.label, new_ref.label)
             if new_ref.rev is not None:  # NEW's file names are relative to the repository root
-                from cdpctl.diff.git import repo_root
-
                 report.files_root = str(repo_root(Path.cwd()))
             reports.append(report)
 
