@@ -7,6 +7,7 @@ language or an SDK.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,24 +15,17 @@ NOT_LITERAL = object()
 """A property value whose value is not known statically."""
 
 
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def as_sent(text: str) -> str:
     """A string of the source as an SDK sends it: a surrogate pair written as two escapes (``"\\ud83c\\udf89"``,
     as transpilers write an emoji) is the one character JSON reads back; a lone surrogate, which no UTF-8
     text can hold, is kept as its escape (``\\ud800``)."""
-    if not any("\ud800" <= char <= "\udfff" for char in text):
+    if not SURROGATE.search(text):
         return text
-    out: list[str] = []
-    index = 0
-    while index < len(text):
-        char = text[index]
-        after = text[index + 1] if index + 1 < len(text) else ""
-        if "\ud800" <= char <= "\udbff" and "\udc00" <= after <= "\udfff":
-            out.append(chr(0x10000 + ((ord(char) - 0xD800) << 10) + ord(after) - 0xDC00))
-            index += 2
-            continue
-        out.append(f"\\u{ord(char):04x}" if "\ud800" <= char <= "\udfff" else char)
-        index += 1
-    return "".join(out)
+    paired = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")  # pairs joined
+    return SURROGATE.sub(lambda lone: f"\\u{ord(lone.group()):04x}", paired)
 
 
 def _sent(value: Any) -> Any:
