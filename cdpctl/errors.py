@@ -15,6 +15,14 @@ def did_you_mean(name: str, known: Iterable[str]) -> str | None:
     return "did you mean " + " or ".join(f"'{match}'" for match in matches) + "?"
 
 
+def file_name_text(path: str) -> str:
+    """How reports name a file: bytes of its name that are not UTF-8 (a file system allows them; Python
+    keeps them as lone surrogates, which no report can write) shown as ``\\xNN``."""
+    if path.isascii():
+        return path
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 @dataclass(frozen=True, order=True, slots=True)
 class Pos:
     """A place in a source file; line and column are 1-based."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from cdpctl.errors import PlanLoadError
+from cdpctl.errors import PlanLoadError, file_name_text
 from cdpctl.lint.base import Finding, Rule
 from cdpctl.lint.runner import LintReport, printable
 from cdpctl.lint.suppress import META_RULES
@@ -43,8 +43,7 @@ def load_report(error: PlanLoadError, files: Sequence[str]) -> LintReport:
     findings = [
         Finding(PLAN_LOAD.slug, PLAN_LOAD.code, PLAN_LOAD.severity, printable(issue.message), issue.pos) for issue in error.issues
     ]
-    shown = [file.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace") for file in files]  # names as text
-    return LintReport(files=list(dict.fromkeys(shown)), settings=(), findings=findings)
+    return LintReport(files=list(dict.fromkeys(map(file_name_text, files))), settings=(), findings=findings)
 
 
 __all__ = ["OUTSIDE_RULES", "PLAN_LOAD", "load_report"]

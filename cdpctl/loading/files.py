@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from cdpctl.errors import Pos
+from cdpctl.errors import Pos, file_name_text
 from cdpctl.loading.collect import Collector
 from cdpctl.loading.keys import INCLUDED_KEYS, MAX_INCLUDE_DEPTH, TOP_KEYS, Reader
 from cdpctl.plan_files import DEFAULT_MAX_PLAN_BYTES, PlanFilePolicy, include_problem, read_bounded
@@ -46,7 +46,7 @@ class PlanFiles(Collector):
 
     def read_file(self, path: str, pos: Pos | None) -> YMap | None:
         if not utf8_name(path):  # every report names the file: its name must be text
-            shown = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            shown = file_name_text(path)
             self.error(Pos(shown, 1, 1) if pos is None else pos, f"cannot read plan file '{shown}': its name is not UTF-8; rename it")
             return None
         try:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO, cast
 
-from cdpctl.errors import CdpctlError
+from cdpctl.errors import CdpctlError, file_name_text
 
 READ_SIZE = 256 * 1024
 """Bytes asked of a stream at a time: a damaged compressed stream loses at most this much before the error."""
@@ -50,9 +50,7 @@ class Source:
         ``\\xNN``, so every report can be written."""
         if self.path == STDIN:
             return STDIN_NAME
-        if self.path.isascii():
-            return self.path
-        return self.path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        return file_name_text(self.path)
 
     @property
     def is_stdin(self) -> bool:
