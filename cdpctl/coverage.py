@@ -169,8 +169,7 @@ def render_markdown(report: dict[str, Any], fail_under: float | None = None, com
     rows = sorted(report["calls"], key=lambda c: (-c["volume"], c["label"]))
 
     def render(shown: int) -> str:
-        unread = [markdown_escape(line) for line in _unread_lines(report, "")]
-        unread = [f"- {line}" for line in unread]
+        unread = [f"- {markdown_escape(line)}" for line in _unread_lines(report, "")]
         out = ["## Tracking plan coverage", "", verdict(report, fail_under)[1], "", *unread, *([""] if unread else [])]
         out += ["| call | volume | valid | first and last seen | properties |", "|---|---:|---:|---|---|"]
         out += [f"| {cell(c['label'])} | {c['volume']:,} | {_share(c['valid_share'])} | {_seen(c)} | {cell(_property_notes(c))} |"
