@@ -90,6 +90,15 @@ def type_pos(plan: Plan, prop: Property) -> Pos:
     return prop.pos
 
 
+def items_outside(plan: Plan, prop: Property, allowed: tuple[str, ...]) -> tuple[Pos, str] | None:
+    """``(where, type)`` of ``prop``'s items when they have a type outside ``allowed`` (``any`` always fits):
+    the items' ``type`` key, else the property itself."""
+    items = prop.items
+    if items is None or items.type == "any" or items.type in allowed:
+        return None
+    return (type_pos(plan, items) if "type" in items.key_pos else prop.pos), items.type
+
+
 def named_calls(plan: Plan) -> Iterator[Call]:
     """Calls that have a name: track events, pages and screens."""
     for call in plan.calls():

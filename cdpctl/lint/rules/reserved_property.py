@@ -7,7 +7,7 @@ from typing import Any
 
 from cdpctl.lint.base import Hit, Option, Rule
 from cdpctl.lint.source import SourceIndex
-from cdpctl.lint.walk import type_pos
+from cdpctl.lint.walk import items_outside, type_pos
 from cdpctl.model import Plan
 
 NUMERIC = ("integer", "number")
@@ -140,11 +140,11 @@ def check(plan: Plan, options: Mapping[str, Any], source: SourceIndex) -> Iterat
             )
             continue
         if prop.type == "any" or prop.type in expected:
-            items = prop.items
-            if prop.name in STRING_ITEMS and items is not None and items.type not in ("any", "string"):
+            outside = items_outside(plan, prop, ("string",)) if prop.name in STRING_ITEMS else None
+            if outside is not None:
                 yield Hit(
-                    type_pos(plan, items) if "type" in items.key_pos else prop.pos,
-                    f"the items of {definition.kind} '{definition.path}' in {definition.where} are {items.type}, "
+                    outside[0],
+                    f"the items of {definition.kind} '{definition.path}' in {definition.where} are {outside[1]}, "
                     f"but the Segment Spec defines '{prop.name}' as an array of strings",
                 )
             continue

@@ -9,7 +9,7 @@ from typing import Any
 from cdpctl.lint.base import Hit, Option, Rule
 from cdpctl.lint.rules.reserved_property import json_schema_types
 from cdpctl.lint.source import SourceIndex
-from cdpctl.lint.walk import type_pos
+from cdpctl.lint.walk import items_outside, type_pos
 from cdpctl.model import Plan, Property
 
 KEY_PROPERTIES: dict[str, tuple[str, ...]] = {
@@ -120,10 +120,10 @@ def _wrong_types(plan: Plan, event: str, props: list[tuple[str, Property]]) -> I
                 f"key property '{name}' of semantic event '{event}' is {prop.type}; the e-commerce v2 Spec types it "
                 f"{' or '.join(expected)}",
             )
-        elif name == "products" and prop.items is not None and prop.items.type not in ("any", "object"):
+        elif name == "products" and (outside := items_outside(plan, prop, ("object",))) is not None:
             yield Hit(
-                type_pos(plan, prop.items) if "type" in prop.items.key_pos else prop.pos,
-                f"the items of key property 'products' of semantic event '{event}' are {prop.items.type}; "
+                outside[0],
+                f"the items of key property 'products' of semantic event '{event}' are {outside[1]}; "
                 "the e-commerce v2 Spec makes them product objects",
             )
 
