@@ -69,15 +69,6 @@ def build_catalog(plan: Plan, out: str, *, logs: list[str] | None = None, base: 
     finally:
         if collecting:
             gc.enable()
-    return write_site(data, out, protected=[*plan.files, *_log_files(logs or [])])
+    from cdpctl.validation.targets import logs_read
 
-
-def _log_files(logs: list[str]) -> list[str]:
-    """Every file the logs name (through a folder or a glob too), and the names as given."""
-    from cdpctl.validation.inputs import InputError, expand_paths
-
-    try:
-        sources = expand_paths(logs)
-    except InputError:  # read already: what cannot be listed now was named by the run
-        sources = []
-    return [*logs, *(source.path for source in sources if not source.is_stdin)]
+    return write_site(data, out, protected=[*plan.files, *(path for _, path in logs_read(logs or []))])

@@ -144,14 +144,8 @@ def added_lines(text: str) -> set[int]:
 def _refuse_writing_over_a_log(out: str | None, logs: list[str]) -> None:
     """Exit 2 when ``out`` is one of the logs read, given by name, in a folder or through a glob."""
     from cdpctl.commands._common import refuse_overwriting
-    from cdpctl.validation.inputs import InputError, expand_paths
-    from cdpctl.validation.targets import inputs_read
+    from cdpctl.validation.targets import logs_read
 
     if out is None or out == "-":
         return
-    try:
-        sources = expand_paths(logs)
-    except InputError:  # the run itself names the log it cannot read
-        sources = []
-    named = [("one of the logs", log) for log in logs if log != "-"]
-    refuse_overwriting(out, [*named, *inputs_read(sources, "one of the logs")], "the plan (-o)")
+    refuse_overwriting(out, logs_read(logs), "the plan (-o)")

@@ -122,17 +122,10 @@ def _configured_plan() -> bool:
 
 def _read_files(plan: Plan, paths: list[str], engine: str) -> list[tuple[str, str]]:
     """``(kind, path)`` of every file the run reads: the plan's and the logs' (never written over)."""
-    from cdpctl.validation.inputs import InputError, expand_paths
-    from cdpctl.validation.targets import inputs_read
+    from cdpctl.validation.targets import logs_read
 
     files = [("a file of the plan", str(file)) for file in plan.files]
-    if engine == "local":
-        try:
-            sources = expand_paths(paths)
-        except InputError:  # the run itself names the input it cannot read
-            sources = []
-        files += inputs_read(sources, "one of the logs")
-    return files
+    return [*files, *logs_read(paths)] if engine == "local" else files
 
 
 def register(app: typer.Typer) -> None:

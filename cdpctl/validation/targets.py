@@ -68,6 +68,19 @@ def inputs_read(sources: Iterable[Source], kind: str = "one of the inputs") -> l
     return found
 
 
+def logs_read(paths: list[str], kind: str = "one of the logs") -> list[tuple[str, str]]:
+    """``(kind, path)`` of every file a run reads from ``paths``: each as named, each found in a folder or
+    through a glob, and standard input (:func:`inputs_read`).  A path that cannot be listed is left to the
+    run, which names it."""
+    from cdpctl.validation.inputs import InputError, expand_paths
+
+    try:
+        sources = expand_paths(paths)
+    except InputError:
+        sources = []
+    return [*((kind, path) for path in paths if path != STDIN), *inputs_read(sources, kind)]
+
+
 CONFIGURATION_FILES = ("cdpctl.yaml", "pyproject.toml")
 
 
