@@ -171,6 +171,15 @@ def _read_back(value: object) -> tuple[object, list[tuple[str, str]]]:
     return root[0], [*sorted(numbers), *((path, lone_text) for path in sorted(lone))]
 
 
+def _says_valid(fast: Any, document: object) -> bool:
+    """jsonschema-rs's yes; a message nesting deeper than it reads (older releases raise ``ValueError``) is
+    left to jsonschema, never an exception in the app."""
+    try:
+        return bool(fast.is_valid(document))
+    except (ValueError, RecursionError):
+        return False
+
+
 def _fold(path: Sequence[object]) -> str:
     text = ""
     for part in path:
@@ -388,7 +397,7 @@ class _TrackerBase:
             found[("malformed_json", path)] = Violation("malformed_json", "error", call_type, event, path, text)
         fast, full = self._validator(call_type, event)
         document = cast("dict[str, Any]", read)  # a copy already (a message is a mapping)
-        if self._fast and fast is not None and fast.is_valid(document):
+        if self._fast and fast is not None and _says_valid(fast, document):
             return list(found.values())
         for error in full.iter_errors(document):
             for code, path, text in _classify(error, field_key):
