@@ -23,12 +23,18 @@ def _label(kind: str, name: str | None) -> str:
 
 
 def _properties(call: Call, sent: dict[str, int], null: dict[str, int]) -> list[dict[str, Any]]:
+    """The call's planned properties (its own, then the plan's ``common:`` ones it does not define itself,
+    marked ``common``), then the unplanned ones sent, by volume."""
     rows = []
-    for name in call.fields:
+    planned = [(name, False) for name in call.fields]
+    planned += [(name, True) for name in call.common_fields if name not in call.fields]
+    for name, common in planned:
         count = sent.get(name, 0)
-        rows.append({"name": name, "planned": True, "sent": count, "null": null.get(name, 0),
-                     "never_sent": count == 0, "always_null": count > 0 and null.get(name, 0) == count})
-    unplanned = sorted(((n, c) for n, c in sent.items() if n not in call.fields), key=lambda item: (-item[1], item[0]))
+        row = {"name": name, "planned": True, "sent": count, "null": null.get(name, 0),
+               "never_sent": count == 0, "always_null": count > 0 and null.get(name, 0) == count}
+        rows.append({**row, "common": True} if common else row)
+    known = {name for name, _common in planned}
+    unplanned = sorted(((n, c) for n, c in sent.items() if n not in known), key=lambda item: (-item[1], item[0]))
     for name, count in unplanned:
         rows.append({"name": name, "planned": False, "sent": count, "null": null.get(name, 0),
                      "never_sent": False, "always_null": null.get(name, 0) == count})

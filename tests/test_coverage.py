@@ -249,3 +249,36 @@ def test_logs_alone_are_measured_against_the_projects_plan(tmp_path: Path) -> No
     (tmp_path / "cdpctl.yaml").unlink()
     missing = _cli("l.ndjson", cwd=tmp_path)
     assert missing.returncode == 2 and "give the plan and the logs" in missing.stderr
+
+
+def test_a_log_of_malformed_records_only_measures_nothing(tmp_path: Path) -> None:
+    """Every record malformed (a CSV file given by mistake) is no events read, as for an empty input: it was
+    COVERAGE 0.0% with exit 0, and OK under --fail-under 0."""
+    (tmp_path / "plan.yaml").write_text(PLAN)
+    (tmp_path / "data.csv").write_text("a,b,c\n1,2,3\n")
+    for extra in ((), ("--fail-under", "0")):
+        done = _cli("plan.yaml", "data.csv", *extra, cwd=tmp_path)
+        assert done.returncode == 2 and "the 2 records read are all malformed" in done.stderr, done.stderr
+    assert _cli("plan.yaml", "data.csv", "--allow-empty", cwd=tmp_path).returncode == 0
+
+
+def test_common_properties_are_planned_in_every_call(tmp_path: Path) -> None:
+    """A property or trait of the plan's common: rules is planned for every call it applies to (validate
+    accepts it): it was listed as unplanned."""
+    plan = PLAN + "common:\n  properties:\n    app_version: {type: string}\n  traits:\n    source: {type: string}\n"
+    records = [
+        json.dumps({"type": "track", "event": "Order Completed", "userId": "u",
+                    "properties": {"order_id": "o1", "app_version": "1.2"}}).encode(),
+        json.dumps({"type": "identify", "userId": "u", "traits": {"email": "a@b.c", "source": "ads"}}).encode(),
+    ]
+    from cdpctl.observe import observe_records
+
+    loaded = load_plan_text(plan, "plan.yaml")
+    report = coverage_report(loaded, observe_records(loaded, records))
+    rows = {(call["label"], row["name"]): row for call in report["calls"] for row in call["properties"]}
+    assert rows["Order Completed", "app_version"] == {
+        "name": "app_version", "planned": True, "sent": 1, "null": 0, "never_sent": False, "always_null": False, "common": True,
+    }
+    assert rows["identify", "source"]["planned"] is True and rows["identify", "source"]["sent"] == 1
+    assert rows["Never Sent", "app_version"]["never_sent"] is True
+    assert not [key for key, row in rows.items() if not row["planned"]]

@@ -92,6 +92,11 @@ def coverage_command(
             seen = observe_sources(loaded, paths, jobs=jobs, window=chosen)
         if seen.records == 0 and not allow_empty:
             die("no events read: the input holds no records (--allow-empty accepts that)")
+        if seen.malformed == seen.records and not allow_empty:  # not one message read: nothing was measured
+            die(
+                f"no events read: the {seen.records:,} records read are all malformed (not JSON messages); "
+                "--allow-empty accepts that"
+            )
         if chosen is not None and seen.outside and seen.outside + seen.malformed == seen.records and not allow_empty:
             die(  # every message left out: nothing was measured, never an OK
                 f"no events in the window: the {seen.outside:,} messages read are all outside --since/--until "
