@@ -25,7 +25,11 @@ MAX_DEPTH = 6
 """Nesting followed; deeper values are typed ``any``."""
 
 MAX_KEYS = 1_000
-"""Properties kept per object, and calls kept; beyond, an object admits unplanned properties."""
+"""Properties kept per object; beyond, an object admits unplanned properties."""
+
+MAX_CALLS = 10_000
+"""Distinct calls described (memory stays bounded); messages of further calls are counted, and the run
+says the plan does not describe them (exit 1)."""
 
 
 @dataclass
@@ -102,6 +106,11 @@ class Inference:
     messages: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     """Messages that name no plannable call, by reason."""
+    unnamed: dict[str, int] = field(default_factory=dict)
+    """Pages and screens seen without a name (or with a blank one), by call type: a plan's ``pages:`` or
+    ``screens:`` section refuses them, so :func:`plan_document` leaves that section out."""
+    beyond_cap: int = 0
+    """Messages of calls beyond :data:`MAX_CALLS` distinct ones: the plan does not describe them."""
 
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
@@ -125,7 +134,10 @@ def add_message(inference: Inference, message: Any, options: Options) -> None:
     else:
         inference.skip("alias or unknown type" if kind == "alias" else "no Spec type")
         return
-    if kind in ("track", "page", "screen") and (not isinstance(name, str) or not name):
+    if kind in ("page", "screen") and (not isinstance(name, str) or not name.strip()):
+        inference.unnamed[kind] = inference.unnamed.get(kind, 0) + 1
+        return
+    if kind == "track" and (not isinstance(name, str) or not name):
         inference.skip(f"{kind} without a name")
         return
     if isinstance(name, str) and not name.strip():  # a plan has no blank name: never written
@@ -134,8 +146,8 @@ def add_message(inference: Inference, message: Any, options: Options) -> None:
     key = (kind, name)
     sketch = inference.calls.get(key)
     if sketch is None:
-        if len(inference.calls) >= MAX_KEYS * 10:
-            inference.skip("beyond the cap on distinct calls")
+        if len(inference.calls) >= MAX_CALLS:
+            inference.beyond_cap += 1
             return
         sketch = inference.calls[key] = Sketch()
     sketch.add_object(fields_of(message) or {}, options)
@@ -217,8 +229,13 @@ def object_definition(sketch: Sketch, options: Options) -> dict[str, Any]:
     return out
 
 
-def plan_document(inference: Inference, name: str = "Inferred plan", options: Options | None = None, extract: bool = True) -> dict[str, Any]:
-    """A plan document (cdpctl's YAML format, as plain values) describing the traffic sketched."""
+def plan_document(
+    inference: Inference, name: str = "Inferred plan", options: Options | None = None, extract: bool = True, *, governing: bool = False
+) -> dict[str, Any]:
+    """A plan document (cdpctl's YAML format, as plain values) describing the traffic sketched.
+
+    Pages (screens) seen without a name leave the ``pages:`` (``screens:``) section out, since it would
+    refuse them, unless ``governing`` (a plan to merge into, whose author decides)."""
     from cdpctl.interop.extract import extract_shared
 
     options = options or Options()
@@ -235,8 +252,8 @@ def plan_document(inference: Inference, name: str = "Inferred plan", options: Op
     if sections["events"]:
         document["events"] = sections["events"]
     document.update(traits)
-    for section in ("pages", "screens"):
-        if sections[section]:
+    for section, kind in (("pages", "page"), ("screens", "screen")):
+        if sections[section] and (governing or not inference.unnamed.get(kind)):  # it would refuse the unnamed ones
             document[section] = sections[section]
     harmonise(document, options)
     if extract:

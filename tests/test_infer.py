@@ -11,6 +11,7 @@ import sys
 import uuid
 from pathlib import Path
 
+import pytest
 import yaml
 
 from cdpctl.infer import Options, Sketch, infer_records, plan_document
@@ -233,6 +234,79 @@ def test_a_blank_name_is_skipped_and_the_good_traffic_around_it_still_inferred(t
     done = _cli("infer", str(logs), "-o", str(tmp_path / "p.yaml"))
     assert done.returncode == 0, done.stderr  # it was exit 2: "a name in 'events' must not be empty"
     assert "4 messages skipped: track with a blank name" in done.stderr
-    assert "1 message skipped: page with a blank name" in done.stderr
+    assert "no pages: section: 1 page call without a name was seen" in done.stderr
     plan = load_plan(str(tmp_path / "p.yaml"))
     assert sorted(plan.events) == ["Order Completed"]
+
+
+def test_pages_without_a_name_leave_the_pages_ungoverned_and_the_logs_valid(tmp_path: Path) -> None:
+    """``analytics.page()`` without a name is common; a ``pages:`` section refuses it, so the inferred plan
+    leaves pages ungoverned (and says so) and still validates its logs: it wrote the section, and its own
+    logs failed with unplanned_event."""
+    lines = [
+        {"type": "page", "name": "Pricing", "userId": "u", "properties": {"path": "/pricing"}},
+        {"type": "page", "userId": "u"},
+        {"type": "screen", "name": "Home", "userId": "u"},
+        {"type": "track", "event": "Signed Up", "userId": "u"},
+    ]
+    logs = tmp_path / "logs.ndjson"
+    logs.write_text("".join(json.dumps(message) + "\n" for message in lines))
+    done = _cli("infer", str(logs), "-o", str(tmp_path / "p.yaml"))
+    assert done.returncode == 0, done.stderr
+    assert "no pages: section: 1 page call without a name was seen, which such a section refuses" in done.stderr
+    plan = load_plan(str(tmp_path / "p.yaml"))
+    assert plan.pages is None and plan.screens is not None and sorted(plan.screens) == ["Home"]
+    checked = _cli("validate", str(logs), "--plan", str(tmp_path / "p.yaml"), "-j1")
+    assert checked.returncode == 0, checked.stdout
+    # a plan that governs pages keeps its section: its author decided, and is told
+    (tmp_path / "base.yaml").write_text("plan: B\nversion: 1.0.0\npages:\n  Pricing: {}\n")
+    updated = _cli("infer", str(logs), "--update", str(tmp_path / "base.yaml"))
+    assert updated.returncode == 0, updated.stderr
+    assert "the plan's pages: section refuses them: 1 page call without a name was seen" in updated.stderr
+    assert "not observed" not in (tmp_path / "base.yaml").read_text()
+
+
+def test_calls_beyond_the_cap_are_never_an_ok(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the cap on distinct calls the plan does not describe every message: exit 1, named (it was a note
+    and exit 0, and the plan failed its own logs)."""
+    from typer.testing import CliRunner
+
+    import cdpctl.infer
+    from cdpctl.cli import app
+
+    monkeypatch.setattr(cdpctl.infer, "MAX_CALLS", 3)
+    logs = tmp_path / "logs.ndjson"
+    logs.write_text("".join(json.dumps({"type": "track", "event": f"Event {i}", "userId": "u"}) + "\n" for i in range(5)))
+    done = CliRunner().invoke(app, ["infer", str(logs), "-o", str(tmp_path / "p.yaml")])
+    assert done.exit_code == 1, done.output
+    assert "error: the plan does not describe 2 messages: more than 3 distinct calls were seen" in done.output
+    assert sorted(load_plan(str(tmp_path / "p.yaml")).events) == ["Event 0", "Event 1", "Event 2"]
+
+
+def test_update_adds_nested_properties_and_names_those_of_shared_definitions(tmp_path: Path) -> None:
+    """New keys of a planned object, and of the objects of a planned array, are added and marked; a key new
+    to an object a reusable type defines is named, not added (it would reach every use of the type)."""
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        "plan: Shop\nversion: 1.0.0\ntypes:\n  Address:\n    properties:\n      city: {type: string}\n"
+        "events:\n  Order Completed:\n    properties:\n      address: {type: Address}\n"
+        "      meta:\n        type: object\n        properties:\n          a: {type: integer}\n          gone: {type: string}\n"
+        "      products:\n        type: array\n        items:\n          type: object\n          properties:\n"
+        "            sku: {type: string}\n"
+    )
+    message = {"type": "track", "event": "Order Completed", "userId": "u", "properties": {
+        "address": {"city": "X", "zip": "123"}, "meta": {"a": 1, "b": "new"}, "products": [{"sku": "s", "price": 2}]}}
+    logs = tmp_path / "logs.ndjson"
+    logs.write_text(json.dumps(message) + "\n")
+    done = _cli("infer", str(logs), "--update", str(plan))
+    assert done.returncode == 0, done.stderr
+    assert "not added: Order Completed: address.zip (defined by type 'Address': add it there)" in done.stderr
+    text = plan.read_text()
+    merged = yaml.safe_load(text)["events"]["Order Completed"]["properties"]
+    assert merged["meta"]["properties"]["b"]["type"] == "string"
+    assert merged["products"]["items"]["properties"]["price"]["type"] == "integer"
+    assert text.count("added by cdpctl infer") == 2 and text.count("not observed in the logs") == 1  # meta.gone
+    assert "zip" not in text
+    checked = _cli("validate", str(logs), "--plan", str(plan), "-j1", "-f", "json")
+    found = {(v["code"], v["path"]) for v in json.loads(checked.stdout)["violations"]}
+    assert found == {("unplanned_property", "properties.address.zip")}, found

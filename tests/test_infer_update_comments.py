@@ -121,7 +121,7 @@ def test_a_section_the_plan_lacked_is_marked_added_whole() -> None:
     from cdpctl.infer_update import merge_into
 
     plan = {"plan": "P", "version": "1.0.0", "events": {}}
-    merged, comments, added = merge_into(plan, {"identify": {"traits": {"email": {"type": "string"}}}})
+    merged, comments, added, _elsewhere = merge_into(plan, {"identify": {"traits": {"email": {"type": "string"}}}})
     text = dump_plan(merged, comments)
     assert added == ["identify"] and "# added by cdpctl infer\nidentify:" in text
     lines = text.split("\n")

@@ -5,22 +5,28 @@ from __future__ import annotations
 import sys
 
 from cdpctl.commands._common import write_text
-from cdpctl.infer import Options
+from cdpctl.infer import Inference, Options
 from cdpctl.infer_update import ADDED
+from cdpctl.reporting.formats import counted, one_line
+
+EMPTY = "empty"
+"""No message was read (and that is not allowed): nothing is written."""
+PARTIAL = "partial"
+"""The plan is written but does not describe every message read (calls beyond the cap)."""
 
 
 def run_infer(
     logs: list[str], out: str | None, update: str | None, name: str, options: Options, extract: bool, allow_empty: bool
-) -> int:
-    """Infer and write the plan; 1 when no message was read (and that is not allowed), else 0."""
+) -> str | None:
+    """Infer and write the plan; :data:`EMPTY` or :data:`PARTIAL` when the run must not end with an OK."""
     from cdpctl.errors import UsageError
     from cdpctl.infer import infer_sources, plan_document
     from cdpctl.interop.yamlwrite import dump_plan
 
     _refuse_writing_over_a_log(out, logs)
     inference = infer_sources(logs, options)
-    if not inference.calls and not allow_empty:
-        return 1
+    if not inference.calls and not inference.unnamed and not allow_empty:
+        return EMPTY
     if update is None:
         text = dump_plan(
             plan_document(inference, name, options, extract),
@@ -28,6 +34,7 @@ def run_infer(
         )
         text = mark_lint_errors(text, out if out not in (None, "-") else "<stdout>")
         added: list[str] = []
+        elsewhere: list[str] = []
     else:
         import yaml
 
@@ -43,7 +50,7 @@ def run_infer(
         with open(update, encoding="utf-8") as handle:
             original = handle.read()
         document = yaml.safe_load(original) or {}
-        merged, comments, added = merge_into(document, plan_document(inference, name, options, extract=False))
+        merged, comments, added, elsewhere = merge_into(document, plan_document(inference, name, options, extract=False, governing=True))
         kept = file_comments(original)  # the comments people wrote, right above the keys they belong to
         for path, notes in comments.items():
             kept.by_key[path] = [*notes, *kept.by_key.get(path, [])]
@@ -52,7 +59,34 @@ def run_infer(
         text = mark_lint_errors(text, out if out not in (None, "-") else "<stdout>", only=added_lines(text))
     write_text(out, text, whole=True)  # a plan is never left half written
     _report(inference, text, out, added, None if update is None else added_lines(text))
-    return 0
+    for line in elsewhere:
+        sys.stderr.write(f"cdpctl: note: not added: {one_line(line)}\n")
+    return _unplanned_notes(inference, text)
+
+
+def _unplanned_notes(inference: Inference, text: str) -> str | None:
+    """Say what the plan leaves ungoverned or undescribed; :data:`PARTIAL` when messages read are not described."""
+    from cdpctl.infer import MAX_CALLS
+    from cdpctl.loader import load_plan_text
+
+    plan = load_plan_text(text, "<inferred>") if inference.unnamed else None
+    for kind, count in sorted(inference.unnamed.items()):
+        seen = f"{counted(count, kind + ' call')} without a name {'was' if count == 1 else 'were'} seen"
+        if plan is not None and plan.governs(kind):  # --update of a plan that governs them: its author decided
+            sys.stderr.write(f"cdpctl: note: the plan's {kind}s: section refuses them: {seen}\n")
+        else:
+            sys.stderr.write(
+                f"cdpctl: note: no {kind}s: section: {seen}, which such a section refuses, so {kind}s stay "
+                f"ungoverned (name every {kind} call, then run infer again to plan them)\n"
+            )
+    if inference.beyond_cap:
+        sys.stderr.write(
+            f"cdpctl: error: the plan does not describe {counted(inference.beyond_cap, 'message')}: more than "
+            f"{MAX_CALLS:,} distinct calls were seen (event names built from data? cdpctl lint's dynamic-event-name "
+            "names such names)\n"
+        )
+        return PARTIAL
+    return None
 
 
 def _report(inference: object, text: str, out: str | None, added: list[str], only: set[int] | None) -> None:
@@ -61,8 +95,6 @@ def _report(inference: object, text: str, out: str | None, added: list[str], onl
     from cdpctl.lint.config import load_lint_config
     from cdpctl.lint.runner import lint_plan
     from cdpctl.loader import load_plan_text
-    from cdpctl.reporting.formats import counted, one_line
-
     where = out if out not in (None, "-") else "<stdout>"
     plan = load_plan_text(text, where or "<stdout>")
     report = lint_plan(plan, load_lint_config())

@@ -24,16 +24,18 @@ def infer_command(
 
     Example: cdpctl infer exports/ -o plans/tracking-plan.yaml
     """
-    from cdpctl.commands._common import die, handle_errors
-    from cdpctl.commands._infer_run import run_infer
+    from cdpctl.commands._common import die, exit_with, handle_errors
+    from cdpctl.commands._infer_run import EMPTY, PARTIAL, run_infer
     from cdpctl.infer import Options
 
     if update is not None and out is None:
         out = update
     with handle_errors():
         code = run_infer(list(logs or []), out, update, name, Options(enum_max, enum_min_samples), extract, allow_empty)
-    if code:
+    if code == EMPTY:
         die("no events read: the input holds no messages (--allow-empty writes an empty plan)")
+    if code == PARTIAL:
+        exit_with(1)
 
 
 def register(app: typer.Typer) -> None:
