@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cdpctl.cli import app
+from cdpctl.loader import load_plan
 
 PLAN: dict[str, Any] = {
     "display_name": "Shop",
@@ -151,3 +152,64 @@ def test_rule_versions_as_strings_and_two_rules_without_a_version(tmp_path: Path
     assert "'identify' has two rules without a version: the later one is kept" in result.stderr
     assert "version None" not in result.stderr
     assert "version: 2" in (tmp_path / "plan.yaml").read_text()
+
+
+def test_a_percent_encoded_ref_is_followed_and_definitions_are_not_lossy(tmp_path: Path) -> None:
+    """``#/definitions/a%20b`` is a URI fragment: decoded, it names ``a b`` (it was "points nowhere", and the
+    property then accepted anything). A ``definitions`` block whose references are inlined is no lossy note
+    (``--strict`` failed on it)."""
+    schema = {"definitions": {"a b": {"type": "boolean"}, "sku": {"type": "string", "pattern": "^sku_"}},
+              "properties": {"properties": {"type": "object", "properties": {
+                  "g": {"$ref": "#/definitions/a%20b"}, "sku": {"$ref": "#/definitions/sku"}}}}}
+    source = tmp_path / "plan.json"
+    source.write_text(json.dumps({"name": "P", "rules": [{"key": "E", "type": "TRACK", "jsonSchema": schema}]}))
+    result = run(source, "-o", str(tmp_path / "plan.yaml"), "--strict")
+    assert result.exit_code == 0, result.output
+    assert "0 lossy notes" in result.stderr and "points nowhere" not in result.stderr
+    fields = load_plan(str(tmp_path / "plan.yaml")).events["E"].fields
+    assert fields["g"].type == "boolean" and fields["sku"].constraints["pattern"] == "^sku_"
+
+
+@pytest.mark.parametrize("draft", [4, 6])
+def test_keywords_a_rules_draft_lacks_are_left_out_as_its_validator_ignores_them(tmp_path: Path, draft: int) -> None:
+    """A draft-04 rule's ``const``/``contains``/``propertyNames`` and a draft-06 rule's ``if``/``then`` have no
+    effect in their draft; kept, they were enforced as draft-07 (refusing what the rule accepts, and under
+    ``not`` accepting what it refuses). Each is left out with a note, and the verdicts are the rule's own."""
+    from jsonschema import Draft4Validator, Draft6Validator
+
+    from cdpctl.validation import Validator
+
+    inner = {"type": "object", "properties": {
+        "a": {"not": {"const": 1}},
+        "b": {"anyOf": [{"const": "k"}, {"type": "boolean"}]},
+        "c": {"type": "array", "contains": {"type": "string"}},
+        "d": {"type": "string", "if": {"const": "x"}, "then": {"minLength": 5}},
+    }}
+    uri = f"http://json-schema.org/draft-0{draft}/schema#"
+    schema = {"$schema": uri, "type": "object", "properties": {"properties": inner}}
+    source = tmp_path / "plan.json"
+    source.write_text(json.dumps({"name": "P", "rules": [{"key": "E", "type": "TRACK", "jsonSchema": schema}]}))
+    result = run(source, "-o", str(tmp_path / "plan.yaml"))
+    assert result.exit_code == 0, result.output
+    assert f"is not a draft-0{draft} keyword (it had no effect): left out" in result.stderr
+    original = (Draft4Validator if draft == 4 else Draft6Validator)(schema)
+    validator = Validator(load_plan(str(tmp_path / "plan.yaml")))
+    for properties in ({"a": 2}, {"a": 1}, {"b": "zz"}, {"b": True}, {"c": [1]}, {"c": ["s"]}, {"d": "x"}, {"d": 3}):
+        message = {"type": "track", "event": "E", "userId": "u", "properties": properties}
+        expected = original.is_valid(message)
+        assert (not validator.check(message)) == expected, (properties, validator.check(message))
+
+
+def test_a_property_naming_draft_04_is_read_as_draft_04_not_refused(tmp_path: Path) -> None:
+    """A property schema with its own ``$schema`` of draft-04 (not a dialect raw blocks take) made the whole
+    import fail ("the imported plan does not load"); it is read as a property of that draft."""
+    prop = {"$schema": "http://json-schema.org/draft-04/schema#", "type": "object",
+            "properties": {"n": {"type": "integer", "minimum": 1, "exclusiveMinimum": True}}}
+    schema = {"properties": {"properties": {"type": "object", "properties": {"i": prop}}}}
+    source = tmp_path / "plan.json"
+    source.write_text(json.dumps({"name": "P", "rules": [{"key": "E", "type": "TRACK", "jsonSchema": schema}]}))
+    result = run(source, "-o", str(tmp_path / "plan.yaml"))
+    assert result.exit_code == 0, result.output
+    assert "read as draft-04" in result.stderr
+    inner = load_plan(str(tmp_path / "plan.yaml")).events["E"].fields["i"].properties["n"]
+    assert inner.type == "integer" and inner.constraints == {"exclusive_minimum": 1}

@@ -83,26 +83,44 @@ def ordered(definition: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def clean_schema(schema: Any, draft: int) -> Any:
-    """A raw schema ready to be compiled as Draft-07: bookkeeping removed, draft-04 forms rewritten."""
+NOT_IN_DRAFT = {4: ("const", "contains", "propertyNames", "if", "then", "else"), 6: ("if", "then", "else")}
+"""Draft-07 keywords an older draft does not have: a validator of that draft ignores them, so they go."""
+
+
+def clean_schema(schema: Any, draft: int, dropped: list[str] | None = None, pointer: str = "") -> Any:
+    """A raw schema ready to be compiled as Draft-07: bookkeeping removed, draft-04 forms rewritten, and
+    the keywords the schema's own draft does not have (:data:`NOT_IN_DRAFT`: they had no effect) removed,
+    each one's pointer added to ``dropped``."""
     if not isinstance(schema, dict):
         return copy.deepcopy(schema)
+
+    def clean(sub: Any, *keys: str | int) -> Any:
+        where = pointer
+        for key in keys:
+            where = pointer_join(where, str(key))
+        return clean_schema(sub, draft, dropped, where)
+
     result: dict[str, Any] = {}
+    absent = NOT_IN_DRAFT.get(draft, ())
     for key, value in schema.items():
         if key in BOOKKEEPING:
             continue
+        if key in absent:
+            if dropped is not None:
+                dropped.append(pointer_join(pointer, key))
+            continue
         if key in SCHEMA_MAPS and isinstance(value, dict):
             result[key] = {
-                name: clean_schema(sub, draft) if isinstance(sub, (dict, bool)) else copy.deepcopy(sub)
+                name: clean(sub, key, name) if isinstance(sub, (dict, bool)) else copy.deepcopy(sub)
                 for name, sub in value.items()
             }
         elif key in SCHEMA_ONE:
-            result[key] = clean_schema(value, draft)
+            result[key] = clean(value, key)
         elif key in SCHEMA_LISTS and isinstance(value, list):
-            result[key] = [clean_schema(sub, draft) for sub in value]
+            result[key] = [clean(sub, key, index) for index, sub in enumerate(value)]
         elif key == "items":
             result[key] = (
-                [clean_schema(sub, draft) for sub in value] if isinstance(value, list) else clean_schema(value, draft)
+                [clean(sub, key, index) for index, sub in enumerate(value)] if isinstance(value, list) else clean(value, key)
             )
         else:
             result[key] = copy.deepcopy(value)
@@ -160,9 +178,18 @@ class Converter:
         return result, ap is not False
 
     # -- properties ------------------------------------------------------
+    def cleaned(self, schema: dict[str, Any], pointer: str, path: Path) -> Any:
+        """:func:`clean_schema` of a property schema, a note for each keyword its draft does not have."""
+        dropped: list[str] = []
+        result = clean_schema(schema, self.draft, dropped, pointer)
+        for where in dropped:
+            keyword = where.rpartition("/")[2]
+            self.lossy(path, where, f"'{keyword}' is not a draft-0{self.draft} keyword (it had no effect): left out")
+        return result
+
     def raw(self, schema: Any, pointer: str, path: Path, why: str) -> dict[str, Any]:
         """The escape hatch: the schema verbatim under ``json_schema:`` (description kept as a plan key)."""
-        cleaned = clean_schema(schema, self.draft) if isinstance(schema, dict) else {"not": {}}
+        cleaned = self.cleaned(schema, pointer, path) if isinstance(schema, dict) else {"not": {}}
         definition: dict[str, Any] = {}
         if isinstance(cleaned, dict):
             description = cleaned.pop("description", None)
@@ -201,6 +228,15 @@ class Converter:
         self.comment(path, f"{why}: kept as raw JSON Schema")
         return {"json_schema": block}
 
+    def other_dialect(self, schema: dict[str, Any], pointer: str, path: Path) -> dict[str, Any]:
+        """A property schema naming a ``$schema`` a raw block cannot (draft-04): read as a property of its draft."""
+        saved, self.draft = self.draft, draft_of(schema)
+        self.notes.append(Note(pointer_join(pointer, "$schema"), f"{schema['$schema']!r}: read as draft-0{self.draft}", "info"))
+        try:
+            return self.property({key: value for key, value in schema.items() if key != "$schema"}, pointer, path)
+        finally:
+            self.draft = saved
+
     def property(self, schema: Any, pointer: str, path: Path) -> dict[str, Any]:
         """The plan definition of one property schema."""
         if schema is True:
@@ -211,11 +247,10 @@ class Converter:
             self.lossy(path, pointer, f"{json_type(schema)} is not a JSON Schema; the property accepts any value")
             return {"type": "any"}
         if "$schema" in schema:  # a schema resource of its own (as cdpctl exports a raw block): kept whole
-            return self.resource(schema, pointer, path)
-        schema = clean_schema(schema, self.draft)
-        if self.draft == 4 and "const" in schema:
-            self.lossy(path, pointer_join(pointer, "const"), "'const' is not a draft-04 keyword (it had no effect)")
-            del schema["const"]
+            if dialect({"$schema": schema["$schema"]}) is not None:
+                return self.resource(schema, pointer, path)
+            return self.other_dialect(schema, pointer, path)
+        schema = self.cleaned(schema, pointer, path)
         for key in ANNOTATIONS:
             if key in schema:
                 self.lossy(path, pointer_join(pointer, key), f"annotation '{key}' ({schema[key]!r}) has no plan key")

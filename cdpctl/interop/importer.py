@@ -26,7 +26,7 @@ FIELD_KEY = {
     "GROUP": "traits",
 }
 WRAPPER_KEYS = {"$schema", "type", "properties", "required", "description", "labels", "id", "$id", "eventMetadata"}
-WRAPPER_KEYS |= {"deprecated", "title"}
+WRAPPER_KEYS |= {"deprecated", "title", "definitions", "$defs"}  # what local $refs point at: inlined
 FIELDS_KEYS = {
     "$schema",
     "type",
@@ -38,7 +38,7 @@ FIELDS_KEYS = {
     "id",
     "$id",
 }
-FIELDS_KEYS |= {"eventMetadata", "title", "deprecated"}
+FIELDS_KEYS |= {"eventMetadata", "title", "deprecated", "definitions", "$defs"}
 TRIVIAL: tuple[object, ...] = ({}, {"type": "object"}, True)
 CALL_ORDER = ("description", "owner", "version", "tags", "deprecated", "additional_properties", "properties", "traits")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from typing import Any
+from urllib.parse import unquote
 
 from cdpctl.interop.notes import Note, pointer_join
 
@@ -13,7 +14,8 @@ def resolve_local_refs(root: Any, notes: list[Note], base: str) -> Any:
 
     def target(ref: str) -> Any:
         node: Any = root
-        for token in ref[2:].split("/") if ref != "#" else []:
+        pointer = unquote(ref[1:])  # a URI fragment: percent-decoded, then read as a JSON pointer (RFC 6901)
+        for token in pointer[1:].split("/") if pointer else []:
             token = token.replace("~1", "/").replace("~0", "~")
             if isinstance(node, dict) and token in node:
                 node = node[token]
