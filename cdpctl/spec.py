@@ -97,6 +97,8 @@ def envelope_schema(call_type: str, name_key: str | None, name: str | None) -> d
     properties["messageId"] = {"type": "string", "maxLength": MESSAGE_ID_MAX}
     for field in TIMESTAMP_FIELDS:
         properties[field] = timestamp
+    properties["properties"] = {"type": "object"}  # the call's own object is replaced by its rules
+    properties["traits"] = {"type": "object"}
     properties["context"] = {"type": "object"}
     properties["integrations"] = {"type": "object"}
     return {

@@ -554,3 +554,20 @@ def test_inline_objects_inside_a_reusable_type_follow_the_type() -> None:
     assert valid(schema, track({"box": {"meta": {"a": "x", "extra": 1}, "extra": 1}}))
     assert not valid(schema, track({"box": {"strict": {"a": "x", "extra": 1}}}))
     assert not valid(schema, track({"box": {}, "extra": 1}))  # the event itself follows the plan default
+
+
+def test_the_other_object_of_a_call_must_be_an_object_too() -> None:
+    """``validate`` refuses ``traits`` that is not an object on a track call (and ``properties`` on an
+    identify call): the compiled schema says so too (it had no rule for them), as the exported rule does."""
+    from cdpctl.interop.export import call_rule
+
+    plan = plan_of("events:\n  E: {}\nidentify:\n  traits: {}\n")
+    schemas = {(s.type, s.event): s.schema for s in compile_plan(plan).schemas}
+    base = {"userId": "u"}
+    track = Draft7Validator(schemas["track", "E"])
+    identify = Draft7Validator(schemas["identify", None])
+    assert not track.is_valid({**base, "type": "track", "event": "E", "traits": "not-an-object"})
+    assert track.is_valid({**base, "type": "track", "event": "E", "traits": {}})
+    assert not identify.is_valid({**base, "type": "identify", "properties": []})
+    exported = Draft7Validator(call_rule(plan.events["E"])["jsonSchema"])
+    assert not exported.is_valid({**base, "type": "track", "event": "E", "traits": "not-an-object"})

@@ -270,6 +270,8 @@ def _call_schema(call_type: str, name: str | None, planned: Mapping[str, Any]) -
     properties["messageId"] = {"type": "string", "maxLength": 100}
     for field in ("timestamp", "sentAt", "originalTimestamp", "receivedAt"):
         properties[field] = timestamp
+    properties["properties"] = {"type": "object"}  # the call's own object is replaced by its rules below
+    properties["traits"] = {"type": "object"}
     context = planned.get("context", {"type": "object"})
     properties["context"] = context
     if "required" in context:

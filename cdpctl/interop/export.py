@@ -69,7 +69,7 @@ def call_rule(call: Call) -> dict[str, Any]:
     if not call.additional_properties and call.common_fields:
         own = {**own, **{name: prop for name, prop in call.common_fields.items() if name not in own}}
     fields = _fields(own, call.additional_properties)
-    parts: dict[str, Any] = {"context": {}, "traits": {}, "properties": {}}
+    parts: dict[str, Any] = {"context": {"type": "object"}, "traits": {"type": "object"}, "properties": {"type": "object"}}
     parts[call.field_key] = fields
     schema: dict[str, Any] = {"$schema": DRAFT_07, "type": "object"}
     if call.description:

@@ -169,6 +169,8 @@ class _Importer:
         self.notes = segment.notes
         self.wrapper_required = 0
         self.first_required: str | None = None
+        self.object_implied = 0
+        self.first_implied: str | None = None
         self.common_pointer = ""
 
     def note(self, pointer: str, message: str) -> None:
@@ -228,6 +230,15 @@ class _Importer:
                     "info",
                 )
             )
+        if self.object_implied:
+            self.converter.notes.append(
+                Note(
+                    self.first_implied or "",
+                    f"{self.object_implied} rule(s) require fields inside an object ('properties', 'traits', 'context') but not the object "
+                    "itself: cdpctl refuses a message without the object, which the rule accepts",
+                    "info",
+                )
+            )
         ordered: dict[str, Any] = {}
         for key in (
             "plan",
@@ -266,6 +277,10 @@ class _Importer:
         if isinstance(required, list) and any(name in keys and not implied(name) for name in required):
             self.wrapper_required += 1
             self.first_required = self.first_required or pointer_join(rule.pointer, "required")
+        listed = required if isinstance(required, list) else []
+        if any(name in keys and implied(name) and name not in listed for name in parts):
+            self.object_implied += 1
+            self.first_implied = self.first_implied or pointer_join(rule.pointer, "properties")
         result: dict[str, tuple[Any, str]] = {}
         for key, sub in parts.items():
             pointer = pointer_join(rule.pointer, "properties", key)
