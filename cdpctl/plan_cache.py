@@ -10,7 +10,8 @@ policy of the project configuration) are the same.
 The folder is ``$CDPCTL_CACHE_DIR``, else ``$XDG_CACHE_HOME/cdpctl``, else
 ``~/.cache/cdpctl``; ``CDPCTL_NO_CACHE=1`` (the ``--no-cache`` option of the
 command line) turns the cache off.  Entries are never trusted: each one is signed
-with a random key kept in the folder (mode 0600), and an entry whose signature,
+with a random key kept in the folder (mode 0600), the folder and the key must be the
+user's and writable by nobody else (else there is no cache), and an entry whose signature,
 format or content does not match is ignored and rebuilt; nothing of it is
 unpickled before its signature checks.  A folder that cannot be created, read or
 written only means no cache: never an error.  Writes are atomic (a temporary file,
@@ -80,23 +81,63 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+KEY_BYTES = 32
+
+
+def _owned_privately(info: os.stat_result) -> bool:
+    """Whether a file or folder is this user's and nobody else may write it (always so without POSIX owners)."""
+    if not hasattr(os, "getuid"):  # pragma: no cover - Windows: no owner or mode bits to compare
+        return True
+    return info.st_uid == os.getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def _private_folder(folder: Path) -> None:
+    """Create ``folder`` readable by its owner only, or check an existing one is this user's and writable by
+    nobody else (``OSError`` if not): whoever can write the folder could plant a key and a signed entry,
+    which the cache would unpickle (code run in this process) or answer with a plan the files do not say."""
+    with contextlib.suppress(FileExistsError):
+        folder.mkdir(mode=0o700, parents=True)
+    info = os.stat(folder)
+    if not stat.S_ISDIR(info.st_mode) or not _owned_privately(info):
+        raise OSError(f"the cache folder '{folder}' is not this user's alone: not used")
+
+
 def _secret(folder: Path) -> bytes:
-    """The folder's signing key (created on first use, readable by its owner only)."""
+    """The folder's signing key, created whole on first use (readable by its owner only); a key that is not
+    this user's alone is refused (``OSError``), a damaged one replaced."""
+    _private_folder(folder)
     key_file = folder / "key"
     try:
-        data = _read_regular(key_file, 32)
+        handle = os.open(key_file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
     except FileNotFoundError:
-        folder.mkdir(parents=True, exist_ok=True)
-        data = os.urandom(32)
-        try:
-            handle = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process made it meanwhile
-            return _read_regular(key_file, 32)
+        return _new_secret(folder, key_file, replace=False)
+    with os.fdopen(handle, "rb") as opened:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode) or not _owned_privately(info):
+            raise OSError("the cache key is not this user's alone")
+        data = opened.read(KEY_BYTES + 1)
+    return data if len(data) == KEY_BYTES else _new_secret(folder, key_file, replace=True)
+
+
+def _new_secret(folder: Path, key_file: Path, *, replace: bool) -> bytes:
+    """A new key, written to a temporary file and then put in place whole (never a key file left empty by a
+    full disk); when another process put its key first, that one (``replace``: a damaged key is replaced)."""
+    data = os.urandom(KEY_BYTES)
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".key-")
+    try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
-    if len(data) != 32:
-        raise OSError("the cache key is damaged")
-    return data
+        if replace:
+            os.replace(temporary, key_file)
+            return data
+        try:
+            os.link(temporary, key_file)
+        except FileExistsError:  # another process made it meanwhile
+            return _secret(folder)
+        return data
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
 
 
 def _entry_name(path: str, settings: str) -> str:

@@ -172,3 +172,34 @@ def test_a_fifo_or_a_device_in_the_cache_folder_only_means_no_cache(cache: Path,
         file.unlink()
         file.symlink_to("/dev/zero")
     assert currency_enum(plan) == ["USD", "EUR"]  # it read without end, then a MemoryError
+
+
+def test_a_folder_others_may_write_is_never_read(cache: Path, plan: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whoever can write the cache folder could put a key and an entry signed with it there, which the cache
+    would unpickle (code run in this process) or answer with a plan the files do not say: a folder or key
+    others may write is not used at all, and the folder is created readable by its owner only."""
+    load_plan(str(plan))
+    assert (cache.stat().st_mode & 0o777) == 0o700 and len(entries(cache)) == 1
+    read: list[Path] = []
+    original = plan_cache._read_entry
+    monkeypatch.setattr(plan_cache, "_read_entry", lambda file, *rest: read.append(file) or original(file, *rest))
+    cache.chmod(0o777)  # a shared folder: another user may have planted what is in it
+    try:
+        assert currency_enum(plan) == ["USD", "EUR"] and read == []
+        cache.chmod(0o700)
+        (cache / "key").chmod(0o666)  # a key others may have written
+        assert currency_enum(plan) == ["USD", "EUR"] and read == []
+        (cache / "key").chmod(0o600)
+        assert currency_enum(plan) == ["USD", "EUR"] and len(read) == 1  # its own again: used
+    finally:
+        cache.chmod(0o700)
+
+
+def test_a_key_left_empty_is_replaced_and_the_cache_works_again(cache: Path, plan: Path) -> None:
+    """A key file left empty (a full disk when it was first written) turned the cache off for good."""
+    cache.mkdir(mode=0o700)
+    (cache / "key").write_bytes(b"")
+    (cache / "key").chmod(0o600)
+    load_plan(str(plan))
+    assert len((cache / "key").read_bytes()) == 32 and len(entries(cache)) == 1
+    assert not list(cache.glob(".key-*"))  # no temporary file left
