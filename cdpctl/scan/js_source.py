@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from cdpctl.scan.js_syntax import key_name, pair_value, source_text, string_value, unwrap
 from cdpctl.scan.model import NOT_LITERAL, FoundCall, FoundProperty, ParseFailure, Wrapper
 from cdpctl.scan.sdks import BROWSER_PAGE, METHODS, SNOWPLOW_CALLS, iglu_name, sdk_of
 
@@ -37,45 +38,6 @@ def _grammar(language: str) -> tuple[Any, Any, Any]:
     return Parser(grammar), Query(grammar, "(call_expression) @call"), Query(grammar, "(ERROR) @error")
 
 
-def _text(node: Any) -> str:
-    return str(node.text.decode("utf-8", "replace"))
-
-
-def _string(node: Any) -> str | None:
-    """The value of a string literal (or a template string without substitutions), else None."""
-    if node is None:
-        return None
-    if node.type == "string":
-        parts = []
-        for child in node.named_children:
-            if child.type == "string_fragment":
-                parts.append(_text(child))
-            elif child.type == "escape_sequence":
-                parts.append(_unescape(_text(child)))
-        return "".join(parts)
-    if node.type == "template_string" and not any(c.type == "template_substitution" for c in node.named_children):
-        return _text(node)[1:-1]
-    return None
-
-
-def _unescape(sequence: str) -> str:
-    simple = {
-        "\\n": "\n", "\\t": "\t", "\\r": "\r", "\\b": "\b", "\\f": "\f", "\\v": "\v",
-        "\\'": "'", '\\"': '"', "\\\\": "\\", "\\0": "\0",
-    }  # fmt: skip
-    if sequence in simple:
-        return simple[sequence]
-    if sequence[1:].lstrip("\r") in ("\n", "", "\u2028", "\u2029"):  # a line continuation: no character
-        return ""
-    if sequence.startswith(("\\u", "\\x")):
-        digits = sequence[2:].strip("{}")
-        try:
-            return chr(int(digits, 16))
-        except ValueError:
-            return sequence
-    return sequence[1:]
-
-
 class _File:
     def __init__(self, file: str, root: Any, wrappers: list[Wrapper]) -> None:
         self.file = file
@@ -89,17 +51,17 @@ class _File:
             for declarator in declaration.named_children:
                 if declarator.type != "variable_declarator":
                     continue
-                name, value = declarator.child_by_field_name("name"), _unwrap(declarator.child_by_field_name("value"))
+                name, value = declarator.child_by_field_name("name"), unwrap(declarator.child_by_field_name("value"))
                 if name is None or value is None:
                     continue
-                literal = _string(value)
+                literal = string_value(value)
                 if literal is not None:
-                    self.constants[_text(name)] = literal
+                    self.constants[source_text(name)] = literal
                 elif value.type == "object":
                     for pair in value.named_children:
                         key, item = pair.child_by_field_name("key"), pair.child_by_field_name("value")
-                        if pair.type == "pair" and key is not None and _string(_unwrap(item)) is not None:
-                            self.constants[f"{_text(name)}.{_key(key)}"] = str(_string(_unwrap(item)))
+                        if pair.type == "pair" and key is not None and string_value(unwrap(item)) is not None:
+                            self.constants[f"{source_text(name)}.{key_name(key)}"] = str(string_value(unwrap(item)))
 
     # --- resolution ----------------------------------------------------------------------------------
     def _declarations(self, node: Any, name: str) -> tuple[Any, str | None]:
@@ -114,26 +76,26 @@ class _File:
         return None, None
 
     def _event(self, node: Any) -> tuple[str | None, bool, str]:
-        node = _unwrap(node)
+        node = unwrap(node)
         if node is None:
             return None, False, ""
-        literal = _string(node)
+        literal = string_value(node)
         if literal is not None:
             return literal, False, ""
-        if node.type in ("identifier", "member_expression") and _text(node) in self.constants:
-            return self.constants[_text(node)], False, ""
-        return None, True, _text(node)[:200]
+        if node.type in ("identifier", "member_expression") and source_text(node) in self.constants:
+            return self.constants[source_text(node)], False, ""
+        return None, True, source_text(node)[:200]
 
     def _typed(self, name: str, node: Any) -> FoundProperty:
-        node = _unwrap(node)
+        node = unwrap(node)
         if node is None:
             return FoundProperty(name, None)
         kind = node.type
         if kind in ("string", "template_string"):
-            literal = _string(node)
+            literal = string_value(node)
             return FoundProperty(name, "string", literal if literal is not None else NOT_LITERAL)
         if kind == "number":
-            text = _text(node)
+            text = source_text(node)
             try:
                 value: Any = int(text) if text.isdigit() else float(text)
             except ValueError:
@@ -147,12 +109,12 @@ class _File:
             return FoundProperty(name, "object")
         if kind == "array":
             return FoundProperty(name, "array")
-        if kind == "unary_expression" and _text(node).startswith("-"):
+        if kind == "unary_expression" and source_text(node).startswith("-"):
             inner = self._typed(name, node.named_children[-1])
             value = -inner.value if isinstance(inner.value, (int, float)) and not isinstance(inner.value, bool) else NOT_LITERAL
             return FoundProperty(name, inner.type, value)
         if kind in ("identifier", "shorthand_property_identifier"):
-            value, declared = self._declarations(node, _text(node))
+            value, declared = self._declarations(node, source_text(node))
             if declared is not None:
                 return FoundProperty(name, declared)
             if value is not None and value.type in ("string", "number", "true", "false", "null", "template_string"):
@@ -160,13 +122,13 @@ class _File:
         return FoundProperty(name, None)
 
     def _properties(self, node: Any, depth: int = 0) -> tuple[list[FoundProperty], bool]:
-        node = _unwrap(node)
+        node = unwrap(node)
         if node is None or node.type in ("undefined", "null"):
             return [], True
         if depth > 8:
             return [], False
         if node.type == "identifier":
-            value, _declared = self._declarations(node, _text(node))
+            value, _declared = self._declarations(node, source_text(node))
             return self._properties(value, depth + 1) if value is not None else ([], False)
         if node.type != "object":
             return [], False
@@ -178,9 +140,9 @@ class _File:
                 if key is None or key.type == "computed_property_name":
                     complete = False
                     continue
-                found.append(self._typed(_key(key), child.child_by_field_name("value")))
+                found.append(self._typed(key_name(key), child.child_by_field_name("value")))
             elif child.type == "shorthand_property_identifier":
-                found.append(self._typed(_text(child), child))
+                found.append(self._typed(source_text(child), child))
             elif child.type == "spread_element":
                 more, whole = self._properties(child.named_children[0] if child.named_children else None, depth + 1)
                 found.extend(more)
@@ -196,13 +158,13 @@ class _File:
         if function is None or arguments is None:
             return
         args = [a for a in arguments.named_children if a.type != "comment"]
-        callee = _text(function)
+        callee = source_text(function)
         last = callee.rsplit(".", 1)[-1]
         for wrapper in self.wrappers:
             if callee == wrapper.name or callee.endswith("." + wrapper.name):
                 self._add(node, "wrapper", wrapper.call_type, _at(args, wrapper.event), _at(args, wrapper.properties))
                 return
-        if last in SNOWPLOW_CALLS or (callee in ("snowplow", "window.snowplow") and _string(_at(args, 0)) in SNOWPLOW_CALLS):
+        if last in SNOWPLOW_CALLS or (callee in ("snowplow", "window.snowplow") and string_value(_at(args, 0)) in SNOWPLOW_CALLS):
             payload = _at(args, 1) if callee in ("snowplow", "window.snowplow") else _at(args, 0)
             self._snowplow(node, payload)
             return
@@ -210,14 +172,14 @@ class _File:
             return
         receiver = function.child_by_field_name("object")
         method = function.child_by_field_name("property")
-        receiver_name = _text(receiver).rsplit(".", 1)[-1] if receiver is not None else ""
+        receiver_name = source_text(receiver).rsplit(".", 1)[-1] if receiver is not None else ""
         sdk = sdk_of(receiver_name)
-        call_type = METHODS.get(sdk or "", {}).get(_text(method) if method is not None else "")
+        call_type = METHODS.get(sdk or "", {}).get(source_text(method) if method is not None else "")
         if sdk is None or call_type is None:
             return
-        first = _unwrap(_at(args, 0))
+        first = unwrap(_at(args, 0))
         if first is not None and first.type == "object" and sdk in ("segment", "rudderstack") and len(args) == 1:
-            fields = {_key(p.child_by_field_name("key")): p.child_by_field_name("value")
+            fields = {key_name(p.child_by_field_name("key")): p.child_by_field_name("value")
                       for p in first.named_children if p.type == "pair" and p.child_by_field_name("key") is not None}
             if call_type in ("identify", "group"):
                 self._add(node, sdk, call_type, None, fields.get("traits"))
@@ -228,11 +190,11 @@ class _File:
                 self._add(node, sdk, call_type, None, first)
             return
         if call_type == "identify":
-            traits = next((a for a in args if _unwrap(a) is not None and _unwrap(a).type in ("object", "identifier") and a is not args[0]), None)
+            traits = next((a for a in args if unwrap(a) is not None and unwrap(a).type in ("object", "identifier") and a is not args[0]), None)
             self._add(node, sdk, call_type, None, traits if len(args) > 1 else (first if first is not None and first.type == "object" else None))
         elif call_type == "group":
             self._add(node, sdk, call_type, None, _at(args, 1))
-        elif call_type == "page" and len(args) >= 2 and _string(_unwrap(args[1])) is not None:
+        elif call_type == "page" and len(args) >= 2 and string_value(unwrap(args[1])) is not None:
             added = (*BROWSER_PAGE, "name", "category") if sdk == "segment" else ()
             self._add(node, sdk, call_type, args[1], _at(args, 2), added)  # page(category, name, properties)
         elif call_type == "page" and sdk == "segment":  # analytics.js: page([name], [properties])
@@ -252,11 +214,11 @@ class _File:
         self.calls.append(FoundCall(self.file, row + 1, column + 1, sdk, call_type, name, dynamic, text, props, complete))
 
     def _snowplow(self, node: Any, payload: Any) -> None:
-        payload = _unwrap(payload)
+        payload = unwrap(payload)
         if payload is None or payload.type != "object":
             return
-        event = _pair(payload, "event")
-        schema_node, data = (_pair(event, "schema"), _pair(event, "data")) if event is not None and event.type == "object" else (None, None)
+        event = pair_value(payload, "event")
+        schema_node, data = (pair_value(event, "schema"), pair_value(event, "data")) if event is not None and event.type == "object" else (None, None)
         schema, dynamic, text = self._event(schema_node)
         name = iglu_name(schema) if schema else None
         props, complete = self._properties(data)
@@ -265,27 +227,8 @@ class _File:
                                     text or (schema or ""), props, complete))
 
 
-def _unwrap(node: Any) -> Any:
-    while node is not None and node.type in ("parenthesized_expression", "as_expression", "satisfies_expression", "non_null_expression"):
-        node = node.named_children[0] if node.named_children else None
-    return node
-
-
-def _key(node: Any) -> str:
-    literal = _string(node)
-    return literal if literal is not None else _text(node)
-
-
 def _at(args: list[Any], index: int | None) -> Any:
     return args[index] if index is not None and index < len(args) else None
-
-
-def _pair(obj: Any, name: str) -> Any:
-    for child in obj.named_children:
-        key = child.child_by_field_name("key") if child.type == "pair" else None
-        if key is not None and _key(key) == name:
-            return _unwrap(child.child_by_field_name("value"))
-    return None
 
 
 def _find_declarator(scope: Any, name: str) -> tuple[Any, str | None] | None:
@@ -295,11 +238,11 @@ def _find_declarator(scope: Any, name: str) -> tuple[Any, str | None] | None:
         node = stack.pop()
         if node.type == "variable_declarator":
             target = node.child_by_field_name("name")
-            if target is not None and _text(target) == name:
-                return _unwrap(node.child_by_field_name("value")), _ts_type(node.child_by_field_name("type"))
+            if target is not None and source_text(target) == name:
+                return unwrap(node.child_by_field_name("value")), _ts_type(node.child_by_field_name("type"))
         elif node.type in ("required_parameter", "optional_parameter"):
             pattern = node.child_by_field_name("pattern")
-            if pattern is not None and _text(pattern) == name:
+            if pattern is not None and source_text(pattern) == name:
                 return None, _ts_type(node.child_by_field_name("type"))
         if node.type in FUNCTIONS:
             continue  # a nested function's names are its own
@@ -310,7 +253,7 @@ def _find_declarator(scope: Any, name: str) -> tuple[Any, str | None] | None:
 def _ts_type(node: Any) -> str | None:
     if node is None:
         return None
-    text = _text(node).lstrip(":").strip()
+    text = source_text(node).lstrip(":").strip()
     return TS_TYPES.get(text)
 
 

@@ -1,0 +1,74 @@
+"""What a tree-sitter node of JavaScript or TypeScript holds: its text, the value of a string literal (escapes
+decoded as JavaScript decodes them), an object key, a property of an object literal.
+
+Shared by :mod:`cdpctl.scan.js_source` (the calls) and :mod:`cdpctl.scan.js_names` (the names a file binds).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+WRAPPERS = ("parenthesized_expression", "as_expression", "satisfies_expression", "non_null_expression")
+"""Expressions that hold one value unchanged: ``(x)``, ``x as T``, ``x satisfies T``, ``x!``."""
+
+
+def source_text(node: Any) -> str:
+    return str(node.text.decode("utf-8", "replace"))
+
+
+def string_value(node: Any) -> str | None:
+    """The value of a string literal (or a template string without substitutions), else None."""
+    if node is None:
+        return None
+    if node.type == "string":
+        parts = []
+        for child in node.named_children:
+            if child.type == "string_fragment":
+                parts.append(source_text(child))
+            elif child.type == "escape_sequence":
+                parts.append(unescape(source_text(child)))
+        return "".join(parts)
+    if node.type == "template_string" and not any(c.type == "template_substitution" for c in node.named_children):
+        return source_text(node)[1:-1]
+    return None
+
+
+def unescape(sequence: str) -> str:
+    """The character a JavaScript escape sequence (``\\n``, ``\\x41``, ``\\u00e9``, ``\\u{1F600}``) stands for."""
+    simple = {
+        "\\n": "\n", "\\t": "\t", "\\r": "\r", "\\b": "\b", "\\f": "\f", "\\v": "\v",
+        "\\'": "'", '\\"': '"', "\\\\": "\\", "\\0": "\0",
+    }  # fmt: skip
+    if sequence in simple:
+        return simple[sequence]
+    if sequence[1:].lstrip("\r") in ("\n", "", "\u2028", "\u2029"):  # a line continuation: no character
+        return ""
+    if sequence.startswith(("\\u", "\\x")):
+        digits = sequence[2:].strip("{}")
+        try:
+            return chr(int(digits, 16))
+        except ValueError:
+            return sequence
+    return sequence[1:]
+
+
+def unwrap(node: Any) -> Any:
+    """``node`` without the parentheses, type assertions and non-null assertions around its value."""
+    while node is not None and node.type in WRAPPERS:
+        node = node.named_children[0] if node.named_children else None
+    return node
+
+
+def key_name(node: Any) -> str:
+    """The name of an object key (a string key's value, else its text)."""
+    literal = string_value(node)
+    return literal if literal is not None else source_text(node)
+
+
+def pair_value(obj: Any, name: str) -> Any:
+    """The value of key ``name`` in the object literal ``obj`` (None when it has no such key)."""
+    for child in obj.named_children:
+        key = child.child_by_field_name("key") if child.type == "pair" else None
+        if key is not None and key_name(key) == name:
+            return unwrap(child.child_by_field_name("value"))
+    return None
