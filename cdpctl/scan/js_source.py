@@ -4,7 +4,8 @@ Recognised: Segment's analytics.js / analytics-next / analytics-node (``analytic
 and the Node object form ``analytics.track({event, properties})``), RudderStack, Amplitude
 (``track``, ``logEvent``), Mixpanel, PostHog (``capture``), Snowplow's ``trackSelfDescribingEvent``
 and the user's wrapper functions.  Names are literals (template strings without substitutions
-too), top-level constants or members of a top-level object of constants (``Events.ORDER``);
+too), top-level constants or members of a top-level object, enum or class of constants (``Events.ORDER``,
+:mod:`cdpctl.scan.js_names`);
 properties come from object literals, ``...spread`` and variables assigned an object literal in
 the same function; value types from literals and TypeScript annotations.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from cdpctl.scan.js_names import string_constants
 from cdpctl.scan.js_syntax import key_name, pair_value, source_text, string_value, unwrap
 from cdpctl.scan.model import NOT_LITERAL, FoundCall, FoundProperty, ParseFailure, Wrapper
 from cdpctl.scan.sdks import BROWSER_PAGE, METHODS, SNOWPLOW_CALLS, iglu_name, sdk_of
@@ -42,26 +44,8 @@ class _File:
     def __init__(self, file: str, root: Any, wrappers: list[Wrapper]) -> None:
         self.file = file
         self.wrappers = wrappers
-        self.constants: dict[str, str] = {}
+        self.constants = string_constants(root)
         self.calls: list[FoundCall] = []
-        for statement in root.named_children:
-            declaration = statement.child_by_field_name("declaration") if statement.type == "export_statement" else statement
-            if declaration is None or declaration.type not in ("lexical_declaration", "variable_declaration"):
-                continue
-            for declarator in declaration.named_children:
-                if declarator.type != "variable_declarator":
-                    continue
-                name, value = declarator.child_by_field_name("name"), unwrap(declarator.child_by_field_name("value"))
-                if name is None or value is None:
-                    continue
-                literal = string_value(value)
-                if literal is not None:
-                    self.constants[source_text(name)] = literal
-                elif value.type == "object":
-                    for pair in value.named_children:
-                        key, item = pair.child_by_field_name("key"), pair.child_by_field_name("value")
-                        if pair.type == "pair" and key is not None and string_value(unwrap(item)) is not None:
-                            self.constants[f"{source_text(name)}.{key_name(key)}"] = str(string_value(unwrap(item)))
 
     # --- resolution ----------------------------------------------------------------------------------
     def _declarations(self, node: Any, name: str) -> tuple[Any, str | None]:

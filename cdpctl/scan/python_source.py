@@ -3,8 +3,8 @@
 Recognised: Segment's and RudderStack's Python SDKs (``analytics.track(user_id, "Name", {...})`` and
 the keyword forms), Mixpanel, PostHog (old and new ``capture`` signatures), Amplitude's ``BaseEvent``,
 Snowplow self-describing events, the cdpctl-generated client (``tracker.order_completed(...)``) and
-the user's wrapper functions.  Event names are literals, module-level constants or class constants
-(``Events.ORDER``); properties come from dict displays, ``dict(...)`` calls, ``**spread`` of a
+the user's wrapper functions.  Event names are literals (f-strings without placeholders too), module-level
+constants or class constants (``Events.ORDER``, an enum member's ``Events.ORDER.value``); properties come from dict displays, ``dict(...)`` calls, ``**spread`` of a
 variable assigned a literal in the same function, and keyword arguments.
 """
 
@@ -87,12 +87,15 @@ class _Finder(ast.NodeVisitor):
         for statement in tree.body:
             self._constant(statement, "")
             if isinstance(statement, ast.ClassDef):
+                enum = any((_dotted(base) or "").endswith("Enum") for base in statement.bases)
                 for inner in statement.body:
                     self._constant(inner, statement.name + ".")
+                    if enum:  # Events.ORDER.value: the value of an enum.Enum member
+                        self._constant(inner, statement.name + ".", ".value")
         values, types = _assignments([s for s in tree.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))])
         self.scopes = [_Scope(values, types)]
 
-    def _constant(self, statement: ast.stmt, prefix: str) -> None:
+    def _constant(self, statement: ast.stmt, prefix: str, suffix: str = "") -> None:
         if isinstance(statement, ast.Assign):
             targets, value = statement.targets, statement.value
         elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
@@ -102,7 +105,7 @@ class _Finder(ast.NodeVisitor):
         if isinstance(value, ast.Constant) and isinstance(value.value, str):
             for target in targets:
                 if isinstance(target, ast.Name):
-                    self.constants[prefix + target.id] = value.value
+                    self.constants[prefix + target.id + suffix] = value.value
 
     # --- scopes --------------------------------------------------------------------------------------
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
@@ -133,6 +136,8 @@ class _Finder(ast.NodeVisitor):
             return None, False, ""
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return node.value, False, ""
+        if isinstance(node, ast.JoinedStr) and all(isinstance(part, ast.Constant) for part in node.values):
+            return "".join(str(part.value) for part in node.values if isinstance(part, ast.Constant)), False, ""  # f"Name"
         dotted = _dotted(node)
         if dotted is not None and dotted in self.constants:
             return self.constants[dotted], False, ""
