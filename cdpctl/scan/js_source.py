@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from cdpctl.scan.js_names import string_constants
+from cdpctl.scan.js_names import binding_query, bound_receivers, string_constants
 from cdpctl.scan.js_syntax import key_name, pair_value, source_text, string_value, unwrap
 from cdpctl.scan.model import NOT_LITERAL, FoundCall, FoundProperty, ParseFailure, Wrapper
 from cdpctl.scan.sdks import BROWSER_PAGE, METHODS, SNOWPLOW_CALLS, iglu_name, sdk_of
@@ -25,8 +25,9 @@ TS_TYPES = {"number": "number", "string": "string", "boolean": "boolean", "objec
 
 
 @functools.cache
-def _grammar(language: str) -> tuple[Any, Any, Any]:
-    """The parser of ``language`` and its two queries: every call, every syntax error (both run in C)."""
+def _grammar(language: str) -> tuple[Any, Any, Any, Any]:
+    """The parser of ``language`` and its queries: every call, every syntax error, every node that may bind a
+    receiver (they run in C)."""
     from tree_sitter import Language, Parser, Query
 
     if language == "javascript":
@@ -37,14 +38,16 @@ def _grammar(language: str) -> tuple[Any, Any, Any]:
         import tree_sitter_typescript as typescript
 
         grammar = Language(typescript.language_tsx() if language == "tsx" else typescript.language_typescript())
-    return Parser(grammar), Query(grammar, "(call_expression) @call"), Query(grammar, "(ERROR) @error")
+    queries = (Query(grammar, "(call_expression) @call"), Query(grammar, "(ERROR) @error"), Query(grammar, binding_query(language)))
+    return Parser(grammar), *queries
 
 
 class _File:
-    def __init__(self, file: str, root: Any, wrappers: list[Wrapper]) -> None:
+    def __init__(self, file: str, root: Any, wrappers: list[Wrapper], bindings: list[Any]) -> None:
         self.file = file
         self.wrappers = wrappers
         self.constants = string_constants(root)
+        self.receivers = bound_receivers(bindings)
         self.calls: list[FoundCall] = []
 
     # --- resolution ----------------------------------------------------------------------------------
@@ -157,11 +160,14 @@ class _File:
         receiver = function.child_by_field_name("object")
         method = function.child_by_field_name("property")
         receiver_name = source_text(receiver).rsplit(".", 1)[-1] if receiver is not None else ""
-        sdk = sdk_of(receiver_name)
+        sdk = sdk_of(receiver_name, self.receivers)
         call_type = METHODS.get(sdk or "", {}).get(source_text(method) if method is not None else "")
         if sdk is None or call_type is None:
             return
         first = unwrap(_at(args, 0))
+        if first is not None and first.type == "object" and sdk == "posthog" and pair_value(first, "event") is not None:
+            self._add(node, sdk, call_type, pair_value(first, "event"), pair_value(first, "properties"))  # posthog-node
+            return
         if first is not None and first.type == "object" and sdk in ("segment", "rudderstack") and len(args) == 1:
             fields = {key_name(p.child_by_field_name("key")): p.child_by_field_name("value")
                       for p in first.named_children if p.type == "pair" and p.child_by_field_name("key") is not None}
@@ -258,9 +264,9 @@ def scan_js(text: bytes, file: str, language: str, wrappers: list[Wrapper]) -> t
     """The tracking calls of one JavaScript/TypeScript file (``language``: javascript, typescript, tsx)."""
     from tree_sitter import QueryCursor
 
-    parser, calls, errors = _grammar(language)
+    parser, calls, errors, bindings = _grammar(language)
     root = parser.parse(text).root_node
-    found = _File(file, root, wrappers)
+    found = _File(file, root, wrappers, QueryCursor(bindings).captures(root).get("binding", []))
     failures: list[ParseFailure] = []
     for node in QueryCursor(calls).captures(root).get("call", []):
         found.call(node)

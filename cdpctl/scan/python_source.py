@@ -14,6 +14,7 @@ import ast
 from typing import Any
 
 from cdpctl.scan.model import NOT_LITERAL, FoundCall, FoundProperty, ParseFailure, Wrapper
+from cdpctl.scan.python_names import bound_receivers
 from cdpctl.scan.sdks import METHODS, SNOWPLOW_CALLS, iglu_name, is_generated_client, sdk_of
 
 GeneratedMethods = dict[str, tuple[str, str | None, dict[str, str]]]
@@ -84,6 +85,7 @@ class _Finder(ast.NodeVisitor):
         self.generated = generated or {}
         self.calls: list[FoundCall] = []
         self.constants: dict[str, str] = {}
+        self.receivers = bound_receivers(tree)
         for statement in tree.body:
             self._constant(statement, "")
             if isinstance(statement, ast.ClassDef):
@@ -240,7 +242,7 @@ class _Finder(ast.NodeVisitor):
             complete = all(k.arg is not None for k in node.keywords) and not node.args
             self.calls.append(FoundCall(self.file, node.lineno, node.col_offset + 1, "cdpctl", call_type, event, False, "", props, complete))
             return
-        sdk = sdk_of(receiver)
+        sdk = sdk_of(receiver, self.receivers)
         sdk_call = METHODS.get(sdk or "", {}).get(func.attr)
         if sdk is None or sdk_call is None:
             return
