@@ -91,7 +91,8 @@ def generated_methods(plan: Plan | None) -> dict[str, tuple[str, str | None, dic
 
 
 def scan_paths(paths: list[str], wrappers: list[Wrapper] | None = None, plan: Plan | None = None) -> ScanResult:
-    """Every tracking call in the source files under ``paths``; files that do not parse are named, never fatal."""
+    """Every tracking call in the source files under ``paths``; files that do not parse are named, never fatal.
+    Raises :class:`UsageError` when ``paths`` hold no source file to scan (an empty folder, only bundles)."""
     from cdpctl.scan.js_source import scan_js
     from cdpctl.scan.python_source import scan_python
 
@@ -130,4 +131,8 @@ def scan_paths(paths: list[str], wrappers: list[Wrapper] | None = None, plan: Pl
             calls, failures = scan_js(data, name, language, wrappers)
         result.calls.extend(calls)
         result.failures.extend(failures)
+    if not result.files and not result.failures:  # nothing was read: never an "OK 0 calls in 0 files"
+        shown = ", ".join(f"'{given}'" for given in paths)
+        skipped = f" ({len(result.skipped)} skipped: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB)" if result.skipped else ""
+        raise UsageError(f"no Python, JavaScript or TypeScript source file to scan in {shown}{skipped}")
     return result

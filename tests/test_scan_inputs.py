@@ -1,0 +1,34 @@
+"""``cdpctl scan``: what it reads and how it reports what it could not: no source at all is a usage error,
+files are decoded as Python and JavaScript decode them, each file is scanned once, every format names the
+files it skipped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from cdpctl.cli import app
+
+PLAN = "plan: P\nversion: 1.0.0\nevents:\n  Order Completed: {}\n"
+
+
+def _scan(*args: str) -> tuple[int, str, str]:
+    done = CliRunner().invoke(app, ["scan", *args])
+    return done.exit_code, done.stdout, done.stderr
+
+
+def test_no_source_file_at_all_is_a_usage_error_not_an_ok(tmp_path: Path) -> None:
+    """``scan EMPTY --plan plan.yaml`` said "OK 0 calls in 0 files" with exit 0."""
+    (tmp_path / "plan.yaml").write_text(PLAN)
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "notes.md").write_text("analytics.track('Not Code', {})\n")
+    code, out, err = _scan(str(tmp_path / "empty"), str(tmp_path / "docs"), "--plan", str(tmp_path / "plan.yaml"))
+    assert code == 2 and out == "", out
+    assert err.strip().splitlines() == [
+        f"cdpctl: error: no Python, JavaScript or TypeScript source file to scan in '{tmp_path / 'empty'}', '{tmp_path / 'docs'}'"
+    ]
+    (tmp_path / "empty" / "a.js").write_text("analytics.track('Order Completed', {});\n")
+    code, out, _ = _scan(str(tmp_path / "empty"), "--plan", str(tmp_path / "plan.yaml"))
+    assert code == 0 and "OK  1 calls in 1 files" in out, out
