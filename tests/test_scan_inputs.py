@@ -4,6 +4,7 @@ files it skipped."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -32,3 +33,21 @@ def test_no_source_file_at_all_is_a_usage_error_not_an_ok(tmp_path: Path) -> Non
     (tmp_path / "empty" / "a.js").write_text("analytics.track('Order Completed', {});\n")
     code, out, _ = _scan(str(tmp_path / "empty"), "--plan", str(tmp_path / "plan.yaml"))
     assert code == 0 and "OK  1 calls in 1 files" in out, out
+
+
+def test_a_python_coding_cookie_decodes_the_file(tmp_path: Path) -> None:
+    """A latin-1 file with its PEP 263 cookie was a parse_error "is not UTF-8"; Python reads it fine."""
+    (tmp_path / "latin.py").write_bytes(
+        b"# -*- coding: latin-1 -*-\nimport segment.analytics as analytics\nanalytics.track('u', 'Caf\xe9 Opened', {'x': 1})\n"
+    )
+    (tmp_path / "bom.py").write_bytes(b"\xef\xbb\xbfanalytics.track('u', 'Order Completed', {})\n")
+    (tmp_path / "unknown.py").write_bytes(b"# coding: no-such-codec\nx = 1\n")
+    (tmp_path / "plain.py").write_bytes(b"x = 1\ny = '\xff'\n")
+    code, out, _ = _scan(str(tmp_path), "--format", "json")
+    assert code == 1
+    report = json.loads(out)
+    assert [(Path(c["file"]).name, c["event"]) for c in report["calls"]] == [("bom.py", "Order Completed"), ("latin.py", "Café Opened")]
+    assert {Path(f["file"]).name: f["message"] for f in report["findings"]} == {
+        "unknown.py": "cannot be decoded: unknown encoding: no-such-codec",
+        "plain.py": "is not UTF-8: invalid start byte",
+    }

@@ -72,6 +72,24 @@ def read_source(path: Path) -> bytes | None:
     return None if len(data) > MAX_FILE_BYTES else data
 
 
+def python_text(data: bytes) -> tuple[str | None, str]:
+    """The text of a Python source, decoded as Python decodes it (a BOM, a PEP 263 ``coding:`` cookie, else
+    UTF-8), or None and why it cannot be."""
+    import io
+    import tokenize
+
+    encoding = "utf-8"
+    try:
+        encoding = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+        return data.decode(encoding), ""
+    except SyntaxError as exc:  # an unknown encoding in the cookie, a cookie that contradicts the BOM
+        if exc.msg.startswith("invalid or missing encoding declaration"):
+            return None, "is not UTF-8 and declares no other encoding (a '# -*- coding: ... -*-' line)"
+        return None, f"cannot be decoded: {exc.msg}"
+    except UnicodeDecodeError as exc:
+        return None, f"is not {'UTF-8' if encoding.startswith('utf-8') else encoding}: {exc.reason}"
+
+
 def generated_methods(plan: Plan | None) -> dict[str, tuple[str, str | None, dict[str, str]]] | None:
     """The methods of the cdpctl-generated client of ``plan``: name -> (call type, event, keyword -> property)."""
     if plan is None:
@@ -121,10 +139,9 @@ def scan_paths(paths: list[str], wrappers: list[Wrapper] | None = None, plan: Pl
         result.files += 1
         language = LANGUAGES[path.suffix.lower()]
         if language == "python":
-            try:
-                text = data.decode("utf-8-sig")
-            except UnicodeDecodeError as exc:
-                result.failures.append(ParseFailure(name, 1, 1, f"is not UTF-8: {exc.reason}"))
+            text, why = python_text(data)
+            if text is None:
+                result.failures.append(ParseFailure(name, 1, 1, why))
                 continue
             calls, failures = scan_python(text, name, wrappers, generated)
         else:
