@@ -45,8 +45,8 @@ def source_files(paths: list[str]) -> list[Path]:
             for root, folders, files in os.walk(path):
                 folders[:] = sorted(f for f in folders if f not in SKIPPED_FOLDERS and not f.startswith("."))
                 found.extend(Path(root) / name for name in sorted(files) if Path(name).suffix.lower() in LANGUAGES)
-        elif path.exists():  # a FIFO, socket or device: source code is never read from one
-            raise UsageError(f"cannot read '{given}': {_not_regular(path)}")
+        elif path.exists():  # a FIFO, socket or device: never read, a parse_error of its own (scan_paths)
+            found.append(path)
         else:
             raise UsageError(f"cannot read '{given}': no such file or folder")
     return found
