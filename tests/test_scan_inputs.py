@@ -51,3 +51,15 @@ def test_a_python_coding_cookie_decodes_the_file(tmp_path: Path) -> None:
         "unknown.py": "cannot be decoded: unknown encoding: no-such-codec",
         "plain.py": "is not UTF-8: invalid start byte",
     }
+
+
+def test_a_file_reached_twice_is_scanned_once(tmp_path: Path) -> None:
+    """A link to a file in the same folder, or a file named as well as its folder, counted its calls twice."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.js").write_text("analytics.track('Order Completed', {});\n")
+    (tmp_path / "src" / "alias.js").symlink_to("app.js")
+    code, out, _ = _scan(str(tmp_path / "src"), str(tmp_path / "src" / "app.js"), "--format", "json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["summary"]["files"] == 1
+    assert [Path(c["file"]).name for c in report["calls"]] == ["alias.js"]  # the first name it was reached by

@@ -33,7 +33,8 @@ class ScanResult:
 
 
 def source_files(paths: list[str]) -> list[Path]:
-    """The source files under ``paths`` (files as given; folders walked, skipping vendored and build folders)."""
+    """The source files under ``paths`` (files as given; folders walked, skipping vendored and build folders),
+    each once: a file reached again (through a symbolic link, a folder named twice) keeps its first name."""
     found: list[Path] = []
     for given in paths:
         path = Path(given)
@@ -49,7 +50,14 @@ def source_files(paths: list[str]) -> list[Path]:
             found.append(path)
         else:
             raise UsageError(f"cannot read '{given}': no such file or folder")
-    return found
+    seen: set[str] = set()
+    unique: list[Path] = []
+    for path in found:
+        real = os.path.realpath(path)
+        if real not in seen:
+            seen.add(real)
+            unique.append(path)
+    return unique
 
 
 def _not_regular(path: Path) -> str:
