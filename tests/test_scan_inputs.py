@@ -63,3 +63,11 @@ def test_a_file_reached_twice_is_scanned_once(tmp_path: Path) -> None:
     report = json.loads(out)
     assert report["summary"]["files"] == 1
     assert [Path(c["file"]).name for c in report["calls"]] == ["alias.js"]  # the first name it was reached by
+
+
+def test_a_folder_of_bundles_only_is_no_source_to_scan(tmp_path: Path) -> None:
+    (tmp_path / "dist2").mkdir()
+    (tmp_path / "dist2" / "bundle.js").write_text("x" * (2 * 1024 * 1024 + 1))
+    code, _, err = _scan(str(tmp_path / "dist2"))
+    assert code == 2 and "no Python, JavaScript or TypeScript source file to scan in" in err
+    assert "(1 skipped: larger than 2 MB)" in err
