@@ -71,3 +71,18 @@ def test_a_folder_of_bundles_only_is_no_source_to_scan(tmp_path: Path) -> None:
     code, _, err = _scan(str(tmp_path / "dist2"))
     assert code == 2 and "no Python, JavaScript or TypeScript source file to scan in" in err
     assert "(1 skipped: larger than 2 MB)" in err
+
+
+def test_columns_count_characters_and_a_bom_is_no_character(tmp_path: Path) -> None:
+    """tree-sitter and ``ast`` count bytes: a BOM put every call of the first line 3 columns right, and each
+    character that is not ASCII before a call 1 to 3 more."""
+    (tmp_path / "bom.js").write_bytes(b"\xef\xbb\xbfanalytics.track('Order Completed', {});\n")
+    (tmp_path / "wide.ts").write_text("const café = '€'; analytics.track('Order Completed', {});\nconst ü = (;\n")
+    (tmp_path / "wide.py").write_text("café = '€'; analytics.track('u', 'Order Completed', {})\n")
+    code, out, _ = _scan(str(tmp_path), "--format", "json")
+    assert code == 1
+    report = json.loads(out)
+    assert [(Path(c["file"]).name, c["line"], c["column"]) for c in report["calls"]] == [
+        ("bom.js", 1, 1), ("wide.py", 1, 13), ("wide.ts", 1, 19)
+    ]
+    assert [(f["line"], f["column"]) for f in report["findings"]] == [(2, 9)]  # the syntax error at "=": byte 10

@@ -16,7 +16,7 @@ import functools
 from typing import Any
 
 from cdpctl.scan.js_names import binding_query, bound_receivers, string_constants
-from cdpctl.scan.js_syntax import key_name, pair_value, source_text, string_value, unwrap
+from cdpctl.scan.js_syntax import key_name, pair_value, position, source_text, string_value, unwrap
 from cdpctl.scan.model import NOT_LITERAL, FoundCall, FoundProperty, ParseFailure, Wrapper
 from cdpctl.scan.sdks import BROWSER_PAGE, METHODS, SNOWPLOW_CALLS, iglu_name, sdk_of
 
@@ -43,8 +43,9 @@ def _grammar(language: str) -> tuple[Any, Any, Any, Any]:
 
 
 class _File:
-    def __init__(self, file: str, root: Any, wrappers: list[Wrapper], bindings: list[Any]) -> None:
+    def __init__(self, file: str, source: bytes, root: Any, wrappers: list[Wrapper], bindings: list[Any]) -> None:
         self.file = file
+        self.source = source
         self.wrappers = wrappers
         self.constants = string_constants(root)
         self.receivers = bound_receivers(bindings)
@@ -200,8 +201,8 @@ class _File:
         props, complete = self._properties(props_node)
         sent = {p.name for p in props}
         props += [FoundProperty(key, "string", by_sdk=True) for key in added if key not in sent]
-        row, column = node.start_point
-        self.calls.append(FoundCall(self.file, row + 1, column + 1, sdk, call_type, name, dynamic, text, props, complete))
+        line, column = position(self.source, node)
+        self.calls.append(FoundCall(self.file, line, column, sdk, call_type, name, dynamic, text, props, complete))
 
     def _snowplow(self, node: Any, payload: Any) -> None:
         payload = unwrap(payload)
@@ -212,8 +213,8 @@ class _File:
         schema, dynamic, text = self._event(schema_node)
         name = iglu_name(schema) if schema else None
         props, complete = self._properties(data)
-        row, column = node.start_point
-        self.calls.append(FoundCall(self.file, row + 1, column + 1, "snowplow", "track", name, dynamic or name is None,
+        line, column = position(self.source, node)
+        self.calls.append(FoundCall(self.file, line, column, "snowplow", "track", name, dynamic or name is None,
                                     text or (schema or ""), props, complete))
 
 
@@ -247,17 +248,16 @@ def _ts_type(node: Any) -> str | None:
     return TS_TYPES.get(text)
 
 
-def _first_missing(root: Any) -> tuple[int, int]:
-    """Where the first node the parser had to invent is (a syntax error without an ERROR node)."""
+def _first_missing(root: Any) -> Any:
+    """The first node the parser had to invent (a syntax error without an ERROR node), else the root."""
     stack = [root]
     while stack:
         node = stack.pop()
         if node.is_missing:
-            row, column = node.start_point
-            return row, column
+            return node
         if node.has_error:
             stack.extend(reversed(node.children))
-    return (0, 0)
+    return root
 
 
 def scan_js(text: bytes, file: str, language: str, wrappers: list[Wrapper]) -> tuple[list[FoundCall], list[ParseFailure]]:
@@ -265,13 +265,14 @@ def scan_js(text: bytes, file: str, language: str, wrappers: list[Wrapper]) -> t
     from tree_sitter import QueryCursor
 
     parser, calls, errors, bindings = _grammar(language)
+    text = text.removeprefix(b"\xef\xbb\xbf")  # a BOM is no character of the first line
     root = parser.parse(text).root_node
-    found = _File(file, root, wrappers, QueryCursor(bindings).captures(root).get("binding", []))
+    found = _File(file, text, root, wrappers, QueryCursor(bindings).captures(root).get("binding", []))
     failures: list[ParseFailure] = []
     for node in QueryCursor(calls).captures(root).get("call", []):
         found.call(node)
     if root.has_error:
         broken = sorted(QueryCursor(errors).captures(root).get("error", []), key=lambda n: n.start_point)
-        row, column = broken[0].start_point if broken else _first_missing(root)
-        failures.append(ParseFailure(file, row + 1, column + 1, f"does not parse as {language}: syntax error"))
+        line, column = position(text, broken[0] if broken else _first_missing(root))
+        failures.append(ParseFailure(file, line, column, f"does not parse as {language}: syntax error"))
     return sorted(found.calls, key=lambda c: (c.line, c.column)), failures

@@ -72,3 +72,11 @@ def pair_value(obj: Any, name: str) -> Any:
         if key is not None and key_name(key) == name:
             return unwrap(child.child_by_field_name("value"))
     return None
+
+
+def position(source: bytes, node: Any) -> tuple[int, int]:
+    """Where ``node`` starts in ``source``: line and column from 1, the column in characters (tree-sitter's
+    is in bytes: each character before it on its line that is not ASCII shifted it)."""
+    row, byte_column = node.start_point
+    start = node.start_byte
+    return row + 1, len(source[start - byte_column : start].decode("utf-8", "replace")) + 1

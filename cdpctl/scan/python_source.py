@@ -11,6 +11,7 @@ variable assigned a literal in the same function, and keyword arguments.
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any
 
 from cdpctl.scan.model import NOT_LITERAL, FoundCall, FoundProperty, ParseFailure, Wrapper
@@ -79,8 +80,10 @@ class _Scope:
 
 
 class _Finder(ast.NodeVisitor):
-    def __init__(self, file: str, wrappers: list[Wrapper], generated: GeneratedMethods | None, tree: ast.Module) -> None:
+    def __init__(self, file: str, wrappers: list[Wrapper], generated: GeneratedMethods | None, tree: ast.Module,
+                 lines: list[str]) -> None:
         self.file = file
+        self.lines = lines
         self.wrappers = wrappers
         self.generated = generated or {}
         self.calls: list[FoundCall] = []
@@ -108,6 +111,11 @@ class _Finder(ast.NodeVisitor):
             for target in targets:
                 if isinstance(target, ast.Name):
                     self.constants[prefix + target.id + suffix] = value.value
+
+    def _column(self, node: ast.expr) -> int:
+        """The column of ``node`` from 1, in characters (``ast`` counts UTF-8 bytes)."""
+        line = self.lines[node.lineno - 1] if 0 < node.lineno <= len(self.lines) else ""
+        return len(line.encode("utf-8", "surrogatepass")[: node.col_offset].decode("utf-8", "replace")) + 1
 
     # --- scopes --------------------------------------------------------------------------------------
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
@@ -216,7 +224,7 @@ class _Finder(ast.NodeVisitor):
              event: str | None = None) -> None:
         name, dynamic, text = (event, False, "") if event is not None else self._event(event_node)
         props, complete = self._properties(props_node)
-        self.calls.append(FoundCall(self.file, node.lineno, node.col_offset + 1, sdk, call_type, name, dynamic, text, props, complete))
+        self.calls.append(FoundCall(self.file, node.lineno, self._column(node), sdk, call_type, name, dynamic, text, props, complete))
 
     def _recognise(self, node: ast.Call) -> None:
         func = node.func
@@ -240,7 +248,7 @@ class _Finder(ast.NodeVisitor):
             call_type, event, arguments = self.generated[func.attr]
             props = [self._typed(arguments.get(k.arg, k.arg), k.value) for k in node.keywords if k.arg and k.arg in arguments]
             complete = all(k.arg is not None for k in node.keywords) and not node.args
-            self.calls.append(FoundCall(self.file, node.lineno, node.col_offset + 1, "cdpctl", call_type, event, False, "", props, complete))
+            self.calls.append(FoundCall(self.file, node.lineno, self._column(node), "cdpctl", call_type, event, False, "", props, complete))
             return
         sdk = sdk_of(receiver, self.receivers)
         sdk_call = METHODS.get(sdk or "", {}).get(func.attr)
@@ -278,7 +286,7 @@ class _Finder(ast.NodeVisitor):
         schema, dynamic, text = self._event(schema_node)
         name = iglu_name(schema) if schema else None
         props, complete = self._properties(_arg(inner, 1, None) or _keyword(inner, "data"))
-        self.calls.append(FoundCall(self.file, node.lineno, node.col_offset + 1, "snowplow", "track", name,
+        self.calls.append(FoundCall(self.file, node.lineno, self._column(node), "snowplow", "track", name,
                                     dynamic or name is None, text or (schema or ""), props, complete))
 
 
@@ -301,7 +309,7 @@ def scan_python(text: str, file: str, wrappers: list[Wrapper], generated: Genera
         return [], [ParseFailure(file, exc.lineno or 1, exc.offset or 1, f"does not parse as Python: {exc.msg}")]
     except (ValueError, RecursionError, MemoryError) as exc:
         return [], [ParseFailure(file, 1, 1, f"does not parse as Python: {type(exc).__name__}: {exc}"[:300])]
-    finder = _Finder(file, wrappers, generated, tree)
+    finder = _Finder(file, wrappers, generated, tree, re.split("\r\n|\r|\n", text))
     try:
         finder.visit(tree)
     except RecursionError:
