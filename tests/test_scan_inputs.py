@@ -86,3 +86,25 @@ def test_columns_count_characters_and_a_bom_is_no_character(tmp_path: Path) -> N
         ("bom.js", 1, 1), ("wide.py", 1, 13), ("wide.ts", 1, 19)
     ]
     assert [(f["line"], f["column"]) for f in report["findings"]] == [(2, 9)]  # the syntax error at "=": byte 10
+
+
+def test_a_file_skipped_for_its_size_is_named_in_every_format(tmp_path: Path) -> None:
+    """Only text and JSON named it: a pull request's comment, annotations and code scanning said nothing."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.js").write_text("analytics.track('Order Completed', {});\n")
+    (tmp_path / "src" / "bundle.js").write_text("x" * (2 * 1024 * 1024 + 1))
+    bundle = str(tmp_path / "src" / "bundle.js")
+    seen = {}
+    for fmt in ("text", "json", "markdown", "github", "sarif"):
+        code, out, _ = _scan(str(tmp_path / "src"), "--format", fmt)
+        assert code == 0, (fmt, out)
+        seen[fmt] = out
+    assert f"skipped: {bundle}: larger than 2 MB" in seen["text"]
+    assert json.loads(seen["json"])["summary"]["skipped"] == [f"{bundle}: larger than 2 MB"]
+    assert f"Not scanned: {bundle}: larger than 2 MB." in seen["markdown"]
+    assert seen["github"].startswith(f"::notice file={bundle},title=cdpctl scan%3A file skipped::not scanned: larger than 2 MB")
+    sarif = json.loads(seen["sarif"])["runs"][0]
+    assert [(r["ruleId"], r["level"], r["message"]["text"]) for r in sarif["results"]] == [
+        ("skipped_file", "note", "not scanned: larger than 2 MB")
+    ]
+    assert sarif["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("src/bundle.js")
