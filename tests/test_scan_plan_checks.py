@@ -1,0 +1,59 @@
+"""``cdpctl scan --plan``: what a call sends is checked as ``validate`` checks the message it makes: the plan's
+``common:`` properties and traits are planned, numbers are whole as JSON Schema counts them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from cdpctl.cli import app
+
+COMMON_PLAN = """\
+plan: Common
+version: 1.0.0
+common:
+  properties:
+    app_version: {type: string}
+    platform: {type: string, enum: [web, ios], required: true}
+  traits:
+    plan_tier: {type: string}
+events:
+  Order Completed:
+    properties:
+      order_id: {type: string, required: true}
+identify:
+  traits:
+    email: {type: string}
+"""
+
+
+def _scan(tmp_path: Path, source: str, plan: str, name: str = "app.js") -> list[str]:
+    (tmp_path / "plan.yaml").write_text(plan)
+    (tmp_path / name).write_text(source)
+    done = CliRunner().invoke(app, ["scan", str(tmp_path / name), "--plan", str(tmp_path / "plan.yaml"), "--format", "json"])
+    assert done.exit_code in (0, 1), done.output
+    return [f"{f['line']}: {f['code']}: {f['message']}" for f in json.loads(done.stdout)["findings"] if f["code"] != "no_call_site"]
+
+
+def test_common_properties_and_traits_are_planned(tmp_path: Path) -> None:
+    """They were each an unplanned_property, where validate accepts them."""
+    source = (
+        "analytics.track('Order Completed', {order_id: 'o', app_version: '1.2', platform: 'web'});\n"
+        "analytics.track('Order Completed', {order_id: 'o', app_version: 3, platform: 'tv'});\n"
+        "analytics.track('Order Completed', {order_id: 'o'});\n"
+        "analytics.identify('u', {email: 'e', plan_tier: 'pro'});\n"
+        "analytics.track('Order Completed', {order_id: 'o', platform: 'ios', coupon: 'x'});\n"
+    )
+    assert _scan(tmp_path, source, COMMON_PLAN) == [
+        "2: type_mismatch: property 'app_version' of Order Completed: expected string, got integer",
+        "2: value_not_allowed: property 'platform' of Order Completed: 'tv' is not one of 'web', 'ios'",
+        "3: required_missing: required property 'platform' of Order Completed is not sent",
+        "5: unplanned_property: property 'coupon' of Order Completed is not in the tracking plan",
+    ]
+    (tmp_path / "ok.ndjson").write_text(json.dumps(
+        {"type": "track", "event": "Order Completed", "userId": "u", "properties": {"order_id": "o", "app_version": "1.2", "platform": "web"}}
+    ) + "\n")
+    validated = CliRunner().invoke(app, ["validate", "--plan", str(tmp_path / "plan.yaml"), str(tmp_path / "ok.ndjson")])
+    assert validated.exit_code == 0, validated.output  # what scan accepts on line 1, validate accepts
