@@ -9,6 +9,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from cdpctl.cli import app
+from cdpctl.scan import scan_paths
 
 COMMON_PLAN = """\
 plan: Common
@@ -57,3 +58,29 @@ def test_common_properties_and_traits_are_planned(tmp_path: Path) -> None:
     ) + "\n")
     validated = CliRunner().invoke(app, ["validate", "--plan", str(tmp_path / "plan.yaml"), str(tmp_path / "ok.ndjson")])
     assert validated.exit_code == 0, validated.output  # what scan accepts on line 1, validate accepts
+
+
+COUNT_PLAN = """\
+plan: Counts
+version: 1.0.0
+events:
+  Order Completed:
+    properties:
+      count: {type: integer}
+"""
+
+
+def test_hex_octal_binary_and_separated_javascript_numbers_are_integers(tmp_path: Path) -> None:
+    """``0x10`` was a ``number`` (a type_mismatch against an integer property): it is 16."""
+    source = "".join(
+        f"analytics.track('Order Completed', {{count: {literal}}});\n"
+        for literal in ("0x10", "0o7", "0b1", "1_000", "-0xFF", "017", "1.5", "1e3", "10n")
+    )
+    (tmp_path / "a.js").write_text(source)
+    props = [call.properties[0] for call in scan_paths([str(tmp_path / "a.js")]).calls]
+    assert [(p.type, p.value) for p in props[:-1]] == [
+        ("integer", 16), ("integer", 7), ("integer", 1), ("integer", 1000), ("integer", -255), ("integer", 15),
+        ("number", 1.5), ("integer", 1000.0),
+    ]
+    assert props[-1].type is None  # a BigInt: JSON.stringify refuses it, its type is not known
+    assert _scan(tmp_path, source, COUNT_PLAN) == ["7: type_mismatch: property 'count' of Order Completed: expected integer, got number"]

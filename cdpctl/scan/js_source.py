@@ -16,7 +16,7 @@ import functools
 from typing import Any
 
 from cdpctl.scan.js_names import binding_query, bound_receivers, string_constants
-from cdpctl.scan.js_syntax import key_name, pair_value, position, source_text, string_value, unwrap
+from cdpctl.scan.js_syntax import key_name, number_value, pair_value, position, source_text, string_value, unwrap
 from cdpctl.scan.model import NOT_LITERAL, FoundCall, FoundProperty, ParseFailure, Wrapper
 from cdpctl.scan.sdks import BROWSER_PAGE, METHODS, SNOWPLOW_CALLS, iglu_name, sdk_of
 
@@ -83,11 +83,9 @@ class _File:
             literal = string_value(node)
             return FoundProperty(name, "string", literal if literal is not None else NOT_LITERAL)
         if kind == "number":
-            text = source_text(node)
-            try:
-                value: Any = int(text) if text.isdigit() else float(text)
-            except ValueError:
-                return FoundProperty(name, "number")
+            value = number_value(source_text(node))
+            if value is None:
+                return FoundProperty(name, None)
             return FoundProperty(name, "integer" if isinstance(value, int) or value.is_integer() else "number", value)
         if kind in ("true", "false"):
             return FoundProperty(name, "boolean", kind == "true")
@@ -99,8 +97,8 @@ class _File:
             return FoundProperty(name, "array")
         if kind == "unary_expression" and source_text(node).startswith("-"):
             inner = self._typed(name, node.named_children[-1])
-            value = -inner.value if isinstance(inner.value, (int, float)) and not isinstance(inner.value, bool) else NOT_LITERAL
-            return FoundProperty(name, inner.type, value)
+            negated: Any = -inner.value if isinstance(inner.value, (int, float)) and not isinstance(inner.value, bool) else NOT_LITERAL
+            return FoundProperty(name, inner.type, negated)
         if kind in ("identifier", "shorthand_property_identifier"):
             value, declared = self._declarations(node, source_text(node))
             if declared is not None:

@@ -80,3 +80,20 @@ def position(source: bytes, node: Any) -> tuple[int, int]:
     row, byte_column = node.start_point
     start = node.start_byte
     return row + 1, len(source[start - byte_column : start].decode("utf-8", "replace")) + 1
+
+
+def number_value(literal: str) -> int | float | None:
+    """The value of a JavaScript number literal: decimal, ``0x``/``0o``/``0b`` (and legacy ``017`` octal), with
+    ``_`` separators; None for a BigInt (``10n``: ``JSON.stringify`` refuses it) or a literal not understood."""
+    digits = literal.replace("_", "")
+    if digits.endswith("n"):
+        return None
+    try:
+        if digits[:2].lower() in ("0x", "0o", "0b"):
+            return int(digits, 0)
+        if digits.isdigit():
+            legacy_octal = len(digits) > 1 and digits[0] == "0" and all(c in "01234567" for c in digits)
+            return int(digits, 8 if legacy_octal else 10)
+        return float(digits)
+    except ValueError:
+        return None
