@@ -84,3 +84,21 @@ def test_hex_octal_binary_and_separated_javascript_numbers_are_integers(tmp_path
     ]
     assert props[-1].type is None  # a BigInt: JSON.stringify refuses it, its type is not known
     assert _scan(tmp_path, source, COUNT_PLAN) == ["7: type_mismatch: property 'count' of Order Completed: expected integer, got number"]
+
+
+def test_a_typescript_number_may_be_whole_so_it_passes_an_integer_property(tmp_path: Path) -> None:
+    """TypeScript has no integer type: ``count: number`` against an integer property was a type_mismatch."""
+    source = (
+        "function f(n: number, s: string) {\n"
+        "  analytics.track('Order Completed', {count: n});\n"
+        "  analytics.track('Order Completed', {count: s});\n"
+        "  analytics.track('Order Completed', {count: 2.5});\n"
+        "}\n"
+    )
+    assert _scan(tmp_path, source, COUNT_PLAN, "a.ts") == [
+        "3: type_mismatch: property 'count' of Order Completed: expected integer, got string",
+        "4: type_mismatch: property 'count' of Order Completed: expected integer, got number",  # a literal: known
+    ]
+    assert _scan(tmp_path, "def f(n: float):\n    analytics.track('u', 'Order Completed', {'count': n})\n", COUNT_PLAN, "a.py") == [
+        "2: type_mismatch: property 'count' of Order Completed: expected integer, got number",  # Python has int
+    ]

@@ -54,6 +54,8 @@ def _type_ok(found: FoundProperty, planned: Property) -> bool:
         return planned.nullable
     if found.type == "integer" and planned.type == "number":
         return True
+    if found.type == "number" and planned.type == "integer":
+        return found.may_be_whole
     return found.type == planned.type
 
 

@@ -101,8 +101,8 @@ class _File:
             return FoundProperty(name, inner.type, negated)
         if kind in ("identifier", "shorthand_property_identifier"):
             value, declared = self._declarations(node, source_text(node))
-            if declared is not None:
-                return FoundProperty(name, declared)
+            if declared is not None:  # TypeScript has no integer type: a number may be whole
+                return FoundProperty(name, declared, may_be_whole=declared == "number")
             if value is not None and value.type in ("string", "number", "true", "false", "null", "template_string"):
                 return self._typed(name, value)
         return FoundProperty(name, None)
