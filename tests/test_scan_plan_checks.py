@@ -102,3 +102,14 @@ def test_a_typescript_number_may_be_whole_so_it_passes_an_integer_property(tmp_p
     assert _scan(tmp_path, "def f(n: float):\n    analytics.track('u', 'Order Completed', {'count': n})\n", COUNT_PLAN, "a.py") == [
         "2: type_mismatch: property 'count' of Order Completed: expected integer, got number",  # Python has int
     ]
+
+
+def test_a_whole_python_float_passes_an_integer_property(tmp_path: Path) -> None:
+    """``1.0`` was a type_mismatch against an integer property; JSON Schema, and validate, accept it."""
+    source = "".join(f"analytics.track('u', 'Order Completed', {{'count': {value}}})\n" for value in ("1.0", "-2.0", "1.5"))
+    assert _scan(tmp_path, source, COUNT_PLAN, "a.py") == [
+        "3: type_mismatch: property 'count' of Order Completed: expected integer, got number",
+    ]
+    (tmp_path / "one.ndjson").write_text('{"type": "track", "event": "Order Completed", "userId": "u", "properties": {"count": 1.0}}\n')
+    validated = CliRunner().invoke(app, ["validate", "--plan", str(tmp_path / "plan.yaml"), str(tmp_path / "one.ndjson")])
+    assert validated.exit_code == 0, validated.output

@@ -54,8 +54,8 @@ def _type_ok(found: FoundProperty, planned: Property) -> bool:
         return planned.nullable
     if found.type == "integer" and planned.type == "number":
         return True
-    if found.type == "number" and planned.type == "integer":
-        return found.may_be_whole
+    if found.type == "number" and planned.type == "integer":  # JSON Schema: 1.0 is an integer
+        return found.may_be_whole or (isinstance(found.value, float) and found.value.is_integer())
     return found.type == planned.type
 
 
