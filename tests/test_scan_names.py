@@ -90,3 +90,21 @@ def test_an_unplanned_event_behind_a_constant_fails_the_scan(tmp_path: Path) -> 
     assert done.exit_code == 1, done.output
     assert done.output.count("Not In Plan is not in the tracking plan [unplanned_event]") == 2
     assert "dynamic_event_name" not in done.output
+
+
+def test_template_literals_without_substitutions_are_decoded_as_javascript_does(tmp_path: Path) -> None:
+    """``\\u00e9`` in a template literal was kept as six characters: an unplanned "Caf\\u00e9 Opened"."""
+    (tmp_path / "a.js").write_bytes(
+        b"analytics.track(`Caf\\u00e9 Opened`, {});\n"
+        b"analytics.track(`Tab\\tEvent`, {});\n"
+        b"analytics.track(`Party \\u{1F600}`, {});\n"
+        b"analytics.track(`Order \\\nCompleted`, {});\n"  # a line continuation: no character
+        b"analytics.track(`Two\r\nLines`, {});\n"  # a raw CR LF in a template is a LF
+        b"analytics.track(`Plain Name`, {});\n"
+        b"analytics.track(``, {});\n"
+        b"analytics.track(`Viewed ${page}`, {});\n"
+    )
+    assert _names(tmp_path / "a.js") == [
+        "Café Opened", "Tab\tEvent", "Party \U0001f600", "Order Completed", "Two\nLines", "Plain Name", "",
+        "<dynamic `Viewed ${page}`>",
+    ]

@@ -20,17 +20,19 @@ def string_value(node: Any) -> str | None:
     """The value of a string literal (or a template string without substitutions), else None."""
     if node is None:
         return None
-    if node.type == "string":
-        parts = []
-        for child in node.named_children:
-            if child.type == "string_fragment":
-                parts.append(source_text(child))
-            elif child.type == "escape_sequence":
-                parts.append(unescape(source_text(child)))
-        return "".join(parts)
-    if node.type == "template_string" and not any(c.type == "template_substitution" for c in node.named_children):
-        return source_text(node)[1:-1]
-    return None
+    template = node.type == "template_string"
+    if not template and node.type != "string":
+        return None
+    parts = []
+    for child in node.named_children:
+        if child.type == "string_fragment":
+            fragment = source_text(child)
+            parts.append(fragment.replace("\r\n", "\n").replace("\r", "\n") if template else fragment)  # as JavaScript cooks it
+        elif child.type == "escape_sequence":
+            parts.append(unescape(source_text(child)))
+        elif child.type == "template_substitution":
+            return None
+    return "".join(parts)
 
 
 def unescape(sequence: str) -> str:
