@@ -21,6 +21,16 @@ from cdpctl.scan.model import NOT_LITERAL, FoundCall, FoundProperty, ParseFailur
 from cdpctl.scan.sdks import BROWSER_PAGE, METHODS, SNOWPLOW_CALLS, iglu_name, sdk_of
 
 FUNCTIONS = ("function_declaration", "function_expression", "arrow_function", "method_definition", "generator_function_declaration")
+NODE_MESSAGE_KEYS = {
+    "track": {"userId", "anonymousId", "event"},
+    "page": {"userId", "anonymousId", "properties"},
+    "screen": {"userId", "anonymousId", "properties"},
+    "identify": {"userId", "anonymousId", "traits"},
+    "group": {"userId", "anonymousId", "traits", "groupId"},
+}
+"""An object alone is the Node SDKs' message when it has one of these keys (the Node SDKs require ``userId`` or
+``anonymousId``); otherwise it is what analytics.js reads there: the traits of identify and group, the
+properties of page."""
 TS_TYPES = {"number": "number", "string": "string", "boolean": "boolean", "object": "object"}
 
 
@@ -167,29 +177,28 @@ class _File:
         if first is not None and first.type == "object" and sdk == "posthog" and pair_value(first, "event") is not None:
             self._add(node, sdk, call_type, pair_value(first, "event"), pair_value(first, "properties"))  # posthog-node
             return
-        if first is not None and first.type == "object" and sdk in ("segment", "rudderstack") and len(args) == 1:
+        if sdk in ("segment", "rudderstack") and len(args) == 1 and first is not None and first.type == "object":
             fields = {key_name(p.child_by_field_name("key")): p.child_by_field_name("value")
                       for p in first.named_children if p.type == "pair" and p.child_by_field_name("key") is not None}
-            if call_type in ("identify", "group"):
-                self._add(node, sdk, call_type, None, fields.get("traits"))
-            elif call_type in ("page", "screen") or "event" in fields:  # the Node SDKs' object form
-                added: tuple[str, ...] = ("category",) if sdk == "segment" and call_type == "page" and "category" in fields else ()
-                self._add(node, sdk, call_type, fields.get("event") or fields.get("name"), fields.get("properties"), added)
-            else:  # identify-style traits object
-                self._add(node, sdk, call_type, None, first)
-            return
-        if call_type == "identify":
-            traits = next((a for a in args if unwrap(a) is not None and unwrap(a).type in ("object", "identifier") and a is not args[0]), None)
-            self._add(node, sdk, call_type, None, traits if len(args) > 1 else (first if first is not None and first.type == "object" else None))
-        elif call_type == "group":
-            self._add(node, sdk, call_type, None, _at(args, 1))
-        elif call_type == "page" and len(args) >= 2 and string_value(unwrap(args[1])) is not None:
+            if fields.keys() & NODE_MESSAGE_KEYS[call_type]:  # the Node SDKs' message: {userId, event, properties}
+                if call_type in ("identify", "group"):
+                    self._add(node, sdk, call_type, None, fields.get("traits"))
+                else:
+                    added: tuple[str, ...] = ("category",) if sdk == "segment" and call_type == "page" and "category" in fields else ()
+                    self._add(node, sdk, call_type, fields.get("event") or fields.get("name"), fields.get("properties"), added)
+                return
+        if call_type == "page" and len(args) >= 2 and string_value(unwrap(args[1])) is not None:
             added = (*BROWSER_PAGE, "name", "category") if sdk == "segment" else ()
             self._add(node, sdk, call_type, args[1], _at(args, 2), added)  # page(category, name, properties)
         elif call_type == "page" and sdk == "segment":  # analytics.js: page([name], [properties])
             named = first is not None and first.type != "object"
             self._add(node, sdk, call_type, first if named else None, _at(args, 1) if named else first,
                       (*BROWSER_PAGE, "name") if named else BROWSER_PAGE)
+        elif call_type in ("identify", "group"):  # ([id], [traits]): an object first is the traits
+            traits = first if first is not None and first.type == "object" else _at(args, 1)
+            self._add(node, sdk, call_type, None, traits)
+        elif call_type == "track" and first is not None and first.type == "object":  # no name: nothing to check
+            self._add(node, sdk, call_type, None, first)
         else:
             self._add(node, sdk, call_type, _at(args, 0), _at(args, 1))
 
