@@ -187,13 +187,8 @@ class _File:
                     added: tuple[str, ...] = ("category",) if sdk == "segment" and call_type == "page" and "category" in fields else ()
                     self._add(node, sdk, call_type, fields.get("event") or fields.get("name"), fields.get("properties"), added)
                 return
-        if call_type == "page" and len(args) >= 2 and string_value(unwrap(args[1])) is not None:
-            added = (*BROWSER_PAGE, "name", "category") if sdk == "segment" else ()
-            self._add(node, sdk, call_type, args[1], _at(args, 2), added)  # page(category, name, properties)
-        elif call_type == "page" and sdk == "segment":  # analytics.js: page([name], [properties])
-            named = first is not None and first.type != "object"
-            self._add(node, sdk, call_type, first if named else None, _at(args, 1) if named else first,
-                      (*BROWSER_PAGE, "name") if named else BROWSER_PAGE)
+        if call_type == "page":
+            self._page(node, sdk, args)
         elif call_type in ("identify", "group"):  # ([id], [traits]): an object first is the traits
             traits = first if first is not None and first.type == "object" else _at(args, 1)
             self._add(node, sdk, call_type, None, traits)
@@ -201,6 +196,32 @@ class _File:
             self._add(node, sdk, call_type, None, first)
         else:
             self._add(node, sdk, call_type, _at(args, 0), _at(args, 1))
+
+    def _kind(self, node: Any) -> str:
+        """What a page argument is: ``string`` (a literal or a constant), ``object``, ``none`` or ``unknown``."""
+        node = unwrap(node)
+        if node is None or node.type in ("null", "undefined"):
+            return "none"
+        if self._event(node)[0] is not None:
+            return "string"
+        if node.type == "object" or (node.type == "identifier" and getattr(self._declarations(node, source_text(node))[0], "type", "") == "object"):
+            return "object"
+        return "unknown"
+
+    def _page(self, node: Any, sdk: str, args: list[Any]) -> None:
+        """``page([category], [name], [properties], ...)``, read as analytics.js reads it: two strings are the
+        category and the name, one string is the name, the first object the properties; a second argument
+        the scan cannot know (a variable) may be the name or the properties, so the name is dynamic."""
+        first, second = self._kind(_at(args, 0)), self._kind(_at(args, 1))
+        browser = sdk == "segment"
+        if second == "string":
+            self._add(node, sdk, "page", args[1], _at(args, 2), (*BROWSER_PAGE, "name", "category") if browser else ())
+        elif first == "string" and second == "unknown":  # page('Docs', PAGE): a category and a name, or a name and properties
+            self._add(node, sdk, "page", args[1], None, BROWSER_PAGE if browser else ())
+        elif first in ("string", "unknown"):
+            self._add(node, sdk, "page", args[0], _at(args, 1), (*BROWSER_PAGE, "name") if browser else ())
+        else:  # page() or page(properties)
+            self._add(node, sdk, "page", None, _at(args, 0) if first == "object" else None, BROWSER_PAGE if browser else ())
 
     def _add(self, node: Any, sdk: str, call_type: str, event_node: Any, props_node: Any, added: tuple[str, ...] = ()) -> None:
         """One call; ``added``: the properties its SDK adds (as strings) unless the code sends them."""
