@@ -1,8 +1,10 @@
-"""The string constants a JavaScript or TypeScript file declares at its top level, by the name code uses for them.
+"""The names a JavaScript or TypeScript file binds: its string constants, and its receivers of a tracking SDK.
 
-``const ORDER = "Order Completed"`` (``ORDER``), an object of constants ``const EVENTS = {ORDER: "..."}``
-(``EVENTS.ORDER``), a TypeScript enum ``enum Ev {Order = "..."}`` (``Ev.Order``) and a class's static
-fields ``class Events {static ORDER = "..."}`` (``Events.ORDER``), exported or not.
+Constants are declared at the top level, by the name code uses for them: ``const ORDER = "Order Completed"``
+(``ORDER``), an object of constants ``const EVENTS = {ORDER: "..."}`` (``EVENTS.ORDER``), a TypeScript enum
+``enum Ev {Order = "..."}`` (``Ev.Order``) and a class's static fields ``class Events {static ORDER = "..."}``
+(``Events.ORDER``), exported or not.  Receivers are the names imported or required from an SDK's package and
+the clients made from them (:func:`bound_receivers`).
 """
 
 from __future__ import annotations
