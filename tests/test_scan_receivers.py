@@ -97,3 +97,12 @@ def test_an_unplanned_event_on_an_aliased_receiver_fails_the_scan(tmp_path: Path
     (tmp_path / "a.py").write_text('import segment.analytics as seg\nseg.track("u", "Not In Plan", {})\n')
     done = CliRunner().invoke(app, ["scan", str(tmp_path / "a.py"), "--plan", str(tmp_path / "plan.yaml")])
     assert done.exit_code == 1 and "Not In Plan is not in the tracking plan [unplanned_event]" in done.output, done.output
+
+
+def test_deep_patterns_and_chains_never_give_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "a.js").write_text("const " + "{a: " * 3000 + "ph" + "}" * 3000 + " = require('posthog-node');\nph.capture('E', {});\n")
+    (tmp_path / "b.py").write_text("class E(" + "a." * 900 + "Enum):\n    X = 'x'\n")
+    done = CliRunner().invoke(app, ["scan", str(tmp_path), "--format", "json"])
+    assert done.exception is None or isinstance(done.exception, SystemExit), done.exception
+    assert done.exit_code == 1 and '"nested too deeply to scan"' in done.stdout
+    assert '"event": "E"' in done.stdout  # the pattern's name is bound: ph is a PostHog receiver

@@ -131,23 +131,21 @@ def _imported_names(statement: Any) -> list[str]:
 
 def _target_names(target: Any) -> list[str]:
     """The names a declaration or an assignment binds: ``x``, ``this.x`` (``x``), ``[x]``, ``{A, B: c}``."""
-    if target.type in ("identifier", "property_identifier"):
-        return [source_text(target)]
-    if target.type == "member_expression":
-        prop = target.child_by_field_name("property")
-        return [source_text(prop)] if prop is not None else []
-    if target.type == "array_pattern":  # const [analytics] = await AnalyticsBrowser.load(...)
-        first = next(iter(target.named_children), None)
-        return [source_text(first)] if first is not None and first.type == "identifier" else []
-    if target.type == "object_pattern":  # const { Analytics } = require("@segment/analytics-node")
-        names = []
-        for child in target.named_children:
-            if child.type == "shorthand_property_identifier_pattern":
-                names.append(source_text(child))
-            elif child.type == "pair_pattern" and child.child_by_field_name("value") is not None:
-                names += _target_names(child.child_by_field_name("value"))
-        return names
-    return []
+    names: list[str] = []
+    stack = [target]
+    while stack:  # patterns nest without limit: no recursion
+        node = stack.pop()
+        if node.type in ("identifier", "property_identifier", "shorthand_property_identifier_pattern"):
+            names.append(source_text(node))
+        elif node.type == "member_expression" and node.child_by_field_name("property") is not None:
+            names.append(source_text(node.child_by_field_name("property")))
+        elif node.type == "array_pattern":  # const [analytics] = await AnalyticsBrowser.load(...)
+            stack.extend(node.named_children[:1])
+        elif node.type == "object_pattern":  # const { Analytics } = require("@segment/analytics-node")
+            stack.extend(reversed(node.named_children))
+        elif node.type == "pair_pattern" and node.child_by_field_name("value") is not None:
+            stack.append(node.child_by_field_name("value"))
+    return names
 
 
 def _root(node: Any) -> str | None:

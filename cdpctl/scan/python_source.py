@@ -309,7 +309,10 @@ def scan_python(text: str, file: str, wrappers: list[Wrapper], generated: Genera
         return [], [ParseFailure(file, exc.lineno or 1, exc.offset or 1, f"does not parse as Python: {exc.msg}")]
     except (ValueError, RecursionError, MemoryError) as exc:
         return [], [ParseFailure(file, 1, 1, f"does not parse as Python: {type(exc).__name__}: {exc}"[:300])]
-    finder = _Finder(file, wrappers, generated, tree, re.split("\r\n|\r|\n", text))
+    try:
+        finder = _Finder(file, wrappers, generated, tree, re.split("\r\n|\r|\n", text))
+    except RecursionError:
+        return [], [ParseFailure(file, 1, 1, "nested too deeply to scan")]
     try:
         finder.visit(tree)
     except RecursionError:
