@@ -162,6 +162,7 @@ def test_spark_engine_gives_the_same_report(corpus: Path) -> None:
 
 def test_an_output_that_cannot_be_written_is_one_error_line(corpus: Path) -> None:
     (corpus / "blocker").write_text("a file, not a folder")
+    (corpus / "app.py").write_text('analytics.track("u", "Order Completed", {})\n')  # scan needs a source to scan
     for command in (
         ["coverage", "plan.yaml", "a.ndjson", "-o", "blocker/report.txt"],
         ["scan", str(corpus), "-o", "blocker/report.txt"],

@@ -264,8 +264,9 @@ def test_a_fifo_or_a_device_among_the_sources_is_named_never_read(tmp_path: Path
         str(Path("src") / "zero.js"): "cannot read: not a regular file (a device)",
     }
     assert [call["event"] for call in report["calls"]] == ["Order Completed"]  # the good file is still scanned
-    named = _cli(str(Path("src") / "pipe.js"), cwd=tmp_path)
-    assert named.returncode == 2 and "not a regular file (a FIFO)" in named.stderr, named.stderr
+    named = _cli(str(Path("src") / "pipe.js"), str(Path("src") / "ok.js"), cwd=tmp_path)  # one file's error, not the run's
+    assert named.returncode == 1 and "pipe.js:1:1: error: cannot read: not a regular file (a FIFO) [parse_error]" in named.stdout
+    assert "segment track 'Order Completed'" in named.stdout, named.stdout
 
 
 def test_a_source_over_the_size_limit_named_on_the_command_line_fails_and_one_in_a_folder_is_named(tmp_path: Path) -> None:
@@ -275,6 +276,7 @@ def test_a_source_over_the_size_limit_named_on_the_command_line_fails_and_one_in
     named = _cli(str(Path("src") / "bundle.js"), cwd=tmp_path)
     assert named.returncode == 1, named.stdout  # asked for and not scanned: never an OK
     assert "not scanned: larger than 2 MB" in named.stdout
+    (tmp_path / "src" / "app.js").write_text('analytics.track("Order Completed", {});\n')
     walked = _cli("src", cwd=tmp_path)
     assert walked.returncode == 0, walked.stdout  # a bundle in a folder: skipped and named, as documented
     assert "skipped: " in walked.stdout and "larger than 2 MB" in walked.stdout

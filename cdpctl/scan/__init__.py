@@ -33,7 +33,8 @@ class ScanResult:
 
 
 def source_files(paths: list[str]) -> list[Path]:
-    """The source files under ``paths`` (files as given; folders walked, skipping vendored and build folders)."""
+    """The source files under ``paths`` (files as given; folders walked, skipping vendored and build folders),
+    each once: a file reached again (through a symbolic link, a folder named twice) keeps its first name."""
     found: list[Path] = []
     for given in paths:
         path = Path(given)
@@ -45,11 +46,18 @@ def source_files(paths: list[str]) -> list[Path]:
             for root, folders, files in os.walk(path):
                 folders[:] = sorted(f for f in folders if f not in SKIPPED_FOLDERS and not f.startswith("."))
                 found.extend(Path(root) / name for name in sorted(files) if Path(name).suffix.lower() in LANGUAGES)
-        elif path.exists():  # a FIFO, socket or device: source code is never read from one
-            raise UsageError(f"cannot read '{given}': {_not_regular(path)}")
+        elif path.exists():  # a FIFO, socket or device: never read, a parse_error of its own (scan_paths)
+            found.append(path)
         else:
             raise UsageError(f"cannot read '{given}': no such file or folder")
-    return found
+    seen: set[str] = set()
+    unique: list[Path] = []
+    for path in found:
+        real = os.path.realpath(path)
+        if real not in seen:
+            seen.add(real)
+            unique.append(path)
+    return unique
 
 
 def _not_regular(path: Path) -> str:
@@ -72,6 +80,24 @@ def read_source(path: Path) -> bytes | None:
     return None if len(data) > MAX_FILE_BYTES else data
 
 
+def python_text(data: bytes) -> tuple[str | None, str]:
+    """The text of a Python source, decoded as Python decodes it (a BOM, a PEP 263 ``coding:`` cookie, else
+    UTF-8), or None and why it cannot be."""
+    import io
+    import tokenize
+
+    encoding = "utf-8"
+    try:
+        encoding = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+        return data.decode(encoding), ""
+    except SyntaxError as exc:  # an unknown encoding in the cookie, a cookie that contradicts the BOM
+        if exc.msg.startswith("invalid or missing encoding declaration"):
+            return None, "is not UTF-8 and declares no other encoding (a '# -*- coding: ... -*-' line)"
+        return None, f"cannot be decoded: {exc.msg}"
+    except UnicodeDecodeError as exc:
+        return None, f"is not {'UTF-8' if encoding.startswith('utf-8') else encoding}: {exc.reason}"
+
+
 def generated_methods(plan: Plan | None) -> dict[str, tuple[str, str | None, dict[str, str]]] | None:
     """The methods of the cdpctl-generated client of ``plan``: name -> (call type, event, keyword -> property)."""
     if plan is None:
@@ -91,7 +117,8 @@ def generated_methods(plan: Plan | None) -> dict[str, tuple[str, str | None, dic
 
 
 def scan_paths(paths: list[str], wrappers: list[Wrapper] | None = None, plan: Plan | None = None) -> ScanResult:
-    """Every tracking call in the source files under ``paths``; files that do not parse are named, never fatal."""
+    """Every tracking call in the source files under ``paths``; files that do not parse are named, never fatal.
+    Raises :class:`UsageError` when ``paths`` hold no source file to scan (an empty folder, only bundles)."""
     from cdpctl.scan.js_source import scan_js
     from cdpctl.scan.python_source import scan_python
 
@@ -120,14 +147,17 @@ def scan_paths(paths: list[str], wrappers: list[Wrapper] | None = None, plan: Pl
         result.files += 1
         language = LANGUAGES[path.suffix.lower()]
         if language == "python":
-            try:
-                text = data.decode("utf-8-sig")
-            except UnicodeDecodeError as exc:
-                result.failures.append(ParseFailure(name, 1, 1, f"is not UTF-8: {exc.reason}"))
+            text, why = python_text(data)
+            if text is None:
+                result.failures.append(ParseFailure(name, 1, 1, why))
                 continue
             calls, failures = scan_python(text, name, wrappers, generated)
         else:
             calls, failures = scan_js(data, name, language, wrappers)
         result.calls.extend(calls)
         result.failures.extend(failures)
+    if not result.files and not result.failures:  # nothing was read: never an "OK 0 calls in 0 files"
+        shown = ", ".join(f"'{given}'" for given in paths)
+        skipped = f" ({len(result.skipped)} skipped: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB)" if result.skipped else ""
+        raise UsageError(f"no Python, JavaScript or TypeScript source file to scan in {shown}{skipped}")
     return result

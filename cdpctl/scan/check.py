@@ -54,6 +54,8 @@ def _type_ok(found: FoundProperty, planned: Property) -> bool:
         return planned.nullable
     if found.type == "integer" and planned.type == "number":
         return True
+    if found.type == "number" and planned.type == "integer":  # JSON Schema: 1.0 is an integer
+        return found.may_be_whole or (isinstance(found.value, float) and found.value.is_integer())
     return found.type == planned.type
 
 
@@ -62,34 +64,44 @@ def _planned_call(plan: Plan, call: FoundCall) -> Call | None:
 
 
 def _check_properties(call: FoundCall, planned: Call) -> list[Finding]:
+    """The call's properties against the planned call's own and the plan's ``common:`` ones: a name in either
+    is planned, a value must pass both where both have the name, and either may require it."""
     out: list[Finding] = []
-    fields = planned.fields
+    fields, common = planned.fields, planned.common_fields
     noun = "trait" if planned.field_key == "traits" else "property"
     sent = {p.name for p in call.properties}
     for found in call.properties:
-        prop = fields.get(found.name)
-        if prop is None:
+        rules = [prop for prop in (fields.get(found.name), common.get(found.name)) if prop is not None]
+        if not rules:
             if not planned.additional_properties and not found.by_sdk:  # the SDK's own: the plan's business at validate
                 out.append(_finding("unplanned_property", f"{noun} '{found.name}' of {planned.label} is not in the tracking plan", call))
             continue
-        if not _type_ok(found, prop):
-            expected = prop.type + (" or null" if prop.nullable else "")
-            added = " (the SDK adds it to the call)" if found.by_sdk else ""
-            out.append(_finding("type_mismatch", f"{noun} '{found.name}' of {planned.label}: expected {expected}, got {found.type}{added}", call))
-            continue
-        if found.value is NOT_LITERAL or found.value is None:
-            continue
-        allowed = prop.constraints.get("enum")
-        if allowed is not None and found.value not in allowed:
-            shown = ", ".join(repr(v) for v in allowed[:10])
-            out.append(_finding("value_not_allowed", f"{noun} '{found.name}' of {planned.label}: {found.value!r} is not one of {shown}", call))
-        const = prop.constraints.get("const")
-        if "const" in prop.constraints and found.value != const:
-            out.append(_finding("value_not_allowed", f"{noun} '{found.name}' of {planned.label}: {found.value!r} is not {const!r}", call))
+        for prop in rules:
+            out.extend(f for f in _check_value(call, found, prop, f"{noun} '{found.name}' of {planned.label}") if f not in out)
     if call.complete:
-        for name, prop in fields.items():
-            if prop.required and name not in sent:
-                out.append(_finding("required_missing", f"required {noun} '{name}' of {planned.label} is not sent", call))
+        for name, prop in [*fields.items(), *common.items()]:
+            missing = _finding("required_missing", f"required {noun} '{name}' of {planned.label} is not sent", call)
+            if prop.required and name not in sent and missing not in out:
+                out.append(missing)
+    return out
+
+
+def _check_value(call: FoundCall, found: FoundProperty, prop: Property, label: str) -> list[Finding]:
+    """One property's type and literal value against one planned definition of it."""
+    if not _type_ok(found, prop):
+        expected = prop.type + (" or null" if prop.nullable else "")
+        added = " (the SDK adds it to the call)" if found.by_sdk else ""
+        return [_finding("type_mismatch", f"{label}: expected {expected}, got {found.type}{added}", call)]
+    if found.value is NOT_LITERAL or found.value is None:
+        return []
+    out = []
+    allowed = prop.constraints.get("enum")
+    if allowed is not None and found.value not in allowed:
+        shown = ", ".join(repr(v) for v in allowed[:10])
+        out.append(_finding("value_not_allowed", f"{label}: {found.value!r} is not one of {shown}", call))
+    const = prop.constraints.get("const")
+    if "const" in prop.constraints and found.value != const:
+        out.append(_finding("value_not_allowed", f"{label}: {found.value!r} is not {const!r}", call))
     return out
 
 

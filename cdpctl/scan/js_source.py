@@ -4,7 +4,8 @@ Recognised: Segment's analytics.js / analytics-next / analytics-node (``analytic
 and the Node object form ``analytics.track({event, properties})``), RudderStack, Amplitude
 (``track``, ``logEvent``), Mixpanel, PostHog (``capture``), Snowplow's ``trackSelfDescribingEvent``
 and the user's wrapper functions.  Names are literals (template strings without substitutions
-too), top-level constants or members of a top-level object of constants (``Events.ORDER``);
+too), top-level constants or members of a top-level object, enum or class of constants (``Events.ORDER``,
+:mod:`cdpctl.scan.js_names`);
 properties come from object literals, ``...spread`` and variables assigned an object literal in
 the same function; value types from literals and TypeScript annotations.
 """
@@ -14,16 +15,29 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from cdpctl.scan.js_names import binding_query, bound_receivers, string_constants
+from cdpctl.scan.js_syntax import key_name, number_value, pair_value, position, source_text, string_value, unwrap
 from cdpctl.scan.model import NOT_LITERAL, FoundCall, FoundProperty, ParseFailure, Wrapper
 from cdpctl.scan.sdks import BROWSER_PAGE, METHODS, SNOWPLOW_CALLS, iglu_name, sdk_of
 
 FUNCTIONS = ("function_declaration", "function_expression", "arrow_function", "method_definition", "generator_function_declaration")
+NODE_MESSAGE_KEYS = {
+    "track": {"userId", "anonymousId", "event"},
+    "page": {"userId", "anonymousId", "properties"},
+    "screen": {"userId", "anonymousId", "properties"},
+    "identify": {"userId", "anonymousId", "traits"},
+    "group": {"userId", "anonymousId", "traits", "groupId"},
+}
+"""An object alone is the Node SDKs' message when it has one of these keys (the Node SDKs require ``userId`` or
+``anonymousId``); otherwise it is what analytics.js reads there: the traits of identify and group, the
+properties of page."""
 TS_TYPES = {"number": "number", "string": "string", "boolean": "boolean", "object": "object"}
 
 
 @functools.cache
-def _grammar(language: str) -> tuple[Any, Any, Any]:
-    """The parser of ``language`` and its two queries: every call, every syntax error (both run in C)."""
+def _grammar(language: str) -> tuple[Any, Any, Any, Any]:
+    """The parser of ``language`` and its queries: every call, every syntax error, every node that may bind a
+    receiver (they run in C)."""
     from tree_sitter import Language, Parser, Query
 
     if language == "javascript":
@@ -34,72 +48,18 @@ def _grammar(language: str) -> tuple[Any, Any, Any]:
         import tree_sitter_typescript as typescript
 
         grammar = Language(typescript.language_tsx() if language == "tsx" else typescript.language_typescript())
-    return Parser(grammar), Query(grammar, "(call_expression) @call"), Query(grammar, "(ERROR) @error")
-
-
-def _text(node: Any) -> str:
-    return str(node.text.decode("utf-8", "replace"))
-
-
-def _string(node: Any) -> str | None:
-    """The value of a string literal (or a template string without substitutions), else None."""
-    if node is None:
-        return None
-    if node.type == "string":
-        parts = []
-        for child in node.named_children:
-            if child.type == "string_fragment":
-                parts.append(_text(child))
-            elif child.type == "escape_sequence":
-                parts.append(_unescape(_text(child)))
-        return "".join(parts)
-    if node.type == "template_string" and not any(c.type == "template_substitution" for c in node.named_children):
-        return _text(node)[1:-1]
-    return None
-
-
-def _unescape(sequence: str) -> str:
-    simple = {
-        "\\n": "\n", "\\t": "\t", "\\r": "\r", "\\b": "\b", "\\f": "\f", "\\v": "\v",
-        "\\'": "'", '\\"': '"', "\\\\": "\\", "\\0": "\0",
-    }  # fmt: skip
-    if sequence in simple:
-        return simple[sequence]
-    if sequence[1:].lstrip("\r") in ("\n", "", "\u2028", "\u2029"):  # a line continuation: no character
-        return ""
-    if sequence.startswith(("\\u", "\\x")):
-        digits = sequence[2:].strip("{}")
-        try:
-            return chr(int(digits, 16))
-        except ValueError:
-            return sequence
-    return sequence[1:]
+    queries = (Query(grammar, "(call_expression) @call"), Query(grammar, "(ERROR) @error"), Query(grammar, binding_query(language)))
+    return Parser(grammar), *queries
 
 
 class _File:
-    def __init__(self, file: str, root: Any, wrappers: list[Wrapper]) -> None:
+    def __init__(self, file: str, source: bytes, root: Any, wrappers: list[Wrapper], bindings: list[Any]) -> None:
         self.file = file
+        self.source = source
         self.wrappers = wrappers
-        self.constants: dict[str, str] = {}
+        self.constants = string_constants(root)
+        self.receivers = bound_receivers(bindings)
         self.calls: list[FoundCall] = []
-        for statement in root.named_children:
-            declaration = statement.child_by_field_name("declaration") if statement.type == "export_statement" else statement
-            if declaration is None or declaration.type not in ("lexical_declaration", "variable_declaration"):
-                continue
-            for declarator in declaration.named_children:
-                if declarator.type != "variable_declarator":
-                    continue
-                name, value = declarator.child_by_field_name("name"), _unwrap(declarator.child_by_field_name("value"))
-                if name is None or value is None:
-                    continue
-                literal = _string(value)
-                if literal is not None:
-                    self.constants[_text(name)] = literal
-                elif value.type == "object":
-                    for pair in value.named_children:
-                        key, item = pair.child_by_field_name("key"), pair.child_by_field_name("value")
-                        if pair.type == "pair" and key is not None and _string(_unwrap(item)) is not None:
-                            self.constants[f"{_text(name)}.{_key(key)}"] = str(_string(_unwrap(item)))
 
     # --- resolution ----------------------------------------------------------------------------------
     def _declarations(self, node: Any, name: str) -> tuple[Any, str | None]:
@@ -114,30 +74,28 @@ class _File:
         return None, None
 
     def _event(self, node: Any) -> tuple[str | None, bool, str]:
-        node = _unwrap(node)
+        node = unwrap(node)
         if node is None:
             return None, False, ""
-        literal = _string(node)
+        literal = string_value(node)
         if literal is not None:
             return literal, False, ""
-        if node.type in ("identifier", "member_expression") and _text(node) in self.constants:
-            return self.constants[_text(node)], False, ""
-        return None, True, _text(node)[:200]
+        if node.type in ("identifier", "member_expression") and source_text(node) in self.constants:
+            return self.constants[source_text(node)], False, ""
+        return None, True, source_text(node)[:200]
 
     def _typed(self, name: str, node: Any) -> FoundProperty:
-        node = _unwrap(node)
+        node = unwrap(node)
         if node is None:
             return FoundProperty(name, None)
         kind = node.type
         if kind in ("string", "template_string"):
-            literal = _string(node)
+            literal = string_value(node)
             return FoundProperty(name, "string", literal if literal is not None else NOT_LITERAL)
         if kind == "number":
-            text = _text(node)
-            try:
-                value: Any = int(text) if text.isdigit() else float(text)
-            except ValueError:
-                return FoundProperty(name, "number")
+            value = number_value(source_text(node))
+            if value is None:
+                return FoundProperty(name, None)
             return FoundProperty(name, "integer" if isinstance(value, int) or value.is_integer() else "number", value)
         if kind in ("true", "false"):
             return FoundProperty(name, "boolean", kind == "true")
@@ -147,26 +105,26 @@ class _File:
             return FoundProperty(name, "object")
         if kind == "array":
             return FoundProperty(name, "array")
-        if kind == "unary_expression" and _text(node).startswith("-"):
+        if kind == "unary_expression" and source_text(node).startswith("-"):
             inner = self._typed(name, node.named_children[-1])
-            value = -inner.value if isinstance(inner.value, (int, float)) and not isinstance(inner.value, bool) else NOT_LITERAL
-            return FoundProperty(name, inner.type, value)
+            negated: Any = -inner.value if isinstance(inner.value, (int, float)) and not isinstance(inner.value, bool) else NOT_LITERAL
+            return FoundProperty(name, inner.type, negated)
         if kind in ("identifier", "shorthand_property_identifier"):
-            value, declared = self._declarations(node, _text(node))
-            if declared is not None:
-                return FoundProperty(name, declared)
+            value, declared = self._declarations(node, source_text(node))
+            if declared is not None:  # TypeScript has no integer type: a number may be whole
+                return FoundProperty(name, declared, may_be_whole=declared == "number")
             if value is not None and value.type in ("string", "number", "true", "false", "null", "template_string"):
                 return self._typed(name, value)
         return FoundProperty(name, None)
 
     def _properties(self, node: Any, depth: int = 0) -> tuple[list[FoundProperty], bool]:
-        node = _unwrap(node)
+        node = unwrap(node)
         if node is None or node.type in ("undefined", "null"):
             return [], True
         if depth > 8:
             return [], False
         if node.type == "identifier":
-            value, _declared = self._declarations(node, _text(node))
+            value, _declared = self._declarations(node, source_text(node))
             return self._properties(value, depth + 1) if value is not None else ([], False)
         if node.type != "object":
             return [], False
@@ -178,9 +136,9 @@ class _File:
                 if key is None or key.type == "computed_property_name":
                     complete = False
                     continue
-                found.append(self._typed(_key(key), child.child_by_field_name("value")))
+                found.append(self._typed(key_name(key), child.child_by_field_name("value")))
             elif child.type == "shorthand_property_identifier":
-                found.append(self._typed(_text(child), child))
+                found.append(self._typed(source_text(child), child))
             elif child.type == "spread_element":
                 more, whole = self._properties(child.named_children[0] if child.named_children else None, depth + 1)
                 found.extend(more)
@@ -196,13 +154,13 @@ class _File:
         if function is None or arguments is None:
             return
         args = [a for a in arguments.named_children if a.type != "comment"]
-        callee = _text(function)
+        callee = source_text(function)
         last = callee.rsplit(".", 1)[-1]
         for wrapper in self.wrappers:
             if callee == wrapper.name or callee.endswith("." + wrapper.name):
                 self._add(node, "wrapper", wrapper.call_type, _at(args, wrapper.event), _at(args, wrapper.properties))
                 return
-        if last in SNOWPLOW_CALLS or (callee in ("snowplow", "window.snowplow") and _string(_at(args, 0)) in SNOWPLOW_CALLS):
+        if last in SNOWPLOW_CALLS or (callee in ("snowplow", "window.snowplow") and string_value(_at(args, 0)) in SNOWPLOW_CALLS):
             payload = _at(args, 1) if callee in ("snowplow", "window.snowplow") else _at(args, 0)
             self._snowplow(node, payload)
             return
@@ -210,37 +168,60 @@ class _File:
             return
         receiver = function.child_by_field_name("object")
         method = function.child_by_field_name("property")
-        receiver_name = _text(receiver).rsplit(".", 1)[-1] if receiver is not None else ""
-        sdk = sdk_of(receiver_name)
-        call_type = METHODS.get(sdk or "", {}).get(_text(method) if method is not None else "")
+        receiver_name = source_text(receiver).rsplit(".", 1)[-1] if receiver is not None else ""
+        sdk = sdk_of(receiver_name, self.receivers)
+        call_type = METHODS.get(sdk or "", {}).get(source_text(method) if method is not None else "")
         if sdk is None or call_type is None:
             return
-        first = _unwrap(_at(args, 0))
-        if first is not None and first.type == "object" and sdk in ("segment", "rudderstack") and len(args) == 1:
-            fields = {_key(p.child_by_field_name("key")): p.child_by_field_name("value")
-                      for p in first.named_children if p.type == "pair" and p.child_by_field_name("key") is not None}
-            if call_type in ("identify", "group"):
-                self._add(node, sdk, call_type, None, fields.get("traits"))
-            elif call_type in ("page", "screen") or "event" in fields:  # the Node SDKs' object form
-                added: tuple[str, ...] = ("category",) if sdk == "segment" and call_type == "page" and "category" in fields else ()
-                self._add(node, sdk, call_type, fields.get("event") or fields.get("name"), fields.get("properties"), added)
-            else:  # identify-style traits object
-                self._add(node, sdk, call_type, None, first)
+        first = unwrap(_at(args, 0))
+        if first is not None and first.type == "object" and sdk == "posthog" and pair_value(first, "event") is not None:
+            self._add(node, sdk, call_type, pair_value(first, "event"), pair_value(first, "properties"))  # posthog-node
             return
-        if call_type == "identify":
-            traits = next((a for a in args if _unwrap(a) is not None and _unwrap(a).type in ("object", "identifier") and a is not args[0]), None)
-            self._add(node, sdk, call_type, None, traits if len(args) > 1 else (first if first is not None and first.type == "object" else None))
-        elif call_type == "group":
-            self._add(node, sdk, call_type, None, _at(args, 1))
-        elif call_type == "page" and len(args) >= 2 and _string(_unwrap(args[1])) is not None:
-            added = (*BROWSER_PAGE, "name", "category") if sdk == "segment" else ()
-            self._add(node, sdk, call_type, args[1], _at(args, 2), added)  # page(category, name, properties)
-        elif call_type == "page" and sdk == "segment":  # analytics.js: page([name], [properties])
-            named = first is not None and first.type != "object"
-            self._add(node, sdk, call_type, first if named else None, _at(args, 1) if named else first,
-                      (*BROWSER_PAGE, "name") if named else BROWSER_PAGE)
+        if sdk in ("segment", "rudderstack") and len(args) == 1 and first is not None and first.type == "object":
+            fields = {key_name(p.child_by_field_name("key")): p.child_by_field_name("value")
+                      for p in first.named_children if p.type == "pair" and p.child_by_field_name("key") is not None}
+            if fields.keys() & NODE_MESSAGE_KEYS[call_type]:  # the Node SDKs' message: {userId, event, properties}
+                if call_type in ("identify", "group"):
+                    self._add(node, sdk, call_type, None, fields.get("traits"))
+                else:
+                    added: tuple[str, ...] = ("category",) if sdk == "segment" and call_type == "page" and "category" in fields else ()
+                    self._add(node, sdk, call_type, fields.get("event") or fields.get("name"), fields.get("properties"), added)
+                return
+        if call_type == "page":
+            self._page(node, sdk, args)
+        elif call_type in ("identify", "group"):  # ([id], [traits]): an object first is the traits
+            traits = first if first is not None and first.type == "object" else _at(args, 1)
+            self._add(node, sdk, call_type, None, traits)
+        elif call_type == "track" and first is not None and first.type == "object":  # no name: nothing to check
+            self._add(node, sdk, call_type, None, first)
         else:
             self._add(node, sdk, call_type, _at(args, 0), _at(args, 1))
+
+    def _kind(self, node: Any) -> str:
+        """What a page argument is: ``string`` (a literal or a constant), ``object``, ``none`` or ``unknown``."""
+        node = unwrap(node)
+        if node is None or node.type in ("null", "undefined"):
+            return "none"
+        if self._event(node)[0] is not None:
+            return "string"
+        if node.type == "object" or (node.type == "identifier" and getattr(self._declarations(node, source_text(node))[0], "type", "") == "object"):
+            return "object"
+        return "unknown"
+
+    def _page(self, node: Any, sdk: str, args: list[Any]) -> None:
+        """``page([category], [name], [properties], ...)``, read as analytics.js reads it: two strings are the
+        category and the name, one string is the name, the first object the properties; a second argument
+        the scan cannot know (a variable) may be the name or the properties, so the name is dynamic."""
+        first, second = self._kind(_at(args, 0)), self._kind(_at(args, 1))
+        browser = sdk == "segment"
+        if second == "string":
+            self._add(node, sdk, "page", args[1], _at(args, 2), (*BROWSER_PAGE, "name", "category") if browser else ())
+        elif first == "string" and second == "unknown":  # page('Docs', PAGE): a category and a name, or a name and properties
+            self._add(node, sdk, "page", args[1], None, BROWSER_PAGE if browser else ())
+        elif first in ("string", "unknown"):
+            self._add(node, sdk, "page", args[0], _at(args, 1), (*BROWSER_PAGE, "name") if browser else ())
+        else:  # page() or page(properties)
+            self._add(node, sdk, "page", None, _at(args, 0) if first == "object" else None, BROWSER_PAGE if browser else ())
 
     def _add(self, node: Any, sdk: str, call_type: str, event_node: Any, props_node: Any, added: tuple[str, ...] = ()) -> None:
         """One call; ``added``: the properties its SDK adds (as strings) unless the code sends them."""
@@ -248,44 +229,25 @@ class _File:
         props, complete = self._properties(props_node)
         sent = {p.name for p in props}
         props += [FoundProperty(key, "string", by_sdk=True) for key in added if key not in sent]
-        row, column = node.start_point
-        self.calls.append(FoundCall(self.file, row + 1, column + 1, sdk, call_type, name, dynamic, text, props, complete))
+        line, column = position(self.source, node)
+        self.calls.append(FoundCall(self.file, line, column, sdk, call_type, name, dynamic, text, props, complete))
 
     def _snowplow(self, node: Any, payload: Any) -> None:
-        payload = _unwrap(payload)
+        payload = unwrap(payload)
         if payload is None or payload.type != "object":
             return
-        event = _pair(payload, "event")
-        schema_node, data = (_pair(event, "schema"), _pair(event, "data")) if event is not None and event.type == "object" else (None, None)
+        event = pair_value(payload, "event")
+        schema_node, data = (pair_value(event, "schema"), pair_value(event, "data")) if event is not None and event.type == "object" else (None, None)
         schema, dynamic, text = self._event(schema_node)
         name = iglu_name(schema) if schema else None
         props, complete = self._properties(data)
-        row, column = node.start_point
-        self.calls.append(FoundCall(self.file, row + 1, column + 1, "snowplow", "track", name, dynamic or name is None,
+        line, column = position(self.source, node)
+        self.calls.append(FoundCall(self.file, line, column, "snowplow", "track", name, dynamic or name is None,
                                     text or (schema or ""), props, complete))
-
-
-def _unwrap(node: Any) -> Any:
-    while node is not None and node.type in ("parenthesized_expression", "as_expression", "satisfies_expression", "non_null_expression"):
-        node = node.named_children[0] if node.named_children else None
-    return node
-
-
-def _key(node: Any) -> str:
-    literal = _string(node)
-    return literal if literal is not None else _text(node)
 
 
 def _at(args: list[Any], index: int | None) -> Any:
     return args[index] if index is not None and index < len(args) else None
-
-
-def _pair(obj: Any, name: str) -> Any:
-    for child in obj.named_children:
-        key = child.child_by_field_name("key") if child.type == "pair" else None
-        if key is not None and _key(key) == name:
-            return _unwrap(child.child_by_field_name("value"))
-    return None
 
 
 def _find_declarator(scope: Any, name: str) -> tuple[Any, str | None] | None:
@@ -295,11 +257,11 @@ def _find_declarator(scope: Any, name: str) -> tuple[Any, str | None] | None:
         node = stack.pop()
         if node.type == "variable_declarator":
             target = node.child_by_field_name("name")
-            if target is not None and _text(target) == name:
-                return _unwrap(node.child_by_field_name("value")), _ts_type(node.child_by_field_name("type"))
+            if target is not None and source_text(target) == name:
+                return unwrap(node.child_by_field_name("value")), _ts_type(node.child_by_field_name("type"))
         elif node.type in ("required_parameter", "optional_parameter"):
             pattern = node.child_by_field_name("pattern")
-            if pattern is not None and _text(pattern) == name:
+            if pattern is not None and source_text(pattern) == name:
                 return None, _ts_type(node.child_by_field_name("type"))
         if node.type in FUNCTIONS:
             continue  # a nested function's names are its own
@@ -310,35 +272,35 @@ def _find_declarator(scope: Any, name: str) -> tuple[Any, str | None] | None:
 def _ts_type(node: Any) -> str | None:
     if node is None:
         return None
-    text = _text(node).lstrip(":").strip()
+    text = source_text(node).lstrip(":").strip()
     return TS_TYPES.get(text)
 
 
-def _first_missing(root: Any) -> tuple[int, int]:
-    """Where the first node the parser had to invent is (a syntax error without an ERROR node)."""
+def _first_missing(root: Any) -> Any:
+    """The first node the parser had to invent (a syntax error without an ERROR node), else the root."""
     stack = [root]
     while stack:
         node = stack.pop()
         if node.is_missing:
-            row, column = node.start_point
-            return row, column
+            return node
         if node.has_error:
             stack.extend(reversed(node.children))
-    return (0, 0)
+    return root
 
 
 def scan_js(text: bytes, file: str, language: str, wrappers: list[Wrapper]) -> tuple[list[FoundCall], list[ParseFailure]]:
     """The tracking calls of one JavaScript/TypeScript file (``language``: javascript, typescript, tsx)."""
     from tree_sitter import QueryCursor
 
-    parser, calls, errors = _grammar(language)
+    parser, calls, errors, bindings = _grammar(language)
+    text = text.removeprefix(b"\xef\xbb\xbf")  # a BOM is no character of the first line
     root = parser.parse(text).root_node
-    found = _File(file, root, wrappers)
+    found = _File(file, text, root, wrappers, QueryCursor(bindings).captures(root).get("binding", []))
     failures: list[ParseFailure] = []
     for node in QueryCursor(calls).captures(root).get("call", []):
         found.call(node)
     if root.has_error:
         broken = sorted(QueryCursor(errors).captures(root).get("error", []), key=lambda n: n.start_point)
-        row, column = broken[0].start_point if broken else _first_missing(root)
-        failures.append(ParseFailure(file, row + 1, column + 1, f"does not parse as {language}: syntax error"))
+        line, column = position(text, broken[0] if broken else _first_missing(root))
+        failures.append(ParseFailure(file, line, column, f"does not parse as {language}: syntax error"))
     return sorted(found.calls, key=lambda c: (c.line, c.column)), failures

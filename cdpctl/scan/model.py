@@ -43,6 +43,9 @@ class FoundProperty:
     """The literal value (strings, numbers, booleans, None), else :data:`NOT_LITERAL`."""
     by_sdk: bool = False
     """Not in the code: the SDK adds it to the call (analytics.js adds ``path``, ``url``... to every page call)."""
+    may_be_whole: bool = False
+    """A ``number`` of a language without an integer type (a TypeScript ``number``) whose value is not known:
+    it may be whole, and passes an ``integer`` property."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "name", as_sent(self.name))

@@ -3,17 +3,19 @@
 Recognised: Segment's and RudderStack's Python SDKs (``analytics.track(user_id, "Name", {...})`` and
 the keyword forms), Mixpanel, PostHog (old and new ``capture`` signatures), Amplitude's ``BaseEvent``,
 Snowplow self-describing events, the cdpctl-generated client (``tracker.order_completed(...)``) and
-the user's wrapper functions.  Event names are literals, module-level constants or class constants
-(``Events.ORDER``); properties come from dict displays, ``dict(...)`` calls, ``**spread`` of a
+the user's wrapper functions.  Event names are literals (f-strings without placeholders too), module-level
+constants or class constants (``Events.ORDER``, an enum member's ``Events.ORDER.value``); properties come from dict displays, ``dict(...)`` calls, ``**spread`` of a
 variable assigned a literal in the same function, and keyword arguments.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any
 
 from cdpctl.scan.model import NOT_LITERAL, FoundCall, FoundProperty, ParseFailure, Wrapper
+from cdpctl.scan.python_names import bound_receivers
 from cdpctl.scan.sdks import METHODS, SNOWPLOW_CALLS, iglu_name, is_generated_client, sdk_of
 
 GeneratedMethods = dict[str, tuple[str, str | None, dict[str, str]]]
@@ -78,21 +80,27 @@ class _Scope:
 
 
 class _Finder(ast.NodeVisitor):
-    def __init__(self, file: str, wrappers: list[Wrapper], generated: GeneratedMethods | None, tree: ast.Module) -> None:
+    def __init__(self, file: str, wrappers: list[Wrapper], generated: GeneratedMethods | None, tree: ast.Module,
+                 lines: list[str]) -> None:
         self.file = file
+        self.lines = lines
         self.wrappers = wrappers
         self.generated = generated or {}
         self.calls: list[FoundCall] = []
         self.constants: dict[str, str] = {}
+        self.receivers = bound_receivers(tree)
         for statement in tree.body:
             self._constant(statement, "")
             if isinstance(statement, ast.ClassDef):
+                enum = any((_dotted(base) or "").endswith("Enum") for base in statement.bases)
                 for inner in statement.body:
                     self._constant(inner, statement.name + ".")
+                    if enum:  # Events.ORDER.value: the value of an enum.Enum member
+                        self._constant(inner, statement.name + ".", ".value")
         values, types = _assignments([s for s in tree.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))])
         self.scopes = [_Scope(values, types)]
 
-    def _constant(self, statement: ast.stmt, prefix: str) -> None:
+    def _constant(self, statement: ast.stmt, prefix: str, suffix: str = "") -> None:
         if isinstance(statement, ast.Assign):
             targets, value = statement.targets, statement.value
         elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
@@ -102,7 +110,12 @@ class _Finder(ast.NodeVisitor):
         if isinstance(value, ast.Constant) and isinstance(value.value, str):
             for target in targets:
                 if isinstance(target, ast.Name):
-                    self.constants[prefix + target.id] = value.value
+                    self.constants[prefix + target.id + suffix] = value.value
+
+    def _column(self, node: ast.expr) -> int:
+        """The column of ``node`` from 1, in characters (``ast`` counts UTF-8 bytes)."""
+        line = self.lines[node.lineno - 1] if 0 < node.lineno <= len(self.lines) else ""
+        return len(line.encode("utf-8", "surrogatepass")[: node.col_offset].decode("utf-8", "replace")) + 1
 
     # --- scopes --------------------------------------------------------------------------------------
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
@@ -133,6 +146,8 @@ class _Finder(ast.NodeVisitor):
             return None, False, ""
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return node.value, False, ""
+        if isinstance(node, ast.JoinedStr) and all(isinstance(part, ast.Constant) for part in node.values):
+            return "".join(str(part.value) for part in node.values if isinstance(part, ast.Constant)), False, ""  # f"Name"
         dotted = _dotted(node)
         if dotted is not None and dotted in self.constants:
             return self.constants[dotted], False, ""
@@ -209,7 +224,7 @@ class _Finder(ast.NodeVisitor):
              event: str | None = None) -> None:
         name, dynamic, text = (event, False, "") if event is not None else self._event(event_node)
         props, complete = self._properties(props_node)
-        self.calls.append(FoundCall(self.file, node.lineno, node.col_offset + 1, sdk, call_type, name, dynamic, text, props, complete))
+        self.calls.append(FoundCall(self.file, node.lineno, self._column(node), sdk, call_type, name, dynamic, text, props, complete))
 
     def _recognise(self, node: ast.Call) -> None:
         func = node.func
@@ -233,9 +248,9 @@ class _Finder(ast.NodeVisitor):
             call_type, event, arguments = self.generated[func.attr]
             props = [self._typed(arguments.get(k.arg, k.arg), k.value) for k in node.keywords if k.arg and k.arg in arguments]
             complete = all(k.arg is not None for k in node.keywords) and not node.args
-            self.calls.append(FoundCall(self.file, node.lineno, node.col_offset + 1, "cdpctl", call_type, event, False, "", props, complete))
+            self.calls.append(FoundCall(self.file, node.lineno, self._column(node), "cdpctl", call_type, event, False, "", props, complete))
             return
-        sdk = sdk_of(receiver)
+        sdk = sdk_of(receiver, self.receivers)
         sdk_call = METHODS.get(sdk or "", {}).get(func.attr)
         if sdk is None or sdk_call is None:
             return
@@ -271,7 +286,7 @@ class _Finder(ast.NodeVisitor):
         schema, dynamic, text = self._event(schema_node)
         name = iglu_name(schema) if schema else None
         props, complete = self._properties(_arg(inner, 1, None) or _keyword(inner, "data"))
-        self.calls.append(FoundCall(self.file, node.lineno, node.col_offset + 1, "snowplow", "track", name,
+        self.calls.append(FoundCall(self.file, node.lineno, self._column(node), "snowplow", "track", name,
                                     dynamic or name is None, text or (schema or ""), props, complete))
 
 
@@ -294,7 +309,10 @@ def scan_python(text: str, file: str, wrappers: list[Wrapper], generated: Genera
         return [], [ParseFailure(file, exc.lineno or 1, exc.offset or 1, f"does not parse as Python: {exc.msg}")]
     except (ValueError, RecursionError, MemoryError) as exc:
         return [], [ParseFailure(file, 1, 1, f"does not parse as Python: {type(exc).__name__}: {exc}"[:300])]
-    finder = _Finder(file, wrappers, generated, tree)
+    try:
+        finder = _Finder(file, wrappers, generated, tree, re.split("\r\n|\r|\n", text))
+    except RecursionError:
+        return [], [ParseFailure(file, 1, 1, "nested too deeply to scan")]
     try:
         finder.visit(tree)
     except RecursionError:

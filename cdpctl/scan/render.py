@@ -54,6 +54,21 @@ def _results(findings: list[Finding]) -> list[Any]:
     return [Result(f.code, f.severity, f.message, f.file, f.line, f.column, f"cdpctl scan: {f.code}") for f in findings]
 
 
+SKIPPED_RULE = "skipped_file"
+"""The rule of a file not scanned (over the size limit, found in a folder) in SARIF and GitHub annotations: a note."""
+
+
+def _skipped_results(result: ScanResult) -> list[Any]:
+    """Each file skipped for its size, as a note on that file (``FILE: larger than 2 MB`` in ``result.skipped``)."""
+    from cdpctl.reporting import Result
+
+    out = []
+    for note in result.skipped:
+        file, _, why = note.rpartition(": ")
+        out.append(Result(SKIPPED_RULE, "info", f"not scanned: {why}", file or None, title="cdpctl scan: file skipped"))
+    return out
+
+
 def render(fmt: str, result: ScanResult, findings: list[Finding], plan_document: dict[str, Any] | None = None) -> str:
     if fmt == "json":
         import orjson
@@ -64,12 +79,14 @@ def render(fmt: str, result: ScanResult, findings: list[Finding], plan_document:
     if fmt == "github":
         from cdpctl.reporting.limits import capped_annotations
 
-        return capped_annotations(_results(findings), "Run cdpctl scan --format json for all of them.")
+        return capped_annotations(_results(findings), "Run cdpctl scan --format json for all of them.", first=_skipped_results(result))
     if fmt == "sarif":
         from cdpctl.reporting import RuleInfo, sarif_text
 
         rules = [RuleInfo(code, code, text, default_level=severity) for code, (severity, text) in CODES.items()]
-        return sarif_text(rules, _results(findings))
+        if result.skipped:
+            rules.append(RuleInfo(SKIPPED_RULE, SKIPPED_RULE, "A file was not scanned (larger than the size limit).", default_level="info"))
+        return sarif_text(rules, [*_skipped_results(result), *_results(findings)])
     if fmt == "markdown":
         return _markdown(result, findings)
     if fmt == "yaml":
@@ -89,6 +106,11 @@ def _markdown(result: ScanResult, findings: list[Finding]) -> str:
     def render_rows(shown: int) -> str:
         out = [f"## {':x:' if s['errors'] else ':white_check_mark:'} Tracking calls in code: {s['errors']} errors, {s['warnings']} warnings",
                "", f"{s['calls']} calls in {s['files']} files ({s['dynamic']} with a dynamic name).", ""]
+        if result.skipped:
+            out += [f"Not scanned: {markdown_escape(note)}." for note in result.skipped[:20]]
+            if len(result.skipped) > 20:
+                out += [f"... and {len(result.skipped) - 20} more files not scanned (`cdpctl scan --format json` lists them)."]
+            out += [""]
         if ordered:
             out += ["| severity | where | finding |", "|---|---|---|"]
             out += [f"| {f.severity} | {markdown_escape(f'{f.file}:{f.line}' if f.file else '-')} | {markdown_escape(f.message)} |"

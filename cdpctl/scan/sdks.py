@@ -1,7 +1,8 @@
 """The tracking SDKs ``cdpctl scan`` recognises, and how their calls are shaped, in both languages.
 
 A call is recognised by its callee: a method on a well-known receiver name (``analytics.track``,
-``rudderanalytics.page``, ``mixpanel.track``, ``posthog.capture``, ``amplitude.track``), a Snowplow
+``rudderanalytics.page``, ``mixpanel.track``, ``posthog.capture``, ``amplitude.track``) or on a name the
+file binds to an SDK (an import of one of its modules, a client made from one), a Snowplow
 self-describing event, the cdpctl-generated Python client, or a user's wrapper function.
 """
 
@@ -19,6 +20,41 @@ RECEIVERS = {
     "posthog": "posthog",
 }
 """Receiver names (case-insensitive) and the SDK they stand for."""
+
+PYTHON_MODULES = {
+    "segment.analytics": "segment",
+    "analytics": "segment",
+    "rudderstack.analytics": "rudderstack",
+    "rudder_analytics": "rudderstack",
+    "posthog": "posthog",
+}
+"""Python modules whose functions send calls (``import segment.analytics as seg``: ``seg`` is a receiver)."""
+
+PYTHON_CLIENTS = {
+    f"{module}{inner}.Client": sdk
+    for module, sdk in (("segment.analytics", "segment"), ("analytics", "segment"),
+                        ("rudderstack.analytics", "rudderstack"), ("rudder_analytics", "rudderstack"))
+    for inner in ("", ".client")
+} | {"posthog.Posthog": "posthog", "posthog.client.Client": "posthog", "mixpanel.Mixpanel": "mixpanel"}
+"""Python classes whose instances send calls (``client = Client(write_key)``: ``client`` is a receiver)."""
+
+JS_MODULES = {
+    "@segment/analytics-next": "segment",
+    "@segment/analytics-node": "segment",
+    "analytics-node": "segment",
+    "@rudderstack/analytics-js": "rudderstack",
+    "rudder-sdk-js": "rudderstack",
+    "@rudderstack/rudder-sdk-node": "rudderstack",
+    "@amplitude/analytics-browser": "amplitude",
+    "@amplitude/analytics-node": "amplitude",
+    "mixpanel-browser": "mixpanel",
+    "mixpanel": "mixpanel",
+    "posthog-js": "posthog",
+    "posthog-node": "posthog",
+}
+"""JavaScript packages of the SDKs: a name imported or required from one (``import * as ra from "rudder-sdk-js"``),
+and what is made of such a name (``new Analytics(...)``, ``AnalyticsBrowser.load(...)``, ``Mixpanel.init(...)``),
+is a receiver of that SDK."""
 
 METHODS = {
     "segment": {"track": "track", "page": "page", "screen": "screen", "identify": "identify", "group": "group"},
@@ -39,7 +75,10 @@ SNOWPLOW_CALLS = ("trackSelfDescribingEvent", "track_self_describing_event")
 SDK_NAMES = ("segment", "rudderstack", "amplitude", "mixpanel", "posthog", "snowplow", "cdpctl", "wrapper")
 
 
-def sdk_of(receiver: str) -> str | None:
+def sdk_of(receiver: str, bound: dict[str, str] | None = None) -> str | None:
+    """The SDK of a receiver: the one its file bound it to (an import or a client made in the file), else by its name."""
+    if bound and receiver in bound:
+        return bound[receiver]
     return RECEIVERS.get(receiver.lower())
 
 
