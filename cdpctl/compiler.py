@@ -276,12 +276,14 @@ def write_compiled(
     index = root / "index.json"
     for target in (*targets, index):
         _check_target(target, root, protected)
+    from cdpctl.atomic import replace_file  # each file new, renamed into place: never written through a link or FIFO
+
     written: list[Path] = []
     for schema, target in zip(compiled.schemas, targets, strict=True):
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(dumps(schema.schema), encoding="utf-8")
+        replace_file(target, dumps(schema.schema))
         written.append(target)
     root.mkdir(parents=True, exist_ok=True)
-    index.write_text(dumps(compiled.index()), encoding="utf-8")
+    replace_file(index, dumps(compiled.index()))
     written.append(index)
     return written

@@ -219,3 +219,43 @@ def test_no_output_overwrites_the_project_configuration(project: Path, args: lis
     assert done.returncode == 2, done.stderr
     assert "is the project configuration: writing" in done.stderr and "Traceback" not in done.stderr
     assert {name: (project / name).read_bytes() for name in before} == before
+
+
+def test_split_files_that_are_not_regular_files_are_refused_before_any_is_emptied(project: Path) -> None:
+    """A FIFO in the --split folder hung the run beyond SIGINT and SIGTERM (the open waited for a reader); a
+    folder named invalid.ndjson failed only after valid.ndjson was emptied; a link to nothing was "a file"."""
+    out = project / "out"
+    out.mkdir()
+    os.mkfifo(out / "valid.ndjson")
+    done = cdpctl("validate", "logs/day.ndjson", "--plan", "plan.yaml", "--split", "out", cwd=project)
+    assert done.returncode == 2 and "cannot write to 'out/valid.ndjson': not a regular file" in done.stderr
+    other = project / "other"
+    (other / "invalid.ndjson").mkdir(parents=True)
+    (other / "valid.ndjson").write_text("kept\n")
+    done = cdpctl("validate", "logs/day.ndjson", "--plan", "plan.yaml", "--split", "other", cwd=project)
+    assert done.returncode == 2 and "'other/invalid.ndjson': not a regular file" in done.stderr
+    assert (other / "valid.ndjson").read_text() == "kept\n"
+    (project / "dangling").symlink_to("nowhere")
+    done = cdpctl("validate", "logs/day.ndjson", "--plan", "plan.yaml", "--split", "dangling", cwd=project)
+    assert done.returncode == 2 and "'dangling' is a link to nothing, not a folder" in done.stderr
+
+
+def test_compile_and_schema_replace_what_stands_at_their_files(project: Path) -> None:
+    """``compile --out`` wrote through a hard link in its folder (a file outside it was overwritten, exit 0)
+    and waited for ever on a FIFO; ``schema --out`` too. Each file is now new, renamed into place."""
+    outside = project / "outside.txt"
+    outside.write_text("secret\n")
+    assert cdpctl("compile", "plan.yaml", "--out", "schemas", cwd=project).returncode == 0
+    written = sorted((project / "schemas" / "track").glob("*.json"))
+    assert written
+    written[0].unlink()
+    os.link(outside, written[0])
+    (project / "schemas" / "index.json").unlink()
+    os.mkfifo(project / "schemas" / "index.json")
+    done = cdpctl("compile", "plan.yaml", "--out", "schemas", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert outside.read_text() == "secret\n" and json.loads(written[0].read_text())["$schema"]
+    assert (project / "schemas" / "index.json").is_file()
+    os.mkfifo(project / "plan-format.json")
+    done = cdpctl("schema", "--out", "plan-format.json", cwd=project)
+    assert done.returncode == 0 and json.loads((project / "plan-format.json").read_text())["$schema"]

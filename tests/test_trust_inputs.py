@@ -629,3 +629,32 @@ def test_output_dash_is_standard_output(tmp_path: Path) -> None:
     result = cdpctl("a.ndjson", "-f", "json", "-o", "-", cwd=tmp_path)
     assert result.returncode == 0 and report(result)["summary"]["events"] == 1
     assert not (tmp_path / "-").exists()
+
+
+@pytest.mark.skipif(not Path("/proc/self/wchan").exists(), reason="sees where a process waits through /proc")
+@pytest.mark.parametrize(("signum", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_stops_a_plan_named_through_a_fifo_with_no_writer(tmp_path: Path, signum: int, status: int) -> None:
+    """``--plan <(...)`` whose writer never writes: the open waited for ever and validate's signal handler,
+    which only notes a signal, let it go on waiting (only SIGKILL ended it)."""
+    fifo = tmp_path / "plan.fifo"
+    os.mkfifo(fifo)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cdpctl", "--no-cache", "validate", "--plan", str(fifo), str(ROOT / "examples" / "events.ndjson")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
+    )
+    try:
+        wait_for(lambda: waits_on_a_fifo(process.pid) or process.poll() is not None)
+        process.send_signal(signum)
+        _out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == status, err
+    assert err.strip().splitlines() == ["cdpctl: error: interrupted before the run started"]
+
+
+def waits_on_a_fifo(pid: int) -> bool:
+    """Whether the process waits in the kernel for a FIFO's other end (``wait_for_partner``, ``fifo_open``)."""
+    where = Path(f"/proc/{pid}/wchan").read_text()
+    return any(part in where for part in ("partner", "fifo", "pipe"))

@@ -79,8 +79,8 @@ def run_validate(args: ValidateArgs) -> None:
             die(f"unknown engine '{args.engine}'; choose local or spark")
         if args.spark_master is not None and args.engine != "spark":
             die("--spark-master applies to --engine spark: add it, or leave --spark-master out")
-        validator_plan = load_plan_arg(args.plan)
-        interrupts.check()
+        with interrupts.raising():  # a plan named through a FIFO waits for its writer: a signal stops that
+            validator_plan = load_plan_arg(args.plan)
         if args.engine == "spark":
             from cdpctl.spark.command import run_command
 

@@ -36,7 +36,9 @@ def schema_command(
         try:
             target = Path(out)
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
+            from cdpctl.atomic import replace_file
+
+            replace_file(target, text)  # a new file renamed into place: never written through a link or FIFO
         except OSError as exc:
             from cdpctl.errors import UsageError
 

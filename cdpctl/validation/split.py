@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -76,15 +79,24 @@ class SplitWriter:
         root = Path(directory)
         try:
             root.mkdir(parents=True, exist_ok=True)
-            self.files: tuple[BinaryIO, BinaryIO, BinaryIO] = (
-                open(root / VALID_FILE, "wb"),  # noqa: SIM115
-                open(root / INVALID_FILE, "wb"),  # noqa: SIM115
-                open(root / MALFORMED_FILE, "wb"),  # noqa: SIM115
-            )
         except FileExistsError as exc:  # mkdir: a file stands where the folder should be
-            raise UsageError(f"cannot write to '{directory}': '{exc.filename}' is a file, not a folder") from exc
+            what = "a link to nothing" if os.path.islink(exc.filename or directory) else "a file"
+            raise UsageError(f"cannot write to '{directory}': '{exc.filename}' is {what}, not a folder") from exc
         except OSError as exc:
             raise UsageError(f"cannot write to '{directory}': {exc.strerror or exc}") from exc
+        targets = [root / name for name in (VALID_FILE, INVALID_FILE, MALFORMED_FILE)]
+        for target in targets:  # all three checked before any is emptied
+            if os.path.exists(target) and not os.path.isfile(target):
+                raise UsageError(f"cannot write to '{target}': not a regular file (a folder, a FIFO or a device)")
+        opened: list[BinaryIO] = []
+        try:
+            for target in targets:
+                opened.append(_open_regular(target))
+        except OSError as exc:
+            for handle in opened:
+                handle.close()
+            raise UsageError(f"cannot write to '{exc.filename or directory}': {exc.strerror or exc}") from exc
+        self.files: tuple[BinaryIO, BinaryIO, BinaryIO] = (opened[0], opened[1], opened[2])
 
     def write(self, parts: SplitParts) -> None:
         """Append one block's lines (a failed write, a full disk, is a :class:`UsageError` naming the file)."""
@@ -107,6 +119,19 @@ class SplitWriter:
                     failed, where = exc, handle
         if failed is not None and where is not None:
             raise _write_error(where, failed) from failed
+
+
+def _open_regular(target: Path) -> BinaryIO:
+    """``target`` opened for writing (created, or emptied), only when it is a regular file: opening a FIFO
+    that no one reads would wait for ever, beyond any signal, so it is opened without waiting and refused."""
+    nonblocking = getattr(os, "O_NONBLOCK", 0)
+    handle = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | nonblocking, 0o666)
+    if not stat.S_ISREG(os.fstat(handle).st_mode):
+        os.close(handle)
+        raise OSError(errno.EINVAL, "not a regular file (a FIFO or a device)", str(target))
+    if nonblocking:
+        os.set_blocking(handle, True)
+    return os.fdopen(handle, "wb")
 
 
 def _write_error(handle: BinaryIO, exc: OSError) -> UsageError:
