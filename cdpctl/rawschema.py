@@ -71,7 +71,15 @@ def check(raw: Any) -> str | None:
         cls.check_schema(raw, format_checker=checker)  # type: ignore[call-arg]  # (the stubs lag: jsonschema >= 4.18 has it)
     except SchemaError as exc:
         return f"is not a valid JSON Schema: {exc.message}"
-    return _pattern_problem(raw) or _reference_problem(raw) or _endless_problem(raw)
+    return _pattern_problem(raw) or _reference_problem(raw) or _size_problem(raw) or _endless_problem(raw)
+
+
+def _size_problem(raw: dict[str, Any]) -> str | None:
+    """Why one value would take a validator too long or for ever (counted, never run: the probes of
+    :func:`_endless_problem` would themselves take exponential time on such a block)."""
+    from cdpctl.rawschema_size import expansion_problem
+
+    return expansion_problem(raw, [contents for _, contents in _subschemas(raw)])
 
 
 PROBES: tuple[Any, ...] = (None, True, 0, 0.5, "", [], {})
