@@ -7,12 +7,16 @@ messages, and how a value is described in an error message.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cdpctl.model import CONSTRAINT_KEYS
+
+if TYPE_CHECKING:
+    from cdpctl.validation.suggest import Suggester
 
 Reader = Callable[[str], str]
 """Maps a plan file's path to its text (the file system by default, a git revision for ``cdpctl diff``)."""
@@ -72,15 +76,19 @@ MAX_INCLUDE_DEPTH = 32
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """`` (did you mean 'x'?)`` for the closest choice, or an empty string."""
-    import difflib  # only when something is misspelt
+    """`` (did you mean 'x'?)`` for the closest choice, or an empty string.
 
-    matches = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    if not matches:
-        lowered = {choice.lower(): choice for choice in choices}
-        if word.lower() in lowered:
-            matches = [lowered[word.lower()]]
-    return f" (did you mean '{matches[0]}'?)" if matches else ""
+    The choices are indexed once per list (:class:`~cdpctl.validation.suggest.Suggester`, kept for the
+    lists seen last): a plan with thousands of misspelt references to thousands of names compared each
+    word with every name (an hour's work for a plan at the size cap)."""
+    return _suggester(tuple(choices)).hint(word)
+
+
+@functools.lru_cache(maxsize=8)
+def _suggester(names: tuple[str, ...]) -> Suggester:
+    from cdpctl.validation.suggest import Suggester
+
+    return Suggester(names)
 
 
 def is_number(value: Any) -> bool:
