@@ -163,3 +163,18 @@ def test_unknown_engine_is_a_usage_error(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "unknown engine 'flink'" in done.stderr
+
+
+def test_error_summary_names_the_cause_and_the_file_of_a_failed_read() -> None:
+    """A damaged gzip read by Spark said only "An error occurred while calling ...collectAndServe."."""
+    text = (
+        "An error occurred while calling z:org.apache.spark.api.python.PythonRDD.collectAndServe.\n"
+        ": org.apache.spark.SparkException: [FAILED_READ_FILE.NO_HINT] Encountered error while reading file "
+        "file:///data/trunc.ndjson.gz. SQLSTATE: KD001\n"
+        "\tat org.apache.spark.errors.SparkCoreErrors$.failedReadFile(SparkCoreErrors.scala:123)\n"
+        "Caused by: java.io.EOFException: Unexpected end of input stream\n"
+        "\tat org.apache.hadoop.io.compress.DecompressorStream.decompress(DecompressorStream.java:165)\n"
+    )
+    assert error_summary(RuntimeError(text)) == (
+        "java.io.EOFException: Unexpected end of input stream (reading file:///data/trunc.ndjson.gz)"
+    )

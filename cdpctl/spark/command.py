@@ -86,14 +86,17 @@ def _runs_locally(master: str | None) -> bool:
 
 
 _EXCEPTION_LINE = re.compile(r"^[\w.]*(Error|Exception|Exit|Interrupt)\b.*")
+_READING_FILE = re.compile(r"reading file (\S+)")
 
 
 def error_summary(exc: BaseException) -> str:
-    """One readable line from a JVM or Python-worker failure: the innermost exception line of its trace."""
+    """One readable line from a JVM or Python-worker failure: the innermost exception line of its trace
+    (Py4J writes the JVM's as ``: org.apache...``, its causes as ``Caused by: ...``), with the file Spark
+    was reading when it names one."""
     text = str(exc)
     found = ""
     for raw in text.splitlines():
-        line = raw.strip()
+        line = raw.strip().removeprefix(": ").removeprefix("Caused by: ")
         if line.startswith("at ") or line.startswith("..."):
             continue
         if _EXCEPTION_LINE.match(line):
@@ -101,6 +104,9 @@ def error_summary(exc: BaseException) -> str:
     if not found:
         lines = [line.strip() for line in text.splitlines() if line.strip()]
         found = lines[0] if lines else type(exc).__name__
+    reading = _READING_FILE.search(text)
+    if reading is not None and reading.group(1).rstrip(".") not in found:
+        found = f"{found} (reading {reading.group(1).rstrip('.')})"
     return found[:500]
 
 
