@@ -6,10 +6,13 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from cdpctl.cli import app
 from cdpctl.reporting import TestCase, junit_xml
+from cdpctl.reporting.formats import printable
 
 HOSTILE = ["Ctl\x01\x07char", "Line\nBreak", "</testcase><x>", 'Quote "q" & <amp>', "RTL \u202eevil", "Esc\x1b[31m"]
 
@@ -73,7 +76,7 @@ def test_markdown_keeps_data_as_text_no_mention_image_html_or_code_break(tmp_pat
     result = CliRunner().invoke(app, ["validate", "--plan", str(plan), str(data), "-q", "--format", "markdown"])
     out = result.stdout
     assert "@&#8203;octocat" in out and "#&#8203;12" in out  # nobody is notified, no issue is linked
-    assert "!\\[x\\](https://evil.example/p.png)" in out  # text, not an image
+    assert "!\\[x\\](https:&#8203;//evil.example/p.png)" in out  # text, not an image nor a link
     assert "&lt;img src=x&gt;" in out and "&amp;lt;b&amp;gt;" in out and "<img" not in out
     assert "\\*bold\\*" in out and "\\~\\~s\\~\\~" in out
     assert "`` properties.a`b\\|c ``" in out  # the code span holds the backtick; the pipe stays in the cell
@@ -100,3 +103,27 @@ def test_a_github_annotation_is_bounded_whatever_the_name(tmp_path: Path) -> Non
     result = CliRunner().invoke(app, ["validate", "--plan", str(plan), str(data), "-q", "--format", "github"])
     lines = [line for line in result.stdout.splitlines() if line.startswith("::")]
     assert lines and all(len(line) < ANNOTATION_MESSAGE + 3 * ANNOTATION_TITLE + 1000 for line in lines)
+
+
+HOSTILE_PIECES = ["https://evil.example/x", "www.evil.example", "mailto:a@b.c", "@octocat", "#12", "![i](u)",
+                  "[l](https://e)", "<b>", "&amp;", "*e*", "`c`", "~~s~~", "_u_", "|", "(www.x.y)", "xmpp:a@b.c"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(HOSTILE_PIECES), st.text(max_size=5)), max_size=8).map(" ".join))
+def test_what_github_renders_of_escaped_text_is_the_text_itself(text: str) -> None:
+    """Rendered by GitHub's own renderer (cmark-gfm), an escaped name is no link (a bare ``https://`` or
+    ``www.`` was autolinked), no image, no HTML, no emphasis, and reads as the name, zero-width spaces aside."""
+    import html
+
+    import cmarkgfm
+
+    from cdpctl.reporting.formats import markdown_escape
+
+    rendered = cmarkgfm.github_flavored_markdown_to_html("Name: " + markdown_escape(text))  # inside a line, as reports use it
+    assert "<a " not in rendered and "<img" not in rendered
+    inner = rendered.strip().removeprefix("<p>Name:").removesuffix("</p>")
+    assert "<" not in inner, rendered  # no element at all: every tag would be data
+    shown = html.unescape(inner).replace("\u200b", "")
+    expected = printable(text).replace("\r", " ").replace("\n", " ")
+    assert " ".join(shown.split()) == " ".join(expected.split()), (text, rendered)

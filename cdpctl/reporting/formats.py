@@ -239,6 +239,9 @@ MARKDOWN_PUNCTUATION = re.compile(r"([`*~\[\]]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]
 inside a word never does): escaped."""
 REFERENCE = re.compile(r"([@#])(?=[\w-])")
 """A mention (``@octocat``, which notifies people in a PR comment) or an issue reference (``#123``)."""
+AUTOLINK = re.compile(r"(?i)(?<![\w.+-])((?:https?|ftp):(?=//)|(?:mailto|xmpp):|www(?=\.))")
+"""The starts GitHub turns into a link in plain text (``https://``, ``www.``, ``mailto:``): a zero-width
+space after them keeps the text a text (an address with ``@`` is broken by :data:`REFERENCE`)."""
 
 
 class Markdown(str):
@@ -251,8 +254,9 @@ def markdown_escape(text: str) -> str:
     """Text safe inside a markdown table cell or line: it stays text, whatever it holds.
 
     No HTML (``<``, ``>``, ``&`` as entities), no formatting, links or images (their punctuation
-    escaped), no mention or issue reference (a zero-width space after the ``@``/``#``: nobody is
-    notified), one line, and pipes escaped.
+    escaped), no link GitHub would make of a bare address (a zero-width space after ``https:``, ``www``),
+    no mention or issue reference (a zero-width space after the ``@``/``#``: nobody is notified), one
+    line, and pipes escaped.
     """
     escaped = (
         printable(text.replace("\\", "\\\\"))
@@ -263,7 +267,7 @@ def markdown_escape(text: str) -> str:
         .replace("\r", " ")
         .replace("\n", " ")
     )
-    return REFERENCE.sub(r"\1&#8203;", MARKDOWN_PUNCTUATION.sub(r"\\\1", escaped))
+    return AUTOLINK.sub(r"\1&#8203;", REFERENCE.sub(r"\1&#8203;", MARKDOWN_PUNCTUATION.sub(r"\\\1", escaped)))
 
 
 def markdown_code(text: str) -> str:
