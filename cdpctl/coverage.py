@@ -7,6 +7,7 @@ share of planned calls seen is what ``--fail-under`` compares.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from cdpctl.model import Call, Plan
@@ -66,6 +67,13 @@ def coverage_report(plan: Plan, seen: Observations, since: str | None = None, un
         if (kind, name) not in planned and kind in UNPLANNED_TYPES and (kind == "track" or plan.governs(kind))
     ]
     unplanned.sort(key=lambda item: (-item["volume"], item["type"], item["label"]))
+    listed = planned | {(item["type"], item["name"]) for item in unplanned}
+    other: list[dict[str, Any]] = [  # alias, calls the plan does not govern, messages of no Spec type
+        {"type": kind, "name": name, "label": _label(kind, name), "volume": stats.volume}
+        for (kind, name), stats in seen.calls.items()
+        if (kind, name) not in listed
+    ]
+    other.sort(key=lambda item: (-item["volume"], item["type"], item["label"]))
     total = len(calls)
     seen_count = total - len(never_seen)
     return {
@@ -79,12 +87,14 @@ def coverage_report(plan: Plan, seen: Observations, since: str | None = None, un
             "planned_calls_seen": seen_count,
             "coverage": round(100.0 * seen_count / total, 2) if total else 100.0,
             "unplanned_calls": len(unplanned),
+            "other_messages": sum(item["volume"] for item in other),
             "other_bucket": any(name == OTHER for (_kind, name) in seen.calls),
             "unreadable": len(seen.unreadable),
         },
         "calls": calls,
         "never_seen": never_seen,
         "unplanned": unplanned,
+        "other_calls": other,
         "input_errors": list(seen.unreadable),
     }
 
@@ -160,6 +170,8 @@ def render_text(report: dict[str, Any], fail_under: float | None = None) -> str:
         more = len(report["unplanned"]) - len(shown)
         lines += ["", "Unplanned calls by volume: " + ", ".join(f"{one_line(u['label'])} ({u['volume']:,})" for u in shown)
                   + (f" and {more} more (--format json lists all)" if more else "")]
+    if report.get("other_calls"):
+        lines += ["", "Not governed by the plan: " + _other_text(report, one_line)]
     lines += ["", *_unread_lines(report, ""), verdict(report, fail_under)[1]]
     return "\n".join(lines) + "\n"
 
@@ -188,6 +200,15 @@ def render_markdown(report: dict[str, Any], fail_under: float | None = None, com
         if report["unplanned"]:
             out += ["", f"**Unplanned calls** ({len(report['unplanned'])}, by volume): "
                     + ", ".join(f"{cell(u['label'])} ({u['volume']:,})" for u in report["unplanned"][:100])]
+        if report.get("other_calls"):
+            out += ["", "**Not governed by the plan**: " + _other_text(report, cell)]
         return "\n".join(out) + "\n"
 
     return fit_markdown(render, len(rows))
+
+
+def _other_text(report: dict[str, Any], show: Callable[[str], str]) -> str:
+    """``alias (2), (unknown) (1)``: the messages counted in ``records`` that no row shows, by volume."""
+    other = report["other_calls"]
+    text = ", ".join(f"{show(item['label'])} ({item['volume']:,})" for item in other[:20])
+    return text + (f" and {len(other) - 20} more" if len(other) > 20 else "")

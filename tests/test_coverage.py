@@ -283,3 +283,24 @@ def test_common_properties_are_planned_in_every_call(tmp_path: Path) -> None:
     assert rows["identify", "source"]["planned"] is True and rows["identify", "source"]["sent"] == 1
     assert rows["Never Sent", "app_version"]["never_sent"] is True
     assert not [key for key, row in rows.items() if not row["planned"]]
+
+
+def test_every_message_read_is_in_a_row_or_named_as_not_governed() -> None:
+    """Alias calls and messages of no Spec type were counted in ``records`` and shown nowhere."""
+    from cdpctl.observe import observe_records
+
+    plan = load_plan_text(PLAN, "plan.yaml")
+    messages = [
+        {"type": "track", "event": "Order Completed", "userId": "u", "properties": {"order_id": "o"}},
+        {"type": "alias", "userId": "u", "previousId": "a"},
+        {"type": "Track", "event": "Order Completed", "userId": "u"},
+        {"type": "screen", "name": "Home", "userId": "u"},  # the plan does not govern screens
+        {"type": "track", "event": "Unplanned", "userId": "u"},
+    ]
+    report = coverage_report(plan, observe_records(plan, [json.dumps(m).encode() for m in messages]))
+    shown = sum(c["volume"] for c in report["calls"]) + sum(u["volume"] for u in report["unplanned"])
+    assert shown + report["summary"]["other_messages"] == report["summary"]["records"] == 5
+    assert {item["label"] for item in report["other_calls"]} == {"alias", "(unknown)", "screen Home"}
+    from cdpctl.coverage import render_text
+
+    assert "Not governed by the plan: " in render_text(report)
