@@ -213,3 +213,14 @@ def test_a_property_naming_draft_04_is_read_as_draft_04_not_refused(tmp_path: Pa
     assert "read as draft-04" in result.stderr
     inner = load_plan(str(tmp_path / "plan.yaml")).events["E"].fields["i"].properties["n"]
     assert inner.type == "integer" and inner.constraints == {"exclusive_minimum": 1}
+
+
+def test_the_summary_counts_every_call_imported(tmp_path: Path) -> None:
+    """An identify-only plan said "imported 0 events"; pages, screens, identify and group are named too."""
+    rules = [{"type": "IDENTIFY", "jsonSchema": {"properties": {"traits": {"properties": {"email": {"type": "string"}}}}}},
+             {"type": "PAGE", "key": "Home", "jsonSchema": {}}]
+    source = tmp_path / "plan.json"
+    source.write_text(json.dumps({"name": "P", "rules": rules}))
+    result = run(source, "-o", str(tmp_path / "plan.yaml"))
+    assert result.exit_code == 0, result.output
+    assert "imported 0 events, 1 page, identify (0 shared properties" in result.stderr

@@ -72,7 +72,8 @@ def import_segment_command(
         write_text(out, result.text)
         lossy = sum(1 for note in result.notes if note.severity == "warning")
         sys.stderr.write(
-            f"imported {result.events} events ({result.shared} shared properties, {result.raw} kept as raw "
+            f"imported {result.events} events{''.join(', ' + other for other in result.other_calls)} "
+            f"({result.shared} shared properties, {result.raw} kept as raw "
             f"JSON Schema, {lossy} lossy notes){' to ' + out if out else ''}\n"
         )
         if strict and lossy:

@@ -58,6 +58,16 @@ class ImportResult:
     shared: int = 0
     raw: int = field(default=0)
 
+    @property
+    def other_calls(self) -> list[str]:
+        """The calls imported besides track events: ``["2 pages", "identify"]``."""
+        found = []
+        for section, noun in (("pages", "page"), ("screens", "screen")):
+            count = len(self.document.get(section) or {})
+            if count:
+                found.append(f"{count} {noun}{'s' if count != 1 else ''}")
+        return found + [section for section in ("identify", "group") if section in self.document]
+
 
 class _NotJson(ValueError):
     pass
