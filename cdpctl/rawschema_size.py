@@ -32,14 +32,15 @@ class _TooMuch(Exception):
     """More checks of one value than :data:`MAX_CHECKS_PER_VALUE`."""
 
 
-def _pointer_target(raw: dict[str, Any], ref: str) -> Any:
-    """The schema a ``#/a/b`` reference names inside the block (``None`` when it is not such a reference or
-    names nothing: the other checks of the block report those)."""
+def fragment_target(root: Any, ref: str) -> Any:
+    """What a local reference (``#``, ``#/definitions/a%20b``) names inside ``root``: the fragment
+    percent-decoded, then read as a JSON pointer (RFC 6901); ``KeyError`` when it names nothing or is not
+    such a reference (an anchor, another document)."""
     from urllib.parse import unquote
 
     if not ref.startswith("#") or (len(ref) > 1 and not ref.startswith("#/")):
-        return None
-    node: Any = raw
+        raise KeyError(ref)
+    node: Any = root
     for token in unquote(ref[1:]).split("/")[1:]:
         token = token.replace("~1", "/").replace("~0", "~")
         if isinstance(node, dict) and token in node:
@@ -47,7 +48,7 @@ def _pointer_target(raw: dict[str, Any], ref: str) -> Any:
         elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
             node = node[int(token)]
         else:
-            return None
+            raise KeyError(ref)
     return node
 
 
@@ -64,7 +65,10 @@ def _same_value_children(raw: dict[str, Any], node: dict[str, Any]) -> list[Any]
             children.extend(sub for sub in value.values() if isinstance(sub, dict))
     ref = node.get("$ref")
     if isinstance(ref, str):
-        target = _pointer_target(raw, ref)
+        try:
+            target = fragment_target(raw, ref)
+        except KeyError:  # an anchor, another document, nothing: the block's other checks report those
+            target = None
         if isinstance(target, dict):
             children.append(target)
     return children

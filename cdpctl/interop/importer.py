@@ -231,24 +231,11 @@ class _Importer:
         self.converter.notes.extend(drop_copies(plan, self.common_pointer))
         if "events" not in plan:
             plan["events"] = {}
-        if self.wrapper_required:
-            self.converter.notes.append(
-                Note(
-                    self.first_required or "",
-                    f"{self.wrapper_required} rule(s) require the 'properties'/'traits' object itself; "
-                    "cdpctl requires it only when one of its properties is required",
-                    "info",
-                )
-            )
-        if self.object_implied:
-            self.converter.notes.append(
-                Note(
-                    self.first_implied or "",
-                    f"{self.object_implied} rule(s) require fields inside an object ('properties', 'traits', 'context') but not the object "
-                    "itself: cdpctl refuses a message without the object, which the rule accepts",
-                    "info",
-                )
-            )
+        self.count_note(self.wrapper_required, self.first_required, "rule(s) require the 'properties'/'traits' object "
+                        "itself; cdpctl requires it only when one of its properties is required")
+        self.count_note(self.object_implied, self.first_implied, "rule(s) require fields inside an object ('properties', "
+                        "'traits', 'context') but not the object itself: cdpctl refuses a message without the object, "
+                        "which the rule accepts")
         ordered: dict[str, Any] = {}
         for key in (
             "plan",
@@ -299,6 +286,11 @@ class _Importer:
             elif sub not in TRIVIAL:
                 self.lossy_call(path, pointer, f"rules for the message's '{key}' are not enforced for this call")
         return result
+
+    def count_note(self, count: int, first: str | None, what: str) -> None:
+        """One ``info`` note for ``count`` rules alike (at the first one's pointer), none for no rule."""
+        if count:
+            self.converter.notes.append(Note(first or "", f"{count} {what}", "info"))
 
     def lossy_call(self, path: Path, pointer: str, message: str) -> None:
         self.converter.lossy(path, pointer, message)

@@ -4,26 +4,16 @@ from __future__ import annotations
 
 import copy
 from typing import Any
-from urllib.parse import unquote
 
 from cdpctl.interop.notes import Note, pointer_join
+from cdpctl.rawschema_size import fragment_target
 
 
 def resolve_local_refs(root: Any, notes: list[Note], base: str) -> Any:
     """``root`` with every local ``$ref`` (``#/definitions/x``) replaced by its target (non-recursive ones)."""
 
     def target(ref: str) -> Any:
-        node: Any = root
-        pointer = unquote(ref[1:])  # a URI fragment: percent-decoded, then read as a JSON pointer (RFC 6901)
-        for token in pointer[1:].split("/") if pointer else []:
-            token = token.replace("~1", "/").replace("~0", "~")
-            if isinstance(node, dict) and token in node:
-                node = node[token]
-            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-                node = node[int(token)]
-            else:
-                raise KeyError(ref)
-        return node
+        return fragment_target(root, ref)
 
     def walk(node: Any, pointer: str, stack: tuple[str, ...]) -> Any:
         if isinstance(node, list):
