@@ -1,4 +1,4 @@
-"""Reading event data: paths, directories, globs and stdin; NDJSON, arrays, batch payloads, as blocks.
+"""Reading event data: NDJSON, arrays, batch payloads, as blocks (paths are listed by :mod:`cdpctl.validation.paths`).
 
 Everything is read in blocks of whole lines, so memory stays flat however large
 the input; a record longer than ``max_record`` bytes is skipped while streaming
@@ -11,15 +11,13 @@ messages too) makes the file NDJSON.
 
 from __future__ import annotations
 
-import glob
 import os
-import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import orjson
 
+from cdpctl.validation.paths import expand_paths
 from cdpctl.validation.ranges import LineBlock, Oversize, RangeBlock, scan_ranges
 from cdpctl.validation.streams import (
     READ_SIZE,
@@ -38,9 +36,6 @@ BLOCK_SIZE = 4 * 1024 * 1024
 
 MAX_RECORD_BYTES = 32 * 1024 * 1024
 """The default ``--max-record-bytes``: a longer line (or document) is one ``record_too_large`` record."""
-
-DATA_SUFFIXES = (".ndjson", ".jsonl", ".json", ".log")
-COMPRESSED_SUFFIXES = ("", ".gz", ".gzip", ".zst", ".zstd")
 
 __all__ = [
     "BLOCK_SIZE",
@@ -71,90 +66,6 @@ class Document:
 
 
 Block = LineBlock | RangeBlock | Document | Oversize
-
-
-def _is_data_file(path: Path) -> bool:
-    name = path.name.lower()
-    if name.startswith("."):
-        return False
-    return any(name.endswith(data + comp) for data in DATA_SUFFIXES for comp in COMPRESSED_SUFFIXES)
-
-
-def expand_paths(paths: list[str]) -> list[Source]:
-    """Sources for the paths given: files as they are, directories' data files (recursively), globs, ``-``.
-
-    Raises :class:`InputError` for a path that does not exist or a glob that matches nothing.
-    """
-    if not paths:
-        return [Source(STDIN)]
-    sources: list[Source] = []
-    for given in paths:
-        if given == STDIN:
-            sources.append(Source(STDIN))
-            continue
-        path = Path(given)
-        if path.is_dir():
-            sources.extend(Source(p) for p in _data_files(path))
-            continue
-        if path.exists():
-            sources.append(Source(given))
-            continue
-        if glob.has_magic(given):
-            files: list[str] = []
-            for match in sorted(glob.glob(given, recursive=True)):
-                if os.path.isdir(match):
-                    files.extend(_data_files(Path(match)))
-                elif os.path.isfile(match):
-                    files.append(match)
-                else:  # a broken link, a FIFO: matched, so never skipped in silence
-                    raise InputError(_unreadable(Path(match)))
-            if not files:
-                raise InputError(f"no file matches '{given}'")
-            sources.extend(Source(f) for f in files)
-            continue
-        if os.path.lexists(given):  # a link to nothing, or a loop of links
-            raise InputError(_unreadable(path))
-        raise InputError(f"cannot read '{given}': no such file or directory")
-    return _once(sources)
-
-
-def _once(sources: list[Source]) -> list[Source]:
-    """``sources`` with each file once (the first way it was named): overlapping folders, globs and names
-    (``logs logs/a.ndjson``, ``'*.ndjson' '**/*.ndjson'``) must not count a record twice; stdin stays."""
-    seen: set[str] = set()
-    kept: list[Source] = []
-    for source in sources:
-        if not source.is_stdin:
-            real = os.path.realpath(source.path)
-            if real in seen:
-                continue
-            seen.add(real)
-        kept.append(source)
-    return kept
-
-
-def _data_files(folder: Path) -> list[str]:
-    """The data files of ``folder`` and its subfolders, sorted; one named like data that is not a readable
-    regular file (a broken link, a loop of links, a FIFO) raises: a folder is read whole, or not at all."""
-    found: list[str] = []
-    for entry in sorted(folder.rglob("*")):
-        if not _is_data_file(entry) or entry.is_dir():
-            continue
-        if not entry.is_file():
-            raise InputError(_unreadable(entry))
-        found.append(str(entry))
-    return found
-
-
-def _unreadable(path: Path) -> str:
-    """Why ``path``, found in a folder or through a glob, is not read: a broken link, or not a regular file."""
-    try:
-        mode = path.stat().st_mode
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        return f"cannot read '{path}': {reason[:1].lower()}{reason[1:]}"
-    kind = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
-    return f"cannot read '{path}': not a regular file ({kind}); name it on its own to read it"
 
 
 def overwritten_input(sources: list[Source], targets: list[str]) -> str | None:
