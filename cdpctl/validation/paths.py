@@ -3,7 +3,9 @@
 A folder is walked with :func:`os.scandir`, the same on every Python version:
 links to folders are followed, and a folder already visited (by its device and
 inode, whatever link led to it) is not read twice, so a loop of links ends.
-Whatever is found but cannot be read is never skipped in silence.
+Whatever is found but cannot be read (a subfolder without permission, a broken
+link, a FIFO) is never skipped in silence: it becomes a source with a problem,
+named by the run as an input not read (exit 2).
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ from __future__ import annotations
 import glob
 import os
 import stat
+from collections import deque
 from pathlib import Path
 
+from cdpctl.validation.globs import expand_glob
 from cdpctl.validation.streams import STDIN, InputError, Source
 
 DATA_SUFFIXES = (".ndjson", ".jsonl", ".json", ".log")
@@ -30,7 +34,9 @@ def is_data_file(name: str) -> bool:
 def expand_paths(paths: list[str]) -> list[Source]:
     """Sources for the paths given: files as they are, directories' data files (recursively), globs, ``-``.
 
-    Raises :class:`InputError` for a path that does not exist or a glob that matches nothing.
+    Raises :class:`InputError` for a path that does not exist or a glob that matches nothing.  What a
+    folder or a glob finds but cannot read (a subfolder without permission, a broken link) is a source
+    with a :attr:`~Source.problem`: the run names it as an input not read (exit 2) and reads the rest.
     """
     if not paths:
         return [Source(STDIN)]
@@ -41,23 +47,25 @@ def expand_paths(paths: list[str]) -> list[Source]:
             continue
         path = Path(given)
         if path.is_dir():
-            sources.extend(Source(p) for p in data_files(given))
+            sources.extend(data_files(given))
             continue
         if path.exists():
             sources.append(Source(given))
             continue
         if glob.has_magic(given):
-            files: list[str] = []
-            for match in sorted(glob.glob(given, recursive=True)):
+            found: list[Source] = []
+            matched, problems = expand_glob(given)
+            for match in matched:
                 if os.path.isdir(match):
-                    files.extend(data_files(match))
+                    found.extend(data_files(match))
                 elif os.path.isfile(match):
-                    files.append(match)
+                    found.append(Source(match))
                 else:  # a broken link, a FIFO: matched, so never skipped in silence
-                    raise InputError(_unreadable(match))
-            if not files:
+                    found.append(Source(match, _unreadable(match)))
+            found.extend(Source(folder, f"cannot read '{folder}': {why}") for folder, why in problems)
+            if not found:
                 raise InputError(f"no file matches '{given}'")
-            sources.extend(Source(f) for f in files)
+            sources.extend(sorted(found, key=lambda source: source.path))
             continue
         if os.path.lexists(given):  # a link to nothing, or a loop of links
             raise InputError(_unreadable(given))
@@ -89,40 +97,47 @@ def _folder_key(path: str) -> tuple[int, int] | None:
     return (info.st_dev, info.st_ino)
 
 
-def data_files(folder: str) -> list[str]:
+def data_files(folder: str) -> list[Source]:
     """The data files of ``folder`` and its subfolders (links to folders followed, each folder once), in
-    the order of their paths; one named like data that is not a readable regular file (a broken link, a
-    loop of links, a FIFO) raises: a folder is read whole, or not at all."""
-    found: list[Path] = []
+    the order of their paths.  One named like data that is not a readable regular file (a broken link, a
+    loop of links, a FIFO), and a subfolder that cannot be listed, are sources with a problem: a folder is
+    read whole, or what was left out is named."""
+    found: list[tuple[Path, str | None]] = []
     visited: set[tuple[int, int]] = set()
     key = _folder_key(folder)
     if key is not None:
         visited.add(key)
-    stack = [folder]
-    while stack:
-        current = stack.pop()
+    todo = deque([folder])
+    while todo:
+        current = todo.popleft()
         try:
             with os.scandir(current) as listing:
-                entries = list(listing)
-        except OSError:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError as exc:
+            found.append((Path(current), f"cannot read '{current}': {_reason(exc)}"))
             continue
         for entry in entries:
             try:
                 is_folder = entry.is_dir()  # follows a link
-            except OSError:
-                is_folder = False
+            except OSError as exc:  # a link to a folder that cannot be searched
+                found.append((Path(entry.path), f"cannot read '{entry.path}': {_reason(exc)}"))
+                continue
             if is_folder:
                 key = _folder_key(entry.path)
                 if key is not None and key not in visited:
                     visited.add(key)
-                    stack.append(entry.path)
+                    todo.append(entry.path)
                 continue
             if not is_data_file(entry.name):
                 continue
-            if not os.path.isfile(entry.path):
-                raise InputError(_unreadable(entry.path))
-            found.append(Path(entry.path))
-    return [str(path) for path in sorted(found)]
+            problem = None if os.path.isfile(entry.path) else _unreadable(entry.path)
+            found.append((Path(entry.path), problem))
+    return [Source(str(path), problem) for path, problem in sorted(found, key=lambda item: item[0])]
+
+
+def _reason(exc: OSError) -> str:
+    reason = exc.strerror or str(exc)
+    return f"{reason[:1].lower()}{reason[1:]}"
 
 
 def _unreadable(path: str) -> str:
@@ -130,7 +145,6 @@ def _unreadable(path: str) -> str:
     try:
         mode = os.stat(path).st_mode
     except OSError as exc:
-        reason = exc.strerror or str(exc)
-        return f"cannot read '{path}': {reason[:1].lower()}{reason[1:]}"
+        return f"cannot read '{path}': {_reason(exc)}"
     kind = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
     return f"cannot read '{path}': not a regular file ({kind}); name it on its own to read it"

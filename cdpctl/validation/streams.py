@@ -43,6 +43,9 @@ class Source:
     """One input: a file path, or ``-`` for standard input."""
 
     path: str
+    problem: str | None = None
+    """Why it cannot be read, found while listing the inputs (an unreadable folder, a broken link): opening
+    it raises :class:`InputError` with this message, so the run names it where it would have been read."""
 
     @property
     def name(self) -> str:
@@ -288,6 +291,8 @@ def open_source(source: Source, wait: Callable[[int], None] | None = None) -> Op
     ``wait(fd)``, when given, is called before each read of a pipe, a FIFO or standard input and returns
     when the descriptor can be read (a run's :meth:`~cdpctl.interrupts.Interrupts.wait_readable`: a read
     that may wait for ever stays interruptible); such a source is then read without a buffer of its own."""
+    if source.problem is not None:
+        raise InputError(source.problem)
     raw, regular = _raw_stream(source)
     waiting: Callable[[], None] | None = None
     if wait is not None and not regular:
