@@ -6,7 +6,9 @@ holds is read, or named as not read (exit 2), never skipped in silence.
 
 from __future__ import annotations
 
+import bz2
 import json
+import lzma
 import os
 import shutil
 import subprocess
@@ -17,7 +19,7 @@ from typing import Any
 import pytest
 
 from cdpctl.validation.globs import expand_glob
-from cdpctl.validation.paths import data_files, expand_paths
+from cdpctl.validation.paths import SEARCHED, data_files, expand_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN = ROOT / "plans" / "acme-shop.yaml"
@@ -123,3 +125,45 @@ def test_globs_match_what_python_glob_matches(tmp_path: Path, pattern: str, monk
     looped, _ = expand_glob(pattern)
     assert {os.path.realpath(m) for m in looped} >= {os.path.realpath(m) for m in matched}
     assert len(looped) < 4 * len(matched) + 4
+
+
+def test_an_empty_folder_and_a_compression_not_read_are_input_errors(tmp_path: Path) -> None:
+    """A folder argument without a data file was ignored when other inputs had records, and files in a
+    folder compressed with bzip2, xz... were skipped: the run said OK.  Each is an input not read (exit 2),
+    named; named on the command line, such a file is one error saying so (it was read as lines that are
+    not UTF-8).  ``--allow-empty`` accepts an empty folder."""
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "notes.txt").write_text("not a data file")
+    (tmp_path / "good.ndjson").write_bytes((EXAMPLES / "events.ndjson").read_bytes())
+    result = cdpctl("good.ndjson", "empty", "-f", "json", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    document = json.loads(result.stdout)
+    assert document["summary"]["events"] == 46
+    assert document["input_errors"] == [f"no data file in 'empty' (a folder is searched for {SEARCHED})"]
+    assert cdpctl("good.ndjson", "empty", "--allow-empty", cwd=tmp_path).returncode == 0
+
+    day = tmp_path / "day"
+    day.mkdir()
+    data = (EXAMPLES / "events.ndjson").read_bytes()
+    (day / "a.ndjson").write_bytes(data)
+    (day / "b.ndjson.bz2").write_bytes(bz2.compress(data))
+    (day / "c.jsonl.xz").write_bytes(lzma.compress(data))
+    (day / "d.json.br").write_bytes(b"\x8b\x03\x80not really brotli\x03")
+    (day / "photo.jpg.xz").write_bytes(b"not data: not named like data, not read, not named")
+    result = cdpctl("day", "-f", "json", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    document = json.loads(result.stdout)
+    assert document["summary"]["events"] == 46
+    assert document["input_errors"] == [
+        f"cannot read 'day/{name}': its name says {kind} compression, which cdpctl does not read (it reads gzip"
+        " and zstd): decompress it first"
+        for name, kind in (("b.ndjson.bz2", "bzip2"), ("c.jsonl.xz", "xz"), ("d.json.br", "brotli"))
+    ]
+    (tmp_path / "mislabelled.ndjson").write_bytes(bz2.compress(data))
+    for named, how in (("day/b.ndjson.bz2", "bzip2-compressed"), ("mislabelled.ndjson", "bzip2-compressed"),
+                       ("day/c.jsonl.xz", "xz-compressed"), ("day/d.json.br", "name says brotli compression")):
+        result = cdpctl(named, "-f", "json", cwd=tmp_path)
+        assert result.returncode == 2, result.stderr
+        document = json.loads(result.stdout)
+        assert document["summary"]["malformed"] == 0 and len(document["input_errors"]) == 1
+        assert how in document["input_errors"][0] and "decompress it first" in document["input_errors"][0]

@@ -18,9 +18,11 @@ from pathlib import Path
 
 from cdpctl.validation.globs import expand_glob
 from cdpctl.validation.streams import STDIN, InputError, Source
+from cdpctl.validation.unsupported import compression_named, not_read
 
 DATA_SUFFIXES = (".ndjson", ".jsonl", ".json", ".log")
 COMPRESSED_SUFFIXES = ("", ".gz", ".gzip", ".zst", ".zstd")
+SEARCHED = "*.ndjson, *.jsonl, *.json, *.log, each optionally .gz, .gzip, .zst or .zstd"
 
 
 def is_data_file(name: str) -> bool:
@@ -31,10 +33,11 @@ def is_data_file(name: str) -> bool:
     return any(name.endswith(data + comp) for data in DATA_SUFFIXES for comp in COMPRESSED_SUFFIXES)
 
 
-def expand_paths(paths: list[str]) -> list[Source]:
+def expand_paths(paths: list[str], *, empty_folders: bool = False) -> list[Source]:
     """Sources for the paths given: files as they are, directories' data files (recursively), globs, ``-``.
 
-    Raises :class:`InputError` for a path that does not exist or a glob that matches nothing.  What a
+    Raises :class:`InputError` for a path that does not exist or a glob that matches nothing.  A folder
+    argument without a data file is a source with a problem too, unless ``empty_folders``.  What a
     folder or a glob finds but cannot read (a subfolder without permission, a broken link) is a source
     with a :attr:`~Source.problem`: the run names it as an input not read (exit 2) and reads the rest.
     """
@@ -47,13 +50,16 @@ def expand_paths(paths: list[str]) -> list[Source]:
             continue
         path = Path(given)
         if path.is_dir():
-            sources.extend(data_files(given))
+            found = data_files(given)
+            if not found and not empty_folders:
+                found = [Source(given, f"no data file in '{given}' (a folder is searched for {SEARCHED})")]
+            sources.extend(found)
             continue
         if path.exists():
             sources.append(Source(given))
             continue
         if glob.has_magic(given):
-            found: list[Source] = []
+            found = []
             matched, problems = expand_glob(given)
             for match in matched:
                 if os.path.isdir(match):
@@ -129,6 +135,9 @@ def data_files(folder: str) -> list[Source]:
                     todo.append(entry.path)
                 continue
             if not is_data_file(entry.name):
+                kind = None if entry.name.startswith(".") else compression_named(entry.name, DATA_SUFFIXES)
+                if kind is not None:  # data, in a compression that is not read: named, never skipped
+                    found.append((Path(entry.path), not_read(entry.path, kind, by_name=True)))
                 continue
             problem = None if os.path.isfile(entry.path) else _unreadable(entry.path)
             found.append((Path(entry.path), problem))

@@ -305,6 +305,7 @@ def open_source(source: Source, wait: Callable[[int], None] | None = None) -> Op
         magic = counter.prime(4)
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot read '{source.name}': {getattr(exc, 'strerror', None) or exc}") from exc
+    _refuse_unsupported(source, magic, raw)
     buffered = io.BufferedReader(counter, buffer_size=1024 * 1024)
     if magic.startswith(GZIP_MAGIC):
         import gzip
@@ -329,6 +330,21 @@ def open_source(source: Source, wait: Callable[[int], None] | None = None) -> Op
     if warning is not None:
         opened.warnings.append(warning)
     return opened
+
+
+def _refuse_unsupported(source: Source, magic: bytes, raw: BinaryIO) -> None:
+    """Raise :class:`InputError` for a compression that is not read (by its first bytes, or by its name
+    when its bytes do not start like JSON text): it would be read as lines that are not UTF-8."""
+    from cdpctl.validation.unsupported import compression_found, compression_named, not_read
+
+    kind, by_name = compression_found(magic), False
+    if kind is None and not source.is_stdin and magic.lstrip()[:1] not in (b"{", b"[", b""):
+        kind, by_name = compression_named(source.path), True
+    if kind is None:
+        return
+    if not source.is_stdin:
+        raw.close()
+    raise InputError(not_read(source.name, kind, by_name))
 
 
 def read_errors() -> tuple[type[BaseException], ...]:
