@@ -142,13 +142,16 @@ def iter_blocks(
     pending = pending[skipped:]
     if error is None and pending.lstrip()[:1] in (b"[", b"{") and not _first_line_is_json(pending):
         try:
-            document, pending = _try_document(opened, pending, max_record)
-        except read_errors() as exc:
+            document, pending, error = _try_document(opened, pending, max_record)
+        except read_errors() as exc:  # one document, cut short: nothing of it can be checked
             raise InputError(f"cannot read '{name}': {exc}") from exc
         if document is not None:
             yield document
             if isinstance(document, Oversize):
                 _drain(opened)
+            return
+        if error is not None:  # lines, then a read error: the whole lines before it are checked
+            yield from _stream_lines(opened, pending, True, error, block_size, max_record)
             return
     ranged = by_range and opened.compression is None and opened.regular and not opened.source.is_stdin
     if ranged and error is None:
@@ -248,17 +251,24 @@ def _looks_like_lines(data: bytes) -> bool:
     return False
 
 
-def _try_document(opened: Opened, head: bytes, limit: int) -> tuple[Document | Oversize | None, bytes]:
-    """The whole input as one JSON document if it is one; else ``None`` and the bytes read so far.
+def _try_document(
+    opened: Opened, head: bytes, limit: int
+) -> tuple[Document | Oversize | None, bytes, BaseException | None]:
+    """The whole input as one JSON document if it is one; else ``None``, the bytes read so far and the read
+    error that ended them (lines before a damaged stretch of a compressed file: they are still records).
 
     An input past ``limit`` bytes is a document too large (an :class:`Oversize`)
     unless its next lines are JSON by themselves (NDJSON after a broken first line).
+    A read error raises when what was read is not lines (a document cut short).
     """
     parts = [head]
     total = len(head)
     while total <= limit:
         chunk, error = _read(opened, BLOCK_SIZE)
         if error is not None:
+            data = b"".join(parts)
+            if _first_line_is_json(data) or _looks_like_lines(data):
+                return None, data, error
             raise error
         if not chunk:
             break
@@ -268,10 +278,10 @@ def _try_document(opened: Opened, head: bytes, limit: int) -> tuple[Document | O
     lines = _first_line_is_json(data) or _looks_like_lines(data)
     if total > limit:  # too large to be tried whole: one oversized document when it starts like a pretty one
         pretty = data.lstrip().split(b"\n", 1)[0].strip() in (b"[", b"{")
-        return (Oversize(opened.source.name, total, False), b"") if pretty and not lines else (None, data)
+        return (Oversize(opened.source.name, total, False), b"", None) if pretty and not lines else (None, data, None)
     try:
         orjson.loads(data)
     except orjson.JSONDecodeError:
         if lines or data.lstrip()[:1] != b"[":  # NDJSON with a broken first line: every line a record
-            return None, data
-    return Document(opened.source.name, data), b""  # a document (or one malformed document)
+            return None, data, None
+    return Document(opened.source.name, data), b"", None  # a document (or one malformed document)
