@@ -61,3 +61,63 @@ def test_a_damaged_stream_whose_first_line_is_broken_keeps_the_lines_before_the_
     assert lines * 6 // 10 < summary["events"] < lines * 7 // 10 + 2, summary
     assert document["input_errors"][0].startswith(f"cannot read '{path}'")
     assert "was not checked" in document["input_errors"][0]
+
+
+@pytest.mark.parametrize("when", ["between blocks", "after the scan"])
+def test_a_file_truncated_while_it_is_read_is_an_input_error(tmp_path: Path, when: str) -> None:
+    """A log truncated while it is read (logrotate's copytruncate) gave OK with part of its events: a range
+    was read short without a word, and an empty positioned read was taken for one long line.  The file is
+    named as changed while being read (exit 2)."""
+    from cdpctl.loader import load_plan
+    from cdpctl.validation import Validator
+    from cdpctl.validation.inputs import InputError, RangeBlock, Source, iter_blocks, open_source
+    from cdpctl.validation.runner import validate_sources
+
+    path = tmp_path / "events.ndjson"
+    path.write_bytes(LINE * 2_000)
+    size = path.stat().st_size
+    opened = open_source(Source(str(path)))
+    blocks = iter_blocks(opened, block_size=size // 8, by_range=True)
+    first = next(blocks)
+    assert isinstance(first, RangeBlock)
+    if when == "between blocks":
+        os.truncate(path, size // 2)
+        with pytest.raises(InputError, match="the file changed while being read"):
+            list(blocks)
+    else:
+        rest = list(blocks)
+        os.truncate(path, size // 2)
+        assert isinstance(rest[-1], RangeBlock)
+        with pytest.raises(InputError, match=f"cannot read '{path}': the file changed while being read"):
+            rest[-1].read()
+    opened.stream.close()
+
+    path.write_bytes(LINE * 2_000)
+    truncated: list[bool] = []
+
+    def rotate(done: int, _report: Any) -> None:  # the first block is handed out: the log is rotated
+        if not truncated:
+            os.truncate(path, 0)
+            truncated.append(True)
+
+    result = validate_sources(
+        Validator(load_plan(str(PLAN))), [Source(str(path))], block_size=size // 8, progress=rotate
+    )
+    assert result.report.events < 2_000
+    assert len(result.input_errors) == 1 and "the file changed while being read" in result.input_errors[0]
+
+
+def test_a_file_read_as_a_stream_that_shrinks_is_an_input_error(tmp_path: Path) -> None:
+    """Read as a stream (``infer``, ``coverage``), a regular file that ends before the size it had when it
+    was opened is named as changed too."""
+    from cdpctl.validation.inputs import InputError, Source, iter_blocks, open_source
+
+    path = tmp_path / "events.ndjson"
+    path.write_bytes(LINE * 40_000)
+    opened = open_source(Source(str(path)))
+    blocks = iter_blocks(opened, block_size=1024 * 1024)
+    next(blocks)
+    os.truncate(path, 2 * 1024 * 1024)
+    with pytest.raises(InputError, match="the file changed while being read"):
+        list(blocks)
+    opened.stream.close()

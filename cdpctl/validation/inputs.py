@@ -100,7 +100,8 @@ def _read(opened: Opened, size: int) -> tuple[bytes, BaseException | None]:
     """Up to ``size`` bytes (``b""`` at the end); a compressed stream a little at a time, its end checked."""
     try:
         if opened.compression is None:
-            return opened.stream.read(size), None
+            data: bytes = opened.stream.read(size)
+            return data, (None if data else opened.shrunk())
         read = getattr(opened.stream, "read1", opened.stream.read)
         chunk: bytes = read(min(size, READ_SIZE))
     except read_errors() as exc:

@@ -203,9 +203,17 @@ class Opened:
     regular: bool = False
     """A regular file (it can be read again by byte ranges); a pipe, FIFO or terminal is read once."""
     warnings: list[str] = field(default_factory=list)
+    size: int = -1
+    """The bytes a regular file had to read when it was opened (``-1``: not a regular file)."""
 
     def consumed(self) -> int:
         return self.counter.count
+
+    def shrunk(self) -> EOFError | None:
+        """Why a regular file read to its end holds less than it did when it was opened (``None``: it does not)."""
+        if self.size < 0 or self.counter.count >= self.size:
+            return None
+        return EOFError(changed_while_read(self.counter.count, self.size))
 
     def ended_cleanly(self) -> str | None:
         """Why the compressed stream, read to its end, is not whole (``None``: it is, or it is not zstd)."""
@@ -260,6 +268,23 @@ def _raw_stream(source: Source) -> tuple[BinaryIO, bool]:
     return raw, regular
 
 
+def changed_while_read(end: int, size: int) -> str:
+    """The reason given for a file that turned out shorter than when it was opened or scanned."""
+    return (
+        f"the file changed while being read: it ends at byte {end:,}, before the {size:,} it had when the run"
+        " started (truncated, or rotated with logrotate's copytruncate); the rest was not checked"
+    )
+
+
+def _size_to_read(raw: BinaryIO) -> int:
+    """The bytes of a regular file from where it is read (standard input may be redirected from its middle)."""
+    try:
+        fd = raw.fileno()
+        return max(0, os.fstat(fd).st_size - os.lseek(fd, 0, os.SEEK_CUR))
+    except (OSError, ValueError):
+        return -1
+
+
 def _unbuffered(raw: BinaryIO, stdin: bool) -> BinaryIO | None:
     """The raw file under ``raw``, nothing read from it yet (``None``: there is none, or it is not a file)."""
     inner = getattr(raw, "raw", None)
@@ -294,6 +319,7 @@ def open_source(source: Source, wait: Callable[[int], None] | None = None) -> Op
     if source.problem is not None:
         raise InputError(source.problem)
     raw, regular = _raw_stream(source)
+    size = _size_to_read(raw) if regular else -1
     waiting: Callable[[], None] | None = None
     if wait is not None and not regular:
         unbuffered = _unbuffered(raw, source.is_stdin)
@@ -326,6 +352,7 @@ def open_source(source: Source, wait: Callable[[int], None] | None = None) -> Op
         opened = Opened(source, stream, "utf-16", counter, regular)
     else:
         opened = Opened(source, buffered, None, counter, regular)
+    opened.size = size
     warning = name_warning(source, opened.compression)
     if warning is not None:
         opened.warnings.append(warning)
