@@ -121,3 +121,28 @@ def test_a_file_read_as_a_stream_that_shrinks_is_an_input_error(tmp_path: Path) 
     with pytest.raises(InputError, match="the file changed while being read"):
         list(blocks)
     opened.stream.close()
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_is_never_repaired_and_a_cut_character_is_named(tmp_path: Path, encoding: str) -> None:
+    """An unpaired surrogate in UTF-16 input was replaced by U+FFFD and the record passed: it is
+    ``malformed_json``, as the same record is in UTF-8 (not UTF-8).  A UTF-16 file cut at an odd byte
+    was one malformed record more: it is an input not read to the end (truncated), its whole lines
+    checked."""
+    bom = "\ufeff".encode(encoding)
+    lone = json.dumps(GOOD).replace('"u-1"', '"u-\ud800"', 1)  # the code unit itself, not a JSON escape
+    text = (LINE.decode() + lone + "\n" + LINE.decode()).encode(encoding, "surrogatepass")
+    path = tmp_path / "events.ndjson"
+    path.write_bytes(bom + text)
+    result = cdpctl(str(path), "-f", "json")
+    summary = json.loads(result.stdout)["summary"]
+    assert result.returncode == 1, result.stderr
+    assert (summary["events"], summary["valid"], summary["malformed"], summary["unreadable"]) == (3, 2, 1, 0)
+    assert "not UTF-8" in json.loads(result.stdout)["violations"][0]["message"]
+
+    path.write_bytes(bom + (LINE.decode() * 3).encode(encoding)[:-1])  # the last character cut in two
+    result = cdpctl(str(path), "-f", "json")
+    document = json.loads(result.stdout)
+    assert result.returncode == 2, result.stderr
+    assert document["summary"]["malformed"] == 0 and document["summary"]["valid"] == 2
+    assert "truncated" in document["input_errors"][0] and str(path) in document["input_errors"][0]

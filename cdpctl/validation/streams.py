@@ -223,28 +223,6 @@ class Opened:
         return frames.broken or "the zstd stream ends in the middle of a frame (truncated)"
 
 
-class _Utf16AsUtf8(io.RawIOBase):
-    """A UTF-16 byte stream (with its byte order mark) read as UTF-8 bytes."""
-
-    def __init__(self, raw: BinaryIO) -> None:
-        self._text = io.TextIOWrapper(raw, encoding="utf-16", errors="replace", newline="")
-        self._pending = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        while not self._pending:
-            chunk = self._text.read(READ_SIZE // 2)
-            if not chunk:
-                return 0
-            self._pending = chunk.encode("utf-8")
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
-        return size
-
-
 def _raw_stream(source: Source) -> tuple[BinaryIO, bool]:
     """The byte stream of a source and whether it is a regular file."""
     if source.is_stdin:
@@ -348,7 +326,9 @@ def open_source(source: Source, wait: Callable[[int], None] | None = None) -> Op
         reader = zstandard.ZstdDecompressor().stream_reader(buffered, read_across_frames=True)
         opened = Opened(source, reader, "zstd", counter, regular)  # read1, one step a call (as gzip above)
     elif magic.startswith(UTF16_BOMS):  # text saved as UTF-16 (PowerShell's '>' does): read it as UTF-8
-        stream = io.BufferedReader(_Utf16AsUtf8(buffered), buffer_size=1024 * 1024)
+        from cdpctl.validation.utf16 import Utf16AsUtf8
+
+        stream = io.BufferedReader(Utf16AsUtf8(buffered), buffer_size=1024 * 1024)
         opened = Opened(source, stream, "utf-16", counter, regular)
     else:
         opened = Opened(source, buffered, None, counter, regular)
