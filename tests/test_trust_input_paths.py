@@ -167,3 +167,23 @@ def test_an_empty_folder_and_a_compression_not_read_are_input_errors(tmp_path: P
         document = json.loads(result.stdout)
         assert document["summary"]["malformed"] == 0 and len(document["input_errors"]) == 1
         assert how in document["input_errors"][0] and "decompress it first" in document["input_errors"][0]
+
+
+def test_a_path_that_cannot_be_looked_at_is_named_as_not_read(tmp_path: Path) -> None:
+    """A path in a folder that cannot be searched, or a name too long, raised out of the listing and was
+    reported as `cannot write the output`.  It is `cannot read '<path>': <reason>`, exit 2, one line."""
+    long_name = "x" * 5000 + ".ndjson"
+    result = cdpctl(long_name, cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("cdpctl: error: cannot read 'xxx") and "file name too long" in result.stderr
+    assert len(result.stderr.splitlines()[0]) < 400
+
+    (tmp_path / "secret").mkdir()
+    (tmp_path / "secret" / "a.ndjson").write_bytes(b"{}\n")
+    (tmp_path / "secret").chmod(0)
+    try:
+        result = cdpctl("secret/a.ndjson", cwd=tmp_path, unprivileged=True)
+    finally:
+        (tmp_path / "secret").chmod(0o700)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == "cdpctl: error: cannot read 'secret/a.ndjson': permission denied\n"

@@ -10,6 +10,7 @@ named by the run as an input not read (exit 2).
 
 from __future__ import annotations
 
+import errno
 import glob
 import os
 import stat
@@ -48,14 +49,19 @@ def expand_paths(paths: list[str], *, empty_folders: bool = False) -> list[Sourc
         if given == STDIN:
             sources.append(Source(STDIN))
             continue
-        path = Path(given)
-        if path.is_dir():
+        try:
+            info: os.stat_result | None = os.stat(given)
+        except OSError as exc:  # a folder on the way that cannot be searched, a name too long...
+            if exc.errno not in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):
+                raise InputError(f"cannot read '{_shown(given)}': {_reason(exc)}") from None
+            info = None
+        if info is not None and stat.S_ISDIR(info.st_mode):
             found = data_files(given)
             if not found and not empty_folders:
                 found = [Source(given, f"no data file in '{given}' (a folder is searched for {SEARCHED})")]
             sources.extend(found)
             continue
-        if path.exists():
+        if info is not None:
             sources.append(Source(given))
             continue
         if glob.has_magic(given):
@@ -142,6 +148,11 @@ def data_files(folder: str) -> list[Source]:
             problem = None if os.path.isfile(entry.path) else _unreadable(entry.path)
             found.append((Path(entry.path), problem))
     return [Source(str(path), problem) for path, problem in sorted(found, key=lambda item: item[0])]
+
+
+def _shown(path: str) -> str:
+    """``path`` for a one-line message: a name too long to be a path is cut in its middle."""
+    return path if len(path) <= 200 else f"{path[:120]}...{path[-60:]}"
 
 
 def _reason(exc: OSError) -> str:
