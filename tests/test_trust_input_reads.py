@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -146,3 +147,35 @@ def test_utf16_is_never_repaired_and_a_cut_character_is_named(tmp_path: Path, en
     assert result.returncode == 2, result.stderr
     assert document["summary"]["malformed"] == 0 and document["summary"]["valid"] == 2
     assert "truncated" in document["input_errors"][0] and str(path) in document["input_errors"][0]
+
+
+@pytest.mark.parametrize(("signum", "jobs", "status"), [(2, "1", 130), (15, "2", 143)])
+def test_a_signal_while_a_stream_waits_reports_the_lines_already_read(signum: int, jobs: str, status: int) -> None:
+    """A signal while a pipe waits for more input ended the run with `events: 0`: a block waits for 4 MB or
+    the end of the input, and the lines read so far were dropped with it.  The partial report covers every
+    whole line read before the signal (exit 130 / 143, `partial: true`)."""
+    data = (ROOT / "examples" / "events-with-violations.ndjson").read_bytes()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cdpctl", "validate", "--plan", str(PLAN), "-f", "json", "--jobs", jobs, "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=ENV,
+    )
+    assert process.stdin is not None
+    try:
+        process.stdin.write(data + b'{"type":"track","event":"cut')  # and a line not ended yet
+        process.stdin.flush()
+        time.sleep(3)  # the run starts, reads what is there and waits for more
+        process.send_signal(signum)
+        process.wait(60)  # standard input still open: the end of the input is not what stops it
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == status, err
+    summary = json.loads(out)["summary"]
+    assert summary["partial"] is True
+    assert (summary["events"], summary["invalid"], summary["malformed"]) == (23, 9, 1)
+    assert b"Traceback" not in err

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import orjson
 
+from cdpctl.interrupts import Interrupted
 from cdpctl.validation.paths import expand_paths
 from cdpctl.validation.ranges import LineBlock, Oversize, RangeBlock, scan_ranges
 from cdpctl.validation.streams import (
@@ -99,13 +100,16 @@ def _first_line_is_json(head: bytes) -> bool | None:
 def _read(opened: Opened, size: int) -> tuple[bytes, BaseException | None]:
     """Up to ``size`` bytes (``b""`` at the end); a compressed stream a little at a time, its end checked."""
     try:
-        if opened.compression is None:
+        if opened.compression is None and opened.regular:
             data: bytes = opened.stream.read(size)
             return data, (None if data else opened.shrunk())
+        # a pipe, or a decompressor: one step a call, so a signal or an error loses no byte read before it
         read = getattr(opened.stream, "read1", opened.stream.read)
-        chunk: bytes = read(min(size, READ_SIZE))
+        chunk: bytes = read(size if opened.compression is None else min(size, READ_SIZE))
     except read_errors() as exc:
         return b"", exc
+    except Interrupted as stop:  # the whole lines read before it are still handed out, then it is raised
+        return b"", stop
     if not chunk:
         reason = opened.ended_cleanly()
         return b"", (EOFError(reason) if reason is not None else None)
@@ -116,12 +120,15 @@ def _fill(opened: Opened, pending: bytes, want: int) -> tuple[bytes, bool, BaseE
     """Read until ``pending`` holds ``want`` bytes: ``(data, eof, error)``; data read before an error is kept."""
     parts = [pending]
     size = len(pending)
-    while size < want:
-        chunk, error = _read(opened, want - size)
-        if not chunk:
-            return b"".join(parts), True, error
-        parts.append(chunk)
-        size += len(chunk)
+    try:
+        while size < want:
+            chunk, error = _read(opened, want - size)
+            if not chunk:
+                return b"".join(parts), True, error
+            parts.append(chunk)
+            size += len(chunk)
+    except Interrupted as stop:  # between two reads: what was read is kept all the same
+        return b"".join(parts), True, stop
     return b"".join(parts), False, None
 
 
@@ -191,6 +198,8 @@ def _stream_lines(
             unchecked += len(record.data.strip())
             continue
         yield record
+    if isinstance(error, Interrupted):  # a signal while waiting for input: the whole lines were handed out
+        raise error
     if error is not None:
         cut_short = f"; its last line, cut short ({unchecked:,} bytes), was not checked" if unchecked else ""
         raise InputError(f"cannot read '{name}': {error}{cut_short}") from error
@@ -233,6 +242,8 @@ def _drain(opened: Opened) -> None:
     """Read the rest of an input that is one oversized document without keeping it (errors still raised)."""
     while True:
         chunk, error = _read(opened, READ_SIZE)
+        if isinstance(error, Interrupted):
+            raise error
         if error is not None:
             raise InputError(f"cannot read '{opened.source.name}': {error}") from error
         if not chunk:

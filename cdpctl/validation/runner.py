@@ -158,8 +158,9 @@ def validate_sources(
 
     A source that cannot be read is noted in ``input_errors`` (exit status 2) and the
     run goes on with the others; whatever was read from it before the error counts.
-    SIGINT or SIGTERM ends the run early: ``interrupted`` says so, the report holds
-    the blocks merged before it, and no worker process is left running.  A command that
+    SIGINT or SIGTERM ends the run early: it stops reading (at once when it waits for
+    input), the blocks already read (the whole lines of a stream read so far too) are
+    merged, ``interrupted`` says so, and no worker process is left running.  A command that
     notes signals before the run passes its :class:`Interrupts` (a signal noted before
     then stops the run at once).
     """
@@ -176,7 +177,16 @@ def validate_sources(
 
     signals = interrupts if interrupts is not None else Interrupts()
 
+    stopped: list[Interrupted] = []
+    """The signal that stopped the reading: the blocks already handed out are merged, then it is raised."""
+
     def blocks() -> Iterator[Block]:
+        try:
+            yield from read_sources()
+        except Interrupted as stop:  # raised in a read (or between two): nothing more is read
+            stopped.append(stop)
+
+    def read_sources() -> Iterator[Block]:
         nonlocal consumed_before
         for source in sources:
             try:
@@ -212,8 +222,8 @@ def validate_sources(
 
     def take(outcome: BlockResult) -> None:
         nonlocal line_offset
-        # a signal does not break into this (it raises in reads and here, between blocks): a block is
-        # merged (and its --split lines written) whole, or not at all
+        # a signal does not break into this (it raises only in reads): a block is merged (and its --split
+        # lines written) whole, or not at all; every block read before a signal is merged
         report, parts, newlines, unread = outcome
         if starts.popleft():
             line_offset = 0
@@ -224,7 +234,6 @@ def validate_sources(
         line_offset += newlines
         if writer is not None and parts is not None:
             writer.write(parts)
-        signals.check()
 
     try:
         with interruptible(signals):
@@ -238,6 +247,8 @@ def validate_sources(
             else:
                 result.jobs_used = jobs
                 _run_pool(validator, jobs, split, _chain(first, second, iterator), take)
+            if stopped:
+                raise stopped[0]
             signals.check()  # a signal during the last block: the run was stopped all the same
     except Interrupted as stop:
         result.interrupted = stop
