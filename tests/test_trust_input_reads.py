@@ -179,3 +179,26 @@ def test_a_signal_while_a_stream_waits_reports_the_lines_already_read(signum: in
     assert summary["partial"] is True
     assert (summary["events"], summary["invalid"], summary["malformed"]) == (23, 9, 1)
     assert b"Traceback" not in err
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_only_json_whitespace_surrounds_a_record(fast: bool) -> None:
+    """``bytes.strip()`` also strips a form feed and a vertical tab, which JSON does not allow around a
+    value: ``\\x0c{...}\\x0b`` passed as valid.  Only space, tab, CR and LF are stripped now; the record
+    is ``malformed_json`` on every route."""
+    from cdpctl.loader import load_plan
+    from cdpctl.validation import Validator, validate_lines
+
+    validator = Validator(load_plan(str(PLAN)), fast=fast)
+    record = LINE.rstrip(b"\n")
+    lines = [
+        b" \t" + record + b" \r\n",  # JSON whitespace: a valid record
+        b"\x0c" + record + b"\x0b\n",
+        b"\x0b" + record + b"\n",
+        record + b"\x0c\n",
+        b"\x0c\n",  # not a blank line
+        b" \t\r\n",  # a blank line: no record
+    ]
+    for utf8 in (True, False):
+        report = validate_lines(validator, ((line, "f", n) for n, line in enumerate(lines, 1)), utf8=utf8)
+        assert (report.events, report.malformed, report.invalid) == (5, 4, 0), (utf8, report)
