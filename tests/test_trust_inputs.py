@@ -75,7 +75,7 @@ def zstd_truncated(tmp_path: Path, cut: int) -> Path:
 @pytest.mark.parametrize("how", ["folder", "glob"])
 def test_a_folder_or_glob_never_skips_a_data_file_it_cannot_read(tmp_path: Path, kind: str, how: str) -> None:
     """A log named like data in a folder (or matched by a glob) that is a broken link, a loop of links or a
-    FIFO was skipped in silence and the rest said OK: it stops the run before it starts, named (exit 2)."""
+    FIFO was skipped in silence and the rest said OK: it is an input not read, named (exit 2)."""
     logs = tmp_path / "logs"
     logs.mkdir()
     (logs / "good.ndjson").write_bytes(LINE)
