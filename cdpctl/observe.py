@@ -223,6 +223,7 @@ def read_messages(records: Iterable[bytes | None | InputFailure]) -> Iterator[An
     each of their messages), an :class:`Unread` for each record that was not read (``None``) or does
     not parse, and each :class:`InputFailure` as it comes; blank records are skipped."""
     from cdpctl.validation.engine import _batch_items, parse_json
+    from cdpctl.validation.jsonread import JSON_SPACE
 
     for raw in records:
         if raw is None:
@@ -231,7 +232,7 @@ def read_messages(records: Iterable[bytes | None | InputFailure]) -> Iterator[An
         if isinstance(raw, InputFailure):
             yield raw
             continue
-        if not raw.strip():
+        if not raw.strip(JSON_SPACE):
             continue
         try:
             value = parse_json(raw)

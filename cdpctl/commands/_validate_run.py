@@ -95,7 +95,7 @@ def run_validate(args: ValidateArgs) -> None:
                 )
         else:
             try:
-                sources = expand_paths(given)
+                sources = expand_paths(given, empty_folders=args.allow_empty)
             except InputError as exc:
                 die(str(exc))
             check_targets(args.output, args.split, sources, [str(file) for file in validator_plan.files])

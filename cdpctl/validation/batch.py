@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from cdpctl.validation.fastpath import REFUSALS, Accepted, Outcome, Partial, Unplanned
 from cdpctl.validation.fastpath_whole import FIRST_TEN, TYPE_HINT
 from cdpctl.validation.jsonread import (
+    JSON_SPACE,
     LONG_RECORD,
     MAX_DEPTH,
     deeper_than_limit,
@@ -135,7 +136,7 @@ def _check_partial(
         if failed:
             sink.invalid(parse_json(raw) if message is None else message, violations)
         else:
-            sink.valid(raw.strip())
+            sink.valid(raw.strip(JSON_SPACE))
 
 
 def validate_lines(
@@ -188,7 +189,7 @@ def validate_lines(
         ):
             count(outcome)
             if sink is not None:
-                sink.valid(raw.strip())
+                sink.valid(raw.strip(JSON_SPACE))
         elif sink is None:
             keep((raw, file, line, outcome))
         else:
@@ -215,7 +216,7 @@ def _record(
     elif isinstance(outcome, Accepted):
         report.record_call(outcome.type, outcome.event, outcome.warnings, file, line)
         if sink is not None:
-            sink.valid(raw.strip())
+            sink.valid(raw.strip(JSON_SPACE))
     elif isinstance(outcome, Unplanned):
         violations = [validator.unplanned_event(outcome.type, outcome.name, sink is not None)]
         report.record_call(outcome.type, outcome.name, violations, file, line)
@@ -228,7 +229,7 @@ def _record(
 
 
 def _check_line(validator: Validator, report: Report, raw: bytes, file: str, line: int, sink: Sink | None) -> None:
-    stripped = raw.strip()
+    stripped = raw.strip(JSON_SPACE)
     if not stripped:
         return
     try:

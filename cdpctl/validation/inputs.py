@@ -1,4 +1,4 @@
-"""Reading event data: paths, directories, globs and stdin; NDJSON, arrays, batch payloads, as blocks.
+"""Reading event data: NDJSON, arrays, batch payloads, as blocks (paths are listed by :mod:`cdpctl.validation.paths`).
 
 Everything is read in blocks of whole lines, so memory stays flat however large
 the input; a record longer than ``max_record`` bytes is skipped while streaming
@@ -11,15 +11,14 @@ messages too) makes the file NDJSON.
 
 from __future__ import annotations
 
-import glob
 import os
-import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import orjson
 
+from cdpctl.interrupts import Interrupted
+from cdpctl.validation.paths import expand_paths
 from cdpctl.validation.ranges import LineBlock, Oversize, RangeBlock, scan_ranges
 from cdpctl.validation.streams import (
     READ_SIZE,
@@ -38,9 +37,6 @@ BLOCK_SIZE = 4 * 1024 * 1024
 
 MAX_RECORD_BYTES = 32 * 1024 * 1024
 """The default ``--max-record-bytes``: a longer line (or document) is one ``record_too_large`` record."""
-
-DATA_SUFFIXES = (".ndjson", ".jsonl", ".json", ".log")
-COMPRESSED_SUFFIXES = ("", ".gz", ".gzip", ".zst", ".zstd")
 
 __all__ = [
     "BLOCK_SIZE",
@@ -71,90 +67,6 @@ class Document:
 
 
 Block = LineBlock | RangeBlock | Document | Oversize
-
-
-def _is_data_file(path: Path) -> bool:
-    name = path.name.lower()
-    if name.startswith("."):
-        return False
-    return any(name.endswith(data + comp) for data in DATA_SUFFIXES for comp in COMPRESSED_SUFFIXES)
-
-
-def expand_paths(paths: list[str]) -> list[Source]:
-    """Sources for the paths given: files as they are, directories' data files (recursively), globs, ``-``.
-
-    Raises :class:`InputError` for a path that does not exist or a glob that matches nothing.
-    """
-    if not paths:
-        return [Source(STDIN)]
-    sources: list[Source] = []
-    for given in paths:
-        if given == STDIN:
-            sources.append(Source(STDIN))
-            continue
-        path = Path(given)
-        if path.is_dir():
-            sources.extend(Source(p) for p in _data_files(path))
-            continue
-        if path.exists():
-            sources.append(Source(given))
-            continue
-        if glob.has_magic(given):
-            files: list[str] = []
-            for match in sorted(glob.glob(given, recursive=True)):
-                if os.path.isdir(match):
-                    files.extend(_data_files(Path(match)))
-                elif os.path.isfile(match):
-                    files.append(match)
-                else:  # a broken link, a FIFO: matched, so never skipped in silence
-                    raise InputError(_unreadable(Path(match)))
-            if not files:
-                raise InputError(f"no file matches '{given}'")
-            sources.extend(Source(f) for f in files)
-            continue
-        if os.path.lexists(given):  # a link to nothing, or a loop of links
-            raise InputError(_unreadable(path))
-        raise InputError(f"cannot read '{given}': no such file or directory")
-    return _once(sources)
-
-
-def _once(sources: list[Source]) -> list[Source]:
-    """``sources`` with each file once (the first way it was named): overlapping folders, globs and names
-    (``logs logs/a.ndjson``, ``'*.ndjson' '**/*.ndjson'``) must not count a record twice; stdin stays."""
-    seen: set[str] = set()
-    kept: list[Source] = []
-    for source in sources:
-        if not source.is_stdin:
-            real = os.path.realpath(source.path)
-            if real in seen:
-                continue
-            seen.add(real)
-        kept.append(source)
-    return kept
-
-
-def _data_files(folder: Path) -> list[str]:
-    """The data files of ``folder`` and its subfolders, sorted; one named like data that is not a readable
-    regular file (a broken link, a loop of links, a FIFO) raises: a folder is read whole, or not at all."""
-    found: list[str] = []
-    for entry in sorted(folder.rglob("*")):
-        if not _is_data_file(entry) or entry.is_dir():
-            continue
-        if not entry.is_file():
-            raise InputError(_unreadable(entry))
-        found.append(str(entry))
-    return found
-
-
-def _unreadable(path: Path) -> str:
-    """Why ``path``, found in a folder or through a glob, is not read: a broken link, or not a regular file."""
-    try:
-        mode = path.stat().st_mode
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        return f"cannot read '{path}': {reason[:1].lower()}{reason[1:]}"
-    kind = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
-    return f"cannot read '{path}': not a regular file ({kind}); name it on its own to read it"
 
 
 def overwritten_input(sources: list[Source], targets: list[str]) -> str | None:
@@ -188,12 +100,16 @@ def _first_line_is_json(head: bytes) -> bool | None:
 def _read(opened: Opened, size: int) -> tuple[bytes, BaseException | None]:
     """Up to ``size`` bytes (``b""`` at the end); a compressed stream a little at a time, its end checked."""
     try:
-        if opened.compression is None:
-            return opened.stream.read(size), None
+        if opened.compression is None and opened.regular:
+            data: bytes = opened.stream.read(size)
+            return data, (None if data else opened.shrunk())
+        # a pipe, or a decompressor: one step a call, so a signal or an error loses no byte read before it
         read = getattr(opened.stream, "read1", opened.stream.read)
-        chunk: bytes = read(min(size, READ_SIZE))
+        chunk: bytes = read(size if opened.compression is None else min(size, READ_SIZE))
     except read_errors() as exc:
         return b"", exc
+    except Interrupted as stop:  # the whole lines read before it are still handed out, then it is raised
+        return b"", stop
     if not chunk:
         reason = opened.ended_cleanly()
         return b"", (EOFError(reason) if reason is not None else None)
@@ -204,12 +120,15 @@ def _fill(opened: Opened, pending: bytes, want: int) -> tuple[bytes, bool, BaseE
     """Read until ``pending`` holds ``want`` bytes: ``(data, eof, error)``; data read before an error is kept."""
     parts = [pending]
     size = len(pending)
-    while size < want:
-        chunk, error = _read(opened, want - size)
-        if not chunk:
-            return b"".join(parts), True, error
-        parts.append(chunk)
-        size += len(chunk)
+    try:
+        while size < want:
+            chunk, error = _read(opened, want - size)
+            if not chunk:
+                return b"".join(parts), True, error
+            parts.append(chunk)
+            size += len(chunk)
+    except Interrupted as stop:  # between two reads: what was read is kept all the same
+        return b"".join(parts), True, stop
     return b"".join(parts), False, None
 
 
@@ -231,13 +150,16 @@ def iter_blocks(
     pending = pending[skipped:]
     if error is None and pending.lstrip()[:1] in (b"[", b"{") and not _first_line_is_json(pending):
         try:
-            document, pending = _try_document(opened, pending, max_record)
-        except read_errors() as exc:
+            document, pending, error = _try_document(opened, pending, max_record)
+        except read_errors() as exc:  # one document, cut short: nothing of it can be checked
             raise InputError(f"cannot read '{name}': {exc}") from exc
         if document is not None:
             yield document
             if isinstance(document, Oversize):
                 _drain(opened)
+            return
+        if error is not None:  # lines, then a read error: the whole lines before it are checked
+            yield from _stream_lines(opened, pending, True, error, block_size, max_record)
             return
     ranged = by_range and opened.compression is None and opened.regular and not opened.source.is_stdin
     if ranged and error is None:
@@ -276,6 +198,8 @@ def _stream_lines(
             unchecked += len(record.data.strip())
             continue
         yield record
+    if isinstance(error, Interrupted):  # a signal while waiting for input: the whole lines were handed out
+        raise error
     if error is not None:
         cut_short = f"; its last line, cut short ({unchecked:,} bytes), was not checked" if unchecked else ""
         raise InputError(f"cannot read '{name}': {error}{cut_short}") from error
@@ -318,6 +242,8 @@ def _drain(opened: Opened) -> None:
     """Read the rest of an input that is one oversized document without keeping it (errors still raised)."""
     while True:
         chunk, error = _read(opened, READ_SIZE)
+        if isinstance(error, Interrupted):
+            raise error
         if error is not None:
             raise InputError(f"cannot read '{opened.source.name}': {error}") from error
         if not chunk:
@@ -337,17 +263,24 @@ def _looks_like_lines(data: bytes) -> bool:
     return False
 
 
-def _try_document(opened: Opened, head: bytes, limit: int) -> tuple[Document | Oversize | None, bytes]:
-    """The whole input as one JSON document if it is one; else ``None`` and the bytes read so far.
+def _try_document(
+    opened: Opened, head: bytes, limit: int
+) -> tuple[Document | Oversize | None, bytes, BaseException | None]:
+    """The whole input as one JSON document if it is one; else ``None``, the bytes read so far and the read
+    error that ended them (lines before a damaged stretch of a compressed file: they are still records).
 
     An input past ``limit`` bytes is a document too large (an :class:`Oversize`)
     unless its next lines are JSON by themselves (NDJSON after a broken first line).
+    A read error raises when what was read is not lines (a document cut short).
     """
     parts = [head]
     total = len(head)
     while total <= limit:
         chunk, error = _read(opened, BLOCK_SIZE)
         if error is not None:
+            data = b"".join(parts)
+            if _first_line_is_json(data) or _looks_like_lines(data):
+                return None, data, error
             raise error
         if not chunk:
             break
@@ -357,10 +290,10 @@ def _try_document(opened: Opened, head: bytes, limit: int) -> tuple[Document | O
     lines = _first_line_is_json(data) or _looks_like_lines(data)
     if total > limit:  # too large to be tried whole: one oversized document when it starts like a pretty one
         pretty = data.lstrip().split(b"\n", 1)[0].strip() in (b"[", b"{")
-        return (Oversize(opened.source.name, total, False), b"") if pretty and not lines else (None, data)
+        return (Oversize(opened.source.name, total, False), b"", None) if pretty and not lines else (None, data, None)
     try:
         orjson.loads(data)
     except orjson.JSONDecodeError:
         if lines or data.lstrip()[:1] != b"[":  # NDJSON with a broken first line: every line a record
-            return None, data
-    return Document(opened.source.name, data), b""  # a document (or one malformed document)
+            return None, data, None
+    return Document(opened.source.name, data), b"", None  # a document (or one malformed document)

@@ -27,6 +27,10 @@ from typing import Any
 
 import orjson
 
+JSON_SPACE = b" \t\r\n"
+"""The whitespace JSON allows around a value (RFC 8259): a form feed or vertical tab is not (``bytes.strip()``
+strips them)."""
+
 MAX_DEPTH = 200
 """Levels of arrays and objects a record may nest (its outermost one included)."""
 

@@ -2,7 +2,8 @@
 
 Workers read their ranges themselves: only the end of each range is read, to find its last newline; no bytes are
 joined, sliced or carried.  A line longer than ``--max-record-bytes`` is never
-read: its range becomes an :class:`Oversize` record.
+read: its range becomes an :class:`Oversize` record.  A file that turns out shorter than when its scan
+started (truncated while read) is an :class:`InputError`, never a short block or a long line.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from cdpctl.validation.streams import InputError, Opened
+from cdpctl.validation.streams import InputError, Opened, changed_while_read
 
 TAIL_WINDOW = 64 * 1024
 """Bytes read at the end of a byte range to find its last newline."""
@@ -28,9 +29,18 @@ class RangeBlock:
     length: int
 
     def read(self) -> LineBlock:
-        with open(self.path, "rb") as handle:
-            handle.seek(self.offset)
-            return LineBlock(self.file, handle.read(self.length))
+        """The lines of the range; raises :class:`InputError` when the file no longer holds them all (it
+        was truncated since it was scanned: nothing of the range is checked)."""
+        try:
+            with open(self.path, "rb") as handle:
+                handle.seek(self.offset)
+                data = handle.read(self.length)
+        except OSError as exc:
+            raise InputError(f"cannot read '{self.file}': {exc.strerror or exc}") from exc
+        if len(data) < self.length:
+            end = self.offset + len(data)
+            raise InputError(f"cannot read '{self.file}': {changed_while_read(end, self.offset + self.length)}")
+        return LineBlock(self.file, data)
 
 
 @dataclass(frozen=True)
@@ -67,13 +77,24 @@ def scan_ranges(opened: Opened, block_size: int, start: int, max_record: int) ->
     return _ranges(handle, opened, block_size, start, size, max_record)
 
 
+class _Shrunk(Exception):
+    """A positioned read returned less than the file held when the scan started (it was truncated)."""
+
+    def __init__(self, end: int) -> None:
+        super().__init__(end)
+        self.end = end
+
+
 def _last_newline(fd: int, start: int, end: int) -> int:
     """The offset of the last newline in ``[start, end)`` of a file, else -1 (read backwards, a window at a time)."""
     window = TAIL_WINDOW
     high = end
     while high > start:
         low = max(start, high - window)
-        found = os.pread(fd, high - low, low).rfind(b"\n")
+        window_bytes = os.pread(fd, high - low, low)
+        if len(window_bytes) < high - low:
+            raise _Shrunk(low + len(window_bytes))
+        found = window_bytes.rfind(b"\n")
         if found >= 0:
             return low + found
         high = low
@@ -85,9 +106,10 @@ def _next_newline(fd: int, start: int, size: int, step: int) -> int:
     """The offset of the first newline at or after ``start`` before ``size``, else -1."""
     position = start
     while position < size:
-        chunk = os.pread(fd, min(step, size - position), position)
-        if not chunk:
-            break
+        want = min(step, size - position)
+        chunk = os.pread(fd, want, position)
+        if len(chunk) < want:
+            raise _Shrunk(position + len(chunk))
         found = chunk.find(b"\n")
         if found >= 0:
             return position + found
@@ -125,6 +147,8 @@ def _ranges(
             else:
                 yield RangeBlock(name, path, offset, end - offset)
             offset = end
+    except _Shrunk as exc:
+        raise InputError(f"cannot read '{name}': {changed_while_read(exc.end, size)}") from None
     except OSError as exc:
         raise InputError(f"cannot read '{name}': {exc.strerror or exc}") from exc
     finally:

@@ -44,8 +44,9 @@ if TYPE_CHECKING:  # worker processes are started only for --jobs 2 or more: imp
 NEWLINE = 10
 """The byte value of a line feed."""
 
-BlockResult = tuple[Report, SplitParts | None, int]
-"""A block's report (its lines numbered from 1), its ``--split`` output, and how many newlines it held."""
+BlockResult = tuple[Report, SplitParts | None, int, tuple[str, str] | None]
+"""A block's report (its lines numbered from 1), its ``--split`` output, how many newlines it held, and the
+file and why it could not be read (``None``: it was; else a file truncated since it was scanned)."""
 
 
 def run_block(validator: Validator, block: Block, split: bool) -> BlockResult:
@@ -53,10 +54,13 @@ def run_block(validator: Validator, block: Block, split: bool) -> BlockResult:
     if isinstance(block, Oversize):  # skipped unread: nothing of it goes to --split
         report = Report()
         report.record_too_large(block.file, 1, block.size)
-        return report, (SplitParts() if split else None), int(block.newline)
+        return report, (SplitParts() if split else None), int(block.newline), None
     sink = BufferSink() if split else None
     if isinstance(block, RangeBlock):
-        block = block.read()
+        try:
+            block = block.read()
+        except InputError as exc:  # the file changed since it was scanned: the range is not checked
+            return Report(), (SplitParts() if split else None), 0, (block.file, str(exc))
     if isinstance(block, LineBlock):
         data = block.data
         utf8 = is_utf8(data)  # one pass over the block, not one per line
@@ -70,7 +74,7 @@ def run_block(validator: Validator, block: Block, split: bool) -> BlockResult:
     else:
         report = validate_document(validator, block, sink)
         newlines = 0
-    return report, (sink.parts() if sink is not None else None), newlines
+    return report, (sink.parts() if sink is not None else None), newlines, None
 
 
 def validate_document(validator: Validator, document: Document, sink: BufferSink | None) -> Report:
@@ -154,8 +158,9 @@ def validate_sources(
 
     A source that cannot be read is noted in ``input_errors`` (exit status 2) and the
     run goes on with the others; whatever was read from it before the error counts.
-    SIGINT or SIGTERM ends the run early: ``interrupted`` says so, the report holds
-    the blocks merged before it, and no worker process is left running.  A command that
+    SIGINT or SIGTERM ends the run early: it stops reading (at once when it waits for
+    input), the blocks already read (the whole lines of a stream read so far too) are
+    merged, ``interrupted`` says so, and no worker process is left running.  A command that
     notes signals before the run passes its :class:`Interrupts` (a signal noted before
     then stops the run at once).
     """
@@ -167,10 +172,21 @@ def validate_sources(
     starts: deque[bool] = deque()
     """For each block handed out (and not yet merged): whether it is the first of its source."""
     line_offset = 0
+    unread_files: set[str] = set()
+    """Files a block of which could not be read (named once)."""
 
     signals = interrupts if interrupts is not None else Interrupts()
 
+    stopped: list[Interrupted] = []
+    """The signal that stopped the reading: the blocks already handed out are merged, then it is raised."""
+
     def blocks() -> Iterator[Block]:
+        try:
+            yield from read_sources()
+        except Interrupted as stop:  # raised in a read (or between two): nothing more is read
+            stopped.append(stop)
+
+    def read_sources() -> Iterator[Block]:
         nonlocal consumed_before
         for source in sources:
             try:
@@ -194,7 +210,9 @@ def validate_sources(
                     first = False
                     yield block
             except InputError as exc:
-                result.input_errors.append(str(exc))
+                if source.name not in unread_files:  # a range of it may have failed already
+                    unread_files.add(source.name)
+                    result.input_errors.append(str(exc))
             finally:
                 consumed_before += opened.consumed()
                 if not source.is_stdin:
@@ -204,16 +222,18 @@ def validate_sources(
 
     def take(outcome: BlockResult) -> None:
         nonlocal line_offset
-        # a signal does not break into this (it raises in reads and here, between blocks): a block is
-        # merged (and its --split lines written) whole, or not at all
-        report, parts, newlines = outcome
+        # a signal does not break into this (it raises only in reads): a block is merged (and its --split
+        # lines written) whole, or not at all; every block read before a signal is merged
+        report, parts, newlines, unread = outcome
         if starts.popleft():
             line_offset = 0
+        if unread is not None and unread[0] not in unread_files:  # once per file: the ranges after fail too
+            unread_files.add(unread[0])
+            result.input_errors.append(unread[1])
         result.report.update(report, line_offset)
         line_offset += newlines
         if writer is not None and parts is not None:
             writer.write(parts)
-        signals.check()
 
     try:
         with interruptible(signals):
@@ -227,6 +247,8 @@ def validate_sources(
             else:
                 result.jobs_used = jobs
                 _run_pool(validator, jobs, split, _chain(first, second, iterator), take)
+            if stopped:
+                raise stopped[0]
             signals.check()  # a signal during the last block: the run was stopped all the same
     except Interrupted as stop:
         result.interrupted = stop

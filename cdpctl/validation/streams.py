@@ -43,6 +43,9 @@ class Source:
     """One input: a file path, or ``-`` for standard input."""
 
     path: str
+    problem: str | None = None
+    """Why it cannot be read, found while listing the inputs (an unreadable folder, a broken link): opening
+    it raises :class:`InputError` with this message, so the run names it where it would have been read."""
 
     @property
     def name(self) -> str:
@@ -200,9 +203,17 @@ class Opened:
     regular: bool = False
     """A regular file (it can be read again by byte ranges); a pipe, FIFO or terminal is read once."""
     warnings: list[str] = field(default_factory=list)
+    size: int = -1
+    """The bytes a regular file had to read when it was opened (``-1``: not a regular file)."""
 
     def consumed(self) -> int:
         return self.counter.count
+
+    def shrunk(self) -> EOFError | None:
+        """Why a regular file read to its end holds less than it did when it was opened (``None``: it does not)."""
+        if self.size < 0 or self.counter.count >= self.size:
+            return None
+        return EOFError(changed_while_read(self.counter.count, self.size))
 
     def ended_cleanly(self) -> str | None:
         """Why the compressed stream, read to its end, is not whole (``None``: it is, or it is not zstd)."""
@@ -210,28 +221,6 @@ class Opened:
         if frames is None or frames.complete:
             return None
         return frames.broken or "the zstd stream ends in the middle of a frame (truncated)"
-
-
-class _Utf16AsUtf8(io.RawIOBase):
-    """A UTF-16 byte stream (with its byte order mark) read as UTF-8 bytes."""
-
-    def __init__(self, raw: BinaryIO) -> None:
-        self._text = io.TextIOWrapper(raw, encoding="utf-16", errors="replace", newline="")
-        self._pending = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        while not self._pending:
-            chunk = self._text.read(READ_SIZE // 2)
-            if not chunk:
-                return 0
-            self._pending = chunk.encode("utf-8")
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
-        return size
 
 
 def _raw_stream(source: Source) -> tuple[BinaryIO, bool]:
@@ -255,6 +244,23 @@ def _raw_stream(source: Source) -> tuple[BinaryIO, bool]:
     except OSError:
         regular = False
     return raw, regular
+
+
+def changed_while_read(end: int, size: int) -> str:
+    """The reason given for a file that turned out shorter than when it was opened or scanned."""
+    return (
+        f"the file changed while being read: it ends at byte {end:,}, before the {size:,} it had when the run"
+        " started (truncated, or rotated with logrotate's copytruncate); the rest was not checked"
+    )
+
+
+def _size_to_read(raw: BinaryIO) -> int:
+    """The bytes of a regular file from where it is read (standard input may be redirected from its middle)."""
+    try:
+        fd = raw.fileno()
+        return max(0, os.fstat(fd).st_size - os.lseek(fd, 0, os.SEEK_CUR))
+    except (OSError, ValueError):
+        return -1
 
 
 def _unbuffered(raw: BinaryIO, stdin: bool) -> BinaryIO | None:
@@ -288,7 +294,10 @@ def open_source(source: Source, wait: Callable[[int], None] | None = None) -> Op
     ``wait(fd)``, when given, is called before each read of a pipe, a FIFO or standard input and returns
     when the descriptor can be read (a run's :meth:`~cdpctl.interrupts.Interrupts.wait_readable`: a read
     that may wait for ever stays interruptible); such a source is then read without a buffer of its own."""
+    if source.problem is not None:
+        raise InputError(source.problem)
     raw, regular = _raw_stream(source)
+    size = _size_to_read(raw) if regular else -1
     waiting: Callable[[], None] | None = None
     if wait is not None and not regular:
         unbuffered = _unbuffered(raw, source.is_stdin)
@@ -300,6 +309,7 @@ def open_source(source: Source, wait: Callable[[int], None] | None = None) -> Op
         magic = counter.prime(4)
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot read '{source.name}': {getattr(exc, 'strerror', None) or exc}") from exc
+    _refuse_unsupported(source, magic, raw)
     buffered = io.BufferedReader(counter, buffer_size=1024 * 1024)
     if magic.startswith(GZIP_MAGIC):
         import gzip
@@ -316,14 +326,32 @@ def open_source(source: Source, wait: Callable[[int], None] | None = None) -> Op
         reader = zstandard.ZstdDecompressor().stream_reader(buffered, read_across_frames=True)
         opened = Opened(source, reader, "zstd", counter, regular)  # read1, one step a call (as gzip above)
     elif magic.startswith(UTF16_BOMS):  # text saved as UTF-16 (PowerShell's '>' does): read it as UTF-8
-        stream = io.BufferedReader(_Utf16AsUtf8(buffered), buffer_size=1024 * 1024)
+        from cdpctl.validation.utf16 import Utf16AsUtf8
+
+        stream = io.BufferedReader(Utf16AsUtf8(buffered), buffer_size=1024 * 1024)
         opened = Opened(source, stream, "utf-16", counter, regular)
     else:
         opened = Opened(source, buffered, None, counter, regular)
+    opened.size = size
     warning = name_warning(source, opened.compression)
     if warning is not None:
         opened.warnings.append(warning)
     return opened
+
+
+def _refuse_unsupported(source: Source, magic: bytes, raw: BinaryIO) -> None:
+    """Raise :class:`InputError` for a compression that is not read (by its first bytes, or by its name
+    when its bytes do not start like JSON text): it would be read as lines that are not UTF-8."""
+    from cdpctl.validation.unsupported import compression_found, compression_named, not_read
+
+    kind, by_name = compression_found(magic), False
+    if kind is None and not source.is_stdin and magic.lstrip()[:1] not in (b"{", b"[", b""):
+        kind, by_name = compression_named(source.path), True
+    if kind is None:
+        return
+    if not source.is_stdin:
+        raw.close()
+    raise InputError(not_read(source.name, kind, by_name))
 
 
 def read_errors() -> tuple[type[BaseException], ...]:
