@@ -180,8 +180,7 @@ class CollectorApp:
             counters.rejected_unauthorized += 1
             await self._refuse(send, 1, 401, "unauthorized", "the write key is not the one this collector accepts")
             return
-        limit = self.limits.body(kind)
-        what = "a batch" if kind == BATCH else "a message"
+        limit, what = self._body_terms(kind)
         declared = request.headers.get("content-length") or ""
         if not self._room(int(declared) if declared.strip().isdigit() else 1):
             counters.unavailable += 1
@@ -207,6 +206,10 @@ class CollectorApp:
         finally:
             self._in_flight -= len(raw)
 
+    def _body_terms(self, kind: str) -> tuple[int, str]:
+        """The largest body of an endpoint of ``kind`` and how its answers name one (``a batch``)."""
+        return self.limits.body(kind), "a batch" if kind == BATCH else "a message"
+
     def _room(self, size: int) -> bool:
         """Whether a body of ``size`` bytes may be read now (:data:`IN_FLIGHT_BYTES`)."""
         return self._in_flight == 0 or self._in_flight + size <= self.in_flight_budget
@@ -216,8 +219,7 @@ class CollectorApp:
     ) -> None:
         """The rest of :meth:`_intake` once the body is read: check it off the loop, then record and answer."""
         counters = self.collector.counters
-        limit = self.limits.body(kind)
-        what = "a batch" if kind == BATCH else "a message"
+        limit, what = self._body_terms(kind)
         if self._worker is None:
             self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cdpctl-check")
         loop = asyncio.get_running_loop()
