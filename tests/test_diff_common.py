@@ -135,10 +135,12 @@ def test_json_schema_changes_of_known_extent() -> None:
     assert rule_of("{type: string}", "{json_schema: {type: [string, 'null']}}")[0] == "json-schema-widened"
     assert changes(prop("{json_schema: {type: [number, integer]}}"), prop("{json_schema: {type: number}}")) == []
     assert changes(prop("{type: number}"), prop("{json_schema: {type: [integer, number]}}")) == []  # the same values
-    # types gone and types new, or anything beside `type`: still a warning for both sides
+    # types gone and types new: breaking for both sides (it was a warning: every message of a dropped type fails);
+    # anything beside `type`: still a warning for both sides
     assert rule_of("{json_schema: {type: string}}", "{json_schema: {type: number}}")[:3] == (
-        "json-schema-changed", "warning", "warning"
+        "json-schema-types-changed", "breaking", "breaking"
     )
+    assert rule_of("{type: boolean}", "{json_schema: {type: string}}")[:3] == ("json-schema-types-changed", "breaking", "breaking")
     assert rule_of("{json_schema: {type: string}}", "{json_schema: {type: string, minLength: 1}}")[0] == "json-schema-changed"
     assert changes(prop("{json_schema: true}"), prop("{json_schema: {}}")) == []
 
@@ -146,7 +148,7 @@ def test_json_schema_changes_of_known_extent() -> None:
 def test_json_schema_in_common_and_renames() -> None:
     old = "common:\n  properties:\n    v: {json_schema: {type: [string, number]}}\n" + EVENTS
     new = "common:\n  properties:\n    v: {json_schema: {type: [string, \"null\"]}}\n" + EVENTS
-    assert summary(changes(old, new)) == [("json-schema-changed", "common", None, "properties.v", "warning", "warning")]
+    assert summary(changes(old, new)) == [("json-schema-types-changed", "common", None, "properties.v", "breaking", "breaking")]
     a = "events:\n  A: {properties: {v: {json_schema: {type: [string, number]}}, w: {type: string}}}\n"
     b = "events:\n  A: {properties: {value: {json_schema: {type: [string, number]}}, w: {type: string}}}\n"
     renamed = changes(a, b)

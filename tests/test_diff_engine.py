@@ -290,3 +290,44 @@ def test_null_and_enum_values_compare_by_what_they_admit(old: str, new: str, exp
     plan = "plan: T\nversion: 1.0.0\nevents:\n  A:\n    properties:\n      a: PROP\n"
     found = changes(plan.replace("PROP", old), plan.replace("PROP", new))
     assert [(c.path, c.rule) for c in found] == expected
+
+
+COMMON_BASE = """\
+plan: Shop
+version: 1.0.0
+common:
+  properties:
+    platform: {type: string}
+  traits:
+    meta: {type: object, additional_properties: true}
+events:
+  Order Completed:
+    properties:
+      total: {type: number}
+identify:
+  traits:
+    email: {type: string}
+"""
+
+
+def test_a_call_property_under_a_common_name_is_compared_with_the_common_rule() -> None:
+    """A closed call admits the names of its common rules: a property the call adds under one narrows what
+    was accepted. It was "added, optional" (info, exit 0) while messages valid before failed; dropping it
+    again leaves the common rule, never "removed"."""
+    from cdpctl.diff import diff_plans
+    from cdpctl.validation import Validator
+
+    old = load_plan_text(COMMON_BASE, "old.yaml")
+    new_text = COMMON_BASE.replace("      total: {type: number}\n", "      total: {type: number}\n      platform: {type: string, enum: [web, ios]}\n")
+    new_text = new_text.replace("    email: {type: string}\n", "    email: {type: string}\n    meta: {type: object, properties: {source: {type: string}}}\n")
+    new = load_plan_text(new_text, "new.yaml")
+    message = {"type": "track", "event": "Order Completed", "userId": "u", "properties": {"total": 1, "platform": "android"}}
+    identify = {"type": "identify", "userId": "u", "traits": {"meta": {"campaign": "x"}}}
+    assert Validator(old).check(message) == [] and Validator(old).check(identify) == []
+    assert Validator(new).check(message) and Validator(new).check(identify)  # both now refused
+    found = {(c.rule, c.path, c.producer) for c in diff_plans(old, new)}
+    assert ("enum-set", "properties.platform", "breaking") in found
+    assert ("additional-properties-closed", "traits.meta", "breaking") in found
+    back = {(c.rule, c.path) for c in diff_plans(new, old)}
+    assert not [rule for rule, path in back if rule.startswith("property-removed") and path in ("properties.platform", "traits.meta")]
+    assert ("enum-removed", "properties.platform") in back

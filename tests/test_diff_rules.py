@@ -92,6 +92,10 @@ CASES: list[tuple[str, str, str, str, str]] = [
     ),
     ("json-schema-narrowed", BREAK, INFO, props("v: {json_schema: true}"), props("v: {json_schema: false}")),
     ("json-schema-widened", INFO, BREAK, props("v: {json_schema: false}"), props("v: {json_schema: true}")),
+    (
+        "json-schema-types-changed", BREAK, BREAK,
+        props("v: {json_schema: {type: [string, number]}}"), props("v: {json_schema: {type: [string, boolean]}}"),
+    ),
     # constraints
     ("enum-value-added", INFO, WARN, props("c: {type: string, enum: [USD]}"), props("c: {type: string, enum: [USD, EUR]}")),
     ("enum-value-removed", BREAK, INFO, props("c: {type: string, enum: [USD, EUR]}"), props("c: {type: string, enum: [USD]}")),

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from cdpctl.diff import docs, properties
 from cdpctl.diff.rules import Change, Example, Rule, Where
 from cdpctl.errors import Pos
-from cdpctl.model import Call, Plan
+from cdpctl.model import Call, Plan, Property
 
 BREAK, WARN, INFO = "breaking", "warning", "info"
 
@@ -80,6 +80,18 @@ def call_signature(call: Call) -> str:
     )
 
 
+def with_common_stand_ins(old: Call, new: Call) -> tuple[dict[str, Property], dict[str, Property]]:
+    """The call's own fields of each side, where a name is the call's own on one side only and a ``common:``
+    rule of the other side defines it, with that rule standing in: a closed call admits the common names,
+    so a property the call adds under a common name narrows what was accepted (it was "added, optional",
+    info, while messages valid before failed), and one it drops leaves the common rule (not "removed")."""
+    old_fields = dict(old.fields)
+    old_fields.update({name: old.common_fields[name] for name in new.fields if name not in old.fields and name in old.common_fields})
+    new_fields = dict(new.fields)
+    new_fields.update({name: new.common_fields[name] for name in old.fields if name not in new.fields and name in new.common_fields})
+    return old_fields, new_fields
+
+
 def compare_call(old: Call, new: Call) -> Iterator[Change]:
     """Every change between two versions of one call."""
     where = _where(new)
@@ -95,8 +107,9 @@ def compare_call(old: Call, new: Call) -> Iterator[Change]:
         where, new.field_key, old.additional_properties, new.additional_properties,
         new.key_pos.get("additional_properties", new.pos), f"the {new.field_key} of {subject}",
     )
+    old_fields, new_fields = with_common_stand_ins(old, new)
     yield from properties.compare_fields(
-        where, new.field_key, old.fields, new.fields, old.additional_properties, new.additional_properties, fields_pos
+        where, new.field_key, old_fields, new_fields, old.additional_properties, new.additional_properties, fields_pos
     )
     yield from docs.compare_description(where, "", old.description, new.description, new.key_pos.get("description", new.pos))
     yield from docs.compare_call_docs(

@@ -8,7 +8,7 @@ a schema that accepts every value (``true``, ``{}``), one that accepts none
 common escape hatch for a union of types, ``{type: [string, number]}``).  A
 change to fewer values (to ``false``, away from ``true``, fewer types)
 narrows what producers may send; a change to more values widens what
-consumers may receive.
+consumers may receive; types both dropped and added break both sides.
 """
 
 from __future__ import annotations
@@ -32,7 +32,14 @@ JSON_SCHEMA_WIDENED = Rule(
     Example("meta: {json_schema: {type: string}}", "meta: {json_schema: true}"),
 )
 
-RULES: tuple[Rule, ...] = (JSON_SCHEMA_NARROWED, JSON_SCHEMA_WIDENED)
+JSON_SCHEMA_TYPES_CHANGED = Rule(
+    "json-schema-types-changed", BREAK, BREAK,
+    "A raw JSON Schema that says only `type` (or a plan type turned into one) drops some types and adds others: "
+    "producers sending a dropped type fail, and consumers may receive a type they did not before.",
+    Example("opted_in: {type: boolean}", "opted_in: {json_schema: {type: string}}"),
+)
+
+RULES: tuple[Rule, ...] = (JSON_SCHEMA_NARROWED, JSON_SCHEMA_WIDENED, JSON_SCHEMA_TYPES_CHANGED)
 
 ACCEPTS_ALL: dict[str, Any] = {}
 ACCEPTS_NONE: dict[str, Any] = {"not": {}}
@@ -94,7 +101,9 @@ def raw_rule(before: Any, after: Any) -> Rule | None:
         return JSON_SCHEMA_NARROWED
     if more and not fewer:
         return JSON_SCHEMA_WIDENED
-    return None  # some types gone and others new: producers and consumers both review it
+    if not fewer and not more:  # some types gone and others new: both sides break
+        return JSON_SCHEMA_TYPES_CHANGED
+    return None
 
 
-__all__ = ["JSON_SCHEMA_NARROWED", "JSON_SCHEMA_WIDENED", "JSON_TYPES", "RULES", "equivalent", "extent", "raw_rule", "type_set", "written"]
+__all__ = ["JSON_SCHEMA_NARROWED", "JSON_SCHEMA_TYPES_CHANGED", "JSON_SCHEMA_WIDENED", "JSON_TYPES", "RULES", "equivalent", "extent", "raw_rule", "type_set", "written"]
