@@ -99,7 +99,8 @@ ADDITIONAL_PROPERTIES_CLOSED = Rule(
 JSON_SCHEMA_CHANGED = Rule(
     "json-schema-changed", WARN, WARN,
     "The raw JSON Schema of a `json_schema:` escape hatch changed (or a property switched to or from one) in a "
-    "way cdpctl cannot size (see `json-schema-narrowed` and `json-schema-widened` for those it can): review it "
+    "way cdpctl cannot size (see `json-schema-narrowed`, `json-schema-widened` and `json-schema-types-changed` for "
+    "those it can): review it "
     "for both sides.",
     Example("value: {json_schema: {type: string, maxLength: 10}}", "value: {json_schema: {type: string, pattern: '^[a-z]+$'}}"),
 )
