@@ -331,3 +331,19 @@ def test_a_call_property_under_a_common_name_is_compared_with_the_common_rule() 
     back = {(c.rule, c.path) for c in diff_plans(new, old)}
     assert not [rule for rule, path in back if rule.startswith("property-removed") and path in ("properties.platform", "traits.meta")]
     assert ("enum-removed", "properties.platform") in back
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("{type: integer, multiple_of: 0.5}", "{type: integer}"),  # every integer is a multiple of 0.5
+        ("{type: integer, multiple_of: 1.5}", "{type: integer, multiple_of: 3}"),  # the same integers
+        ("{type: string, enum: [web, app], const: web}", "{type: string, const: web}"),  # only 'web' either way
+        ("{type: string, enum: [a]}", "{type: string, enum: [a, b], const: a}"),
+    ],
+)
+def test_spellings_that_admit_the_same_values_are_no_change(old: str, new: str) -> None:
+    """They were reported as breaking (multiple-of-removed, multiple-of-tightened, enum-removed, const-added)
+    though no message is judged differently."""
+    head = "plan: P\nversion: 1.0.0\nevents:\n  E:\n    properties:\n      v: "
+    assert changes(f"{head}{old}\n", f"{head}{new}\n") == []

@@ -214,6 +214,29 @@ def _key(value: Any) -> Any:
     return json_key(value)
 
 
+def _enum_beside_const(constraints: dict[str, Any]) -> bool:
+    """Whether an ``enum`` restricts values beyond the ``const`` beside it (not when it holds the const)."""
+    enum = constraints.get("enum")
+    if not isinstance(enum, list):
+        return False
+    return "const" not in constraints or not any(_key(v) == _key(constraints["const"]) for v in enum)
+
+
+def _integer_step(step: Any) -> int | None:
+    """The integers a ``multiple_of`` admits, as one integer step: an integer ``n`` is a multiple of ``p/q``
+    (lowest terms, read as the decimal JSON writes) exactly when ``p`` divides ``n``; ``None`` when unsure."""
+    from decimal import Decimal, InvalidOperation
+    from fractions import Fraction
+
+    if isinstance(step, bool) or not isinstance(step, (int, float)) or step <= 0:
+        return None
+    try:
+        exact = Fraction(Decimal(repr(step)) if isinstance(step, float) else step)
+    except (InvalidOperation, ValueError, OverflowError):
+        return None
+    return exact.numerator
+
+
 def _effective(prop: Property, other: Property) -> dict[str, Any]:
     """The constraints of ``prop`` that restrict its values: ``min_length: 0``, ``min_items: 0``, ``multiple_of: 1``
     on an integer and an enum of both booleans on a boolean say nothing; an enum of one value beside a ``const``
@@ -222,13 +245,20 @@ def _effective(prop: Property, other: Property) -> dict[str, Any]:
     for key in ("min_length", "min_items"):
         if found.get(key) == 0:
             del found[key]
-    if prop.type == "integer" and found.get("multiple_of") == 1:
-        del found["multiple_of"]
+    if prop.type == "integer" and "multiple_of" in found:
+        step = _integer_step(found["multiple_of"])  # 0.5 admits every integer, 1.5 the multiples of 3
+        if step == 1:
+            del found["multiple_of"]
+        elif step is not None:
+            found["multiple_of"] = step
     enum = found.get("enum")
+    if "const" in found and isinstance(enum, list) and not _enum_beside_const(found):
+        del found["enum"]  # the const is the one value admitted: the enum beside it says nothing more
+        enum = None
     if prop.type == "boolean" and isinstance(enum, list) and {_key(v) for v in enum} == {_key(True), _key(False)}:
         del found["enum"]
     elif (isinstance(enum, list) and len(enum) == 1 and "const" not in found
-          and "const" in other.constraints and "enum" not in other.constraints):
+          and "const" in other.constraints and not _enum_beside_const(other.constraints)):
         found["const"] = enum[0]
         del found["enum"]
     return found
