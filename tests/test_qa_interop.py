@@ -224,3 +224,14 @@ def test_the_summary_counts_every_call_imported(tmp_path: Path) -> None:
     result = run(source, "-o", str(tmp_path / "plan.yaml"))
     assert result.exit_code == 0, result.output
     assert "imported 0 events, 1 page, identify (0 shared properties" in result.stderr
+
+
+def test_integers_of_a_draft_04_rule_are_named_once(tmp_path: Path) -> None:
+    """Draft-04 refuses 1.0 as an integer; cdpctl accepts it (draft-06 and later): one info note says so."""
+    props = {"n": {"type": "integer"}, "m": {"type": ["integer", "null"]}, "s": {"type": "string"}}
+    schema = {"$schema": "http://json-schema.org/draft-04/schema#", "properties": {"properties": {"properties": props}}}
+    source = tmp_path / "plan.json"
+    source.write_text(json.dumps({"name": "P", "rules": [{"key": "E", "type": "TRACK", "jsonSchema": schema}]}))
+    result = run(source, "-o", str(tmp_path / "plan.yaml"))
+    assert result.exit_code == 0, result.output
+    assert "info: /rules/0/jsonSchema/properties/properties/properties/n: 2 integer propert(y/ies) of draft-04 rules" in result.stderr

@@ -141,6 +141,8 @@ class Converter:
     draft: int = 7
     notes: list[Note] = field(default_factory=list)
     comments: dict[Path, list[str]] = field(default_factory=dict)
+    draft4_integers: list[str] = field(default_factory=list)
+    """Pointers of the ``integer`` properties of draft-04 rules (draft-04 refuses ``1.0`` there; cdpctl accepts it)."""
 
     def comment(self, path: Path, text: str) -> None:
         self.comments.setdefault(path, []).append(text)
@@ -182,6 +184,9 @@ class Converter:
         """:func:`clean_schema` of a property schema, a note for each keyword its draft does not have."""
         dropped: list[str] = []
         result = clean_schema(schema, self.draft, dropped, pointer)
+        kind = schema.get("type")
+        if self.draft == 4 and (kind == "integer" or (isinstance(kind, list) and "integer" in kind)):
+            self.draft4_integers.append(pointer)
         for where in dropped:
             keyword = where.rpartition("/")[2]
             self.lossy(path, where, f"'{keyword}' is not a draft-0{self.draft} keyword (it had no effect): left out")

@@ -233,6 +233,9 @@ class _Importer:
             plan["events"] = {}
         self.count_note(self.wrapper_required, self.first_required, "rule(s) require the 'properties'/'traits' object "
                         "itself; cdpctl requires it only when one of its properties is required")
+        integers = self.converter.draft4_integers
+        self.count_note(len(integers), integers[0] if integers else None, "integer propert(y/ies) of draft-04 rules: "
+                        "draft-04 refuses 1.0 as an integer, cdpctl (as draft-06 and later) accepts it")
         self.count_note(self.object_implied, self.first_implied, "rule(s) require fields inside an object ('properties', "
                         "'traits', 'context') but not the object itself: cdpctl refuses a message without the object, "
                         "which the rule accepts")
