@@ -364,6 +364,27 @@ events:
     assert "does not say what replaces it" in findings[0].message
 
 
+def test_a_deprecated_page_is_replaced_by_a_page_and_named_as_one() -> None:
+    """A page replaced by a page was "names no event of the plan" (only events were looked up), and every
+    message called pages and screens events."""
+    text = """\
+events:
+  Pricing Viewed: {description: Saw prices.}
+pages:
+  Old Pricing: {deprecated: true, x-replaced-by: Pricing}
+  Pricing: {description: The pricing page.}
+screens:
+  Legacy Home: {deprecated: true}
+  Start: {deprecated: true, x-replaced-by: Pricing Viewed}
+"""
+    findings = run("deprecated-without-note", text)
+    assert [f.message for f in findings] == [
+        "screen 'Legacy Home' is deprecated without a note: say in its description what replaces it "
+        "(or set 'x-replaced-by: Screen Name')",
+        "'x-replaced-by' of deprecated screen 'Start' names no screen of the plan: 'Pricing Viewed'",
+    ]
+
+
 # -- property-type-conflict -------------------------------------------------------------------------
 
 

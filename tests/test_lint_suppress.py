@@ -229,3 +229,17 @@ def test_bad_settings_of_the_rules_about_directives_are_errors(section: dict[str
 
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)").replace("?", r"\?")):
         build_config(section)
+
+
+def test_a_quote_inside_a_plain_name_does_not_hide_the_comment_after_it() -> None:
+    """``Best of '90s Playlist Played:  # cdpctl: disable=...``: the lone quote was taken for the start of a
+    string, so the directive was never read (the finding stayed, exit 1, and no unused-directive note)."""
+    text = (
+        "plan: T\nversion: 1.0.0\nevents:\n"
+        "  Best of '90s Playlist Played:  # cdpctl: disable=dynamic-event-name\n    description: x.\n"
+        "  Rock 'n Roll Played:\n    description: 'x # y'  # cdpctl: disable=dynamic-event-name\n"
+    )
+    assert not [f for f in lint(text).findings if f.rule == "dynamic-event-name"]
+    from cdpctl.lint.suppress import comment_start
+
+    assert comment_start("  k: 'a # b'  # c") == 14 and comment_start("  [a, 'b # c'] # d") == 15

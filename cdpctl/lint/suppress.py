@@ -135,9 +135,14 @@ def multiline_scalars(text: str) -> list[tuple[tuple[int, int], tuple[int, int]]
 
 
 def comment_start(line: str) -> int:
-    """Index of the ``#`` that starts a YAML comment on ``line`` (not one inside quotes), or -1."""
+    """Index of the ``#`` that starts a YAML comment on ``line`` (not one inside quotes), or -1.
+
+    A quote opens a quoted scalar only where a scalar starts (at the start of the line, or after ``:``,
+    ``-``, ``?``, ``[``, ``{`` or ``,``): in a plain scalar (``Best of '90s Played``) it is a character like
+    any other, and took the comment after it for part of a string."""
     quote = ""
     previous = " "
+    last = ""  # the last character outside quotes that is not a space ("" at the start of the line)
     index = 0
     while index < len(line):
         char = line[index]
@@ -151,10 +156,12 @@ def comment_start(line: str) -> int:
                     index += 2
                     continue
                 quote = ""
-        elif char in "\"'" and (previous.isspace() or previous in "[{,:-"):
+        elif char in "\"'" and (previous.isspace() or previous in "[{,:-") and last in ("", ":", "-", "?", "[", "{", ","):
             quote = char
         elif char == "#" and previous.isspace():
             return index
+        if not quote and not char.isspace():
+            last = char
         previous = char
         index += 1
     return -1

@@ -19,10 +19,19 @@ REPLACEMENT_WORDS = re.compile(
 REPLACED_BY = "x-replaced-by"
 
 
-def _names_replacement(text: str, plan: Plan, self_name: str | None) -> bool:
+NOUNS = {"track": "event", "page": "page", "screen": "screen"}
+
+
+def _same_kind(plan: Plan, call_type: str) -> Mapping[str, Any]:
+    """The calls a deprecated call of ``call_type`` may be replaced by: events, pages or screens."""
+    found = {"page": plan.pages, "screen": plan.screens}.get(call_type, plan.events)
+    return found or {}
+
+
+def _names_replacement(text: str, names: Mapping[str, Any], self_name: str | None) -> bool:
     if REPLACEMENT_WORDS.search(text):
         return True
-    return any(name in text for name in plan.events if name != self_name)
+    return any(name in text for name in names if name != self_name)
 
 
 def check(plan: Plan, options: Mapping[str, Any], source: SourceIndex) -> Iterator[Hit]:
@@ -31,28 +40,30 @@ def check(plan: Plan, options: Mapping[str, Any], source: SourceIndex) -> Iterat
         if not call.deprecated:
             continue
         at = call.key_pos.get("deprecated", call.pos)
+        noun = NOUNS.get(call.type, call.type)
+        names = _same_kind(plan, call.type)  # a page is replaced by a page, a screen by a screen
         replaced_by = call.extra.get(REPLACED_BY)
         if replaced_by is not None:
-            if not isinstance(replaced_by, str) or replaced_by not in plan.events:
+            if not isinstance(replaced_by, str) or replaced_by not in names:
                 shown = replaced_by if isinstance(replaced_by, str) else repr(replaced_by)
-                hint = did_you_mean(shown, plan.events) if isinstance(replaced_by, str) else ""
+                hint = did_you_mean(shown, names) if isinstance(replaced_by, str) else ""
                 yield Hit(
                     call.key_pos.get(REPLACED_BY, at),
-                    f"'{REPLACED_BY}' of deprecated event '{call.name}' names no event of the plan: '{shown}'{hint}",
+                    f"'{REPLACED_BY}' of deprecated {noun} '{call.name}' names no {noun} of the plan: '{shown}'{hint}",
                 )
             continue
         description = (call.description or "").strip()
         if not description:
             yield Hit(
                 at,
-                f"event '{call.name}' is deprecated without a note: say in its description what replaces it "
-                f"(or set '{REPLACED_BY}: Event Name')",
+                f"{noun} '{call.name}' is deprecated without a note: say in its description what replaces it "
+                f"(or set '{REPLACED_BY}: {noun.capitalize()} Name')",
             )
-        elif strict and not _names_replacement(description, plan, call.name):
+        elif strict and not _names_replacement(description, names, call.name):
             yield Hit(
                 at,
-                f"deprecated event '{call.name}': its description does not say what replaces it "
-                f"(name the replacing event, or set '{REPLACED_BY}: Event Name')",
+                f"deprecated {noun} '{call.name}': its description does not say what replaces it "
+                f"(name the replacing {noun}, or set '{REPLACED_BY}: {noun.capitalize()} Name')",
             )
     if not options["properties"]:
         return
@@ -74,7 +85,8 @@ RULE = Rule(
     description=(
         "Marking an event deprecated tells producers to stop sending it; without a note they cannot tell "
         "what to send instead. A deprecated event needs a description, or an 'x-replaced-by' key naming "
-        "the event that replaces it (checked against the plan, with a did-you-mean hint). With "
+        "the event that replaces it (a page for a deprecated page, a screen for a screen; checked against the plan, "
+        "with a did-you-mean hint). With "
         "'require_replacement' the description itself must name the replacement: mention another event "
         "of the plan, or say 'replaced by', 'use ... instead', 'superseded' or 'no replacement'. With "
         "'properties', deprecated properties and traits need a description too."
