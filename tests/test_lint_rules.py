@@ -385,6 +385,38 @@ screens:
     ]
 
 
+def test_reserved_names_of_the_shared_library_are_read_where_they_are_used() -> None:
+    """A shared property used only inside objects was checked as top level ('value' of a filter is a string
+    in the Spec; 'event' inside an object is no envelope field); one a page or screen uses at its top level is
+    checked against the page and screen tables (an integer 'title' passed when it was inherited)."""
+    nested = """\
+properties:
+  value: {type: string, description: The filter value.}
+  event: {type: string, description: Calendar event name.}
+types:
+  filter:
+    description: A filter.
+    properties:
+      type: {type: string}
+      value: {}
+events:
+  Product List Filtered:
+    description: Filtered.
+    properties:
+      filters: {type: array, items: filter}
+      calendar: {type: object, properties: {event: {}}}
+"""
+    assert run("reserved-property", nested) == []
+    pages = """\
+properties:
+  title: {type: integer, description: Title number.}
+pages:
+  Home: {description: Home., properties: {title: {}}}
+"""
+    (finding,) = run("reserved-property", pages)
+    assert "'title' in page 'Home' is integer, but the Segment Spec defines 'title' as a string" in finding.message
+
+
 # -- property-type-conflict -------------------------------------------------------------------------
 
 

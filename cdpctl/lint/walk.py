@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from cdpctl.errors import Pos
 from cdpctl.model import Call, Plan, Property
 
+SHARED_LIBRARY = "the shared properties"
+"""How a definition of the plan's shared property library says where it is (``Definition.where``)."""
+
 
 @dataclass(frozen=True)
 class Definition:
@@ -64,7 +67,7 @@ def definitions(plan: Plan) -> Iterator[Definition]:
             yield Definition(sub, sub_path, where, kind, call, top)
 
     for name, prop in plan.properties.items():
-        yield from emit(name, prop, "the shared properties", "property", None)
+        yield from emit(name, prop, SHARED_LIBRARY, "property", None)
     for type_name, typedef in plan.types.items():
         for name, prop in typedef.properties.items():
             yield from emit(name, prop, f"type '{type_name}'", "property", None, nested=True)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from cdpctl.lint.base import Hit, Option, Rule
 from cdpctl.lint.source import SourceIndex
-from cdpctl.lint.walk import items_outside, type_pos
+from cdpctl.lint.walk import SHARED_LIBRARY, items_outside, type_pos
 from cdpctl.model import Plan
 
 NUMERIC = ("integer", "number")
@@ -101,13 +102,22 @@ def _expected(types: tuple[str, ...]) -> str:
     return " or ".join(names[t] for t in types)
 
 
+def _used_at_top(plan: Plan) -> set[str]:
+    """The shared-library names some call uses directly in its properties (not only inside an object)."""
+    return {prop.shared for call in plan.calls() if call.field_key == "properties" for prop in call.fields.values() if prop.shared}
+
+
 def check(plan: Plan, options: Mapping[str, Any], source: SourceIndex) -> Iterator[Hit]:
     forbidden = set(options["forbidden_names"])
+    at_top = _used_at_top(plan)
     for definition in source.definitions(plan):
         prop = definition.prop
         if definition.is_item:
             continue
         call_type = definition.call.type if definition.call is not None else None
+        library = definition.call is None and definition.where == SHARED_LIBRARY
+        if library and definition.top_level and prop.name not in at_top:
+            definition = replace(definition, top_level=False)  # a shared entry used only inside objects: nested
         if definition.kind == "trait":
             table = TRAIT_TABLES.get(call_type, {}) if definition.top_level else {}
         else:
@@ -149,8 +159,9 @@ def check(plan: Plan, options: Mapping[str, Any], source: SourceIndex) -> Iterat
                 )
             continue
         inherited = "type" not in prop.key_pos and prop.shared is not None
-        if inherited and definition.kind == "property":
-            continue  # reported once, at the shared definition
+        own_table = PAGE_PROPERTY_TYPES if call_type == "page" else SCREEN_PROPERTY_TYPES if call_type == "screen" else {}
+        if inherited and definition.kind == "property" and prop.name not in own_table:
+            continue  # reported once, at the shared definition (which knows no page or screen table)
         yield Hit(
             prop.pos if inherited else type_pos(plan, prop),
             f"{definition.kind} '{definition.path}' in {definition.where} is {prop.type}, but the Segment Spec "
@@ -195,7 +206,9 @@ RULE = Rule(
         "says String, its examples send 329). A different type silently breaks those integrations. "
         "Top-level properties named like fields of the message envelope ('id' and 'event' by default, "
         "see 'forbidden_names'; not 'type', which Spec events such as Signed Up and the video ad events "
-        "define) are confused with the envelope by SDKs and destinations. The plan's common "
+        "define) are confused with the envelope by SDKs and destinations. A shared property is checked as "
+        "top level when some call uses it directly, else as a nested one (a page's or screen's own table "
+        "applies where it uses one). The plan's common "
         "properties and traits ('common:') are checked like a call's; a 'json_schema:' property is checked by "
         "the types its raw schema's 'type' names (none of them the Spec's type is reported). The finding "
         "points at the 'type' of the definition (or its name, or its 'json_schema' key)."
