@@ -37,12 +37,12 @@ def check(plan: Plan, options: Mapping[str, Any], source: SourceIndex) -> Iterat
             )
             continue
         if style == "Object Action" and options["past_tense"] and call.type == "track":
-            action = name.split(" ")[-1]
-            if not naming.is_past_tense(action):
+            words = name.split(" ")
+            if not any(naming.is_past_tense(word) for word in words):  # 'Product Added to Wishlist', 'Signed Up'
                 yield Hit(
                     call.pos,
-                    f"event name '{name}' should end with an action in the past tense "
-                    f"('{action}' is not), e.g. 'Order Completed'",
+                    f"event name '{name}' should hold its action in the past tense (none of its words is), "
+                    "e.g. 'Order Completed', 'Product Added to Wishlist'",
                 )
 
 
@@ -69,7 +69,7 @@ RULE = Rule(
         "pattern": Option(
             "", "a regular expression every name must fully match (overrides 'style')", regex=True
         ),
-        "past_tense": Option(False, "with Object Action, the last word must be a verb in the past tense"),
+        "past_tense": Option(False, "with Object Action, the action must be a verb in the past tense ('Order Completed', 'Product Added to Wishlist')"),
         "calls": Option(["track"], "call types whose names are checked: track, page, screen", item_type=str,
                         choices=CALL_TYPES),
     },
