@@ -22,8 +22,8 @@ Matches = tuple[list[str], list[tuple[str, str]]]
 """The paths matched, sorted, and ``(folder, why)`` for each folder that could not be listed."""
 
 
-_ABSENT = (errno.ENOENT, errno.ENOTDIR, errno.ELOOP)
-"""Why a path is no folder to walk, rather than one that cannot be searched."""
+ABSENT = (errno.ENOENT, errno.ENOTDIR, errno.ELOOP)
+"""Why a path is no folder to walk (or no file), rather than one that cannot be searched."""
 
 
 def _hidden(name: str) -> bool:
@@ -78,8 +78,8 @@ def expand_glob(pattern: str) -> Matches:
         try:
             os.stat(base)
         except OSError as exc:
-            if exc.errno not in _ABSENT:  # a folder on the way that cannot be searched
-                return [], [(base, _reason(exc))]
+            if exc.errno not in ABSENT:  # a folder on the way that cannot be searched
+                return [], [(base, os_reason(exc))]
         return [], []
     matched: list[str] = []
     problems: list[tuple[str, str]] = []
@@ -101,7 +101,7 @@ def expand_glob(pattern: str) -> Matches:
                 with os.scandir(folder or os.curdir) as listing:
                     names = sorted(entry.name for entry in listing)
             except OSError as exc:
-                problems.append((folder or os.curdir, _reason(exc)))
+                problems.append((folder or os.curdir, os_reason(exc)))
                 continue
             for name in names:
                 stepped = rest.step(state, name)
@@ -116,8 +116,8 @@ def expand_glob(pattern: str) -> Matches:
                 try:
                     info = os.stat(path)
                 except OSError as exc:
-                    if exc.errno not in _ABSENT:  # a link to a folder that cannot be searched
-                        problems.append((path, _reason(exc)))
+                    if exc.errno not in ABSENT:  # a link to a folder that cannot be searched
+                        problems.append((path, os_reason(exc)))
                     continue  # else nothing under it to match (a broken link, a loop of links)
                 if not os.path.isdir(path):
                     continue
@@ -131,6 +131,7 @@ def expand_glob(pattern: str) -> Matches:
     return sorted(set(matched)), problems
 
 
-def _reason(exc: OSError) -> str:
+def os_reason(exc: OSError) -> str:
+    """What the system says of ``exc``, to follow a colon in a message (``permission denied``)."""
     reason = exc.strerror or str(exc)
     return f"{reason[:1].lower()}{reason[1:]}"

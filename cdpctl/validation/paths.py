@@ -10,14 +10,13 @@ named by the run as an input not read (exit 2).
 
 from __future__ import annotations
 
-import errno
 import glob
 import os
 import stat
 from collections import deque
 from pathlib import Path
 
-from cdpctl.validation.globs import expand_glob
+from cdpctl.validation.globs import ABSENT, expand_glob, os_reason
 from cdpctl.validation.streams import STDIN, InputError, Source
 from cdpctl.validation.unsupported import compression_named, not_read
 
@@ -52,8 +51,8 @@ def expand_paths(paths: list[str], *, empty_folders: bool = False) -> list[Sourc
         try:
             info: os.stat_result | None = os.stat(given)
         except OSError as exc:  # a folder on the way that cannot be searched, a name too long...
-            if exc.errno not in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):
-                raise InputError(f"cannot read '{_shown(given)}': {_reason(exc)}") from None
+            if exc.errno not in ABSENT:
+                raise InputError(f"cannot read '{_shown(given)}': {os_reason(exc)}") from None
             info = None
         if info is not None and stat.S_ISDIR(info.st_mode):
             found = data_files(given)
@@ -126,13 +125,13 @@ def data_files(folder: str) -> list[Source]:
             with os.scandir(current) as listing:
                 entries = sorted(listing, key=lambda entry: entry.name)
         except OSError as exc:
-            found.append((Path(current), f"cannot read '{current}': {_reason(exc)}"))
+            found.append((Path(current), f"cannot read '{current}': {os_reason(exc)}"))
             continue
         for entry in entries:
             try:
                 is_folder = entry.is_dir()  # follows a link
             except OSError as exc:  # a link to a folder that cannot be searched
-                found.append((Path(entry.path), f"cannot read '{entry.path}': {_reason(exc)}"))
+                found.append((Path(entry.path), f"cannot read '{entry.path}': {os_reason(exc)}"))
                 continue
             if is_folder:
                 key = _folder_key(entry.path)
@@ -155,16 +154,11 @@ def _shown(path: str) -> str:
     return path if len(path) <= 200 else f"{path[:120]}...{path[-60:]}"
 
 
-def _reason(exc: OSError) -> str:
-    reason = exc.strerror or str(exc)
-    return f"{reason[:1].lower()}{reason[1:]}"
-
-
 def _unreadable(path: str) -> str:
     """Why ``path``, found in a folder or through a glob, is not read: a broken link, or not a regular file."""
     try:
         mode = os.stat(path).st_mode
     except OSError as exc:
-        return f"cannot read '{path}': {_reason(exc)}"
+        return f"cannot read '{path}': {os_reason(exc)}"
     kind = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
     return f"cannot read '{path}': not a regular file ({kind}); name it on its own to read it"
