@@ -175,6 +175,12 @@ def validate_sources(
     unread_files: set[str] = set()
     """Files a block of which could not be read (named once)."""
 
+    def unread(file: str, error: str) -> None:
+        """Note ``file`` as not read to its end, once (its later ranges fail the same way)."""
+        if file not in unread_files:
+            unread_files.add(file)
+            result.input_errors.append(error)
+
     signals = interrupts if interrupts is not None else Interrupts()
 
     stopped: list[Interrupted] = []
@@ -209,10 +215,8 @@ def validate_sources(
                     starts.append(first)
                     first = False
                     yield block
-            except InputError as exc:
-                if source.name not in unread_files:  # a range of it may have failed already
-                    unread_files.add(source.name)
-                    result.input_errors.append(str(exc))
+            except InputError as exc:  # a range of it may have failed already
+                unread(source.name, str(exc))
             finally:
                 consumed_before += opened.consumed()
                 if not source.is_stdin:
@@ -224,12 +228,11 @@ def validate_sources(
         nonlocal line_offset
         # a signal does not break into this (it raises only in reads): a block is merged (and its --split
         # lines written) whole, or not at all; every block read before a signal is merged
-        report, parts, newlines, unread = outcome
+        report, parts, newlines, not_read = outcome
         if starts.popleft():
             line_offset = 0
-        if unread is not None and unread[0] not in unread_files:  # once per file: the ranges after fail too
-            unread_files.add(unread[0])
-            result.input_errors.append(unread[1])
+        if not_read is not None:
+            unread(*not_read)
         result.report.update(report, line_offset)
         line_offset += newlines
         if writer is not None and parts is not None:
