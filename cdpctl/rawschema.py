@@ -71,15 +71,21 @@ def check(raw: Any) -> str | None:
         cls.check_schema(raw, format_checker=checker)  # type: ignore[call-arg]  # (the stubs lag: jsonschema >= 4.18 has it)
     except SchemaError as exc:
         return f"is not a valid JSON Schema: {exc.message}"
-    return _pattern_problem(raw) or _reference_problem(raw) or _size_problem(raw) or _endless_problem(raw)
+    subschemas = _subschemas(raw)  # walked once, read by each check below
+    return (
+        _pattern_problem(subschemas)
+        or _reference_problem(raw, subschemas)
+        or _size_problem(raw, subschemas)
+        or _endless_problem(raw)
+    )
 
 
-def _size_problem(raw: dict[str, Any]) -> str | None:
+def _size_problem(raw: dict[str, Any], subschemas: list[tuple[str, dict[str, Any]]]) -> str | None:
     """Why one value would take a validator too long or for ever (counted, never run: the probes of
     :func:`_endless_problem` would themselves take exponential time on such a block)."""
     from cdpctl.rawschema_size import expansion_problem
 
-    return expansion_problem(raw, [contents for _, contents in _subschemas(raw)])
+    return expansion_problem(raw, [contents for _, contents in subschemas])
 
 
 PROBES: tuple[Any, ...] = (None, True, 0, 0.5, "", [], {})
@@ -107,10 +113,10 @@ def _endless_problem(raw: dict[str, Any]) -> str | None:
     return None
 
 
-def _pattern_problem(raw: dict[str, Any]) -> str | None:
+def _pattern_problem(subschemas: list[tuple[str, dict[str, Any]]]) -> str | None:
     from cdpctl.patterns import PatternError, compile_pattern
 
-    for _, contents in _subschemas(raw):
+    for _, contents in subschemas:
         patterns = [contents.get("pattern"), *(contents.get("patternProperties") or {})]
         for pattern in patterns:
             if isinstance(pattern, str):
@@ -121,8 +127,8 @@ def _pattern_problem(raw: dict[str, Any]) -> str | None:
     return None
 
 
-def _reference_problem(raw: dict[str, Any]) -> str | None:
-    outside = outside_references(raw)
+def _reference_problem(raw: dict[str, Any], subschemas: list[tuple[str, dict[str, Any]]]) -> str | None:
+    outside = outside_references(raw, subschemas)
     if outside:
         return (
             f"refers to another document ({json.dumps(outside[0])}): cdpctl reads no other document; "
@@ -154,13 +160,15 @@ def _subschemas(raw: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return found
 
 
-def outside_references(raw: dict[str, Any]) -> list[str]:
-    """The references of a block that point neither into the block nor at a meta-schema jsonschema knows."""
+def outside_references(raw: dict[str, Any], subschemas: list[tuple[str, dict[str, Any]]] | None = None) -> list[str]:
+    """The references of a block that point neither into the block nor at a meta-schema jsonschema knows
+    (``subschemas``: the block's, when already walked)."""
     from urllib.parse import urldefrag, urljoin
 
     from jsonschema_specifications import REGISTRY as META_SCHEMAS  # type: ignore[import-untyped]
 
-    subschemas = _subschemas(raw)
+    if subschemas is None:
+        subschemas = _subschemas(raw)
     own = {""} | {urldefrag(base).url for base, _ in subschemas}
     outside = []
     for base, contents in subschemas:
