@@ -166,12 +166,9 @@ def render_text(report: dict[str, Any], fail_under: float | None = None) -> str:
     if report["never_seen"]:
         lines += ["", f"Planned but never seen ({len(report['never_seen'])}): " + ", ".join(map(one_line, report["never_seen"]))]
     if report["unplanned"]:
-        shown = report["unplanned"][:20]
-        more = len(report["unplanned"]) - len(shown)
-        lines += ["", "Unplanned calls by volume: " + ", ".join(f"{one_line(u['label'])} ({u['volume']:,})" for u in shown)
-                  + (f" and {more} more (--format json lists all)" if more else "")]
+        lines += ["", "Unplanned calls by volume: " + _by_volume(report["unplanned"], one_line, 20, " (--format json lists all)")]
     if report.get("other_calls"):
-        lines += ["", "Not governed by the plan: " + _other_text(report, one_line)]
+        lines += ["", "Not governed by the plan: " + _by_volume(report["other_calls"], one_line, 20, "")]
     lines += ["", *_unread_lines(report, ""), verdict(report, fail_under)[1]]
     return "\n".join(lines) + "\n"
 
@@ -199,16 +196,16 @@ def render_markdown(report: dict[str, Any], fail_under: float | None = None, com
             out += ["", f"**Planned but never seen** ({len(report['never_seen'])}): " + ", ".join(cell(n) for n in names)]
         if report["unplanned"]:
             out += ["", f"**Unplanned calls** ({len(report['unplanned'])}, by volume): "
-                    + ", ".join(f"{cell(u['label'])} ({u['volume']:,})" for u in report["unplanned"][:100])]
+                    + _by_volume(report["unplanned"], cell, 100, None)]
         if report.get("other_calls"):
-            out += ["", "**Not governed by the plan**: " + _other_text(report, cell)]
+            out += ["", "**Not governed by the plan**: " + _by_volume(report["other_calls"], cell, 20, "")]
         return "\n".join(out) + "\n"
 
     return fit_markdown(render, len(rows))
 
 
-def _other_text(report: dict[str, Any], show: Callable[[str], str]) -> str:
-    """``alias (2), (unknown) (1)``: the messages counted in ``records`` that no row shows, by volume."""
-    other = report["other_calls"]
-    text = ", ".join(f"{show(item['label'])} ({item['volume']:,})" for item in other[:20])
-    return text + (f" and {len(other) - 20} more" if len(other) > 20 else "")
+def _by_volume(calls: list[dict[str, Any]], show: Callable[[str], str], limit: int, more: str | None) -> str:
+    """``Order Complete (12), alias (2)``: the first ``limit`` calls (already by volume), each label through
+    ``show``; then ``and N more`` followed by ``more`` (``None``: the rest left unsaid)."""
+    text = ", ".join(f"{show(call['label'])} ({call['volume']:,})" for call in calls[:limit])
+    return text + (f" and {len(calls) - limit} more{more}" if more is not None and len(calls) > limit else "")
