@@ -7,6 +7,7 @@ import sys
 from cdpctl.commands._common import write_text
 from cdpctl.infer import Inference, Options
 from cdpctl.infer_update import ADDED
+from cdpctl.model import Plan
 from cdpctl.reporting.formats import counted, one_line
 
 EMPTY = "empty"
@@ -58,21 +59,18 @@ def run_infer(
         # what the traffic added is kept as seen (marked as without --update); what people wrote is theirs
         text = mark_lint_errors(text, out if out not in (None, "-") else "<stdout>", only=added_lines(text))
     write_text(out, text, whole=True)  # a plan is never left half written
-    _report(inference, text, out, added, None if update is None else added_lines(text))
+    plan = _report(inference, text, out, added, None if update is None else added_lines(text))
     for line in elsewhere:
         sys.stderr.write(f"cdpctl: note: not added: {one_line(line)}\n")
-    return _unplanned_notes(inference, text)
+    return _unplanned_notes(inference, plan)
 
 
-def _unplanned_notes(inference: Inference, text: str) -> str | None:
+def _unplanned_notes(inference: Inference, plan: Plan) -> str | None:
     """Say what the plan leaves ungoverned or undescribed; :data:`PARTIAL` when messages read are not described."""
     from cdpctl.infer import MAX_CALLS
-    from cdpctl.loader import load_plan_text
-
-    plan = load_plan_text(text, "<inferred>") if inference.unnamed else None
     for kind, count in sorted(inference.unnamed.items()):
         seen = f"{counted(count, kind + ' call')} without a name {'was' if count == 1 else 'were'} seen"
-        if plan is not None and plan.governs(kind):  # --update of a plan that governs them: its author decided
+        if plan.governs(kind):  # --update of a plan that governs them: its author decided
             sys.stderr.write(f"cdpctl: note: the plan's {kind}s: section refuses them: {seen}\n")
         else:
             sys.stderr.write(
@@ -89,9 +87,10 @@ def _unplanned_notes(inference: Inference, text: str) -> str | None:
     return None
 
 
-def _report(inference: object, text: str, out: str | None, added: list[str], only: set[int] | None) -> None:
-    """Load and lint what was written; name what lint says of the names it added (they are kept as seen;
-    ``only``: the lines added to a plan, whose other lines are what people wrote)."""
+def _report(inference: object, text: str, out: str | None, added: list[str], only: set[int] | None) -> Plan:
+    """Load and lint what was written, and return the plan loaded; name what lint says of the names it
+    added (they are kept as seen; ``only``: the lines added to a plan, whose other lines are what people
+    wrote)."""
     from cdpctl.lint.config import load_lint_config
     from cdpctl.lint.runner import lint_plan
     from cdpctl.loader import load_plan_text
@@ -118,6 +117,7 @@ def _report(inference: object, text: str, out: str | None, added: list[str], onl
     summary = counted(len(added), "addition") if added else counted(calls, "call")
     read = counted(getattr(inference, "messages", 0), "message")
     sys.stderr.write(f"cdpctl: inferred {summary} from {read} to {one_line(where)}\n")
+    return plan
 
 
 def mark_lint_errors(text: str, where: str, only: set[int] | None = None) -> str:
