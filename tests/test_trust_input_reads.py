@@ -18,28 +18,7 @@ from typing import Any
 
 import pytest
 import zstandard
-
-ROOT = Path(__file__).resolve().parents[1]
-PLAN = ROOT / "plans" / "acme-shop.yaml"
-GOOD: dict[str, Any] = {
-    "type": "track",
-    "event": "Order Completed",
-    "userId": "u-1",
-    "properties": {"order_id": "o-1", "total": 10, "currency": "EUR", "products": [{"product_id": "p", "price": 10}]},
-}
-LINE = json.dumps(GOOD).encode() + b"\n"
-ENV = {**os.environ, "GITHUB_ACTIONS": "", "CI": ""}
-
-
-def cdpctl(*args: str, **options: Any) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cdpctl", "validate", "--plan", str(PLAN), *args],
-        capture_output=True,
-        text=True,
-        env=ENV,
-        timeout=120,
-        **options,
-    )
+from test_trust_inputs import ENV, GOOD, LINE, PLAN, ROOT, cdpctl
 
 
 @pytest.mark.parametrize("compression", ["gzip", "zstd"])
