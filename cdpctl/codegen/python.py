@@ -35,7 +35,7 @@ from cdpctl.compiler import CompiledSchema, compile_plan
 from cdpctl.model import Call, Plan
 
 RUNTIME_MARKER = "# --- runtime ---\n"
-_RUNTIME_FILES = ("runtime.py", "runtime_formats.py", "runtime_patterns.py")
+_RUNTIME_FILES = ("runtime.py", "runtime_formats.py", "runtime_envelope.py", "runtime_patterns.py")
 """The runtime modules embedded in a generated client, in this order."""
 
 ENVELOPE_ARGUMENTS = ("self", "user_id", "anonymous_id", "context", "timestamp", "integrations", "message_id")

@@ -27,7 +27,8 @@ from datetime import date, datetime, timedelta, timezone
 from enum import Enum
 from typing import Any, ClassVar, Final, cast
 
-from cdpctl.codegen.runtime_formats import _FORMAT_RULES, _format
+from cdpctl.codegen.runtime_envelope import SPEC_CALL_TYPES, _envelope_problems
+from cdpctl.codegen.runtime_formats import _DATE_TIME_PATTERN, _FORMAT_RULES, _format
 from cdpctl.codegen.runtime_patterns import _multiple_of, _pattern_keywords, _unique_items, _with_keywords
 
 # --- runtime ---
@@ -191,11 +192,6 @@ def _fold(path: Sequence[object]) -> str:
 _CODES: Final = {"type": "type_mismatch", "enum": "value_not_allowed", "const": "value_not_allowed"}
 _NAME_KEYS: Final = {"track": "event", "page": "name", "screen": "name"}
 _DRAFT_07: Final = "http://json-schema.org/draft-07/schema#"
-_DATE_TIME_PATTERN: Final = (
-    "^([0-9]{4}-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1"
-    "[0-9]|2[0-8]))|([0-9]{2}(0[48]|[2468][048]|[13579][26])|([02468][048]|[13579][26])00)-02-29)[Tt]([0"
-    "1][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
-)
 
 
 def _field_key(call_type: str) -> str:
@@ -257,9 +253,16 @@ def _classify(error: Any, field_key: str) -> list[tuple[str, str, str]]:
     path = list(error.absolute_path)
     keyword = str(error.validator)
     instance = error.instance
+    if not path and keyword == "required" and isinstance(instance, dict):
+        missing = [name for name in (field_key, "context") if name in error.validator_value and name not in instance]
+        if missing:  # one error per missing name, but which one it is only its text says: each missing says it
+            return [
+                ("required_missing" if name == field_key else "invalid_envelope", name, f"the message has no '{name}' object")
+                for name in missing
+            ]
+    if path and path[0] == "context":  # the plan's common context rules: one violation at the object, as validate
+        return [("invalid_envelope", "context", str(error.message))]
     if not path or path[0] != field_key:
-        if keyword == "required" and not path and isinstance(instance, dict) and field_key not in instance:
-            return [("required_missing", field_key, f"the message has no '{field_key}' object")]
         return [("invalid_envelope", _fold(path), str(error.message))]
     base = _fold(path)
     if keyword == "required" and isinstance(instance, dict):
@@ -332,32 +335,47 @@ class _TrackerBase:
             self._validators[key] = (fast, full)
         return self._validators[key]
 
-    def check(self, message: Mapping[str, Any]) -> list[Violation]:
-        """Every plan violation of one Segment message (``{"type": "track", "event": ..., ...}``)."""
-        call_type = message.get("type")
-        if not isinstance(call_type, str) or call_type not in self._GOVERNED:
-            return []
-        name_key = _NAME_KEYS.get(call_type)
-        name = message.get(name_key) if name_key else None
+    def check(self, message: object) -> list[Violation]:
+        """Every plan violation of one Segment message (``{"type": "track", "event": ..., ...}``), with the
+        codes and paths ``cdpctl validate`` reports: the Spec envelope of any message, then the plan's rules
+        for the calls it governs."""
+        if not isinstance(message, Mapping):
+            text = "a message must be a JSON object (not an array, a string, a number, a boolean or null)"
+            return [Violation("invalid_envelope", "error", None, None, "", text)]
+        read, problems = _read_back(cast("Mapping[str, object]", message))
+        document = cast("dict[str, Any]", read)  # a copy already (a message is a mapping)
+        raw_type = document.get("type")
+        call_type = raw_type if isinstance(raw_type, str) and raw_type in SPEC_CALL_TYPES else None
+        name_key = _NAME_KEYS.get(call_type or "")
+        name = document.get(name_key) if name_key else None
         event = name if isinstance(name, str) else None
+        found: dict[tuple[str, str], Violation] = {}
+        for path, text in problems:  # NaN, Infinity or a lone surrogate: not JSON, a malformed record
+            found[("malformed_json", path)] = Violation("malformed_json", "error", call_type, event, path, text)
+        envelope = _envelope_problems(document)
+        for path, text in envelope:
+            found[("invalid_envelope", path)] = Violation("invalid_envelope", "error", call_type, event, path, text)
+        if call_type is None or call_type not in self._GOVERNED or any(path in ("type", "event") for path, _ in envelope):
+            return list(found.values())
         if (call_type, event) not in self._SCHEMAS:
             shown = f"'{event}'" if event is not None else "without a name"
             text = f"{call_type} {shown} is not in the tracking plan"
-            return [Violation("unplanned_event", "error", call_type, event, "", text)]
+            found[("unplanned_event", "")] = Violation("unplanned_event", "error", call_type, event, "", text)
+            return list(found.values())
         field_key = _field_key(call_type)
-        found: dict[tuple[str, str], Violation] = {}
         if call_type == "track" and event in self._DEPRECATED:
             text = f"'{event}' is deprecated in the tracking plan"
             found[("deprecated_event", "event")] = Violation("deprecated_event", "warning", call_type, event, "event", text)
-        read, problems = _read_back(message)
-        for path, text in problems:  # NaN, Infinity or a lone surrogate: not JSON, a malformed record
-            found[("malformed_json", path)] = Violation("malformed_json", "error", call_type, event, path, text)
         fast, full = self._validator(call_type, event)
-        document = cast("dict[str, Any]", read)  # a copy already (a message is a mapping)
         if self._fast and fast is not None and _says_valid(fast, document):
             return list(found.values())
+        fields_ok = isinstance(document.get(field_key, {}), dict)
         for error in full.iter_errors(document):
             for code, path, text in _classify(error, field_key):
+                if code == "invalid_envelope" and not path:
+                    continue  # an id, the type, a name or a groupId missing: the envelope said it at its path
+                if path.partition(".")[0] == field_key and not fields_ok:
+                    continue  # not an object: the envelope said so, and nothing inside is planned
                 found.setdefault((code, path), Violation(code, "error", call_type, event, path, text))
         mistyped = {path for code, path in found if code == "type_mismatch"}
         return [

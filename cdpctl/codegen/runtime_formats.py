@@ -11,8 +11,14 @@ import importlib
 from collections.abc import Callable
 from typing import Any, Final
 
-
 # --- runtime ---
+_DATE_TIME_PATTERN: Final = (
+    "^([0-9]{4}-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1"
+    "[0-9]|2[0-8]))|([0-9]{2}(0[48]|[2468][048]|[13579][26])|([02468][048]|[13579][26])00)-02-29)[Tt]([0"
+    "1][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+)
+
+
 def _leap_second_ok(value: str) -> bool:
     """A second of 60 only at 23:59 UTC once the offset is applied (the pattern beside checks the syntax)."""
     time = value[11:] if len(value) > 10 and value[10] in "Tt" else value
