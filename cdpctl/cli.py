@@ -112,9 +112,31 @@ def main() -> None:
         status = _failed(f"cannot write the output: {exc.strerror or exc}")
     try:
         sys.stdout.flush()
+        if _at_file_size_limit():
+            status = _failed("cannot write the output: File too large (the file size limit, ulimit -f, was reached)")
     except OSError as exc:  # what the command wrote is not all out: the report is cut short
         status = _failed(f"cannot write the output: {exc.strerror or exc}")
     raise SystemExit(status)
+
+
+def _at_file_size_limit() -> bool:
+    """Whether stdout is a file that reached the process's file size limit (``ulimit -f``).
+
+    Past that limit a write gives ``EFBIG``, but a write that reaches it is cut short and says so only by
+    the count it returns, which Python's text layer drops: a report written in one piece was cut with no
+    error, and the run said nothing.  A file as long as the limit is a report cut there.
+    """
+    try:
+        import resource
+        import stat
+
+        limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+        if limit == resource.RLIM_INFINITY:
+            return False
+        info = os.fstat(sys.stdout.fileno())
+    except (ImportError, OSError, ValueError, AttributeError):  # no such limit here, or no stdout
+        return False
+    return stat.S_ISREG(info.st_mode) and info.st_size >= limit
 
 
 def _build_noting_signals(command: str | None, interrupts: Interrupts) -> typer.Typer:

@@ -37,3 +37,34 @@ def test_a_report_to_a_full_disk_is_exit_2_and_one_line(args: list[str], unbuffe
     errors = [line for line in lines if line.startswith("cdpctl: error:")]
     assert len(errors) == 1 and "No space left on device" in errors[0], done.stderr
     assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no file size limit (ulimit -f) on Windows")
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["compile", "plans/acme-shop.yaml"],
+        ["export", "segment", "plans/acme-shop.yaml"],
+        ["validate", "examples/events-with-violations.ndjson", "--plan", "plans/acme-shop.yaml", "-q", "-f", "json"],
+        ["schema"],
+    ],
+    ids=lambda args: " ".join(args[:2]),
+)
+def test_a_report_cut_by_the_file_size_limit_is_exit_2(tmp_path: Path, args: list[str]) -> None:
+    """Under ``ulimit -f`` the write that reaches the limit is cut short with no error from Python's text
+    layer (the count it returns is dropped): the run said OK, exit 0, over a 1,024-byte piece of its report."""
+    import resource
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1024, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+
+    with (tmp_path / "report").open("wb") as stdout:
+        done = subprocess.run(
+            [sys.executable, "-m", "cdpctl", *args], cwd=ROOT, stdout=stdout, stderr=subprocess.PIPE, text=True,
+            preexec_fn=limit,
+        )  # fmt: skip
+    assert (tmp_path / "report").stat().st_size == 1024
+    assert done.returncode == 2, done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("cdpctl: error:")]
+    assert len(errors) == 1 and "File too large" in errors[0], done.stderr
+    assert "Traceback" not in done.stderr
