@@ -116,6 +116,28 @@ def test_import_out_never_overwrites_the_file_it_imports(project: Path) -> None:
     assert "Order Completed" in (project / "imported.yaml").read_text()
 
 
+def test_import_out_never_overwrites_the_file_standard_input_comes_from(project: Path) -> None:
+    """``cdpctl import segment - -o rules.json < rules.json`` replaced the rules with the plan, exit 0."""
+    assert cdpctl("export", "segment", "plan.yaml", "-o", "rules.json", cwd=project).returncode == 0
+    before = (project / "rules.json").read_bytes()
+    for name in ("rules.json", "./RULES.json" if sys.platform in ("darwin", "win32") else "./rules.json"):
+        with (project / "rules.json").open("rb") as stdin:
+            result = subprocess.run(
+                [sys.executable, "-m", "cdpctl", "import", "segment", "-", "-o", name],
+                cwd=project, stdin=stdin, capture_output=True, text=True, env=ENV, timeout=120,
+            )  # fmt: skip
+        refused(result, name)
+        assert "standard input" in result.stderr
+        assert (project / "rules.json").read_bytes() == before
+    with (project / "rules.json").open("rb") as stdin:
+        imported = subprocess.run(
+            [sys.executable, "-m", "cdpctl", "import", "segment", "-", "-o", "imported.yaml"],
+            cwd=project, stdin=stdin, capture_output=True, text=True, env=ENV, timeout=120,
+        )  # fmt: skip
+    assert imported.returncode == 0, imported.stderr
+    assert "Order Completed" in (project / "imported.yaml").read_text()
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

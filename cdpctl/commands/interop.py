@@ -54,8 +54,8 @@ def import_segment_command(
     from cdpctl.loader import load_plan_text
 
     with handle_errors():
-        if file != "-":
-            refuse_overwriting(out, [("the Segment plan being imported", file)], "the plan (-o)")
+        read = ("standard input, read by this run", "-") if file == "-" else ("the Segment plan being imported", file)
+        refuse_overwriting(out, [read], "the plan (-o)")  # the file standard input comes from, too
         try:
             text = read_import(file).decode("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
