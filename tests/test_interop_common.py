@@ -84,6 +84,54 @@ def test_export_then_import_of_common_rules_is_a_fixed_point_without_warnings() 
     assert again.document == first.document
 
 
+REQUIRED = """\
+plan: Common Required
+version: 1.0.0
+common:
+  context:
+    app: {type: object, required: true}
+  properties:
+    platform: {type: string, required: true}
+events:
+  Opened: {}
+  Closed:
+    additional_properties: false
+    properties:
+      reason: {type: string}
+identify:
+  traits:
+    email: {type: string}
+"""
+REQUIRED_MESSAGES = [
+    {"type": "track", "event": "Opened", "userId": "u"},
+    {"type": "track", "event": "Opened", "userId": "u", "context": {"app": {}}},
+    {"type": "track", "event": "Opened", "userId": "u", "context": {"app": {}}, "properties": {"platform": "ios"}},
+    {"type": "track", "event": "Closed", "userId": "u", "context": {"app": {}}, "properties": {}},
+    {"type": "track", "event": "Closed", "userId": "u", "context": {"app": {}}, "properties": {"platform": "w"}},
+    {"type": "identify", "userId": "u"},
+    {"type": "identify", "userId": "u", "context": {"app": {}}},
+]
+
+
+@pytest.mark.parametrize("message", REQUIRED_MESSAGES, ids=[str(index) for index in range(len(REQUIRED_MESSAGES))])
+def test_required_common_context_and_properties_keep_their_verdicts_in_segment(message: dict[str, Any]) -> None:
+    """The COMMON rule requires ``context`` when the common context rules require part of it, and a call's
+    rule its ``properties`` when a common property is required: an exported plan let a track or an identify
+    without ``context`` through, and an open call without ``properties``."""
+    plan = load_plan_text(REQUIRED)
+    document, _ = export_segment(plan)
+    mine = not [v for v in Validator(plan).check(message) if v.severity == "error"]
+    assert segment_accepts(document, message) == mine
+
+
+def test_required_common_rules_survive_export_then_import() -> None:
+    first = import_segment(export_segment(load_plan_text(REQUIRED))[0], "rules.json")
+    plan = load_plan_text(first.text)
+    for message in REQUIRED_MESSAGES:
+        before = sorted((v.code, v.path) for v in Validator(load_plan_text(REQUIRED)).check(message))
+        assert sorted((v.code, v.path) for v in Validator(plan).check(message)) == before, message
+
+
 SEGMENT_COMMON = {
     "name": "Common demo",
     "rules": [

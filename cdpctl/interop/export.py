@@ -83,8 +83,8 @@ def call_rule(call: Call) -> dict[str, Any]:
         if key.startswith("x-"):
             schema[key] = value
     schema["properties"] = parts
-    if "required" in fields:
-        schema["required"] = [call.field_key]
+    if "required" in fields or any(prop.required for prop in call.common_fields.values()):
+        schema["required"] = [call.field_key]  # the common ones too: validate wants the object for them
     rule: dict[str, Any] = {"type": RULE_TYPE[call.type]}
     if call.name is not None:
         rule["key"] = call.name
@@ -103,6 +103,8 @@ def common_rule(common: Common) -> dict[str, Any]:
     if common.description:
         schema["description"] = common.description
     schema["properties"] = parts
+    if "required" in parts["context"]:  # every call has a context: the rule requires it (properties and
+        schema["required"] = ["context"]  # traits are not every call's: their rules require them)
     return {"type": "COMMON", "version": 1, "jsonSchema": schema}
 
 

@@ -119,7 +119,7 @@ def classify(
     keyword = str(error.validator)
     instance = error.instance
     if not path or path[0] != field_key or (len(path) == 1 and keyword == "type"):
-        if keyword == "required" and not path and isinstance(instance, dict) and field_key not in instance:
+        if keyword == "required" and not path and required_name(error) == field_key:
             return [no_fields(field_key, required_fields)]
         return None
     base = fold_path(path)
@@ -153,7 +153,16 @@ def envelope_field(error: ValidationError) -> str:
         return str(path[0])
     if error.validator == "anyOf":
         return "userId"
-    if error.validator == "required" and isinstance(error.instance, dict):
-        missing = [name for name in _names(error.validator_value) if name not in error.instance]
-        return str(missing[0]) if missing else ""
+    if error.validator == "required":
+        return required_name(error)
     return ""
+
+
+def required_name(error: ValidationError) -> str:
+    """The name a ``required`` error is about (``""`` if none is missing).  jsonschema gives one error per
+    missing name, each with the whole list as its ``validator_value``: its text says which."""
+    if not isinstance(error.instance, dict):
+        return ""
+    missing = [name for name in _names(error.validator_value) if name not in error.instance]
+    said = [name for name in missing if str(error.message) == f"{name!r} is a required property"]
+    return (said or missing or [""])[0]

@@ -98,7 +98,7 @@ def reference_violations(
     """The violations jsonschema finds in a message of a planned call, beyond the envelope rules' own
     (``envelope_paths``: the fields those rules already spoke of)."""
     field_key = call.field_key
-    required = [name for name, prop in call.fields.items() if prop.required]
+    required = required_fields(call)
     found: Kept = {}
     extra_envelope: dict[str, str] = {}
     for error in _errors(call, schema, message):
@@ -106,13 +106,20 @@ def reference_violations(
         if classified is None:
             where = envelope_field(error)
             if where not in envelope_paths and where not in extra_envelope:
-                extra_envelope[where] = f"'{where}': {error.message}" if where else str(error.message)
+                plain = not where or error.validator == "required"  # "'context' is a required property"
+                extra_envelope[where] = str(error.message) if plain else f"'{where}': {error.message}"
             continue
         for item in classified:
             keep(found, item)
     out = [envelope_violation(call, path, text) for path, text in extra_envelope.items()]
     out.extend(finish(call, found))
     return out
+
+
+def required_fields(call: Call) -> list[str]:
+    """The properties (traits) a call requires: its own, then the plan's ``common:`` ones it does not define."""
+    own = [name for name, prop in call.fields.items() if prop.required]
+    return own + [name for name, prop in call.common_fields.items() if prop.required and name not in call.fields]
 
 
 def _errors(call: Call, schema: Draft7Validator, message: dict[str, Any]) -> list[ValidationError]:
@@ -195,11 +202,11 @@ def partial_violations(
                 envelope_paths.add(path)
             extra_envelope = envelope_extras(call, message, envelope_paths)
             if field_key not in message:
-                required = [name for name, prop in call.fields.items() if prop.required]
+                required = required_fields(call)
                 if required:
                     keep(found, no_fields(field_key, required))
         elif partial.fields is UNSET:
-            keep(found, no_fields(field_key, [name for name, prop in call.fields.items() if prop.required]))
+            keep(found, no_fields(field_key, required_fields(call)))
         if partial.fields is not UNSET and isinstance(fields, dict):
             root = roots.of(entry)
             if partial.envelope_ok or not root.passes(partial.fields):  # the fast path saw them fail
