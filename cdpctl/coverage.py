@@ -192,11 +192,12 @@ def render_markdown(report: dict[str, Any], fail_under: float | None = None, com
         if shown < len(rows):
             out += ["", left_out_line(len(rows) - shown, len(rows), "calls", command)]
         if report["never_seen"]:
-            names = report["never_seen"][:200]
-            out += ["", f"**Planned but never seen** ({len(report['never_seen'])}): " + ", ".join(cell(n) for n in names)]
+            names, more = report["never_seen"][:200], len(report["never_seen"]) - 200
+            out += ["", f"**Planned but never seen** ({len(report['never_seen'])}): " + ", ".join(cell(n) for n in names)
+                    + (f" and {more:,} more (`{command}` lists all)" if more > 0 else "")]
         if report["unplanned"]:
             out += ["", f"**Unplanned calls** ({len(report['unplanned'])}, by volume): "
-                    + _by_volume(report["unplanned"], cell, 100, None)]
+                    + _by_volume(report["unplanned"], cell, 100, f" (`{command}` lists all)")]
         if report.get("other_calls"):
             out += ["", "**Not governed by the plan**: " + _by_volume(report["other_calls"], cell, 20, "")]
         return "\n".join(out) + "\n"

@@ -127,6 +127,13 @@ def plan_hint(path: str) -> str | None:
     return re.sub(r"'([^']+)'", lambda m: f"'{os.path.join(folder, m.group(1))}'", guess)
 
 
+def require_input(paths: list[str]) -> None:
+    """Exit 2 when no log is given and standard input is a terminal: the run would wait there, silent,
+    for a log typed by hand (``cdpctl coverage PLAN`` without its logs)."""
+    if not paths and sys.stdin is not None and sys.stdin.isatty():
+        die("no input: pass files, directories or globs, or '-' to read standard input")
+
+
 def refuse_overwriting_plan(output: str | None, plan: Plan) -> None:
     """Exit 2 when ``output`` is one of the plan's files (a report written there would destroy the plan);
     the same file as :func:`refuse_overwriting` finds it (links, a case-folded spelling)."""

@@ -13,7 +13,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from cdpctl.commands._common import choose_format, die, exit_with, handle_errors, load_plan_arg, silence_stdout
+from cdpctl.commands._common import (
+    choose_format,
+    die,
+    exit_with,
+    handle_errors,
+    load_plan_arg,
+    require_input,
+    silence_stdout,
+)
 
 if TYPE_CHECKING:
     from cdpctl.interrupts import Interrupts
@@ -73,8 +81,7 @@ def run_validate(args: ValidateArgs) -> None:
         if max_record < 1:
             die("--max-record-bytes must be at least 1")
         given = list(args.paths or [])
-        if not given and sys.stdin is not None and sys.stdin.isatty():
-            die("no input: pass files, directories or globs, or '-' to read standard input")
+        require_input(given)
         if args.engine not in ("local", "spark"):
             die(f"unknown engine '{args.engine}'; choose local or spark")
         if args.spark_master is not None and args.engine != "spark":
@@ -262,13 +269,9 @@ def _progress_bar(enabled: bool, total: int | None) -> Iterator[ProgressHook | N
 
 def all_command(args: ValidateArgs) -> str:
     """The command that lists every violation group of this run (named where a report shows only the worst)."""
-    import shlex
+    from cdpctl.reporting.limits import json_command
 
-    paths = list(args.paths or [])
-    words = ["cdpctl validate", *map(shlex.quote, paths[:3]), *(["…"] if len(paths) > 3 else [])]
-    if args.plan:
-        words.append(f"--plan {shlex.quote(args.plan)}")
-    return " ".join([*words, "--format json"])
+    return json_command("cdpctl validate", list(args.paths or []), args.plan)
 
 
 def _write_report(result: RunResult, fmt: str, output: str | None, plan: Any, every: str, facts: RunFacts) -> None:

@@ -55,7 +55,15 @@ def coverage_command(
     """
     import sys
 
-    from cdpctl.commands._common import die, exit_with, handle_errors, load_plan_arg, refuse_overwriting, write_text
+    from cdpctl.commands._common import (
+        die,
+        exit_with,
+        handle_errors,
+        load_plan_arg,
+        refuse_overwriting,
+        require_input,
+        write_text,
+    )
     from cdpctl.reporting.formats import one_line
 
     if output_format not in FORMATS:
@@ -70,13 +78,16 @@ def coverage_command(
             plan, paths = paths[0], paths[1:]
         elif not _configured_plan():
             die("give the plan and the logs: cdpctl coverage PLAN LOGS... (or --plan PLAN, or plan: in cdpctl.yaml)")
+    require_input(paths)
     with handle_errors():
         import orjson
 
         from cdpctl.coverage import coverage_report, render_markdown, render_text, verdict
         from cdpctl.observe import Window, observe_sources
+        from cdpctl.reporting.limits import json_command
 
         loaded = load_plan_arg(plan)
+        loaded_from = plan  # None: the project's plan, which the command finds again
         refuse_overwriting(output, _read_files(loaded, paths, engine))
         window = Window(_bound(since, "--since", False), _bound(until, "--until", True))
         if window.since and window.until and window.since > window.until:
@@ -106,7 +117,7 @@ def coverage_command(
         if output_format == "json":
             text = orjson.dumps(report, option=orjson.OPT_INDENT_2).decode() + "\n"
         elif output_format == "markdown":
-            text = render_markdown(report, fail_under)
+            text = render_markdown(report, fail_under, json_command("cdpctl coverage", paths, loaded_from))
         else:
             text = render_text(report, fail_under)
         write_text(output, text)

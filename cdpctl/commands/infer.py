@@ -24,12 +24,13 @@ def infer_command(
 
     Example: cdpctl infer exports/ -o plans/tracking-plan.yaml
     """
-    from cdpctl.commands._common import die, exit_with, handle_errors
+    from cdpctl.commands._common import die, exit_with, handle_errors, require_input
     from cdpctl.commands._infer_run import EMPTY, PARTIAL, run_infer
     from cdpctl.infer import Options
 
     if update is not None and out is None:
         out = update
+    require_input(list(logs or []))
     with handle_errors():
         code = run_infer(list(logs or []), out, update, name, Options(enum_max, enum_min_samples), extract, allow_empty)
     if code == EMPTY:

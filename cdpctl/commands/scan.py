@@ -59,7 +59,10 @@ def scan_command(
         refuse_overwriting(output, [*read, *(("a scanned source file", str(path)) for path in source_files(given))])
         result = scan_paths(given, wrappers, loaded)
         findings = check_calls(result.calls, result.failures, loaded)
-        text = render(fmt, result, findings, skeleton(result) if fmt == "yaml" else None)
+        from cdpctl.reporting.limits import json_command
+
+        command = json_command("cdpctl scan", list(sources or []), plan)
+        text = render(fmt, result, findings, skeleton(result) if fmt == "yaml" else None, command)
         if fmt == "yaml":
             from cdpctl.commands._infer_run import mark_lint_errors
 

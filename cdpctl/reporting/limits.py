@@ -50,6 +50,17 @@ def _cut(text: str, limit: int) -> str:
     return head[: head.rfind("\n") + 1] + note if "\n" in head else head + note
 
 
+def json_command(command: str, paths: Sequence[str], plan: str | None = None) -> str:
+    """The command that shows everything a capped report left out: ``command`` (``cdpctl coverage``) on the
+    same inputs (the first three, then ``…``) and plan, with ``--format json``, quoted as a shell reads it."""
+    import shlex
+
+    words = [command, *map(shlex.quote, paths[:3]), *(["…"] if len(paths) > 3 else [])]
+    if plan:
+        words.append(f"--plan {shlex.quote(plan)}")
+    return " ".join([*words, "--format json"])
+
+
 def left_out_line(left: int, total: int, noun: str, command: str) -> str:
     """The markdown line under a shortened table: how many rows are missing and the command that lists them."""
     return (

@@ -69,7 +69,11 @@ def _skipped_results(result: ScanResult) -> list[Any]:
     return out
 
 
-def render(fmt: str, result: ScanResult, findings: list[Finding], plan_document: dict[str, Any] | None = None) -> str:
+def render(
+    fmt: str, result: ScanResult, findings: list[Finding], plan_document: dict[str, Any] | None = None,
+    command: str = "cdpctl scan --format json",
+) -> str:
+    """The report in ``fmt``; ``command`` is what lists everything a capped format leaves out."""
     if fmt == "json":
         import orjson
 
@@ -79,7 +83,7 @@ def render(fmt: str, result: ScanResult, findings: list[Finding], plan_document:
     if fmt == "github":
         from cdpctl.reporting.limits import capped_annotations
 
-        return capped_annotations(_results(findings), "Run cdpctl scan --format json for all of them.", first=_skipped_results(result))
+        return capped_annotations(_results(findings), f"Run {command} for all of them.", first=_skipped_results(result))
     if fmt == "sarif":
         from cdpctl.reporting import RuleInfo, sarif_text
 
@@ -88,7 +92,7 @@ def render(fmt: str, result: ScanResult, findings: list[Finding], plan_document:
             rules.append(RuleInfo(SKIPPED_RULE, SKIPPED_RULE, "A file was not scanned (larger than the size limit).", default_level="info"))
         return sarif_text(rules, [*_skipped_results(result), *_results(findings)])
     if fmt == "markdown":
-        return _markdown(result, findings)
+        return _markdown(result, findings, command)
     if fmt == "yaml":
         from cdpctl.interop.yamlwrite import dump_plan
 
@@ -96,7 +100,7 @@ def render(fmt: str, result: ScanResult, findings: list[Finding], plan_document:
     return render_text(result, findings)
 
 
-def _markdown(result: ScanResult, findings: list[Finding]) -> str:
+def _markdown(result: ScanResult, findings: list[Finding], command: str) -> str:
     from cdpctl.reporting.formats import markdown_escape
     from cdpctl.reporting.limits import fit_markdown, left_out_line
 
@@ -109,14 +113,14 @@ def _markdown(result: ScanResult, findings: list[Finding]) -> str:
         if result.skipped:
             out += [f"Not scanned: {markdown_escape(note)}." for note in result.skipped[:20]]
             if len(result.skipped) > 20:
-                out += [f"... and {len(result.skipped) - 20} more files not scanned (`cdpctl scan --format json` lists them)."]
+                out += [f"... and {len(result.skipped) - 20} more files not scanned (`{command}` lists them)."]
             out += [""]
         if ordered:
             out += ["| severity | where | finding |", "|---|---|---|"]
             out += [f"| {f.severity} | {markdown_escape(f'{f.file}:{f.line}' if f.file else '-')} | {markdown_escape(f.message)} |"
                     for f in ordered[:shown]]
             if shown < len(ordered):
-                out += ["", left_out_line(len(ordered) - shown, len(ordered), "findings", "cdpctl scan --format json")]
+                out += ["", left_out_line(len(ordered) - shown, len(ordered), "findings", command)]
         return "\n".join(out) + "\n"
 
     return fit_markdown(render_rows, len(ordered))
