@@ -316,3 +316,70 @@ def test_a_pattern_the_loader_accepts_is_still_suppressed_and_a_refused_one_is_s
     assert [(f.rule, f.pos.column) for f in report.findings] == [("plan-load", 35), ("invalid-pattern", 39)]
     assert "'\\A' is a Python anchor" in report.findings[0].message
     assert [f.rule for f in report.failing("never")] == ["plan-load"]
+
+
+NODE_COMMENTS = """\
+plan: X
+version: 1.0.0
+events:
+  Order Completed:
+    description: The customer paid.
+    properties:
+      order_id: {type: string}
+      products: {type: array}
+      tax: {type: string}  # cdpctl: disable=reserved-property
+      revenue:   # cdpctl: disable=reserved-property
+        type: string
+      total:
+        type: string
+      # cdpctl: disable=reserved-property
+      shipping:
+        description: What the shipping cost.
+        type: string
+      discount:
+        type: string
+"""
+
+
+def test_a_comment_on_a_key_covers_the_node_it_opens_and_no_sibling(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``revenue:  # cdpctl: disable=reserved-property`` covers the finding its rule reports at ``type: string``
+    on the line below (it stayed, and the comment was called unused); the comment above ``shipping:`` covers
+    the node's third line; ``total`` and ``discount``, siblings, are still reported."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cdpctl.yaml").write_text("plan: plan.yaml\n")
+    (tmp_path / "plan.yaml").write_text(NODE_COMMENTS)
+    result = CliRunner().invoke(
+        app, ["lint", "plan.yaml", "--report-unused-disables", "-f", "json"], env={"GITHUB_ACTIONS": ""}
+    )
+    document = json.loads(result.stdout)
+    assert [(f["rule"], f["line"], f["column"]) for f in document["findings"]] == [
+        ("reserved-property", 13, 9),
+        ("reserved-property", 19, 9),
+    ]
+    assert document["summary"]["suppressed"] == 3 and result.exit_code == 1
+    text = CliRunner().invoke(app, ["lint", "plan.yaml", "--report-unused-disables"], env={"GITHUB_ACTIONS": ""})
+    assert "11:" not in text.stdout and "unused-disable" not in text.stdout
+
+
+def test_a_node_comment_covers_its_whole_value_and_says_so_when_unused() -> None:
+    text = """\
+events:
+  signup_started:  # cdpctl: disable=event-name-casing,property-name-casing
+    description: |
+      Text.
+
+    properties:
+      referralCode:
+        type: string
+  order_done:
+    description: x
+"""
+    report = lint(text, unused=True)
+    assert found(report) == [("event-name-casing", 9, 3)]  # the sibling
+    assert sorted((f.rule, f.pos.line) for f in report.suppressed) == [("event-name-casing", 2), ("property-name-casing", 7)]
+    stale = lint(text.replace("referralCode", "referral_code"), unused=True)
+    (unused,) = [f for f in stale.findings if f.rule == "unused-disable"]
+    assert "nothing in the node on lines 2-8 is reported by it" in unused.message
+    assert [(d.target, d.through) for d in parse_directives({"p.yaml": "a:  # cdpctl: disable=all\n  - 1\n  - 2\nb: 3\n"})] == [
+        (("p.yaml", 1), 3)
+    ]
