@@ -29,6 +29,20 @@ CONFIG_FILE = "cdpctl.yaml"
 MAX_PLAN_BYTES_SETTING = 1 << 30
 """The largest ``max_plan_bytes`` accepted (1 GiB): a plan file is read whole into memory up to the cap."""
 KNOWN_KEYS = ("plan", "plans", "lint", "validate", "diff", "generate", "serve", "scan", "include_roots", "max_plan_bytes")
+SECTION_KEYS: dict[str, tuple[str, ...]] = {
+    "validate": ("format", "jobs", "max_invalid_rate"),
+    "diff": ("direction", "fail_on", "check_version"),
+    "generate": ("python_out",),
+    "scan": ("calls",),
+    "serve": (
+        "host", "port", "write_key", "capture", "forward", "forward_blocked", "forward_write_key", "block",
+        "omit_unplanned_properties", "forward_retries", "forward_queue_bytes", "limits", "max_message_bytes",
+        "max_batch_bytes", "drain_timeout", "keep", "require_events", "format", "output",
+    ),
+}  # fmt: skip
+"""The settings of each command's section, checked when the configuration is read, whatever the command:
+an unknown one is an error with a did-you-mean hint, as at the top level.  ``lint`` checks its own section
+(its keys name rules too) when it reads it, the same way."""
 
 
 @dataclass
@@ -138,6 +152,8 @@ def _build(table: dict[str, Any], root: Path, source: Path) -> ProjectConfig:
             from cdpctl.loader import did_you_mean
 
             raise ConfigError(f"{where}: unknown configuration key '{key}'{did_you_mean(key, KNOWN_KEYS)}")
+    for name in ("lint", *SECTION_KEYS):
+        _check_section(table.get(name), name, where)
     plan = table.get("plan")
     if plan is not None and (not isinstance(plan, str) or "\x00" in plan):
         raise ConfigError(f"{where}: 'plan' must be a file path")
@@ -159,6 +175,24 @@ def _build(table: dict[str, Any], root: Path, source: Path) -> ProjectConfig:
         plans=[_display(root / p) for p in plans],
         settings=table,
     )
+
+
+def _check_section(section: Any, name: str, where: str) -> None:
+    """A command's section is a table (or absent) whose settings are its command's."""
+    if section is None:
+        return
+    if not isinstance(section, dict):
+        raise ConfigError(f"{where}: '{name}' must be a table of settings")
+    known = SECTION_KEYS.get(name)
+    for key in section:
+        if not isinstance(key, str):
+            raise ConfigError(f"{where}: a '{name}' setting must be a name, not {key!r}")
+        if known is not None and key not in known:
+            from cdpctl.loader import did_you_mean
+
+            raise ConfigError(
+                f"{where}: unknown '{name}' setting '{key}'{did_you_mean(key, known)}; its settings are: {', '.join(known)}"
+            )
 
 
 def resolve_plan_path(given: str | None, config: ProjectConfig | None = None) -> str:

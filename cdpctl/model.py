@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from cdpctl.errors import Pos
+from cdpctl.errors import PlanIssue, Pos
 
 BUILTIN_TYPES = ("string", "integer", "number", "boolean", "object", "array", "any")
 
@@ -229,6 +229,9 @@ class Plan:
     extra: dict[str, Any] = field(default_factory=dict)
     common: Common | None = None
     """The ``common:`` rules, also attached to each call (``Call.common_fields`` / ``common_context``)."""
+    kept_errors: list[PlanIssue] = field(default_factory=list)
+    """Load errors kept, not raised, by a load with ``check_patterns=False`` (a pattern the engine cannot run):
+    the plan does not load for any other command, and ``lint`` reports each as a ``plan-load`` error."""
 
     def calls(self) -> Iterator[Call]:
         """Every governed call, in a stable order: track events, identify, group, pages, screens."""

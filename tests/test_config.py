@@ -171,3 +171,54 @@ def test_a_key_written_twice_in_cdpctl_yaml_is_an_error(tmp_path: Path) -> None:
         find_config(tmp_path)
     (tmp_path / "cdpctl.yaml").write_text("plan: a.yaml\nlint: &l {extends: strict}\ndiff:\n  <<: {fail_on: never}\n")
     find_config(tmp_path)  # a merge key is no repeat
+
+
+@pytest.mark.parametrize(
+    ("section", "content", "message"),
+    [
+        ("generate", "\n  python_out: app/t.py\n  bogus_key: 1\n", "unknown 'generate' setting 'bogus_key'; its settings are: python_out"),
+        ("generate", "\n  python_outt: app/t.py\n", "unknown 'generate' setting 'python_outt' (did you mean 'python_out'?)"),
+        ("validate", "\n  formt: json\n", "unknown 'validate' setting 'formt' (did you mean 'format'?)"),
+        ("diff", "\n  fail-on: never\n", "unknown 'diff' setting 'fail-on' (did you mean 'fail_on'?)"),
+        ("serve", "\n  prot: 9000\n", "unknown 'serve' setting 'prot' (did you mean 'port'?)"),
+        ("scan", "\n  call: ['t(event)']\n", "unknown 'scan' setting 'call' (did you mean 'calls'?)"),
+        ("scan", "\n  1: x\n", "a 'scan' setting must be a name, not 1"),
+        ("generate", " app/t.py\n", "'generate' must be a table of settings"),
+    ],
+)
+def test_an_unknown_setting_in_any_section_is_an_error_with_a_hint(
+    project: Path, section: str, content: str, message: str
+) -> None:
+    """Every section refuses a setting it does not know (with a did-you-mean), as ``lint:`` and the top level
+    do: ``generate: {python_outt: ...}`` said only "no output given", ``bogus_key`` passed in silence.  It is
+    checked as the configuration is read, so the section's own command and any other one exit 2."""
+    (project / "cdpctl.yaml").write_text(f"plan: plans/shop.yaml\n{section}:{content}", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        find_config()
+    assert str(info.value).startswith("cdpctl.yaml: ") and message in str(info.value)
+    for command in (["generate", "python"], ["compile", "--out", "schemas"]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 2, (command, result.output)
+        assert f"cdpctl: error: cdpctl.yaml: {message}" in result.stderr
+    assert not (project / "app").exists() and not (project / "schemas").exists()
+
+
+def test_pyproject_sections_are_checked_the_same_way(project: Path) -> None:
+    (project / "pyproject.toml").write_text(
+        '[tool.cdpctl]\nplan = "plans/shop.yaml"\n\n[tool.cdpctl.generate]\npython_outt = "app/t.py"\n', encoding="utf-8"
+    )
+    result = runner.invoke(app, ["generate", "python"])
+    assert result.exit_code == 2
+    assert "pyproject.toml: unknown 'generate' setting 'python_outt' (did you mean 'python_out'?)" in result.stderr
+    (project / "pyproject.toml").write_text(
+        '[tool.cdpctl]\nplan = "plans/shop.yaml"\n\n[tool.cdpctl.generate]\npython_out = "app/t.py"\n', encoding="utf-8"
+    )
+    assert runner.invoke(app, ["generate", "python"]).exit_code == 0 and (project / "app" / "t.py").is_file()
+
+
+def test_each_commands_settings_are_the_ones_the_configuration_knows() -> None:
+    from cdpctl.config import KNOWN_KEYS, SECTION_KEYS
+    from cdpctl.serve.settings import KEYS
+
+    assert set(SECTION_KEYS["serve"]) == set(KEYS)
+    assert set(SECTION_KEYS) | {"lint"} <= set(KNOWN_KEYS)

@@ -154,3 +154,43 @@ def test_a_configured_pattern_runs_in_linear_time(tmp_path: Path, monkeypatch: p
     (tmp_path / "plan.yaml").write_text(f"plan: P\nversion: 1.0.0\nevents:\n  {name}:\n    description: d\n")
     code, output = run_in(tmp_path, monkeypatch, "plan.yaml")
     assert code == 0 and "does not match the configured pattern '^(a+)+$'" in output
+
+
+REFUSED_PATTERNS = """\
+plan: X
+version: 1.0.0
+types:
+  address:
+    properties:
+      zip: {type: string, pattern: "(?=a)b"}
+common:
+  context:
+    locale: {type: string, pattern: '^(a)\\1$'}
+events:
+  A Happened:
+    description: x
+    properties:
+      p: {type: string, pattern: "(?=a)b"}
+      q: {type: address}
+"""
+
+
+@pytest.mark.parametrize("setting", ["off", "info", {"severity": "warning", "dialect": "re2"}])
+def test_a_pattern_the_loader_refuses_fails_lint_whatever_the_rule_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setting: object
+) -> None:
+    """``invalid-pattern: off`` (or a lower severity) hides CP303, not the load error: a lookahead, a
+    back-reference, in an event, a type or a common rule, is a ``plan-load`` error and lint exits 2."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cdpctl.yaml").write_text(json.dumps({"plan": "plan.yaml", "lint": {"rules": {"invalid-pattern": setting}}}))
+    (tmp_path / "plan.yaml").write_text(REFUSED_PATTERNS)
+    for fail_on in ("error", "never"):
+        result = CliRunner().invoke(app, ["lint", "-f", "json", "--fail-on", fail_on], env={"GITHUB_ACTIONS": ""})
+        assert result.exit_code == 2, result.output
+        document = json.loads(result.stdout)
+        load = [(f["line"], f["column"]) for f in document["findings"] if f["rule"] == "plan-load"]
+        assert load == [(6, 37), (9, 42), (14, 35)]
+        assert "lookahead '(?=' cannot run in linear time" in result.stderr
+        assert document["summary"]["failed"] is True
+    text = CliRunner().invoke(app, ["lint"], env={"GITHUB_ACTIONS": ""})
+    assert text.exit_code == 2 and "plan.yaml:14:35: plan-load 'pattern' of property 'p'" in text.stdout

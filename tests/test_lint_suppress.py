@@ -243,3 +243,143 @@ def test_a_quote_inside_a_plain_name_does_not_hide_the_comment_after_it() -> Non
     from cdpctl.lint.suppress import comment_start
 
     assert comment_start("  k: 'a # b'  # c") == 14 and comment_start("  [a, 'b # c'] # d") == 15
+
+
+UNLOADABLE_PATTERN = """\
+plan: X
+version: 1.0.0
+events:
+  A Happened:
+    description: x
+    properties:
+      p: {type: string, pattern: "([a-z"}  # cdpctl: disable=invalid-pattern
+"""
+REFUSED = "'pattern' of property 'p' is not a valid regular expression: missing ']' (patterns are ECMA-262)"
+
+
+@pytest.mark.parametrize("fail_on", ["error", "never"])
+def test_a_suppressed_pattern_the_loader_refuses_still_fails_lint_in_every_format(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_on: str
+) -> None:
+    """The comment hides the CP303 finding, never the load error: ``compile`` refuses the plan, so ``lint``
+    exits 2 and names it as a ``plan-load`` error (it said ``no problems (12 rules checked, 1 suppressed)``)."""
+    import xml.etree.ElementTree as ET
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cdpctl.yaml").write_text("plan: plan.yaml\n")
+    (tmp_path / "plan.yaml").write_text(UNLOADABLE_PATTERN)
+    env = {"GITHUB_ACTIONS": ""}
+    compiled = CliRunner().invoke(app, ["compile", "plan.yaml"], env=env)
+    assert compiled.exit_code == 2 and f"plan.yaml:7:36: {REFUSED}" in compiled.stderr
+    for fmt in ("text", "json", "github", "sarif", "junit", "markdown"):
+        args = ["lint", "plan.yaml", "-f", fmt, "--fail-on", fail_on, "--report-unused-disables"]
+        result = CliRunner().invoke(app, args, env=env)
+        assert result.exit_code == 2, (fmt, result.output)
+        assert f"plan.yaml:7:36: {REFUSED}" in result.stderr, fmt
+        assert "no problems" not in result.stdout and "passed" not in result.stdout, fmt
+        if fmt == "text":
+            assert result.stdout.startswith(f"plan.yaml:7:36: plan-load {REFUSED}\n"), result.stdout
+            assert "failed at --fail-on" in result.stdout
+        elif fmt == "json":
+            document = json.loads(result.stdout)
+            assert [(f["rule"], f["code"], f["line"], f["column"]) for f in document["findings"]] == [
+                ("plan-load", "CP000", 7, 36)
+            ]
+            assert document["summary"]["failed"] is True and document["summary"]["suppressed"] == 1
+        elif fmt == "github":
+            assert result.stdout == f"::error file=plan.yaml,line=7,col=36,title=plan-load (CP000)::{REFUSED}\n"
+        elif fmt == "sarif":
+            results = json.loads(result.stdout)["runs"][0]["results"]
+            assert [(r["ruleId"], r["level"]) for r in results] == [("CP000", "error")]
+        elif fmt == "junit":
+            failures = ET.fromstring(result.stdout).findall(".//failure")
+            assert [f.get("message") for f in failures] == [f"plan.yaml:7:36: {REFUSED}"]
+        else:
+            assert result.stdout.startswith("### cdpctl lint: failed\n")
+            assert "| error | plan.yaml:7:36 | `CP000` plan-load |" in result.stdout
+
+
+def test_a_pattern_the_loader_accepts_is_still_suppressed_and_a_refused_one_is_said_once() -> None:
+    """A CP303 finding the loader does not share (a lone '}', read as a browser reads it) is suppressed as
+    before; an unsuppressed refused pattern is one ``plan-load`` error, its other constructs CP303 findings."""
+    accepted = UNLOADABLE_PATTERN.replace('"([a-z"', '"a}"')
+    report = lint(accepted)
+    assert found(report) == [] and [f.rule for f in report.suppressed] == ["invalid-pattern"]
+    assert load_plan_text(accepted, "plan.yaml", check_patterns=False).kept_errors == []
+    unsuppressed = UNLOADABLE_PATTERN.replace("  # cdpctl: disable=invalid-pattern", "")
+    plan = load_plan_text(unsuppressed, check_patterns=False)
+    assert [(f.rule, f.pos.line, f.pos.column) for f in lint_plan(plan, build_config({})).findings] == [
+        ("plan-load", 7, 36)
+    ]
+    two = load_plan_text(unsuppressed.replace('"([a-z"', r"'\Aab\Z'"), check_patterns=False)
+    report = lint_plan(two, build_config({}))
+    assert [(f.rule, f.pos.column) for f in report.findings] == [("plan-load", 35), ("invalid-pattern", 39)]
+    assert "'\\A' is a Python anchor" in report.findings[0].message
+    assert [f.rule for f in report.failing("never")] == ["plan-load"]
+
+
+NODE_COMMENTS = """\
+plan: X
+version: 1.0.0
+events:
+  Order Completed:
+    description: The customer paid.
+    properties:
+      order_id: {type: string}
+      products: {type: array}
+      tax: {type: string}  # cdpctl: disable=reserved-property
+      revenue:   # cdpctl: disable=reserved-property
+        type: string
+      total:
+        type: string
+      # cdpctl: disable=reserved-property
+      shipping:
+        description: What the shipping cost.
+        type: string
+      discount:
+        type: string
+"""
+
+
+def test_a_comment_on_a_key_covers_the_node_it_opens_and_no_sibling(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``revenue:  # cdpctl: disable=reserved-property`` covers the finding its rule reports at ``type: string``
+    on the line below (it stayed, and the comment was called unused); the comment above ``shipping:`` covers
+    the node's third line; ``total`` and ``discount``, siblings, are still reported."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cdpctl.yaml").write_text("plan: plan.yaml\n")
+    (tmp_path / "plan.yaml").write_text(NODE_COMMENTS)
+    result = CliRunner().invoke(
+        app, ["lint", "plan.yaml", "--report-unused-disables", "-f", "json"], env={"GITHUB_ACTIONS": ""}
+    )
+    document = json.loads(result.stdout)
+    assert [(f["rule"], f["line"], f["column"]) for f in document["findings"]] == [
+        ("reserved-property", 13, 9),
+        ("reserved-property", 19, 9),
+    ]
+    assert document["summary"]["suppressed"] == 3 and result.exit_code == 1
+    text = CliRunner().invoke(app, ["lint", "plan.yaml", "--report-unused-disables"], env={"GITHUB_ACTIONS": ""})
+    assert "11:" not in text.stdout and "unused-disable" not in text.stdout
+
+
+def test_a_node_comment_covers_its_whole_value_and_says_so_when_unused() -> None:
+    text = """\
+events:
+  signup_started:  # cdpctl: disable=event-name-casing,property-name-casing
+    description: |
+      Text.
+
+    properties:
+      referralCode:
+        type: string
+  order_done:
+    description: x
+"""
+    report = lint(text, unused=True)
+    assert found(report) == [("event-name-casing", 9, 3)]  # the sibling
+    assert sorted((f.rule, f.pos.line) for f in report.suppressed) == [("event-name-casing", 2), ("property-name-casing", 7)]
+    stale = lint(text.replace("referralCode", "referral_code"), unused=True)
+    (unused,) = [f for f in stale.findings if f.rule == "unused-disable"]
+    assert "nothing in the node on lines 2-8 is reported by it" in unused.message
+    assert [(d.target, d.through) for d in parse_directives({"p.yaml": "a:  # cdpctl: disable=all\n  - 1\n  - 2\nb: 3\n"})] == [
+        (("p.yaml", 1), 3)
+    ]

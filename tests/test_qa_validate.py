@@ -85,7 +85,7 @@ def test_unknown_validate_setting_in_config_is_an_error(tmp_path: Path, monkeypa
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(app, ["validate", str(data), "-q"])
     assert result.exit_code == 2, result.output
-    assert "validate.max_invalid_rates" in result.stderr and "max_invalid_rate" in result.stderr
+    assert "unknown 'validate' setting 'max_invalid_rates' (did you mean 'max_invalid_rate'?)" in result.stderr
 
 
 def test_split_into_a_file_says_it_is_a_file(tmp_path: Path) -> None:

@@ -14,7 +14,6 @@ from cdpctl.commands._common import choose_format, die, exit_with, handle_errors
 FORMATS = ("text", "markdown", "json", "github")
 FAIL_ON = ("breaking", "warning", "info", "never")
 DIRECTIONS = ("producer", "consumer", "both")
-SETTINGS = ("direction", "fail_on", "check_version")
 
 
 @dataclass(frozen=True)
@@ -44,12 +43,7 @@ def run_diff(args: DiffArgs) -> NoReturn:
 
     with handle_errors():
         config = find_config()
-        settings = config.section("diff")
-        for key in settings:
-            if key not in SETTINGS:
-                from cdpctl.loader import did_you_mean
-
-                die(f"{config.source}: unknown 'diff' setting '{key}'{did_you_mean(key, SETTINGS)}")
+        settings = config.section("diff")  # its keys were checked when the configuration was read
         direction = _pick("--direction", args.direction, settings.get("direction"), DIRECTIONS, "both")
         fail_on = _pick("--fail-on", args.fail_on, settings.get("fail_on"), FAIL_ON, "breaking")
         check_version = args.check_version

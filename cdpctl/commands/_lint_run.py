@@ -68,15 +68,23 @@ def run_lint(args: LintArgs) -> None:
                 load_plan_arg(plan)
             except PlanLoadError as error:
                 if fmt != "text":  # where CI shows findings, the load problems show too (exit 2 all the same)
-                    failing = threshold if threshold != "never" else "error"  # it fails whatever --fail-on says
-                    _write_load_problems(error, plan, fmt, failing, args.output)
+                    _write_load_problems(error, plan, fmt, _failing_at(threshold), args.output)
                 raise
             raise
         refuse_overwriting_plan(args.output, loaded)
         report = lint_plan(loaded, config, report_unused_disables=args.report_unused_disables)
-        _write(report, loaded.sources, fmt, threshold, args.output, all_command(plan))
+        # a pattern the engine cannot run: linted all the same, but the plan does not load (plan-load, exit 2)
+        shown_at = _failing_at(threshold) if report.load_errors() else threshold
+        _write(report, loaded.sources, fmt, shown_at, args.output, all_command(plan))
+        if loaded.kept_errors:
+            raise PlanLoadError(loaded.kept_errors)  # named on stderr as every command names them
         if report.failing(threshold):
             exit_with(1)
+
+
+def _failing_at(threshold: str) -> str:
+    """The threshold a report of a plan that does not load shows: it fails whatever --fail-on says."""
+    return threshold if threshold != "never" else "error"
 
 
 def _write_load_problems(error: PlanLoadError, plan: str | None, fmt: str, threshold: str, output: str | None) -> None:

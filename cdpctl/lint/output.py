@@ -176,12 +176,12 @@ def render_junit(report: LintReport, fail_on: str) -> str:
     """One test case per rule; findings at or above ``fail_on`` are its failures."""
     from cdpctl.reporting import TestCase, junit_xml
 
-    threshold = SEVERITY_RANK.get(fail_on, 99)
+    failing = {id(finding) for finding in report.failing(fail_on)}
     cases = []
     for rule in described_rules(report):
         case = TestCase(name=f"{rule.code} {rule.slug}", classname="cdpctl.lint")
         for finding in report.findings:
-            if finding.code != rule.code or SEVERITY_RANK[finding.severity] < threshold:
+            if finding.code != rule.code or id(finding) not in failing:
                 continue
             case.failures.append(
                 (f"{finding.pos}: {finding.message}", f"{finding.severity} {finding.code} at {finding.pos}")

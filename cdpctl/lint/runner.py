@@ -10,6 +10,9 @@ from cdpctl.lint.source import SourceIndex
 from cdpctl.lint.suppress import apply, directive_findings, parse_directives
 from cdpctl.model import Plan
 
+PLAN_LOAD_SLUG = "plan-load"
+"""The rule of load errors (:mod:`cdpctl.lint.load_problems`): a plan that does not load fails whatever the threshold."""
+
 
 @dataclass
 class LintReport:
@@ -24,11 +27,13 @@ class LintReport:
         return sum(1 for finding in self.findings if finding.severity == severity)
 
     def failing(self, fail_on: str) -> list[Finding]:
-        """Findings at or above ``fail_on`` (``never``: none)."""
-        threshold = SEVERITY_RANK.get(fail_on)
-        if threshold is None:
-            return []
-        return [finding for finding in self.findings if SEVERITY_RANK[finding.severity] >= threshold]
+        """Findings at or above ``fail_on`` (``never``: none), and every load error whatever ``fail_on`` says."""
+        threshold = SEVERITY_RANK.get(fail_on, 99)
+        return [f for f in self.findings if f.rule == PLAN_LOAD_SLUG or SEVERITY_RANK[f.severity] >= threshold]
+
+    def load_errors(self) -> list[Finding]:
+        """The ``plan-load`` findings: the plan does not load (``lint`` exits 2)."""
+        return [finding for finding in self.findings if finding.rule == PLAN_LOAD_SLUG]
 
     def summary(self, fail_on: str) -> dict[str, object]:
         return {
@@ -70,7 +75,8 @@ def run_rule(setting: RuleSetting, plan: Plan, source: SourceIndex) -> list[Find
 
 
 def lint_plan(plan: Plan, config: LintConfig, report_unused_disables: bool = False) -> LintReport:
-    """Run every enabled rule of ``config`` over ``plan``."""
+    """Run every enabled rule of ``config`` over ``plan``; the load errors it kept (``Plan.kept_errors``: a plan
+    loaded with ``check_patterns=False``) are ``plan-load`` errors, outside every setting and comment."""
     source = SourceIndex(plan.sources)
     raw: list[Finding] = []
     for setting in config.settings:
@@ -78,6 +84,10 @@ def lint_plan(plan: Plan, config: LintConfig, report_unused_disables: bool = Fal
     directives = parse_directives(plan.sources)
     split = apply(raw, directives)
     findings = split.kept + directive_findings(split.directives, report_unused_disables, config.meta)
+    if plan.kept_errors:
+        from cdpctl.lint.load_problems import with_load_errors
+
+        findings = with_load_errors(findings, plan.kept_errors)
     findings.sort(key=Finding.sort_key)
     split.suppressed.sort(key=Finding.sort_key)
     return LintReport(files=list(plan.files), settings=config.settings, findings=findings, suppressed=split.suppressed)

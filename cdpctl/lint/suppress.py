@@ -1,10 +1,15 @@
 """Suppression comments: ``# cdpctl: disable=rule-slug[,other]`` on a node's line or the line above.
 
-A comment at the end of a line suppresses findings on that line; a comment on
-a line of its own suppresses findings on the next line that holds something
-other than comments.  ``all`` suppresses every rule.  Rules may be named by
-slug or code.  Directives that suppress nothing can be reported
-(``--report-unused-disables``); directives naming no rule always are.
+A comment at the end of a line covers that line; a comment on a line of its
+own covers the next line that holds something other than comments.  When the
+line covered is a key whose value goes on over the lines below (a block
+mapping or list, a ``|`` text, a flow value spanning lines), the comment covers
+the node that key opens: its line and every line of its value, never a
+sibling's.  (A rule may report a node's fault on a line inside it:
+``reserved-property`` at ``type: string`` under ``revenue:``.)  ``all``
+suppresses every rule.  Rules may be named by slug or code.  Directives that
+suppress nothing can be reported (``--report-unused-disables``); directives
+naming no rule always are.
 """
 
 from __future__ import annotations
@@ -43,7 +48,7 @@ UNUSED_DISABLE = _meta(
     "CP001",
     "unused-disable",
     "A suppression comment that suppresses nothing (reported with --report-unused-disables, or when configured).",
-    "A '# cdpctl: disable=...' comment whose rule reports nothing on the line it covers is stale: the "
+    "A '# cdpctl: disable=...' comment whose rule reports nothing on the line (or in the node) it covers is stale: the "
     "problem was fixed, or the comment sits on the wrong line. Remove it so that it cannot hide a future "
     "finding. Reported with --report-unused-disables, or when the lint configuration gives it a severity "
     "('unused-disable: warning').",
@@ -71,6 +76,12 @@ class Directive:
     slug: str | None
     """The rule's slug, ``all``, or None when the name is unknown."""
     used: bool = False
+    through: int = 0
+    """The last line it covers: that of the node the key on the target line opens (0: the target line alone)."""
+
+    def lines(self) -> range:
+        """The lines it covers (1-based)."""
+        return range(self.target[1], max(self.through, self.target[1]) + 1)
 
 
 @dataclass
@@ -87,7 +98,7 @@ def parse_directives(sources: Mapping[str, str]) -> list[Directive]:
         if "cdpctl:" not in text:
             continue
         lines = text.splitlines()
-        scalars: list[tuple[tuple[int, int], tuple[int, int]]] | None = None
+        layout: Layout | None = None
         for index, line in enumerate(lines):
             if "cdpctl:" not in line:
                 continue
@@ -98,9 +109,9 @@ def parse_directives(sources: Mapping[str, str]) -> list[Directive]:
             nameless = NAMELESS.search(line, start) if match is None else None
             if match is None and nameless is None:
                 continue
-            if scalars is None:
-                scalars = multiline_scalars(text)
-            if any(begin <= (index, start) < end for begin, end in scalars):  # text of a value, not a comment
+            if layout is None:
+                layout = yaml_layout(text)
+            if any(begin <= (index, start) < end for begin, end in layout.scalars):  # text of a value, not a comment
                 continue
             if match is None:  # names no rule: reported (CP002), it suppresses nothing
                 assert nameless is not None
@@ -109,29 +120,80 @@ def parse_directives(sources: Mapping[str, str]) -> list[Directive]:
             target = index + 1
             if not line[:start].strip():
                 target = _next_content_line(lines, index + 1)
+            through = layout.blocks.get(target - 1, target - 1) + 1  # the node a key on that line opens
             offset = match.start(1)
             for part in re.finditer(r"[A-Za-z0-9_-]+", match.group(1)):
                 name = part.group(0)
                 rule = find_rule(name)
                 slug = ALL if name.lower() == ALL else (rule.slug if rule is not None else None)
                 pos = Pos(file, index + 1, offset + part.start() + 1)
-                directives.append(Directive(name, pos, (file, target), slug))
+                directives.append(Directive(name, pos, (file, target), slug, through=through))
     return directives
 
 
-def multiline_scalars(text: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
-    """``((line, column), (line, column))`` spans (0-based, end excluded) of the scalars of ``text`` that span
-    lines (``|`` and ``>`` blocks, quoted values): a ``#`` inside one is text, never a directive."""
+@dataclass
+class Layout:
+    """What suppression needs of a file's YAML structure (lines and columns 0-based)."""
+
+    scalars: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+    """``((line, column), (line, column))`` spans (end excluded) of the scalars that span lines (``|`` and
+    ``>`` blocks, quoted values): a ``#`` inside one is text, never a directive."""
+    blocks: dict[int, int] = field(default_factory=dict)
+    """The line of each key whose value ends on a later line: the last line of that value."""
+
+
+@dataclass
+class _Open:
+    """A mapping or sequence being read: the key line that owns it, its last line so far."""
+
+    owner: int | None
+    last: int
+    flow: bool
+    is_map: bool
+    expect_key: bool = True
+    key_line: int | None = None
+
+
+def yaml_layout(text: str) -> Layout:
+    """The multi-line scalars of ``text`` and the lines each key's value spans, from the YAML events (the last
+    line of a block value is that of its last content: a block's end event stands at the next sibling)."""
     import yaml
 
-    spans: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    layout = Layout()
+    stack: list[_Open] = []
+
+    def close(owner: int | None, last: int) -> None:
+        if owner is not None and last > owner:
+            layout.blocks[owner] = max(last, layout.blocks.get(owner, owner))
+        if stack:
+            stack[-1].last = max(stack[-1].last, last)
+
     try:
-        for token in yaml.scan(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-            if isinstance(token, yaml.ScalarToken) and token.end_mark.line > token.start_mark.line:
-                spans.append(((token.start_mark.line, token.start_mark.column), (token.end_mark.line, token.end_mark.column)))
-    except yaml.YAMLError:  # a plan that does not scan does not lint either; its directives do not matter
+        for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                done = stack.pop()
+                close(done.owner, event.end_mark.line if done.flow and event.end_mark is not None else done.last)
+                continue
+            start, end = event.start_mark, event.end_mark
+            if not isinstance(event, yaml.NodeEvent) or start is None or end is None:  # (the parser marks every event)
+                continue
+            owner = None
+            parent = stack[-1] if stack else None
+            if parent is not None and parent.is_map:
+                if parent.expect_key:  # a key (a collection as a key owns nothing)
+                    parent.key_line = start.line if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent)) else None
+                else:
+                    owner = parent.key_line
+                parent.expect_key = not parent.expect_key
+            if isinstance(event, yaml.CollectionStartEvent):
+                stack.append(_Open(owner, start.line, bool(event.flow_style), isinstance(event, yaml.MappingStartEvent)))
+                continue
+            if isinstance(event, yaml.ScalarEvent) and end.line > start.line:
+                layout.scalars.append(((start.line, start.column), (end.line, end.column)))
+            close(owner, end.line - 1 if end.column == 0 and end.line > start.line else end.line)
+    except yaml.YAMLError:  # a plan that does not parse does not lint either; its directives do not matter
         pass
-    return spans
+    return layout
 
 
 def comment_start(line: str) -> int:
@@ -181,7 +243,8 @@ def apply(findings: Iterable[Finding], directives: list[Directive]) -> Suppressi
     by_line: dict[tuple[str, int], list[Directive]] = {}
     for directive in directives:
         if directive.slug is not None:
-            by_line.setdefault(directive.target, []).append(directive)
+            for line in directive.lines():
+                by_line.setdefault((directive.target[0], line), []).append(directive)
     result = Suppression(directives=directives)
     for finding in findings:
         matching = [
@@ -231,9 +294,16 @@ def directive_findings(
                     UNUSED_DISABLE.slug,
                     UNUSED_DISABLE.code,
                     unused_severity,
-                    f"suppression of '{directive.name}' is unused: nothing on line {directive.target[1]} "
+                    f"suppression of '{directive.name}' is unused: nothing {_where(directive)} "
                     "is reported by it; remove the comment",
                     directive.pos,
                 )
             )
     return out
+
+
+def _where(directive: Directive) -> str:
+    lines = directive.lines()
+    if len(lines) == 1:
+        return f"on line {lines[0]}"
+    return f"in the node on lines {lines[0]}-{lines[-1]}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cdpctl.errors import Pos
+from cdpctl.errors import PlanIssue, Pos
 from cdpctl.loading.files import PlanFiles
 from cdpctl.loading.keys import Reader, describe, did_you_mean, is_number, value_matches_type
 from cdpctl.model import APPLIES_TO, CONSTRAINT_KEYS, FORMATS, Property
@@ -26,11 +26,13 @@ _INVALID: Any = _Invalid()
 
 
 class ConstraintChecks(PlanFiles):
-    """Constraint parsing (``check_patterns=False`` keeps patterns the engine cannot run, for lint's CP303)."""
+    """Constraint parsing (``check_patterns=False`` keeps patterns the engine cannot run, for lint's CP303, and
+    their load errors in ``kept_errors``: lint reports them, unsuppressible, as ``plan-load`` errors)."""
 
     def __init__(self, read: Reader, check_patterns: bool = True, policy: PlanFilePolicy | None = None) -> None:
         super().__init__(read, policy)
         self.check_patterns = check_patterns
+        self.kept_errors: list[PlanIssue] = []
 
     def resolve_constraints(self, prop: Property, mapping: YMap, where: str) -> None:
         for key in CONSTRAINT_KEYS:
@@ -89,10 +91,12 @@ class ConstraintChecks(PlanFiles):
             if not isinstance(value, str):
                 self.error(pos, f"'pattern' of {where} must be a string, not {describe(value)}")
                 return _INVALID
-            problem = pattern_problem(value, pos, self.texts.get(pos.file, "")) if self.check_patterns else None
-            if problem is not None:
+            problem = pattern_problem(value, pos, self.texts.get(pos.file, ""))
+            if problem is not None and self.check_patterns:
                 self.error(problem[0], f"'pattern' of {where} {problem[1]}")
                 return _INVALID
+            if problem is not None:  # kept for CP303 to point into; the plan still does not load
+                self.kept_errors.append(PlanIssue(problem[0], f"'pattern' of {where} {problem[1]}"))
             return value
         if key == "format":
             if not isinstance(value, str) or value not in FORMATS:

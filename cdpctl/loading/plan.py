@@ -150,6 +150,7 @@ class PlanLoader(Definitions):
                 call.common_context = plan.common.context
         plan.files = list(self.files)
         plan.sources = dict(self.texts)
+        plan.kept_errors = list(self.kept_errors)
         reported = {issue.pos for issue in self.issues}
         for pos in self.non_finite:
             if pos not in reported:
@@ -172,7 +173,9 @@ def load_plan(
     revision reader is used by ``cdpctl diff``).  Raises
     :class:`~cdpctl.errors.PlanLoadError` with every problem found.
     ``check_patterns=False`` keeps patterns the engine cannot run, for ``lint``
-    to report each construct (rule CP303); every other command refuses them.
+    to report each construct (rule CP303), and their load errors in
+    ``Plan.kept_errors`` (lint reports them as ``plan-load`` errors, exit 2);
+    every other command refuses them.
     Files read from disk follow ``policy`` (default: the project configuration's,
     see :mod:`cdpctl.plan_files`): includes stay in the plan's folder tree, every
     file is size-capped.
@@ -204,7 +207,8 @@ def load_plan(
                 raise OSError(f"'{file}' {problem}")
             return read_file(file)
 
-        settings = f"check_patterns={check_patterns} policy={file_policy!r}"
+        patterns = "checked" if check_patterns else "kept with their errors"  # (an older entry kept no errors)
+        settings = f"patterns {patterns} policy={file_policy!r}"
         return cached_load(root, settings, read_checked, load)
     return PlanLoader(read, check_patterns, policy).load(os.fspath(path))
 

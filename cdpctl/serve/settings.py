@@ -76,8 +76,10 @@ def _checked(section: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in section.items():
         expected = KEYS.get(key)
-        if expected is None:
-            raise ConfigError(f"serve.{key} is not a serve setting; known: {', '.join(sorted(KEYS))}")
+        if expected is None:  # (the project configuration's keys are checked as it is read: a section given here)
+            from cdpctl.loader import did_you_mean
+
+            raise ConfigError(f"unknown 'serve' setting '{key}'{did_you_mean(key, KEYS)}; its settings are: {', '.join(KEYS)}")
         if value is None:
             continue
         if isinstance(value, bool) and expected is not bool:
