@@ -2,7 +2,7 @@
 
 This module is real, importable, type-checked code; the emitter copies
 everything below the ``# --- runtime ---`` marker (then the same part of
-:mod:`.runtime_formats` and :mod:`.runtime_patterns`) into the generated module,
+:mod:`.runtime_formats`, :mod:`.runtime_nfa` and :mod:`.runtime_patterns`) into the generated module,
 whose import block includes every import listed here.  There is no
 ``from __future__ import annotations`` (here or in the generated module):
 annotations are evaluated once at import, which is much cheaper than the
@@ -289,6 +289,8 @@ class _TrackerBase:
     _DEPRECATED: ClassVar[frozenset[str]] = frozenset()
     _PATTERNS: ClassVar[Mapping[str, str]] = {}
     """Each pattern of the plan (ECMA-262) in RE2 syntax, for :func:`_pattern_keywords`."""
+    _QUICK_PATTERNS: ClassVar[Mapping[str, str]] = {}
+    """Each simple pattern of the plan in Python ``re`` syntax, for short values (see :func:`_pure_search`)."""
 
     def __init__(
         self,
@@ -320,7 +322,7 @@ class _TrackerBase:
             validators = importlib.import_module("jsonschema.validators")
             keywords = {
                 "format": _format, "uniqueItems": _unique_items, "multipleOf": _multiple_of,
-                **_pattern_keywords(self._PATTERNS),
+                **_pattern_keywords(self._PATTERNS, self._QUICK_PATTERNS),
             }  # fmt: skip
             full = _with_keywords(validators.validator_for(schema), keywords)(schema)
             try:  # the format rules beyond the patterns as custom formats (an older jsonschema-rs: no shortcut)
