@@ -20,19 +20,21 @@ from cdpctl.codegen.runtime import _TrackerBase
 # --- runtime ---
 _Planned = dict[tuple[str, str | None], dict[str, Any]]
 
-_GROUP_DATA: dict[tuple[str, str], tuple[_Planned, dict[str, str]]] = {}
-"""The data file of each group read so far: ``(package, group)`` -> (planned part of each call, patterns)."""
+_GROUP_DATA: dict[tuple[str, str], tuple[_Planned, dict[str, str], dict[str, str]]] = {}
+"""The data file of each group read so far: ``(package, group)`` -> (planned part of each call, patterns,
+quick forms of the simple patterns)."""
 
 
-def _group_data(package: str, group: str) -> tuple[_Planned, dict[str, str]]:
-    """The planned parts of the calls of ``group`` and their patterns in RE2 syntax (read once)."""
+def _group_data(package: str, group: str) -> tuple[_Planned, dict[str, str], dict[str, str]]:
+    """The planned parts of the calls of ``group``, their patterns in RE2 syntax and the Python ``re`` forms
+    of the simple ones (read once)."""
     key = (package, group)
     if key not in _GROUP_DATA:
         resources = importlib.import_module("importlib.resources")
         text = resources.files(package).joinpath(f"{group}.json").read_text(encoding="utf-8")
         data = json.loads(text)
         planned: _Planned = {(entry[0], entry[1]): entry[2] for entry in data["schemas"]}
-        _GROUP_DATA[key] = (planned, dict(data["patterns"]))
+        _GROUP_DATA[key] = (planned, dict(data["patterns"]), dict(data["quick"]))
     return _GROUP_DATA[key]
 
 
@@ -103,6 +105,7 @@ class LazyTracker(_TrackerBase, metaclass=_LazyCalls):
         __getattr__ = _lazy_getattr
 
     def _planned(self, key: tuple[str, str | None]) -> dict[str, Any]:
-        planned, patterns = _group_data(self._PACKAGE, self._SCHEMAS[key])
-        cast("dict[str, str]", self._PATTERNS).update(patterns)  # the generated class's own dict
+        planned, patterns, quick = _group_data(self._PACKAGE, self._SCHEMAS[key])
+        cast("dict[str, str]", self._PATTERNS).update(patterns)  # the generated class's own dicts
+        cast("dict[str, str]", self._QUICK_PATTERNS).update(quick)
         return planned[key]

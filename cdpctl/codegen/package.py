@@ -36,6 +36,7 @@ from cdpctl.codegen.python import (
     comment_header,
     pattern_forms,
     planned_part,
+    quick_forms,
     runtime_source,
 )
 from cdpctl.model import Plan
@@ -171,7 +172,8 @@ class _Package:
             patterns[group].append(schema.schema)
         for group in self.groups:
             files[f"{group}.py"] = self.group_module(group)
-            data = {"schemas": schemas[group], "patterns": dict(sorted(pattern_forms(patterns[group]).items()))}
+            forms = dict(sorted(pattern_forms(patterns[group]).items()))
+            data = {"schemas": schemas[group], "patterns": forms, "quick": quick_forms(forms)}
             files[f"{group}.json"] = json.dumps(data, separators=(",", ":"), ensure_ascii=True) + "\n"
         files["py.typed"] = ""
         return files
@@ -300,6 +302,7 @@ class _Package:
             f"        _GOVERNED = {governed}",
             f"        _DEPRECATED = {deprecated}",
             "        _PATTERNS: ClassVar[dict[str, str]] = {}",
+            "        _QUICK_PATTERNS: ClassVar[dict[str, str]] = {}",
         ]
         return "\n".join(lines) + "\n"
 

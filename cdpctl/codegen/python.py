@@ -35,7 +35,7 @@ from cdpctl.compiler import CompiledSchema, compile_plan
 from cdpctl.model import Call, Plan
 
 RUNTIME_MARKER = "# --- runtime ---\n"
-_RUNTIME_FILES = ("runtime.py", "runtime_formats.py", "runtime_envelope.py", "runtime_patterns.py")
+_RUNTIME_FILES = ("runtime.py", "runtime_formats.py", "runtime_envelope.py", "runtime_nfa.py", "runtime_patterns.py")
 """The runtime modules embedded in a generated client, in this order."""
 
 ENVELOPE_ARGUMENTS = ("self", "user_id", "anonymous_id", "context", "timestamp", "integrations", "message_id")
@@ -67,8 +67,8 @@ def runtime_source() -> tuple[str, frozenset[str]]:
             names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
         elif isinstance(node, (ast.ClassDef, ast.FunctionDef)):
             names.add(node.name)
-        elif isinstance(node, ast.Assign):
-            names.update(target.id for target in node.targets if isinstance(target, ast.Name))
+        elif isinstance(node, ast.Assign):  # ``a = ...`` and ``a, b = ...``
+            names.update(name.id for target in node.targets for name in ast.walk(target) if isinstance(name, ast.Name))
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             names.add(node.target.id)
     return body.strip("\n") + "\n", frozenset(names)
@@ -286,6 +286,7 @@ class Emitter:
     def _tracker(self, methods: list[str]) -> str:
         governed, deprecated = self.class_facts()
         patterns = pattern_forms(schema.schema for schema in self.compiled)
+        quick = quick_forms(patterns)
         lines = [
             "class Tracker(_TrackerBase):",
             docstring(self.tracker_doc(), "    "),
@@ -295,6 +296,8 @@ class Emitter:
             f"    _DEPRECATED: ClassVar[frozenset[str]] = {deprecated}",
             "    _PATTERNS: ClassVar[Mapping[str, str]] = "
             + "{" + ", ".join(f"{py_str(k)}: {py_str(v)}" for k, v in sorted(patterns.items())) + "}",
+            "    _QUICK_PATTERNS: ClassVar[Mapping[str, str]] = "
+            + "{" + ", ".join(f"{py_str(k)}: {py_str(v)}" for k, v in sorted(quick.items())) + "}",
         ]
         body = "\n".join(lines) + "\n"
         return body + "".join("\n" + method for method in methods)
@@ -362,6 +365,15 @@ def pattern_forms(documents: Iterable[Any]) -> dict[str, str]:
         elif isinstance(node, list):
             stack.extend(node)
     return found
+
+
+def quick_forms(forms: Mapping[str, str]) -> dict[str, str]:
+    """``{pattern: its Python re form}`` for the simple ones among ``forms`` (``{pattern: its RE2 form}``): the
+    client uses it on short values (:func:`cdpctl.patterns_quick.quick_form`), the linear-time automaton else."""
+    from cdpctl.patterns_quick import quick_form
+
+    found = {pattern: quick_form(form) for pattern, form in forms.items()}
+    return {pattern: source for pattern, source in found.items() if source is not None}
 
 
 def planned_part(schema: CompiledSchema) -> dict[str, Any]:

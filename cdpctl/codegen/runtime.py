@@ -2,7 +2,7 @@
 
 This module is real, importable, type-checked code; the emitter copies
 everything below the ``# --- runtime ---`` marker (then the same part of
-:mod:`.runtime_formats` and :mod:`.runtime_patterns`) into the generated module,
+:mod:`.runtime_formats`, :mod:`.runtime_nfa` and :mod:`.runtime_patterns`) into the generated module,
 whose import block includes every import listed here.  There is no
 ``from __future__ import annotations`` (here or in the generated module):
 annotations are evaluated once at import, which is much cheaper than the
@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta, timezone
 from enum import Enum
 from typing import Any, ClassVar, Final, cast
 
-from cdpctl.codegen.runtime_envelope import SPEC_CALL_TYPES, _envelope_problems
+from cdpctl.codegen.runtime_envelope import SPEC_CALL_TYPES, _classify, _envelope_problems
 from cdpctl.codegen.runtime_formats import _DATE_TIME_PATTERN, _FORMAT_RULES, _format
 from cdpctl.codegen.runtime_patterns import _multiple_of, _pattern_keywords, _unique_items, _with_keywords
 
@@ -182,14 +182,6 @@ def _says_valid(fast: Any, document: object) -> bool:
         return False
 
 
-def _fold(path: Sequence[object]) -> str:
-    text = ""
-    for part in path:
-        text += "[]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
-_CODES: Final = {"type": "type_mismatch", "enum": "value_not_allowed", "const": "value_not_allowed"}
 _NAME_KEYS: Final = {"track": "event", "page": "name", "screen": "name"}
 _DRAFT_07: Final = "http://json-schema.org/draft-07/schema#"
 
@@ -248,41 +240,6 @@ def _call_schema(call_type: str, name: str | None, planned: Mapping[str, Any]) -
     return schema
 
 
-def _classify(error: Any, field_key: str) -> list[tuple[str, str, str]]:
-    """``(code, path, message)`` for one jsonschema error against a compiled call schema."""
-    path = list(error.absolute_path)
-    keyword = str(error.validator)
-    instance = error.instance
-    if not path and keyword == "required" and isinstance(instance, dict):
-        missing = [name for name in (field_key, "context") if name in error.validator_value and name not in instance]
-        if missing:  # one error per missing name, but which one it is only its text says: each missing says it
-            return [
-                ("required_missing" if name == field_key else "invalid_envelope", name, f"the message has no '{name}' object")
-                for name in missing
-            ]
-    if path and path[0] == "context":  # the plan's common context rules: one violation at the object, as validate
-        return [("invalid_envelope", "context", str(error.message))]
-    if not path or path[0] != field_key:
-        return [("invalid_envelope", _fold(path), str(error.message))]
-    base = _fold(path)
-    if keyword == "required" and isinstance(instance, dict):
-        return [
-            ("required_missing", f"{base}.{name}", f"required property '{name}' is missing")
-            for name in error.validator_value
-            if name not in instance
-        ]
-    raw_schema: object = error.schema
-    schema = cast("dict[str, Any]", raw_schema) if isinstance(raw_schema, dict) else {}
-    if keyword == "additionalProperties" and isinstance(instance, dict):
-        planned = cast("dict[str, Any]", schema.get("properties", {}))
-        listed: list[str] | None = getattr(error, "extras", None)
-        extras = listed or [name for name in cast("dict[str, Any]", instance) if name not in planned]
-        return [("unplanned_property", f"{base}.{name}", f"'{name}' is not in the tracking plan") for name in extras]
-    if keyword == "pattern" and isinstance(schema.get("format"), str):
-        return [("constraint_failed", base, f"{instance!r} is not a valid {schema['format']}")]
-    return [(_CODES.get(keyword, "constraint_failed"), base, str(error.message))]
-
-
 class _TrackerBase:
     """What every generated ``Tracker`` shares: sending, message building and optional validation."""
 
@@ -292,6 +249,8 @@ class _TrackerBase:
     _DEPRECATED: ClassVar[frozenset[str]] = frozenset()
     _PATTERNS: ClassVar[Mapping[str, str]] = {}
     """Each pattern of the plan (ECMA-262) in RE2 syntax, for :func:`_pattern_keywords`."""
+    _QUICK_PATTERNS: ClassVar[Mapping[str, str]] = {}
+    """Each simple pattern of the plan in Python ``re`` syntax, for short values (see :func:`_pure_search`)."""
 
     def __init__(
         self,
@@ -323,7 +282,7 @@ class _TrackerBase:
             validators = importlib.import_module("jsonschema.validators")
             keywords = {
                 "format": _format, "uniqueItems": _unique_items, "multipleOf": _multiple_of,
-                **_pattern_keywords(self._PATTERNS),
+                **_pattern_keywords(self._PATTERNS, self._QUICK_PATTERNS),
             }  # fmt: skip
             full = _with_keywords(validators.validator_for(schema), keywords)(schema)
             try:  # the format rules beyond the patterns as custom formats (an older jsonschema-rs: no shortcut)

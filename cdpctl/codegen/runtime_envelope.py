@@ -5,12 +5,13 @@
 alias's ``previousId``, a group's ``groupId``, a page or screen ``name`` that is a string, a ``userId``
 or an ``anonymousId``, RFC 3339 timestamps, objects where the Spec has objects, a ``messageId`` of at
 most 100 characters), with the same paths and texts, so ``check`` reports the same ``invalid_envelope``
-violations at the same places.  A test compares the two on messages that break each rule.
+violations at the same places; and how a jsonschema error against a call's schema becomes a violation
+(:func:`_classify`), with the codes and paths ``validate`` gives.  A test compares the two on messages that break each rule.
 """
 
 import importlib
-from collections.abc import Mapping
-from typing import Any, Final
+from collections.abc import Mapping, Sequence
+from typing import Any, Final, cast
 
 from cdpctl.codegen.runtime_formats import _DATE_TIME_PATTERN, _leap_second_ok
 
@@ -81,3 +82,48 @@ def _envelope_problems(message: Mapping[str, Any]) -> list[tuple[str, str]]:
             shown = f"{len(value)} characters long" if isinstance(value, str) else repr(value)
             problems.append(("messageId", f"'messageId' must be a string of at most 100 characters, not {shown}"))
     return problems
+
+
+_CODES: Final = {"type": "type_mismatch", "enum": "value_not_allowed", "const": "value_not_allowed"}
+
+
+def _fold(path: Sequence[object]) -> str:
+    text = ""
+    for part in path:
+        text += "[]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _classify(error: Any, field_key: str) -> list[tuple[str, str, str]]:
+    """``(code, path, message)`` for one jsonschema error against a compiled call schema."""
+    path = list(error.absolute_path)
+    keyword = str(error.validator)
+    instance = error.instance
+    if not path and keyword == "required" and isinstance(instance, dict):
+        missing = [name for name in (field_key, "context") if name in error.validator_value and name not in instance]
+        if missing:  # one error per missing name, but which one it is only its text says: each missing says it
+            return [
+                ("required_missing" if name == field_key else "invalid_envelope", name, f"the message has no '{name}' object")
+                for name in missing
+            ]
+    if path and path[0] == "context":  # the plan's common context rules: one violation at the object, as validate
+        return [("invalid_envelope", "context", str(error.message))]
+    if not path or path[0] != field_key:
+        return [("invalid_envelope", _fold(path), str(error.message))]
+    base = _fold(path)
+    if keyword == "required" and isinstance(instance, dict):
+        return [
+            ("required_missing", f"{base}.{name}", f"required property '{name}' is missing")
+            for name in error.validator_value
+            if name not in instance
+        ]
+    raw_schema: object = error.schema
+    schema = cast("dict[str, Any]", raw_schema) if isinstance(raw_schema, dict) else {}
+    if keyword == "additionalProperties" and isinstance(instance, dict):
+        planned = cast("dict[str, Any]", schema.get("properties", {}))
+        listed: list[str] | None = getattr(error, "extras", None)
+        extras = listed or [name for name in cast("dict[str, Any]", instance) if name not in planned]
+        return [("unplanned_property", f"{base}.{name}", f"'{name}' is not in the tracking plan") for name in extras]
+    if keyword == "pattern" and isinstance(schema.get("format"), str):
+        return [("constraint_failed", base, f"{instance!r} is not a valid {schema['format']}")]
+    return [(_CODES.get(keyword, "constraint_failed"), base, str(error.message))]

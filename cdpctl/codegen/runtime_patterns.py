@@ -1,96 +1,92 @@
-"""Pattern matching of generated Python tracking clients, embedded verbatim after :mod:`.runtime`.
+"""Pattern matching of generated Python tracking clients, embedded verbatim after :mod:`.runtime_nfa`.
 
 Plan patterns are ECMA-262; ``cdpctl`` translates each to RE2 syntax when it
 generates a client (``_PATTERNS``).  The client matches those forms on RE2 (the
 ``google-re2`` package, linear time), as ``cdpctl validate`` does, for
-``pattern``, ``patternProperties`` and ``additionalProperties`` alike.  Without
-``google-re2`` it matches the same forms on Python's ``re``, rewritten to keep
-their meaning (``\\d``, ``\\w``, ``\\b`` ASCII; ``$`` only at the very end;
-``\\p{...}`` as the code points of its general category).  A pattern that needs
-RE2 itself (a ``Script=`` property) raises an error naming the package.
+``pattern``, ``patternProperties`` and ``additionalProperties`` alike.  Plans are
+untrusted, so without ``google-re2`` a pattern never goes to Python's
+backtracking ``re`` as such: the client runs the same RE2 form on the
+linear-time automaton of :mod:`.runtime_nfa`.  Only a simple pattern (no group,
+no alternation: see :mod:`cdpctl.patterns_quick`) has a Python ``re`` form
+whose backtracking is bounded, written at generate time (``_QUICK_PATTERNS``);
+the client uses it for values of at most :data:`_QUICK_MAX_CHARS` characters with
+no lone surrogate, the automaton for any other.  A pattern the automaton cannot
+run (a ``Script=`` property, a pattern too large) raises an error naming the
+package.
 """
 
 import importlib
 from collections.abc import Callable, Mapping
-from typing import Any, cast
+from typing import Any, Final, cast
+
+from cdpctl.codegen.runtime_nfa import _Nfa
 
 # --- runtime ---
-_CATEGORY_RANGES: dict[tuple[str, bool], str] = {}
+_QUICK_MAX_CHARS: Final = 1024
+"""The longest value a pattern's ``re`` form is used for (``cdpctl.patterns_quick.QUICK_MAX_CHARS``)."""
 
 
-def _category_class(name: str, negated: bool) -> str:
-    """The code points of an RE2 general category (``L``, ``Lu``, ...) as the inside of a Python class."""
-    key = (name, negated)
-    if key not in _CATEGORY_RANGES:
-        if not (len(name) in (1, 2) and name[0] in "LMNPSZC"):
-            raise ValueError(name)
-        category = importlib.import_module("unicodedata").category
-        parts: list[str] = []
-        start = -1
-        for code in range(0x110001):
-            inside = code <= 0x10FFFF and category(chr(code)).startswith(name) != negated
-            if inside and start < 0:
-                start = code
-            elif not inside and start >= 0:
-                parts.append(f"\\U{start:08x}" + (f"-\\U{code - 1:08x}" if code - 1 > start else ""))
-                start = -1
-        _CATEGORY_RANGES[key] = "".join(parts)
-    return _CATEGORY_RANGES[key]
+def _no_lone_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
-def _python_form(form: str) -> str:
-    """A pattern's RE2 form (as ``cdpctl`` writes it) in Python ``re`` syntax, with the same meaning."""
-    re = importlib.import_module("re")
-    out, in_class = ["(?a)"], False
-    for token in re.findall(r"\\x\{[0-9A-Fa-f]+\}|\\[pP]\{[^}]*\}|\\.|.", form, re.S):
-        if token.startswith("\\x{"):
-            out.append(f"\\U{int(token[3:-1], 16):08x}")
-        elif token[:2] in ("\\p", "\\P"):
-            inside = _category_class(token[3:-1], token[1] == "P")
-            out.append(inside if in_class else f"[{inside}]")
-        elif token in ("[", "]"):
-            in_class = token == "["
-            out.append(token)
-        else:
-            out.append("\\Z" if token == "$" and not in_class else token)
-    return "".join(out)
+def _pure_search(form: str, quick: str | None) -> Callable[[str], bool]:
+    """A pattern's search without ``google-re2``: on its ``re`` form ``quick`` for a short value, if it has
+    one, else on the linear-time automaton of its RE2 ``form``."""
+    automaton = _Nfa(form).search
+    if quick is None:
+        return automaton
+    bounded = importlib.import_module("re").compile(quick).search
+
+    def search(text: str) -> bool:
+        if len(text) <= _QUICK_MAX_CHARS and _no_lone_surrogate(text):
+            return bounded(text) is not None
+        return automaton(text)
+
+    return search
 
 
-def _pattern_search(translated: Mapping[str, str]) -> Callable[[str, str], bool]:
-    """``search(pattern, text)``: whether the plan pattern matches somewhere in ``text``, as cdpctl matches."""
+def _pattern_search(translated: Mapping[str, str], quick: Mapping[str, str]) -> Callable[[str, str], bool]:
+    """``search(pattern, text)``: whether the plan pattern matches somewhere in ``text``, as cdpctl matches.
+
+    ``translated`` maps each plan pattern to its RE2 form, ``quick`` a simple one to its Python ``re`` form."""
     try:
         re2 = importlib.import_module("re2")
         options = re2.Options()
         options.log_errors = False
 
-        def build(form: str) -> Any:
-            return re2.compile(form, options).search
+        def build(patrn: str) -> Callable[[str], bool]:
+            found = re2.compile(translated.get(patrn, patrn), options).search
+            return lambda text: found(text) is not None
     except ImportError:
-        re = importlib.import_module("re")
 
-        def build(form: str) -> Any:
-            return re.compile(_python_form(form)).search
+        def build(patrn: str) -> Callable[[str], bool]:
+            return _pure_search(translated.get(patrn, patrn), quick.get(patrn))
 
-    compiled: dict[str, Any] = {}
+    compiled: dict[str, Callable[[str], bool]] = {}
 
     def search(patrn: str, text: str) -> bool:
         found = compiled.get(patrn)
         if found is None:
             try:
-                found = compiled[patrn] = build(translated.get(patrn, patrn))
-            except ValueError as exc:  # re.error too
+                found = compiled[patrn] = build(patrn)
+            except ValueError as exc:  # what the automaton cannot run
                 raise RuntimeError(f"the pattern {patrn!r} needs the google-re2 package") from exc
-        return found(text) is not None
+        return found(text)
 
     return search
 
 
-def _pattern_keywords(translated: Mapping[str, str]) -> dict[str, Any]:
+def _pattern_keywords(translated: Mapping[str, str], quick: Mapping[str, str]) -> dict[str, Any]:
     """The jsonschema keywords that match patterns (``pattern``, ``patternProperties``,
-    ``additionalProperties``), on :func:`_pattern_search`; ``translated`` maps each plan pattern to its
-    RE2 form.  An ``additionalProperties`` error lists its keys as ``extras``."""
+    ``additionalProperties``), on :func:`_pattern_search` (``translated``: each plan pattern's RE2 form;
+    ``quick``: a simple one's ``re`` form).  An ``additionalProperties`` error lists its keys as ``extras``."""
     jsonschema = importlib.import_module("jsonschema")
-    search = _pattern_search(translated)
+    search = _pattern_search(translated, quick)
 
     def pattern(_validator: Any, patrn: Any, instance: Any, _schema: Any) -> Any:
         if isinstance(instance, str) and isinstance(patrn, str) and not search(patrn, instance):
