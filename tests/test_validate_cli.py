@@ -211,6 +211,38 @@ def test_markdown_and_text() -> None:
     assert "FAIL" in text and "properties.currency" in text and "\x1b[" not in text
 
 
+def test_malformed_records_have_no_share_in_any_format(tmp_path: Path) -> None:
+    # malformed records belong to no call: their count was divided by the typeless messages (200%, 300%, 50%)
+    env = {"GITHUB_ACTIONS": "", "CI": "", "COLUMNS": "250"}
+    for malformed, typeless in ((2, 1), (3, 1), (1, 2)):
+        path = tmp_path / f"share-{malformed}-{typeless}.ndjson"
+        path.write_bytes(b"nope\n" * malformed + b'{"type":"foo","userId":"u"}\n' * typeless)
+        document = json.loads(invoke(str(path), "-f", "json").stdout)
+        assert all("share" not in group for group in document["violations"])  # JSON: counts, no share
+        groups = {group["code"]: group["count"] for group in document["violations"]}
+        assert groups == {"malformed_json": malformed, "invalid_envelope": typeless}
+        text = invoke(str(path), env=env).stdout
+        (row,) = [line.split() for line in text.splitlines() if "malformed_json" in line]
+        assert row[:3] == [str(malformed), "-", "-"], text  # count, share, call
+        (envelope,) = [line.split() for line in text.splitlines() if "invalid_envelope" in line]
+        assert envelope[1] == "100%"  # the typeless messages' own share stays
+        markdown = invoke(str(path), "-f", "markdown").stdout
+        (row_md,) = [line for line in markdown.splitlines() if "`malformed_json`" in line]
+        assert row_md.split("|")[4:6] == [f" {malformed} ", " - "], row_md
+        assert "%" not in row_md
+        github = invoke(str(path), "-f", "github").stdout
+        (note,) = [line for line in github.splitlines() if "title=malformed_json" in line]
+        assert note.endswith(f"({malformed}x)") and "volume" not in note
+        sarif = json.loads(invoke(str(path), "-f", "sarif").stdout)
+        texts = {r["ruleId"]: r["message"]["text"] for r in sarif["runs"][0]["results"]}
+        assert texts["malformed_json"].endswith(f"({malformed}x)")
+        assert texts["invalid_envelope"].endswith(f"({typeless}x, 100% of its volume)")
+        junit = invoke(str(path), "-f", "junit").stdout
+        failures = [f.get("message") or "" for f in ET.fromstring(junit).iter("failure")]
+        (failure,) = [f for f in failures if f.startswith("malformed_json")]
+        assert failure.endswith(f"({malformed}x, -)"), failure
+
+
 def test_machine_formats_write_only_the_report_to_stdout(tmp_path: Path) -> None:
     for fmt in ("json", "sarif"):
         result = invoke(str(DIRTY), "--format", fmt)

@@ -28,6 +28,10 @@ CODE_ORDER = {code: index for index, code in enumerate(CODES)}
 
 WARNING_CODES = ("deprecated_event", "message_too_large")
 
+MALFORMED_CODES = ("malformed_json", "record_too_large")
+"""Codes of malformed records: counted in ``malformed``, never as a message of some call, so they have no
+call whose volume they are a share of."""
+
 SEVERITY = {code: ("warning" if code in WARNING_CODES else "error") for code in CODES}
 
 
