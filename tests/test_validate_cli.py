@@ -285,20 +285,26 @@ def test_jobs_give_the_same_report(tmp_path: Path) -> None:
         message = json.loads(json.dumps(GOOD if n % 7 else BAD))
         message["messageId"] = f"m-{n}"
         messages.append(message)
+    long = {**GOOD, "properties": {**GOOD["properties"], "note": "z" * 5000}}  # over the cap below: malformed
     path = tmp_path / "big.ndjson"
-    path.write_bytes(ndjson(*messages) + b"{broken\n" + ndjson(GOOD))
+    data = ndjson(*messages[:300]) + ndjson(long) + ndjson(*messages[300:]) + b"{broken\n" + ndjson(long, GOOD)
+    path.write_bytes(data)
+    packed = tmp_path / "big.ndjson.gz"  # a stream: its records over the cap are spooled for --split
+    packed.write_bytes(gzip.compress(data))
     validator = Validator(load_plan(str(PLAN)))
-    sources = [Source(str(path))]
-    one = validate_sources(validator, sources, jobs=1, block_size=4096)
-    two = validate_sources(validator, sources, jobs=2, block_size=4096)
+    sources = [Source(str(path)), Source(str(packed))]
+    one = validate_sources(validator, sources, jobs=1, block_size=4096, max_record=4096)
+    two = validate_sources(validator, sources, jobs=2, block_size=4096, max_record=4096)
     assert two.jobs_used == 2
     assert one.report.to_json() == two.report.to_json()
-    assert one.report.summary() == {"events": 602, "valid": 515, "invalid": 86, "malformed": 1, "warnings": 0}
+    assert one.report.summary() == {"events": 1208, "valid": 1030, "invalid": 172, "malformed": 6, "warnings": 0}
     out1, out2 = tmp_path / "s1", tmp_path / "s2"
-    validate_sources(validator, sources, jobs=1, block_size=4096, split_dir=str(out1))
-    validate_sources(validator, sources, jobs=2, block_size=4096, split_dir=str(out2))
+    split1 = validate_sources(validator, sources, jobs=1, block_size=4096, max_record=4096, split_dir=str(out1))
+    split2 = validate_sources(validator, sources, jobs=2, block_size=4096, max_record=4096, split_dir=str(out2))
+    assert split1.report.to_json() == split2.report.to_json() == one.report.to_json() and split2.jobs_used == 2
     for name in ("valid.ndjson", "invalid.ndjson", "malformed.txt"):
         assert (out1 / name).read_bytes() == (out2 / name).read_bytes()
+    assert (out2 / "malformed.txt").read_bytes() == (ndjson(long) + b"{broken\n" + ndjson(long)) * 2  # in input order
 
 
 def test_line_numbers_run_on_across_blocks_and_restart_per_file(tmp_path: Path) -> None:
