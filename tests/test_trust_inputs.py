@@ -464,16 +464,23 @@ def limited(size: int) -> Callable[[], None]:
 
 
 @pytest.mark.skipif(not hasattr(resource, "RLIMIT_FSIZE"), reason="no file size limit on this system")
-@pytest.mark.parametrize("target", ["-o", "--split"])
+@pytest.mark.parametrize("target", ["-o", "--split", "--split-spool"])
 def test_a_full_disk_is_one_error_line_and_exit_2(tmp_path: Path, target: str) -> None:
     path = tmp_path / "events.ndjson"
     path.write_bytes((LINE + BAD_LINE) * 3000)
     out = tmp_path / ("report.json" if target == "-o" else "split")
-    result = cdpctl(str(path), "-f", "json", target, str(out), preexec_fn=limited(512))
+    options = [target, str(out)]
+    if target == "--split-spool":  # a stream's record over the cap, spooled as it is skipped
+        path = tmp_path / "events.ndjson.gz"
+        path.write_bytes(gzip.compress(b'{"a":"' + b"x" * 20_000 + b'"}\n' + LINE))
+        options = ["--split", str(out), "--max-record-bytes", "1000"]
+    result = cdpctl(str(path), "-f", "json", *options, preexec_fn=limited(512))
     no_traceback(result)
     assert result.returncode == 2, result.stderr
     error = [line for line in result.stderr.splitlines() if line.startswith("cdpctl: error:")]
     assert len(error) == 1 and "cannot write" in error[0] and "too large" in error[0].lower()
+    named = {"-o": [out], "--split": [out / "valid.ndjson", out / "invalid.ndjson"], "--split-spool": [out / "malformed.txt"]}
+    assert any(f"cannot write '{file}'" in error[0] for file in named[target]), error  # the file, not its descriptor
 
 
 def test_outputs_never_overwrite_the_plan_an_input_or_each_other(tmp_path: Path) -> None:
@@ -524,7 +531,7 @@ def test_a_record_over_the_cap_is_one_malformed_record_and_its_neighbours_are_ch
     assert "record_too_large" not in within.stdout
 
 
-def test_a_small_cap_applies_inside_a_block_and_split_skips_the_record(tmp_path: Path) -> None:
+def test_a_small_cap_applies_inside_a_block_and_split_writes_the_record(tmp_path: Path) -> None:
     path = tmp_path / "events.ndjson"
     long_line = json.dumps({**GOOD, "properties": {**GOOD["properties"], "note": "y" * 5000}}).encode() + b"\n"
     path.write_bytes(LINE * 10 + long_line + LINE * 10)
@@ -537,7 +544,61 @@ def test_a_small_cap_applies_inside_a_block_and_split_skips_the_record(tmp_path:
     }
     assert document["violations"][0]["examples"] == [{"file": str(path), "line": 11}]
     assert (split / "valid.ndjson").read_bytes().count(b"\n") == 20
-    assert (split / "malformed.txt").read_bytes() == b""
+    assert (split / "malformed.txt").read_bytes() == long_line  # counted as malformed, written as read
+
+
+def test_split_writes_each_record_over_the_cap_whole_among_the_malformed_ones(tmp_path: Path) -> None:
+    """``--split``'s promise, every record in exactly one file, holds for records over --max-record-bytes: each
+    is written whole to malformed.txt in input order (a file's copied by its byte range, a stream's spooled as
+    the reader skips it), read by ranges, gzip or stdin, with --jobs 1 and 2; a document over the cap too."""
+    big = json.dumps({**GOOD, "properties": {**GOOD["properties"], "note": "y" * 3000}}).encode()
+    batch = json.dumps({"batch": [GOOD] * 20}).encode()  # a batch payload line over the cap: one record
+    data = b"".join(
+        [LINE, b"broken one\n", big + b"\n", BAD_LINE, b"not json\r\n", batch + b"\n", LINE, big + b"X"]
+    )
+    malformed = b"broken one\n" + big + b"\n" + b"not json\r\n" + batch + b"\n" + big + b"X\n"
+    plain, packed = tmp_path / "events.ndjson", tmp_path / "events.ndjson.gz"
+    plain.write_bytes(data)
+    packed.write_bytes(gzip.compress(data))
+    runs = [([str(plain)], None), ([str(packed)], None), (["-"], plain)]
+    for number, ((args, stdin), jobs) in enumerate((run, jobs) for run in runs for jobs in ("1", "2")):
+        split = tmp_path / f"split{number}"
+        with open(stdin or os.devnull, "rb") as given:
+            result = cdpctl(*args, "-f", "json", "--max-record-bytes", "2000", "-j", jobs, "--split", str(split), stdin=given)
+        assert result.returncode == 1, result.stderr
+        document = report(result)
+        assert document["summary"]["events"] == 8 and document["summary"]["malformed"] == 5, (args, jobs)
+        groups = {group["code"]: group for group in document["violations"]}
+        assert [e["line"] for e in groups["record_too_large"]["examples"]] == [3, 6, 8]
+        assert (split / "malformed.txt").read_bytes() == malformed, (args, jobs)
+        assert (split / "valid.ndjson").read_bytes() == LINE * 2
+        assert len((split / "invalid.ndjson").read_bytes().splitlines()) == 1
+        assert sorted(os.listdir(split)) == ["invalid.ndjson", "malformed.txt", "valid.ndjson"]  # no spool left
+    for name, value in (("array.json", [GOOD] * 50), ("payload.json", {"batch": [GOOD] * 50})):
+        text = json.dumps(value, indent=2).encode() + b"\n\n"
+        path = tmp_path / name
+        path.write_bytes(text)
+        for jobs in ("1", "2"):
+            split = tmp_path / f"{name}-{jobs}"
+            result = cdpctl(str(path), "-f", "json", "--max-record-bytes", "2000", "-j", jobs, "--split", str(split))
+            assert [g["code"] for g in report(result)["violations"]] == ["record_too_large"]
+            assert (split / "malformed.txt").read_bytes() == text.rstrip(b"\n") + b"\n"  # as a document is written
+
+
+def test_a_record_over_the_cap_cut_by_a_read_error_is_no_record(tmp_path: Path) -> None:
+    """A line over the cap that a damaged stream cuts short is no record, as any line a read error cuts: not
+    counted, not written by --split; the error names it (exit 2)."""
+    long_line = b'{"type": "track", "event": "' + os.urandom(40000).hex().encode() + b'"}\n'
+    path = tmp_path / "events.ndjson.gz"
+    path.write_bytes(gzip.compress(LINE + long_line)[:-1000])
+    split = tmp_path / "split"
+    result = cdpctl(str(path), "-f", "json", "--max-record-bytes", "1000", "--split", str(split))
+    no_traceback(result)
+    assert result.returncode == 2
+    document = report(result)
+    assert document["summary"]["events"] == 1 and document["summary"]["malformed"] == 0
+    assert "cut short" in document["input_errors"][0]
+    assert (split / "malformed.txt").read_bytes() == b"" and (split / "valid.ndjson").read_bytes() == LINE
 
 
 def test_a_document_over_the_cap_is_one_record_too_large(tmp_path: Path) -> None:
@@ -584,6 +645,12 @@ def test_a_gzip_bomb_of_one_long_line_stays_within_memory(tmp_path: Path) -> Non
     assert peak - baseline < 64 * 1024 * 1024, (peak, baseline)
     status, small = peak_memory_of([str(bomb), "--max-record-bytes", "1048576"])
     assert status == 1 and small - baseline < 16 * 1024 * 1024, (small, baseline)
+    split = tmp_path / "split"  # --split writes the line whole, a read at a time: the same memory
+    status, spooled = peak_memory_of([str(bomb), "--max-record-bytes", "1048576", "--split", str(split)])
+    assert status == 1 and spooled - baseline < 16 * 1024 * 1024, (spooled, baseline)
+    assert (split / "malformed.txt").stat().st_size == 6 + 200 * (1 << 20) + 3
+    with open(split / "malformed.txt", "rb") as written:
+        assert written.read(7) == b'{"a":"x' and written.seek(-4, os.SEEK_END) and written.read() == b'x"}\n'
 
 
 def test_no_records_is_named_in_every_format(tmp_path: Path) -> None:

@@ -211,6 +211,38 @@ def test_markdown_and_text() -> None:
     assert "FAIL" in text and "properties.currency" in text and "\x1b[" not in text
 
 
+def test_malformed_records_have_no_share_in_any_format(tmp_path: Path) -> None:
+    # malformed records belong to no call: their count was divided by the typeless messages (200%, 300%, 50%)
+    env = {"GITHUB_ACTIONS": "", "CI": "", "COLUMNS": "250"}
+    for malformed, typeless in ((2, 1), (3, 1), (1, 2)):
+        path = tmp_path / f"share-{malformed}-{typeless}.ndjson"
+        path.write_bytes(b"nope\n" * malformed + b'{"type":"foo","userId":"u"}\n' * typeless)
+        document = json.loads(invoke(str(path), "-f", "json").stdout)
+        assert all("share" not in group for group in document["violations"])  # JSON: counts, no share
+        groups = {group["code"]: group["count"] for group in document["violations"]}
+        assert groups == {"malformed_json": malformed, "invalid_envelope": typeless}
+        text = invoke(str(path), env=env).stdout
+        (row,) = [line.split() for line in text.splitlines() if "malformed_json" in line]
+        assert row[:3] == [str(malformed), "-", "-"], text  # count, share, call
+        (envelope,) = [line.split() for line in text.splitlines() if "invalid_envelope" in line]
+        assert envelope[1] == "100%"  # the typeless messages' own share stays
+        markdown = invoke(str(path), "-f", "markdown").stdout
+        (row_md,) = [line for line in markdown.splitlines() if "`malformed_json`" in line]
+        assert row_md.split("|")[4:6] == [f" {malformed} ", " - "], row_md
+        assert "%" not in row_md
+        github = invoke(str(path), "-f", "github").stdout
+        (note,) = [line for line in github.splitlines() if "title=malformed_json" in line]
+        assert note.endswith(f"({malformed}x)") and "volume" not in note
+        sarif = json.loads(invoke(str(path), "-f", "sarif").stdout)
+        texts = {r["ruleId"]: r["message"]["text"] for r in sarif["runs"][0]["results"]}
+        assert texts["malformed_json"].endswith(f"({malformed}x)")
+        assert texts["invalid_envelope"].endswith(f"({typeless}x, 100% of its volume)")
+        junit = invoke(str(path), "-f", "junit").stdout
+        failures = [f.get("message") or "" for f in ET.fromstring(junit).iter("failure")]
+        (failure,) = [f for f in failures if f.startswith("malformed_json")]
+        assert failure.endswith(f"({malformed}x, -)"), failure
+
+
 def test_machine_formats_write_only_the_report_to_stdout(tmp_path: Path) -> None:
     for fmt in ("json", "sarif"):
         result = invoke(str(DIRTY), "--format", fmt)
@@ -253,20 +285,26 @@ def test_jobs_give_the_same_report(tmp_path: Path) -> None:
         message = json.loads(json.dumps(GOOD if n % 7 else BAD))
         message["messageId"] = f"m-{n}"
         messages.append(message)
+    long = {**GOOD, "properties": {**GOOD["properties"], "note": "z" * 5000}}  # over the cap below: malformed
     path = tmp_path / "big.ndjson"
-    path.write_bytes(ndjson(*messages) + b"{broken\n" + ndjson(GOOD))
+    data = ndjson(*messages[:300]) + ndjson(long) + ndjson(*messages[300:]) + b"{broken\n" + ndjson(long, GOOD)
+    path.write_bytes(data)
+    packed = tmp_path / "big.ndjson.gz"  # a stream: its records over the cap are spooled for --split
+    packed.write_bytes(gzip.compress(data))
     validator = Validator(load_plan(str(PLAN)))
-    sources = [Source(str(path))]
-    one = validate_sources(validator, sources, jobs=1, block_size=4096)
-    two = validate_sources(validator, sources, jobs=2, block_size=4096)
+    sources = [Source(str(path)), Source(str(packed))]
+    one = validate_sources(validator, sources, jobs=1, block_size=4096, max_record=4096)
+    two = validate_sources(validator, sources, jobs=2, block_size=4096, max_record=4096)
     assert two.jobs_used == 2
     assert one.report.to_json() == two.report.to_json()
-    assert one.report.summary() == {"events": 602, "valid": 515, "invalid": 86, "malformed": 1, "warnings": 0}
+    assert one.report.summary() == {"events": 1208, "valid": 1030, "invalid": 172, "malformed": 6, "warnings": 0}
     out1, out2 = tmp_path / "s1", tmp_path / "s2"
-    validate_sources(validator, sources, jobs=1, block_size=4096, split_dir=str(out1))
-    validate_sources(validator, sources, jobs=2, block_size=4096, split_dir=str(out2))
+    split1 = validate_sources(validator, sources, jobs=1, block_size=4096, max_record=4096, split_dir=str(out1))
+    split2 = validate_sources(validator, sources, jobs=2, block_size=4096, max_record=4096, split_dir=str(out2))
+    assert split1.report.to_json() == split2.report.to_json() == one.report.to_json() and split2.jobs_used == 2
     for name in ("valid.ndjson", "invalid.ndjson", "malformed.txt"):
         assert (out1 / name).read_bytes() == (out2 / name).read_bytes()
+    assert (out2 / "malformed.txt").read_bytes() == (ndjson(long) + b"{broken\n" + ndjson(long)) * 2  # in input order
 
 
 def test_line_numbers_run_on_across_blocks_and_restart_per_file(tmp_path: Path) -> None:

@@ -2,7 +2,8 @@
 
 Everything is read in blocks of whole lines, so memory stays flat however large
 the input; a record longer than ``max_record`` bytes is skipped while streaming
-(an :class:`Oversize` record, never buffered whole).  Opening and decompressing
+(an :class:`Oversize` record, never buffered whole; with ``--split`` a stream's
+goes to a spool file as it is skipped).  Opening and decompressing
 is :mod:`cdpctl.validation.streams`.  A file whose first line is not JSON on its
 own (a pretty-printed array, a batch payload, one indented message) is read as
 one JSON document instead; a first line that is JSON by itself (an array of
@@ -12,14 +13,15 @@ messages too) makes the file NDJSON.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import orjson
 
 from cdpctl.interrupts import Interrupted
 from cdpctl.validation.paths import expand_paths
-from cdpctl.validation.ranges import LineBlock, Oversize, RangeBlock, scan_ranges
+from cdpctl.validation.ranges import LineBlock, Oversize, RangeBlock, Stored, scan_ranges
 from cdpctl.validation.streams import (
     READ_SIZE,
     STDIN,
@@ -31,6 +33,9 @@ from cdpctl.validation.streams import (
     open_source,
     read_errors,
 )
+
+if TYPE_CHECKING:  # --split only: its writer is imported by the run that asks for it
+    from cdpctl.validation.split import Spool
 
 BLOCK_SIZE = 4 * 1024 * 1024
 """Bytes per block of lines handed to a validator (the unit of work of ``--jobs``)."""
@@ -67,6 +72,9 @@ class Document:
 
 
 Block = LineBlock | RangeBlock | Document | Oversize
+
+SpoolFactory = Callable[[], "Spool"]
+"""Gives a new spool for the bytes of one record over ``max_record`` (``--split``'s writer's :meth:`spool`)."""
 
 
 def overwritten_input(sources: list[Source], targets: list[str]) -> str | None:
@@ -133,15 +141,21 @@ def _fill(opened: Opened, pending: bytes, want: int) -> tuple[bytes, bool, BaseE
 
 
 def iter_blocks(
-    opened: Opened, block_size: int = BLOCK_SIZE, by_range: bool = False, max_record: int = MAX_RECORD_BYTES
+    opened: Opened,
+    block_size: int = BLOCK_SIZE,
+    by_range: bool = False,
+    max_record: int = MAX_RECORD_BYTES,
+    spool: SpoolFactory | None = None,
 ) -> Iterator[Block]:
     """The source's content as blocks of whole lines (or one document).
 
     With ``by_range`` an uncompressed regular file is described by byte ranges
     instead of carrying its bytes (workers read them).  A line longer than
-    ``max_record`` bytes is skipped as it streams by (an :class:`Oversize`).  A
-    read error (a damaged or truncated compressed stream) raises
-    :class:`InputError` once everything read before it has been yielded.
+    ``max_record`` bytes is skipped as it streams by (an :class:`Oversize`); with
+    ``spool``, the bytes of a record skipped that way (from a stream: a range of a
+    file is read again) are written to a spool as they go by.  A read error (a
+    damaged or truncated compressed stream) raises :class:`InputError` once
+    everything read before it has been yielded.
     """
     name = opened.source.name
     block_size = max(1, min(block_size, max_record))
@@ -153,23 +167,35 @@ def iter_blocks(
             document, pending, error = _try_document(opened, pending, max_record)
         except read_errors() as exc:  # one document, cut short: nothing of it can be checked
             raise InputError(f"cannot read '{name}': {exc}") from exc
+        if isinstance(document, Oversize):  # read to its end first: its bytes are all spooled when it is handed out
+            document, error = _rest_of_document(opened, document, pending, spool)
+            if isinstance(error, Interrupted):
+                raise error
+            if error is not None:  # one document, cut short: no record (as any document or line a read error cuts)
+                raise InputError(f"cannot read '{name}': {error}; the document, cut short, was not checked") from error
+            yield document
+            return
         if document is not None:
             yield document
-            if isinstance(document, Oversize):
-                _drain(opened)
             return
         if error is not None:  # lines, then a read error: the whole lines before it are checked
-            yield from _stream_lines(opened, pending, True, error, block_size, max_record)
+            yield from _stream_lines(opened, pending, True, error, block_size, max_record, spool)
             return
     ranged = by_range and opened.compression is None and opened.regular and not opened.source.is_stdin
     if ranged and error is None:
         yield from scan_ranges(opened, block_size, skipped, max_record)
         return
-    yield from _stream_lines(opened, pending, eof, error, block_size, max_record)
+    yield from _stream_lines(opened, pending, eof, error, block_size, max_record, spool)
 
 
 def _stream_lines(
-    opened: Opened, pending: bytes, eof: bool, error: BaseException | None, block_size: int, max_record: int
+    opened: Opened,
+    pending: bytes,
+    eof: bool,
+    error: BaseException | None,
+    block_size: int,
+    max_record: int,
+    spool: SpoolFactory | None,
 ) -> Iterator[Block]:
     name = opened.source.name
     unchecked = 0  # the bytes of a line a read error cut: not a record, never checked
@@ -193,9 +219,12 @@ def _stream_lines(
                 yield LineBlock(name, pending)
             break
         # the first line is longer than a block: read on to its end (or skip it, past max_record)
-        record, pending, eof, error = _long_line(opened, pending, eof, error, max_record)
+        record, pending, eof, error = _long_line(opened, pending, eof, error, max_record, spool)
         if error is not None and isinstance(record, LineBlock) and not record.data.endswith(b"\n"):
             unchecked += len(record.data.strip())
+            continue
+        if error is not None and isinstance(record, Oversize) and not record.newline:  # cut too: no record
+            unchecked += record.size
             continue
         yield record
     if isinstance(error, Interrupted):  # a signal while waiting for input: the whole lines were handed out
@@ -206,48 +235,63 @@ def _stream_lines(
 
 
 def _long_line(
-    opened: Opened, pending: bytes, eof: bool, error: BaseException | None, max_record: int
+    opened: Opened, pending: bytes, eof: bool, error: BaseException | None, max_record: int, spool: SpoolFactory | None
 ) -> tuple[LineBlock | Oversize, bytes, bool, BaseException | None]:
     """The first line of ``pending`` read to its end: ``(record, rest, eof, error)``.
 
     Its parts are kept only while it is within ``max_record`` bytes; past that it
-    is only counted, so memory stays within ``max_record`` plus one read.
+    is only counted (and, with ``spool``, written to a spool a read at a time), so
+    memory stays within ``max_record`` plus one read.
     """
     name = opened.source.name
     parts: list[bytes] | None = []
+    kept: Spool | None = None
     size = 0
     chunk = pending
     while True:
         newline = chunk.find(b"\n")
-        if newline >= 0:
-            length = size + newline
-            if parts is None or length > max_record:
-                return Oversize(name, length, True), chunk[newline + 1 :], eof, error
-            parts.append(chunk[: newline + 1])
-            return LineBlock(name, b"".join(parts)), chunk[newline + 1 :], eof, error
-        size += len(chunk)
-        if parts is not None and size > max_record:
-            parts = None  # too long: from here on only counted
-        elif parts is not None:
-            parts.append(chunk)
-        if eof:
+        piece = chunk if newline < 0 else chunk[:newline]
+        size += len(piece)
+        if parts is not None and size > max_record:  # too long: from here on only counted (and spooled)
+            if spool is not None:
+                kept = spool()
+                for part in parts:
+                    kept.write(part)
+            parts = None
+        if parts is not None:
+            parts.append(piece)
+        elif kept is not None:
+            kept.write(piece)
+        if newline >= 0 or eof:
+            rest = chunk[newline + 1 :] if newline >= 0 else b""
             if parts is None:
-                return Oversize(name, size, False), b"", eof, error
-            return LineBlock(name, b"".join(parts)), b"", eof, error
+                return Oversize(name, size, newline >= 0, _stored(kept)), rest, eof, error
+            if newline >= 0:
+                parts.append(b"\n")
+            return LineBlock(name, b"".join(parts)), rest, eof, error
         chunk, error = _read(opened, READ_SIZE)
         eof = not chunk
 
 
-def _drain(opened: Opened) -> None:
-    """Read the rest of an input that is one oversized document without keeping it (errors still raised)."""
+def _stored(kept: Spool | None, line_ends: bool = True) -> Stored | None:
+    return kept.stored(line_ends) if kept is not None else None
+
+
+def _rest_of_document(
+    opened: Opened, oversize: Oversize, head: bytes, spool: SpoolFactory | None
+) -> tuple[Oversize, BaseException | None]:
+    """Read the rest of an input that is one oversized document without keeping it (with ``spool``, written
+    to a spool from its start, ``head``, on): the record, and the error that ended the reading (``None``: none)."""
+    kept = spool() if spool is not None else None
+    if kept is not None:
+        kept.write(head)
     while True:
         chunk, error = _read(opened, READ_SIZE)
-        if isinstance(error, Interrupted):
-            raise error
-        if error is not None:
-            raise InputError(f"cannot read '{opened.source.name}': {error}") from error
-        if not chunk:
-            return
+        if error is not None or not chunk:
+            # a document that does not parse is written without the line ends that close it
+            return Oversize(oversize.file, oversize.size, oversize.newline, _stored(kept, False)), error
+        if kept is not None:
+            kept.write(chunk)
 
 
 def _looks_like_lines(data: bytes) -> bool:
@@ -268,6 +312,7 @@ def _try_document(
 ) -> tuple[Document | Oversize | None, bytes, BaseException | None]:
     """The whole input as one JSON document if it is one; else ``None``, the bytes read so far and the read
     error that ended them (lines before a damaged stretch of a compressed file: they are still records).
+    An :class:`Oversize` comes with the bytes read so far, the start of the document.
 
     An input past ``limit`` bytes is a document too large (an :class:`Oversize`)
     unless its next lines are JSON by themselves (NDJSON after a broken first line).
@@ -290,7 +335,7 @@ def _try_document(
     lines = _first_line_is_json(data) or _looks_like_lines(data)
     if total > limit:  # too large to be tried whole: one oversized document when it starts like a pretty one
         pretty = data.lstrip().split(b"\n", 1)[0].strip() in (b"[", b"{")
-        return (Oversize(opened.source.name, total, False), b"", None) if pretty and not lines else (None, data, None)
+        return (Oversize(opened.source.name, total, False), data, None) if pretty and not lines else (None, data, None)
     try:
         orjson.loads(data)
     except orjson.JSONDecodeError:

@@ -1,9 +1,9 @@
 """Blocks of lines, and byte ranges of whole lines of a regular file found with positioned reads.
 
 Workers read their ranges themselves: only the end of each range is read, to find its last newline; no bytes are
-joined, sliced or carried.  A line longer than ``--max-record-bytes`` is never
-read: its range becomes an :class:`Oversize` record.  A file that turns out shorter than when its scan
-started (truncated while read) is an :class:`InputError`, never a short block or a long line.
+joined, sliced or carried.  A line longer than ``--max-record-bytes`` is never read whole: its range becomes an
+:class:`Oversize` record (``--split`` copies it from the file by range).  A file that turns out shorter than when
+its scan started (truncated while read) is an :class:`InputError`, never a short block or a long line.
 """
 
 from __future__ import annotations
@@ -58,12 +58,27 @@ class LineBlock:
 
 
 @dataclass(frozen=True)
+class Stored:
+    """Where the bytes of an :class:`Oversize` record are, for ``--split`` to copy them a chunk at a time:
+    ``length`` bytes at ``offset`` of the input file ``path`` (read again by range), or of the split writer's
+    spool number ``spool`` (a stream's record, written there as the reader skipped it)."""
+
+    length: int
+    path: str | None = None
+    offset: int = 0
+    spool: int = -1
+
+
+@dataclass(frozen=True)
 class Oversize:
-    """One record longer than ``--max-record-bytes``, skipped unread (``size`` bytes, ``newline``: it ended with one)."""
+    """One record longer than ``--max-record-bytes``, skipped unread (``size`` bytes, ``newline``: it ended with one).
+
+    ``stored`` says where its bytes can be read again for ``--split`` (``None``: nowhere, no ``--split``)."""
 
     file: str
     size: int
     newline: bool
+    stored: Stored | None = None
 
 
 def scan_ranges(opened: Opened, block_size: int, start: int, max_record: int) -> Iterator[RangeBlock | Oversize]:
@@ -143,7 +158,7 @@ def _ranges(
             line = (size if cut < 0 else cut) - offset
             opened.counter.count = end
             if line > max_record:
-                yield Oversize(name, line, cut >= 0)
+                yield Oversize(name, line, cut >= 0, Stored(line, path, offset))
             else:
                 yield RangeBlock(name, path, offset, end - offset)
             offset = end

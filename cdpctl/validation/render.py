@@ -15,7 +15,7 @@ from cdpctl.reporting import Result, RuleInfo, TestCase, junit_xml, markdown_esc
 from cdpctl.reporting.table import MESSAGE_WIDTH, NAME_WIDTH, Column, columns_from_env, fitted_table
 from cdpctl.validation.report import Group, Report
 from cdpctl.validation.verdict import NO_EVENTS, RunFacts, Verdict, judge, run_notes
-from cdpctl.validation.violations import CODE_ORDER, CODES, SEVERITY
+from cdpctl.validation.violations import CODE_ORDER, CODES, MALFORMED_CODES, SEVERITY
 
 if TYPE_CHECKING:
     from cdpctl.model import Plan
@@ -199,9 +199,9 @@ def render_junit(report: Report, plan: Plan | None, notes: Sequence[str] = ()) -
             cases.append(case)
     rest = [(index, group) for index, group in enumerate(groups) if index not in claimed]
     for title, codes in (
-        ("malformed records", ("malformed_json", "record_too_large")),
+        ("malformed records", MALFORMED_CODES),
         ("unplanned events", ("unplanned_event",)),
-        ("Segment Spec envelope and ungoverned calls", tuple(c for c in CODES if c not in ("malformed_json", "record_too_large", "unplanned_event"))),
+        ("Segment Spec envelope and ungoverned calls", tuple(c for c in CODES if c not in (*MALFORMED_CODES, "unplanned_event"))),
     ):
         case = TestCase(name=title, classname="cdpctl.validate")
         case.failures.extend(

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cdpctl.model import SPEC_CALL_TYPES
-from cdpctl.validation.violations import CODE_ORDER, Violation
+from cdpctl.validation.violations import CODE_ORDER, MALFORMED_CODES, Violation
 
 MAX_EXAMPLES = 5
 """Examples kept per violation group."""
@@ -299,7 +299,12 @@ class Report:
         return sorted(self.groups.values(), key=_sort_key)
 
     def share(self, group: Group) -> float | None:
-        """The share of that call's volume the group's count represents (``None`` when unknown)."""
+        """The share of that call's volume the group's count represents (``None`` when unknown).
+
+        Malformed records belong to no call: their groups have no volume (the ``(None, None)`` volume counts
+        parsed messages of no known type, which malformed records are not)."""
+        if group.code in MALFORMED_CODES:
+            return None
         total = self.volume.get((group.type, group.event))
         if not total:
             return None

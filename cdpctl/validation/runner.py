@@ -51,10 +51,10 @@ file and why it could not be read (``None``: it was; else a file truncated since
 
 def run_block(validator: Validator, block: Block, split: bool) -> BlockResult:
     """Validate one block; the pure unit of work of every process."""
-    if isinstance(block, Oversize):  # skipped unread: nothing of it goes to --split
+    if isinstance(block, Oversize):  # skipped unread: --split copies it from where it is stored, in its turn
         report = Report()
         report.record_too_large(block.file, 1, block.size)
-        return report, (SplitParts() if split else None), int(block.newline), None
+        return report, (SplitParts(oversize=block) if split else None), int(block.newline), None
     sink = BufferSink() if split else None
     if isinstance(block, RangeBlock):
         try:
@@ -204,7 +204,8 @@ def validate_sources(
             result.warnings.extend(opened.warnings)
             try:
                 first = True
-                read = iter_blocks(opened, block_size, by_range=True, max_record=max_record)
+                spool = writer.spool if writer is not None else None
+                read = iter_blocks(opened, block_size, by_range=True, max_record=max_record, spool=spool)
                 while True:
                     with signals.raising():  # a pipe or a FIFO may wait for ever
                         block = next(read, None)
@@ -236,7 +237,9 @@ def validate_sources(
         result.report.update(report, line_offset)
         line_offset += newlines
         if writer is not None and parts is not None:
-            writer.write(parts)
+            not_copied = writer.write(parts)
+            if not_copied is not None:  # an oversize record's file changed since it was scanned
+                unread(*not_copied)
 
     try:
         with interruptible(signals):

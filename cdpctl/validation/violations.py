@@ -7,7 +7,7 @@ from dataclasses import dataclass
 CODES: dict[str, str] = {
     "malformed_json": "A line or document that does not parse as JSON.",
     "record_too_large": "A line or document longer than --max-record-bytes (default 32 MB): counted as malformed, "
-    "skipped unread.",
+    "skipped unread (--split writes it whole to malformed.txt).",
     "invalid_envelope": "The message breaks the Segment Spec envelope (type, event, userId/anonymousId, "
     "ISO-8601 timestamps, groupId on group, previousId on alias, messageId of at most 100 characters, "
     "object-valued properties/traits/context).",
@@ -27,6 +27,10 @@ CODES: dict[str, str] = {
 CODE_ORDER = {code: index for index, code in enumerate(CODES)}
 
 WARNING_CODES = ("deprecated_event", "message_too_large")
+
+MALFORMED_CODES = ("malformed_json", "record_too_large")
+"""Codes of malformed records: counted in ``malformed``, never as a message of some call, so they have no
+call whose volume they are a share of."""
 
 SEVERITY = {code: ("warning" if code in WARNING_CODES else "error") for code in CODES}
 
