@@ -120,6 +120,11 @@ def test_cli_fail_under_formats_and_exit_codes(corpus: Path) -> None:
     ok = _cli("plan.yaml", "a.ndjson", "b.ndjson.gz", "--fail-under", "75", cwd=corpus)
     assert ok.returncode == 0, ok.stderr
     assert "OK: 75.0% of planned calls seen" in ok.stdout
+    percent = _cli("plan.yaml", "a.ndjson", "b.ndjson.gz", "--fail-under", "75%", cwd=corpus)  # as --max-invalid-rate 5%
+    assert percent.returncode == 0 and percent.stdout == ok.stdout, percent.stderr
+    for wrong in ("101", "-1", "ninety", "nan"):
+        refused = _cli("plan.yaml", "a.ndjson", "--fail-under", wrong, cwd=corpus)
+        assert refused.returncode == 2 and refused.stderr.startswith("cdpctl: error: --fail-under must be a percentage")
     failed = _cli("--plan", "plan.yaml", ".", "--fail-under", "80", "--format", "json", cwd=corpus)
     assert failed.returncode == 1
     assert json.loads(failed.stdout)["never_seen"] == ["Never Sent"]

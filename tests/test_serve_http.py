@@ -288,6 +288,10 @@ def test_capture_replays_to_the_same_report(plan: Plan, tmp_path: Path) -> None:
     assert replayed["summary"]["valid"] == served["summary"]["valid"] + 1
     # every example points at the line of the capture file validate points at
     assert served["violations"] == replayed["violations"]
+    # the same objects as validate's: every key of its summary (unreadable and partial too) and document
+    assert set(replayed["summary"]) <= set(served_summary) and set(replayed["summary"]) <= set(served["summary"])
+    assert set(replayed) <= set(served) and served["input_errors"] == []
+    assert served_summary["unreadable"] == 0 and served_summary["partial"] is False
 
 
 def test_capture_replays_odd_members_and_numbers_to_the_same_summary(plan: Plan, tmp_path: Path) -> None:

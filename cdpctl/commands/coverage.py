@@ -42,8 +42,9 @@ def coverage_command(
     jobs: int = typer.Option(1, "--jobs", "-j", metavar="N", min=1, help="Worker processes."),
     since: Optional[str] = typer.Option(None, "--since", help="Only messages whose timestamp is at or after this date or date-time.", show_default=False),
     until: Optional[str] = typer.Option(None, "--until", help="Only messages whose timestamp is at or before this date or date-time.", show_default=False),
-    fail_under: Optional[float] = typer.Option(
-        None, "--fail-under", min=0, max=100, help="Exit 1 when under this share (percent) of planned calls is seen.", show_default=False,
+    fail_under_text: Optional[str] = typer.Option(
+        None, "--fail-under", metavar="PCT", help="Exit 1 when under this share (percent: 90 or 90%) of planned calls is seen.",
+        show_default=False,
     ),
     allow_empty: bool = typer.Option(False, "--allow-empty", help="Exit 0 (not 2) when the input holds no records."),
     engine: str = typer.Option("local", "--engine", metavar=choices(("local", "spark")), help="Where to read the logs: this machine, or Spark (files and URIs a cluster reads)."),
@@ -66,6 +67,7 @@ def coverage_command(
     )
     from cdpctl.reporting.formats import one_line
 
+    fail_under = _percent(fail_under_text)
     if output_format not in FORMATS:
         die(f"unknown format '{output_format}'; choose one of: {', '.join(FORMATS)}")
     if engine not in ("local", "spark"):
@@ -146,3 +148,18 @@ def _read_files(plan: Plan, paths: list[str], engine: str) -> list[tuple[str, st
 
 def register(app: typer.Typer) -> None:
     app.command("coverage")(coverage_command)
+
+
+def _percent(text: str | None) -> float | None:
+    """``--fail-under``: a percentage from 0 to 100, with or without its ``%`` (``90``, ``90%``, ``99.5``)."""
+    if text is None:
+        return None
+    from cdpctl.commands._common import die
+
+    try:
+        value = float(text.strip().removesuffix("%"))
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 100.0:  # NaN fails too
+        die(f"--fail-under must be a percentage from 0 to 100 (90 or 90%); got '{text}'")
+    return value

@@ -176,11 +176,15 @@ class Collector:
     # --- queries -------------------------------------------------------------------------------
 
     def counts(self) -> dict[str, int | bool]:
-        """The validate summary object (events, valid, invalid, malformed, warnings, refused)."""
-        return self.report.summary()
+        """The validate summary object (events, valid, invalid, malformed, warnings, refused), with the keys a
+        ``validate`` run adds about its inputs: ``unreadable`` (no file is read here: 0) and ``partial``."""
+        return {**self.report.summary(), "unreadable": 0, "partial": self.report.partial}
 
     def report_json(self) -> dict[str, Any]:
+        """The ``validate --format json`` document of what was received (no input errors: no file is read)."""
         report: dict[str, Any] = self.report.to_json()
+        report["summary"] = {**report["summary"], "unreadable": 0, "partial": self.report.partial}
+        report["input_errors"] = []
         return report
 
     def collector_json(self) -> dict[str, Any]:
