@@ -50,9 +50,13 @@ def fold_path(parts: Iterable[Any]) -> str:
     return text
 
 
+_JSON_WORDS: dict[object, str] = {None: "null", True: "true", False: "false", float("inf"): "1e400", float("-inf"): "-1e400"}
+
+
 def short_repr(value: Any, limit: int = 60) -> str:
-    """A value as shown in a message, cut short (hostile input can be huge)."""
-    text = repr(value)
+    """A value as shown in a message, cut short (hostile input can be huge); ``null``, ``true``, ``false`` and
+    a number too large for a double (``1e400``) as JSON spells them, not as Python does."""
+    text = _JSON_WORDS.get(value, repr(value)) if isinstance(value, (bool, float, type(None))) else repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

@@ -185,10 +185,20 @@ def dump_json(value: Any) -> bytes:
     try:
         out = orjson.dumps(value)
     except (TypeError, orjson.JSONEncodeError):
-        return json.dumps(value, ensure_ascii=True, separators=(",", ":")).encode()
+        return _spelled(json.dumps(value, ensure_ascii=True, separators=(",", ":")))
     if b"null" in out and has_non_finite(value):  # orjson writes infinities as null
-        return json.dumps(value, ensure_ascii=True, separators=(",", ":")).encode()
+        return _spelled(json.dumps(value, ensure_ascii=True, separators=(",", ":")))
     return out
+
+
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|-?Infinity')
+
+
+def _spelled(text: str) -> bytes:
+    """``json.dumps`` output with its infinities (numbers too large for a double, as ``1e400`` was read) written
+    ``1e400`` again: ``Infinity`` is not JSON, and a line holding it read back as malformed.  Strings are
+    skipped whole (``"Infinity"`` is text); ``NaN`` is kept as read (only a malformed record holds one)."""
+    return _TOKENS.sub(lambda m: m[0] if m[0][0] == '"' else m[0].replace("Infinity", "1e400"), text).encode()
 
 
 __all__ = [
