@@ -109,6 +109,9 @@ def test_choice_options_list_their_choices_and_defaults_are_shown() -> None:
         (["lint", str(PLAN), "--format", "mardown"], "unknown format 'mardown'", "did you mean 'markdown'?"),
         (["lint", str(PLAN), "--fail-on", "warnings"], "unknown --fail-on 'warnings'", "did you mean 'warning'?"),
         (["lint", str(PLAN.with_name("acme-shp.yaml"))], "cannot read plan file", "acme-shop.yaml'?"),
+        (["diff", str(PLAN.with_name("acme-shp.yaml")), str(PLAN)], "cannot read plan file", "acme-shop.yaml'?"),
+        (["diff", str(PLAN), str(PLAN.with_name("acme-shp.yaml"))], "cannot read plan file", "acme-shop.yaml'?"),
+        (["infer", "-", "--update", str(PLAN.with_name("acme-shp.yaml"))], "cannot read plan file", "acme-shop.yaml'?"),
     ],
 )
 def test_every_mistake_is_one_error_line_and_a_hint(args: list[str], message: str, hint: str) -> None:

@@ -107,9 +107,14 @@ def load_plan_arg(plan: str | None, *, check_patterns: bool = True) -> Plan:
     if plan == "-":
         raise UsageError("reading a plan from standard input ('-') is not supported: pass the plan file")
     path = resolve_plan_path(plan)
+    require_plan_file(path)
+    return load_plan(path, check_patterns=check_patterns)
+
+
+def require_plan_file(path: str) -> None:
+    """Exit 2, with a did-you-mean for the YAML files beside it, when the plan file ``path`` does not exist."""
     if not os.path.lexists(path):
         die(f"cannot read plan file '{path}': No such file or directory", hint=plan_hint(path))
-    return load_plan(path, check_patterns=check_patterns)
 
 
 def plan_hint(path: str) -> str | None:

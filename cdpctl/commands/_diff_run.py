@@ -9,7 +9,7 @@ import sys
 from dataclasses import dataclass
 from typing import NoReturn
 
-from cdpctl.commands._common import choose_format, die, exit_with, handle_errors
+from cdpctl.commands._common import choose_format, die, exit_with, handle_errors, require_plan_file
 
 FORMATS = ("text", "markdown", "json", "github")
 FAIL_ON = ("breaking", "warning", "info", "never")
@@ -65,6 +65,7 @@ def run_diff(args: DiffArgs) -> NoReturn:
                     "(or 'plan') in cdpctl.yaml or [tool.cdpctl] in pyproject.toml, or pass a PLAN"
                 )
             for path in paths:
+                require_plan_file(path)
                 new_plan = load_plan(path)
                 # a working-tree path is relative to the working directory ("./"), not to the repository root
                 at_base = path if os.path.isabs(path) else os.path.join(".", path)
@@ -78,6 +79,9 @@ def run_diff(args: DiffArgs) -> NoReturn:
             if args.old is None or args.new is None:
                 die("give OLD and NEW plans (files or REV:PATH), or --base REV to compare the project's plans")
             old_ref, new_ref = parse_ref(args.old), parse_ref(args.new)
+            for ref in (old_ref, new_ref):
+                if ref.rev is None:  # a file of the working tree: named with a did-you-mean when missing
+                    require_plan_file(ref.path)
             old_plan = load_ref(old_ref)
             new_plan = load_ref(new_ref)
             report = compare(old_plan, new_plan, old_ref.label, new_ref.label)

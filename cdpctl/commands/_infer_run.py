@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from cdpctl.commands._common import write_text
+from cdpctl.commands._common import require_plan_file, write_text
 from cdpctl.infer import Inference, Options
 from cdpctl.infer_update import ADDED
 from cdpctl.model import Plan
@@ -24,6 +24,8 @@ def run_infer(
     from cdpctl.infer import infer_sources, plan_document
     from cdpctl.interop.yamlwrite import dump_plan
 
+    if update is not None:
+        require_plan_file(update)  # before the logs are read: a misspelt name is said at once
     _refuse_writing_over_a_log(out, logs)
     inference = infer_sources(logs, options)
     if not inference.calls and not inference.unnamed and not allow_empty:
