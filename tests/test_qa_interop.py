@@ -235,3 +235,34 @@ def test_integers_of_a_draft_04_rule_are_named_once(tmp_path: Path) -> None:
     result = run(source, "-o", str(tmp_path / "plan.yaml"))
     assert result.exit_code == 0, result.output
     assert "info: /rules/0/jsonSchema/properties/properties/properties/n: 2 integer propert(y/ies) of draft-04 rules" in result.stderr
+
+
+def test_config_api_identify_and_group_trait_lists_become_plan_traits(tmp_path: Path) -> None:
+    """``identify_traits`` / ``group_traits`` of the Config API form were a note, not imported."""
+    from cdpctl.interop.importer import import_segment
+    from cdpctl.loader import load_plan_text
+    from cdpctl.validation import Validator
+
+    document = {
+        "display_name": "Traits",
+        "rules": {
+            "identify": {"properties": {"traits": {"properties": {"plan": {"type": "string"}}}}},
+            "identify_traits": [
+                {"name": "email", "description": "The email.", "rules": {"type": "string", "format": "email"}},
+                {"name": "plan", "rules": {"type": "integer"}},  # the identify rule's own wins
+                {"key": "age", "type": "integer"},
+            ],
+            "group_traits": [{"name": "seats", "rules": {"type": "integer", "minimum": 1}}, {"rules": {}}],
+        },
+    }
+    result = import_segment(document, "config.json")
+    assert result.document["identify"]["traits"] == {
+        "plan": {"type": "string"},
+        "email": {"type": "string", "description": "The email.", "format": "email"},
+        "age": {"type": "integer"},
+    }
+    assert result.document["group"]["traits"] == {"seats": {"type": "integer", "minimum": 1}}
+    assert [note.message for note in result.notes if "trait" in note.message] == ["a trait needs a 'name'; skipped"]
+    validator = Validator(load_plan_text(result.text))
+    bad = validator.check({"type": "group", "userId": "u", "groupId": "g", "traits": {"seats": 0}})
+    assert [(v.code, v.path) for v in bad] == [("constraint_failed", "traits.seats")]

@@ -198,17 +198,48 @@ def _config_api(document: dict[str, Any]) -> SegmentPlan:
         if isinstance(schema, dict) and schema:
             plan.rules.append(SegmentRule(kind, None, pointer_join("/rules", key), schema, True))
     _named_events(rules.get("events", []), "/rules/events", plan)
-    for key in ("identify_traits", "group_traits"):
-        value = rules.get(key)
-        if value:
-            plan.notes.append(
-                Note(pointer_join("/rules", key), f"'{key}' is not imported: use an '{key[:-7]}' rule schema instead")
-            )
+    for key, kind in (("identify_traits", "IDENTIFY"), ("group_traits", "GROUP")):
+        _trait_list(rules.get(key), key, kind, plan)
     known = {"global", "identify", "group", "events", "identify_traits", "group_traits"}
     for key in rules:
         if key not in known:
             plan.notes.append(Note(pointer_join("/rules", key), f"unknown section '{key}' is not imported"))
     return plan
+
+
+def _trait_list(value: Any, key: str, kind: str, plan: SegmentPlan) -> None:
+    """``identify_traits`` / ``group_traits``: a list of traits (``{"name", "description", "rules"}``, the
+    ``rules`` being the trait's JSON Schema; ``{"key": "email", "type": "string"}`` is read too), added to the
+    traits of the identify (group) rule, where that rule does not define them already."""
+    base = pointer_join("/rules", key)
+    if value is None or value == []:
+        return
+    if not isinstance(value, list):
+        plan.notes.append(Note(base, f"'{key}' must be a list of traits; nothing imported from it"))
+        return
+    traits: dict[str, Any] = {}
+    for index, item in enumerate(value):
+        name = _text(item.get("name")) or _text(item.get("key")) if isinstance(item, dict) else None
+        if name is None:
+            plan.notes.append(Note(pointer_join(base, index), "a trait needs a 'name'; skipped"))
+            continue
+        schema = item.get("rules")
+        if schema is None:
+            schema = {k: v for k, v in item.items() if k not in ("name", "key", "description", "version", "rules")}
+        if not isinstance(schema, dict):
+            plan.notes.append(Note(pointer_join(base, index), "a trait's 'rules' must be a JSON Schema object; skipped"))
+            continue
+        description = _text(item.get("description"))
+        traits[name] = {**schema, "description": description} if description and "description" not in schema else schema
+    rule = next((r for r in plan.rules if r.kind == kind and r.wrapped), None)
+    if rule is None:
+        rule = SegmentRule(kind, None, base, {"type": "object", "properties": {"traits": {"type": "object"}}}, True)
+        plan.rules.append(rule)
+    section = rule.schema.setdefault("properties", {}).setdefault("traits", {"type": "object"})
+    if isinstance(section, dict):
+        known = section.setdefault("properties", {})
+        for name, schema in traits.items():
+            known.setdefault(name, schema)
 
 
 def _local(document: dict[str, Any]) -> SegmentPlan:
