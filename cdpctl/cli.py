@@ -11,6 +11,7 @@ import functools
 import importlib
 import os
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -67,7 +68,44 @@ def build_app(only: str | None = None) -> typer.Typer:
 
     for name in (COMMANDS[only],) if only is not None else (*COMMAND_MODULES, "version"):
         importlib.import_module(f"cdpctl.commands.{name}").register(app)
+    _no_cache_everywhere(app)
     return app
+
+
+def _no_cache_everywhere(app: typer.Typer) -> None:
+    """Every command takes ``--no-cache`` after its name too (``cdpctl lint --no-cache PLAN``), as the root does
+    before it: the same option, declared once here and added to each command's parameters."""
+    for info in app.registered_commands:
+        if info.callback is not None:
+            info.callback = _with_no_cache(info.callback)
+    for group in app.registered_groups:
+        if group.typer_instance is not None:
+            _no_cache_everywhere(group.typer_instance)
+
+
+def _with_no_cache(command: Callable[..., object]) -> Callable[..., object]:
+    import inspect
+    import typing
+
+    import typer
+
+    signature = inspect.signature(command, eval_str=True)
+    if "no_cache" in signature.parameters:
+        return command
+    option = typer.Option(False, "--no-cache", help="Load plans afresh, neither reading nor writing the plan cache.")
+    extra = inspect.Parameter("no_cache", inspect.Parameter.KEYWORD_ONLY, default=option, annotation=bool)
+    kind = inspect.Parameter.KEYWORD_ONLY
+
+    @functools.wraps(command)
+    def run(*args: object, no_cache: bool = False, **kwargs: object) -> object:
+        if no_cache:
+            os.environ["CDPCTL_NO_CACHE"] = "1"  # read by cdpctl.plan_cache, in this process and its workers
+        return command(*args, **kwargs)
+
+    parameters = [p.replace(kind=kind) if p.kind == inspect.Parameter.POSITIONAL_OR_KEYWORD else p for p in signature.parameters.values()]
+    run.__signature__ = signature.replace(parameters=[*parameters, extra])  # type: ignore[attr-defined]
+    run.__annotations__ = {**typing.get_type_hints(command), "no_cache": bool}
+    return run
 
 
 ROOT_FLAGS = ("--no-cache",)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import pickle
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -116,6 +118,29 @@ def test_no_cache_reads_and_writes_nothing(cache: Path, plan: Path, monkeypatch:
     done = runner.invoke(app, ["--no-cache", "lint", str(plan)])
     assert done.exit_code in (0, 1), done.output
     assert not cache.exists() and os.environ.get("CDPCTL_NO_CACHE") == "1"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["lint", "--no-cache", "PLAN"], ["lint", "PLAN", "--no-cache"], ["validate", "--no-cache", "-", "--plan", "PLAN"],
+     ["generate", "python", "PLAN", "--no-cache", "--out", "OUT"], ["export", "segment", "PLAN", "--no-cache"]],
+    ids=lambda args: " ".join(args[:2]),
+)  # fmt: skip
+def test_no_cache_after_the_command_name_too(cache: Path, plan: Path, tmp_path: Path, args: list[str]) -> None:
+    """``cdpctl lint --no-cache PLAN`` was an unknown option (only ``cdpctl --no-cache lint`` was taken)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "cdpctl", *[str(plan) if a == "PLAN" else str(tmp_path / "out.py") if a == "OUT" else a for a in args]],
+        input="", capture_output=True, text=True, timeout=120,
+        env={**os.environ, "CDPCTL_CACHE_DIR": str(cache), "CDPCTL_NO_CACHE": ""},
+    )  # fmt: skip
+    assert done.returncode in (0, 1, 2) and "unknown option" not in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+    assert not cache.exists()
+    control = subprocess.run(
+        [sys.executable, "-m", "cdpctl", "lint", str(plan)], capture_output=True, text=True, timeout=120,
+        env={**os.environ, "CDPCTL_CACHE_DIR": str(cache), "CDPCTL_NO_CACHE": ""},
+    )  # fmt: skip
+    assert control.returncode in (0, 1) and cache.exists()  # the same run without the option writes it
 
 
 def test_lint_and_diff_print_the_same_cold_and_warm(cache: Path, tmp_path: Path) -> None:
