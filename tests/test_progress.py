@@ -75,8 +75,11 @@ def _run(tmp_path: Path, *flags: str, terminal: bool) -> tuple[int, str]:
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
-def test_progress_on_a_terminal_after_a_second(tmp_path: Path) -> None:
-    code, shown = _run(tmp_path, terminal=True)
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_progress_on_a_terminal_after_a_second(tmp_path: Path, jobs: str) -> None:
+    """With ``--jobs 2`` too: the line is drawn as blocks are merged (it was drawn only while reading, which
+    ends long before the workers do, so a run of seconds showed none)."""
+    code, shown = _run(tmp_path, "-j", jobs, terminal=True)
     assert code == 1
     frames = [ANSI.sub("", frame) for frame in shown.split("\r") if "validating" in frame]
     assert frames, shown

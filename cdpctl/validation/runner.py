@@ -170,6 +170,8 @@ def validate_sources(
     split = writer is not None
     consumed_before = 0
     starts: deque[bool] = deque()
+    read_to: deque[int] = deque()
+    """The bytes read once each block handed out is read: the progress line counts merged blocks only."""
     """For each block handed out (and not yet merged): whether it is the first of its source."""
     line_offset = 0
     unread_files: set[str] = set()
@@ -211,8 +213,7 @@ def validate_sources(
                         block = next(read, None)
                     if block is None:
                         break
-                    if progress is not None:
-                        progress(consumed_before + opened.consumed(), result.report)
+                    read_to.append(consumed_before + opened.consumed())
                     starts.append(first)
                     first = False
                     yield block
@@ -222,8 +223,6 @@ def validate_sources(
                 consumed_before += opened.consumed()
                 if not source.is_stdin:
                     opened.stream.close()
-            if progress is not None:
-                progress(consumed_before, result.report)
 
     def take(outcome: BlockResult) -> None:
         nonlocal line_offset
@@ -236,6 +235,9 @@ def validate_sources(
             unread(*not_read)
         result.report.update(report, line_offset)
         line_offset += newlines
+        done = read_to.popleft()
+        if progress is not None:  # after each merge, with --jobs N too (workers merge long after the reads)
+            progress(done, result.report)
         if writer is not None and parts is not None:
             not_copied = writer.write(parts)
             if not_copied is not None:  # an oversize record's file changed since it was scanned
