@@ -150,19 +150,25 @@ def _unread_lines(report: dict[str, Any], bullet: str) -> list[str]:
     return [f"{bullet}not read to the end: {one_line(error)}" for error in report.get("input_errors", [])]
 
 
-def render_text(report: dict[str, Any], fail_under: float | None = None) -> str:
-    """A plain-text table per call (sorted by volume), then the never-seen and unplanned lists."""
+def render_text(report: dict[str, Any], fail_under: float | None = None, columns: int | None = None) -> str:
+    """A plain-text table per call (sorted by volume), then the never-seen and unplanned lists; ``columns``:
+    the terminal's width, which the table's lines fit (names shortened first, then the notes under them)."""
     rows = sorted(report["calls"], key=lambda c: (-c["volume"], c["label"]))
-    width = max([len("Call"), *(len(c["label"]) for c in rows)])
-    width = min(width, 40)
-    lines = [f"{'Call':<{width}}  {'Volume':>9}  {'Valid':>5}  Seen", "-" * (width + 60)]
+    width = min(max([len("Call"), *(len(c["label"]) for c in rows)]), 40)
+    if columns is not None:  # the volume, valid share and two dates take 64 cells
+        width = max(len("Call"), min(width, columns - 64))
+
+    def fit(line: str) -> str:
+        return line if columns is None or len(line) <= columns else line[: columns - 1] + "…"
+
+    lines = [f"{'Call':<{width}}  {'Volume':>9}  {'Valid':>5}  Seen", "-" * min(width + 60, columns or width + 60)]
     for call in rows:
         label = one_line(call["label"])
         label = label if len(label) <= width else label[: width - 1] + "…"
-        lines.append(f"{label:<{width}}  {call['volume']:>9,}  {_share(call['valid_share']):>5}  {_seen(call)}")
+        lines.append(fit(f"{label:<{width}}  {call['volume']:>9,}  {_share(call['valid_share']):>5}  {_seen(call)}"))
         notes = one_line(_property_notes(call))
         if notes:
-            lines.append(f"{'':<{width}}  {notes}")
+            lines.append(fit(f"{'':<{width}}  {notes}"))
     if report["never_seen"]:
         lines += ["", f"Planned but never seen ({len(report['never_seen'])}): " + ", ".join(map(one_line, report["never_seen"]))]
     if report["unplanned"]:

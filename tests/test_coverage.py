@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -309,3 +310,19 @@ def test_every_message_read_is_in_a_row_or_named_as_not_governed() -> None:
     from cdpctl.coverage import render_text
 
     assert "Not governed by the plan: " in render_text(report)
+
+
+def test_the_text_table_fits_80_columns(tmp_path: Path) -> None:
+    """With ``COLUMNS=80`` (or an 80-column terminal) no line is wider: rows were 85 cells and the rule 81."""
+    root = Path(__file__).resolve().parents[1]
+    long_name = "Checkout Step Viewed With A Rather Long Name"
+    plan = (root / "plans" / "acme-shop.yaml").read_text()
+    (tmp_path / "plan.yaml").write_text(plan)
+    lines = [json.dumps({"type": "track", "event": long_name, "userId": "u", "timestamp": "2024-05-06T09:01:51Z"})]
+    (tmp_path / "log.ndjson").write_text((root / "examples" / "events-with-violations.ndjson").read_text() + "\n".join(lines) + "\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "cdpctl", "coverage", "plan.yaml", "log.ndjson"], cwd=tmp_path, capture_output=True,
+        text=True, timeout=120, env={**os.environ, "COLUMNS": "80"},
+    )  # fmt: skip
+    table = done.stdout.split("\n\n")[0].splitlines()
+    assert len(table) > 5 and max(len(line) for line in table) <= 80, done.stdout

@@ -121,7 +121,7 @@ def coverage_command(
         elif output_format == "markdown":
             text = render_markdown(report, fail_under, json_command("cdpctl coverage", paths, loaded_from))
         else:
-            text = render_text(report, fail_under)
+            text = render_text(report, fail_under, _columns(output))
         write_text(output, text)
         ok, line = verdict(report, fail_under)
         for error in seen.unreadable:
@@ -163,3 +163,19 @@ def _percent(text: str | None) -> float | None:
     if not 0.0 <= value <= 100.0:  # NaN fails too
         die(f"--fail-under must be a percentage from 0 to 100 (90 or 90%); got '{text}'")
     return value
+
+
+def _columns(output: str | None) -> int | None:
+    """The width the text table fits: ``COLUMNS``, else the terminal's when it goes to one, else none."""
+    import os
+    import sys
+
+    from cdpctl.reporting.table import columns_from_env
+
+    asked = columns_from_env()
+    if asked is not None or output not in (None, "-") or not sys.stdout.isatty():
+        return asked
+    try:
+        return os.get_terminal_size(sys.stdout.fileno()).columns or None
+    except (OSError, ValueError):
+        return None
