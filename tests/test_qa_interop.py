@@ -266,3 +266,13 @@ def test_config_api_identify_and_group_trait_lists_become_plan_traits(tmp_path: 
     validator = Validator(load_plan_text(result.text))
     bad = validator.check({"type": "group", "userId": "u", "groupId": "g", "traits": {"seats": 0}})
     assert [(v.code, v.path) for v in bad] == [("constraint_failed", "traits.seats")]
+
+
+def test_a_name_or_key_that_is_not_text_is_named_so() -> None:
+    """A numeric plan name became "Imported plan" with no note, and a numeric key "a TRACK rule without a key"."""
+    from cdpctl.interop.importer import import_segment
+
+    result = import_segment({"id": "tp_1", "name": 123, "rules": [{"key": 5, "type": "TRACK", "jsonSchema": {}}]}, "odd.json")
+    messages = [note.message for note in result.notes]
+    assert "the plan's 'name' is not text (123); it is named 'Imported plan'" in messages
+    assert "a TRACK rule whose key is not text (5); skipped" in messages

@@ -26,6 +26,7 @@ from pyspark.sql import SparkSession
 from typer.testing import CliRunner
 
 from cdpctl.cli import app
+from cdpctl.errors import CdpctlError
 from cdpctl.loader import load_plan
 from cdpctl.spark import job, validate
 from cdpctl.spark.job import dataframe_label
@@ -229,6 +230,8 @@ def test_dataframe_entry_point(spark: SparkSession, corpus: Path, validator: Val
     )  # a null message is skipped, like a blank line
     with pytest.raises(Exception, match="name the one"):
         validate(spark, texts, validator)
+    with pytest.raises(CdpctlError, match="the column 'n' holds int values"):  # was Spark's DATATYPE_MISMATCH
+        validate(spark, texts, validator, column="n")
     expected = validate_lines(validator, [(line.decode("utf-8", "replace").encode(), "x", n) for n, line in enumerate(raw[:50], 1)])
     assert validate(spark, texts, validator, column="value").summary() == expected.summary()
 

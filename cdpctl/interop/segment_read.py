@@ -112,6 +112,7 @@ def _public_api(document: dict[str, Any]) -> SegmentPlan:
     plan = SegmentPlan(
         "public-api", _text(document.get("name")) or "Imported plan", _text(document.get("description")), []
     )
+    _name_note(document, "name", plan)
     for index, rule in enumerate(document["rules"]):
         pointer = pointer_join("/rules", index)
         if not isinstance(rule, dict):
@@ -139,7 +140,9 @@ def _public_api(document: dict[str, Any]) -> SegmentPlan:
                     )
                 )
         if kind in ("TRACK", "PAGE", "SCREEN") and name is None:
-            plan.notes.append(Note(pointer_join(pointer, "key"), f"a {kind} rule without a key; skipped"))
+            key = rule.get("key")
+            said = "without a key" if key is None or key == "" else f"whose key is not text ({key!r})"
+            plan.notes.append(Note(pointer_join(pointer, "key"), f"a {kind} rule {said}; skipped"))
             continue
         deprecated_at = rule.get("deprecatedAt")
         plan.rules.append(
@@ -242,7 +245,15 @@ def _trait_list(value: Any, key: str, kind: str, plan: SegmentPlan) -> None:
             known.setdefault(name, schema)
 
 
+def _name_note(document: dict[str, Any], key: str, plan: SegmentPlan) -> None:
+    """A note when the document's name is there but is not text: the plan is named ``Imported plan``."""
+    value = document.get(key)
+    if value is not None and _text(value) is None:
+        plan.notes.append(Note(pointer_join("", key), f"the plan's '{key}' is not text ({value!r}); it is named '{plan.name}'"))
+
+
 def _local(document: dict[str, Any]) -> SegmentPlan:
     plan = SegmentPlan("local", _text(document.get("name")) or "Imported plan", _text(document.get("description")), [])
+    _name_note(document, "name", plan)
     _named_events(document["events"], "/events", plan)
     return plan
