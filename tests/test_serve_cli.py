@@ -43,7 +43,9 @@ def test_sigint_with_only_valid_events_exits_zero(serve: Any) -> None:
     code, out, err = served.stop(signal.SIGINT)
     assert code == 0, err
     assert "Traceback" not in err and "CancelledError" not in err and "stopped" in err
-    assert json.loads(out)["summary"] == {"events": 2, "valid": 2, "invalid": 0, "malformed": 0, "warnings": 0, "refused": 0}
+    assert json.loads(out)["summary"] == {
+        "events": 2, "valid": 2, "invalid": 0, "malformed": 0, "warnings": 0, "refused": 0, "unreadable": 0, "partial": False,
+    }  # fmt: skip
 
 
 def test_reset_clears_the_shutdown_status(serve: Any) -> None:

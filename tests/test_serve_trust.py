@@ -84,6 +84,8 @@ def test_refused_only_run_exits_1_and_names_it_in_every_format(tmp_path: Path) -
             "malformed": 0,
             "warnings": 0,
             "refused": 1,
+            "unreadable": 0,
+            "partial": False,
         }
         served = start("--format", "text")
         assert httpx.post(served.url + "/v1/track", content=b"x" * 40_000, timeout=30).status_code == 413

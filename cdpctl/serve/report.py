@@ -38,6 +38,9 @@ def write_report(
     from cdpctl.validation.render import render_report
     from cdpctl.validation.verdict import RunFacts
 
-    # always the facts of a run: the JSON document has validate's keys (unreadable, partial, input_errors)
-    facts = RunFacts(empty_hint=EMPTY_HINT, not_forwarded=not_forwarded, not_recorded=not_recorded, allow_empty=not empty)
+    facts = None
+    if empty or not_forwarded or not_recorded:
+        facts = RunFacts(
+            empty_hint=EMPTY_HINT, not_forwarded=not_forwarded, not_recorded=not_recorded, allow_empty=not empty
+        )
     render_report(report, fmt, out, plan, all_command=all_command(capture), facts=facts)

@@ -93,7 +93,7 @@ def _not_json(report: Report, message: Any, file: str, line: int, index: int | N
         return False
     report.record_malformed(file, line, not_json_message(token), b"", index)
     if sink is not None:
-        sink.malformed(dump_json(message))
+        sink.malformed(dump_json(message, tokens=True))  # it held NaN or Infinity: written as read
     return True
 
 

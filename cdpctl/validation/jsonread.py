@@ -180,24 +180,28 @@ def has_non_finite(value: Any) -> bool:
     return False
 
 
-def dump_json(value: Any) -> bytes:
-    """One JSON line for a value read by :func:`parse_record` (exact integers of any length; ``NaN`` as read)."""
+def dump_json(value: Any, tokens: bool = False) -> bytes:
+    """One JSON line for a value read by :func:`parse_record` (exact integers of any length): an infinity as
+    ``1e400`` (a number too large for a double reads as one), or, with ``tokens`` (a malformed record, which
+    held ``NaN`` or ``Infinity``), as ``Infinity``; ``NaN`` as read."""
     try:
         out = orjson.dumps(value)
     except (TypeError, orjson.JSONEncodeError):
-        return _spelled(json.dumps(value, ensure_ascii=True, separators=(",", ":")))
+        return _spelled(json.dumps(value, ensure_ascii=True, separators=(",", ":")), tokens)
     if b"null" in out and has_non_finite(value):  # orjson writes infinities as null
-        return _spelled(json.dumps(value, ensure_ascii=True, separators=(",", ":")))
+        return _spelled(json.dumps(value, ensure_ascii=True, separators=(",", ":")), tokens)
     return out
 
 
 _TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|-?Infinity')
 
 
-def _spelled(text: str) -> bytes:
+def _spelled(text: str, tokens: bool) -> bytes:
     """``json.dumps`` output with its infinities (numbers too large for a double, as ``1e400`` was read) written
     ``1e400`` again: ``Infinity`` is not JSON, and a line holding it read back as malformed.  Strings are
     skipped whole (``"Infinity"`` is text); ``NaN`` is kept as read (only a malformed record holds one)."""
+    if tokens:
+        return text.encode()
     return _TOKENS.sub(lambda m: m[0] if m[0][0] == '"' else m[0].replace("Infinity", "1e400"), text).encode()
 
 

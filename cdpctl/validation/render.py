@@ -132,9 +132,13 @@ def _results(report: Report) -> list[Result]:
 
 
 def render_json(report: Report, facts: RunFacts | None = None) -> str:
-    """:meth:`Report.to_json`; a validate run adds ``unreadable`` and ``partial`` to the summary and its input errors."""
+    """:meth:`Report.to_json`, with ``unreadable`` and ``partial`` in the summary and the input errors (a run
+    without ``facts`` read no input: none)."""
     document = report.to_json()
-    if facts is not None:
+    if facts is None:  # a report of no input read (serve's): the same keys, nothing unread
+        document["summary"].update({"unreadable": 0, "partial": report.partial})
+        document["input_errors"] = []
+    else:
         document["summary"].update(facts.summary())
         document["summary"]["partial"] = facts.partial or report.partial
         document["input_errors"] = list(facts.input_errors)
