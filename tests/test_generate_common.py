@@ -123,7 +123,7 @@ def test_runtime_validation_uses_common_rules_and_raw_schemas(client: ModuleType
     assert ("type_mismatch", "properties.value") in found  # the raw schema's type
     assert ("value_not_allowed", "properties.mode") in found  # the raw schema's enum
     assert ("constraint_failed", "properties.build") in found  # the call's own minimum
-    assert any(path == "context" for _code, path in found)  # the common context rule
+    assert ("required_missing", "context.app") in found  # the common context rule, at its path
     seen.clear()
     tracker.identify(user_id="u", email="not-an-email", context={"app": {}})
     assert [(violation.code, violation.path) for violation in seen] == [("constraint_failed", "traits.email")]

@@ -1,8 +1,10 @@
 """The plan's ``common:`` rules name what is missing where it is missing, on every route.
 
-A message without ``context`` when the common context rules require some of it is an ``invalid_envelope``
-at ``context``, even when its ``properties``/``traits`` object is missing too; an identify without traits
-is not ``required_missing`` at ``traits`` when only ``context`` is missing; and the message of a missing
+A message without ``context`` when the common context rules require some of it is ``required_missing`` at
+``context``, even when its ``properties``/``traits`` object is missing too; an identify without traits
+is not ``required_missing`` at ``traits`` when only ``context`` is missing; a common context rule that
+fails inside ``context`` has the code of any plan rule, at its own path (it was one ``invalid_envelope``
+at ``context`` for every rule); and the message of a missing
 fields object names the common properties the plan requires (it said "the plan requires " with nothing
 after it).  Both routes of the engine and the generated client agree.
 """
@@ -38,12 +40,12 @@ identify:
 """
 
 CASES: list[tuple[dict[str, Any], list[tuple[str, str]]]] = [
-    ({"type": "track", "event": "Opened", "userId": "u"}, [("invalid_envelope", "context"), ("required_missing", "properties")]),
+    ({"type": "track", "event": "Opened", "userId": "u"}, [("required_missing", "context"), ("required_missing", "properties")]),
     ({"type": "track", "event": "Opened", "userId": "u", "context": {"app": {}}}, [("required_missing", "properties")]),
-    ({"type": "track", "event": "Opened", "userId": "u", "properties": {"platform": "ios"}}, [("invalid_envelope", "context")]),
-    ({"type": "identify", "userId": "u"}, [("invalid_envelope", "context")]),
+    ({"type": "track", "event": "Opened", "userId": "u", "properties": {"platform": "ios"}}, [("required_missing", "context")]),
+    ({"type": "identify", "userId": "u"}, [("required_missing", "context")]),
     ({"type": "identify", "userId": "u", "context": {"app": {}}}, []),
-    ({"type": "track", "event": "Closed", "userId": "u"}, [("invalid_envelope", "context"), ("required_missing", "properties")]),
+    ({"type": "track", "event": "Closed", "userId": "u"}, [("required_missing", "context"), ("required_missing", "properties")]),
 ]  # fmt: skip
 
 
@@ -62,7 +64,7 @@ def test_a_missing_fields_object_names_the_common_properties_required() -> None:
     validator = Validator(load_plan_text(PLAN, "common.yaml"))
     texts = {v.path: v.message for v in validator.check({"type": "track", "event": "Closed", "userId": "u"})}
     assert texts["properties"] == "the message has no 'properties' object (the plan requires reason, platform)"
-    assert texts["context"] == "'context' is a required property"
+    assert texts["context"] == "the message has no 'context' object (the plan requires app)"
     opened = {v.path: v.message for v in validator.check({"type": "track", "event": "Opened", "userId": "u"})}
     assert opened["properties"].endswith("(the plan requires platform)")
 
@@ -72,3 +74,26 @@ def test_the_generated_client_agrees(tmp_path: Path) -> None:
     tracker = module.Tracker(object(), validate=True)
     for message, expected in CASES:
         assert sorted((v.code, v.path) for v in tracker.check(message)) == expected, message
+
+
+def test_common_context_rules_have_the_codes_and_paths_of_plan_rules(tmp_path: Path) -> None:
+    rules = (
+        "    app:\n      type: object\n      required: true\n      properties:\n"
+        "        version: {type: string, required: true}\n    locale: {type: string, pattern: '^[a-z]{2}$'}"
+    )
+    plan = PLAN.replace("    app: {type: object, required: true}", rules)
+    base = {"type": "track", "event": "Opened", "userId": "u", "properties": {"platform": "ios"}}
+    cases = [
+        ({"app": {}, "locale": "EN-us"}, [("constraint_failed", "context.locale"), ("required_missing", "context.app.version")]),
+        ({"locale": 5}, [("required_missing", "context.app"), ("type_mismatch", "context.locale")]),
+        (5, [("invalid_envelope", "context")]),  # an object is the Spec's rule
+        ({"app": {"version": "1"}, "locale": "en"}, []),
+    ]
+    module = load_module(generate_to(plan, "ctx.yaml", tmp_path / "ctx_client.py"), "ctx_client")
+    tracker = module.Tracker(object(), validate=True)
+    for fast in (True, False):
+        validator = Validator(load_plan_text(plan, "ctx.yaml"), fast=fast)
+        for context, expected in cases:
+            message = {**base, "context": context}
+            assert sorted((v.code, v.path) for v in validator.check_bytes(json.dumps(message).encode()) or []) == expected
+            assert sorted((v.code, v.path) for v in tracker.check(message)) == expected, context

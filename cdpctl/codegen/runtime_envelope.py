@@ -102,13 +102,9 @@ def _classify(error: Any, field_key: str) -> list[tuple[str, str, str]]:
     if not path and keyword == "required" and isinstance(instance, dict):
         missing = [name for name in (field_key, "context") if name in error.validator_value and name not in instance]
         if missing:  # one error per missing name, but which one it is only its text says: each missing says it
-            return [
-                ("required_missing" if name == field_key else "invalid_envelope", name, f"the message has no '{name}' object")
-                for name in missing
-            ]
-    if path and path[0] == "context":  # the plan's common context rules: one violation at the object, as validate
-        return [("invalid_envelope", "context", str(error.message))]
-    if not path or path[0] != field_key:
+            return [("required_missing", name, f"the message has no '{name}' object") for name in missing]
+    # the call's fields, and the plan's common rules inside ``context`` (its being an object is the Spec's)
+    if not path or path[0] not in (field_key, "context") or (len(path) == 1 and keyword == "type"):
         return [("invalid_envelope", _fold(path), str(error.message))]
     base = _fold(path)
     if keyword == "required" and isinstance(instance, dict):

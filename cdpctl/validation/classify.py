@@ -113,7 +113,11 @@ Found = tuple[str, str, str, int]
 
 
 def classify(
-    error: ValidationError, field_key: str, required_fields: Sequence[str], prefix: Sequence[str | int] = ()
+    error: ValidationError,
+    field_key: str,
+    required_fields: Sequence[str],
+    prefix: Sequence[str | int] = (),
+    required_context: Sequence[str] = (),
 ) -> list[Found] | None:
     """Classify one error; ``None`` means it concerns the envelope (outside ``properties``/``traits``).
 
@@ -122,9 +126,12 @@ def classify(
     path = [*prefix, *error.absolute_path]
     keyword = str(error.validator)
     instance = error.instance
-    if not path or path[0] != field_key or (len(path) == 1 and keyword == "type"):
+    # the call's fields, and the plan's common rules inside ``context`` (its being an object is the Spec's)
+    if not path or path[0] not in (field_key, "context") or (len(path) == 1 and keyword == "type"):
         if keyword == "required" and not path and required_name(error) == field_key:
             return [no_fields(field_key, required_fields)]
+        if keyword == "required" and not path and required_name(error) == "context":
+            return [no_fields("context", required_context)]
         return None
     base = fold_path(path)
     if keyword == "required" and isinstance(instance, dict):
@@ -137,7 +144,8 @@ def classify(
 
 
 def no_fields(field_key: str, required_fields: Iterable[str]) -> Found:
-    """The finding of a message without its ``properties``/``traits`` object when the plan requires some."""
+    """The finding of a message without its ``properties``/``traits`` (or ``context``) object when the plan
+    requires some of it."""
     names = ", ".join(required_fields)
     return ("required_missing", field_key, f"the message has no '{field_key}' object (the plan requires {names})", 1)
 

@@ -99,10 +99,11 @@ def reference_violations(
     (``envelope_paths``: the fields those rules already spoke of)."""
     field_key = call.field_key
     required = required_fields(call)
+    context_required = [name for name, prop in call.common_context.items() if prop.required]
     found: Kept = {}
     extra_envelope: dict[str, str] = {}
     for error in _errors(call, schema, message):
-        classified = classify(error, field_key, required)
+        classified = classify(error, field_key, required, (), context_required)
         if classified is None:
             where = envelope_field(error)
             if where not in envelope_paths and where not in extra_envelope:
