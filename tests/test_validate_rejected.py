@@ -72,7 +72,7 @@ def reference(plan: Plan, lines: list[bytes]) -> tuple[dict[str, Any], list[Entr
             token = not_json_in(message)
             if token is not None:  # a NaN or Infinity: that message is malformed, the others are checked
                 report.record_malformed("f", number, not_json_message(token), b"", index)
-                sink.malformed(dump_json(message))
+                sink.malformed(dump_json(message, tokens=True))  # as read: it held NaN or Infinity
                 continue
             violations = validator.check_reference(message)
             if report.record(message, violations, "f", number, index):
