@@ -134,6 +134,7 @@ def __getattr__(name: str) -> typer.Typer:
 
 def main() -> None:
     """Run the command line; a report that could not be written to stdout (a full disk) is exit 2, one line."""
+    before = _stdout_size()
     try:
         from cdpctl.interrupts import Interrupts, noting_from_start
 
@@ -150,31 +151,42 @@ def main() -> None:
         status = _failed(f"cannot write the output: {exc.strerror or exc}")
     try:
         sys.stdout.flush()
-        if _at_file_size_limit():
+        if _at_file_size_limit(before):
             status = _failed("cannot write the output: File too large (the file size limit, ulimit -f, was reached)")
     except OSError as exc:  # what the command wrote is not all out: the report is cut short
         status = _failed(f"cannot write the output: {exc.strerror or exc}")
     raise SystemExit(status)
 
 
-def _at_file_size_limit() -> bool:
-    """Whether stdout is a file that reached the process's file size limit (``ulimit -f``).
+def _stdout_size() -> int | None:
+    """The size of the regular file stdout writes to (``None``: not a file)."""
+    import stat
+
+    try:
+        info = os.fstat(sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no stdout
+        return None
+    return info.st_size if stat.S_ISREG(info.st_mode) else None
+
+
+def _at_file_size_limit(before: int | None) -> bool:
+    """Whether the run wrote to a stdout file that reached the process's file size limit (``ulimit -f``).
 
     Past that limit a write gives ``EFBIG``, but a write that reaches it is cut short and says so only by
     the count it returns, which Python's text layer drops: a report written in one piece was cut with no
-    error, and the run said nothing.  A file as long as the limit is a report cut there.
+    error, and the run said nothing.  A file that grew to the limit is a report cut there (``before``: its
+    size when the run started; one already that long that the run did not write to is not).
     """
     try:
         import resource
-        import stat
 
         limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
-        if limit == resource.RLIM_INFINITY:
-            return False
-        info = os.fstat(sys.stdout.fileno())
-    except (ImportError, OSError, ValueError, AttributeError):  # no such limit here, or no stdout
+    except ImportError:  # no such limit here
         return False
-    return stat.S_ISREG(info.st_mode) and info.st_size >= limit
+    after = _stdout_size()
+    if limit == resource.RLIM_INFINITY or before is None or after is None:
+        return False
+    return after >= limit and after > before
 
 
 def _build_noting_signals(command: str | None, interrupts: Interrupts) -> typer.Typer:

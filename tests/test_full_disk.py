@@ -3,6 +3,7 @@ buffered or not (``PYTHONUNBUFFERED``), never a traceback nor Python's own exit 
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -68,3 +69,21 @@ def test_a_report_cut_by_the_file_size_limit_is_exit_2(tmp_path: Path, args: lis
     errors = [line for line in done.stderr.splitlines() if line.startswith("cdpctl: error:")]
     assert len(errors) == 1 and "File too large" in errors[0], done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no file size limit (ulimit -f) on Windows")
+def test_a_stdout_file_already_at_the_limit_that_the_run_did_not_write_to_is_no_error(tmp_path: Path) -> None:
+    import resource
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (2048, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+
+    log = tmp_path / "build.log"
+    log.write_bytes(b"x" * 2100)  # appended to (>>), already past the limit, and the report goes to -o
+    with log.open("ab") as stdout:
+        done = subprocess.run(
+            [sys.executable, "-m", "cdpctl", "lint", "plans/acme-shop.yaml", "-f", "json", "-o", str(tmp_path / "l.json")],
+            cwd=ROOT, stdout=stdout, stderr=subprocess.PIPE, text=True, preexec_fn=limit,
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads((tmp_path / "l.json").read_text())

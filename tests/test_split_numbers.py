@@ -62,6 +62,6 @@ def test_dump_json_keeps_strings_that_say_infinity() -> None:
 
 
 def test_messages_spell_values_as_json() -> None:
-    assert [short_repr(v) for v in (None, True, False, float("inf"), float("-inf"), 1.5, "x")] == [
-        "null", "true", "false", "1e400", "-1e400", "1.5", "'x'",
-    ]  # fmt: skip
+    assert [short_repr(v) for v in (None, True, False, float("inf"), float("-inf"), 1.5, "x", 1.0, 0.0, 1)] == [
+        "null", "true", "false", "1e400", "-1e400", "1.5", "'x'", "1.0", "0.0", "1",
+    ]  # fmt: skip  (1.0 == True and 0.0 == False in Python: told apart by identity)

@@ -4,8 +4,8 @@
 ``cdpctl.spec.envelope_problems`` (a message is an object, a Spec ``type``, a track's ``event``, an
 alias's ``previousId``, a group's ``groupId``, a page or screen ``name`` that is a string, a ``userId``
 or an ``anonymousId``, RFC 3339 timestamps, objects where the Spec has objects, a ``messageId`` of at
-most 100 characters), with the same paths and texts, so ``check`` reports the same ``invalid_envelope``
-violations at the same places; and how a jsonschema error against a call's schema becomes a violation
+most 100 characters), so ``check`` reports the same ``invalid_envelope`` violations at the same places
+(the texts are the engine's, without its hints on a date-time's spelling); and how a jsonschema error against a call's schema becomes a violation
 (:func:`_classify`), with the codes and paths ``validate`` gives.  A test compares the two on messages that break each rule.
 """
 

@@ -18,6 +18,7 @@ from pyspark.accumulators import AccumulatorParam
 from pyspark.serializers import UTF8Deserializer
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
+from pyspark.sql import types as T
 
 from cdpctl.errors import CdpctlError
 from cdpctl.spark.inputs import InputFile, list_inputs, may_be_split
@@ -175,9 +176,11 @@ def _dataframe_input(frame: DataFrame, column: str | None) -> _Input:
         column = columns[0]
     elif column not in columns:
         raise CdpctlError(f"the DataFrame has no column '{column}' (it has: {', '.join(columns)})")
-    kind = frame.schema[column].dataType.simpleString()
-    if kind not in ("string", "binary"):  # a number or a struct is no raw message (Spark would say DATATYPE_MISMATCH)
-        raise CdpctlError(f"the column '{column}' holds {kind} values: it must hold the raw messages, as strings or bytes")
+    kind = frame.schema[column].dataType
+    if not isinstance(kind, (T.StringType, T.BinaryType, T.CharType, T.VarcharType)):  # Spark: DATATYPE_MISMATCH
+        raise CdpctlError(
+            f"the column '{column}' holds {kind.simpleString()} values: it must hold the raw messages, as strings or bytes"
+        )
     # a null message is an empty record: skipped, like a blank line
     rdd = encoded_lines(frame.select(F.coalesce(F.base64(F.col(column).cast("binary")), F.lit(""))))
     count = rdd.getNumPartitions()

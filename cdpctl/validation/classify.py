@@ -50,13 +50,18 @@ def fold_path(parts: Iterable[Any]) -> str:
     return text
 
 
-_JSON_WORDS: dict[object, str] = {None: "null", True: "true", False: "false", float("inf"): "1e400", float("-inf"): "-1e400"}
+_INFINITY = float("inf")
 
 
 def short_repr(value: Any, limit: int = 60) -> str:
     """A value as shown in a message, cut short (hostile input can be huge); ``null``, ``true``, ``false`` and
     a number too large for a double (``1e400``) as JSON spells them, not as Python does."""
-    text = _JSON_WORDS.get(value, repr(value)) if isinstance(value, (bool, float, type(None))) else repr(value)
+    if value is None or value is True or value is False:  # by identity: 1.0 == True, and 0.0 == False
+        text = "null" if value is None else "true" if value else "false"
+    elif isinstance(value, float) and value in (_INFINITY, -_INFINITY):
+        text = "1e400" if value > 0 else "-1e400"
+    else:
+        text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

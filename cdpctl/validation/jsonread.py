@@ -193,14 +193,14 @@ def dump_json(value: Any, tokens: bool = False) -> bytes:
     return out
 
 
-_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|-?Infinity')
+_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|-?Infinity')  # a string unrolled: no backtracking
 
 
 def _spelled(text: str, tokens: bool) -> bytes:
     """``json.dumps`` output with its infinities (numbers too large for a double, as ``1e400`` was read) written
     ``1e400`` again: ``Infinity`` is not JSON, and a line holding it read back as malformed.  Strings are
     skipped whole (``"Infinity"`` is text); ``NaN`` is kept as read (only a malformed record holds one)."""
-    if tokens:
+    if tokens or "Infinity" not in text:  # a big integer alone (orjson refuses it): nothing to respell
         return text.encode()
     return _TOKENS.sub(lambda m: m[0] if m[0][0] == '"' else m[0].replace("Infinity", "1e400"), text).encode()
 

@@ -170,9 +170,9 @@ def validate_sources(
     split = writer is not None
     consumed_before = 0
     starts: deque[bool] = deque()
+    """For each block handed out (and not yet merged): whether it is the first of its source."""
     read_to: deque[int] = deque()
     """The bytes read once each block handed out is read: the progress line counts merged blocks only."""
-    """For each block handed out (and not yet merged): whether it is the first of its source."""
     line_offset = 0
     unread_files: set[str] = set()
     """Files a block of which could not be read (named once)."""
