@@ -78,7 +78,7 @@ class Spool:
         try:
             self.handle.write(data)
         except OSError as exc:
-            raise UsageError(f"cannot write '{self.target}': {exc.strerror or exc}") from exc
+            raise write_error(self.target, exc) from exc
         self.size += len(data)
         kept = len(data.rstrip(b"\r\n"))
         self.trailing = len(data) - kept if kept else self.trailing + len(data)
@@ -149,7 +149,7 @@ class SplitWriter:
         try:
             handle = tempfile.TemporaryFile(dir=self.root)  # noqa: SIM115  # unnamed where the OS allows: nothing left behind
         except OSError as exc:
-            raise UsageError(f"cannot write '{self.paths[2]}': {exc.strerror or exc}") from exc
+            raise write_error(self.paths[2], exc) from exc
         spool = Spool(next(self._numbers), handle, self.paths[2])
         self._spools[spool.number] = spool
         return spool
@@ -169,7 +169,7 @@ class SplitWriter:
         try:
             self.files[index].write(data)
         except OSError as exc:
-            raise UsageError(f"cannot write '{self.paths[index]}': {exc.strerror or exc}") from exc
+            raise write_error(self.paths[index], exc) from exc
 
     def _copy(self, file: str, stored: Stored) -> str | None:
         """Copy a record's bytes to ``malformed.txt`` a chunk at a time, then its newline; returns why its
@@ -215,7 +215,12 @@ class SplitWriter:
                     failed = index, exc
         if failed is not None:
             index, error = failed
-            raise UsageError(f"cannot write '{self.paths[index]}': {error.strerror or error}") from error
+            raise write_error(self.paths[index], error) from error
+
+
+def write_error(path: str, exc: OSError) -> UsageError:
+    """The error of a split file (or a spool for one) that cannot be written: a full disk, a size limit."""
+    return UsageError(f"cannot write '{path}': {exc.strerror or exc}")
 
 
 def _open_regular(target: Path) -> BinaryIO:
