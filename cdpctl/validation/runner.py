@@ -169,10 +169,9 @@ def validate_sources(
     writer = SplitWriter(split_dir) if split_dir is not None else None
     split = writer is not None
     consumed_before = 0
-    starts: deque[bool] = deque()
-    """For each block handed out (and not yet merged): whether it is the first of its source."""
-    read_to: deque[int] = deque()
-    """The bytes read once each block handed out is read: the progress line counts merged blocks only."""
+    handed: deque[tuple[bool, int]] = deque()
+    """For each block handed out (and not yet merged): whether it is the first of its source, and the bytes
+    read once it was read (the progress line counts merged blocks only)."""
     line_offset = 0
     unread_files: set[str] = set()
     """Files a block of which could not be read (named once)."""
@@ -213,8 +212,7 @@ def validate_sources(
                         block = next(read, None)
                     if block is None:
                         break
-                    read_to.append(consumed_before + opened.consumed())
-                    starts.append(first)
+                    handed.append((first, consumed_before + opened.consumed()))
                     first = False
                     yield block
             except InputError as exc:  # a range of it may have failed already
@@ -229,13 +227,13 @@ def validate_sources(
         # a signal does not break into this (it raises only in reads): a block is merged (and its --split
         # lines written) whole, or not at all; every block read before a signal is merged
         report, parts, newlines, not_read = outcome
-        if starts.popleft():
+        first, done = handed.popleft()
+        if first:
             line_offset = 0
         if not_read is not None:
             unread(*not_read)
         result.report.update(report, line_offset)
         line_offset += newlines
-        done = read_to.popleft()
         if progress is not None:  # after each merge, with --jobs N too (workers merge long after the reads)
             progress(done, result.report)
         if writer is not None and parts is not None:
