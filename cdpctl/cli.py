@@ -63,13 +63,18 @@ def build_app(only: str | None = None) -> typer.Typer:
         ),
     ) -> None:
         """Tracking-plan governance as code."""
-        if no_cache:
-            os.environ["CDPCTL_NO_CACHE"] = "1"  # read by cdpctl.plan_cache, in this process and its workers
+        _cache_off(no_cache)
 
     for name in (COMMANDS[only],) if only is not None else (*COMMAND_MODULES, "version"):
         importlib.import_module(f"cdpctl.commands.{name}").register(app)
     _no_cache_everywhere(app)
     return app
+
+
+def _cache_off(no_cache: bool) -> None:
+    """``--no-cache``, before the command name or after it."""
+    if no_cache:
+        os.environ["CDPCTL_NO_CACHE"] = "1"  # read by cdpctl.plan_cache, in this process and its workers
 
 
 def _no_cache_everywhere(app: typer.Typer) -> None:
@@ -98,8 +103,7 @@ def _with_no_cache(command: Callable[..., object]) -> Callable[..., object]:
 
     @functools.wraps(command)
     def run(*args: object, no_cache: bool = False, **kwargs: object) -> object:
-        if no_cache:
-            os.environ["CDPCTL_NO_CACHE"] = "1"  # read by cdpctl.plan_cache, in this process and its workers
+        _cache_off(no_cache)
         return command(*args, **kwargs)
 
     parameters = [p.replace(kind=kind) if p.kind == inspect.Parameter.POSITIONAL_OR_KEYWORD else p for p in signature.parameters.values()]
