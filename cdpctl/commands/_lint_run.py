@@ -119,9 +119,9 @@ def _docs(name: str | None) -> None:
 
 def all_command(plan: str | None) -> str:
     """The command that lists every finding of this run (named where a report shows only the most severe)."""
-    import shlex
+    from cdpctl.reporting.limits import json_command
 
-    return shlex.join(["cdpctl", "lint", *([plan] if plan else []), "--format", "json"])
+    return json_command("cdpctl lint", [plan] if plan else [])
 
 
 def _write(report: LintReport, sources: dict[str, str], fmt: str, fail_on: str, output: str | None, every: str) -> None:
