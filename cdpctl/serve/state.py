@@ -175,17 +175,18 @@ class Collector:
 
     # --- queries -------------------------------------------------------------------------------
 
-    def counts(self) -> dict[str, int | bool]:
-        """The validate summary object (events, valid, invalid, malformed, warnings, refused), with the keys a
-        ``validate`` run adds about its inputs: ``unreadable`` (no file is read here: 0) and ``partial``."""
-        return {**self.report.summary(), "unreadable": 0, "partial": self.report.partial}
+    def counts(self) -> dict[str, Any]:
+        """The validate summary object (events, valid, invalid, malformed, warnings, refused, and ``unreadable``
+        and ``partial``: no file is read here)."""
+        from cdpctl.validation.render import json_summary
+
+        return json_summary(self.report)
 
     def report_json(self) -> dict[str, Any]:
         """The ``validate --format json`` document of what was received (no input errors: no file is read)."""
-        report: dict[str, Any] = self.report.to_json()
-        report["summary"] = {**report["summary"], "unreadable": 0, "partial": self.report.partial}
-        report["input_errors"] = []
-        return report
+        from cdpctl.validation.render import json_document
+
+        return json_document(self.report)
 
     def collector_json(self) -> dict[str, Any]:
         c = self.counters

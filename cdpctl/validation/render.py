@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from cdpctl.reporting import Result, RuleInfo, TestCase, junit_xml, markdown_escape, markdown_table, sarif_text
 from cdpctl.reporting.table import MESSAGE_WIDTH, NAME_WIDTH, Column, columns_from_env, fitted_table
@@ -131,22 +131,30 @@ def _results(report: Report) -> list[Result]:
     return out
 
 
-def render_json(report: Report, facts: RunFacts | None = None) -> str:
-    """:meth:`Report.to_json`, with ``unreadable`` and ``partial`` in the summary and the input errors (a run
-    without ``facts`` read no input: none)."""
+def json_summary(report: Report, facts: RunFacts | None = None) -> dict[str, Any]:
+    """The ``summary`` object of ``--format json``: the report's counts and what the run adds (``unreadable``,
+    ``partial``); a run without ``facts`` (``serve``'s) read no input: nothing unread."""
+    run = facts if facts is not None else RunFacts()
+    return {**report.summary(), **run.summary(), "partial": run.partial or report.partial}
+
+
+def json_document(report: Report, facts: RunFacts | None = None) -> dict[str, Any]:
+    """:meth:`Report.to_json` with :func:`json_summary` and the run's input errors (and ``serve``'s lines on
+    what was not forwarded or not recorded)."""
+    run = facts if facts is not None else RunFacts()
     document = report.to_json()
-    if facts is None:  # a report of no input read (serve's): the same keys, nothing unread
-        document["summary"].update({"unreadable": 0, "partial": report.partial})
-        document["input_errors"] = []
-    else:
-        document["summary"].update(facts.summary())
-        document["summary"]["partial"] = facts.partial or report.partial
-        document["input_errors"] = list(facts.input_errors)
-        if facts.not_forwarded:
-            document["not_forwarded"] = list(facts.not_forwarded)
-        if facts.not_recorded:
-            document["not_recorded"] = list(facts.not_recorded)
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    document["summary"] = json_summary(report, run)
+    document["input_errors"] = list(run.input_errors)
+    if run.not_forwarded:
+        document["not_forwarded"] = list(run.not_forwarded)
+    if run.not_recorded:
+        document["not_recorded"] = list(run.not_recorded)
+    return document
+
+
+def render_json(report: Report, facts: RunFacts | None = None) -> str:
+    """:func:`json_document`, as text."""
+    return json.dumps(json_document(report, facts), indent=2, ensure_ascii=False) + "\n"
 
 
 def render_github(report: Report, all_command: str = ALL_COMMAND, notes: Sequence[str] = ()) -> str:
