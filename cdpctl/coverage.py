@@ -7,11 +7,11 @@ share of planned calls seen is what ``--fail-under`` compares.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from cdpctl.model import Call, Plan
-from cdpctl.observe import OTHER, Observations
+from cdpctl.model import Call, Plan, Property
+from cdpctl.observe import MAX_NESTING, OTHER, CallStats, Observations, Path, path_name
 from cdpctl.reporting.formats import one_line
 
 UNPLANNED_TYPES = ("track", "page", "screen")
@@ -23,22 +23,56 @@ def _label(kind: str, name: str | None) -> str:
     return kind if name is None else f"{kind} {name}"
 
 
-def _properties(call: Call, sent: dict[str, int], null: dict[str, int]) -> list[dict[str, Any]]:
+def _planned_below(prop: Property, path: Path, objects: set[Path], depth: int = 0) -> Iterator[Path]:
+    """The paths of the fields the plan declares inside an object or array field, parents first; adds to
+    ``objects`` the paths of the objects that declare fields (a key sent there that they lack is unplanned)."""
+    if depth >= MAX_NESTING:
+        return
+    if prop.type == "array" and prop.items is not None:
+        yield from _planned_below(prop.items, (*path, None), objects, depth + 1)
+    if prop.properties:
+        objects.add(path)
+    for name, inner in prop.properties.items():
+        here = (*path, name)
+        yield here
+        yield from _planned_below(inner, here, objects, depth + 1)
+
+
+def _row(name: str, planned: bool, count: int, null: int) -> dict[str, Any]:
+    return {"name": name, "planned": planned, "sent": count, "null": null,
+            "never_sent": planned and count == 0, "always_null": count > 0 and null == count}
+
+
+def _properties(call: Call, stats: CallStats | None) -> list[dict[str, Any]]:
     """The call's planned properties (its own, then the plan's ``common:`` ones it does not define itself,
-    marked ``common``), then the unplanned ones sent, by volume."""
+    marked ``common``), each followed by the fields the plan declares inside it (``address.city``,
+    ``products[].sku``: ``parent`` names the top-level property) and the unplanned ones sent inside it;
+    then the unplanned properties sent, by volume."""
+    stats = stats or CallStats()
+    sent, null, nested_sent, nested_null = stats.sent, stats.null, stats.nested_sent, stats.nested_null
     rows = []
-    planned = [(name, False) for name in call.fields]
-    planned += [(name, True) for name in call.common_fields if name not in call.fields]
-    for name, common in planned:
-        count = sent.get(name, 0)
-        row = {"name": name, "planned": True, "sent": count, "null": null.get(name, 0),
-               "never_sent": count == 0, "always_null": count > 0 and null.get(name, 0) == count}
+    planned = [(name, prop, False) for name, prop in call.fields.items()]
+    planned += [(name, prop, True) for name, prop in call.common_fields.items() if name not in call.fields]
+    below: dict[str, list[Path]] = {}
+    for path in nested_sent:
+        below.setdefault(str(path[0]), []).append(path)
+    for name, prop, common in planned:
+        row = _row(name, True, sent.get(name, 0), null.get(name, 0))
         rows.append({**row, "common": True} if common else row)
-    known = {name for name, _common in planned}
-    unplanned = sorted(((n, c) for n, c in sent.items() if n not in known), key=lambda item: (-item[1], item[0]))
+        objects: set[Path] = set()
+        inside = list(_planned_below(prop, (name,), objects))
+        known = set(inside)
+        extra = sorted((p for p in below.get(name, ()) if p not in known and p[:-1] in objects),
+                       key=lambda p: (-nested_sent[p], path_name(p)))
+        for path in inside:
+            row = {**_row(path_name(path), True, nested_sent.get(path, 0), nested_null.get(path, 0)), "parent": name}
+            rows.append({**row, "common": True} if common else row)
+        for path in extra:
+            rows.append({**_row(path_name(path), False, nested_sent[path], nested_null.get(path, 0)), "parent": name})
+    known_names = {name for name, _prop, _common in planned}
+    unplanned = sorted(((n, c) for n, c in sent.items() if n not in known_names), key=lambda item: (-item[1], item[0]))
     for name, count in unplanned:
-        rows.append({"name": name, "planned": False, "sent": count, "null": null.get(name, 0),
-                     "never_sent": False, "always_null": null.get(name, 0) == count})
+        rows.append(_row(name, False, count, null.get(name, 0)))
     return rows
 
 
@@ -54,12 +88,12 @@ def coverage_report(plan: Plan, seen: Observations, since: str | None = None, un
             never_seen.append(call.label)
             calls.append({"type": call.type, "name": call.name, "label": call.label, "volume": 0, "valid": 0,
                           "valid_share": None, "first_seen": None, "last_seen": None,
-                          "properties": _properties(call, {}, {})})
+                          "properties": _properties(call, None)})
             continue
         calls.append({
             "type": call.type, "name": call.name, "label": call.label, "volume": stats.volume, "valid": stats.valid,
             "valid_share": round(stats.valid / stats.volume, 6), "first_seen": stats.first, "last_seen": stats.last,
-            "properties": _properties(call, stats.sent, stats.null),
+            "properties": _properties(call, stats),
         })
     unplanned: list[dict[str, Any]] = [
         {"type": kind, "name": name, "label": _label(kind, name), "volume": stats.volume}
@@ -109,9 +143,21 @@ def _seen(call: dict[str, Any]) -> str:
     return f"{call['first_seen'][:19]}Z .. {call['last_seen'][:19]}Z"
 
 
+def _under(name: str, parents: list[str]) -> bool:
+    return any(name.startswith(parent) and name[len(parent):len(parent) + 1] in ".[" for parent in parents)
+
+
 def _property_notes(call: dict[str, Any]) -> str:
-    never = [p["name"] for p in call["properties"] if p["planned"] and p["never_sent"]]
-    null = [p["name"] for p in call["properties"] if p["planned"] and p["always_null"]]
+    """``never sent: ...; always null: ...; unplanned: ...``; a nested field whose parent is named already
+    (never sent, or always null) is left out."""
+    never: list[str] = []
+    null: list[str] = []
+    for row in call["properties"]:
+        if row["planned"] and not _under(row["name"], never + null):
+            if row["never_sent"]:
+                never.append(row["name"])
+            elif row["always_null"]:
+                null.append(row["name"])
     extra = [p["name"] for p in call["properties"] if not p["planned"]]
     notes = []
     if call["volume"] and never:

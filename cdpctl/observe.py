@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Union
 
 from cdpctl.model import Plan
 
@@ -22,8 +22,15 @@ MAX_KEYS = 10_000
 
 OTHER = "(other)"
 
+MAX_NESTING = 8
+"""Levels of objects and arrays below a top-level field whose fields are counted (deeper ones are not)."""
+
 CallKey = tuple[str, str | None]
 """``(type, name)``: the event of a track call, the name of a page or screen, ``None`` otherwise."""
+
+Path = tuple[Union[str, None], ...]
+"""A nested field: the keys from the top-level field down, ``None`` standing for "each item of the array"
+(``("products", None, "sku")`` is ``products[].sku``; JSON keys are never ``None``, so paths cannot collide)."""
 
 
 @dataclass
@@ -41,6 +48,10 @@ class CallStats:
     """How many messages sent each field as null."""
     planned: bool = False
     """A call of the plan (never counted under :data:`OTHER`)."""
+    nested_sent: dict[Path, int] = field(default_factory=dict)
+    """How many messages sent each field inside an object or array field (its :data:`Path`), null or not."""
+    nested_null: dict[Path, int] = field(default_factory=dict)
+    """How many messages sent each nested field as null (in an array: null in every item that has it)."""
 
     def merge(self, other: CallStats) -> None:
         self.volume += other.volume
@@ -50,6 +61,9 @@ class CallStats:
         for mine, theirs in ((self.codes, other.codes), (self.sent, other.sent), (self.null, other.null)):
             for key, count in theirs.items():
                 _bump(mine, key, count)
+        for nested, more in ((self.nested_sent, other.nested_sent), (self.nested_null, other.nested_null)):
+            for path, count in more.items():
+                _bump_path(nested, path, count)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -128,6 +142,37 @@ def _bump(counts: dict[str, int], key: str, by: int = 1) -> None:
     counts[key] = counts.get(key, 0) + by
 
 
+def _bump_path(counts: dict[Path, int], path: Path, by: int = 1) -> None:
+    if path in counts or len(counts) < MAX_KEYS:  # beyond the bound, new nested fields are not counted
+        counts[path] = counts.get(path, 0) + by
+
+
+def path_name(path: Path) -> str:
+    """``products[].sku``: a nested field as the report names it."""
+    text = ""
+    for key in path:
+        text = f"{text}[]" if key is None else f"{text}.{key}" if text else key
+    return text
+
+
+def _nested(value: Any, path: Path, found: dict[Path, bool], depth: int) -> None:
+    """Record in ``found`` every field under ``value`` (an object or array field at ``path``): whether each
+    was null wherever the message has it (``True``) or not null somewhere (``False``)."""
+    if depth >= MAX_NESTING:
+        return
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            here = (*path, key)
+            found[here] = found.get(here, True) and inner is None
+            if isinstance(inner, (dict, list)):
+                _nested(inner, here, found, depth + 1)
+    elif isinstance(value, list):
+        items = (*path, None)
+        for item in value:
+            if isinstance(item, (dict, list)):
+                _nested(item, items, found, depth + 1)
+
+
 def _earliest(a: str | None, b: str | None) -> str | None:
     return b if a is None else a if b is None else min(a, b)
 
@@ -197,10 +242,17 @@ def observe_message(observations: Observations, plan: Plan, message: Any, violat
         stats.last = _latest(stats.last, stamp)
     fields = fields_of(message)
     if fields:
+        found: dict[Path, bool] = {}
         for name, value in fields.items():
             _bump(stats.sent, name)
             if value is None:
                 _bump(stats.null, name)
+            elif isinstance(value, (dict, list)):
+                _nested(value, (name,), found, 0)
+        for path, null in found.items():  # each nested field once a message, however many items have it
+            _bump_path(stats.nested_sent, path)
+            if null:
+                _bump_path(stats.nested_null, path)
 
 
 @dataclass(frozen=True)

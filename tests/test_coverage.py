@@ -326,3 +326,79 @@ def test_the_text_table_fits_80_columns(tmp_path: Path) -> None:
     )  # fmt: skip
     table = done.stdout.split("\n\n")[0].splitlines()
     assert len(table) > 5 and max(len(line) for line in table) <= 80, done.stdout
+
+
+NESTED_PLAN = """\
+plan: Nested
+version: 1.0.0
+events:
+  Order Completed:
+    properties:
+      order_id: {type: string, required: true}
+      address:
+        type: object
+        properties:
+          city: {type: string}
+          zip: {type: string}
+          geo: {type: object, properties: {lat: {type: number}}}
+      products:
+        type: array
+        items: {type: object, properties: {sku: {type: string}, price: {type: number}}}
+      meta: {type: object}
+"""
+
+
+def _nested_report(jobs: int = 1, tmp_path: Path | None = None) -> dict[str, object]:
+    messages = [
+        {"order_id": "1", "address": {"city": "Paris", "street2": "x"}, "meta": {"k": 1},
+         "products": [{"sku": "a", "price": None, "color": "red"}, {"sku": "b", "price": None}]},
+        {"order_id": "2", "address": {"city": None}, "products": [{"sku": "c", "price": None}]},
+        {"order_id": "3", "address": None, "products": []},
+    ]
+    records = [json.dumps({"type": "track", "event": "Order Completed", "userId": "u", "properties": p}).encode()
+               for p in messages]
+    plan = load_plan_text(NESTED_PLAN, "plan.yaml")
+    if tmp_path is None:
+        from cdpctl.observe import observe_records
+
+        return coverage_report(plan, observe_records(plan, records))
+    log = tmp_path / "log.ndjson"
+    log.write_bytes(b"\n".join(records * 10_000) + b"\n")  # two chunks of records: both workers count
+    return coverage_report(plan, observe_sources(plan, [str(log)], jobs=jobs))
+
+
+def test_fields_inside_planned_objects_and_arrays_are_counted() -> None:
+    """Each field the plan declares inside an object or an array of objects has its row (``address.city``,
+    ``products[].sku``), counted once a message however many items have it; a key sent inside an object
+    that declares its fields is unplanned there; a free-form object's keys are not listed. Before, only
+    top-level properties were counted: a nested field never sent went unsaid."""
+    report = _nested_report()
+    rows = [(r["name"], r["planned"], r["sent"], r["null"], r["never_sent"], r["always_null"], r.get("parent"))
+            for r in report["calls"][0]["properties"]]  # type: ignore[index]
+    assert rows == [
+        ("order_id", True, 3, 0, False, False, None),
+        ("address", True, 3, 1, False, False, None),
+        ("address.city", True, 2, 1, False, False, "address"),
+        ("address.zip", True, 0, 0, True, False, "address"),
+        ("address.geo", True, 0, 0, True, False, "address"),
+        ("address.geo.lat", True, 0, 0, True, False, "address"),
+        ("address.street2", False, 1, 0, False, False, "address"),
+        ("products", True, 3, 0, False, False, None),
+        ("products[].sku", True, 2, 0, False, False, "products"),
+        ("products[].price", True, 2, 2, False, True, "products"),
+        ("products[].color", False, 1, 0, False, False, "products"),
+        ("meta", True, 1, 0, False, False, None),
+    ]
+    from cdpctl.coverage import render_text
+
+    text = render_text(report)
+    # the parent named never sent covers its own fields
+    assert "never sent: address.zip, address.geo; always null: products[].price; " in text
+    assert "unplanned: address.street2, products[].color" in text
+
+
+def test_nested_counts_merge_across_workers(tmp_path: Path) -> None:
+    one, two = _nested_report(1, tmp_path), _nested_report(2, tmp_path)
+    assert one["calls"] == two["calls"]
+    sku = next(r for r in one["calls"][0]["properties"] if r["name"] == "products[].sku")  # type: ignore[index]
+    assert sku["sent"] == 20_000
