@@ -71,8 +71,16 @@ def split_words(name: str) -> list[str]:
     return words
 
 
-def _title(word: str) -> str:
-    return word if word.isupper() and len(word) > 1 else word[:1].upper() + word[1:].lower()
+def _title(word: str, acronyms: bool = True) -> str:
+    """``word`` in Title Case; a word in capitals stays as it is (an acronym: ``API``) when ``acronyms``."""
+    return word if acronyms and word.isupper() and len(word) > 1 else word[:1].upper() + word[1:].lower()
+
+
+def _shouted(words: list[str]) -> bool:
+    """Whether a name of two words or more has every cased word in capitals (``ORDER COMPLETED``): words in
+    capitals are acronyms inside a name (``API Key Created``), not when they are all there is."""
+    cased = [word for word in words if word.upper() != word.lower()]
+    return len(cased) >= 2 and all(word.isupper() for word in cased)
 
 
 def convert(name: str, style: str) -> str:
@@ -82,10 +90,11 @@ def convert(name: str, style: str) -> str:
         return ""
     lower = [word.lower() for word in words]
     if style in ("Object Action", "Title Case"):
-        out = [_title(words[0])]
+        acronyms = not _shouted(words)
+        out = [_title(words[0], acronyms)]
         for index, word in enumerate(words[1:], start=1):
             last = index == len(words) - 1
-            out.append(word.lower() if word.lower() in MINOR_WORDS and not last else _title(word))
+            out.append(word.lower() if word.lower() in MINOR_WORDS and not last else _title(word, acronyms))
         return " ".join(out)
     if style == "Sentence case":
         return " ".join([_title(words[0]), *lower[1:]])
@@ -105,6 +114,8 @@ def matches(name: str, style: str) -> bool:
         return False
     if style in ("Object Action", "Title Case"):
         words = name.split(" ")
+        if _shouted(words):
+            return False
         for index, word in enumerate(words):
             inner = 0 < index < len(words) - 1
             if word.islower() and not (inner and word in MINOR_WORDS):

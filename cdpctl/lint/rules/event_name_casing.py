@@ -54,7 +54,8 @@ RULE = Rule(
     description=(
         "Segment's naming convention names an event after the object and the action done to it, in Title "
         "Case: 'Order Completed', 'Product Added to Wishlist'. Short words such as 'to', 'of' or 'from' stay "
-        "lower case inside a name. One convention across a plan keeps events findable and stops near-duplicates "
+        "lower case inside a name; words in capitals are acronyms ('API Key Created'), but a name in capitals only "
+        "('ORDER COMPLETED') is not Title Case. One convention across a plan keeps events findable and stops near-duplicates "
         "('order completed', 'OrderCompleted') from splitting the data. Other conventions are selectable with "
         "'style'; 'pattern' sets a regular expression instead. Page and screen names are checked too when "
         "listed in 'calls'."
