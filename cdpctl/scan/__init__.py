@@ -14,7 +14,8 @@ from pathlib import Path
 
 from cdpctl.errors import UsageError
 from cdpctl.model import Plan
-from cdpctl.scan.model import FoundCall, ParseFailure, Wrapper
+from cdpctl.scan.imports import FileNames, Index
+from cdpctl.scan.model import FoundCall, ParseFailure, Wrapper, as_sent
 
 LANGUAGES = {".py": "python", ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript", ".jsx": "javascript",
              ".ts": "typescript", ".mts": "typescript", ".cts": "typescript", ".tsx": "tsx"}
@@ -116,6 +117,18 @@ def generated_methods(plan: Plan | None) -> dict[str, tuple[str, str | None, dic
     return methods
 
 
+def _imported_names(calls: list[FoundCall], offered: list[FileNames]) -> None:
+    """Give a call whose name is a constant of another scanned file that name (it was dynamic)."""
+    pending = [call for call in calls if call.dynamic and call.name_ref]
+    if not pending:
+        return
+    index = Index(offered)
+    for call in pending:
+        value = index.resolve(call.file, call.name_ref)
+        if value is not None:
+            call.event, call.dynamic, call.expression = as_sent(value), False, ""
+
+
 def scan_paths(paths: list[str], wrappers: list[Wrapper] | None = None, plan: Plan | None = None) -> ScanResult:
     """Every tracking call in the source files under ``paths``; files that do not parse are named, never fatal.
     Raises :class:`UsageError` when ``paths`` hold no source file to scan (an empty folder, only bundles)."""
@@ -126,6 +139,7 @@ def scan_paths(paths: list[str], wrappers: list[Wrapper] | None = None, plan: Pl
     wrappers = wrappers or []
     generated = generated_methods(plan)
     named = {Path(given) for given in paths}
+    offered: list[FileNames] = []
     for path in source_files(paths):
         name = str(path)
         odd = _not_regular(path)
@@ -151,11 +165,14 @@ def scan_paths(paths: list[str], wrappers: list[Wrapper] | None = None, plan: Pl
             if text is None:
                 result.failures.append(ParseFailure(name, 1, 1, why))
                 continue
-            calls, failures = scan_python(text, name, wrappers, generated)
+            calls, failures, names = scan_python(text, name, wrappers, generated)
         else:
-            calls, failures = scan_js(data, name, language, wrappers)
+            calls, failures, names = scan_js(data, name, language, wrappers)
         result.calls.extend(calls)
         result.failures.extend(failures)
+        if names is not None:
+            offered.append(names)
+    _imported_names(result.calls, offered)
     if not result.files and not result.failures:  # nothing was read: never an "OK 0 calls in 0 files"
         shown = ", ".join(f"'{given}'" for given in paths)
         skipped = f" ({len(result.skipped)} skipped: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB)" if result.skipped else ""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cdpctl.scan.imports import Binding
 from cdpctl.scan.js_syntax import key_name, source_text, string_value, unwrap
 
 
@@ -29,7 +30,90 @@ def string_constants(root: Any) -> dict[str, str]:
             _enum(declaration, constants)
         elif declaration.type in ("class_declaration", "class", "abstract_class_declaration"):
             _class(declaration, constants)
+        elif declaration.type == "expression_statement":
+            _commonjs(declaration, constants)
     return constants
+
+
+def _commonjs(statement: Any, constants: dict[str, str]) -> None:
+    """``module.exports = {ORDER: "..."}``, ``exports.ORDER = "..."``: what ``require`` gives, by its names."""
+    assignment = unwrap(statement.named_children[0] if statement.named_children else None)
+    if assignment is None or assignment.type != "assignment_expression":
+        return
+    target, value = source_text(assignment.child_by_field_name("left")), unwrap(assignment.child_by_field_name("right"))
+    if value is None:
+        return
+    if target == "module.exports" and value.type == "object":
+        for pair in value.named_children:
+            key, member = pair.child_by_field_name("key"), string_value(unwrap(pair.child_by_field_name("value")))
+            if pair.type == "pair" and key is not None and member is not None:
+                constants[key_name(key)] = member
+    elif target.startswith(("exports.", "module.exports.")) and string_value(value) is not None:
+        constants[target.rsplit(".", 1)[-1]] = str(string_value(value))
+
+
+def js_bindings(root: Any) -> list[Binding]:
+    """The names a JavaScript or TypeScript file takes from relative modules at its top level: imports, ``export
+    ... from`` re-exports and ``require(...)`` (:mod:`cdpctl.scan.imports` resolves them)."""
+    bindings: list[Binding] = []
+    for statement in root.named_children:
+        source = string_value(statement.child_by_field_name("source")) if statement.type in ("import_statement", "export_statement") else None
+        if statement.type == "import_statement" and source is not None:
+            clause = next((c for c in statement.named_children if c.type == "import_clause"), None)
+            for child in clause.named_children if clause is not None else []:
+                if child.type == "namespace_import":  # import * as ev from "./events"
+                    bindings += [Binding(source_text(c), source) for c in child.named_children if c.type == "identifier"]
+                elif child.type == "named_imports":  # import { ORDER, EVENTS as E } from "./events"
+                    bindings += _specifiers(child, "import_specifier", source)
+        elif statement.type == "export_statement" and source is not None:
+            for child in statement.named_children:
+                if child.type == "export_clause":  # export { X as Y } from "./b"
+                    bindings += _specifiers(child, "export_specifier", source)
+                elif child.type == "namespace_export":  # export * as ns from "./c"
+                    bindings += [Binding(source_text(c), source) for c in child.named_children if c.type == "identifier"]
+            if not any(c.type in ("export_clause", "namespace_export") for c in statement.named_children):
+                bindings.append(Binding("*", source))  # export * from "./a"
+        elif statement.type in ("lexical_declaration", "variable_declaration"):
+            for declarator in statement.named_children:
+                required = _required(declarator)
+                if required is not None:
+                    bindings += required
+    return bindings
+
+
+def _specifiers(clause: Any, kind: str, source: str) -> list[Binding]:
+    found = []
+    for spec in clause.named_children:
+        name, alias = spec.child_by_field_name("name"), spec.child_by_field_name("alias")
+        if spec.type == kind and name is not None:
+            found.append(Binding(source_text(alias or name), source, source_text(name)))
+    return found
+
+
+def _required(declarator: Any) -> list[Binding] | None:
+    """``const ev = require("./events")`` and ``const { ORDER, B: C } = require("./events")``."""
+    if declarator.type != "variable_declarator":
+        return None
+    target, value = declarator.child_by_field_name("name"), unwrap(declarator.child_by_field_name("value"))
+    if target is None or value is None or value.type != "call_expression":
+        return None
+    function, arguments = value.child_by_field_name("function"), value.child_by_field_name("arguments")
+    if function is None or source_text(function) != "require" or arguments is None or len(arguments.named_children) != 1:
+        return None
+    source = string_value(arguments.named_children[0])
+    if source is None:
+        return None
+    if target.type == "identifier":
+        return [Binding(source_text(target), source)]
+    found = []
+    for item in target.named_children if target.type == "object_pattern" else []:
+        if item.type == "shorthand_property_identifier_pattern":
+            found.append(Binding(source_text(item), source, source_text(item)))
+        elif item.type == "pair_pattern":
+            key, local = item.child_by_field_name("key"), item.child_by_field_name("value")
+            if key is not None and local is not None and local.type == "identifier":
+                found.append(Binding(source_text(local), source, key_name(key)))
+    return found
 
 
 def _declarator(declarator: Any, constants: dict[str, str]) -> None:

@@ -13,9 +13,11 @@ the same function; value types from literals and TypeScript annotations.
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
-from cdpctl.scan.js_names import binding_query, bound_receivers, string_constants
+from cdpctl.scan.imports import FileNames
+from cdpctl.scan.js_names import binding_query, bound_receivers, js_bindings, string_constants
 from cdpctl.scan.js_syntax import key_name, number_value, pair_value, position, source_text, string_value, unwrap
 from cdpctl.scan.model import NOT_LITERAL, FoundCall, FoundProperty, ParseFailure, Wrapper
 from cdpctl.scan.sdks import BROWSER_PAGE, METHODS, SNOWPLOW_CALLS, iglu_name, sdk_of
@@ -31,6 +33,8 @@ NODE_MESSAGE_KEYS = {
 """An object alone is the Node SDKs' message when it has one of these keys (the Node SDKs require ``userId`` or
 ``anonymousId``); otherwise it is what analytics.js reads there: the traits of identify and group, the
 properties of page."""
+DOTTED = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*")
+"""A name written as identifiers and dots (``ORDER``, ``ev.ORDER``): what an imported constant looks like."""
 TS_TYPES = {"number": "number", "string": "string", "boolean": "boolean", "object": "object"}
 
 
@@ -230,7 +234,24 @@ class _File:
         sent = {p.name for p in props}
         props += [FoundProperty(key, "string", by_sdk=True) for key in added if key not in sent]
         line, column = position(self.source, node)
-        self.calls.append(FoundCall(self.file, line, column, sdk, call_type, name, dynamic, text, props, complete))
+        ref = self._reference(event_node) if dynamic else ""
+        self.calls.append(FoundCall(self.file, line, column, sdk, call_type, name, dynamic, text, props, complete, ref))
+
+    def _reference(self, node: Any) -> str:
+        """The dotted name of a name argument that no function around it declares (it may be imported), else empty."""
+        node = unwrap(node)
+        if node is None or node.type not in ("identifier", "member_expression"):
+            return ""
+        text = source_text(node)
+        if not DOTTED.fullmatch(text):
+            return ""
+        head = text.split(".", 1)[0]
+        scope = node.parent
+        while scope is not None and scope.type != "program":
+            if scope.type in FUNCTIONS and _find_declarator(scope, head) is not None:
+                return ""
+            scope = scope.parent
+        return text
 
     def _snowplow(self, node: Any, payload: Any) -> None:
         payload = unwrap(payload)
@@ -288,8 +309,10 @@ def _first_missing(root: Any) -> Any:
     return root
 
 
-def scan_js(text: bytes, file: str, language: str, wrappers: list[Wrapper]) -> tuple[list[FoundCall], list[ParseFailure]]:
-    """The tracking calls of one JavaScript/TypeScript file (``language``: javascript, typescript, tsx)."""
+def scan_js(text: bytes, file: str, language: str, wrappers: list[Wrapper]
+            ) -> tuple[list[FoundCall], list[ParseFailure], FileNames]:
+    """The tracking calls of one JavaScript/TypeScript file (``language``: javascript, typescript, tsx), and the
+    names it offers and takes."""
     from tree_sitter import QueryCursor
 
     parser, calls, errors, bindings = _grammar(language)
@@ -303,4 +326,5 @@ def scan_js(text: bytes, file: str, language: str, wrappers: list[Wrapper]) -> t
         broken = sorted(QueryCursor(errors).captures(root).get("error", []), key=lambda n: n.start_point)
         line, column = position(text, broken[0] if broken else _first_missing(root))
         failures.append(ParseFailure(file, line, column, f"does not parse as {language}: syntax error"))
-    return sorted(found.calls, key=lambda c: (c.line, c.column)), failures
+    names = FileNames(file, "js", found.constants, js_bindings(root))
+    return sorted(found.calls, key=lambda c: (c.line, c.column)), failures, names

@@ -79,6 +79,9 @@ class FoundCall:
     properties: list[FoundProperty] = field(default_factory=list)
     complete: bool = True
     """False when some keys are not known (a spread of something unknown, a variable, a call)."""
+    name_ref: str = field(default="", compare=False, repr=False)
+    """A dynamic name written as a dotted name the file does not bind itself (``ORDER``, ``ev.ORDER``): maybe a
+    constant of another scanned file (:mod:`cdpctl.scan.imports`), looked up once every file is scanned."""
 
     def __post_init__(self) -> None:
         self.event = _sent(self.event)

@@ -14,6 +14,7 @@ import ast
 import re
 from typing import Any
 
+from cdpctl.scan.imports import FileNames, python_bindings
 from cdpctl.scan.model import NOT_LITERAL, FoundCall, FoundProperty, ParseFailure, Wrapper
 from cdpctl.scan.python_names import bound_receivers
 from cdpctl.scan.sdks import METHODS, SNOWPLOW_CALLS, iglu_name, is_generated_client, sdk_of
@@ -68,15 +69,43 @@ def _assignments(body: list[ast.stmt] | list[ast.AST]) -> tuple[dict[str, ast.ex
     return values, types
 
 
+def _bound_names(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    """The names a function binds locally: its parameters and every name stored in its body (nested functions'
+    own names included: a name they bind is no module constant there either)."""
+    arguments = function.args
+    names = {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
+    names |= {a.arg for a in (arguments.vararg, arguments.kwarg) if a is not None}
+    for statement in function.body:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                names |= {(alias.asname or alias.name).split(".", 1)[0] for alias in node.names}
+            elif isinstance(node, ast.arg):
+                names.add(node.arg)
+    return names
+
+
 def _annotation(node: ast.expr) -> str | None:
     name = _dotted(node) if not isinstance(node, ast.Subscript) else _dotted(node.value)
     return ANNOTATION_TYPES.get((name or "").rsplit(".", 1)[-1].lower() if name else "")
 
 
 class _Scope:
-    def __init__(self, values: dict[str, ast.expr], types: dict[str, str]) -> None:
+    def __init__(self, values: dict[str, ast.expr], types: dict[str, str],
+                 function: ast.FunctionDef | ast.AsyncFunctionDef | None = None) -> None:
         self.values = values
         self.types = types
+        self.function = function
+        self._bound: set[str] | None = None
+
+    @property
+    def bound(self) -> set[str]:
+        """Every name the function binds (parameters, assignments, loops, imports): none is a module's constant
+        (found when a call's name first needs it)."""
+        if self._bound is None:
+            self._bound = set() if self.function is None else _bound_names(self.function)
+        return self._bound
 
 
 class _Finder(ast.NodeVisitor):
@@ -120,7 +149,7 @@ class _Finder(ast.NodeVisitor):
     # --- scopes --------------------------------------------------------------------------------------
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         values, types = _assignments([node.args, *node.body])
-        self.scopes.append(_Scope(values, types))
+        self.scopes.append(_Scope(values, types, node))
         self.generic_visit(node)
         self.scopes.pop()
 
@@ -224,7 +253,18 @@ class _Finder(ast.NodeVisitor):
              event: str | None = None) -> None:
         name, dynamic, text = (event, False, "") if event is not None else self._event(event_node)
         props, complete = self._properties(props_node)
-        self.calls.append(FoundCall(self.file, node.lineno, self._column(node), sdk, call_type, name, dynamic, text, props, complete))
+        ref = self._reference(event_node) if dynamic and event_node is not None else ""
+        self.calls.append(FoundCall(self.file, node.lineno, self._column(node), sdk, call_type, name, dynamic, text, props, complete, ref))
+
+    def _reference(self, node: ast.expr) -> str:
+        """The dotted name of a name argument that no function around it binds (it may be imported), else empty."""
+        dotted = _dotted(node)
+        if dotted is None:
+            return ""
+        head = dotted.split(".", 1)[0]
+        if any(head in scope.bound for scope in self.scopes[1:]):
+            return ""
+        return dotted
 
     def _recognise(self, node: ast.Call) -> None:
         func = node.func
@@ -301,20 +341,21 @@ def _keyword(node: ast.Call, name: str) -> ast.expr | None:
 
 
 def scan_python(text: str, file: str, wrappers: list[Wrapper], generated: GeneratedMethods | None = None
-                ) -> tuple[list[FoundCall], list[ParseFailure]]:
-    """The tracking calls of one Python file, or why it could not be parsed."""
+                ) -> tuple[list[FoundCall], list[ParseFailure], FileNames | None]:
+    """The tracking calls of one Python file, or why it could not be parsed, and the names it offers and takes."""
     try:
         tree = ast.parse(text, filename=file)
     except SyntaxError as exc:
-        return [], [ParseFailure(file, exc.lineno or 1, exc.offset or 1, f"does not parse as Python: {exc.msg}")]
+        return [], [ParseFailure(file, exc.lineno or 1, exc.offset or 1, f"does not parse as Python: {exc.msg}")], None
     except (ValueError, RecursionError, MemoryError) as exc:
-        return [], [ParseFailure(file, 1, 1, f"does not parse as Python: {type(exc).__name__}: {exc}"[:300])]
+        return [], [ParseFailure(file, 1, 1, f"does not parse as Python: {type(exc).__name__}: {exc}"[:300])], None
     try:
         finder = _Finder(file, wrappers, generated, tree, re.split("\r\n|\r|\n", text))
     except RecursionError:
-        return [], [ParseFailure(file, 1, 1, "nested too deeply to scan")]
+        return [], [ParseFailure(file, 1, 1, "nested too deeply to scan")], None
+    names = FileNames(file, "python", finder.constants, python_bindings(tree))
     try:
         finder.visit(tree)
     except RecursionError:
-        return finder.calls, [ParseFailure(file, 1, 1, "nested too deeply to scan")]
-    return sorted(finder.calls, key=lambda c: (c.line, c.column)), []
+        return finder.calls, [ParseFailure(file, 1, 1, "nested too deeply to scan")], names
+    return sorted(finder.calls, key=lambda c: (c.line, c.column)), [], names
