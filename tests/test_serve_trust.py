@@ -248,6 +248,31 @@ def test_limits_segment_rudderstack_none_and_explicit(plan: Plan) -> None:
         assert post_raw(srv.url, orjson.dumps({"batch": [_big(45_000)] * 5})).status_code == 413
 
 
+def test_a_batch_over_segments_message_count_is_refused_whole(plan: Plan) -> None:
+    """Segment's HTTP API takes at most 2,500 messages a batch and drops a batch that holds more: such a batch
+    was accepted and counted valid (a false OK). It is refused whole now (413 ``too_many_messages``, every
+    message counted in ``refused``); a wrong key is still a 401; other limits take it."""
+    small = {"type": "track", "event": "Order Completed", "userId": "u", "properties": {"order_id": "o"}}
+    over, full = orjson.dumps({"batch": [small] * 2501}), orjson.dumps({"batch": [small] * 2500})
+    with BackgroundServer(plan, ServeOptions(port=0)) as srv:
+        answer = post_raw(srv.url, over)
+        assert answer.status_code == 413 and answer.json()["code"] == "too_many_messages"
+        assert "at most 2,500 messages; this one holds 2,501" in answer.json()["message"]
+        assert post_raw(srv.url, orjson.dumps([small] * 2501)).status_code == 413  # a bare array too
+        assert post_raw(srv.url, full).status_code == 200
+        got = summary(srv.url)
+        assert (got["events"], got["refused"]) == (2500, 5002)
+        assert srv.collector.has_errors
+    keyed = orjson.dumps({"writeKey": "k", "batch": [small] * 2501})
+    with BackgroundServer(plan, ServeOptions(port=0, write_key="k")) as srv:
+        assert post_raw(srv.url, keyed).status_code == 413
+        assert post_raw(srv.url, over).status_code == 401
+    for name in ("rudderstack", "none"):
+        with BackgroundServer(plan, ServeOptions(port=0, limits=LIMITS[name])) as srv:
+            assert post_raw(srv.url, over).status_code == 200
+            assert summary(srv.url)["events"] == 2501
+
+
 def test_limits_options_on_the_command_line() -> None:
     with serve_process("--limits", "rudderstack", "--format", "json") as start:
         served = start()

@@ -47,7 +47,17 @@ from cdpctl.serve.http import (
     send_error,
     send_json,
 )
-from cdpctl.serve.intake import BATCH, ENDPOINTS, LIMITS, BadPayload, Limits, NotJson, Payload, parse_payload
+from cdpctl.serve.intake import (
+    BATCH,
+    ENDPOINTS,
+    LIMITS,
+    BadPayload,
+    Limits,
+    NotJson,
+    Payload,
+    TooManyMessages,
+    parse_payload,
+)
 from cdpctl.serve.openapi import openapi_document
 from cdpctl.serve.records import Checked
 from cdpctl.serve.state import Collector
@@ -156,7 +166,7 @@ class CollectorApp:
         try:
             prepared.data = decode_body(raw, encoding, self.limits.body(kind))
             prepared.payload = parse_payload(prepared.data, kind, self.limits)
-        except (BodyTooLarge, BadEncoding, NotJson, BadPayload) as exc:
+        except (BodyTooLarge, BadEncoding, NotJson, BadPayload, TooManyMessages) as exc:
             prepared.error = exc
             return prepared
         prepared.checked = self.collector.check_all(prepared.payload.accepted)
@@ -238,6 +248,16 @@ class CollectorApp:
             return
         gone.cancel()
         payload = prepared.payload
+        if isinstance(prepared.error, TooManyMessages):  # Segment drops the whole batch: nothing of it is recorded
+            count, most, body_key = prepared.error.args
+            if not self._authorized(header_key, body_key):
+                counters.rejected_unauthorized += 1
+                await self._refuse(send, count, 401, "unauthorized", "the write key is missing or not the one this collector accepts")
+            else:
+                counters.rejected_too_large += 1
+                await self._refuse(send, count, 413, "too_many_messages",
+                                   f"a batch may hold at most {most:,} messages; this one holds {count:,}")
+            return
         if prepared.error is not None or payload is None:
             await self._bad_body(send, prepared.error, header_ok, prepared.data, what, limit)
             return
@@ -294,6 +314,7 @@ class CollectorApp:
         elif not header_ok:
             counters.rejected_unauthorized += 1
             await self._refuse(send, 1, 401, "unauthorized", "a write key is required")
+
         elif isinstance(exc, NotJson):
             try:
                 self.collector.ingest_malformed(data, str(exc))

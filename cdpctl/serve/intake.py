@@ -31,6 +31,8 @@ MESSAGE_LIMIT = 32 * 1024
 """Segment's limit on one message, in bytes (a larger message accepted anyway gets a ``message_too_large`` warning)."""
 BATCH_LIMIT = 500 * 1024
 """Segment's limit on one batch request, in bytes."""
+BATCH_MESSAGES = 2500
+"""Segment's limit on the messages of one batch request (its HTTP API drops a batch that holds more)."""
 SAFETY_LIMIT = 64 * 1024 * 1024
 """The largest body read even with ``--limits none``: memory stays bounded whatever a client sends."""
 
@@ -61,11 +63,13 @@ ENDPOINTS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Limits:
-    """Size limits in bytes: one message, one batch request, one single-call request (None: no limit)."""
+    """Size limits in bytes: one message, one batch request, one single-call request; and the messages of one
+    batch request (None: no limit)."""
 
     message: int | None
     batch: int | None
     call: int | None
+    messages: int | None = None
 
     def body(self, kind: str) -> int:
         """The largest body an endpoint of ``kind`` reads (never more than :data:`SAFETY_LIMIT`)."""
@@ -74,11 +78,12 @@ class Limits:
 
 
 LIMITS: dict[str, Limits] = {
-    # Segment's HTTP API: 32 KB a request or message, 500 KB a batch request
-    "segment": Limits(MESSAGE_LIMIT, BATCH_LIMIT, MESSAGE_LIMIT),
-    # RudderStack's HTTP API: 32 KB a single call, 4 MB a batch request; its Node SDK sends
-    # messages over 32 KB inside batches (after a warning) and the data plane takes them
-    "rudderstack": Limits(None, 4 * 1024 * 1024, MESSAGE_LIMIT),
+    # Segment's HTTP API: 32 KB a request or message, 500 KB and 2,500 messages a batch request
+    "segment": Limits(MESSAGE_LIMIT, BATCH_LIMIT, MESSAGE_LIMIT, BATCH_MESSAGES),
+    # RudderStack's HTTP API: 32 KB a single call, 4,000 KB a batch request (rudder-server's gateway:
+    # Gateway.maxReqSizeInKB = 4000); its Node SDK sends messages over 32 KB inside batches (after a
+    # warning) and the data plane takes them
+    "rudderstack": Limits(None, 4000 * 1024, MESSAGE_LIMIT),
     "none": Limits(None, None, None),
 }
 """``serve --limits NAME``: each vendor's documented limits."""
@@ -91,6 +96,7 @@ def make_limits(name: str, message: int | None = None, batch: int | None = None)
         base.message if message is None else message,
         base.batch if batch is None else batch,
         base.call if message is None else message,
+        base.messages,
     )
 
 
@@ -105,6 +111,10 @@ class NotJson(Exception):
 
 class BadPayload(Exception):
     """The body is JSON but not a payload the endpoint takes (e.g. a batch without ``batch``)."""
+
+
+class TooManyMessages(Exception):
+    """A batch holds more messages than the limits allow: ``args`` are the count, the limit and the body's write key."""
 
 
 @dataclass(frozen=True)
@@ -209,6 +219,11 @@ def _add(payload: Payload, index: int, item: Accepted, limits: Limits) -> None:
         payload.accepted.append(item)
 
 
+def _count(messages: int, limits: Limits, write_key: str | None) -> None:
+    if limits.messages is not None and messages > limits.messages:
+        raise TooManyMessages(messages, limits.messages, write_key)
+
+
 def _split_payload(data: bytes, limits: Limits) -> Payload | None:
     """A batch body read message by message (each one's own text kept); None when it holds no batch."""
     split = split_batch(data)
@@ -216,6 +231,7 @@ def _split_payload(data: bytes, limits: Limits) -> Payload | None:
         return None
     payload = Payload()
     texts, payload.write_key = split
+    _count(len(texts), limits, payload.write_key)
     for index, text in enumerate(texts):
         message, error = (None, too_deep_message()) if too_deep(text) else load_item(text)
         if error is not None:
@@ -261,7 +277,7 @@ def _typed_text(data: bytes, kind: str) -> bytes | None:
 def parse_payload(data: bytes, kind: str, limits: Limits | None = None) -> Payload:
     """Parse a decoded request body for an endpoint of ``kind`` (a call type or ``batch``).
 
-    Raises :class:`NotJson` or :class:`BadPayload`; an oversized message of a
+    Raises :class:`NotJson`, :class:`BadPayload` or :class:`TooManyMessages`; an oversized message of a
     batch is listed in ``rejected``, a message that does not parse alone is
     accepted as malformed, and every other message is still accepted.
     """
@@ -305,6 +321,8 @@ def parse_payload(data: bytes, kind: str, limits: Limits | None = None) -> Paylo
         items = document
     else:
         raise BadPayload("a batch payload is an object with a 'batch' array of messages")
+    _count(len(items), limits, payload.write_key or next(
+        (key for key in (m.get("writeKey") for m in items if isinstance(m, dict)) if isinstance(key, str)), None))
     texts = message_texts(data, isinstance(document, list), len(items))
     for index, message in enumerate(items):
         key = message.get("writeKey") if isinstance(message, dict) else None
