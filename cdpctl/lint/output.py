@@ -169,7 +169,7 @@ def render_sarif(report: LintReport) -> str:
         )
         for rule in described_rules(report)
     ]
-    return sarif_text(infos, _results(report.findings))
+    return sarif_text(infos, _results(report.findings), fallback=report.files[0] if report.files else None)
 
 
 def render_junit(report: LintReport, fail_on: str) -> str:

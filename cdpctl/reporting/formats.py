@@ -125,8 +125,16 @@ def _uri(path: str) -> str | None:
     return quote(path.replace(os.sep, "/"), safe="/")
 
 
-def sarif_log(rules: Sequence[RuleInfo], results: Iterable[Result], tool_name: str = "cdpctl") -> dict[str, Any]:
-    """A SARIF 2.1.0 log with one run."""
+def sarif_log(
+    rules: Sequence[RuleInfo], results: Iterable[Result], tool_name: str = "cdpctl", fallback: str | None = None
+) -> dict[str, Any]:
+    """A SARIF 2.1.0 log with one run.
+
+    GitHub code scanning refuses a whole upload in which one result has no location ("expected at least one
+    location") and needs a ``region.startLine``: a result about no file (an input on standard input, a run
+    that read nothing) is placed at the first line of ``fallback`` (the plan), and one about a whole file at
+    its first line.
+    """
     rule_index = {rule.id: index for index, rule in enumerate(rules)}
     sarif_results: list[dict[str, Any]] = []
     for result in results:
@@ -138,14 +146,14 @@ def sarif_log(rules: Sequence[RuleInfo], results: Iterable[Result], tool_name: s
         if result.rule_id in rule_index:
             item["ruleIndex"] = rule_index[result.rule_id]
         uri = _uri(result.file) if result.file else None
+        line, column = (result.line, result.column) if uri is not None else (None, None)
+        if uri is None and fallback:
+            uri = _uri(fallback)
         if uri is not None:
-            physical: dict[str, Any] = {"artifactLocation": {"uri": uri}}
-            if result.line:
-                region: dict[str, Any] = {"startLine": result.line}
-                if result.column:
-                    region["startColumn"] = result.column
-                physical["region"] = region
-            item["locations"] = [{"physicalLocation": physical}]
+            region: dict[str, Any] = {"startLine": line or 1}
+            if line and column:
+                region["startColumn"] = column
+            item["locations"] = [{"physicalLocation": {"artifactLocation": {"uri": uri}, "region": region}}]
         if result.properties:
             item["properties"] = result.properties
         sarif_results.append(item)
@@ -182,8 +190,9 @@ def sarif_log(rules: Sequence[RuleInfo], results: Iterable[Result], tool_name: s
     }
 
 
-def sarif_text(rules: Sequence[RuleInfo], results: Iterable[Result]) -> str:
-    return json.dumps(sarif_log(rules, results), indent=2, ensure_ascii=False) + "\n"
+def sarif_text(rules: Sequence[RuleInfo], results: Iterable[Result], fallback: str | None = None) -> str:
+    """:func:`sarif_log` as indented JSON; ``fallback``: the file a result about no file is placed in."""
+    return json.dumps(sarif_log(rules, results, fallback=fallback), indent=2, ensure_ascii=False) + "\n"
 
 
 @cache

@@ -7,9 +7,10 @@ Codes (public contract): ``parse_error`` (error), ``unplanned_event``, ``unplann
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from cdpctl.errors import Pos
 from cdpctl.model import Call, Plan, Property
 from cdpctl.scan.model import NOT_LITERAL, FoundCall, FoundProperty, ParseFailure
 
@@ -34,6 +35,8 @@ class Finding:
     line: int | None
     column: int | None
     event: str | None = None
+    planned_at: Pos | None = field(default=None, compare=False)
+    """Where the plan defines the call of a ``no_call_site`` finding (its place in SARIF and annotations)."""
 
     def to_json(self) -> dict[str, Any]:
         return {"code": self.code, "severity": self.severity, "message": self.message, "file": self.file,
@@ -135,7 +138,8 @@ def check_calls(calls: list[FoundCall], failures: list[ParseFailure], plan: Plan
     if plan is not None:
         for planned in plan.calls():
             if (planned.type, planned.name) not in sent:
-                findings.append(_finding("no_call_site", f"{planned.label} is planned but no scanned code sends it"))
+                found = _finding("no_call_site", f"{planned.label} is planned but no scanned code sends it")
+                findings.append(replace(found, planned_at=planned.pos))
     order = {code: index for index, code in enumerate(CODES)}
     findings.sort(key=lambda f: (f.file is None, f.file or "", f.line or 0, f.column or 0, order[f.code]))
     return findings

@@ -51,7 +51,12 @@ def render_text(result: ScanResult, findings: list[Finding]) -> str:
 def _results(findings: list[Finding]) -> list[Any]:
     from cdpctl.reporting import Result
 
-    return [Result(f.code, f.severity, f.message, f.file, f.line, f.column, f"cdpctl scan: {f.code}") for f in findings]
+    out = []
+    for f in findings:  # a call no code sends is placed where the plan defines it
+        at = f.planned_at
+        file, line, column = (f.file, f.line, f.column) if at is None else (at.file, at.line, at.column)
+        out.append(Result(f.code, f.severity, f.message, file, line, column, f"cdpctl scan: {f.code}"))
+    return out
 
 
 SKIPPED_RULE = "skipped_file"

@@ -173,14 +173,15 @@ def _note_results(notes: Sequence[str]) -> list[Result]:
 UNREAD_RULE = "unread_input"
 
 
-def render_sarif(report: Report, notes: Sequence[str] = ()) -> str:
+def render_sarif(report: Report, notes: Sequence[str] = (), plan_file: str | None = None) -> str:
+    """SARIF; a result about no file (an unread input, an input on standard input) is placed in ``plan_file``."""
     rules = [
         RuleInfo(code, CODE_NAMES.get(code, code), description, default_level=SEVERITY[code])
         for code, description in CODES.items()
     ]
     if notes:
         rules.append(RuleInfo(UNREAD_RULE, "UnreadInput", "Data not read to its end or not checked.", default_level="error"))
-    return sarif_text(rules, [*_note_results(notes), *_results(report)])
+    return sarif_text(rules, [*_note_results(notes), *_results(report)], fallback=plan_file)
 
 
 def _failure(report: Report, group: Group) -> tuple[str, str]:
@@ -378,7 +379,7 @@ def render_report(
         out.write(render_github(report, all_command, notes))
         out.write(summary_line(report) + (f"  {verdict.headline}" if facts is not None else "") + "\n")
     elif fmt == "sarif":
-        out.write(render_sarif(report, notes))
+        out.write(render_sarif(report, notes, plan.files[0] if plan is not None and plan.files else None))
     elif fmt == "markdown":
         out.write(render_markdown(report, all_command, verdict, notes))
     else:
