@@ -7,8 +7,10 @@ every command is declared once, in typer (each command module imports its heavy 
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import importlib
+import io
 import os
 import sys
 from collections.abc import Callable
@@ -138,6 +140,7 @@ def __getattr__(name: str) -> typer.Typer:
 
 def main() -> None:
     """Run the command line; a report that could not be written to stdout (a full disk) is exit 2, one line."""
+    _closed_streams()
     before = _stdout_size()
     try:
         from cdpctl.interrupts import Interrupts, noting_from_start
@@ -160,6 +163,26 @@ def main() -> None:
     except OSError as exc:  # what the command wrote is not all out: the report is cut short
         status = _failed(f"cannot write the output: {exc.strerror or exc}")
     raise SystemExit(status)
+
+
+class _ClosedOutput(io.TextIOBase):
+    """Standard output when the shell closed it (``>&-``): Python leaves ``sys.stdout`` ``None``, on which a
+    write was a traceback and ``print`` wrote nothing silently (exit 0). Every write is an ``OSError``: the
+    one ``cannot write the output`` line and exit 2 of any other write that fails."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+
+def _closed_streams() -> None:
+    """Stand-ins for a closed stdout (writes fail) and a closed stderr (writes go nowhere, the status stays)."""
+    if sys.stdout is None:
+        sys.stdout = _ClosedOutput()
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the life of the process
 
 
 def _stdout_size() -> int | None:
