@@ -262,6 +262,25 @@ def test_split_files_that_are_not_regular_files_are_refused_before_any_is_emptie
     assert done.returncode == 2 and "'dangling' is a link to nothing, not a folder" in done.stderr
 
 
+def test_split_never_writes_through_a_link_in_its_folder(project: Path) -> None:
+    """A symbolic link in the --split folder was written through: a file outside it was emptied and filled with
+    the malformed lines, and a link to nothing made a file outside; a hard link emptied the file it shares.
+    Each is refused before any split file is emptied."""
+    keep = project / "keep.txt"
+    keep.write_text("IMPORTANT\n")
+    for name, make in (("malformed.txt", lambda p: p.symlink_to(keep)),
+                       ("invalid.ndjson", lambda p: p.symlink_to(project / "created-outside.txt")),
+                       ("valid.ndjson", lambda p: os.link(keep, p))):
+        out = project / f"split-{name}"
+        out.mkdir()
+        make(out / name)
+        done = cdpctl("validate", "logs/day.ndjson", "--plan", "plan.yaml", "--split", out.name, cwd=project)
+        assert done.returncode == 2 and f"cannot write to '{out.name}/{name}'" in done.stderr, done.stderr
+        assert "link" in done.stderr.splitlines()[-1]
+    assert keep.read_text() == "IMPORTANT\n"
+    assert not (project / "created-outside.txt").exists()
+
+
 def test_compile_and_schema_replace_what_stands_at_their_files(project: Path) -> None:
     """``compile --out`` wrote through a hard link in its folder (a file outside it was overwritten, exit 0)
     and waited for ever on a FIFO; ``schema --out`` too. Each file is now new, renamed into place."""

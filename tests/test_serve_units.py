@@ -206,6 +206,7 @@ def test_settings_merge_cli_over_config_over_defaults() -> None:
         {"forward": "ftp://host"},
         {"port": -1},
         {"keep": 0},
+        {"keep": 10**20},  # deque(maxlen=...) overflowed: a traceback
     ):
         with pytest.raises(UsageError):
             resolve(bad_cli, {})

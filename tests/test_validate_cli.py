@@ -357,7 +357,7 @@ def test_exit_statuses_and_tolerated_rate(tmp_path: Path) -> None:
     # a percentage says the same
     assert invoke(str(path), "--max-invalid-rate", "1%").exit_code == 0
     assert invoke(str(path), "--max-invalid-rate", "0.5%").exit_code == 1
-    for wrong in ("150%", "one percent", "nan", "%"):
+    for wrong in ("150%", "one percent", "nan", "%", "1e400", "1e400%", "1e999999999", "-0.1", "inf"):  # 1e400 overflowed
         result = invoke(str(path), "--max-invalid-rate", wrong)
         assert result.exit_code == 2 and "--max-invalid-rate must be" in result.output
         assert "Traceback" not in result.output

@@ -197,14 +197,19 @@ def invalid_rate(value: object, where: str) -> float:
     if isinstance(value, str):
         text = value.strip()
         percent = text.endswith("%")
-        from fractions import Fraction
+        from decimal import Decimal, InvalidOperation
 
-        try:  # exactly: 0.7% is the share 0.007 (not 0.7 / 100, which a float makes 0.006999...)
-            exact = Fraction(text[:-1].strip() if percent else text)
-        except (ValueError, ZeroDivisionError):
+        try:  # exactly: 0.7% is the share 0.007 (not 0.7 / 100, which a float makes 0.006999...); a decimal, not
+            exact = Decimal(text[:-1].strip() if percent else text)  # a fraction: 1e999999999 is no huge integer
+        except InvalidOperation:
             die(f"{where} must be a share from 0 to 1 (0.05) or a percentage (5%); got '{value}'")
-        value = float(exact / 100 if percent else exact)
-    rate = float(value)
+        if not exact.is_finite() or not 0 <= exact <= (100 if percent else 1):
+            die(f"{where} must be between 0 and 1 (or 0% and 100%)")
+        value = float(exact.scaleb(-2) if percent else exact)
+    try:
+        rate = float(value)
+    except OverflowError:  # an integer beyond any float, from the configuration
+        rate = float("inf")
     if not 0.0 <= rate <= 1.0:  # NaN fails too
         die(f"{where} must be between 0 and 1 (or 0% and 100%)")
     return rate

@@ -62,6 +62,10 @@ class Settings:
     output: str | None
 
 
+MAX_KEEP = 10_000_000
+"""The most recent messages ``/events`` may keep (a larger count was an overflow; memory stays bounded)."""
+
+
 def _http_url(url: str) -> bool:
     import httpx
 
@@ -120,8 +124,8 @@ def resolve(cli: Mapping[str, Any], section: Mapping[str, Any]) -> Settings:
     port = int(values["port"])
     if not 0 <= port <= 65535:
         raise UsageError(f"--port must be between 0 and 65535, not {port}")
-    if int(values["keep"]) < 1:
-        raise UsageError("--keep must be at least 1")
+    if not 1 <= int(values["keep"]) <= MAX_KEEP:
+        raise UsageError(f"--keep must be from 1 to {MAX_KEEP:,}")
     if int(values["forward_retries"]) < 0 or not 0 <= float(values["drain_timeout"]) < float("inf"):
         raise UsageError("--forward-retries and --drain-timeout must not be negative (and --drain-timeout a number)")
     if values["limits"] not in LIMITS:

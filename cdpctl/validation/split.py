@@ -127,8 +127,12 @@ class SplitWriter:
             raise UsageError(f"cannot write to '{directory}': {exc.strerror or exc}") from exc
         targets = [root / name for name in (VALID_FILE, INVALID_FILE, MALFORMED_FILE)]
         for target in targets:  # all three checked before any is emptied
+            if os.path.islink(target):  # written through, it emptied or made a file outside the folder
+                raise UsageError(f"cannot write to '{target}': a symbolic link (the split files are written in the folder only)")
             if os.path.exists(target) and not os.path.isfile(target):
                 raise UsageError(f"cannot write to '{target}': not a regular file (a folder, a FIFO or a device)")
+            if os.path.isfile(target) and os.stat(target).st_nlink > 1:  # emptying it empties the file it is linked to
+                raise UsageError(f"cannot write to '{target}': it has other names (a hard link to another file)")
         opened: list[BinaryIO] = []
         try:
             for target in targets:
@@ -227,7 +231,8 @@ def _open_regular(target: Path) -> BinaryIO:
     """``target`` opened for writing (created, or emptied), only when it is a regular file: opening a FIFO
     that no one reads would wait for ever, beyond any signal, so it is opened without waiting and refused."""
     nonblocking = getattr(os, "O_NONBLOCK", 0)
-    handle = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | nonblocking, 0o666)
+    nofollow = getattr(os, "O_NOFOLLOW", 0)  # a link made after the check is refused too (ELOOP)
+    handle = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | nonblocking | nofollow, 0o666)
     if not stat.S_ISREG(os.fstat(handle).st_mode):
         os.close(handle)
         raise OSError(errno.EINVAL, "not a regular file (a FIFO or a device)", str(target))
