@@ -27,7 +27,8 @@ def test_the_table_gains_the_plan_and_keeps_its_settings(tmp_path: Path) -> None
     assert tomllib.loads(text)["tool"]["cdpctl"]["lint"] == {"fail_on": "warning"}
     assert "pyproject.toml: plan = 'plans/tracking-plan.yaml' in [tool.cdpctl]" in done.stderr
     workflow = (tmp_path / ".github" / "workflows" / "tracking-plan.yml").read_text(encoding="utf-8")
-    assert f"paths: [{PLAN}, pyproject.toml, .github/workflows/tracking-plan.yml]" in workflow
+    # the plan's folder too: a pull request that edits only a file the plan includes runs the checks
+    assert f'paths: [{PLAN}, pyproject.toml, .github/workflows/tracking-plan.yml, "plans/**"]' in workflow
     assert "[tool.cdpctl] of pyproject.toml" in (tmp_path / ".pre-commit-config.yaml").read_text(encoding="utf-8")
     again = run_init(tmp_path, "--force")  # the plan is named now: nothing more to change
     assert again.returncode == 0, again.stderr

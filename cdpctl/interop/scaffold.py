@@ -169,13 +169,17 @@ def github_workflow(plan_file: str, install: str = "", config: str = CONFIG_NAME
     the plan passes; later ones fail on breaking changes.
     """
     requirement = shlex.quote(install.strip() or default_install())
+    folder = Path(plan_file).parent.as_posix()
+    # the files the plan includes live in its folder's tree: a pull request that edits only one of them runs too
+    included = [f"{folder}/**"] if folder != "." else ["**/*.yaml", "**/*.yml"]
+    watched = ", ".join([scalar(plan_file), config, ".github/workflows/tracking-plan.yml", *map(scalar, included)])
     return f"""# Lints the tracking plan on every pull request (findings appear as annotations on the diff),
 # reports what changed against the base branch in the job summary (failing on breaking changes),
 # and keeps the compiled schemas as an artifact.
 name: tracking-plan
 on:
   pull_request:
-    paths: [{scalar(plan_file)}, {config}, .github/workflows/tracking-plan.yml]
+    paths: [{watched}]
   push:
     branches: [main]
 permissions:
