@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from cdpctl.model import Call, Plan, Property
-from cdpctl.observe import MAX_NESTING, OTHER, CallStats, Observations, Path, path_name
-from cdpctl.reporting.formats import one_line
+from cdpctl.observe import MAX_KEYS, MAX_NESTING, OTHER, CallStats, Observations, Path, path_name
+from cdpctl.reporting.formats import counted, one_line
 
 UNPLANNED_TYPES = ("track", "page", "screen")
 
@@ -120,7 +120,7 @@ def coverage_report(plan: Plan, seen: Observations, since: str | None = None, un
             "planned_calls": total,
             "planned_calls_seen": seen_count,
             "coverage": round(100.0 * seen_count / total, 2) if total else 100.0,
-            "unplanned_calls": len(unplanned),
+            "unplanned_calls": sum(1 for item in unplanned if item["name"] != OTHER),  # the bucket is no call
             "other_messages": sum(item["volume"] for item in other),
             "other_bucket": any(name == OTHER for (_kind, name) in seen.calls),
             "unreadable": len(seen.unreadable),
@@ -217,8 +217,11 @@ def render_text(report: dict[str, Any], fail_under: float | None = None, columns
             lines.append(fit(f"{'':<{width}}  {notes}"))
     if report["never_seen"]:
         lines += ["", f"Planned but never seen ({len(report['never_seen'])}): " + ", ".join(map(one_line, report["never_seen"]))]
-    if report["unplanned"]:
-        lines += ["", "Unplanned calls by volume: " + _by_volume(report["unplanned"], one_line, 20, " (--format json lists all)")]
+    named, bucket = _named_and_bucket(report["unplanned"])
+    if named:
+        lines += ["", "Unplanned calls by volume: " + _by_volume(named, one_line, 20, " (--format json lists all)")]
+    if bucket:
+        lines += ["", bucket]
     if report.get("other_calls"):
         lines += ["", "Not governed by the plan: " + _by_volume(report["other_calls"], one_line, 20, "")]
     lines += ["", *_unread_lines(report, ""), verdict(report, fail_under)[1]]
@@ -247,14 +250,28 @@ def render_markdown(report: dict[str, Any], fail_under: float | None = None, com
             names, more = report["never_seen"][:200], len(report["never_seen"]) - 200
             out += ["", f"**Planned but never seen** ({len(report['never_seen'])}): " + ", ".join(cell(n) for n in names)
                     + (f" and {more:,} more (`{command}` lists all)" if more > 0 else "")]
-        if report["unplanned"]:
-            out += ["", f"**Unplanned calls** ({len(report['unplanned'])}, by volume): "
-                    + _by_volume(report["unplanned"], cell, 100, f" (`{command}` lists all)")]
+        named, bucket = _named_and_bucket(report["unplanned"])
+        if named:
+            out += ["", f"**Unplanned calls** ({len(named)}, by volume): "
+                    + _by_volume(named, cell, 100, f" (`{command}` lists all)")]
+        if bucket:
+            out += ["", bucket]
         if report.get("other_calls"):
             out += ["", "**Not governed by the plan**: " + _by_volume(report["other_calls"], cell, 20, "")]
         return "\n".join(out) + "\n"
 
     return fit_markdown(render, len(rows))
+
+
+def _named_and_bucket(unplanned: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], str]:
+    """The unplanned calls kept by name, and the line that says what was counted together beyond
+    :data:`~cdpctl.observe.MAX_KEYS` distinct calls (empty when nothing was)."""
+    named = [item for item in unplanned if item["name"] != OTHER]
+    beyond = sum(item["volume"] for item in unplanned if item["name"] == OTHER)
+    if not beyond:
+        return named, ""
+    return named, (f"{counted(beyond, 'message')} of further unplanned calls counted together as '{OTHER}': beyond "
+                   f"{MAX_KEYS:,} distinct calls, their names are not kept")
 
 
 def _by_volume(calls: list[dict[str, Any]], show: Callable[[str], str], limit: int, more: str | None) -> str:

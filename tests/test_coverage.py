@@ -402,3 +402,22 @@ def test_nested_counts_merge_across_workers(tmp_path: Path) -> None:
     assert one["calls"] == two["calls"]
     sku = next(r for r in one["calls"][0]["properties"] if r["name"] == "products[].sku")  # type: ignore[index]
     assert sku["sent"] == 20_000
+
+
+def test_calls_beyond_the_distinct_cap_are_no_unplanned_call() -> None:
+    """Beyond 10,000 distinct calls the rest are counted together as '(other)': that bucket was counted as one
+    more unplanned call and listed as if it were an event named '(other)'."""
+    from cdpctl.coverage import render_text
+    from cdpctl.observe import MAX_KEYS, observe_records
+
+    plan = load_plan_text(PLAN, "plan.yaml")
+    records = [json.dumps({"type": "track", "event": f"U{i}", "userId": "u"}).encode() for i in range(MAX_KEYS + 5)]
+    report = coverage_report(plan, observe_records(plan, records))
+    summary = report["summary"]
+    kept = MAX_KEYS - len({(c["type"], c["name"]) for c in report["calls"] if c["volume"]})
+    assert summary["other_bucket"] is True and summary["unplanned_calls"] == kept
+    text = render_text(report)
+    assert f"{MAX_KEYS + 5 - kept} messages of further unplanned calls counted together as '(other)'" in text
+    assert "Unplanned calls by volume: U" in text and "(other) (" not in text
+    assert f"; {kept} unplanned calls;" in text
+    assert "counted together as '(other)'" in render_markdown(report)
