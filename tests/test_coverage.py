@@ -421,3 +421,11 @@ def test_calls_beyond_the_distinct_cap_are_no_unplanned_call() -> None:
     assert "Unplanned calls by volume: U" in text and "(other) (" not in text
     assert f"; {kept} unplanned calls;" in text
     assert "counted together as '(other)'" in render_markdown(report)
+
+
+def test_jobs_beyond_the_cores_start_no_more_processes(corpus: Path) -> None:
+    """``--jobs 100000`` started a hundred thousand processes (the machine's load went past 100)."""
+    done = subprocess.run([sys.executable, "-m", "cdpctl", "coverage", str(corpus / "plan.yaml"), str(corpus / "a.ndjson"),
+                           "--jobs", "100000", "--format", "json"], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["summary"]["records"] > 0

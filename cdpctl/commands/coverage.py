@@ -102,7 +102,10 @@ def coverage_command(
 
             seen = observe_spark(paths, loaded, master=spark_master, window=chosen)
         else:
-            seen = observe_sources(loaded, paths, jobs=jobs, window=chosen)
+            from cdpctl.validation.runner import default_jobs
+
+            # more processes than cores only costs: --jobs 100000 started 100,000 of them
+            seen = observe_sources(loaded, paths, jobs=min(jobs, default_jobs()), window=chosen)
         if seen.records == 0 and not allow_empty:
             die("no events read: the input holds no records (--allow-empty accepts that)")
         if seen.malformed == seen.records and not allow_empty:  # not one message read: nothing was measured
