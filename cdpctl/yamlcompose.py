@@ -312,6 +312,26 @@ def _compose_document(parser: Any, file: str) -> tuple[YNode | None, list[PlanIs
     return (None if composer.stopped else root), composer.issues
 
 
+INDENTATION_PROBLEMS = (
+    "did not find expected key",
+    "mapping values are not allowed",
+    "expected <block end>",
+    "did not find expected '-' indicator",
+    "could not find expected ':'",
+)
+"""PyYAML's words for a line indented wrongly (the usual cause of each, in a plan)."""
+
+
+def _syntax_hint(problem: str, text: str, mark: Any) -> str:
+    """What a newcomer's YAML syntax error usually means: a tab, or a line indented wrongly."""
+    index = getattr(mark, "index", None)
+    if "cannot start any token" in problem and isinstance(index, int) and text[index : index + 1] == "\t":
+        return " (a tab: YAML indents with spaces only)"
+    if problem.startswith(INDENTATION_PROBLEMS):
+        return " (check the indentation of this line and the one above: the keys of one mapping line up, a nested one is indented further)"
+    return ""
+
+
 def compose_text(text: str, file: str) -> tuple[YNode | None, list[PlanIssue]]:
     """Compose ``text`` into a positioned tree; problems are returned, never raised."""
     issues: list[PlanIssue] = []
@@ -325,7 +345,7 @@ def compose_text(text: str, file: str) -> tuple[YNode | None, list[PlanIssue]]:
         mark = exc.problem_mark or exc.context_mark
         pos = Pos(file, mark.line + 1, mark.column + 1) if mark else Pos(file, 1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
-        issues.append(PlanIssue(pos, f"YAML syntax error: {problem}"))
+        issues.append(PlanIssue(pos, f"YAML syntax error: {problem}{_syntax_hint(problem, text, mark)}"))
         return None, issues
     except yaml.reader.ReaderError as exc:  # a character YAML forbids: point at it
         before = text[: exc.position]

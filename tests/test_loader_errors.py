@@ -444,3 +444,28 @@ def test_a_plan_that_is_a_link_reads_its_includes_from_the_links_folder(tmp_path
     (tmp_path / "real" / "events.yaml").write_text("events:\n  Order Completed: {}\n")
     with pytest.raises(PlanLoadError, match="out of the plan's folder tree"):
         load_plan(str(tmp_path / "plans" / "shop.yaml"))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("plan: P\nversion: 1.0.0\nevents:\n  A:\n\tproperties: {}\n",
+         "plan.yaml:5:1: YAML syntax error: found character that cannot start any token (a tab: YAML indents with spaces only)"),
+        ("plan: P\nversion: 1.0.0\nevents:\n  A:\n    properties:\n       a: {type: string}\n     b: {}\n",
+         "plan.yaml:7:6: YAML syntax error: did not find expected key (check the indentation of this line and the one "
+         "above: the keys of one mapping line up, a nested one is indented further)"),
+        ("plan: P\nversion: 1.0.0\nSigned Up:\n  properties: {}\n",
+         "plan.yaml:3:1: unknown key 'Signed Up' in the plan (an event? events go under 'events:', indented)"),
+        ("plan: P\nversion: 1.0.0\nevents:\n  A:\n    properties:\n    a: {type: string}\n",
+         "plan.yaml:6:5: unknown key 'a' in event 'A' (a property? properties go under 'properties:', indented further)"),
+        ("plan: P\nversion: 1.0.0\nevents:\n  A:\n    properties:\n      a: {type: float}\n",
+         "plan.yaml:6:17: unknown type 'float' for property 'a' (did you mean 'number'?)"),
+        ("plan: P\nversion: 1.0.0\nevents:\n  A:\n    properties:\n      a: {type: timestamp}\n",
+         "plan.yaml:6:17: unknown type 'timestamp' for property 'a' (a timestamp is a string: 'type: string' with "
+         "'format: date-time')"),
+    ],
+)
+def test_a_newcomers_mistakes_get_a_hint(text: str, expected: str) -> None:
+    """A tab, a line indented wrongly, an event written outside ``events:``, a property at the event's level and
+    a type name of another language: each said what was wrong, not what to do."""
+    assert only_problem(text) == expected

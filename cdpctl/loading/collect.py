@@ -26,12 +26,17 @@ class Collector:
             return  # the YAML layer already said the value there cannot be read
         self.issues.append(PlanIssue(pos, message))
 
-    def check_keys(self, node: YMap, allowed: Iterable[str], where: str) -> None:
+    def check_keys(self, node: YMap, allowed: Iterable[str], where: str, misplaced: str = "") -> None:
+        """Each key of ``node`` not in ``allowed`` is an error, with the closest allowed key as a hint; else, when
+        its value is a mapping, ``misplaced`` (what such a key usually is, and where it goes)."""
         allowed = tuple(allowed)
         for key, pos in node.keys.items():
             if key in allowed or key.startswith("x-"):
                 continue
-            self.error(pos, f"unknown key '{key}' in {where}{did_you_mean(key, allowed)}")
+            hint = did_you_mean(key, allowed)
+            if not hint and misplaced and isinstance(node.values.get(key), YMap):
+                hint = f" ({misplaced})"
+            self.error(pos, f"unknown key '{key}' in {where}{hint}")
 
     def as_map(self, node: YNode | None, what: str) -> YMap | None:
         if node is None:

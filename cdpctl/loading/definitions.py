@@ -23,6 +23,7 @@ from cdpctl.loading.keys import (
     Reader,
     describe,
     did_you_mean,
+    type_alias_hint,
 )
 from cdpctl.model import BUILTIN_TYPES, Property, TypeDef
 from cdpctl.plan_checks import key_position, unresolved_reference
@@ -88,7 +89,8 @@ class Definitions(ConstraintChecks):
                 explicit_type, ref = "object", value
             else:
                 choices = [*BUILTIN_TYPES, *self.src.types]
-                self.error(type_node.pos, f"unknown type '{value}' for {where}{did_you_mean(value, choices)}")
+                hint = type_alias_hint(value) or did_you_mean(value, choices)
+                self.error(type_node.pos, f"unknown type '{value}' for {where}{hint}")
                 return None
         if base is not None and explicit_type is not None and (explicit_type, ref) != (base.type, base.ref):
             base = None  # a different type makes it a definition of its own, not a refinement

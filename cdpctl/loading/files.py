@@ -74,7 +74,8 @@ class PlanFiles(Collector):
         return root
 
     def gather(self, root: YMap, path: str, is_root: bool, seen: tuple[str, ...]) -> None:
-        self.check_keys(root, TOP_KEYS if is_root else INCLUDED_KEYS, "the plan" if is_root else "an included file")
+        self.check_keys(root, TOP_KEYS if is_root else INCLUDED_KEYS, "the plan" if is_root else "an included file",
+                        "an event? events go under 'events:', indented")
         for section in ("properties", "types", "events"):
             mapping = self.as_map(root.get(section), f"'{section}'")
             if mapping is None:

@@ -75,6 +75,30 @@ MAX_INCLUDE_DEPTH = 32
 """The longest chain of files including files."""
 
 
+TYPE_ALIASES = {
+    **dict.fromkeys(("float", "double", "decimal", "real", "float32", "float64", "numeric"), "number"),
+    **dict.fromkeys(("int", "long", "short", "int32", "int64", "bigint", "uint"), "integer"),
+    **dict.fromkeys(("bool",), "boolean"),
+    **dict.fromkeys(("str", "text", "varchar", "char"), "string"),
+    **dict.fromkeys(("dict", "map", "hash", "struct", "record", "json"), "object"),
+    **dict.fromkeys(("list", "tuple", "set", "sequence"), "array"),
+}
+"""Type names of other languages and databases, and the plan's type for each (``float``: ``number``)."""
+
+DATE_TYPES = ("date", "datetime", "date-time", "timestamp", "time")
+
+
+def type_alias_hint(name: str) -> str:
+    """`` (did you mean 'number'?)`` for a type name of another language (``float``, ``int``, ``dict``), or how
+    a date is written (``type: string`` with a ``format``); empty for any other name."""
+    lowered = name.lower()
+    if lowered in DATE_TYPES:
+        fmt = "date" if lowered == "date" else "time" if lowered == "time" else "date-time"
+        return f" (a {lowered} is a string: 'type: string' with 'format: {fmt}')"
+    alias = TYPE_ALIASES.get(lowered)
+    return f" (did you mean '{alias}'?)" if alias else ""
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` for the closest choice, or an empty string.
 

@@ -46,7 +46,9 @@ class PlanLoader(Definitions):
         if mapping is None:
             return None
         traits = call_type in ("identify", "group")
-        self.check_keys(mapping, TRAITS_KEYS if traits else EVENT_KEYS, label)
+        self.check_keys(mapping, TRAITS_KEYS if traits else EVENT_KEYS, label,
+                        "a trait? traits go under 'traits:', indented further" if traits
+                        else "a property? properties go under 'properties:', indented further")
         ap = self.scalar(mapping, "additional_properties", (bool,), label)
         call = Call(
             type=call_type,
