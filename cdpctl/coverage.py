@@ -180,8 +180,8 @@ def verdict(report: dict[str, Any], fail_under: float | None) -> tuple[bool, str
     shown = f"{exact:.1f}"
     if not ok and float(shown) >= (fail_under or 0):  # rounded up to the threshold: enough digits to differ
         shown = f"{exact:.6g}"
-    line = (f"{shown}% of planned calls seen ({seen} of {total}); {summary['unplanned_calls']} unplanned calls; "
-            f"{summary['records']} records read"
+    line = (f"{shown}% of planned calls seen ({seen:,} of {total:,}); {summary['unplanned_calls']:,} unplanned calls; "
+            f"{summary['records']:,} records read"
             + (f" ({', '.join(left_out)})" if left_out else ""))
     unread = summary.get("unreadable", 0)
     if unread:

@@ -42,8 +42,8 @@ def render_text(result: ScanResult, findings: list[Finding]) -> str:
     if findings:
         lines += ["", *(one_line(_line(f)) for f in findings)]
     s = summary(result, findings)
-    lines += ["", f"{'FAIL' if s['errors'] else 'OK'}  {s['calls']} calls in {s['files']} files: {s['errors']} errors, "
-              f"{s['warnings']} warnings, {s['parse_errors']} files did not parse"]
+    lines += ["", f"{'FAIL' if s['errors'] else 'OK'}  {s['calls']:,} calls in {s['files']:,} files: {s['errors']:,} errors, "
+              f"{s['warnings']:,} warnings, {s['parse_errors']:,} files did not parse"]
     lines += [f"skipped: {one_line(note)}" for note in result.skipped]
     return "\n".join(lines) + "\n"
 
@@ -113,8 +113,8 @@ def _markdown(result: ScanResult, findings: list[Finding], command: str) -> str:
     ordered = sorted(findings, key=lambda f: f.severity != "error")
 
     def render_rows(shown: int) -> str:
-        out = [f"## {':x:' if s['errors'] else ':white_check_mark:'} Tracking calls in code: {s['errors']} errors, {s['warnings']} warnings",
-               "", f"{s['calls']} calls in {s['files']} files ({s['dynamic']} with a dynamic name).", ""]
+        out = [f"## {':x:' if s['errors'] else ':white_check_mark:'} Tracking calls in code: {s['errors']:,} errors, {s['warnings']:,} warnings",
+               "", f"{s['calls']:,} calls in {s['files']:,} files ({s['dynamic']:,} with a dynamic name).", ""]
         if result.skipped:
             out += [f"Not scanned: {markdown_escape(note)}." for note in result.skipped[:20]]
             if len(result.skipped) > 20:
