@@ -419,7 +419,7 @@ def test_calls_beyond_the_distinct_cap_are_no_unplanned_call() -> None:
     text = render_text(report)
     assert f"{MAX_KEYS + 5 - kept} messages of further unplanned calls counted together as '(other)'" in text
     assert "Unplanned calls by volume: U" in text and "(other) (" not in text
-    assert f"; {kept} unplanned calls;" in text
+    assert f"; {kept:,} unplanned calls;" in text
     assert "counted together as '(other)'" in render_markdown(report)
 
 
