@@ -226,6 +226,15 @@ def test_import_a_huge_integer_is_an_error_at_its_position(tmp_path: Path) -> No
     assert "plan.json:2:13: an integer of more than 4,000 digits" in done.stderr
 
 
+def test_import_a_lone_surrogate_is_named_in_the_imported_file(tmp_path: Path) -> None:
+    """The error named the plan the import would have written (which did not exist), not the Segment file."""
+    (tmp_path / "plan.json").write_text('{"rules": {"events": [{"name": "\\ud800x", "rules": {}}]}}', encoding="utf-8")
+    done = cdpctl("import", "segment", "plan.json", "-o", "imported.yaml", cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "plan.json: the text '\\ud800x' holds a lone surrogate" in done.stderr
+    assert not (tmp_path / "imported.yaml").exists()
+
+
 def test_import_writes_numbers_beyond_a_double_as_the_largest_one_and_keeps_the_rest(tmp_path: Path) -> None:
     text = json.dumps(segment_plan({"n": {"type": "number", "maximum": 1, "enum": [2, 1]}, "m": {"type": "integer"}}))
     text = text.replace('"maximum": 1', '"maximum": 1e400').replace('"enum": [2, 1]', '"enum": [-1e400, 1]')

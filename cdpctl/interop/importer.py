@@ -77,10 +77,32 @@ def _reject_constant(name: str) -> Any:
     raise _NotJson(f"{name} is not a JSON value")
 
 
+def _no_lone_surrogate(document: Any, source: str) -> None:
+    """A string with a lone surrogate (``"\\ud800"``) cannot be written as UTF-8 text, so no plan can hold it:
+    name it here (the plan written from it failed to load, and the error named that plan)."""
+    stack = [document]
+    while stack:
+        item = stack.pop()
+        texts = list(item.keys()) if isinstance(item, dict) else [item] if isinstance(item, str) else []
+        for text in texts:
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                shown = text.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")[:80]
+                raise SegmentImportError(f"{source}: the text '{shown}' holds a lone surrogate (an escape such as "
+                                         "\\ud800 without its pair): no UTF-8 file, so no plan, can hold it") from None
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
 def parse_json(text: str, source: str) -> Any:
     """The JSON document in ``text`` (a leading byte order mark is skipped); strict JSON only."""
     try:
-        return json.loads(text.removeprefix("\ufeff"), parse_constant=_reject_constant)
+        document = json.loads(text.removeprefix("\ufeff"), parse_constant=_reject_constant)
+        _no_lone_surrogate(document, source)
+        return document
     except json.JSONDecodeError as exc:
         raise SegmentImportError(f"{source}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
     except _NotJson as exc:
