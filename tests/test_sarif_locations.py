@@ -38,6 +38,8 @@ def _sarif(args: list[str], stdin: bytes | None = None) -> list[dict[str, Any]]:
         assert ran.returncode == 1, ran.stderr
         out = ran.stdout.decode()
     document = json.loads(out)
+    for rule in document["runs"][0]["tool"]["driver"]["rules"]:  # code scanning shows each rule's help
+        assert rule["help"]["text"] and rule["name"] != rule["id"]
     results: list[dict[str, Any]] = document["runs"][0]["results"]
     assert results
     for item in results:

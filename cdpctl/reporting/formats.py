@@ -167,6 +167,7 @@ def sarif_log(
         }
         if rule.full_description:
             descriptor["fullDescription"] = {"text": rule.full_description}
+        descriptor["help"] = {"text": rule.full_description or rule.short_description}  # what code scanning shows
         if rule.help_uri:
             descriptor["helpUri"] = rule.help_uri
         driver_rules.append(descriptor)

@@ -92,9 +92,12 @@ def render(
     if fmt == "sarif":
         from cdpctl.reporting import RuleInfo, sarif_text
 
-        rules = [RuleInfo(code, code, text, default_level=severity) for code, (severity, text) in CODES.items()]
+        def name(code: str) -> str:  # SARIF wants a rule's name apart from its id: parse_error -> ParseError
+            return "".join(part.capitalize() for part in code.split("_"))
+
+        rules = [RuleInfo(code, name(code), text, default_level=severity) for code, (severity, text) in CODES.items()]
         if result.skipped:
-            rules.append(RuleInfo(SKIPPED_RULE, SKIPPED_RULE, "A file was not scanned (larger than the size limit).", default_level="info"))
+            rules.append(RuleInfo(SKIPPED_RULE, name(SKIPPED_RULE), "A file was not scanned (larger than the size limit).", default_level="info"))
         return sarif_text(rules, [*_skipped_results(result), *_results(findings)])
     if fmt == "markdown":
         return _markdown(result, findings, command)
