@@ -70,3 +70,33 @@ def test_a_report_to_a_file_needs_no_stdout(tmp_path: Path) -> None:
     ran = cdpctl("validate", "--plan", PLAN, LOG, "-f", "json", "-o", "report.json", cwd=tmp_path, stdout=None, preexec_fn=lambda: os.close(1))
     assert ran.returncode == 0, ran.stderr
     assert (tmp_path / "report.json").stat().st_size > 0
+
+
+def test_a_link_out_through_proc_or_to_a_device_is_replaced(tmp_path: Path) -> None:
+    """Only this process's own standard streams (and a pipe it was handed) are written through: a link through
+    /proc/self/root reaches any file (a checked-out repository could plant one where an output goes), and a
+    link to a device could be committed too. Each is replaced, as every link was."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("ORIG\n")
+    (tmp_path / "gen").mkdir()
+    (tmp_path / "gen" / "tracking.py").symlink_to(f"/proc/self/root{victim}")
+    (tmp_path / "gen" / "null.yaml").symlink_to("/dev/null")
+    assert cdpctl("generate", "python", PLAN, "--out", "gen/tracking.py", cwd=tmp_path).returncode == 0
+    assert cdpctl("infer", LOG, "-o", "gen/null.yaml", cwd=tmp_path).returncode == 0
+    assert victim.read_text() == "ORIG\n"
+    for name in ("tracking.py", "null.yaml"):
+        written = tmp_path / "gen" / name
+        assert not written.is_symlink() and written.stat().st_size > 0
+
+
+def test_a_regular_file_under_dev_is_replaced_not_appended_to(tmp_path: Path) -> None:
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or not os.access(shm, os.W_OK):
+        pytest.skip("no writable /dev/shm")
+    target = shm / f"cdpctl-test-{os.getpid()}.yaml"
+    try:
+        for _ in range(2):
+            assert cdpctl("infer", LOG, "-o", str(target), cwd=tmp_path).returncode == 0
+        assert target.read_text().count("\nplan:") + target.read_text().startswith("plan:") <= 1
+    finally:
+        target.unlink(missing_ok=True)
