@@ -134,3 +134,83 @@ def test_import_cycles_end(tmp_path: Path) -> None:
     })
     calls = scan_paths([str(tmp_path)]).calls
     assert [(call.file.rsplit("/", 1)[-1], call.dynamic) for call in calls] == [("a.py", True), ("c.ts", True)]
+
+
+def test_a_name_bound_again_around_the_call_is_never_the_imported_constant(tmp_path: Path) -> None:
+    """Each of these names is bound by the code around the call: reading it as the imported constant gave a
+    wrong event name silently (the dynamic_event_name warning vanished, properties were checked against the
+    wrong event)."""
+    _write(tmp_path, {
+        "events.py": "ORDER = 'Order Completed'\nOTHER = 'Other Event'\n",
+        "star.py": "ORDER = 'Star Order'\n",
+        "app.py": (
+            "import segment.analytics as analytics\n"
+            "from events import ORDER, OTHER\n"
+            "from star import *\n"                              # later: its ORDER wins, as in Python
+            "analytics.track('u', ORDER)\n"                     # line 4: 'Star Order'
+            "OTHER = OTHER + ' v2'\n"
+            "analytics.track('u', OTHER)\n"                     # line 6: rebound at module level
+            "def f(uid):\n"
+            "    try:\n"
+            "        pass\n"
+            "    except ValueError as ORDER:\n"
+            "        analytics.track(uid, ORDER)\n"             # line 11
+            "    match uid:\n"
+            "        case ORDER:\n"
+            "            analytics.track(uid, ORDER)\n"         # line 14
+            "g = lambda ORDER: analytics.track('u', ORDER)\n"  # line 15
+        ),
+    })
+    assert _names(tmp_path, "app.py")[0] == (4, None, True)  # a single file: nothing to read the names from
+    calls = [(c.line, c.event, c.dynamic) for c in scan_paths([str(tmp_path)]).calls]
+    assert calls == [(4, "Star Order", False), (6, None, True), (11, None, True), (14, None, True), (15, None, True)]
+
+
+def test_javascript_parameters_locals_and_barrels_bind_their_own_names(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "events.js": 'export const ORDER = "Order Completed";\n',
+        "helper.js": 'module.exports = { event: "Helper Event" };\nfunction send(event) { analytics.track(event); }\n',
+        "index.js": (
+            'export * from "./events";\n'
+            "const ORDER = getName();\n"
+            "analytics.track(ORDER);\n"                         # line 3: the barrel's own local, not the export
+        ),
+        "app.js": (
+            'import { ORDER } from "./events";\n'
+            "function f(ORDER) { analytics.track(ORDER); }\n"   # line 2
+            "const g = ORDER => analytics.track(ORDER);\n"      # line 3
+            "const h = ({ ORDER }) => analytics.track(ORDER);\n"
+            "for (const ORDER of names) { analytics.track(ORDER); }\n"
+            "try { x(); } catch (ORDER) { analytics.track(ORDER); }\n"
+            "{ const ORDER = f(); analytics.track(ORDER); }\n"  # line 7
+            "analytics.track(ORDER);\n"                         # line 8: the import
+        ),
+    })
+    by_file = {}
+    for call in scan_paths([str(tmp_path)]).calls:
+        by_file.setdefault(Path(call.file).name, []).append((call.line, call.event))
+    assert by_file["helper.js"] == [(2, None)]
+    assert by_file["index.js"] == [(3, None)]
+    assert by_file["app.js"] == [(2, None), (3, None), (4, None), (5, None), (6, None), (7, None), (8, "Order Completed")]
+
+
+def test_modules_python_would_import_and_none_it_might_not(tmp_path: Path) -> None:
+    """``from . import X`` reads the package's ``__init__.py`` (it read a module beside the package's folder);
+    two modules whose paths end alike, as near to the importer, leave the name dynamic (it was a guess that
+    changed with a folder's name); a barrel of twenty ``export *`` lines is read whole (it stopped at 14)."""
+    barrel = "".join(f'export * from "./m{i}";\n' for i in range(20))
+    _write(tmp_path, {
+        "pkg.py": "ORDER = 'Sibling'\n",
+        "pkg/__init__.py": "ORDER = 'Package'\n",
+        "pkg/d.py": "import segment.analytics as analytics\nfrom . import ORDER\nanalytics.track('u', ORDER)\n",
+        "web/app/events.py": "SIGNUP = 'Web'\n",
+        "lib/app/events.py": "SIGNUP = 'Lib'\n",
+        "vendor/t.py": "import segment.analytics as analytics\nfrom app.events import SIGNUP\nanalytics.track('u', SIGNUP)\n",
+        **{f"c/m{i}.ts": f'export const E{i} = "Event {i}";\n' for i in range(20)},
+        "c/index.ts": barrel,
+        "c/use.ts": 'import { E1, E19 } from "./index";\nanalytics.track(E1);\nanalytics.track(E19);\n',
+    })
+    found = {(Path(c.file).name, c.line): c.event for c in scan_paths([str(tmp_path)]).calls}
+    assert found[("d.py", 3)] == "Package"
+    assert found[("t.py", 3)] is None
+    assert (found[("use.ts", 2)], found[("use.ts", 3)]) == ("Event 1", "Event 19")

@@ -25,7 +25,9 @@ from dataclasses import dataclass, field
 
 JS_EXTENSIONS = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
 MAX_DEPTH = 16
-"""Bindings followed from one name (re-exports of re-exports); a cycle ends earlier."""
+"""Modules followed from one name (re-exports of re-exports); a cycle ends earlier."""
+MAX_VISITS = 10_000
+"""Modules looked into for one name, all chains together (a barrel of many ``export *`` lines is read whole)."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ class Binding:
     local: str
     source: str
     name: str | None = None
+    own: bool = True
+    """Whether the file itself takes the name (``export ... from`` only passes it on to its importers)."""
 
 
 @dataclass
@@ -65,37 +69,42 @@ class Index:
     def resolve(self, path: str, dotted: str) -> str | None:
         """The value of the constant ``dotted`` names in the file at ``path``, or ``None``."""
         names = self.files.get(os.path.realpath(path))
-        return None if names is None else self._resolve(names, dotted, set())
+        return None if names is None else self._resolve(names, dotted, set(), 0, own=True)
 
-    def _resolve(self, names: FileNames, dotted: str, seen: set[tuple[str, str]]) -> str | None:
+    def _resolve(self, names: FileNames, dotted: str, seen: set[tuple[str, str]], depth: int, own: bool = False) -> str | None:
+        """``dotted`` in ``names``: its constant, else through its bindings (``own``: the names the file takes,
+        not the ones it only passes on); Python's later binding of a name wins, as at run time."""
         key = (names.path, dotted)
-        if key in seen or len(seen) >= MAX_DEPTH:
+        if key in seen or depth > MAX_DEPTH or len(seen) >= MAX_VISITS:
             return None
         seen.add(key)
         if dotted in names.constants:
             return names.constants[dotted]
-        for binding in names.bindings:
+        bindings = reversed(names.bindings) if names.language == "python" else iter(names.bindings)
+        for binding in bindings:
+            if own and not binding.own:
+                continue
             if binding.local == "*":
                 target = self._module(names, binding.source)
-                found = None if target is None else self._resolve(target, dotted, seen)
+                found = None if target is None else self._resolve(target, dotted, seen, depth + 1)
             elif dotted == binding.local or dotted.startswith(binding.local + "."):
-                found = self._through(names, binding, dotted[len(binding.local) + 1 :], seen)
+                found = self._through(names, binding, dotted[len(binding.local) + 1 :], seen, depth)
             else:
                 continue
-            if found is not None:
-                return found
+            if found is not None or names.language == "python" and binding.local != "*":
+                return found  # in Python the name is that binding's, found or not
         return None
 
-    def _through(self, names: FileNames, binding: Binding, rest: str, seen: set[tuple[str, str]]) -> str | None:
+    def _through(self, names: FileNames, binding: Binding, rest: str, seen: set[tuple[str, str]], depth: int) -> str | None:
         """``rest`` (``ORDER``, or empty) after the binding's local name, read in the module it binds."""
         target = self._module(names, binding.source)
         if binding.name is None:  # the module itself: its constant named by the rest
-            return None if target is None or not rest else self._resolve(target, rest, seen)
-        found = None if target is None else self._resolve(target, f"{binding.name}.{rest}" if rest else binding.name, seen)
+            return None if target is None or not rest else self._resolve(target, rest, seen, depth + 1)
+        found = None if target is None else self._resolve(target, f"{binding.name}.{rest}" if rest else binding.name, seen, depth + 1)
         if found is None and rest and names.language == "python":  # from app import events: a module
             module = self._module(names, f"{binding.source}.{binding.name}" if not binding.source.endswith(".")
                                   else binding.source + binding.name)
-            found = None if module is None else self._resolve(module, rest, seen)
+            found = None if module is None else self._resolve(module, rest, seen, depth + 1)
         return found
 
     def _module(self, names: FileNames, source: str) -> FileNames | None:
@@ -111,7 +120,8 @@ class Index:
             for _ in range(level - 1):
                 base = os.path.dirname(base)
             stem = os.path.join(base, *parts)
-            for candidate in (stem + ".py", os.path.join(stem, "__init__.py")):
+            # "from . import X" reads the package (its __init__.py), never a module beside its folder
+            for candidate in ((stem + ".py",) if parts else ()) + (os.path.join(stem, "__init__.py"),):
                 if candidate in self.files:
                     return self.files[candidate]
             return None
@@ -123,8 +133,10 @@ class Index:
         if not candidates:
             return None
         here = os.path.dirname(os.path.realpath(importer))
-        nearest = max(candidates, key=lambda real: (len(os.path.commonpath([here, real])), -len(real)))
-        return self.files[nearest]
+        ranked = sorted(((len(os.path.commonpath([here, real])), -len(real)), real) for real in candidates)
+        if len(ranked) > 1 and ranked[-1][0] == ranked[-2][0]:
+            return None  # two modules end alike, as near: which one Python imports depends on sys.path
+        return self.files[ranked[-1][1]]
 
     def _js_module(self, importer: str, source: str) -> FileNames | None:
         if not source.startswith("."):  # a package or a path alias: not a scanned file

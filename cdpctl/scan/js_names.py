@@ -9,6 +9,7 @@ the clients made from them (:func:`bound_receivers`).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from cdpctl.scan.imports import Binding
@@ -30,9 +31,17 @@ def string_constants(root: Any) -> dict[str, str]:
             _enum(declaration, constants)
         elif declaration.type in ("class_declaration", "class", "abstract_class_declaration"):
             _class(declaration, constants)
-        elif declaration.type == "expression_statement":
-            _commonjs(declaration, constants)
     return constants
+
+
+def commonjs_exports(root: Any) -> dict[str, str]:
+    """What ``require`` of the file gives, by name: ``module.exports = {ORDER: "..."}``, ``exports.ORDER = "..."``
+    (offered to the files that require it, not constants of the file itself)."""
+    exports: dict[str, str] = {}
+    for statement in root.named_children:
+        if statement.type == "expression_statement":
+            _commonjs(statement, exports)
+    return exports
 
 
 def _commonjs(statement: Any, constants: dict[str, str]) -> None:
@@ -67,12 +76,12 @@ def js_bindings(root: Any) -> list[Binding]:
                     bindings += _specifiers(child, "import_specifier", source)
         elif statement.type == "export_statement" and source is not None:
             for child in statement.named_children:
-                if child.type == "export_clause":  # export { X as Y } from "./b"
-                    bindings += _specifiers(child, "export_specifier", source)
+                if child.type == "export_clause":  # export { X as Y } from "./b": passed on, not taken
+                    bindings += [replace(b, own=False) for b in _specifiers(child, "export_specifier", source)]
                 elif child.type == "namespace_export":  # export * as ns from "./c"
-                    bindings += [Binding(source_text(c), source) for c in child.named_children if c.type == "identifier"]
+                    bindings += [Binding(source_text(c), source, own=False) for c in child.named_children if c.type == "identifier"]
             if not any(c.type in ("export_clause", "namespace_export") for c in statement.named_children):
-                bindings.append(Binding("*", source))  # export * from "./a"
+                bindings.append(Binding("*", source, own=False))  # export * from "./a"
         elif statement.type in ("lexical_declaration", "variable_declaration"):
             for declarator in statement.named_children:
                 required = _required(declarator)

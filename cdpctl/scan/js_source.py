@@ -17,7 +17,8 @@ import re
 from typing import Any
 
 from cdpctl.scan.imports import FileNames
-from cdpctl.scan.js_names import binding_query, bound_receivers, js_bindings, string_constants
+from cdpctl.scan.js_names import binding_query, bound_receivers, commonjs_exports, js_bindings, string_constants
+from cdpctl.scan.js_scopes import Scopes
 from cdpctl.scan.js_syntax import key_name, number_value, pair_value, position, source_text, string_value, unwrap
 from cdpctl.scan.model import NOT_LITERAL, FoundCall, FoundProperty, ParseFailure, Wrapper
 from cdpctl.scan.sdks import BROWSER_PAGE, METHODS, SNOWPLOW_CALLS, iglu_name, sdk_of
@@ -63,6 +64,10 @@ class _File:
         self.wrappers = wrappers
         self.constants = string_constants(root)
         self.receivers = bound_receivers(bindings)
+        self.scopes = Scopes()
+        self.imports = js_bindings(root)
+        self.imported = {binding.local.split(".", 1)[0] for binding in self.imports if binding.own}
+        """The names the file takes from modules (``export ... from`` passes names on without taking them)."""
         self.calls: list[FoundCall] = []
 
     # --- resolution ----------------------------------------------------------------------------------
@@ -84,9 +89,11 @@ class _File:
         literal = string_value(node)
         if literal is not None:
             return literal, False, ""
-        if node.type in ("identifier", "member_expression") and source_text(node) in self.constants:
-            return self.constants[source_text(node)], False, ""
-        return None, True, source_text(node)[:200]
+        text = source_text(node)
+        if (node.type in ("identifier", "member_expression") and text in self.constants
+                and not self.scopes.binds(node, text.split(".", 1)[0])):  # a parameter or a local of that name is not it
+            return self.constants[text], False, ""
+        return None, True, text[:200]
 
     def _typed(self, name: str, node: Any) -> FoundProperty:
         node = unwrap(node)
@@ -238,19 +245,15 @@ class _File:
         self.calls.append(FoundCall(self.file, line, column, sdk, call_type, name, dynamic, text, props, complete, ref))
 
     def _reference(self, node: Any) -> str:
-        """The dotted name of a name argument that no function around it declares (it may be imported), else empty."""
+        """The dotted name of a name argument the file imports and no function or block around it binds, else empty."""
         node = unwrap(node)
         if node is None or node.type not in ("identifier", "member_expression"):
             return ""
         text = source_text(node)
         if not DOTTED.fullmatch(text):
             return ""
-        head = text.split(".", 1)[0]
-        scope = node.parent
-        while scope is not None and scope.type != "program":
-            if scope.type in FUNCTIONS and _find_declarator(scope, head) is not None:
-                return ""
-            scope = scope.parent
+        if text.split(".", 1)[0] not in self.imported or self.scopes.binds(node, text.split(".", 1)[0]):
+            return ""  # not a name the file takes from a module, or one a function or block around it binds
         return text
 
     def _snowplow(self, node: Any, payload: Any) -> None:
@@ -326,5 +329,5 @@ def scan_js(text: bytes, file: str, language: str, wrappers: list[Wrapper]
         broken = sorted(QueryCursor(errors).captures(root).get("error", []), key=lambda n: n.start_point)
         line, column = position(text, broken[0] if broken else _first_missing(root))
         failures.append(ParseFailure(file, line, column, f"does not parse as {language}: syntax error"))
-    names = FileNames(file, "js", found.constants, js_bindings(root))
+    names = FileNames(file, "js", {**found.constants, **commonjs_exports(root)}, found.imports)
     return sorted(found.calls, key=lambda c: (c.line, c.column)), failures, names

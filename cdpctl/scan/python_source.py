@@ -69,20 +69,47 @@ def _assignments(body: list[ast.stmt] | list[ast.AST]) -> tuple[dict[str, ast.ex
     return values, types
 
 
-def _bound_names(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
-    """The names a function binds locally: its parameters and every name stored in its body (nested functions'
-    own names included: a name they bind is no module constant there either)."""
-    arguments = function.args
-    names = {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
-    names |= {a.arg for a in (arguments.vararg, arguments.kwarg) if a is not None}
-    for statement in function.body:
+def _names_bound_by(node: ast.AST, imports: bool) -> set[str]:
+    """The names one node binds: a stored name, a parameter, ``except ... as``, a ``match`` capture, a ``def`` or
+    ``class`` name, an import (when ``imports``)."""
+    if isinstance(node, ast.Name):
+        return {node.id} if isinstance(node.ctx, ast.Store) else set()
+    if isinstance(node, ast.arg):
+        return {node.arg}
+    if isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)):
+        return {node.name} if node.name else set()
+    if isinstance(node, ast.MatchMapping):
+        return {node.rest} if node.rest else set()
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {node.name}
+    if imports and isinstance(node, (ast.Import, ast.ImportFrom)):
+        return {(alias.asname or alias.name).split(".", 1)[0] for alias in node.names}
+    return set()
+
+
+def _bound_names(function: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> set[str]:
+    """The names a function (or a lambda) binds locally: its parameters and every name bound in its body
+    (nested functions' own names included: a name they bind is no module constant there either)."""
+    names: set[str] = set()
+    for node in ast.walk(function.args):
+        names |= _names_bound_by(node, True)
+    for statement in function.body if isinstance(function.body, list) else [function.body]:
         for node in ast.walk(statement):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                names.add(node.id)
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                names |= {(alias.asname or alias.name).split(".", 1)[0] for alias in node.names}
-            elif isinstance(node, ast.arg):
-                names.add(node.arg)
+            names |= _names_bound_by(node, True)
+    return names
+
+
+def _module_bound_names(tree: ast.Module) -> set[str]:
+    """The names the module binds itself outside its functions and classes (an imported name assigned again,
+    a loop's variable, a lambda's parameter): none of them is an imported constant any more."""
+    names: set[str] = set()
+    stack: list[ast.AST] = list(tree.body)
+    while stack:
+        node = stack.pop()
+        names |= _names_bound_by(node, False)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue  # their bodies are scopes of their own
+        stack.extend(ast.iter_child_nodes(node))
     return names
 
 
@@ -93,7 +120,7 @@ def _annotation(node: ast.expr) -> str | None:
 
 class _Scope:
     def __init__(self, values: dict[str, ast.expr], types: dict[str, str],
-                 function: ast.FunctionDef | ast.AsyncFunctionDef | None = None) -> None:
+                 function: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | None = None) -> None:
         self.values = values
         self.types = types
         self.function = function
@@ -118,6 +145,10 @@ class _Finder(ast.NodeVisitor):
         self.calls: list[FoundCall] = []
         self.constants: dict[str, str] = {}
         self.receivers = bound_receivers(tree)
+        self.bindings = python_bindings(tree)
+        self.imported = {binding.local.split(".", 1)[0] for binding in self.bindings}
+        """The names the module takes from others (``*``: any name may come from a star import)."""
+        self.module_bound = _module_bound_names(tree)
         for statement in tree.body:
             self._constant(statement, "")
             if isinstance(statement, ast.ClassDef):
@@ -156,6 +187,11 @@ class _Finder(ast.NodeVisitor):
     visit_FunctionDef = _function  # noqa: N815 - ast.NodeVisitor's naming
     visit_AsyncFunctionDef = _function  # noqa: N815
 
+    def visit_Lambda(self, node: ast.Lambda) -> None:  # noqa: N802 - its parameters are its own
+        self.scopes.append(_Scope({}, {}, node))
+        self.generic_visit(node)
+        self.scopes.pop()
+
     def _lookup(self, name: str) -> ast.expr | None:
         for scope in reversed(self.scopes):
             if name in scope.values:
@@ -178,7 +214,9 @@ class _Finder(ast.NodeVisitor):
         if isinstance(node, ast.JoinedStr) and all(isinstance(part, ast.Constant) for part in node.values):
             return "".join(str(part.value) for part in node.values if isinstance(part, ast.Constant)), False, ""  # f"Name"
         dotted = _dotted(node)
-        if dotted is not None and dotted in self.constants:
+        if dotted is not None and dotted in self.constants and not any(
+            dotted.split(".", 1)[0] in scope.bound for scope in self.scopes[1:]  # a parameter of that name is not it
+        ):
             return self.constants[dotted], False, ""
         try:
             text = ast.unparse(node)
@@ -262,9 +300,13 @@ class _Finder(ast.NodeVisitor):
         if dotted is None:
             return ""
         head = dotted.split(".", 1)[0]
-        if any(head in scope.bound for scope in self.scopes[1:]):
+        if (head not in self.imported and "*" not in self.imported) or self._bound_locally(head):
             return ""
         return dotted
+
+    def _bound_locally(self, head: str) -> bool:
+        """Whether a function around the call binds ``head`` (a parameter, a local), or the module binds it again."""
+        return any(head in scope.bound for scope in self.scopes[1:]) or head in self.module_bound
 
     def _recognise(self, node: ast.Call) -> None:
         func = node.func
@@ -353,7 +395,7 @@ def scan_python(text: str, file: str, wrappers: list[Wrapper], generated: Genera
         finder = _Finder(file, wrappers, generated, tree, re.split("\r\n|\r|\n", text))
     except RecursionError:
         return [], [ParseFailure(file, 1, 1, "nested too deeply to scan")], None
-    names = FileNames(file, "python", finder.constants, python_bindings(tree))
+    names = FileNames(file, "python", finder.constants, finder.bindings)
     try:
         finder.visit(tree)
     except RecursionError:
