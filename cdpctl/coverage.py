@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from cdpctl.model import Call, Plan, Property
-from cdpctl.observe import MAX_KEYS, MAX_NESTING, OTHER, CallStats, Observations, Path, path_name
+from cdpctl.model import Call, Plan
+from cdpctl.observe import MAX_KEYS, OTHER, CallStats, Observations
+from cdpctl.observe_nested import Node, Path, path_name, planned_tree
 from cdpctl.reporting.formats import counted, one_line
 
 UNPLANNED_TYPES = ("track", "page", "screen")
@@ -23,19 +24,17 @@ def _label(kind: str, name: str | None) -> str:
     return kind if name is None else f"{kind} {name}"
 
 
-def _planned_below(prop: Property, path: Path, objects: set[Path], depth: int = 0) -> Iterator[Path]:
-    """The paths of the fields the plan declares inside an object or array field, parents first; adds to
-    ``objects`` the paths of the objects that declare fields (a key sent there that they lack is unplanned)."""
-    if depth >= MAX_NESTING:
+def _planned_below(node: Node | None, path: Path) -> Iterator[Path]:
+    """The paths of the fields the plan declares under a property (:func:`~cdpctl.observe_nested.planned_tree`),
+    parents first."""
+    if node is None:
         return
-    if prop.type == "array" and prop.items is not None:
-        yield from _planned_below(prop.items, (*path, None), objects, depth + 1)
-    if prop.properties:
-        objects.add(path)
-    for name, inner in prop.properties.items():
+    if node.items is not None:
+        yield from _planned_below(node.items, (*path, None))
+    for name, inner in node.fields.items():
         here = (*path, name)
         yield here
-        yield from _planned_below(inner, here, objects, depth + 1)
+        yield from _planned_below(inner, here)
 
 
 def _row(name: str, planned: bool, count: int, null: int) -> dict[str, Any]:
@@ -51,25 +50,22 @@ def _properties(call: Call, stats: CallStats | None) -> list[dict[str, Any]]:
     stats = stats or CallStats()
     sent, null, nested_sent, nested_null = stats.sent, stats.null, stats.nested_sent, stats.nested_null
     rows = []
-    planned = [(name, prop, False) for name, prop in call.fields.items()]
-    planned += [(name, prop, True) for name, prop in call.common_fields.items() if name not in call.fields]
-    below: dict[str, list[Path]] = {}
-    for path in nested_sent:
-        below.setdefault(str(path[0]), []).append(path)
-    for name, prop, common in planned:
+    planned = [(name, False) for name in call.fields]
+    planned += [(name, True) for name in call.common_fields if name not in call.fields]
+    tree = planned_tree(call)
+    extra: dict[str, list[Path]] = {}
+    for path in stats.extra_sent:
+        extra.setdefault(str(path[0]), []).append(path)
+    for name, common in planned:
         row = _row(name, True, sent.get(name, 0), null.get(name, 0))
         rows.append({**row, "common": True} if common else row)
-        objects: set[Path] = set()
-        inside = list(_planned_below(prop, (name,), objects))
-        known = set(inside)
-        extra = sorted((p for p in below.get(name, ()) if p not in known and p[:-1] in objects),
-                       key=lambda p: (-nested_sent[p], path_name(p)))
-        for path in inside:
+        for path in _planned_below(tree.get(name), (name,)):
             row = {**_row(path_name(path), True, nested_sent.get(path, 0), nested_null.get(path, 0)), "parent": name}
             rows.append({**row, "common": True} if common else row)
-        for path in extra:
-            rows.append({**_row(path_name(path), False, nested_sent[path], nested_null.get(path, 0)), "parent": name})
-    known_names = {name for name, _prop, _common in planned}
+        for path in sorted(extra.get(name, ()), key=lambda p: (-stats.extra_sent[p], path_name(p))):
+            count = stats.extra_sent[path]
+            rows.append({**_row(path_name(path), False, count, stats.extra_null.get(path, 0)), "parent": name})
+    known_names = {name for name, _common in planned}
     unplanned = sorted(((n, c) for n, c in sent.items() if n not in known_names), key=lambda item: (-item[1], item[0]))
     for name, count in unplanned:
         rows.append(_row(name, False, count, null.get(name, 0)))

@@ -13,25 +13,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Union
+from typing import Any
 
 from cdpctl.model import Plan
+from cdpctl.observe_nested import Path, planned_tree, walk
 
 MAX_KEYS = 10_000
 """Distinct calls, and distinct properties of one call, kept; beyond it, counts go to :data:`OTHER`."""
 
 OTHER = "(other)"
 
-MAX_NESTING = 8
-"""Levels of objects and arrays below a top-level field whose fields are counted (deeper ones are not)."""
-
 CallKey = tuple[str, str | None]
 """``(type, name)``: the event of a track call, the name of a page or screen, ``None`` otherwise."""
-
-Path = tuple[Union[str, None], ...]
-"""A nested field: the keys from the top-level field down, ``None`` standing for "each item of the array"
-(``("products", None, "sku")`` is ``products[].sku``; JSON keys are never ``None``, so paths cannot collide)."""
-
 
 @dataclass
 class CallStats:
@@ -49,9 +42,13 @@ class CallStats:
     planned: bool = False
     """A call of the plan (never counted under :data:`OTHER`)."""
     nested_sent: dict[Path, int] = field(default_factory=dict)
-    """How many messages sent each field inside an object or array field (its :data:`Path`), null or not."""
+    """How many messages sent each field the plan declares inside an object or array property (its
+    :data:`~cdpctl.observe_nested.Path`), null or not: bounded by the plan, never capped."""
     nested_null: dict[Path, int] = field(default_factory=dict)
     """How many messages sent each nested field as null (in an array: null in every item that has it)."""
+    extra_sent: dict[Path, int] = field(default_factory=dict)
+    """Keys sent inside an object that declares its fields, which it does not declare (at most :data:`MAX_KEYS`)."""
+    extra_null: dict[Path, int] = field(default_factory=dict)
 
     def merge(self, other: CallStats) -> None:
         self.volume += other.volume
@@ -63,7 +60,10 @@ class CallStats:
                 _bump(mine, key, count)
         for nested, more in ((self.nested_sent, other.nested_sent), (self.nested_null, other.nested_null)):
             for path, count in more.items():
-                _bump_path(nested, path, count)
+                nested[path] = nested.get(path, 0) + count
+        for extra, more in ((self.extra_sent, other.extra_sent), (self.extra_null, other.extra_null)):
+            for path, count in more.items():
+                _bump_path(extra, path, count)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -147,32 +147,6 @@ def _bump_path(counts: dict[Path, int], path: Path, by: int = 1) -> None:
         counts[path] = counts.get(path, 0) + by
 
 
-def path_name(path: Path) -> str:
-    """``products[].sku``: a nested field as the report names it."""
-    text = ""
-    for key in path:
-        text = f"{text}[]" if key is None else f"{text}.{key}" if text else key
-    return text
-
-
-def _nested(value: Any, path: Path, found: dict[Path, bool], depth: int) -> None:
-    """Record in ``found`` every field under ``value`` (an object or array field at ``path``): whether each
-    was null wherever the message has it (``True``) or not null somewhere (``False``)."""
-    if depth >= MAX_NESTING:
-        return
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            here = (*path, key)
-            found[here] = found.get(here, True) and inner is None
-            if isinstance(inner, (dict, list)):
-                _nested(inner, here, found, depth + 1)
-    elif isinstance(value, list):
-        items = (*path, None)
-        for item in value:
-            if isinstance(item, (dict, list)):
-                _nested(item, items, found, depth + 1)
-
-
 def _earliest(a: str | None, b: str | None) -> str | None:
     return b if a is None else a if b is None else min(a, b)
 
@@ -227,7 +201,8 @@ def observe_message(observations: Observations, plan: Plan, message: Any, violat
         key: CallKey = ("(unknown)", None)
     else:
         key = call_key(plan, message) or ("(unknown)", None)
-    stats = observations.stats(key, plan.find_call(*key) is not None)
+    call = plan.find_call(*key)
+    stats = observations.stats(key, call is not None)
     stats.volume += 1
     errors = [v for v in violations if v.severity == "error"]
     if not errors:
@@ -242,17 +217,23 @@ def observe_message(observations: Observations, plan: Plan, message: Any, violat
         stats.last = _latest(stats.last, stamp)
     fields = fields_of(message)
     if fields:
-        found: dict[Path, bool] = {}
+        tree = planned_tree(call) if call is not None else {}
+        found: dict[Path, tuple[bool, bool]] = {}
         for name, value in fields.items():
             _bump(stats.sent, name)
             if value is None:
                 _bump(stats.null, name)
-            elif isinstance(value, (dict, list)):
-                _nested(value, (name,), found, 0)
-        for path, null in found.items():  # each nested field once a message, however many items have it
-            _bump_path(stats.nested_sent, path)
-            if null:
-                _bump_path(stats.nested_null, path)
+            elif name in tree and isinstance(value, (dict, list)):
+                walk(value, (name,), tree[name], found)
+        for path, (planned, null) in found.items():  # each nested field once a message, however many items have it
+            if planned:
+                stats.nested_sent[path] = stats.nested_sent.get(path, 0) + 1
+                if null:
+                    stats.nested_null[path] = stats.nested_null.get(path, 0) + 1
+            else:
+                _bump_path(stats.extra_sent, path)
+                if null:
+                    _bump_path(stats.extra_null, path)
 
 
 @dataclass(frozen=True)

@@ -429,3 +429,25 @@ def test_jobs_beyond_the_cores_start_no_more_processes(corpus: Path) -> None:
                            "--jobs", "100000", "--format", "json"], capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["summary"]["records"] > 0
+
+
+def test_planned_nested_fields_are_counted_whatever_else_is_sent() -> None:
+    """Every nested path of every object was kept in one set capped at 10,000 a call: keys used as ids (a map
+    in a planned object, or in an unplanned property) filled it, and a planned field sent later was reported
+    never sent. Planned fields are always counted; only unplanned keys inside a declared object are kept,
+    capped; an unplanned property and a free-form object are not looked into."""
+    from cdpctl.observe import MAX_KEYS, observe_records
+
+    plan = load_plan_text(NESTED_PLAN, "plan.yaml")
+    def message(properties: dict[str, object]) -> bytes:
+        return json.dumps({"type": "track", "event": "Order Completed", "userId": "u",
+                           "properties": {"order_id": "o", **properties}}).encode()
+    records = [message({"address": {f"k{i}": 1}, "cart": {f"sku{i}": 1}, "meta": {f"m{i}": 1}}) for i in range(MAX_KEYS + 10)]
+    records.append(message({"address": {"city": "Paris"}, "products": [{"sku": "a"}]}))
+    seen = observe_records(plan, records)
+    stats = seen.calls[("track", "Order Completed")]
+    assert stats.nested_sent[("address", "city")] == 1 and stats.nested_sent[("products", None, "sku")] == 1
+    assert len(stats.extra_sent) == MAX_KEYS and all(path[0] == "address" for path in stats.extra_sent)
+    rows = {r["name"]: r for r in coverage_report(plan, seen)["calls"][0]["properties"]}
+    assert rows["address.city"]["sent"] == 1 and not rows["address.city"]["never_sent"]
+    assert rows["products[].sku"]["sent"] == 1
