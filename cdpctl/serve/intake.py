@@ -231,7 +231,6 @@ def _split_payload(data: bytes, limits: Limits) -> Payload | None:
         return None
     payload = Payload()
     texts, payload.write_key = split
-    _count(len(texts), limits, payload.write_key)
     for index, text in enumerate(texts):
         message, error = (None, too_deep_message()) if too_deep(text) else load_item(text)
         if error is not None:
@@ -241,6 +240,7 @@ def _split_payload(data: bytes, limits: Limits) -> Payload | None:
         if payload.write_key is None and isinstance(key, str):
             payload.write_key = key
         _add(payload, index, _item(message, compact(text)), limits)
+    _count(len(texts), limits, payload.write_key)  # after the messages: a key may be in one of them
     return payload
 
 
