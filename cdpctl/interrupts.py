@@ -12,17 +12,20 @@ merged (and its ``--split`` lines written) whole, or not at all, and a signal
 stops the run within a block's time.  Two more ways a signal could be left
 unhandled while the main thread waited on a FIFO: taken by a worker pool's
 thread (:func:`kept_from_new_threads`), or arriving just before the read
-(:meth:`Interrupts.wait_readable`).  Worker processes ignore SIGINT (the terminal
-sends it to the whole process group; the parent decides) and die with their
+(:meth:`Interrupts.wait_readable`).  Worker processes ignore SIGINT and SIGTERM
+(a terminal, ``timeout`` and a CI job's cancel send them to the whole process
+group; the parent decides, and ends its workers itself) and die with their
 parent.
 """
 
 from __future__ import annotations
 
+import os
 import select
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
@@ -92,6 +95,15 @@ class Interrupts:
         if self.received is not None:
             raise Interrupted(self.received)
 
+    def noted_within(self, seconds: float) -> int | None:
+        """The signal received, waited for up to ``seconds`` (``None``: none came): for a failure that may
+        have come with a signal whose handler has not run here yet (a worker ended while the whole process
+        group was being stopped).  Only in the main thread, the one that runs the handler."""
+        deadline = time.monotonic() + seconds
+        while self.received is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.received
+
 
 @contextmanager
 def interruptible(interrupts: Interrupts) -> Iterator[Interrupts]:
@@ -102,11 +114,18 @@ def interruptible(interrupts: Interrupts) -> Iterator[Interrupts]:
         yield interrupts
 
 
-def worker_signals() -> None:
-    """In a worker process: ignore SIGINT, die on SIGTERM, and get SIGTERM when the parent dies (Linux).
-    The worker was started with both blocked (:func:`kept_from_new_threads`): they are let through here."""
+def worker_signals(parent: int | None = None) -> None:
+    """In a worker process: ignore SIGINT and SIGTERM, and die with the parent (SIGKILL when it ends, Linux).
+
+    A terminal sends SIGINT to the whole process group, and ``timeout``, a CI job's cancel and
+    ``kill -- -PGID`` send SIGTERM to it: a worker that died of it broke the pool, and the parent, which
+    had noted the same signal, failed (``a worker process died``) instead of printing its partial report.
+    The parent decides, and ends its workers itself (SIGKILL).  A worker gets SIGKILL when its parent
+    dies, however it dies (SIGKILL included): ignoring SIGTERM, it never outlives it.  ``parent``: the process that forked it (a worker whose parent died before it asked
+    ends at once).  The worker was started with both signals blocked (:func:`kept_from_new_threads`): one
+    sent meanwhile is dropped as they are ignored here, then they are let through."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
     if sys.platform.startswith("linux"):
@@ -114,9 +133,11 @@ def worker_signals() -> None:
             import ctypes
 
             libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
         except (OSError, AttributeError):  # pragma: no cover - no libc prctl
-            pass
+            return
+        if parent is not None and os.getppid() != parent:  # pragma: no cover - the parent is gone already
+            os._exit(1)
 
 
 @contextmanager

@@ -336,6 +336,14 @@ _WORKER: tuple[Plan, Any, Window | None] | None = None
 """The plan, validator and window a forked worker inherits."""
 
 
+def _init_worker(parent: int) -> None:
+    """SIGINT and SIGTERM are the parent's (:mod:`cdpctl.workers`): Ctrl-C reaches the whole process group,
+    and a worker that died of it left the parent waiting for its chunk for ever."""
+    from cdpctl.interrupts import worker_signals
+
+    worker_signals(parent)
+
+
 def _observe_chunk(records: list[bytes | None | InputFailure]) -> Observations:
     assert _WORKER is not None
     plan, validator, window = _WORKER
@@ -377,13 +385,41 @@ def observe_sources(plan: Plan, paths: list[str], jobs: int = 1, window: Window 
         for chunk in _chunks(paths):
             observations.merge(observe_records(plan, chunk, validator, window))
         return observations
-    import multiprocessing
-
     _WORKER = (plan, validator, window)
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            for part in pool.imap(_observe_chunk, _chunks(paths), chunksize=1):
-                observations.merge(part)
+        return _observe_in_workers(paths, jobs)
     finally:
         _WORKER = None
+
+
+def _observe_in_workers(paths: list[str], jobs: int) -> Observations:
+    """Chunks read here (a signal stops the read) and observed by ``jobs`` workers, at most two each in
+    flight.  Ctrl-C and SIGTERM are this process's: the workers ignore them, die with it, and are ended
+    at once when it stops (:mod:`cdpctl.workers`)."""
+    import multiprocessing
+    import os
+    from collections import deque
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from cdpctl.errors import CdpctlError
+    from cdpctl.workers import start_pool, stop_pool, submit
+
+    observations = Observations()
+    pending: deque[Future[Observations]] = deque()
+    pool = start_pool(jobs, _init_worker, (os.getpid(),), multiprocessing.get_context("fork"))  # inherit _WORKER
+    try:
+        for chunk in _chunks(paths):
+            pending.append(submit(pool, _observe_chunk, chunk))
+            if len(pending) >= 2 * jobs:
+                observations.merge(pending.popleft().result())
+        while pending:
+            observations.merge(pending.popleft().result())
+    except BrokenProcessPool as exc:
+        stop_pool(pool)
+        raise CdpctlError(f"a worker process died ({exc}); try fewer --jobs or --jobs 1") from exc
+    except BaseException:  # Ctrl-C (or a failure): the workers end now, not after their queue
+        stop_pool(pool)
+        raise
+    pool.shutdown(wait=True)
     return observations

@@ -17,21 +17,24 @@ first reads) and the run.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from cdpctl.errors import CdpctlError
 from cdpctl.interrupts import Interrupted, Interrupts, interruptible
 from cdpctl.loader import load_plan
 from cdpctl.validation import Validator
-from cdpctl.validation.inputs import Source
-from cdpctl.validation.runner import validate_sources
+from cdpctl.validation.inputs import Block, LineBlock, Source
+from cdpctl.validation.runner import _run_pool, validate_sources
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN = ROOT / "plans" / "acme-shop.yaml"
@@ -183,8 +186,13 @@ def test_a_wait_for_input_returns_when_it_can_be_read_and_ends_once_a_signal_is_
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
 @pytest.mark.parametrize(
     "arguments",
-    [["infer", "FIFO"], ["coverage", str(PLAN), "FIFO"], ["docs", str(PLAN), "--logs", "FIFO", "-o", "site"]],
-    ids=["infer", "coverage", "docs"],
+    [
+        ["infer", "FIFO"],
+        ["coverage", str(PLAN), "FIFO"],
+        ["coverage", str(PLAN), "FIFO", "--jobs", "2"],  # multiprocessing.Pool's terminate waited for ever
+        ["docs", str(PLAN), "--logs", "FIFO", "-o", "site"],
+    ],
+    ids=["infer", "coverage", "coverage-jobs-2", "docs"],
 )
 def test_ctrl_c_while_another_command_reads_a_log_ends_it_with_one_line(tmp_path: Path, arguments: list[str]) -> None:
     fifo = tmp_path / "events.fifo"
@@ -204,3 +212,208 @@ def test_ctrl_c_while_another_command_reads_a_log_ends_it_with_one_line(tmp_path
             process.communicate()
     assert process.returncode == 130, err
     assert err.strip() == "cdpctl: interrupted", err
+
+
+# --- a signal sent to the whole process group, with worker processes ---------------------------------------
+# Ctrl-C, `timeout -s TERM`, a CI job's cancel and `kill -- -PGID` signal every process of the group: the
+# workers too.  A worker that died of SIGTERM broke the pool before the parent printed its partial report
+# (`validate`: "a worker process died", exit 2), and a coverage worker that died of SIGINT left the command
+# waiting for ever.  Workers ignore both (the parent ends them) and get SIGKILL when the parent dies.
+
+
+def feed_for_ever(path: Path, stop: threading.Event, written: list[int]) -> threading.Thread:
+    """Write lines into the FIFO until ``stop`` or until its reader is gone: a run that never ends by itself,
+    its workers busy; ``written[0]`` counts the bytes written."""
+    chunk = LINE * 4096
+
+    def write() -> None:
+        try:
+            with open(path, "wb") as handle:
+                while not stop.is_set():
+                    handle.write(chunk)
+                    written[0] += len(chunk)
+        except OSError:  # BrokenPipeError: the reader ended
+            pass
+
+    thread = threading.Thread(target=write, daemon=True)
+    thread.start()
+    return thread
+
+
+def workers_of(pid: int) -> set[int]:
+    """The child processes of ``pid`` (those of every thread)."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            found.update(int(child) for child in (task / "children").read_text().split())
+    return found
+
+
+def running(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie waiting for its parent's wait does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def wait_for(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 120
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never held"
+        time.sleep(0.05)
+
+
+def signalled_run(tmp_path: Path, arguments: list[str], ready: Callable[[Path, list[int]], bool]) -> Run:
+    """``cdpctl ARGUMENTS`` in a process group of its own, reading a FIFO fed for ever, once ``ready``."""
+    fifo = tmp_path / "events.fifo"
+    os.mkfifo(fifo)
+    out, err = tmp_path / "out", tmp_path / "err"
+    env = {**os.environ, "GITHUB_ACTIONS": "", "CI": "", "COLUMNS": "200"}
+    stop, written = threading.Event(), [0]
+    writer = feed_for_ever(fifo, stop, written)
+    command = [sys.executable, "-m", "cdpctl", *[str(fifo) if part == "FIFO" else part for part in arguments]]
+    with open(out, "wb") as stdout, open(err, "wb") as stderr:
+        process = subprocess.Popen(command, stdout=stdout, stderr=stderr, env=env, cwd=tmp_path, start_new_session=True)
+    run = Run(process, fifo, out, err, stop, writer)
+    try:
+        wait_for(lambda: process.poll() is not None or (len(workers_of(process.pid)) >= 1 and ready(err, written)))
+        assert process.poll() is None, err.read_text()
+        run.workers = workers_of(process.pid)
+    except BaseException:
+        run.end()
+        raise
+    return run
+
+
+class Run:
+    """A command reading a FIFO fed for ever, and its worker processes."""
+
+    def __init__(
+        self, process: subprocess.Popen[bytes], fifo: Path, out: Path, err: Path, stop: threading.Event, writer: threading.Thread
+    ) -> None:
+        self.process, self.fifo, self.out, self.err = process, fifo, out, err
+        self.stop, self.writer = stop, writer
+        self.workers: set[int] = set()
+
+    def wait(self) -> tuple[int, str, str]:
+        """The exit status (negative: the signal that ended it), stdout and stderr, once it ended."""
+        try:
+            status = self.process.wait(timeout=120)  # the bug: a command that waits for ever
+        finally:
+            self.end()
+        return status, self.out.read_text(), self.err.read_text()
+
+    def end(self) -> None:
+        self.stop.set()
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        release(self.fifo)
+        self.writer.join(10)
+
+
+def merged_some(err: Path, written: list[int]) -> bool:
+    """The progress line is drawn: blocks were merged, and the run goes on."""
+    return "events/s" in err.read_text()
+
+
+def read_some(err: Path, written: list[int]) -> bool:
+    """Chunks of 20,000 records (3 MB) went to the workers: the command has read beyond 5 of them."""
+    return written[0] > 16 * 1024 * 1024
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="lists the workers through /proc")
+@pytest.mark.parametrize(("signum", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_to_the_process_group_prints_the_partial_report_with_jobs(
+    tmp_path: Path, signum: int, status: int
+) -> None:
+    arguments = ["validate", "--plan", str(PLAN), "FIFO", "-f", "json", "--jobs", "2", "--progress"]
+    run = signalled_run(tmp_path, arguments, merged_some)
+    os.killpg(run.process.pid, signum)  # as timeout -s TERM, a CI job's cancel and Ctrl-C send it
+    returncode, out, err = run.wait()
+    assert returncode == status, err
+    assert "Traceback" not in err and "worker process died" not in err, err
+    document = json.loads(out)
+    assert document["summary"]["partial"] is True
+    assert document["summary"]["events"] > 0
+    assert f"stopped by {signal.Signals(signum).name}" in err
+    for pid in run.workers:
+        assert not running(pid), f"worker {pid} still running"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="lists the workers through /proc")
+@pytest.mark.parametrize(("signum", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, -signal.SIGTERM)])
+def test_a_signal_to_the_process_group_ends_coverage_with_jobs(tmp_path: Path, signum: int, status: int) -> None:
+    run = signalled_run(tmp_path, ["coverage", str(PLAN), "FIFO", "-f", "json", "--jobs", "2"], read_some)
+    os.killpg(run.process.pid, signum)
+    returncode, out, err = run.wait()
+    assert returncode == status, err  # SIGTERM ends it as it ends any process (the shell says 143)
+    assert "Traceback" not in err, err
+    if signum == signal.SIGINT:
+        assert err.strip() == "cdpctl: interrupted", err
+    wait_for(lambda: not any(running(pid) for pid in run.workers))  # dead with their parent
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="lists the workers through /proc")
+@pytest.mark.parametrize("command", ["validate", "coverage"])
+def test_workers_never_outlive_a_parent_killed_by_sigkill(tmp_path: Path, command: str) -> None:
+    # workers ignore SIGTERM: the parent's death sends them SIGKILL
+    if command == "validate":
+        run = signalled_run(tmp_path, ["validate", "--plan", str(PLAN), "FIFO", "--jobs", "2", "--progress"], merged_some)
+    else:
+        run = signalled_run(tmp_path, ["coverage", str(PLAN), "FIFO", "--jobs", "2"], read_some)
+    try:
+        os.kill(run.process.pid, signal.SIGKILL)  # the parent alone
+        run.process.wait(timeout=120)
+        wait_for(lambda: not any(running(pid) for pid in run.workers))
+    finally:
+        for pid in run.workers:  # a worker left behind by a failure here
+            if running(pid):
+                os.kill(pid, signal.SIGKILL)
+        run.end()
+
+
+def test_a_pool_broken_while_a_signal_was_noted_is_a_stop_not_a_failure(tmp_path: Path) -> None:
+    validator = Validator(load_plan(str(PLAN)))
+    for noted in (signal.SIGTERM, None):
+        interrupts = Interrupts()
+
+        def blocks(noted: int | None = noted, interrupts: Interrupts = interrupts) -> Iterator[Block]:
+            before = workers_of(os.getpid())
+            yield LineBlock("a", LINE * 10)  # a worker's: the pool starts its worker here
+            yield LineBlock("b", LINE * 10)  # this process's own
+            for pid in workers_of(os.getpid()) - before:  # the worker ends: the pool breaks
+                os.kill(pid, signal.SIGKILL)
+            interrupts.received = noted  # the signal that ended it, as a process group's is
+            yield LineBlock("c", LINE * 10)  # for the worker, which never returns it
+
+        if noted is None:  # a worker that died alone: an error
+            with pytest.raises(CdpctlError, match="a worker process died"):
+                _run_pool(validator, 2, False, blocks(), lambda outcome: None, interrupts)
+        else:  # the run was stopped: what was merged is its report
+            with pytest.raises(Interrupted) as stopped:
+                _run_pool(validator, 2, False, blocks(), lambda outcome: None, interrupts)
+            assert stopped.value.signum == noted
+
+
+def test_a_signal_noted_within_a_grace_is_returned_at_once() -> None:
+    interrupts = Interrupts()
+    assert interrupts.noted_within(0) is None
+    timer = threading.Timer(0.1, setattr, (interrupts, "received", signal.SIGTERM))
+    timer.start()
+    assert interrupts.noted_within(120) == signal.SIGTERM  # returns once noted, not after the 120 s
+    timer.join()
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="lists the workers through /proc")
+def test_a_coverage_worker_that_dies_is_one_error_line(tmp_path: Path) -> None:
+    # multiprocessing.Pool waited for ever for the chunk a dead worker held
+    run = signalled_run(tmp_path, ["coverage", str(PLAN), "FIFO", "-f", "json", "--jobs", "2"], read_some)
+    os.kill(min(run.workers), signal.SIGKILL)  # the out-of-memory killer's way
+    returncode, out, err = run.wait()
+    assert returncode == 2, err
+    assert "Traceback" not in err, err
+    assert err.strip().startswith("cdpctl: error: a worker process died"), err
+    wait_for(lambda: not any(running(pid) for pid in run.workers))

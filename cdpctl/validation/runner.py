@@ -9,17 +9,16 @@ in flight at a time: memory stays flat however large the input.
 from __future__ import annotations
 
 import os
-import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from io import BytesIO
 from itertools import count, repeat
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cdpctl.errors import CdpctlError
-from cdpctl.interrupts import Interrupted, Interrupts, interruptible, kept_from_new_threads, worker_signals
+from cdpctl.interrupts import Interrupted, Interrupts, interruptible, worker_signals
 from cdpctl.validation.engine import Validator, check_parsed, parse_json, validate_lines
 from cdpctl.validation.fastpath import is_utf8
 from cdpctl.validation.inputs import (
@@ -37,12 +36,16 @@ from cdpctl.validation.inputs import (
 )
 from cdpctl.validation.report import Report
 from cdpctl.validation.split import BufferSink, SplitParts, SplitWriter
+from cdpctl.workers import start_pool, stop_pool, submit
 
 if TYPE_CHECKING:  # worker processes are started only for --jobs 2 or more: imported then
     from concurrent.futures import Future
 
 NEWLINE = 10
 """The byte value of a line feed."""
+
+SIGNAL_GRACE = 0.5
+"""Seconds a run whose worker pool broke waits for a signal that came with it (then it is interrupted, not failed)."""
 
 BlockResult = tuple[Report, SplitParts | None, int, tuple[str, str] | None]
 """A block's report (its lines numbered from 1), its ``--split`` output, how many newlines it held, and the
@@ -97,22 +100,16 @@ _WORKER: dict[str, Validator] = {}
 """The validator of a worker process, set once by :func:`_init_worker` (per process, never shared)."""
 
 
-def _init_worker(validator: Validator) -> None:
+def _init_worker(validator: Validator, parent: int) -> None:
     """Keep the worker's validator: a forked worker inherits the parent's, already built (the
-    argument is not pickled); another start method sends its plan and builds it again."""
-    worker_signals()
+    argument is not pickled); another start method sends its plan and builds it again.  SIGINT and
+    SIGTERM are the parent's (:func:`worker_signals`)."""
+    worker_signals(parent)
     _WORKER["validator"] = validator
 
 
 def _work(block: Block, split: bool) -> BlockResult:
     return run_block(_WORKER["validator"], block, split)
-
-
-def _pool_context() -> Any:
-    import multiprocessing
-
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods and sys.platform == "linux" else None)
 
 
 def default_jobs() -> int:
@@ -252,7 +249,7 @@ def validate_sources(
                     take(run_block(validator, block, split))
             else:
                 result.jobs_used = jobs
-                _run_pool(validator, jobs, split, _chain(first, second, iterator), take)
+                _run_pool(validator, jobs, split, _chain(first, second, iterator), take, signals)
             if stopped:
                 raise stopped[0]
             signals.check()  # a signal during the last block: the run was stopped all the same
@@ -282,23 +279,16 @@ def _run_pool(
     split: bool,
     blocks: Iterator[Block],
     take: Callable[[BlockResult], None],
+    signals: Interrupts,
 ) -> None:
     """Validate ``blocks`` with ``jobs - 1`` worker processes and this one: every ``jobs``-th block is this
     process's own (a core of ``jobs`` is not left to a parent that only waits), validated while a worker's
-    result is not ready yet; results are merged in input order."""
-    from concurrent.futures import ProcessPoolExecutor
+    result is not ready yet; results are merged in input order.  A pool broken while a signal was noted
+    (or one comes within :data:`SIGNAL_GRACE`) interrupts the run: the blocks merged are its report."""
     from concurrent.futures.process import BrokenProcessPool
 
     window: deque[_Pending] = deque()
-    pool = ProcessPoolExecutor(
-        max_workers=jobs - 1, mp_context=_pool_context(), initializer=_init_worker, initargs=(validator,)
-    )
-
-    def submit(block: Block) -> Future[BlockResult]:
-        # the pool starts its threads and worker processes in submit: they must not take this
-        # process's signals (a signal is the main thread's, which may be waiting on a FIFO)
-        with kept_from_new_threads():
-            return pool.submit(_work, block, split)
+    pool = start_pool(jobs - 1, _init_worker, (validator, os.getpid()))
 
     def take_first() -> None:
         first = window[0]
@@ -314,16 +304,19 @@ def _run_pool(
             if index % jobs == jobs - 1:
                 window.append(_Pending(block=block))
             else:
-                window.append(_Pending(future=submit(block)))
+                window.append(_Pending(future=submit(pool, _work, block, split)))
             if len(window) >= 2 * jobs:
                 take_first()
         while window:
             take_first()
     except BrokenProcessPool as exc:
-        _stop_pool(pool)
+        stop_pool(pool)
+        noted = signals.noted_within(SIGNAL_GRACE)
+        if noted is not None:  # a worker ended as the process group was stopped: a stop, not a failure
+            raise Interrupted(noted) from None
         raise CdpctlError(f"a worker process died ({exc}); try fewer --jobs or --jobs 1") from exc
     except BaseException:  # interrupted (or failed): the workers end now, not after their queue
-        _stop_pool(pool)
+        stop_pool(pool)
         raise
     pool.shutdown(wait=True)
 
@@ -349,16 +342,3 @@ class _Pending:
         assert self.done is not None
         return self.done
 
-
-def _stop_pool(pool: Any) -> None:
-    """End every worker process of ``pool`` now and wait for them (no orphan is left running)."""
-    processes = list((getattr(pool, "_processes", None) or {}).values())  # no public way before Python 3.14
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        if process.is_alive():
-            process.terminate()
-    for process in processes:
-        process.join(5)
-        if process.is_alive():  # pragma: no cover - a worker that ignores SIGTERM
-            process.kill()
-            process.join()
