@@ -59,9 +59,9 @@ def stop_pool(pool: ProcessPoolExecutor) -> None:
     of the stop (a second Ctrl-C raised in the middle of it would leave workers behind)."""
     with kept_from_new_threads():
         processes = list((getattr(pool, "_processes", None) or {}).values())  # no public way before Python 3.14
-        pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            if process.is_alive():
+        for process in processes:  # first: a broken pool's own thread ends the others with SIGTERM, which they
+            if process.is_alive():  # ignore, and waits for them holding the lock shutdown() takes (Python 3.12)
                 process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             process.join()
