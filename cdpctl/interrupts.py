@@ -27,7 +27,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from types import FrameType
 from typing import Any
 
@@ -115,17 +115,24 @@ def interruptible(interrupts: Interrupts) -> Iterator[Interrupts]:
 
 
 def worker_signals(parent: int | None = None) -> None:
-    """In a worker process: ignore SIGINT and SIGTERM, and die with the parent (SIGKILL when it ends, Linux).
+    """In a worker process: a process group of its own, SIGINT ignored, and death with the parent (SIGKILL
+    when it ends, Linux).
 
     A terminal sends SIGINT to the whole process group, and ``timeout``, a CI job's cancel and
     ``kill -- -PGID`` send SIGTERM to it: a worker that died of it broke the pool, and the parent, which
     had noted the same signal, failed (``a worker process died``) instead of printing its partial report.
-    The parent decides, and ends its workers itself (SIGKILL).  A worker gets SIGKILL when its parent
-    dies, however it dies (SIGKILL included): ignoring SIGTERM, it never outlives it.  ``parent``: the process that forked it (a worker whose parent died before it asked
+    The parent decides, and ends its workers itself (SIGKILL); out of its group, a worker never gets what
+    is sent to the group.  A worker gets SIGKILL when its parent dies, however it dies (SIGKILL included).  ``parent``: the process that forked it (a worker whose parent died before it asked
     ends at once).  The worker was started with both signals blocked (:func:`kept_from_new_threads`): one
-    sent meanwhile is dropped as they are ignored here, then they are let through."""
+    sent meanwhile (before it left the group) waits: SIGINT is dropped, SIGTERM ends the worker, and the
+    parent, which noted the same signal, stops its run."""
+    if hasattr(os, "setpgid"):  # a process group of its own: a signal to the parent's group is not for it
+        with suppress(OSError):
+            os.setpgid(0, 0)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # SIGTERM stays deadly: a broken pool ends its other workers with it and waits for them, holding the lock
+    # its submit() and shutdown() take (Python 3.12 and later), so a worker that ignored it hung the run
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
     if sys.platform.startswith("linux"):
