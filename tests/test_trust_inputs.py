@@ -15,13 +15,14 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import process_helpers
 import pytest
 import zstandard
+from process_helpers import running
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN = ROOT / "plans" / "acme-shop.yaml"
@@ -395,19 +396,8 @@ def children(pid: int) -> list[int]:
     return found
 
 
-def running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return state != "Z"
-
-
 def wait_for(condition: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + 60
-    while not condition():
-        assert time.monotonic() < deadline, "the condition never held"
-        time.sleep(0.05)
+    process_helpers.wait_for(condition, 60)
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="lists children through /proc")

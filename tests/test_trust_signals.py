@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from process_helpers import running, wait_for, workers_of
 
 from cdpctl.errors import CdpctlError
 from cdpctl.interrupts import Interrupted, Interrupts, interruptible
@@ -238,31 +239,6 @@ def feed_for_ever(path: Path, stop: threading.Event, written: list[int]) -> thre
     thread = threading.Thread(target=write, daemon=True)
     thread.start()
     return thread
-
-
-def workers_of(pid: int) -> set[int]:
-    """The child processes of ``pid`` (those of every thread)."""
-    found: set[int] = set()
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        with contextlib.suppress(OSError):
-            found.update(int(child) for child in (task / "children").read_text().split())
-    return found
-
-
-def running(pid: int) -> bool:
-    """Whether ``pid`` runs (a zombie waiting for its parent's wait does not)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
-def wait_for(condition: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + 120
-    while not condition():
-        assert time.monotonic() < deadline, "the condition never held"
-        time.sleep(0.05)
 
 
 def signalled_run(tmp_path: Path, arguments: list[str], ready: Callable[[Path, list[int]], bool]) -> Run:
