@@ -214,9 +214,7 @@ class _Finder(ast.NodeVisitor):
         if isinstance(node, ast.JoinedStr) and all(isinstance(part, ast.Constant) for part in node.values):
             return "".join(str(part.value) for part in node.values if isinstance(part, ast.Constant)), False, ""  # f"Name"
         dotted = _dotted(node)
-        if dotted is not None and dotted in self.constants and not any(
-            dotted.split(".", 1)[0] in scope.bound for scope in self.scopes[1:]  # a parameter of that name is not it
-        ):
+        if dotted is not None and dotted in self.constants and not self._bound_in_functions(dotted.split(".", 1)[0]):
             return self.constants[dotted], False, ""
         try:
             text = ast.unparse(node)
@@ -306,7 +304,11 @@ class _Finder(ast.NodeVisitor):
 
     def _bound_locally(self, head: str) -> bool:
         """Whether a function around the call binds ``head`` (a parameter, a local), or the module binds it again."""
-        return any(head in scope.bound for scope in self.scopes[1:]) or head in self.module_bound
+        return self._bound_in_functions(head) or head in self.module_bound
+
+    def _bound_in_functions(self, head: str) -> bool:
+        """Whether a function or lambda around the call binds ``head`` (a parameter of that name is not the constant)."""
+        return any(head in scope.bound for scope in self.scopes[1:])
 
     def _recognise(self, node: ast.Call) -> None:
         func = node.func
