@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from cdpctl.commands._common import (
     require_input,
     silence_stdout,
 )
+from cdpctl.errors import PlanLoadError
 
 if TYPE_CHECKING:
     from cdpctl.interrupts import Interrupts
@@ -84,7 +86,11 @@ def run_validate(args: ValidateArgs) -> None:
         if args.spark_master is not None and args.engine != "spark":
             die("--spark-master applies to --engine spark: add it, or leave --spark-master out")
         with interrupts.raising():  # a plan named through a FIFO waits for its writer: a signal stops that
-            validator_plan = load_plan_arg(args.plan)
+            try:
+                validator_plan = load_plan_arg(args.plan)
+            except PlanLoadError as error:  # where CI reads a report, the report says so too (exit 2 all the same)
+                _report_plan_errors(error, args, chosen, rate)
+                raise
         if args.engine == "spark":
             from cdpctl.spark.command import run_command
 
@@ -106,6 +112,27 @@ def run_validate(args: ValidateArgs) -> None:
             show = _show_progress(args.progress, args.quiet)
             result = _run(validator_plan, sources, workers, args.split, show, args.fast_path, max_record, interrupts)
         _finish(result, args, chosen, rate, validator_plan)
+
+
+def _report_plan_errors(error: PlanLoadError, args: ValidateArgs, fmt: str, rate: float) -> None:
+    """The report of a run whose plan did not load: nothing checked, each problem named at its place.
+
+    Written in the machine and CI formats (a SARIF upload, a JUnit reader or a step summary that finds no file
+    says nothing of why); text and GitHub annotations in a workflow are already the plan's problems on
+    stderr.  Never written over a file of the plan."""
+    from cdpctl.validation.report import Report
+    from cdpctl.validation.runner import RunResult
+    from cdpctl.validation.targets import same_file
+    from cdpctl.validation.verdict import RunFacts
+
+    if fmt == "text" or (fmt == "github" and os.environ.get("GITHUB_ACTIONS") == "true"):
+        return
+    files = [name for name in dict.fromkeys([args.plan or "", *(str(issue.pos.file) for issue in error.issues)]) if name]
+    if args.output not in (None, "-") and any(same_file(name, args.output) for name in files):
+        return  # the load error is the answer; a report written there would destroy the plan
+    facts = RunFacts(max_invalid_rate=rate, allow_empty=args.allow_empty, plan_errors=tuple(error.issues))
+    with contextlib.suppress(SystemExit):  # a report that cannot be written is said; the plan's problems follow
+        _write_report(RunResult(Report()), fmt, args.output, None, all_command(args), facts)
 
 
 def _finish(result: RunResult, args: ValidateArgs, fmt: str, rate: float, plan: Any) -> None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from cdpctl.reporting import Result, RuleInfo, TestCase, junit_xml, markdown_escape, markdown_table, sarif_text
 from cdpctl.reporting.table import MESSAGE_WIDTH, NAME_WIDTH, Column, columns_from_env, fitted_table
 from cdpctl.validation.report import Group, Report
-from cdpctl.validation.verdict import NO_EVENTS, RunFacts, Verdict, judge, run_notes
+from cdpctl.validation.verdict import NO_EVENTS, PLAN_NOT_LOADED, RunFacts, Verdict, judge, run_notes
 from cdpctl.validation.violations import CODE_ORDER, CODES, MALFORMED_CODES, SEVERITY
 
 if TYPE_CHECKING:
@@ -145,6 +145,11 @@ def json_document(report: Report, facts: RunFacts | None = None) -> dict[str, An
     document = report.to_json()
     document["summary"] = json_summary(report, run)
     document["input_errors"] = list(run.input_errors)
+    if run.plan_errors:
+        document["plan_errors"] = [
+            {"file": issue.pos.file, "line": issue.pos.line, "column": issue.pos.column, "message": issue.message}
+            for issue in run.plan_errors
+        ]
     if run.not_forwarded:
         document["not_forwarded"] = list(run.not_forwarded)
     if run.not_recorded:
@@ -157,31 +162,47 @@ def render_json(report: Report, facts: RunFacts | None = None) -> str:
     return json.dumps(json_document(report, facts), indent=2, ensure_ascii=False) + "\n"
 
 
-def render_github(report: Report, all_command: str = ALL_COMMAND, notes: Sequence[str] = ()) -> str:
+def render_github(
+    report: Report, all_command: str = ALL_COMMAND, notes: Sequence[str] = (), facts: RunFacts | None = None
+) -> str:
     """At most 10 error and 10 warning annotations (what was not read first, then errors by count), then a notice of the rest."""
     from cdpctl.reporting.limits import capped_annotations
 
     where = f"The step summary (--format markdown) has the worst groups; `{all_command}` lists all of them."
-    return capped_annotations(_results(report), where, first=_note_results(notes))
+    return capped_annotations(_results(report), where, first=_note_results(notes, facts))
 
 
-def _note_results(notes: Sequence[str]) -> list[Result]:
-    """What was not read or checked, as results of the ``unread_input`` rule."""
-    return [Result(rule_id=UNREAD_RULE, level="error", message=note, title="cdpctl validate: data not checked") for note in notes]
+def _note_results(notes: Sequence[str], facts: RunFacts | None = None) -> list[Result]:
+    """What was not read or checked, as results of the ``unread_input`` rule; each problem of a plan that did
+    not load, at its place in the plan, as a result of the ``plan_load`` rule."""
+    problems = facts.plan_errors if facts is not None else ()
+    placed = [
+        Result(PLAN_RULE, "error", f"the plan does not load, nothing was checked: {issue.message}", issue.pos.file,
+               issue.pos.line, issue.pos.column, "cdpctl validate: plan does not load")
+        for issue in problems
+    ]
+    notes = notes[len(problems):]  # run_notes says the plan's problems first
+    return [*placed, *(Result(UNREAD_RULE, "error", note, title="cdpctl validate: data not checked") for note in notes)]
 
 
 UNREAD_RULE = "unread_input"
+PLAN_RULE = "plan_load"
 
 
-def render_sarif(report: Report, notes: Sequence[str] = (), plan_file: str | None = None) -> str:
+def render_sarif(
+    report: Report, notes: Sequence[str] = (), plan_file: str | None = None, facts: RunFacts | None = None
+) -> str:
     """SARIF; a result about no file (an unread input, an input on standard input) is placed in ``plan_file``."""
     rules = [
         RuleInfo(code, CODE_NAMES.get(code, code), description, default_level=SEVERITY[code])
         for code, description in CODES.items()
     ]
-    if notes:
+    results = [*_note_results(notes, facts), *_results(report)]
+    if any(result.rule_id == PLAN_RULE for result in results):
+        rules.append(RuleInfo(PLAN_RULE, "PlanLoad", "The plan does not load: nothing was checked.", default_level="error"))
+    if any(result.rule_id == UNREAD_RULE for result in results):
         rules.append(RuleInfo(UNREAD_RULE, "UnreadInput", "Data not read to its end or not checked.", default_level="error"))
-    return sarif_text(rules, [*_note_results(notes), *_results(report)], fallback=plan_file)
+    return sarif_text(rules, results, fallback=plan_file)
 
 
 def _failure(report: Report, group: Group) -> tuple[str, str]:
@@ -194,8 +215,9 @@ def _failure(report: Report, group: Group) -> tuple[str, str]:
     return message, details
 
 
-def render_junit(report: Report, plan: Plan | None, notes: Sequence[str] = ()) -> str:
-    """One test case per planned call (failing with its error groups), plus cases for what the plan does not cover."""
+def render_junit(report: Report, plan: Plan | None, notes: Sequence[str] = (), facts: RunFacts | None = None) -> str:
+    """One test case per planned call (failing with its error groups), plus cases for what the plan does not cover;
+    a plan that did not load fails a case of its own, and every other case is skipped: nothing was checked."""
     cases: list[TestCase] = []
     claimed: set[int] = set()
     groups = report.sorted_groups()
@@ -221,9 +243,17 @@ def render_junit(report: Report, plan: Plan | None, notes: Sequence[str] = ()) -
             _failure(report, group) for _, group in rest if group.code in codes and group.severity == "error"
         )
         cases.append(case)
-    if notes:
+    problems = len(facts.plan_errors) if facts is not None else 0
+    if problems:
+        for case in cases:
+            case.skipped = "not checked: the plan does not load"
+    if notes[problems:]:
         case = TestCase(name="inputs read to the end", classname="cdpctl.validate")
-        case.failures.extend((note, "") for note in notes)
+        case.failures.extend((note, "") for note in notes[problems:])
+        cases.insert(0, case)
+    if problems:
+        case = TestCase(name="the plan loads", classname="cdpctl.validate")
+        case.failures.extend((note, "") for note in notes[:problems])
         cases.insert(0, case)
     return junit_xml("cdpctl validate", cases)
 
@@ -262,7 +292,8 @@ def render_markdown(
         head.append("")
     groups = worst_first(report)
     if not groups:
-        return "\n".join([*head, "No violations.\n"])
+        checked = verdict is None or verdict.reason != PLAN_NOT_LOADED
+        return "\n".join([*head, "No violations.\n" if checked else "Nothing was checked.\n"])
     headers = ("Call", "Code", "Path", "Count", "Share", "Message", "Example")
 
     def render(shown: int) -> str:
@@ -374,12 +405,12 @@ def render_report(
     elif fmt == "json":
         out.write(render_json(report, facts))
     elif fmt == "junit":
-        out.write(render_junit(report, plan, notes))
+        out.write(render_junit(report, plan, notes, facts))
     elif fmt == "github":
-        out.write(render_github(report, all_command, notes))
+        out.write(render_github(report, all_command, notes, facts))
         out.write(summary_line(report) + (f"  {verdict.headline}" if facts is not None else "") + "\n")
     elif fmt == "sarif":
-        out.write(render_sarif(report, notes, plan.files[0] if plan is not None and plan.files else None))
+        out.write(render_sarif(report, notes, plan.files[0] if plan is not None and plan.files else None, facts))
     elif fmt == "markdown":
         out.write(render_markdown(report, all_command, verdict, notes))
     else:

@@ -1,7 +1,7 @@
 """The verdict of a ``cdpctl validate`` run: one function gives both the verdict line and the exit status.
 
-What was not read or not checked is never OK: an input not read to its end
-(exit 2), a run stopped by a signal (exit 130 / 143), no records at all (exit 2,
+What was not read or not checked is never OK: a plan that does not load (exit 2: nothing
+was checked), an input not read to its end (exit 2), a run stopped by a signal (exit 130 / 143), no records at all (exit 2,
 unless ``--allow-empty``), and for ``serve``, messages its ``--forward`` destinations did not take (exit 1).  Otherwise the share of failing records (invalid and
 malformed) decides: over ``--max-invalid-rate`` is exit 1.  Every report format
 shows :attr:`Verdict.headline`, and the command exits with :attr:`Verdict.exit_code`,
@@ -11,14 +11,19 @@ so the two always agree.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cdpctl.validation.report import Report
+
+if TYPE_CHECKING:
+    from cdpctl.errors import PlanIssue
 
 EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_UNREAD = 2
 NO_EVENTS = "no events read"
+PLAN_NOT_LOADED = "the plan does not load, nothing was checked"
+"""The reason of the verdict of a run whose plan did not load (exit 2)."""
 """The reason of the verdict on an input without a record (exit 2 unless ``--allow-empty``)."""
 
 
@@ -38,6 +43,8 @@ class RunFacts:
     """What the report adds to ``no events read`` (``serve`` says no event arrived)."""
     not_forwarded: tuple[str, ...] = ()
     """One line per ``serve`` destination that did not deliver every message it was handed (exit 1)."""
+    plan_errors: tuple[PlanIssue, ...] = ()
+    """The problems of a plan that did not load: nothing was checked (exit 2); the report names each."""
     not_recorded: tuple[str, ...] = ()
     """One line per kind of ``serve`` request whose body was received but never checked or recorded: cut or
     left unchecked when the collector stopped, or not captured (exit 1)."""
@@ -73,7 +80,8 @@ def run_notes(facts: RunFacts | None) -> list[str]:
     """What a report says was not read or not checked: each input not read to its end, a stopped run."""
     if facts is None:
         return []
-    notes = [f"not read to the end: {problem}" for problem in facts.input_errors]
+    notes = [f"not checked: the plan does not load: {problem}" for problem in facts.plan_errors]
+    notes += [f"not read to the end: {problem}" for problem in facts.input_errors]
     if facts.signal is not None:
         notes.append(f"stopped by {facts.signal}: this report covers only the data read before it")
     notes += [f"not recorded: {problem}" for problem in facts.not_recorded]
@@ -92,6 +100,8 @@ def judge(report: Report, facts: RunFacts | None) -> Verdict:
         if report.partial:  # interrupted (a serve session stopped by a second signal): never OK
             return Verdict("INTERRUPTED", "stopped by a signal, partial report", EXIT_INVALID)
         return Verdict("FAIL", "", EXIT_INVALID) if report.has_errors else Verdict("OK", "", EXIT_OK)
+    if facts.plan_errors:
+        return Verdict("FAIL", PLAN_NOT_LOADED, EXIT_UNREAD)
     if facts.signal is not None:
         return Verdict("INTERRUPTED", f"stopped by {facts.signal}, partial report", facts.signal_exit)
     if facts.input_errors:
