@@ -268,3 +268,29 @@ def test_a_file_named_twice_is_read_once(spark: SparkSession, corpus: Path, vali
     alone = validate_sources(validator, expand_paths([str(corpus / "b.ndjson.gz")]), jobs=1).report
     twice = validate(spark, [str(corpus / "b.ndjson.gz"), str(corpus / "b.ndjson.g?")], validator)
     assert twice.summary() == alone.summary()
+
+
+def test_a_file_spark_cannot_read_is_left_out_and_named_and_the_rest_is_checked(
+    spark: SparkSession, corpus: Path, validator: Validator, tmp_path: Path
+) -> None:
+    """A truncated gzip failed the whole Spark job: no report, the good files around it lost. The job runs again
+    without it; the report names it (exit 2) and counts every other file, one whose name holds glob characters
+    among them (Spark globs every path it is handed: such a file was never found)."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    whole = gzip.compress(b"\n".join(lines(0, 400)) + b"\n")
+    (folder / "a.ndjson.gz").write_bytes(whole)
+    (folder / "b.ndjson.gz").write_bytes(whole[: len(whole) // 2])  # truncated
+    (folder / "c[1].ndjson").write_bytes((corpus / "a.ndjson").read_bytes())
+    split = tmp_path / "split"
+    args = ["validate", str(folder), "--plan", str(ACME), "-f", "json", "--engine", "spark", "--spark-master", "local[2]"]
+    done = CliRunner().invoke(app, [*args, "--split", str(split)])
+    assert done.exit_code == 2, done.output
+    printed = json.loads(done.stdout)
+    [error] = printed["input_errors"]
+    assert "b.ndjson.gz" in error and "Unexpected end of input stream" in error and "left out" in error
+    assert printed["summary"]["unreadable"] == 1
+    readable = [str(folder / "a.ndjson.gz"), str(folder / "c[1].ndjson")]
+    assert printed["summary"]["events"] == validate_sources(validator, expand_paths(readable), jobs=1).report.events
+    assert "cannot read" in done.stderr and "b.ndjson.gz" in done.stderr
+    assert {path.name for path in split.iterdir()} >= {"kind=valid", "kind=invalid"}

@@ -8,7 +8,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cdpctl.errors import CdpctlError, UsageError
 from cdpctl.spark import SparkUnavailable, require_pyspark
@@ -128,7 +128,65 @@ def run_command(
     from cdpctl.validation.runner import RunResult
 
     started = time.perf_counter()
+    unread: list[str] = []
+    validator = Validator(plan, fast=fast)
     with spark_job(master, progress) as spark:
-        done = run(spark, paths, Validator(plan, fast=fast), split=split)
+        targets = list(paths)
+        while True:
+            try:
+                done = run(spark, targets, validator, split=split)
+                break
+            except CdpctlError:
+                raise
+            except Exception as exc:  # a file Spark cannot read fails the whole job: the job runs again without it
+                left = _without_unread_file(spark, targets, exc, split, unread)
+                if left is None:
+                    raise
+                targets = left
         cores = spark.sparkContext.defaultParallelism
-    return RunResult(done.report, done.bytes_read, time.perf_counter() - started, cores)
+    return RunResult(done.report, done.bytes_read, time.perf_counter() - started, cores, input_errors=unread)
+
+
+MAX_UNREAD_FILES = 16
+"""Files a run leaves out, each after a job that failed reading it, before a failure ends the run."""
+
+
+def _without_unread_file(
+    spark: SparkSession, targets: list[str], exc: Exception, split: str | None, unread: list[str]
+) -> list[str] | None:
+    """The files to read again after a job failed reading one of them (a truncated or damaged gzip file: Spark
+    reads a file whole or fails the job), with that file named in ``unread``; ``None``: the failure names no
+    input file, or the run has left out enough of them, or a ``--split`` destination it cannot clear."""
+    from cdpctl.spark.inputs import list_inputs, literal
+
+    reading = _READING_FILE.search(str(exc))
+    if reading is None or len(unread) >= MAX_UNREAD_FILES:
+        return None
+    jsc = spark.sparkContext._jsc
+    files = list_inputs(spark.sparkContext._jvm, jsc.hadoopConfiguration(), targets)
+    failed = _same_file(reading.group(1).rstrip("."))
+    left = [f for f in files if _same_file(f.uri) != failed and _same_file(f.path) != failed]
+    if len(left) == len(files) or not left or (split is not None and not _clear_split(spark, split)):
+        return None
+    shown = next(f.uri for f in files if _same_file(f.uri) == failed or _same_file(f.path) == failed)
+    said = re.sub(r" \(reading [^)]*\)$", "", error_summary(exc))  # the file is named once
+    unread.append(f"cannot read '{shown}': {said}; the file was left out (Spark reads a file whole or not at all)")
+    return [literal(f.path) for f in left]
+
+
+def _same_file(uri: str) -> str:
+    """A local file's URI as Hadoop writes it (``file:/a``) and as Spark names it (``file:///a``) alike."""
+    return re.sub(r"^file:/+", "file:/", uri)
+
+
+def _clear_split(spark: SparkSession, split: str) -> bool:
+    """Whether the ``--split`` destination is free for the next job: absent, or left empty by the failed one
+    (then removed); a destination holding anything is never touched."""
+    jvm: Any = spark.sparkContext._jvm
+    path = jvm.org.apache.hadoop.fs.Path(split)
+    fs = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    if not fs.exists(path):
+        return True
+    if fs.getFileStatus(path).isDirectory() and len(fs.listStatus(path)) == 0:
+        return bool(fs.delete(path, False))
+    return False

@@ -13,6 +13,7 @@ merged in.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,6 +106,12 @@ def _list_directory(fs: Any, directory: Any) -> list[InputFile]:
         if is_data_file(status.getPath().getName()) and not any(is_hidden(folder) for folder in folders):
             found.append(InputFile.of(status))
     return found
+
+
+def literal(path: str) -> str:
+    """A file's path as Hadoop's glob reads it literally (``[``, ``{``, ``*``... escaped): Spark globs every path
+    it is handed, so a file named ``a[1].ndjson`` would otherwise be looked for as ``a1.ndjson``."""
+    return re.sub(r"([\\*?\[\]{}])", r"\\\1", path)
 
 
 def _has_magic(path: str) -> bool:

@@ -21,7 +21,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from cdpctl.errors import CdpctlError
-from cdpctl.spark.inputs import InputFile, list_inputs, may_be_split
+from cdpctl.spark.inputs import InputFile, list_inputs, literal, may_be_split
 from cdpctl.spark.partition import (
     Offsets,
     Part,
@@ -151,7 +151,7 @@ def _file_input(spark: SparkSession, paths: Sequence[str]) -> tuple[_Input, Offs
     sc = spark.sparkContext
     jsc: Any = sc._jsc
     files = list_inputs(sc._jvm, jsc.hadoopConfiguration(), list(paths))
-    lines = read_lines(spark, [f.path for f in files])
+    lines = read_lines(spark, [literal(f.path) for f in files])
     offsets = line_offsets(spark, lines, files)
     rdd = encoded_lines(_transport(lines))
     names = [f.uri for f in files]
