@@ -332,3 +332,29 @@ def test_sarif_uris_are_percent_encoded_and_stdin_has_no_location() -> None:
     results = log["runs"][0]["results"]
     assert results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "my%20logs%20%231%20100%25%20%C3%A9.ndjson"
     assert "locations" not in results[1] and log["runs"][0]["columnKind"] == "unicodeCodePoints"
+
+
+def test_patterns_the_engine_cannot_run_are_invalid_pattern_findings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lint contract: lookbehind, inline flags and possessive quantifiers are ``invalid-pattern`` (CP303)
+    errors, exit 1, as ``--explain invalid-pattern`` shows; they were ``plan-load`` errors, exit 2. Only where
+    that rule would not fail the run (``--fail-on never``) is such a pattern the plan's load error (exit 2)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "plan.yaml").write_text(
+        "plan: Ex\nversion: 1.0.0\nevents:\n  Chatbot Created:\n    description: A user finished the wizard.\n"
+        "    properties:\n"
+        '      chatbot_id: {type: string, pattern: "^(?<!x)cb_[a-z0-9]{8}$"}\n'
+        '      locale: {type: string, pattern: "(?i)^[a-z]{2}$"}\n'
+        "      code: {type: string, pattern: '^\\d++\\Z'}\n"
+    )
+    env = {"GITHUB_ACTIONS": ""}
+    result = CliRunner().invoke(app, ["lint", "plan.yaml", "-f", "json"], env=env)
+    assert result.exit_code == 1, result.output
+    findings = json.loads(result.stdout)["findings"]
+    assert [(f["rule"], f["code"], f["severity"], f["line"]) for f in findings] == [
+        ("invalid-pattern", "CP303", "error", 7), ("invalid-pattern", "CP303", "error", 8),
+        ("invalid-pattern", "CP303", "error", 9), ("invalid-pattern", "CP303", "error", 9),
+    ]
+    assert "lookbehind" in findings[0]["message"] and "(?i)" in findings[1]["message"]
+    never = CliRunner().invoke(app, ["lint", "plan.yaml", "-f", "json", "--fail-on", "never"], env=env)
+    assert never.exit_code == 2
+    assert [f["rule"] for f in json.loads(never.stdout)["findings"]][:3] == ["plan-load"] * 3

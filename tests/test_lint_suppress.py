@@ -301,7 +301,8 @@ def test_a_suppressed_pattern_the_loader_refuses_still_fails_lint_in_every_forma
 
 def test_a_pattern_the_loader_accepts_is_still_suppressed_and_a_refused_one_is_said_once() -> None:
     """A CP303 finding the loader does not share (a lone '}', read as a browser reads it) is suppressed as
-    before; an unsuppressed refused pattern is one ``plan-load`` error, its other constructs CP303 findings."""
+    before; an unsuppressed refused pattern is one ``invalid-pattern`` error where that rule fails the run
+    (the lint contract: exit 1), and one ``plan-load`` error where it would not (``--fail-on never``)."""
     accepted = UNLOADABLE_PATTERN.replace('"([a-z"', '"a}"')
     report = lint(accepted)
     assert found(report) == [] and [f.rule for f in report.suppressed] == ["invalid-pattern"]
@@ -309,12 +310,18 @@ def test_a_pattern_the_loader_accepts_is_still_suppressed_and_a_refused_one_is_s
     unsuppressed = UNLOADABLE_PATTERN.replace("  # cdpctl: disable=invalid-pattern", "")
     plan = load_plan_text(unsuppressed, check_patterns=False)
     assert [(f.rule, f.pos.line, f.pos.column) for f in lint_plan(plan, build_config({})).findings] == [
+        ("invalid-pattern", 7, 36)
+    ]
+    assert [(f.rule, f.pos.line, f.pos.column) for f in lint_plan(plan, build_config({}), fail_on="never").findings] == [
         ("plan-load", 7, 36)
     ]
     two = load_plan_text(unsuppressed.replace('"([a-z"', r"'\Aab\Z'"), check_patterns=False)
     report = lint_plan(two, build_config({}))
-    assert [(f.rule, f.pos.column) for f in report.findings] == [("plan-load", 35), ("invalid-pattern", 39)]
+    assert [(f.rule, f.pos.column) for f in report.findings] == [("invalid-pattern", 35), ("invalid-pattern", 39)]
     assert "'\\A' is a Python anchor" in report.findings[0].message
+    assert [f.rule for f in report.failing("error")] == ["invalid-pattern", "invalid-pattern"]
+    report = lint_plan(two, build_config({}), fail_on="never")
+    assert [(f.rule, f.pos.column) for f in report.findings] == [("plan-load", 35), ("invalid-pattern", 39)]
     assert [f.rule for f in report.failing("never")] == ["plan-load"]
 
 

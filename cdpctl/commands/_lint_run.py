@@ -72,12 +72,14 @@ def run_lint(args: LintArgs) -> None:
                 raise
             raise
         refuse_overwriting_plan(args.output, loaded)
-        report = lint_plan(loaded, config, report_unused_disables=args.report_unused_disables)
-        # a pattern the engine cannot run: linted all the same, but the plan does not load (plan-load, exit 2)
-        shown_at = _failing_at(threshold) if report.load_errors() else threshold
+        report = lint_plan(loaded, config, report_unused_disables=args.report_unused_disables, fail_on=threshold)
+        # a pattern the engine cannot run: an invalid-pattern finding that fails the run (exit 1), else a
+        # plan-load error (the rule off, suppressed there, or under --fail-on: the plan does not load, exit 2)
+        unloaded = {finding.pos for finding in report.load_errors()}
+        shown_at = _failing_at(threshold) if unloaded else threshold
         _write(report, loaded.sources, fmt, shown_at, args.output, all_command(plan))
-        if loaded.kept_errors:
-            raise PlanLoadError(loaded.kept_errors)  # named on stderr as every command names them
+        if unloaded:  # named on stderr as every command names them
+            raise PlanLoadError([issue for issue in loaded.kept_errors if issue.pos in unloaded])
         if report.failing(threshold):
             exit_with(1)
 

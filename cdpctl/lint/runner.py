@@ -10,6 +10,8 @@ from cdpctl.lint.source import SourceIndex
 from cdpctl.lint.suppress import apply, directive_findings, parse_directives
 from cdpctl.model import Plan
 
+INVALID_PATTERN = "invalid-pattern"
+"""The rule that reports a pattern the engine cannot run, where it fails the run (else it is ``plan-load``)."""
 PLAN_LOAD_SLUG = "plan-load"
 """The rule of load errors (:mod:`cdpctl.lint.load_problems`): a plan that does not load fails whatever the threshold."""
 
@@ -74,20 +76,38 @@ def run_rule(setting: RuleSetting, plan: Plan, source: SourceIndex) -> list[Find
     return findings
 
 
-def lint_plan(plan: Plan, config: LintConfig, report_unused_disables: bool = False) -> LintReport:
-    """Run every enabled rule of ``config`` over ``plan``; the load errors it kept (``Plan.kept_errors``: a plan
-    loaded with ``check_patterns=False``) are ``plan-load`` errors, outside every setting and comment."""
+def lint_plan(
+    plan: Plan, config: LintConfig, report_unused_disables: bool = False, fail_on: str = "error"
+) -> LintReport:
+    """Run every enabled rule of ``config`` over ``plan``.
+
+    The load errors it kept (``Plan.kept_errors``: patterns the engine cannot run, in a plan loaded with
+    ``check_patterns=False``) are ``invalid-pattern`` findings where that rule fails the run at ``fail_on``
+    and no comment suppresses it there; every other one is a ``plan-load`` error, outside every setting and
+    comment (the plan does not load: exit 2). Either way such a plan never passes."""
     source = SourceIndex(plan.sources)
     raw: list[Finding] = []
     for setting in config.settings:
         raw.extend(run_rule(setting, plan, source))
+    covering = next((s for s in config.settings if s.rule.slug == INVALID_PATTERN), None)
+    if covering is not None and SEVERITY_RANK[covering.severity] < SEVERITY_RANK.get(fail_on, 99):
+        covering = None  # a finding that would not fail the run cannot stand for a load error
+    if plan.kept_errors and covering is not None:
+        said = {f.pos for f in raw if f.rule == INVALID_PATTERN}  # the rule's own words at the construct
+        rule = covering.rule
+        raw += [
+            Finding(rule.slug, rule.code, covering.severity, printable(issue.message), issue.pos)
+            for issue in plan.kept_errors
+            if issue.pos not in said
+        ]
     directives = parse_directives(plan.sources)
     split = apply(raw, directives)
     findings = split.kept + directive_findings(split.directives, report_unused_disables, config.meta)
     if plan.kept_errors:
         from cdpctl.lint.load_problems import with_load_errors
 
-        findings = with_load_errors(findings, plan.kept_errors)
+        covered = {f.pos for f in split.kept if f.rule == INVALID_PATTERN} if covering is not None else set()
+        findings = with_load_errors(findings, [issue for issue in plan.kept_errors if issue.pos not in covered])
     findings.sort(key=Finding.sort_key)
     split.suppressed.sort(key=Finding.sort_key)
     return LintReport(files=list(plan.files), settings=config.settings, findings=findings, suppressed=split.suppressed)
