@@ -217,9 +217,10 @@ def as_resource(raw: dict[str, Any], draft_uri: str) -> dict[str, Any]:
     draft-07 rules ignores an ``$id`` beside ``$ref``, so a block whose root has
     ``$ref`` is put under ``{"$schema": ..., "allOf": [block]}``; in draft-07 and
     before the block's own ``$ref`` hides its ``$id`` too (and ``$id: "#name"`` is
-    only an anchor), so the ``$id`` goes on that wrapper, with a copy of the
-    block's ``definitions`` (``#/definitions/...`` finds the same schemas).  Every
-    form gives the verdicts of the block standing alone.
+    only an anchor), so the ``$id`` goes on that wrapper, and each reference into
+    the block (``#``, ``#/definitions/...``, ``#/$defs/...``, ``#/properties/x``)
+    is rewritten to the block's place under it (``#/allOf/0/...``).  Every form
+    gives the verdicts of the block standing alone.
     """
     name = dialect(raw) or "draft-07"
     if DIALECTS.get(draft_uri.rstrip("#")) == name and not _refers(raw):
@@ -229,10 +230,7 @@ def as_resource(raw: dict[str, Any], draft_uri: str) -> dict[str, Any]:
     own_id = body.get("$id")
     if name in LEGACY:
         if "$ref" in body or (isinstance(own_id, str) and own_id.startswith("#")):
-            wrapper: dict[str, Any] = {"$schema": uri, "$id": resource_id(raw), "allOf": [body]}
-            if isinstance(body.get("definitions"), dict):
-                wrapper["definitions"] = body["definitions"]
-            return wrapper
+            return {"$schema": uri, "$id": resource_id(raw), "allOf": [rebased(body, into_wrapper=True)]}
     elif "$ref" in body:
         if not isinstance(own_id, str):
             body = {"$id": resource_id(raw), **body}
@@ -240,6 +238,43 @@ def as_resource(raw: dict[str, Any], draft_uri: str) -> dict[str, Any]:
     if isinstance(own_id, str):
         return {"$schema": uri, **body}
     return {"$schema": uri, "$id": resource_id(raw), **body}
+
+
+NOT_SCHEMAS = frozenset(("enum", "const", "default", "examples"))
+"""Keywords whose values are data, never schemas: a ``$ref`` key inside them is not a reference."""
+SCHEMA_MAPS = frozenset(("properties", "patternProperties", "definitions", "$defs", "dependencies"))
+"""Keywords whose values map names to schemas: a name (``$ref`` too) is not a keyword there."""
+WRAPPED_AT = "#/allOf/0"
+
+
+def rebased(block: dict[str, Any], into_wrapper: bool) -> dict[str, Any]:
+    """A draft-07 ``block`` (a fresh copy, changed in place) with each reference to its own root (``#``,
+    ``#/...``) rewritten to the block's place in the wrapper (``#/allOf/0...``), or back (``into_wrapper``
+    false: a wrapped block read back, as ``import segment`` does); a subschema with an ``$id`` of its own (a
+    new base) keeps its references."""
+    stack: list[Any] = [block]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+            continue
+        if not isinstance(item, dict):
+            continue
+        if item is not block and isinstance(item.get("$id"), str) and not item["$id"].startswith("#") and "$ref" not in item:
+            continue  # a resource of its own: its "#" is itself
+        reference = item.get("$ref")
+        if not isinstance(reference, str):
+            pass
+        elif into_wrapper and (reference == "#" or reference.startswith("#/")):
+            item["$ref"] = WRAPPED_AT + reference[1:]
+        elif not into_wrapper and (reference == WRAPPED_AT or reference.startswith(WRAPPED_AT + "/")):
+            item["$ref"] = "#" + reference[len(WRAPPED_AT) :]
+        for key, value in item.items():
+            if key in SCHEMA_MAPS and isinstance(value, dict):
+                stack.extend(value.values())
+            elif key not in NOT_SCHEMAS:
+                stack.append(value)
+    return block
 
 
 def reference_validator(schema: dict[str, Any], format_checker: FormatChecker | None = None) -> Any:

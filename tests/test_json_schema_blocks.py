@@ -46,6 +46,17 @@ BLOCKS: dict[str, Any] = {
         "$ref": "#/$defs/pair",
         "$defs": {"pair": {"prefixItems": [{"type": "string"}, {"$anchor": "n", "type": "integer"}], "items": False}},
     },
+    # draft-07 blocks whose root is a $ref into the block itself (the compiled wrapper once took their '#':
+    # PointerToNowhere, a traceback); a "$ref" inside enum is data, and a subschema with an $id its own base
+    "root $defs": {"$defs": {"a": {"type": "integer"}}, "$ref": "#/$defs/a"},
+    "root property": {"properties": {"x": {"type": "string"}}, "$ref": "#/properties/x"},
+    "root anyOf": {"anyOf": [{"type": "boolean"}], "$ref": "#/anyOf/0"},
+    "root data": {"$defs": {"a": {"enum": [{"$ref": "#/x"}]}}, "$ref": "#/$defs/a"},
+    "root base": {
+        "$ref": "#/definitions/inner",
+        "definitions": {"inner": {"$id": "http://example.com/inner.json", "items": {"$ref": "#/definitions/n"},
+                                  "definitions": {"n": {"type": "integer"}}}},
+    },
 }
 
 CASES: list[tuple[str, Any, bool]] = [
@@ -58,6 +69,16 @@ CASES: list[tuple[str, Any, bool]] = [
     ("modern", ["a", 1], True),
     ("modern", ["a", 1, 2], False),
     ("modern", [1, 1], False),
+    ("root $defs", 1, True),
+    ("root $defs", "s", False),
+    ("root property", "s", True),
+    ("root property", 1, False),
+    ("root anyOf", True, True),
+    ("root anyOf", 1, False),
+    ("root data", {"$ref": "#/x"}, True),
+    ("root data", {"$ref": "#/allOf/0/x"}, False),
+    ("root base", [1, 2], True),
+    ("root base", [1, "2"], False),
 ]
 
 
