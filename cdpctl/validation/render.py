@@ -139,11 +139,14 @@ def json_summary(report: Report, facts: RunFacts | None = None) -> dict[str, Any
 
 
 def json_document(report: Report, facts: RunFacts | None = None) -> dict[str, Any]:
-    """:meth:`Report.to_json` with :func:`json_summary` and the run's input errors (and ``serve``'s lines on
-    what was not forwarded or not recorded)."""
+    """:meth:`Report.to_json` with :func:`json_summary`, the verdict (what the run's exit status says, and why:
+    ``no events read``...), the run's input errors (and ``serve``'s lines on what was not forwarded or not
+    recorded)."""
     run = facts if facts is not None else RunFacts()
     document = report.to_json()
     document["summary"] = json_summary(report, run)
+    judged = judge(report, facts)
+    document["verdict"] = {"ok": judged.ok, "status": judged.word, "reason": judged.reason, "exit_code": judged.exit_code}
     document["input_errors"] = list(run.input_errors)
     if run.plan_errors:
         document["plan_errors"] = [

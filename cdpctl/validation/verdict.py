@@ -106,7 +106,10 @@ def judge(report: Report, facts: RunFacts | None) -> Verdict:
         return Verdict("INTERRUPTED", f"stopped by {facts.signal}, partial report", facts.signal_exit)
     if facts.input_errors:
         count = len(facts.input_errors)
-        return Verdict("FAIL", f"{count} input{'s' if count != 1 else ''} not read to the end", EXIT_UNREAD)
+        unread = f"{count} input{'s' if count != 1 else ''} not read to the end"
+        if report.events == 0 and not facts.allow_empty:  # an empty folder, a file that could not be opened
+            unread = f"{NO_EVENTS}, {unread}"
+        return Verdict("FAIL", unread, EXIT_UNREAD)
     if report.partial:  # a serve session whose shutdown a second signal interrupted
         return Verdict("INTERRUPTED", "stopped by a signal, partial report", EXIT_INVALID)
     if report.events == 0 and not facts.allow_empty:
