@@ -60,12 +60,17 @@ def lint_rules_page() -> str:
 
 def violation_codes_page() -> str:
     """Every violation code of ``validate``, ``serve`` and the generated client's runtime validation."""
+    from cdpctl.validation.render import RUN_RULES
     from cdpctl.validation.violations import CODES, SEVERITY
 
     out = ["# Violation codes", "", "Generated from `cdpctl/validation/violations.py`. Reports group violations by "
            "(event, code, path); `--format json` gives each group's `code` and `severity`.", "",
            "| code | severity | meaning |", "|---|---|---|"]
     out += [f"| `{code}` | {SEVERITY.get(code, 'error')} | {_cell(text)} |" for code, text in CODES.items()]
+    out += ["", "## Results about the run", "", "Not violations of a message: what was not read or not checked. "
+            "They are SARIF results and GitHub annotations of these rule ids; in JSON, `input_errors`, "
+            "`plan_errors` and `verdict`.", "", "| id | meaning |", "|---|---|"]
+    out += [f"| `{rule_id}` | {_cell(text)} |" for rule_id, (_, text) in RUN_RULES.items()]
     return "\n".join(out) + "\n"
 
 

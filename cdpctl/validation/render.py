@@ -190,6 +190,13 @@ def _note_results(notes: Sequence[str], facts: RunFacts | None = None) -> list[R
 
 UNREAD_RULE = "unread_input"
 PLAN_RULE = "plan_load"
+RUN_RULES = {
+    UNREAD_RULE: ("UnreadInput", "Data not read to its end or not checked: an input that could not be read whole, "
+                  "an input without a record, a run stopped by a signal (exit status 2, 130 or 143)."),
+    PLAN_RULE: ("PlanLoad", "The plan does not load, so nothing was checked: one result at each problem's place "
+                "in the plan (exit status 2)."),
+}
+"""Results about the run rather than a message (SARIF rules, GitHub annotations): name and meaning."""
 
 
 def render_sarif(
@@ -201,10 +208,9 @@ def render_sarif(
         for code, description in CODES.items()
     ]
     results = [*_note_results(notes, facts), *_results(report)]
-    if any(result.rule_id == PLAN_RULE for result in results):
-        rules.append(RuleInfo(PLAN_RULE, "PlanLoad", "The plan does not load: nothing was checked.", default_level="error"))
-    if any(result.rule_id == UNREAD_RULE for result in results):
-        rules.append(RuleInfo(UNREAD_RULE, "UnreadInput", "Data not read to its end or not checked.", default_level="error"))
+    for rule_id, (name, text) in RUN_RULES.items():
+        if any(result.rule_id == rule_id for result in results):
+            rules.append(RuleInfo(rule_id, name, text, default_level="error"))
     return sarif_text(rules, results, fallback=plan_file)
 
 
