@@ -107,6 +107,11 @@ def _used_at_top(plan: Plan) -> set[str]:
     return {prop.shared for call in plan.calls() if call.field_key == "properties" for prop in call.fields.values() if prop.shared}
 
 
+SPEC_TYPE_EVENTS = frozenset({"Signed Up", "Video Ad Started", "Video Ad Playing", "Video Ad Completed"})
+"""Spec events that define a property named ``type`` (B2B SaaS: the kind of signup; Video: the ad's position):
+``type`` is not reported there."""
+
+
 def check(plan: Plan, options: Mapping[str, Any], source: SourceIndex) -> Iterator[Hit]:
     forbidden = set(options["forbidden_names"])
     at_top = _used_at_top(plan)
@@ -128,7 +133,10 @@ def check(plan: Plan, options: Mapping[str, Any], source: SourceIndex) -> Iterat
                 table.update(PAGE_PROPERTY_TYPES)
             elif call_type == "screen" and definition.top_level:
                 table.update(SCREEN_PROPERTY_TYPES)
-            if definition.top_level and prop.name in forbidden:
+            spec_type = prop.name == "type" and call_type == "track" and definition.call is not None and (
+                definition.call.name in SPEC_TYPE_EVENTS
+            )
+            if definition.top_level and prop.name in forbidden and not spec_type:
                 yield Hit(
                     prop.pos,
                     f"'{prop.name}' in {definition.where} is a reserved name of the Segment message envelope; "
@@ -204,9 +212,9 @@ RULE = Rule(
         "'created_at'/'createdAt' are strings for both, 'age' a number and 'company' an object for identify, "
         "'plan' and 'industry' strings for group and 'employees' a string or a number (the page's table "
         "says String, its examples send 329). A different type silently breaks those integrations. "
-        "Top-level properties named like fields of the message envelope ('id' and 'event' by default, "
-        "see 'forbidden_names'; not 'type', which Spec events such as Signed Up and the video ad events "
-        "define) are confused with the envelope by SDKs and destinations. A shared property is checked as "
+        "Top-level properties named like fields of the message envelope ('id', 'event' and 'type' by default, "
+        "see 'forbidden_names'; 'type' is not reported on the Spec events that define it: Signed Up and "
+        "Video Ad Started, Playing and Completed) are confused with the envelope by SDKs and destinations. A shared property is checked as "
         "top level when some call uses it directly, else as a nested one (a page's or screen's own table "
         "applies where it uses one). The plan's common "
         "properties and traits ('common:') are checked like a call's; a 'json_schema:' property is checked by "
@@ -215,7 +223,7 @@ RULE = Rule(
     ),
     check=check,
     options={
-        "forbidden_names": Option(["id", "event"], "top-level property names that are reported",
+        "forbidden_names": Option(["id", "event", "type"], "top-level property names that are reported",
                                   item_type=str),
     },
     passing="""\
@@ -225,6 +233,10 @@ events:
     properties:
       revenue: {type: number}
       currency: {type: string}
+  Signed Up:
+    description: A user signed up.
+    properties:
+      type: {type: string}
 identify:
   traits:
     email: {type: string, format: email}
@@ -237,9 +249,10 @@ events:
       revenue: {type: string}
       currency: {type: integer}
       event: {type: string}
+      type: {type: string}
 identify:
   traits:
     email: {type: boolean}
 """,
-    failing_at=[(5, 17), (6, 18), (7, 7), (10, 13)],
+    failing_at=[(5, 17), (6, 18), (7, 7), (8, 7), (11, 13)],
 )
