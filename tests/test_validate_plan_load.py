@@ -80,3 +80,23 @@ def test_never_written_over_the_plan(tmp_path: Path, monkeypatch: Any) -> None:
     code, _, _ = _run(tmp_path, monkeypatch, "-f", "sarif", "-o", "plan.yaml")
     assert code == 2
     assert (tmp_path / "plan.yaml").read_text() == BAD
+
+
+def test_an_input_that_does_not_exist_is_a_report_too(tmp_path: Path, monkeypatch: Any) -> None:
+    """A file named that does not exist: one error line and exit 2 as before, and in a machine format a report
+    naming it (``input_errors``, ``no events read``), never written over an input or the plan."""
+    monkeypatch.chdir(tmp_path)
+    Path("plan.yaml").write_text(BAD.replace("strin", "string"))
+    Path("events.ndjson").write_text(EVENT)
+    env = {"GITHUB_ACTIONS": ""}
+    args = ["validate", "--plan", "plan.yaml", "events.ndjson", "missing.ndjson"]
+    result = CliRunner().invoke(app, [*args, "-f", "json", "-o", "report.json"], env=env)
+    assert result.exit_code == 2
+    assert "cannot read 'missing.ndjson': no such file or directory" in result.stderr
+    document = json.loads(Path("report.json").read_text())
+    assert document["input_errors"] == ["cannot read 'missing.ndjson': no such file or directory"]
+    assert document["verdict"]["reason"].startswith("no events read") and document["verdict"]["exit_code"] == 2
+    markdown = CliRunner().invoke(app, [*args, "-f", "markdown"], env=env)
+    assert "Nothing was checked." in markdown.stdout and "missing.ndjson" in markdown.stdout
+    kept = CliRunner().invoke(app, [*args, "-f", "json", "-o", "events.ndjson"], env=env)
+    assert kept.exit_code == 2 and Path("events.ndjson").read_text() == EVENT

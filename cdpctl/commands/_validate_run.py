@@ -106,7 +106,8 @@ def run_validate(args: ValidateArgs) -> None:
         else:
             try:
                 sources = expand_paths(given, empty_folders=args.allow_empty)
-            except InputError as exc:
+            except InputError as exc:  # a file that does not exist, a glob that matches nothing: nothing read
+                _report_unread_input(str(exc), args, chosen, rate, validator_plan)
                 die(str(exc))
             check_targets(args.output, args.split, sources, [str(file) for file in validator_plan.files])
             show = _show_progress(args.progress, args.quiet)
@@ -133,6 +134,29 @@ def _report_plan_errors(error: PlanLoadError, args: ValidateArgs, fmt: str, rate
     facts = RunFacts(max_invalid_rate=rate, allow_empty=args.allow_empty, plan_errors=tuple(error.issues))
     with contextlib.suppress(SystemExit):  # a report that cannot be written is said; the plan's problems follow
         _write_report(RunResult(Report()), fmt, args.output, None, all_command(args), facts)
+
+
+def _report_unread_input(problem: str, args: ValidateArgs, fmt: str, rate: float, plan: Any) -> None:
+    """The report of a run that read nothing because an input named cannot be found: written in the machine
+    and CI formats as for a plan that does not load, never over a file of the plan or an input."""
+    import glob
+
+    from cdpctl.validation.report import Report
+    from cdpctl.validation.runner import RunResult
+    from cdpctl.validation.targets import same_file
+    from cdpctl.validation.verdict import RunFacts
+
+    if fmt == "text" or (fmt == "github" and os.environ.get("GITHUB_ACTIONS") == "true"):
+        return
+    if args.output not in (None, "-"):
+        named = [str(file) for file in plan.files] + [
+            found for given in args.paths or [] for found in (glob.glob(given) if glob.has_magic(given) else [given])
+        ]
+        if any(same_file(name, args.output) for name in named):
+            return  # the error is the answer; a report written there would destroy a plan or an input
+    facts = RunFacts(input_errors=(problem,), max_invalid_rate=rate, allow_empty=args.allow_empty)
+    with contextlib.suppress(SystemExit):  # a report that cannot be written is said; the input error follows
+        _write_report(RunResult(Report(), input_errors=[problem]), fmt, args.output, plan, all_command(args), facts)
 
 
 def _finish(result: RunResult, args: ValidateArgs, fmt: str, rate: float, plan: Any) -> None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from cdpctl.reporting import Result, RuleInfo, TestCase, junit_xml, markdown_escape, markdown_table, sarif_text
 from cdpctl.reporting.table import MESSAGE_WIDTH, NAME_WIDTH, Column, columns_from_env, fitted_table
 from cdpctl.validation.report import Group, Report
-from cdpctl.validation.verdict import NO_EVENTS, PLAN_NOT_LOADED, RunFacts, Verdict, judge, run_notes
+from cdpctl.validation.verdict import NO_EVENTS, RunFacts, Verdict, judge, run_notes
 from cdpctl.validation.violations import CODE_ORDER, CODES, MALFORMED_CODES, SEVERITY
 
 if TYPE_CHECKING:
@@ -301,7 +301,7 @@ def render_markdown(
         head.append("")
     groups = worst_first(report)
     if not groups:
-        checked = verdict is None or verdict.reason != PLAN_NOT_LOADED
+        checked = verdict is None or verdict.ok or report.events > 0  # else nothing was read, or no plan
         return "\n".join([*head, "No violations.\n" if checked else "Nothing was checked.\n"])
     headers = ("Call", "Code", "Path", "Count", "Share", "Message", "Example")
 
