@@ -243,6 +243,7 @@ def test_cli_engine_spark_prints_the_local_json_report(spark: SparkSession, corp
     assert done.exit_code == 1, done.output  # the corpus has errors
     printed = json.loads(done.stdout)
     assert printed.pop("input_errors") == []  # what a run adds to the report
+    assert printed.pop("verdict") == {"ok": False, "status": "FAIL", "reason": "", "exit_code": 1}
     assert (printed["summary"].pop("unreadable"), printed["summary"].pop("partial")) == (0, False)
     for group in printed["violations"]:
         for example in group["examples"]:
