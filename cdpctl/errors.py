@@ -58,8 +58,10 @@ class CdpctlError(Exception):
 class PlanLoadError(CdpctlError):
     """The plan could not be loaded; ``issues`` lists every problem found, in source order."""
 
-    def __init__(self, issues: list[PlanIssue]) -> None:
+    def __init__(self, issues: list[PlanIssue], files: list[str] | None = None) -> None:
         self.issues = sorted(issues, key=lambda issue: (issue.pos, issue.message))
+        self.files = list(files or [])
+        """The files of the plan read before the problems were found (the root and its includes)."""
         super().__init__("\n".join(str(issue) for issue in self.issues))
 
 

@@ -100,3 +100,39 @@ def test_an_input_that_does_not_exist_is_a_report_too(tmp_path: Path, monkeypatc
     assert "Nothing was checked." in markdown.stdout and "missing.ndjson" in markdown.stdout
     kept = CliRunner().invoke(app, [*args, "-f", "json", "-o", "events.ndjson"], env=env)
     assert kept.exit_code == 2 and Path("events.ndjson").read_text() == EVENT
+
+
+def test_the_report_of_a_run_that_checked_nothing_is_never_written_over_what_it_protects(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """Never over an input (named, or found in a folder), a file the plan includes that loaded fine, or the
+    project configuration; the error is the answer there, exit 2."""
+    monkeypatch.chdir(tmp_path)
+    Path("main.yaml").write_text("plan: M\nversion: 1.0.0\ninclude: [more.yaml]\nevents:\n  A:\n    properties:\n      x: {type: strin}\n")
+    more = "events:\n  B: {}\n"
+    Path("more.yaml").write_text(more)
+    Path("good.yaml").write_text(BAD.replace("strin", "string"))
+    Path("logs").mkdir()
+    Path("logs/a.ndjson").write_text(EVENT)
+    Path("cdpctl.yaml").write_text("validate:\n  format: json\n")
+    env = {"GITHUB_ACTIONS": ""}
+    runs = [
+        (["--plan", "main.yaml", "logs/a.ndjson", "-o", "logs/a.ndjson"], "logs/a.ndjson", EVENT),
+        (["--plan", "main.yaml", "logs/a.ndjson", "-o", "more.yaml"], "more.yaml", more),
+        (["--plan", "main.yaml", "logs/a.ndjson", "-o", "cdpctl.yaml"], "cdpctl.yaml", "validate:\n  format: json\n"),
+        (["--plan", "good.yaml", "logs", "missing.ndjson", "-o", "logs/a.ndjson"], "logs/a.ndjson", EVENT),
+    ]
+    for args, kept, text in runs:
+        result = CliRunner().invoke(app, ["validate", *args], env=env)
+        assert result.exit_code == 2, (args, result.output)
+        assert Path(kept).read_text() == text, args
+
+
+def test_a_plan_file_that_does_not_exist_is_a_report_too(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("events.ndjson").write_text(EVENT)
+    result = CliRunner().invoke(app, ["validate", "--plan", "nothere.yaml", "events.ndjson", "-f", "json"], env={"GITHUB_ACTIONS": ""})
+    assert result.exit_code == 2
+    assert "cannot read plan file 'nothere.yaml'" in result.stderr
+    [problem] = json.loads(result.stdout)["plan_errors"]
+    assert problem["file"] == "nothere.yaml" and "does not exist" in problem["message"]

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from cdpctl.commands._common import (
     require_input,
     silence_stdout,
 )
+from cdpctl.commands._validate_unchecked import report_unchecked
 from cdpctl.errors import PlanLoadError
 
 if TYPE_CHECKING:
@@ -86,15 +86,12 @@ def run_validate(args: ValidateArgs) -> None:
         if args.spark_master is not None and args.engine != "spark":
             die("--spark-master applies to --engine spark: add it, or leave --spark-master out")
         with interrupts.raising():  # a plan named through a FIFO waits for its writer: a signal stops that
-            try:
-                validator_plan = load_plan_arg(args.plan)
-            except PlanLoadError as error:  # where CI reads a report, the report says so too (exit 2 all the same)
-                _report_plan_errors(error, args, chosen, rate)
-                raise
+            validator_plan = _load_plan(args, chosen, rate)
         if args.engine == "spark":
             from cdpctl.spark.command import run_command
+            from cdpctl.spark.inputs import SparkInputError
 
-            with default_signals():  # Spark's run: Ctrl-C raises KeyboardInterrupt as in any Python program
+            with default_signals(), _reported(SparkInputError, args, chosen, rate, validator_plan):
                 result = run_command(
                     given,
                     validator_plan,
@@ -107,7 +104,7 @@ def run_validate(args: ValidateArgs) -> None:
             try:
                 sources = expand_paths(given, empty_folders=args.allow_empty)
             except InputError as exc:  # a file that does not exist, a glob that matches nothing: nothing read
-                _report_unread_input(str(exc), args, chosen, rate, validator_plan)
+                report_unchecked(args, chosen, rate, plan=validator_plan, plan_files=_files(validator_plan), input_error=str(exc))
                 die(str(exc))
             check_targets(args.output, args.split, sources, [str(file) for file in validator_plan.files])
             show = _show_progress(args.progress, args.quiet)
@@ -115,48 +112,35 @@ def run_validate(args: ValidateArgs) -> None:
         _finish(result, args, chosen, rate, validator_plan)
 
 
-def _report_plan_errors(error: PlanLoadError, args: ValidateArgs, fmt: str, rate: float) -> None:
-    """The report of a run whose plan did not load: nothing checked, each problem named at its place.
+def _load_plan(args: ValidateArgs, fmt: str, rate: float) -> Any:
+    """The plan; one that does not load or does not exist is also a report in the machine and CI formats
+    (:mod:`cdpctl.commands._validate_unchecked`), exit 2 all the same."""
+    from cdpctl.config import resolve_plan_path
+    from cdpctl.errors import PlanIssue, Pos
 
-    Written in the machine and CI formats (a SARIF upload, a JUnit reader or a step summary that finds no file
-    says nothing of why); text and GitHub annotations in a workflow are already the plan's problems on
-    stderr.  Never written over a file of the plan."""
-    from cdpctl.validation.report import Report
-    from cdpctl.validation.runner import RunResult
-    from cdpctl.validation.targets import same_file
-    from cdpctl.validation.verdict import RunFacts
-
-    if fmt == "text" or (fmt == "github" and os.environ.get("GITHUB_ACTIONS") == "true"):
-        return
-    files = [name for name in dict.fromkeys([args.plan or "", *(str(issue.pos.file) for issue in error.issues)]) if name]
-    if args.output not in (None, "-") and any(same_file(name, args.output) for name in files):
-        return  # the load error is the answer; a report written there would destroy the plan
-    facts = RunFacts(max_invalid_rate=rate, allow_empty=args.allow_empty, plan_errors=tuple(error.issues))
-    with contextlib.suppress(SystemExit):  # a report that cannot be written is said; the plan's problems follow
-        _write_report(RunResult(Report()), fmt, args.output, None, all_command(args), facts)
+    path = resolve_plan_path(args.plan) if args.plan != "-" else "-"
+    if path != "-" and not os.path.lexists(path):
+        missing = PlanIssue(Pos(path, 1, 1), "the plan file does not exist")
+        report_unchecked(args, fmt, rate, plan_errors=[missing])
+    try:
+        return load_plan_arg(args.plan)
+    except PlanLoadError as error:  # where CI reads a report, the report says so too
+        report_unchecked(args, fmt, rate, plan_files=error.files, plan_errors=error.issues)
+        raise
 
 
-def _report_unread_input(problem: str, args: ValidateArgs, fmt: str, rate: float, plan: Any) -> None:
-    """The report of a run that read nothing because an input named cannot be found: written in the machine
-    and CI formats as for a plan that does not load, never over a file of the plan or an input."""
-    import glob
+def _files(plan: Any) -> list[str]:
+    return [str(file) for file in plan.files]
 
-    from cdpctl.validation.report import Report
-    from cdpctl.validation.runner import RunResult
-    from cdpctl.validation.targets import same_file
-    from cdpctl.validation.verdict import RunFacts
 
-    if fmt == "text" or (fmt == "github" and os.environ.get("GITHUB_ACTIONS") == "true"):
-        return
-    if args.output not in (None, "-"):
-        named = [str(file) for file in plan.files] + [
-            found for given in args.paths or [] for found in (glob.glob(given) if glob.has_magic(given) else [given])
-        ]
-        if any(same_file(name, args.output) for name in named):
-            return  # the error is the answer; a report written there would destroy a plan or an input
-    facts = RunFacts(input_errors=(problem,), max_invalid_rate=rate, allow_empty=args.allow_empty)
-    with contextlib.suppress(SystemExit):  # a report that cannot be written is said; the input error follows
-        _write_report(RunResult(Report(), input_errors=[problem]), fmt, args.output, plan, all_command(args), facts)
+@contextmanager
+def _reported(kind: type[Exception], args: ValidateArgs, fmt: str, rate: float, plan: Any) -> Iterator[None]:
+    """An input error of ``kind`` (Spark's: an input that does not exist) is also a report, as the local run's."""
+    try:
+        yield
+    except kind as exc:
+        report_unchecked(args, fmt, rate, plan=plan, plan_files=_files(plan), input_error=str(exc))
+        raise
 
 
 def _finish(result: RunResult, args: ValidateArgs, fmt: str, rate: float, plan: Any) -> None:
