@@ -277,6 +277,23 @@ def rebased(block: dict[str, Any], into_wrapper: bool) -> dict[str, Any]:
     return block
 
 
+def unwrapped(body: dict[str, Any], legacy: bool, own_id: bool) -> dict[str, Any] | None:
+    """The block :func:`as_resource` put under ``{"allOf": [block]}`` (``body`` without ``$schema`` and its
+    content ``$id``: ``own_id`` says it had one), with its references as written (``legacy``: draft-06/07,
+    rewritten under the wrapper); ``None`` when ``body`` is not that wrapper (a block of the same shape without
+    cdpctl's ``$id``, or whose root holds no ``$ref``; a wrapper from before the rewrite also held a copy of the
+    block's ``definitions``)."""
+    inner = body.get("allOf")
+    if not (isinstance(inner, list) and len(inner) == 1 and isinstance(inner[0], dict) and "$ref" in inner[0]):
+        return None
+    inner_id = inner[0].get("$id")
+    if not own_id and not (not legacy and isinstance(inner_id, str) and inner_id.startswith(URN_PREFIX)):
+        return None
+    if set(body) != {"allOf"} and not (set(body) == {"allOf", "definitions"} and body["definitions"] == inner[0].get("definitions")):
+        return None
+    return rebased(inner[0], into_wrapper=False) if legacy else inner[0]
+
+
 def reference_validator(schema: dict[str, Any], format_checker: FormatChecker | None = None) -> Any:
     """The jsonschema validator of a compiled (draft-07) schema, every resource embedded in it registered.
 

@@ -669,3 +669,24 @@ def test_keys_longer_than_yaml_allows_implicitly_are_written_as_explicit_keys() 
     assert plan.events[long_event].fields["q"].properties[nested].type == "integer"
     assert plan.events["Short"].fields[long_property].type == "boolean"
     assert yaml.safe_load(text) == document
+
+
+def test_blocks_shaped_like_the_export_wrapper_and_root_references_import_back() -> None:
+    """A user's block ``{definitions, allOf: [X]}`` (the shape of cdpctl's old wrapper, without its ``$id``) was
+    unwrapped on import, its references left pointing nowhere; a draft-07 block whose root is a ``$ref`` into
+    itself is exported under a wrapper that rewrites that reference, and comes back as written."""
+    from cdpctl.diff import diff_plans
+
+    blocks = {
+        "a": {"definitions": {"s": {"type": "string"}}, "allOf": [{"properties": {"x": {"$ref": "#/definitions/s"}}}]},
+        "b": {"$defs": {"n": {"type": "integer"}}, "$ref": "#/$defs/n"},
+        "c": {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": {"n": {"type": "integer"}}, "$ref": "#/$defs/n"},
+    }
+    text = json.dumps({"plan": "W", "version": "1.0.0", "events": {"E": {"properties": {
+        name: {"json_schema": block} for name, block in blocks.items()}}}})
+    plan = load_plan_text(text, "w.yaml")
+    document, _ = export_segment(plan)
+    back = load_plan_text(import_segment(json.loads(json.dumps(document)), "export.json").text, "back.yaml")
+    assert diff_plans(plan, back) == []
+    for name in ("b", "c"):
+        assert back.events["E"].fields[name].extra["json_schema"] == blocks[name]

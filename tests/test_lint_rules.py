@@ -819,3 +819,16 @@ events:
     found = run("reserved-property", text)
     assert positions(found) == [(4, 15), (7, 18)]
     assert "is string by its JSON Schema" in found[0].message
+
+
+def test_type_is_reserved_except_where_the_spec_defines_it() -> None:
+    """The lint contract lists ``type`` among the envelope names; the Spec's Signed Up and video ad events define
+    one, so there it passes, as a shared property used only by them does."""
+    head = "plan: S\nversion: 1.0.0\n"
+    shared = "properties:\n  type: {type: string, description: the kind}\n"
+    spec_only = head + shared + "events:\n  Signed Up:\n    properties:\n      type: {required: true}\n"
+    assert run("reserved-property", spec_only) == []
+    local = head + "events:\n  Video Ad Started:\n    properties:\n      type: {type: string}\n"
+    assert run("reserved-property", local) == []
+    other = spec_only + "  Order Done:\n    properties:\n      type: {}\n"
+    assert [(f.pos.line, "'type'" in f.message) for f in run("reserved-property", other)] == [(4, True), (11, True)]

@@ -295,3 +295,8 @@ def test_a_file_spark_cannot_read_is_left_out_and_named_and_the_rest_is_checked(
     assert printed["summary"]["events"] == validate_sources(validator, expand_paths(readable), jobs=1).report.events
     assert "cannot read" in done.stderr and "b.ndjson.gz" in done.stderr
     assert {path.name for path in split.iterdir()} >= {"kind=valid", "kind=invalid"}
+    named = CliRunner().invoke(app, [*args[:1], str(folder / "c[1].ndjson"), *args[2:]])  # named: read as named
+    assert named.exit_code == 1, named.output
+    assert json.loads(named.stdout)["summary"]["events"] == validate_sources(
+        validator, expand_paths([str(folder / "c[1].ndjson")]), jobs=1
+    ).report.events

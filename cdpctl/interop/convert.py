@@ -19,7 +19,7 @@ from cdpctl.interop.json_values import json_type, matches_type, unique, whole
 from cdpctl.interop.notes import Note, pointer_join
 from cdpctl.interop.refs import has_ref, own_id
 from cdpctl.model import APPLIES_TO, CONSTRAINT_KEYS, FORMATS, JSON_SCHEMA_KEYWORD
-from cdpctl.rawschema import LEGACY, dialect, rebased
+from cdpctl.rawschema import LEGACY, dialect, unwrapped
 
 Path = tuple[str, ...]
 
@@ -224,12 +224,8 @@ class Converter:
         the wrapping ``export segment`` gives a block (a content ``$id``, an ``allOf`` around a root ``$ref``) undone."""
         body = {key: copy.deepcopy(value) for key, value in schema.items() if not own_id(key, value)}
         uri = body.pop("$schema")
-        inner = body.get("allOf")
-        ours = any(own_id(key, value) for key, value in schema.items())
-        if set(body) <= {"allOf", "definitions"} and isinstance(inner, list) and len(inner) == 1 and isinstance(inner[0], dict):
-            body = {key: value for key, value in inner[0].items() if not own_id(key, value)}
-            if ours and dialect({"$schema": uri}) in LEGACY:  # references into the block, as written
-                body = rebased(body, into_wrapper=False)
+        inner = unwrapped(body, dialect({"$schema": uri}) in LEGACY, any(own_id(key, value) for key, value in schema.items()))
+        body = body if inner is None else {key: value for key, value in inner.items() if not own_id(key, value)}
         block = body if dialect({"$schema": uri}) == "draft-07" else {"$schema": uri, **body}  # a block's default
         why = "a schema resource of its own ($schema)"
         self.notes.append(Note(pointer, f"{why}: kept as raw JSON Schema", "info"))

@@ -8,8 +8,9 @@ command exits 2 all the same (the plan does not load).
 
 A plan whose only load errors are patterns the engine cannot run is still
 linted (lint loads it with ``check_patterns=False``, for rule CP303 to point
-into each construct); its load errors are ``plan-load`` findings among the
-others, which no rule setting, suppression comment or ``--fail-on`` hides.
+into each construct); each such error is an ``invalid-pattern`` error where
+that rule fails the run, and a ``plan-load`` finding where a rule setting, a
+suppression comment or ``--fail-on`` would let it pass (exit 2): never hidden.
 """
 
 from __future__ import annotations
@@ -31,9 +32,10 @@ PLAN_LOAD = Rule(
         "an unknown key or type, a reference to nothing, an include outside the plan's folder) is reported "
         "as a finding of this rule, at its file, line and column, in every report format, and the command "
         "exits with status 2. A plan whose only load errors are patterns the loader refuses (not ECMA-262, "
-        "or not linear-time) is linted all the same, so that invalid-pattern can point at each construct; "
-        "each such error is a finding of this rule too, and the command exits with status 2 whatever the "
-        "rule settings, suppression comments or --fail-on say. It cannot be disabled or suppressed: fix the plan."
+        "or not linear-time) is linted all the same, so that invalid-pattern can point at each construct: each "
+        "such error is an invalid-pattern error (exit status 1) where that rule fails the run, and a finding of "
+        "this rule (exit status 2) where the rule settings, a suppression comment or --fail-on would let it pass. "
+        "It cannot be disabled or suppressed: fix the plan."
     ),
     check=lambda plan, options, source: (),
     passing="",

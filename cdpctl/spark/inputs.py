@@ -74,12 +74,15 @@ def list_inputs(jvm: Any, hadoop_conf: Any, paths: list[str]) -> list[InputFile]
         hadoop_path = jvm.org.apache.hadoop.fs.Path(given)
         try:
             fs = hadoop_path.getFileSystem(hadoop_conf)
-            statuses = fs.globStatus(hadoop_path)
+            # a file or folder of that very name is read as named ('day[1].ndjson'), as the local run does;
+            # else the name is a glob
+            literal_name = _has_magic(given) and fs.exists(hadoop_path)
+            statuses = [fs.getFileStatus(hadoop_path)] if literal_name else fs.globStatus(hadoop_path)
         except Exception as exc:  # py4j wraps every JVM error
             raise SparkInputError(f"cannot read '{given}': {_java_message(exc)}") from None
         if not statuses:
             raise SparkInputError(f"no file matches '{given}'" if _has_magic(given) else f"'{given}' does not exist")
-        globbed = _has_magic(given)
+        globbed = _has_magic(given) and not literal_name
         for status in sorted(statuses, key=lambda s: _path_order(s.getPath().toString())):
             if status.isDirectory():
                 files.extend(sorted(_list_directory(fs, status.getPath()), key=lambda f: _path_order(f.path)))

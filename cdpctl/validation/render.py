@@ -226,7 +226,8 @@ def _failure(report: Report, group: Group) -> tuple[str, str]:
 
 def render_junit(report: Report, plan: Plan | None, notes: Sequence[str] = (), facts: RunFacts | None = None) -> str:
     """One test case per planned call (failing with its error groups), plus cases for what the plan does not cover;
-    a plan that did not load fails a case of its own, and every other case is skipped: nothing was checked."""
+    a plan that did not load fails a case of its own, and every other case is skipped: nothing was checked (so
+    too when no input could be read)."""
     cases: list[TestCase] = []
     claimed: set[int] = set()
     groups = report.sorted_groups()
@@ -253,9 +254,9 @@ def render_junit(report: Report, plan: Plan | None, notes: Sequence[str] = (), f
         )
         cases.append(case)
     problems = len(facts.plan_errors) if facts is not None else 0
-    if problems:
+    if problems or (facts is not None and facts.input_errors and report.events == 0):  # nothing was checked
         for case in cases:
-            case.skipped = "not checked: the plan does not load"
+            case.skipped = "not checked: the plan does not load" if problems else f"not checked: {NO_EVENTS}"
     if notes[problems:]:
         case = TestCase(name="inputs read to the end", classname="cdpctl.validate")
         case.failures.extend((note, "") for note in notes[problems:])

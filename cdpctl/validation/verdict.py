@@ -22,9 +22,9 @@ EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_UNREAD = 2
 NO_EVENTS = "no events read"
+"""The reason of the verdict on an input without a record (exit 2 unless ``--allow-empty``)."""
 PLAN_NOT_LOADED = "the plan does not load, nothing was checked"
 """The reason of the verdict of a run whose plan did not load (exit 2)."""
-"""The reason of the verdict on an input without a record (exit 2 unless ``--allow-empty``)."""
 
 
 @dataclass(frozen=True)

@@ -112,9 +112,19 @@ SPEC_TYPE_EVENTS = frozenset({"Signed Up", "Video Ad Started", "Video Ad Playing
 ``type`` is not reported there."""
 
 
+def _spec_type_only(plan: Plan) -> bool:
+    """Whether the shared ``type`` is used at the top level only by Spec events that define ``type``."""
+    users = [
+        call for call in plan.calls()
+        if call.field_key == "properties" and any(prop.shared == "type" for prop in call.fields.values())
+    ]
+    return bool(users) and all(call.type == "track" and call.name in SPEC_TYPE_EVENTS for call in users)
+
+
 def check(plan: Plan, options: Mapping[str, Any], source: SourceIndex) -> Iterator[Hit]:
     forbidden = set(options["forbidden_names"])
     at_top = _used_at_top(plan)
+    shared_spec_type = _spec_type_only(plan)
     for definition in source.definitions(plan):
         prop = definition.prop
         if definition.is_item:
@@ -133,8 +143,9 @@ def check(plan: Plan, options: Mapping[str, Any], source: SourceIndex) -> Iterat
                 table.update(PAGE_PROPERTY_TYPES)
             elif call_type == "screen" and definition.top_level:
                 table.update(SCREEN_PROPERTY_TYPES)
-            spec_type = prop.name == "type" and call_type == "track" and definition.call is not None and (
-                definition.call.name in SPEC_TYPE_EVENTS
+            spec_type = prop.name == "type" and (
+                (call_type == "track" and definition.call is not None and definition.call.name in SPEC_TYPE_EVENTS)
+                or (library and shared_spec_type)
             )
             if definition.top_level and prop.name in forbidden and not spec_type:
                 yield Hit(
