@@ -149,28 +149,49 @@ def run_command(
 
 MAX_UNREAD_FILES = 16
 """Files a run leaves out, each after a job that failed reading it, before a failure ends the run."""
+MAX_PROBED_FILES = 1000
+"""Inputs read one by one to find the file a failed read came from, where Spark does not name it (3.5)."""
+_READ_FAILURE = re.compile(r"EOFException|ZipException|IOException|gzip|[Cc]ompress")
 
 
 def _without_unread_file(
     spark: SparkSession, targets: list[str], exc: Exception, split: str | None, unread: list[str]
 ) -> list[str] | None:
-    """The files to read again after a job failed reading one of them (a truncated or damaged gzip file: Spark
-    reads a file whole or fails the job), with that file named in ``unread``; ``None``: the failure names no
-    input file, or the run has left out enough of them, or a ``--split`` destination it cannot clear."""
+    """The files to read again after a job failed reading some of them (a truncated or damaged gzip file: Spark
+    reads a file whole or fails the job), with those files named in ``unread``; ``None``: the failure is not a
+    read of an input file, or the run has left out enough of them, or a ``--split`` destination it cannot clear.
+
+    Spark 4 names the file in its error; Spark 3.5 does not, so each input is then read alone (the JVM's text
+    reader, no Python) to find the ones that fail."""
     from cdpctl.spark.inputs import list_inputs, literal
 
-    reading = _READING_FILE.search(str(exc))
-    if reading is None or len(unread) >= MAX_UNREAD_FILES:
+    if len(unread) >= MAX_UNREAD_FILES:
         return None
     jsc = spark.sparkContext._jsc
     files = list_inputs(spark.sparkContext._jvm, jsc.hadoopConfiguration(), targets)
-    failed = _same_file(reading.group(1).rstrip("."))
-    left = [f for f in files if _same_file(f.uri) != failed and _same_file(f.path) != failed]
-    if len(left) == len(files) or not left or (split is not None and not _clear_split(spark, split)):
+    reading = _READING_FILE.search(str(exc))
+    if reading is not None:
+        failed = _same_file(reading.group(1).rstrip("."))
+        said = re.sub(r" \(reading [^)]*\)$", "", error_summary(exc))  # the file is named once
+        bad = {f.uri: said for f in files if failed in (_same_file(f.uri), _same_file(f.path))}
+    elif _READ_FAILURE.search(error_summary(exc)) and len(files) <= MAX_PROBED_FILES:
+        bad = {}
+        for file in files:
+            try:
+                spark.read.text(literal(file.path)).count()
+            except Exception as probe:  # noqa: BLE001 - py4j wraps every JVM error
+                bad[file.uri] = error_summary(probe)
+    else:
         return None
-    shown = next(f.uri for f in files if _same_file(f.uri) == failed or _same_file(f.path) == failed)
-    said = re.sub(r" \(reading [^)]*\)$", "", error_summary(exc))  # the file is named once
-    unread.append(f"cannot read '{shown}': {said}; the file was left out (Spark reads a file whole or not at all)")
+    left = [f for f in files if f.uri not in bad]
+    if not bad or not left or len(unread) + len(bad) > MAX_UNREAD_FILES:
+        return None
+    if split is not None and not _clear_split(spark, split):
+        return None
+    unread += [
+        f"cannot read '{uri}': {said}; the file was left out (Spark reads a file whole or not at all)"
+        for uri, said in bad.items()
+    ]
     return [literal(f.path) for f in left]
 
 
