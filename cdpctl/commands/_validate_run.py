@@ -106,7 +106,7 @@ def run_validate(args: ValidateArgs) -> None:
             except InputError as exc:  # a file that does not exist, a glob that matches nothing: nothing read
                 report_unchecked(args, chosen, rate, plan=validator_plan, plan_files=_files(validator_plan), input_error=str(exc))
                 die(str(exc))
-            check_targets(args.output, args.split, sources, [str(file) for file in validator_plan.files])
+            check_targets(args.output, args.split, sources, _files(validator_plan))
             show = _show_progress(args.progress, args.quiet)
             result = _run(validator_plan, sources, workers, args.split, show, args.fast_path, max_record, interrupts)
         _finish(result, args, chosen, rate, validator_plan)

@@ -50,16 +50,14 @@ def report_unchecked(
 
 
 def _protected(output: str, plan_files: list[str], inputs: list[str]) -> bool:
-    """Whether ``output`` is a file of the plan, an input (each path expanded on its own: one that cannot be
-    found does not hide the others) or a file of the project configuration."""
-    from cdpctl.validation.inputs import InputError, expand_paths
-    from cdpctl.validation.targets import project_configuration, same_file
+    """Whether ``output`` is a file of the plan, an input (folders and globs expanded) or a file of the project
+    configuration: what :func:`~cdpctl.validation.targets.refuse_writing_over` refuses."""
+    from cdpctl.errors import UsageError
+    from cdpctl.validation.targets import logs_read, refuse_writing_over
 
-    named = [*plan_files, *(path for path in inputs if path != "-")]
-    for path in inputs:
-        try:
-            named += [source.path for source in expand_paths([path]) if not source.is_stdin]
-        except InputError:
-            continue
-    named += [path for _, path in project_configuration()]
-    return any(same_file(output, name) for name in named)
+    plan = [("a file of the plan", file) for file in plan_files]
+    try:
+        refuse_writing_over([("the report (-o)", output)], [*plan, *logs_read(inputs, "one of the inputs")])
+    except UsageError:
+        return True
+    return False

@@ -70,14 +70,16 @@ def inputs_read(sources: Iterable[Source], kind: str = "one of the inputs") -> l
 
 def logs_read(paths: list[str], kind: str = "one of the logs") -> list[tuple[str, str]]:
     """``(kind, path)`` of every file a run reads from ``paths``: each as named, each found in a folder or
-    through a glob, and standard input (:func:`inputs_read`).  A path that cannot be listed is left to the
-    run, which names it."""
+    through a glob, and standard input (:func:`inputs_read`).  Each path is expanded on its own: one that
+    cannot be listed (left to the run, which names it) does not hide the files the others name."""
     from cdpctl.validation.inputs import InputError, expand_paths
 
-    try:
-        sources = expand_paths(paths)
-    except InputError:
-        sources = []
+    sources = expand_paths([]) if not paths else []  # no path: standard input
+    for path in paths:
+        try:
+            sources += expand_paths([path])
+        except InputError:
+            continue
     return [*((kind, path) for path in paths if path != STDIN), *inputs_read(sources, kind)]
 
 
