@@ -11,6 +11,7 @@ from cdpctl.commands._help import choices
 
 if TYPE_CHECKING:
     from cdpctl.model import Plan
+    from cdpctl.observe import Observations
 
 FORMATS = ("text", "json", "markdown")
 
@@ -60,7 +61,6 @@ def coverage_command(
         die,
         exit_with,
         handle_errors,
-        load_plan_arg,
         refuse_overwriting,
         require_input,
         write_text,
@@ -84,41 +84,44 @@ def coverage_command(
     with handle_errors():
         import orjson
 
+        from cdpctl.commands._coverage_unmeasured import failure_reason, judged, write_unmeasured
         from cdpctl.coverage import coverage_report, render_markdown, render_text, verdict
         from cdpctl.observe import Window, observe_sources
         from cdpctl.reporting.limits import json_command
+        from cdpctl.validation.streams import InputError
 
-        loaded = load_plan_arg(plan)
+        loaded = _load_plan(plan, output_format, output, paths)
         loaded_from = plan  # None: the project's plan, which the command finds again
-        refuse_overwriting(output, _read_files(loaded, paths, engine))
+        protected = _read_files(loaded, paths, engine)
+        refuse_overwriting(output, protected)
         window = Window(_bound(since, "--since", False), _bound(until, "--until", True))
         if window.since and window.until and window.since > window.until:
             from cdpctl.errors import UsageError
 
             raise UsageError(f"--since {since} is after --until {until}: no message could be in the window")
         chosen = window if since or until else None
-        if engine == "spark":
-            from cdpctl.spark.observe import observe_spark
+        try:
+            if engine == "spark":
+                from cdpctl.spark.observe import observe_spark
 
-            seen = observe_spark(paths, loaded, master=spark_master, window=chosen)
-        else:
-            from cdpctl.validation.runner import default_jobs
+                seen = observe_spark(paths, loaded, master=spark_master, window=chosen)
+            else:
+                from cdpctl.validation.runner import default_jobs
 
-            # more processes than cores only costs: --jobs 100000 started 100,000 of them
-            seen = observe_sources(loaded, paths, jobs=min(jobs, default_jobs()), window=chosen)
-        if seen.records == 0 and not allow_empty:
-            die("no events read: the input holds no records (--allow-empty accepts that)")
-        if seen.malformed == seen.records and not allow_empty:  # not one message read: nothing was measured
-            die(
-                f"no events read: the {seen.records:,} records read are all malformed (not JSON messages); "
-                "--allow-empty accepts that"
-            )
-        if chosen is not None and seen.outside and seen.outside + seen.malformed == seen.records and not allow_empty:
-            die(  # every message left out: nothing was measured, never an OK
-                f"no events in the window: the {seen.outside:,} messages read are all outside --since/--until "
-                "or have no timestamp (--allow-empty accepts that)"
-            )
+                # more processes than cores only costs: --jobs 100000 started 100,000 of them
+                seen = observe_sources(loaded, paths, jobs=min(jobs, default_jobs()), window=chosen)
+        except InputError as exc:  # an input that does not exist: nothing was measured
+            write_unmeasured(output_format, output, "an input cannot be read, nothing was measured",
+                             input_errors=[str(exc)], protected=protected)
+            raise
         report = coverage_report(loaded, seen, window.since, window.until)
+        nothing = None if allow_empty else _nothing_measured(seen, chosen is not None)
+        if nothing is not None:
+            write_unmeasured(output_format, output, nothing, report, protected=protected)
+            die(nothing)
+        ok, line = verdict(report, fail_under)
+        code = 2 if seen.unreadable else 0 if ok else 1
+        report["verdict"] = judged(code == 0, code, failure_reason(report, fail_under))
         if output_format == "json":
             text = orjson.dumps(report, option=orjson.OPT_INDENT_2).decode() + "\n"
         elif output_format == "markdown":
@@ -126,12 +129,49 @@ def coverage_command(
         else:
             text = render_text(report, fail_under, _columns(output))
         write_text(output, text)
-        ok, line = verdict(report, fail_under)
         for error in seen.unreadable:
             sys.stderr.write(f"cdpctl: error: {one_line(error)}\n")
         if output or output_format != "text":
             sys.stderr.write(f"cdpctl: {line}\n")
-        exit_with(2 if seen.unreadable else 0 if ok else 1)
+        exit_with(code)
+
+
+def _nothing_measured(seen: Observations, windowed: bool) -> str | None:
+    """Why a run measured nothing (no records, all malformed, all outside the window), else ``None``."""
+    if seen.records == 0:
+        return "no events read: the input holds no records (--allow-empty accepts that)"
+    if seen.malformed == seen.records:  # not one message read: nothing was measured
+        return (f"no events read: the {seen.records:,} records read are all malformed (not JSON messages); "
+                "--allow-empty accepts that")
+    if windowed and seen.outside and seen.outside + seen.malformed == seen.records:  # never an OK
+        return (f"no events in the window: the {seen.outside:,} messages read are all outside --since/--until "
+                "or have no timestamp (--allow-empty accepts that)")
+    return None
+
+
+def _load_plan(plan: str | None, fmt: str, output: str | None, paths: list[str]) -> Plan:
+    """The plan; one that does not load or does not exist is also a json or markdown report
+    (:mod:`cdpctl.commands._coverage_unmeasured`), exit 2 all the same."""
+    import os
+
+    from cdpctl.commands._common import load_plan_arg
+    from cdpctl.commands._coverage_unmeasured import write_unmeasured
+    from cdpctl.config import resolve_plan_path
+    from cdpctl.errors import PlanIssue, PlanLoadError, Pos
+    from cdpctl.validation.targets import logs_read
+
+    path = resolve_plan_path(plan) if plan != "-" else "-"
+    inputs = logs_read(paths)
+    reason = "the plan does not load, nothing was measured"
+    if path != "-" and not os.path.lexists(path):
+        missing = PlanIssue(Pos(path, 1, 1), "the plan file does not exist")
+        write_unmeasured(fmt, output, reason, plan_errors=[missing], protected=inputs)
+    try:
+        return load_plan_arg(plan)
+    except PlanLoadError as error:  # where CI reads a report, the report says so too
+        files = [("a file of the plan", str(file)) for file in (*error.files, *(issue.pos.file for issue in error.issues), path)]
+        write_unmeasured(fmt, output, reason, plan_errors=error.issues, protected=[*files, *inputs])
+        raise
 
 
 def _configured_plan() -> bool:
