@@ -407,3 +407,17 @@ def test_spark_master_without_the_spark_engine_is_a_usage_error(tmp_path: Path) 
         )  # fmt: skip
         assert done.returncode == 2, (command, done.stderr)
         assert "--spark-master applies to --engine spark" in done.stderr
+
+
+def test_jobs_beyond_the_cores_start_no_more_processes(tmp_path: Path) -> None:
+    """``--jobs 100000`` forked 99,999 workers for an input of two blocks and exhausted the machine's memory:
+    at most the cores available are used (the summary line says how many)."""
+    path = tmp_path / "two-blocks.ndjson"
+    path.write_bytes(ndjson(GOOD) * (5 * 1024 * 1024 // len(ndjson(GOOD)) + 1))  # over one 4 MB block
+    done = subprocess.run(
+        [sys.executable, "-m", "cdpctl", "validate", str(path), "--plan", str(PLAN), "--jobs", "64", "--no-progress"],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    used = int(done.stderr.rsplit(", ", 1)[1].split()[0])
+    assert 1 <= used <= len(os.sched_getaffinity(0)), done.stderr

@@ -282,7 +282,8 @@ def _run(
     from cdpctl.validation.runner import default_jobs, validate_sources
 
     validator = Validator(plan, fast=fast)
-    workers = jobs if jobs is not None else default_jobs()
+    # more processes than cores only costs: --jobs 100000 forked 99,999 workers and exhausted the memory
+    workers = min(jobs, default_jobs()) if jobs is not None else default_jobs()
     with _progress_bar(show_progress, sum(s.size() or 0 for s in sources) or None) as hook:
         return validate_sources(
             validator, sources, jobs=workers, split_dir=split, progress=hook, max_record=max_record, interrupts=interrupts
