@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import MAXYEAR, datetime, timezone
 from typing import Any
 
 from cdpctl.model import Plan
@@ -165,7 +165,15 @@ def normalize_timestamp(value: Any) -> str | None:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    try:
+        return parsed.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    except OverflowError:  # a valid time whose UTC falls outside years 1-9999 (9999-12-31T23:59:59-23:59): the edge
+        return EDGE_LATEST if parsed.year == MAXYEAR else EDGE_EARLIEST
+
+
+EDGE_EARLIEST = "0001-01-01T00:00:00.000000Z"
+EDGE_LATEST = "9999-12-31T23:59:59.999999Z"
+"""Where :func:`normalize_timestamp` puts a time whose UTC is before year 1 or after year 9999."""
 
 
 def call_key(plan: Plan, message: dict[str, Any]) -> CallKey | None:

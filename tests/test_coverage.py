@@ -451,3 +451,21 @@ def test_planned_nested_fields_are_counted_whatever_else_is_sent() -> None:
     rows = {r["name"]: r for r in coverage_report(plan, seen)["calls"][0]["properties"]}
     assert rows["address.city"]["sent"] == 1 and not rows["address.city"]["never_sent"]
     assert rows["products[].sku"]["sent"] == 1
+
+
+def test_a_valid_timestamp_whose_utc_is_outside_years_1_to_9999_is_counted_not_a_traceback(tmp_path: Path) -> None:
+    """``9999-12-31T23:59:59-23:59`` is a valid date-time (validate accepts it) whose UTC is in year 10000:
+    coverage, docs --logs and --since ended in ``OverflowError``; such a time sits at the edge of the range."""
+    from cdpctl.observe import normalize_timestamp
+
+    assert normalize_timestamp("9999-12-31T23:59:59-23:59") == "9999-12-31T23:59:59.999999Z"
+    assert normalize_timestamp("0001-01-01T00:00:00+23:59") == "0001-01-01T00:00:00.000000Z"
+    (tmp_path / "plan.yaml").write_text(PLAN)
+    stamps = ("2024-06-01T00:00:00Z", "9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59")
+    (tmp_path / "l.ndjson").write_text("".join(
+        json.dumps({"type": "track", "event": "Never Sent", "userId": "u", "timestamp": s}) + "\n" for s in stamps))
+    done = _cli("plan.yaml", "l.ndjson", "--format", "json", "--since", "0001-01-01T00:00:00+01:00", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    call = next(c for c in json.loads(done.stdout)["calls"] if c["label"] == "Never Sent")
+    assert (call["volume"], call["first_seen"], call["last_seen"]) == (
+        3, "0001-01-01T00:00:00.000000Z", "9999-12-31T23:59:59.999999Z")

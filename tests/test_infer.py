@@ -310,3 +310,17 @@ def test_update_adds_nested_properties_and_names_those_of_shared_definitions(tmp
     checked = _cli("validate", str(logs), "--plan", str(plan), "-j1", "-f", "json")
     found = {(v["code"], v["path"]) for v in json.loads(checked.stdout)["violations"]}
     assert found == {("unplanned_property", "properties.address.zip")}, found
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_update_reads_a_utf16_plan_as_every_command_does(tmp_path: Path, encoding: str) -> None:
+    """A UTF-16 plan with its byte order mark loads everywhere; ``infer --update`` read it as UTF-8 and ended
+    in a traceback (``UnicodeDecodeError``). It is merged, and written back as UTF-8."""
+    text = "plan: T\nversion: 1.0.0\nevents:\n  Order Completed:\n    description: x\n"
+    data = text.encode(encoding)
+    (tmp_path / "plan.yaml").write_bytes(data if encoding == "utf-16" else b"\xfe\xff" + data)
+    (tmp_path / "new.ndjson").write_text(json.dumps({"type": "track", "event": "New Thing", "userId": "u"}) + "\n")
+    done = _cli("infer", "new.ndjson", "--update", "plan.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    merged = load_plan(str(tmp_path / "plan.yaml"))
+    assert set(merged.events) == {"Order Completed", "New Thing"}

@@ -88,6 +88,23 @@ def test_columns_count_characters_and_a_bom_is_no_character(tmp_path: Path) -> N
     assert [(f["line"], f["column"]) for f in report["findings"]] == [(2, 9)]  # the syntax error at "=": byte 10
 
 
+def test_lines_end_at_a_lone_cr_in_javascript_as_in_python(tmp_path: Path) -> None:
+    """tree-sitter's rows count LF only: a file with CR line endings put every JavaScript call on line 1
+    (columns 1, 34, 67...), while Python's were right; CRLF and LF files are unchanged."""
+    calls = b'analytics.track("A One", {});\ranalytics.track("B Two", {});\r  analytics.track("C Three", {});\r'
+    (tmp_path / "cr.js").write_bytes(calls)
+    (tmp_path / "crlf.ts").write_bytes(calls.replace(b"\r", b"\r\n"))
+    (tmp_path / "mixed.js").write_bytes(b'analytics.track("A", {});\r\n\ranalytics.track("B", {});\n\n  x; analytics.track("C", {});')
+    (tmp_path / "cr.py").write_bytes(b'import analytics\ranalytics.track("u", "A One", {})\r')
+    code, out, _ = _scan(str(tmp_path), "--format", "json")
+    places = [(Path(c["file"]).name, c["line"], c["column"]) for c in json.loads(out)["calls"]]
+    assert places == [
+        ("cr.js", 1, 1), ("cr.js", 2, 1), ("cr.js", 3, 3), ("cr.py", 2, 1),
+        ("crlf.ts", 1, 1), ("crlf.ts", 2, 1), ("crlf.ts", 3, 3),
+        ("mixed.js", 1, 1), ("mixed.js", 3, 1), ("mixed.js", 5, 6),
+    ], code
+
+
 def test_a_file_skipped_for_its_size_is_named_in_every_format(tmp_path: Path) -> None:
     """Only text and JSON named it: a pull request's comment, annotations and code scanning said nothing."""
     (tmp_path / "src").mkdir()

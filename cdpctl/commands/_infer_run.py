@@ -43,15 +43,14 @@ def run_infer(
 
         from cdpctl.infer_update import merge_into
         from cdpctl.interop.yamlcomments import file_comments
-        from cdpctl.loader import load_plan
+        from cdpctl.loader import load_plan, read_text_file
 
         plan = load_plan(update)  # the plan must load before it is rewritten
         if len(plan.files) > 1:
             raise UsageError(
                 f"'{update}' includes other files; --update rewrites one file: merge with -o into a new file instead"
             )
-        with open(update, encoding="utf-8") as handle:
-            original = handle.read()
+        original = read_text_file(update)  # as the loader read it: UTF-8, or UTF-16 with its byte order mark
         document = yaml.safe_load(original) or {}
         merged, comments, added, elsewhere = merge_into(document, plan_document(inference, name, options, extract=False, governing=True))
         kept = file_comments(original)  # the comments people wrote, right above the keys they belong to

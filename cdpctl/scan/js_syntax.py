@@ -6,6 +6,9 @@ Shared by :mod:`cdpctl.scan.js_source` (the calls) and :mod:`cdpctl.scan.js_name
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
+from functools import lru_cache
 from typing import Any
 
 WRAPPERS = ("parenthesized_expression", "as_expression", "satisfies_expression", "non_null_expression")
@@ -78,10 +81,27 @@ def pair_value(obj: Any, name: str) -> Any:
 
 def position(source: bytes, node: Any) -> tuple[int, int]:
     """Where ``node`` starts in ``source``: line and column from 1, the column in characters (tree-sitter's
-    is in bytes: each character before it on its line that is not ASCII shifted it)."""
-    row, byte_column = node.start_point
+    is in bytes: each character before it on its line that is not ASCII shifted it).  Lines end at LF, CRLF
+    or a lone CR, as JavaScript and editors count them (tree-sitter's rows count LF only)."""
     start = node.start_byte
-    return row + 1, len(source[start - byte_column : start].decode("utf-8", "replace")) + 1
+    starts = _cr_line_starts(source)
+    if starts is None:
+        row, byte_column = node.start_point
+        return row + 1, len(source[start - byte_column : start].decode("utf-8", "replace")) + 1
+    row = bisect_right(starts, start) - 1
+    return row + 1, len(source[starts[row] : start].decode("utf-8", "replace")) + 1
+
+
+@lru_cache(maxsize=4)
+def _cr_line_starts(source: bytes) -> list[int] | None:
+    """The offset of each line of a source that holds a lone CR (``None`` when it holds none: tree-sitter's
+    rows are right); computed once a file, not once a call."""
+    if b"\r" not in source or b"\r" not in source.replace(b"\r\n", b""):
+        return None
+    return [0, *(found.end() for found in _LINE_END.finditer(source))]
+
+
+_LINE_END = re.compile(rb"\r\n?|\n")
 
 
 def number_value(literal: str) -> int | float | None:
