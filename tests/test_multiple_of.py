@@ -72,3 +72,56 @@ def test_the_generated_client_agrees(tmp_path: Path, fast: bool) -> None:
 
     for value in (19.99, 0.07, 5.1, 1e308, 19.991, 0.005):
         assert client_codes(value) == codes(value, False), value
+
+
+LARGE = """\
+plan: Large
+version: 1.0.0
+events:
+  Paid:
+    properties:
+      a: {type: number, multiple_of: 0.07}
+      b: {type: number, multiple_of: 0.3}
+      c: {type: number, multiple_of: 1.1}
+      d: {type: number, multiple_of: 0.123}
+      e: {type: number, multiple_of: 0.25}
+"""
+LARGE_VALIDATORS = {fast: Validator(load_plan_text(LARGE, "large.yaml"), fast=fast) for fast in (True, False)}
+
+
+def raw_codes(name: str, text: str, fast: bool) -> list[str] | None:
+    line = b'{"type":"track","event":"Paid","userId":"u","properties":{"' + name.encode() + b'":' + text.encode() + b"}}"
+    found = LARGE_VALIDATORS[fast].check_bytes(line)
+    return None if found is None else [violation.code for violation in found]
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "reference"])
+@pytest.mark.parametrize(
+    ("name", "text", "valid"),
+    [
+        ("a", "78812993478983.69", False),  # msgspec's fmod on the binary double took these four as multiples
+        ("b", "5404319552844595.0", False),
+        ("c", "1238489897526886.5", False),
+        ("d", "69242844270821.375", False),
+        ("a", "0.21", True),
+        ("e", "2.5", True),
+        # more digits than a double holds: read as its shortest repr, 1125899906842624.2 (both paths alike)
+        ("e", "1125899906842624.25", False),
+    ],
+)
+def test_large_values_get_the_same_verdict_on_both_paths(name: str, text: str, valid: bool, fast: bool) -> None:
+    """The fast path checked a float ``multiple_of`` on the binary double (msgspec's fmod), the reference on
+    the decimals JSON writes: large values the reference refused were accepted. Both use the exact rule now."""
+    assert raw_codes(name, text, fast) == ([] if valid else ["constraint_failed"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from("abcde"),
+    st.floats(allow_nan=False, allow_infinity=False, min_value=-1e17, max_value=1e17),
+    st.integers(min_value=0, max_value=10**12),
+)
+def test_the_fast_path_never_accepts_a_multiple_the_reference_refuses(name: str, value: float, multiplier: int) -> None:
+    divisor = {"a": 0.07, "b": 0.3, "c": 1.1, "d": 0.123, "e": 0.25}[name]
+    for number in (value, multiplier * divisor):
+        assert raw_codes(name, repr(number), True) == raw_codes(name, repr(number), False), number

@@ -286,11 +286,8 @@ class TypeBuilder:
                 if abs(bound) > EXACT_FLOAT:
                     raise Unsupported("a bound too large to compare exactly as a float")
                 meta[name] = float(bound)
-        if "multiple_of" in constraints:
-            divisor = constraints["multiple_of"]
-            if not isinstance(divisor, float):
-                raise Unsupported("an integer multiple_of on a number")
-            meta["multiple_of"] = divisor
+        if "multiple_of" in constraints and not isinstance(constraints["multiple_of"], float):
+            raise Unsupported("an integer multiple_of on a number")  # a float one: value_checker, exactly
         as_float = Annotated[float, Meta(**meta)] if meta else float
         return Union[as_int, as_float]
 
