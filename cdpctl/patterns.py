@@ -259,15 +259,29 @@ def exact_number(value: Any) -> Any:
 def multiple_of(instance: Any, divisor: Any) -> bool:
     """Whether a number is a multiple of ``divisor`` read as the decimals JSON writes (``19.99`` of ``0.01``
     is; Python's float division says 1998.9999999999998); an infinity is no multiple.  The rule of
-    :func:`exact_number` in integers: each number as ``digits * 10**exponent`` (a float by its shortest
-    repr), then one remainder (the fast path runs it for every value it accepts)."""
-    a, b = _scaled(instance), _scaled(divisor)
-    if a is None or b is None or b[0] == 0:
-        return False
-    shift = a[1] - b[1]
-    if shift >= 0:
-        return bool((a[0] * 10**shift) % b[0] == 0)
-    return bool(a[0] % (b[0] * 10**-shift) == 0)
+    :func:`exact_number` in integers (:func:`multiple_checker`)."""
+    return multiple_checker(divisor)(instance)
+
+
+@functools.lru_cache(maxsize=256)
+def multiple_checker(divisor: Any) -> Callable[[Any], bool]:
+    """:func:`multiple_of` for one ``divisor``, read once: each number as ``digits * 10**exponent`` (a float
+    by its shortest repr), then one remainder (the fast path runs it for every value it accepts)."""
+    scaled = _scaled(divisor)
+    if scaled is None or scaled[0] == 0:
+        return lambda value: False
+    digits, exponent = scaled
+
+    def check(value: Any) -> bool:
+        found = _scaled(value)
+        if found is None:
+            return False
+        shift = found[1] - exponent
+        if shift >= 0:
+            return bool((found[0] * 10**shift) % digits == 0)
+        return bool(found[0] % (digits * 10**-shift) == 0)
+
+    return check
 
 
 def _scaled(value: Any) -> tuple[int, int] | None:

@@ -24,7 +24,7 @@ from typing import Any
 
 from cdpctl.formats import matches_format
 from cdpctl.model import Property
-from cdpctl.patterns import compile_pattern, multiple_of
+from cdpctl.patterns import compile_pattern, multiple_checker
 
 Checker = Callable[[Any], bool]
 
@@ -47,8 +47,7 @@ def value_checker(prop: Property, *, searched: bool = False) -> Checker | None:
     if prop.type == "number" and isinstance(constraints.get("multiple_of"), float):
         # on the decimals JSON writes, as the reference path decides: msgspec's multiple_of tests the binary
         # double (fmod), which took 78812993478983.69 as a multiple of 0.07
-        divisor = constraints["multiple_of"]
-        return lambda value: multiple_of(value, divisor)
+        return multiple_checker(constraints["multiple_of"])
     if prop.type == "string" and "format" in constraints and "pattern" not in constraints and not searched:
         fmt = constraints["format"]  # the struct's Meta pattern is the format's pattern: the rest is here
         return lambda value: matches_format(fmt, value)
