@@ -39,7 +39,7 @@ _IPV6 = IPV6
 _LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _HOSTNAME = rf"{_LABEL}(\.{_LABEL})*"
 _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
-_LOCAL = rf"({_ATEXT}+(\.{_ATEXT}+)*|\"([ !#-\[\]-~]|\\[ -~])*\")"
+_LOCAL = rf'({_ATEXT}+(\.{_ATEXT}+)*|"([ !#-\[\]-~]|\\[ -~])*")'
 _MAIL_DOMAIN = rf"({_LABEL}(\.{_LABEL})*|\[{_IPV4}\]|\[IPv6:{_IPV6}\])"
 
 FORMAT_PATTERNS: dict[str, str] = {

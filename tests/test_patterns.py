@@ -211,3 +211,27 @@ def test_lint_agrees_with_javascript_u_flag(pattern: str) -> None:
         compiles = False
     ours = compiles and not dialect_problems(pattern) and not u_flag_problems(pattern)
     assert ours == (javascript == "ok"), (pattern, javascript, u_flag_problems(pattern))
+
+
+def test_every_format_pattern_compiles_in_javascript_with_the_u_flag() -> None:
+    """The compiled schema writes each format's pattern beside ``format``; the email pattern escaped its quotes
+    (``\\"``), an identity escape the u flag refuses, so no JavaScript validator (ajv) compiled a schema with
+    ``format: email``. Each pattern compiles, and passes lint's own u-flag rule."""
+    import json
+    import shutil
+
+    from cdpctl.formats import FORMAT_PATTERNS
+    from cdpctl.lint.rules.invalid_pattern import u_flag_problems
+
+    assert {name: u_flag_problems(pattern) for name, pattern in FORMAT_PATTERNS.items() if u_flag_problems(pattern)} == {}
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    script = (
+        "const p = JSON.parse(process.argv[1]); const bad = [];"
+        "for (const [k, v] of Object.entries(p)) { try { new RegExp(v, 'u') } catch (e) { bad.push(k) } }"
+        "const e = new RegExp(p.email, 'u');"
+        "console.log(JSON.stringify([bad, e.test('\"john doe\"@example.com'), e.test('a@b.co'), e.test('\"a\"b\"@x.com')]))"
+    )
+    done = subprocess.run([node, "-e", script, json.dumps(FORMAT_PATTERNS)], capture_output=True, text=True, timeout=60)
+    assert json.loads(done.stdout) == [[], True, True, False], done.stderr
