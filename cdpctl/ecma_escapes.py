@@ -34,11 +34,13 @@ GENERAL_CATEGORIES = {
     "Other_Punctuation": "Po", "S": "S", "Symbol": "S", "Sm": "Sm", "Math_Symbol": "Sm", "Sc": "Sc",
     "Currency_Symbol": "Sc", "Sk": "Sk", "Modifier_Symbol": "Sk", "So": "So", "Other_Symbol": "So",
     "Z": "Z", "Separator": "Z", "Zs": "Zs", "Space_Separator": "Zs", "Zl": "Zl", "Line_Separator": "Zl",
-    "Zp": "Zp", "Paragraph_Separator": "Zp", "C": "C", "Other": "C", "Cc": "Cc", "Control": "Cc",
+    "Zp": "Zp", "Paragraph_Separator": "Zp", "C": "^L M N P S Z", "Other": "^L M N P S Z", "Cc": "Cc", "Control": "Cc",
     "cntrl": "Cc", "Cf": "Cf", "Format": "Cf", "Cs": "Cs", "Surrogate": "Cs", "Co": "Co", "Private_Use": "Co",
-    "LC": "Lu Ll Lt", "Cased_Letter": "Lu Ll Lt",
+    "LC": "Lu Ll Lt", "Cased_Letter": "Lu Ll Lt", "Cn": "^L M N P S Z Cc Cf Cs Co", "Unassigned": "^L M N P S Z Cc Cf Cs Co",
 }  # fmt: skip
-"""ECMA-262 general category names (long, short, and the ``digit``/``punct``/``cntrl`` aliases) -> RE2 names."""
+"""ECMA-262 general category names (long, short, and the ``digit``/``punct``/``cntrl`` aliases) -> RE2 names;
+``^`` first: every code point outside those (RE2's ``C`` leaves out the unassigned code points, ``Cn``,
+which ECMA-262's ``Other`` holds, and RE2 has no ``Cn``)."""
 _LOOSE = {name.lower().replace("_", ""): value for name, value in GENERAL_CATEGORIES.items()}
 BINARY_PROPERTIES = {"ASCII": _ASCII, "Any": _ANY, "ASCII_Hex_Digit": _HEX_DIGIT, "AHex": _HEX_DIGIT}
 NOT_ECMA_ESCAPES = {
@@ -287,6 +289,9 @@ class Reader:
         if isinstance(prop, tuple):
             ranges = complement(prop) if negated else prop
             return _ranges_text(ranges) if in_class else f"[{_ranges_text(ranges)}]"
+        complemented = prop.startswith("^")
+        if complemented:  # the complement of the categories named
+            prop, negated = prop[1:], not negated
         names = prop.split()
         if len(names) == 1:
             return ("\\P" if negated else "\\p") + f"{{{names[0]}}}"
@@ -294,7 +299,11 @@ class Reader:
         if not negated:
             return joined if in_class else f"[{joined}]"
         if in_class:
-            self.cannot_run("a negated multi-category property inside a class is not supported", self.i)
+            if complemented:  # \p{C} holds the unassigned code points, which RE2 names in no class
+                self.cannot_run("'\\p{C}' (Other, with the unassigned code points) and '\\p{Cn}' are not supported "
+                                "inside a class: write them outside it ('\\P{C}' for '[^\\p{C}]', '(?:[a-z]|\\p{C})')", self.i)
+            else:
+                self.cannot_run("a negated multi-category property inside a class is not supported", self.i)
             return ""
         return f"[^{joined}]"
 

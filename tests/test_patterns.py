@@ -235,3 +235,36 @@ def test_every_format_pattern_compiles_in_javascript_with_the_u_flag() -> None:
     )
     done = subprocess.run([node, "-e", script, json.dumps(FORMAT_PATTERNS)], capture_output=True, text=True, timeout=60)
     assert json.loads(done.stdout) == [[], True, True, False], done.stderr
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text", "matches"),
+    [
+        ("^\\P{C}*$", "a\u0378", False),  # U+0378 is unassigned: General_Category=Other (Cn)
+        ("^\\P{C}*$", "abc", True),
+        ("^\\p{C}$", "\u0378", True),
+        ("^\\p{C}$", "\u0001", True),
+        ("^\\p{C}$", "\ue000", True),
+        ("^\\p{Other}$", "a", False),
+        ("^\\p{gc=C}$", "\u0378", True),
+        ("^\\p{Cn}$", "\u0378", True),
+        ("^\\p{Unassigned}$", "\u0001", False),
+    ],
+)
+def test_other_holds_the_unassigned_code_points_as_in_javascript(pattern: str, text: str, matches: bool) -> None:
+    """RE2's ``\\p{C}`` leaves out the unassigned code points (Cn), which ECMA-262's ``General_Category=Other``
+    holds: ``^\\P{C}*$`` (no control or unassigned characters) let 814,730 code points through."""
+    import shutil
+
+    assert bool(compile_pattern(pattern).search(text)) is matches
+    node = shutil.which("node")
+    if node is not None:
+        script = "console.log(new RegExp(process.argv[1], 'u').test(process.argv[2]))"
+        done = subprocess.run([node, "-e", script, pattern, text], capture_output=True, text=True, timeout=60)
+        assert done.stdout.strip() == str(matches).lower()
+
+
+@pytest.mark.parametrize("pattern", ["^[^\\p{C}]+$", "[a\\p{Cn}]", "[\\p{L}\\p{Other}]"])
+def test_other_inside_a_class_is_refused_with_how_to_write_it(pattern: str) -> None:
+    with pytest.raises(PatternError, match="not supported inside a class: write them outside it"):
+        compile_pattern(pattern)
