@@ -61,7 +61,7 @@ class PlanLoadError(CdpctlError):
     def __init__(self, issues: list[PlanIssue], files: list[str] | None = None) -> None:
         self.issues = sorted(issues, key=lambda issue: (issue.pos, issue.message))
         self.files = list(files or [])
-        """The files of the plan read before the problems were found (the root and its includes)."""
+        """The files of the plan met before the problems were found (the root and its includes, read or not)."""
         super().__init__("\n".join(str(issue) for issue in self.issues))
 
 

@@ -166,7 +166,8 @@ def normalize_timestamp(value: Any) -> str | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
     try:
-        return parsed.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        utc = parsed.astimezone(timezone.utc)
+        return f"{utc.year:04d}-" + utc.strftime("%m-%dT%H:%M:%S.%fZ")  # %Y does not pad years below 1000
     except OverflowError:  # a valid time whose UTC falls outside years 1-9999 (9999-12-31T23:59:59-23:59): the edge
         return EDGE_LATEST if parsed.year == MAXYEAR else EDGE_EARLIEST
 

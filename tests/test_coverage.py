@@ -460,6 +460,7 @@ def test_a_valid_timestamp_whose_utc_is_outside_years_1_to_9999_is_counted_not_a
 
     assert normalize_timestamp("9999-12-31T23:59:59-23:59") == "9999-12-31T23:59:59.999999Z"
     assert normalize_timestamp("0001-01-01T00:00:00+23:59") == "0001-01-01T00:00:00.000000Z"
+    assert normalize_timestamp("0500-01-01T00:00:00Z") == "0500-01-01T00:00:00.000000Z"  # was 500-...: sorted last
     (tmp_path / "plan.yaml").write_text(PLAN)
     stamps = ("2024-06-01T00:00:00Z", "9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59")
     (tmp_path / "l.ndjson").write_text("".join(

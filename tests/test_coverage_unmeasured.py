@@ -116,3 +116,27 @@ def test_the_report_of_a_run_that_measured_nothing_is_never_written_over_the_pla
     empty.write_text("")
     assert _cli("plan.yaml", "empty.ndjson", "-f", "json", "-o", "empty.ndjson", cwd=tmp_path).returncode == 2
     assert empty.read_text() == ""
+
+
+def test_never_written_where_the_plan_or_an_include_is_looked_for(tmp_path: Path) -> None:
+    """A report at the path of a plan, or of an include, that does not exist was created there, and the next
+    run read it as the plan; validate wrote one over a missing include too."""
+    _log(tmp_path / "l.ndjson", "A Done")
+    (tmp_path / "main.yaml").write_text(PLAN + "include: [parts.yaml]\n")
+    assert _cli("gone.yaml", "l.ndjson", "-f", "json", "-o", "gone.yaml", cwd=tmp_path).returncode == 2
+    assert _cli("main.yaml", "l.ndjson", "-f", "json", "-o", "parts.yaml", cwd=tmp_path).returncode == 2
+    validate = subprocess.run([sys.executable, "-m", "cdpctl", "validate", "--plan", "main.yaml", "l.ndjson", "-f", "json",
+                               "-o", "parts.yaml"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert validate.returncode == 2
+    assert not (tmp_path / "gone.yaml").exists() and not (tmp_path / "parts.yaml").exists()
+
+
+def test_an_input_not_read_to_the_end_is_the_reason_and_is_listed(tmp_path: Path) -> None:
+    (tmp_path / "plan.yaml").write_text(PLAN)
+    (tmp_path / "cut.ndjson.gz").write_bytes(b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03")  # a gzip header, then nothing
+    markdown = _cli("plan.yaml", "cut.ndjson.gz", "-f", "markdown", cwd=tmp_path)
+    assert markdown.returncode == 2
+    assert "FAIL: no events read, 1 input not read to the end" in markdown.stdout
+    assert "- not read to the end: cannot read 'cut.ndjson.gz'" in markdown.stdout
+    missing = json.loads(_cli("plan.yaml", "gone.ndjson", "-f", "json", cwd=tmp_path).stdout)
+    assert missing["summary"]["planned_calls"] == 2 and missing["never_seen"] == ["A Done", "B Done"]  # the plan loaded

@@ -324,3 +324,15 @@ def test_update_reads_a_utf16_plan_as_every_command_does(tmp_path: Path, encodin
     assert done.returncode == 0, done.stderr
     merged = load_plan(str(tmp_path / "plan.yaml"))
     assert set(merged.events) == {"Order Completed", "New Thing"}
+
+
+def test_update_keeps_the_comments_of_a_plan_with_lone_cr_line_ends(tmp_path: Path) -> None:
+    """Read as the loader reads it, a CR-only plan lost its comments: the whole file became one header line."""
+    plan = "# owned by growth\rplan: T\rversion: 1.0.0\revents:\r  # keep in sync with checkout\r  Order Completed:\r    description: x\r"
+    (tmp_path / "plan.yaml").write_bytes(plan.encode())
+    (tmp_path / "new.ndjson").write_text(json.dumps({"type": "track", "event": "New Thing", "userId": "u"}) + "\n")
+    done = _cli("infer", "new.ndjson", "--update", "plan.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = (tmp_path / "plan.yaml").read_text().splitlines()
+    assert lines[0] == "# owned by growth"
+    assert lines[lines.index("  Order Completed:") - 1] == "  # keep in sync with checkout"

@@ -87,8 +87,9 @@ def write_unmeasured(
             refuse_writing_over([("the report (-o)", output)], list(protected))
         except CdpctlError:
             return  # the error is the answer: a report written there would destroy the plan, an input or the configuration
+    unread = [*input_errors, *(report["input_errors"] if report is not None else [])]
     if fmt == "markdown":
-        problems = [str(issue) for issue in plan_errors] + [f"not read: {error}" for error in input_errors]
+        problems = [str(issue) for issue in plan_errors] + [f"not read to the end: {error}" for error in unread]
         text = unmeasured_markdown(reason, problems)
     else:
         document = dict(report) if report is not None else empty_report(plan_errors, input_errors)

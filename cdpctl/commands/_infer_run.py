@@ -51,6 +51,7 @@ def run_infer(
                 f"'{update}' includes other files; --update rewrites one file: merge with -o into a new file instead"
             )
         original = read_text_file(update)  # as the loader read it: UTF-8, or UTF-16 with its byte order mark
+        original = original.replace("\r\n", "\n").replace("\r", "\n")  # as text mode read it: comments stay by line
         document = yaml.safe_load(original) or {}
         merged, comments, added, elsewhere = merge_into(document, plan_document(inference, name, options, extract=False, governing=True))
         kept = file_comments(original)  # the comments people wrote, right above the keys they belong to

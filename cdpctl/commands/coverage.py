@@ -86,7 +86,7 @@ def coverage_command(
 
         from cdpctl.commands._coverage_unmeasured import failure_reason, judged, write_unmeasured
         from cdpctl.coverage import coverage_report, render_markdown, render_text, verdict
-        from cdpctl.observe import Window, observe_sources
+        from cdpctl.observe import Observations, Window, observe_sources
         from cdpctl.reporting.limits import json_command
         from cdpctl.validation.streams import InputError
 
@@ -111,8 +111,9 @@ def coverage_command(
                 # more processes than cores only costs: --jobs 100000 started 100,000 of them
                 seen = observe_sources(loaded, paths, jobs=min(jobs, default_jobs()), window=chosen)
         except InputError as exc:  # an input that does not exist: nothing was measured
-            write_unmeasured(output_format, output, "an input cannot be read, nothing was measured",
-                             input_errors=[str(exc)], protected=protected)
+            unread = coverage_report(loaded, Observations(unreadable=[str(exc)]), window.since, window.until)
+            write_unmeasured(output_format, output, "an input cannot be read, nothing was measured", unread,
+                             protected=protected)
             raise
         report = coverage_report(loaded, seen, window.since, window.until)
         nothing = None if allow_empty else _nothing_measured(seen, chosen is not None)
@@ -138,6 +139,9 @@ def coverage_command(
 
 def _nothing_measured(seen: Observations, windowed: bool) -> str | None:
     """Why a run measured nothing (no records, all malformed, all outside the window), else ``None``."""
+    if seen.records == 0 and seen.unreadable:  # as validate says it
+        count = len(seen.unreadable)
+        return f"no events read, {count} input{'s' if count != 1 else ''} not read to the end"
     if seen.records == 0:
         return "no events read: the input holds no records (--allow-empty accepts that)"
     if seen.malformed == seen.records:  # not one message read: nothing was measured
@@ -163,9 +167,9 @@ def _load_plan(plan: str | None, fmt: str, output: str | None, paths: list[str])
     path = resolve_plan_path(plan) if plan != "-" else "-"
     inputs = logs_read(paths)
     reason = "the plan does not load, nothing was measured"
-    if path != "-" and not os.path.lexists(path):
+    if path != "-" and not os.path.lexists(path):  # nor written where the plan is looked for
         missing = PlanIssue(Pos(path, 1, 1), "the plan file does not exist")
-        write_unmeasured(fmt, output, reason, plan_errors=[missing], protected=inputs)
+        write_unmeasured(fmt, output, reason, plan_errors=[missing], protected=[("the plan", path), *inputs])
     try:
         return load_plan_arg(plan)
     except PlanLoadError as error:  # where CI reads a report, the report says so too

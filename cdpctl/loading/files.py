@@ -40,6 +40,8 @@ class PlanFiles(Collector):
         self.policy = policy
         self.tree = ""
         self.files: list[str] = []
+        self.unread: list[str] = []
+        """Files the plan names that could not be read (an include that does not exist): never written over."""
         self.texts: dict[str, str] = {}
         self.src = Sources()
         self.non_finite: list[Pos] = []
@@ -56,6 +58,7 @@ class PlanFiles(Collector):
             if isinstance(exc, UnicodeDecodeError):
                 reason = f"not {'UTF-16' if '16' in exc.encoding else 'UTF-8'} text ({exc})"
             self.error(pos or Pos(path, 1, 1), f"cannot read plan file '{path}': {reason}")
+            self.unread.append(path)
             return None
         self.files.append(path)
         self.texts[path] = text

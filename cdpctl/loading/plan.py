@@ -90,7 +90,7 @@ class PlanLoader(Definitions):
         self.tree = plan_tree(path)
         root = self.read_file(path, None)
         if root is None:
-            raise PlanLoadError(self.issues, [str(file) for file in self.files])
+            raise PlanLoadError(self.issues, [str(file) for file in (*self.files, *self.unread)])
         self.gather(root, path, True, (os.path.normpath(path),))
 
         name = self.scalar(root, "plan", (str,), "the plan")
@@ -158,7 +158,7 @@ class PlanLoader(Definitions):
             if pos not in reported:
                 self.error(pos, "NaN and infinity are not JSON numbers (plans compile to JSON); quote it for a string")
         if self.issues:
-            raise PlanLoadError(self.issues, [str(file) for file in self.files])
+            raise PlanLoadError(self.issues, [str(file) for file in (*self.files, *self.unread)])
         return plan
 
 
