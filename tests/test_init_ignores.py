@@ -94,3 +94,21 @@ def test_a_question_without_an_answer_is_exit_two_and_ctrl_c_is_130(tmp_path: Pa
     assert process.wait(timeout=60) == 130, shown.decode(errors="replace")
     assert b"Traceback" not in shown
     assert not any(tmp_path.iterdir())  # nothing written
+
+
+def test_init_never_writes_through_a_symbolic_link(tmp_path: Path) -> None:
+    """A link to nothing yet where the plan goes (``plans/tracking-plan.yaml``) was no existing file, and the
+    write followed it outside the project without --force; a linked folder took every file there."""
+    outside = tmp_path / "outside"
+    project = tmp_path / "proj"
+    (project / "plans").mkdir(parents=True)
+    (project / "plans" / "tracking-plan.yaml").symlink_to(outside / "target.yaml")
+    for extra in ((), ("--force",)):
+        done = run_init(project, *extra)
+        assert done.returncode == 2 and "is a symbolic link; init writes only inside the project" in done.stderr
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    (linked / "plans").symlink_to(outside, target_is_directory=True)
+    outside.mkdir()
+    assert run_init(linked).returncode == 2
+    assert list(outside.iterdir()) == []

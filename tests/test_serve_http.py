@@ -218,6 +218,22 @@ def test_write_key_enforced(plan: Plan) -> None:
         assert len(events) == 3 and all("writeKey" not in e["message"] for e in events)
 
 
+def test_every_write_key_a_body_carries_must_be_right(plan: Plan) -> None:
+    """One right key (the batch's, a message's, the header's) let the messages carrying another key through,
+    recorded with that key stripped: a request that carries a wrong key anywhere is refused whole."""
+    with BackgroundServer(plan, ServeOptions(port=0, write_key="s3cret")) as srv:
+        wrong = {**VALID_ORDER, "writeKey": "WRONG"}
+        right = {**VALID_ORDER, "writeKey": "s3cret"}
+        assert post(srv.url, "/v1/batch", {"batch": [VALID_ORDER, right, wrong]}).status_code == 401
+        assert post(srv.url, "/v1/batch", {"writeKey": "s3cret", "batch": [wrong]}).status_code == 401
+        assert post(srv.url, "/v1/batch", {"batch": [wrong]}, auth=("s3cret", "")).status_code == 401
+        assert post(srv.url, "/v1/batch", [right, wrong]).status_code == 401
+        assert post(srv.url, "/v1/track", wrong, auth=("s3cret", "")).status_code == 401
+        assert post(srv.url, "/v1/batch", {"batch": [VALID_ORDER, right]}).status_code == 200
+        got = httpx.get(srv.url + "/summary", auth=("s3cret", "")).json()
+        assert got["events"] == 2 and got["collector"]["rejected_requests"]["unauthorized"] == 5
+
+
 def test_query_endpoints_reset_and_caps(server: BackgroundServer) -> None:
     post(server.url, "/v1/batch", {"batch": [VALID_ORDER] * 60 + [UNPLANNED, BAD_CURRENCY]})
     everything = httpx.get(server.url + "/events", params={"limit": 1000}).json()

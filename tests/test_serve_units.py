@@ -275,3 +275,21 @@ def test_too_deep_counts_levels_as_validate_does() -> None:
         json.loads(text)
         assert too_deep(text) == (nesting(text) > MAX_DEPTH)
     assert not too_deep(b"[" * 5000)  # does not close: judged by the parser, not here
+
+
+def test_a_capture_that_is_not_a_regular_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    """A FIFO as ``--capture`` waited for a reader before the collector listened, ``/dev/zero`` was read for
+    ever to count its lines (100% CPU), and ``--capture /dev/stdout`` into a pipe hung too: refused at once."""
+    import os
+    import subprocess
+    import sys
+
+    fifo = tmp_path / "cap.fifo"
+    os.mkfifo(fifo)
+    for target in (fifo, Path("/dev/zero")):
+        with pytest.raises(OSError, match="not a regular file"):
+            CaptureWriter.open(target)
+    plan = Path(__file__).resolve().parents[1] / "plans" / "acme-shop.yaml"
+    done = subprocess.run([sys.executable, "-m", "cdpctl", "serve", str(plan), "--port", "0", "--no-live", "--capture",
+                           str(fifo)], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert done.returncode == 2 and "cannot open the capture file" in done.stderr and "not a regular file" in done.stderr

@@ -255,6 +255,9 @@ def write_scaffold(root: Path, files: dict[str, str], force: bool) -> list[Path]
         blocking = next((parent for parent in path.parents if parent.exists() and not parent.is_dir()), None)
         if blocking is not None:
             raise UsageError(f"cannot write '{path}': '{blocking}' is a file, not a folder")
+        linked = next((part for part in _below(root, path) if part.is_symlink()), None)
+        if linked is not None:  # a link would take the write outside the project, even one to nothing yet
+            raise UsageError(f"cannot write '{path}': '{linked}' is a symbolic link; init writes only inside the project")
     gitignore = root / GITIGNORE
     if gitignore in targets and gitignore.is_file():  # appended to, once, never replaced
         try:
@@ -267,7 +270,7 @@ def write_scaffold(root: Path, files: dict[str, str], force: bool) -> list[Path]
         else:
             targets[gitignore] = merged
     # .gitignore is appended to and pyproject.toml gains one key (both merged from their text): never refused
-    existing = [path for path in targets if path.exists() and path not in (gitignore, root / PYPROJECT)]
+    existing = [path for path in targets if os.path.lexists(path) and path not in (gitignore, root / PYPROJECT)]
     if existing and not force:
         shown = ", ".join(str(path.relative_to(root)) for path in existing)
         skip = (  # the hint helps only when the pre-commit configuration is all that exists
@@ -287,3 +290,10 @@ def write_scaffold(root: Path, files: dict[str, str], force: bool) -> list[Path]
             raise UsageError(f"cannot write '{path}': {exc.strerror or exc}") from exc
         written.append(path)
     return written
+
+
+def _below(root: Path, path: Path) -> list[Path]:
+    """``path`` and its folders up to ``root`` (``root`` itself left out: the user named it)."""
+    parts = [path]
+    parts += [parent for parent in path.parents if parent != root and root in parent.parents]
+    return parts

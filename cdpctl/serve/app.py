@@ -261,7 +261,8 @@ class CollectorApp:
         if prepared.error is not None or payload is None:
             await self._bad_body(send, prepared.error, header_ok, prepared.data, what, limit)
             return
-        if not self._authorized(header_key, payload.write_key):
+        if not self._authorized(header_key, payload.write_key) or not all(self._authorized(key, None) for key in payload.keys):
+            # every key the body carries must be right: one right key let the others' messages through
             counters.rejected_unauthorized += 1
             count = len(payload.accepted) + len(payload.rejected)
             text = "the write key is missing or not the one this collector accepts"

@@ -9,6 +9,7 @@ same events, valid, invalid and malformed counts.
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Sequence
 from contextlib import suppress
@@ -66,6 +67,8 @@ class CaptureWriter:
         """Open ``path`` for appending (creating it), continuing its line numbering; raises OSError."""
         target = Path(path)
         writer = cls(target)
+        if target.exists() and not target.is_file():  # a FIFO waited for a reader, a device was read for ever
+            raise OSError(errno.EINVAL, "not a regular file (a capture is appended to a file, its lines counted)", str(target))
         existing = _count_lines(target) if target.exists() else 0
         handle = target.open("ab")
         if existing and target.stat().st_size:

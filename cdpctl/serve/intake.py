@@ -185,6 +185,8 @@ class Payload:
     accepted: list[Accepted] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     write_key: str | None = None
+    keys: set[str] = field(default_factory=set)
+    """Every write key the body carries (on the batch and on each message): each must be the collector's."""
 
     @property
     def malformed(self) -> int:
@@ -231,12 +233,16 @@ def _split_payload(data: bytes, limits: Limits) -> Payload | None:
         return None
     payload = Payload()
     texts, payload.write_key = split
+    if payload.write_key is not None:
+        payload.keys.add(payload.write_key)
     for index, text in enumerate(texts):
         message, error = (None, too_deep_message()) if too_deep(text) else load_item(text)
         if error is not None:
             _add(payload, index, Accepted(None, compact(text), error, index), limits)
             continue
         key = message.get("writeKey") if isinstance(message, dict) else None
+        if isinstance(key, str):
+            payload.keys.add(key)
         if payload.write_key is None and isinstance(key, str):
             payload.write_key = key
         _add(payload, index, _item(message, compact(text)), limits)
@@ -303,6 +309,7 @@ def parse_payload(data: bytes, kind: str, limits: Limits | None = None) -> Paylo
     if kind != BATCH:
         as_sent = not (isinstance(document, dict) and "writeKey" in document)  # else its key is taken out
         payload.write_key = _take_key(document)
+        payload.keys.update(() if payload.write_key is None else (payload.write_key,))
         raw: bytes | None = compact(data) if as_sent else None
         if isinstance(document, dict) and document.get("type") is None:  # the path says the type
             raw = _typed_text(data, kind) if as_sent and "type" not in document else None  # else encoded again
@@ -314,6 +321,7 @@ def parse_payload(data: bytes, kind: str, limits: Limits | None = None) -> Paylo
         return payload
     if isinstance(document, dict):
         payload.write_key = _take_key(document)
+        payload.keys.update(() if payload.write_key is None else (payload.write_key,))
         items = document.get("batch")
         if not isinstance(items, list):
             raise BadPayload("a batch payload is an object with a 'batch' array of messages")
@@ -326,6 +334,8 @@ def parse_payload(data: bytes, kind: str, limits: Limits | None = None) -> Paylo
     texts = message_texts(data, isinstance(document, list), len(items))
     for index, message in enumerate(items):
         key = message.get("writeKey") if isinstance(message, dict) else None
+        if isinstance(key, str):
+            payload.keys.add(key)
         if payload.write_key is None and isinstance(key, str):
             payload.write_key = key
         item = _item(message, texts[index] if texts is not None else None)
