@@ -690,3 +690,20 @@ def test_blocks_shaped_like_the_export_wrapper_and_root_references_import_back()
     assert diff_plans(plan, back) == []
     for name in ("b", "c"):
         assert back.events["E"].fields[name].extra["json_schema"] == blocks[name]
+
+
+def test_a_chain_of_doubling_refs_is_kept_as_written_not_inlined_for_minutes() -> None:
+    """Twenty-two definitions, each referring twice to the next (2 KB), took minutes and hundreds of megabytes
+    to inline, then wrote a plan of millions of lines: past 250,000 objects the references stay as written."""
+    definitions: dict[str, Any] = {"d0": {"type": "string"}}
+    for i in range(1, 22):
+        ref = {"$ref": f"#/definitions/d{i - 1}"}
+        definitions[f"d{i}"] = {"type": "object", "properties": {"a": ref, "b": dict(ref)}}
+    schema = {"definitions": definitions, "properties": {"properties": {"properties": {"a": {"$ref": "#/definitions/d21"}}}}}
+    document = {"id": "tp_1", "name": "x", "rules": [{"key": "A", "type": "TRACK", "jsonSchema": schema}]}
+    result = import_segment(document, "bomb.json")
+    assert any("would grow the schema past 250,000" in note.message for note in result.notes)
+    assert len(result.text) < 10_000
+    small = {**document, "rules": [{"key": "A", "type": "TRACK", "jsonSchema": {
+        "definitions": {"d0": {"type": "string"}}, "properties": {"properties": {"properties": {"a": {"$ref": "#/definitions/d0"}}}}}}]}
+    assert "a: {type: string}" in import_segment(small, "small.json").text  # a small schema is still inlined

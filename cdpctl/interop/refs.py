@@ -9,13 +9,30 @@ from cdpctl.interop.notes import Note, pointer_join
 from cdpctl.rawschema_size import fragment_target
 
 
+MAX_INLINED_NODES = 250_000
+"""Objects and arrays a schema may grow to once its ``$ref``s are inlined (the plan loader's bound on
+properties): a chain of definitions that each refer twice to the next doubles at every step."""
+
+
+class _TooLarge(Exception):
+    pass
+
+
 def resolve_local_refs(root: Any, notes: list[Note], base: str) -> Any:
-    """``root`` with every local ``$ref`` (``#/definitions/x``) replaced by its target (non-recursive ones)."""
+    """``root`` with every local ``$ref`` (``#/definitions/x``) replaced by its target (non-recursive ones).
+
+    A schema that would grow past :data:`MAX_INLINED_NODES` keeps its references as written, with a note
+    (a 2 KB chain of doubling references took minutes and hundreds of megabytes, then a 10 MB plan)."""
+    budget = [MAX_INLINED_NODES]
 
     def target(ref: str) -> Any:
         return fragment_target(root, ref)
 
     def walk(node: Any, pointer: str, stack: tuple[str, ...]) -> Any:
+        if isinstance(node, (list, dict)):
+            budget[0] -= 1
+            if budget[0] < 0:
+                raise _TooLarge
         if isinstance(node, list):
             return [walk(item, pointer_join(pointer, index), stack) for index, item in enumerate(node)]
         if not isinstance(node, dict):
@@ -36,7 +53,14 @@ def resolve_local_refs(root: Any, notes: list[Note], base: str) -> Any:
             return walk(copy.deepcopy(found), pointer, (*stack, ref))
         return {key: walk(value, pointer_join(pointer, key), stack) for key, value in node.items()}
 
-    return walk(root, base, ())
+    kept = len(notes)
+    try:
+        return walk(root, base, ())
+    except _TooLarge:
+        del notes[kept:]  # the notes of the walk given up
+        notes.append(Note(base, f"inlining its $refs would grow the schema past {MAX_INLINED_NODES:,} objects and "
+                                "arrays; its references are kept as written"))
+        return root
 
 
 def own_id(key: str, value: Any) -> bool:
