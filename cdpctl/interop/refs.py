@@ -8,7 +8,6 @@ from typing import Any
 from cdpctl.interop.notes import Note, pointer_join
 from cdpctl.rawschema_size import fragment_target
 
-
 MAX_INLINED_NODES = 250_000
 """Objects and arrays a schema may grow to once its ``$ref``s are inlined (the plan loader's bound on
 properties): a chain of definitions that each refer twice to the next doubles at every step."""
