@@ -145,6 +145,9 @@ def test_an_upload_still_arriving_at_shutdown_is_aborted_without_a_traceback(sig
     if signals == 1:
         assert report["not_recorded"] == ["1 request still uploading when the collector stopped (answered 503)"]
         assert "error: 1 request still uploading when the collector stopped" in err
+    else:  # the report's verdict says what the process exits with (it said 1 while the process exited 143)
+        assert report["verdict"] == {"ok": False, "status": "INTERRUPTED", "reason": "stopped by SIGTERM, partial report",
+                                     "exit_code": 143}
 
 
 # --- bodies that used to give a server error or a wrong count -----------------------------------

@@ -66,6 +66,7 @@ def serve_main(plan: Plan, options: ServeOptions, fmt: str, live: bool, output: 
         err.write("cdpctl serve: interrupted while shutting down: the report is partial\n")
     err.write(f"cdpctl serve: stopped: {status_line(collector)}\n")
     not_forwarded: list[str] = []
+    failing = 1 if interrupted is None else 128 + interrupted  # the exit status each error line announces
     for label, forwarder in (("forward", collector.forwarder), ("forward-blocked", collector.blocked_forwarder)):
         if forwarder is None:
             continue
@@ -80,10 +81,10 @@ def serve_main(plan: Plan, options: ServeOptions, fmt: str, live: bool, output: 
             messages = counted(lost, "message")
             problem = f"{messages} to {forwarder.endpoint} (--{label})"
             not_forwarded.append(problem + (f", last error: {stats.last_error}" if stats.last_error else ""))
-            err.write(f"cdpctl serve: error: {messages} not forwarded to {forwarder.endpoint}: exit 1\n")
+            err.write(f"cdpctl serve: error: {messages} not forwarded to {forwarder.endpoint}: exit {failing}\n")
     not_recorded = collector.counters.not_recorded()
     for problem in not_recorded:
-        err.write(f"cdpctl serve: error: {problem}: exit 1\n")
+        err.write(f"cdpctl serve: error: {problem}: exit {failing}\n")
     report = collector.report
     nothing = interrupted is None and report.events == 0 and not report.refused and not not_recorded
     empty = nothing and options.require_events
@@ -93,11 +94,11 @@ def serve_main(plan: Plan, options: ServeOptions, fmt: str, live: bool, output: 
         err.write(f"cdpctl serve: note: no event arrived: are the SDKs pointed at {url}? (--require-events makes it exit 2)\n")
     err.flush()
     if output is None:
-        write_report(report, fmt, sys.stdout, plan, options.capture, empty, tuple(not_forwarded), not_recorded)
+        write_report(report, fmt, sys.stdout, plan, options.capture, empty, tuple(not_forwarded), not_recorded, interrupted)
         sys.stdout.flush()
     else:
         with open(output, "w", encoding="utf-8") as handle:
-            write_report(report, fmt, handle, plan, options.capture, empty, tuple(not_forwarded), not_recorded)
+            write_report(report, fmt, handle, plan, options.capture, empty, tuple(not_forwarded), not_recorded, interrupted)
         err.write(f"cdpctl serve: report written to {output}\n")
     if interrupted is not None:
         return 128 + interrupted

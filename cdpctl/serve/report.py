@@ -30,17 +30,22 @@ def write_report(
     empty: bool = False,
     not_forwarded: tuple[str, ...] = (),
     not_recorded: tuple[str, ...] = (),
+    signal: int | None = None,
 ) -> None:
     """Write ``report`` to ``out`` in ``fmt`` (text, json, junit, github, sarif, markdown); ``empty``: the
     session received no event and ``--require-events`` asked for one (the report says ``FAIL: no events read``);
     ``not_forwarded``: one line per ``--forward`` destination that did not take every message (``FAIL``);
-    ``not_recorded``: one line per kind of request received but never checked or recorded (``FAIL``)."""
+    ``not_recorded``: one line per kind of request received but never checked or recorded (``FAIL``);
+    ``signal``: the second signal that cut the shutdown short (``INTERRUPTED``, exit 128 + its number)."""
     from cdpctl.validation.render import render_report
     from cdpctl.validation.verdict import RunFacts
 
     facts = None
-    if empty or not_forwarded or not_recorded:
+    if empty or not_forwarded or not_recorded or signal is not None:
+        import signal as signals
+
         facts = RunFacts(
-            empty_hint=EMPTY_HINT, not_forwarded=not_forwarded, not_recorded=not_recorded, allow_empty=not empty
+            empty_hint=EMPTY_HINT, not_forwarded=not_forwarded, not_recorded=not_recorded, allow_empty=not empty,
+            signal=None if signal is None else signals.Signals(signal).name, signal_exit=0 if signal is None else 128 + signal,
         )
     render_report(report, fmt, out, plan, all_command=all_command(capture), facts=facts)
