@@ -112,3 +112,9 @@ def test_init_never_writes_through_a_symbolic_link(tmp_path: Path) -> None:
     outside.mkdir()
     assert run_init(linked).returncode == 2
     assert list(outside.iterdir()) == []
+    kept = tmp_path / "kept"  # a link that stays inside the project is written through (appended to)
+    (kept / "conf").mkdir(parents=True)
+    (kept / "conf" / "gitignore").write_text("node_modules/\n")
+    (kept / ".gitignore").symlink_to(Path("conf") / "gitignore")
+    assert run_init(kept, "--force").returncode == 0
+    assert (kept / "conf" / "gitignore").read_text().startswith("node_modules/\n") and (kept / ".gitignore").is_symlink()

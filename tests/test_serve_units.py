@@ -289,6 +289,8 @@ def test_a_capture_that_is_not_a_regular_file_is_refused_before_it_is_read(tmp_p
     for target in (fifo, Path("/dev/zero")):
         with pytest.raises(OSError, match="not a regular file"):
             CaptureWriter.open(target)
+    null = CaptureWriter.open(os.devnull)  # turns a configured capture off
+    assert null.write(b"{}") == 1
     plan = Path(__file__).resolve().parents[1] / "plans" / "acme-shop.yaml"
     done = subprocess.run([sys.executable, "-m", "cdpctl", "serve", str(plan), "--port", "0", "--no-live", "--capture",
                            str(fifo)], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)

@@ -255,7 +255,7 @@ def write_scaffold(root: Path, files: dict[str, str], force: bool) -> list[Path]
         blocking = next((parent for parent in path.parents if parent.exists() and not parent.is_dir()), None)
         if blocking is not None:
             raise UsageError(f"cannot write '{path}': '{blocking}' is a file, not a folder")
-        linked = next((part for part in _below(root, path) if part.is_symlink()), None)
+        linked = next((part for part in _below(root, path) if part.is_symlink() and not _inside(root, part)), None)
         if linked is not None:  # a link would take the write outside the project, even one to nothing yet
             raise UsageError(f"cannot write '{path}': '{linked}' is a symbolic link; init writes only inside the project")
     gitignore = root / GITIGNORE
@@ -290,6 +290,15 @@ def write_scaffold(root: Path, files: dict[str, str], force: bool) -> list[Path]
             raise UsageError(f"cannot write '{path}': {exc.strerror or exc}") from exc
         written.append(path)
     return written
+
+
+def _inside(root: Path, link: Path) -> bool:
+    """Whether the symbolic link ``link`` leads inside ``root`` (``.gitignore`` kept in a folder of the project)."""
+    try:
+        link.resolve().relative_to(root.resolve())
+    except (ValueError, OSError, RuntimeError):  # elsewhere, or a loop of links
+        return False
+    return True
 
 
 def _below(root: Path, path: Path) -> list[Path]:

@@ -43,6 +43,14 @@ def message_line(message: Any, raw: bytes) -> bytes:
     return raw
 
 
+def _is_null(path: Path) -> bool:
+    """Whether ``path`` is the null device (``--capture /dev/null`` turns a configured capture off)."""
+    try:
+        return os.path.samefile(path, os.devnull)
+    except OSError:
+        return False
+
+
 def _count_lines(path: Path) -> int:
     """Lines already in ``path`` (a last line without a newline counts, and gets one on the next write)."""
     count = 0
@@ -67,9 +75,9 @@ class CaptureWriter:
         """Open ``path`` for appending (creating it), continuing its line numbering; raises OSError."""
         target = Path(path)
         writer = cls(target)
-        if target.exists() and not target.is_file():  # a FIFO waited for a reader, a device was read for ever
+        if target.exists() and not target.is_file() and not _is_null(target):  # a FIFO waited, a device was read for ever
             raise OSError(errno.EINVAL, "not a regular file (a capture is appended to a file, its lines counted)", str(target))
-        existing = _count_lines(target) if target.exists() else 0
+        existing = _count_lines(target) if target.is_file() else 0
         handle = target.open("ab")
         if existing and target.stat().st_size:
             with target.open("rb") as check:
