@@ -694,7 +694,8 @@ def test_blocks_shaped_like_the_export_wrapper_and_root_references_import_back()
 
 def test_a_chain_of_doubling_refs_is_kept_as_written_not_inlined_for_minutes() -> None:
     """Twenty-two definitions, each referring twice to the next (2 KB), took minutes and hundreds of megabytes
-    to inline, then wrote a plan of millions of lines: past 250,000 objects the references stay as written."""
+    to inline, then wrote a plan of millions of lines: a reference that would grow the import past 50,000 objects
+    and arrays stays as written, the others of the plan are still inlined."""
     definitions: dict[str, Any] = {"d0": {"type": "string"}}
     for i in range(1, 22):
         ref = {"$ref": f"#/definitions/d{i - 1}"}
@@ -702,8 +703,14 @@ def test_a_chain_of_doubling_refs_is_kept_as_written_not_inlined_for_minutes() -
     schema = {"definitions": definitions, "properties": {"properties": {"properties": {"a": {"$ref": "#/definitions/d21"}}}}}
     document = {"id": "tp_1", "name": "x", "rules": [{"key": "A", "type": "TRACK", "jsonSchema": schema}]}
     result = import_segment(document, "bomb.json")
-    assert any("would grow the schema past 250,000" in note.message for note in result.notes)
+    assert any("is not inlined: it would grow the import past 50,000" in note.message for note in result.notes)
     assert len(result.text) < 10_000
     small = {**document, "rules": [{"key": "A", "type": "TRACK", "jsonSchema": {
         "definitions": {"d0": {"type": "string"}}, "properties": {"properties": {"properties": {"a": {"$ref": "#/definitions/d0"}}}}}}]}
     assert "a: {type: string}" in import_segment(small, "small.json").text  # a small schema is still inlined
+    rules = [{"key": f"E{n}", "type": "TRACK", "jsonSchema": {**schema, "definitions": {
+        **{k: v for k, v in definitions.items() if int(k[1:]) <= 14}},
+        "properties": {"properties": {"properties": {"a": {"$ref": "#/definitions/d14"}, "c": {"$ref": "#/definitions/d0"}}}}}}
+        for n in range(6)]  # the budget is the import's, not each schema's: six 2 KB rules no longer make 27 MB
+    many = import_segment({**document, "rules": rules}, "many.json")
+    assert len(many.text) < 5_000_000 and "c: {type: string}" in many.text and "c: {type: any}" not in many.text

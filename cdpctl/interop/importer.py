@@ -13,7 +13,7 @@ from cdpctl.interop.common_reach import drop_copies, reach_notes
 from cdpctl.interop.convert import Converter, Path, draft_of
 from cdpctl.interop.extract import extract_shared
 from cdpctl.interop.notes import Note, pointer_join
-from cdpctl.interop.refs import resolve_local_refs
+from cdpctl.interop.refs import MAX_INLINED_NODES, resolve_local_refs
 from cdpctl.interop.segment_read import FORMS, SegmentPlan, SegmentRule, read_segment
 from cdpctl.interop.yamlwrite import dump_plan
 
@@ -199,6 +199,7 @@ class _Importer:
         self.segment = segment
         self.converter = Converter()
         self.notes = segment.notes
+        self.ref_budget = [MAX_INLINED_NODES]  # shared by every schema of the import
         self.wrapper_required = 0
         self.first_required: str | None = None
         self.object_implied = 0
@@ -234,7 +235,7 @@ class _Importer:
             versions[slot] = max(versions.get(slot, 0), rule.version or 0)
         for rule in chosen.values():
             self.converter.draft = draft_of(rule.schema)
-            schema = resolve_local_refs(rule.schema, self.converter.notes, rule.pointer)
+            schema = resolve_local_refs(rule.schema, self.converter.notes, rule.pointer, self.ref_budget)
             if rule.kind == "COMMON":
                 common = self.common(rule, schema)
                 if common:

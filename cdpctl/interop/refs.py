@@ -8,30 +8,46 @@ from typing import Any
 from cdpctl.interop.notes import Note, pointer_join
 from cdpctl.rawschema_size import fragment_target
 
-MAX_INLINED_NODES = 250_000
-"""Objects and arrays a schema may grow to once its ``$ref``s are inlined (the plan loader's bound on
-properties): a chain of definitions that each refer twice to the next doubles at every step."""
+MAX_INLINED_NODES = 50_000
+"""Objects and arrays an import may grow to once its ``$ref``s are inlined, all its schemas together (the plan
+loader's bound on properties): a chain of definitions that each refer twice to the next doubles at every step."""
 
 
-class _TooLarge(Exception):
-    pass
+DEFINITIONS = ("definitions", "$defs")
 
 
-def resolve_local_refs(root: Any, notes: list[Note], base: str) -> Any:
+def resolve_local_refs(root: Any, notes: list[Note], base: str, budget: list[int] | None = None) -> Any:
     """``root`` with every local ``$ref`` (``#/definitions/x``) replaced by its target (non-recursive ones).
 
-    A schema that would grow past :data:`MAX_INLINED_NODES` keeps its references as written, with a note
-    (a 2 KB chain of doubling references took minutes and hundreds of megabytes, then a 10 MB plan)."""
-    budget = [MAX_INLINED_NODES]
+    ``budget`` (one-item list, shared by the schemas of an import): the objects and arrays inlining may still
+    add.  A reference whose target would take more than is left stays as written, with a note (the property
+    accepts any value): a 2 KB chain of doubling references took minutes and hundreds of megabytes."""
+    left = budget if budget is not None else [MAX_INLINED_NODES]
+    sizes: dict[str, int] = {}
 
     def target(ref: str) -> Any:
         return fragment_target(root, ref)
 
+    def size(node: Any, stack: tuple[str, ...]) -> int:
+        """The objects and arrays ``node`` holds once inlined (counted no further than the budget)."""
+        if isinstance(node, list):
+            return min(1 + sum(size(item, stack) for item in node), MAX_INLINED_NODES + 1)
+        if not isinstance(node, dict):
+            return 0
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#") and ref not in stack and ("$schema" not in node):
+            if ref not in sizes:
+                try:
+                    found = target(ref)
+                except KeyError:
+                    return 1
+                sizes[ref] = size(found, (*stack, ref))
+            return sizes[ref]
+        return min(1 + sum(size(value, stack) for value in node.values()), MAX_INLINED_NODES + 1)
+
     def walk(node: Any, pointer: str, stack: tuple[str, ...]) -> Any:
         if isinstance(node, (list, dict)):
-            budget[0] -= 1
-            if budget[0] < 0:
-                raise _TooLarge
+            left[0] -= 1
         if isinstance(node, list):
             return [walk(item, pointer_join(pointer, index), stack) for index, item in enumerate(node)]
         if not isinstance(node, dict):
@@ -49,17 +65,17 @@ def resolve_local_refs(root: Any, notes: list[Note], base: str) -> Any:
             except KeyError:
                 notes.append(Note(pointer_join(pointer, "$ref"), f"$ref '{ref}' points nowhere; kept as is"))
                 return node
+            if size(found, (*stack, ref)) > left[0]:
+                notes.append(Note(pointer_join(pointer, "$ref"), f"$ref '{ref}' is not inlined: it would grow the import "
+                                  f"past {MAX_INLINED_NODES:,} objects and arrays (references that multiply); kept as is"))
+                return node
             return walk(copy.deepcopy(found), pointer, (*stack, ref))
-        return {key: walk(value, pointer_join(pointer, key), stack) for key, value in node.items()}
+        return {
+            key: value if pointer == base and key in DEFINITIONS else walk(value, pointer_join(pointer, key), stack)
+            for key, value in node.items()
+        }  # the definitions themselves are only targets: read where they are referred to, never inlined in place
 
-    kept = len(notes)
-    try:
-        return walk(root, base, ())
-    except _TooLarge:
-        del notes[kept:]  # the notes of the walk given up
-        notes.append(Note(base, f"inlining its $refs would grow the schema past {MAX_INLINED_NODES:,} objects and "
-                                "arrays; its references are kept as written"))
-        return root
+    return walk(root, base, ())
 
 
 def own_id(key: str, value: Any) -> bool:
