@@ -9,13 +9,14 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, NoReturn
 
 from cdpctl.errors import CdpctlError, PlanLoadError, UsageError
 
 if TYPE_CHECKING:
+    from cdpctl.errors import PlanIssue
     from cdpctl.model import Plan
 
 PLAN_HELP = "Plan file (default: 'plan' from cdpctl.yaml or \\[tool.cdpctl] in pyproject.toml)."
@@ -109,6 +110,23 @@ def load_plan_arg(plan: str | None, *, check_patterns: bool = True) -> Plan:
     path = resolve_plan_path(plan)
     require_plan_file(path)
     return load_plan(path, check_patterns=check_patterns)
+
+
+def load_plan_reported(plan: str | None, unloaded: Callable[[list[str], Sequence[PlanIssue]], None]) -> Plan:
+    """:func:`load_plan_arg`; a plan that does not exist or does not load is first handed to
+    ``unloaded(files, problems)`` (the report of a run that checked nothing: ``files`` are the plan's, never
+    written over), then ends the run as :func:`load_plan_arg` does (exit 2)."""
+    from cdpctl.config import resolve_plan_path
+    from cdpctl.errors import PlanIssue, Pos
+
+    path = resolve_plan_path(plan) if plan != "-" else "-"
+    if path != "-" and not os.path.lexists(path):
+        unloaded([path], [PlanIssue(Pos(path, 1, 1), "the plan file does not exist")])
+    try:
+        return load_plan_arg(plan)
+    except PlanLoadError as error:
+        unloaded([*error.files, *(str(issue.pos.file) for issue in error.issues), path], error.issues)
+        raise
 
 
 def require_plan_file(path: str) -> None:

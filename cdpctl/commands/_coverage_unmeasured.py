@@ -23,15 +23,13 @@ def judged(ok: bool, exit_code: int, reason: str) -> dict[str, Any]:
     return {"ok": ok, "status": "OK" if ok else "FAIL", "reason": "" if ok else reason, "exit_code": exit_code}
 
 
-def failure_reason(report: dict[str, Any], fail_under: float | None) -> str:
-    """Why a measured run fails: inputs not read to the end, else under ``--fail-under`` (empty: it passes)."""
+def failure_reason(report: dict[str, Any], fail_under: float | None, share_ok: bool) -> str:
+    """Why a measured run fails: inputs not read to the end, else under ``--fail-under`` (``share_ok``: the
+    share passed, as :func:`cdpctl.coverage.verdict` judged it); empty when it passes."""
     unread = report["summary"].get("unreadable", 0)
     if unread:
         return f"{unread} input{'s' if unread != 1 else ''} not read to the end"
-    summary = report["summary"]
-    if fail_under is not None and summary["planned_calls_seen"] * 100 < fail_under * summary["planned_calls"]:
-        return f"under --fail-under {fail_under:g}%"
-    return ""
+    return "" if share_ok or fail_under is None else f"under --fail-under {fail_under:g}%"
 
 
 def empty_report(plan_errors: Sequence[PlanIssue] = (), input_errors: Sequence[str] = ()) -> dict[str, Any]:

@@ -18,12 +18,10 @@ from cdpctl.commands._common import (
     die,
     exit_with,
     handle_errors,
-    load_plan_arg,
     require_input,
     silence_stdout,
 )
 from cdpctl.commands._validate_unchecked import report_unchecked
-from cdpctl.errors import PlanLoadError
 
 if TYPE_CHECKING:
     from cdpctl.interrupts import Interrupts
@@ -115,18 +113,11 @@ def run_validate(args: ValidateArgs) -> None:
 def _load_plan(args: ValidateArgs, fmt: str, rate: float) -> Any:
     """The plan; one that does not load or does not exist is also a report in the machine and CI formats
     (:mod:`cdpctl.commands._validate_unchecked`), exit 2 all the same."""
-    from cdpctl.config import resolve_plan_path
-    from cdpctl.errors import PlanIssue, Pos
+    from cdpctl.commands._common import load_plan_reported
 
-    path = resolve_plan_path(args.plan) if args.plan != "-" else "-"
-    if path != "-" and not os.path.lexists(path):
-        missing = PlanIssue(Pos(path, 1, 1), "the plan file does not exist")
-        report_unchecked(args, fmt, rate, plan_errors=[missing])
-    try:
-        return load_plan_arg(args.plan)
-    except PlanLoadError as error:  # where CI reads a report, the report says so too
-        report_unchecked(args, fmt, rate, plan_files=error.files, plan_errors=error.issues)
-        raise
+    return load_plan_reported(
+        args.plan, lambda files, problems: report_unchecked(args, fmt, rate, plan_files=files, plan_errors=problems)
+    )
 
 
 def _files(plan: Any) -> list[str]:

@@ -10,6 +10,9 @@ from cdpctl.commands._common import PLAN_HELP
 from cdpctl.commands._help import choices
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from cdpctl.errors import PlanIssue
     from cdpctl.model import Plan
     from cdpctl.observe import Observations
 
@@ -122,7 +125,7 @@ def coverage_command(
             die(nothing)
         ok, line = verdict(report, fail_under)
         code = 2 if seen.unreadable else 0 if ok else 1
-        report["verdict"] = judged(code == 0, code, failure_reason(report, fail_under))
+        report["verdict"] = judged(code == 0, code, failure_reason(report, fail_under, ok))
         if output_format == "json":
             text = orjson.dumps(report, option=orjson.OPT_INDENT_2).decode() + "\n"
         elif output_format == "markdown":
@@ -156,26 +159,15 @@ def _nothing_measured(seen: Observations, windowed: bool) -> str | None:
 def _load_plan(plan: str | None, fmt: str, output: str | None, paths: list[str]) -> Plan:
     """The plan; one that does not load or does not exist is also a json or markdown report
     (:mod:`cdpctl.commands._coverage_unmeasured`), exit 2 all the same."""
-    import os
-
-    from cdpctl.commands._common import load_plan_arg
+    from cdpctl.commands._common import load_plan_reported
     from cdpctl.commands._coverage_unmeasured import write_unmeasured
-    from cdpctl.config import resolve_plan_path
-    from cdpctl.errors import PlanIssue, PlanLoadError, Pos
     from cdpctl.validation.targets import logs_read
 
-    path = resolve_plan_path(plan) if plan != "-" else "-"
-    inputs = logs_read(paths)
-    reason = "the plan does not load, nothing was measured"
-    if path != "-" and not os.path.lexists(path):  # nor written where the plan is looked for
-        missing = PlanIssue(Pos(path, 1, 1), "the plan file does not exist")
-        write_unmeasured(fmt, output, reason, plan_errors=[missing], protected=[("the plan", path), *inputs])
-    try:
-        return load_plan_arg(plan)
-    except PlanLoadError as error:  # where CI reads a report, the report says so too
-        files = [("a file of the plan", str(file)) for file in (*error.files, *(issue.pos.file for issue in error.issues), path)]
-        write_unmeasured(fmt, output, reason, plan_errors=error.issues, protected=[*files, *inputs])
-        raise
+    def unloaded(files: list[str], problems: Sequence[PlanIssue]) -> None:  # nor where the plan is looked for
+        protected = [*(("a file of the plan", file) for file in files), *logs_read(paths)]
+        write_unmeasured(fmt, output, "the plan does not load, nothing was measured", plan_errors=problems, protected=protected)
+
+    return load_plan_reported(plan, unloaded)
 
 
 def _configured_plan() -> bool:
