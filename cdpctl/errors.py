@@ -48,6 +48,10 @@ class PlanIssue:
 
         return one_line(f"{self.pos}: {self.message}")
 
+    def to_json(self) -> dict[str, object]:
+        """``file``, ``line``, ``column`` and ``message``: an item of ``plan_errors`` in the JSON reports."""
+        return {"file": str(self.pos.file), "line": self.pos.line, "column": self.pos.column, "message": self.message}
+
 
 class CdpctlError(Exception):
     """Base of every error cdpctl raises on purpose; the CLI prints it and exits with ``exit_code``."""

@@ -44,10 +44,7 @@ def empty_report(plan_errors: Sequence[PlanIssue] = (), input_errors: Sequence[s
         "input_errors": list(input_errors),
     }  # fmt: skip
     if plan_errors:
-        report["plan_errors"] = [
-            {"file": str(issue.pos.file), "line": issue.pos.line, "column": issue.pos.column, "message": issue.message}
-            for issue in plan_errors
-        ]
+        report["plan_errors"] = [issue.to_json() for issue in plan_errors]
     return report
 
 

@@ -149,10 +149,7 @@ def json_document(report: Report, facts: RunFacts | None = None) -> dict[str, An
     document["verdict"] = {"ok": judged.ok, "status": judged.word, "reason": judged.reason, "exit_code": judged.exit_code}
     document["input_errors"] = list(run.input_errors)
     if run.plan_errors:
-        document["plan_errors"] = [
-            {"file": issue.pos.file, "line": issue.pos.line, "column": issue.pos.column, "message": issue.message}
-            for issue in run.plan_errors
-        ]
+        document["plan_errors"] = [issue.to_json() for issue in run.plan_errors]
     if run.not_forwarded:
         document["not_forwarded"] = list(run.not_forwarded)
     if run.not_recorded:
